@@ -1,0 +1,186 @@
+//! `POST /messages`: a message into a customer's general or patient thread, or into any
+//! conversation by id. With an `Idempotency-Key`, a retry returns the first result.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use shared::domain::message::{Attachment, MessageView, ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES};
+use shared::domain::permissions::{basic_staff_refused, check_mode, resolve_conversation, Access};
+use shared::domain::text::{clean_message_text, TextError};
+use shared::domain::{ids, Channel, Message, MessageType, Principal, Role, SenderType};
+use shared::http::{self, Request, Response};
+use shared::store::{keys, AppendOutcome, IdempotencyClaim, MessageDraft, MessageStore, SettingsStore};
+use shared::{ApiError, App};
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    pub conversation_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub patient_id: Option<String>,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// Channels to notify the customer on at once (staff sends only).
+    #[serde(default)]
+    pub notify: Vec<String>,
+}
+
+pub async fn handle<S: MessageStore + SettingsStore>(app: &App<S>, request: Request) -> Response {
+    http::respond(send(app, &request).await)
+}
+
+async fn send<S: MessageStore + SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+    let principal = http::principal(request, &app.claims)?;
+    if principal.role == Role::BasicStaff {
+        return Err(basic_staff_refused());
+    }
+    let body: SendRequest = http::json_body(request)?;
+    let idempotency_key = idempotency_key(request)?;
+    let conversation = resolve_conversation(
+        &principal,
+        body.conversation_id.as_deref(),
+        body.customer_id.as_deref(),
+        body.patient_id.as_deref(),
+    )?;
+    let (text, attachments) = validate_content(&body)?;
+    validate_notify(&principal, &body.notify)?;
+    let settings = app.settings.get(&app.store, &principal.tenant_id).await?;
+    check_mode(settings.mode, Access::Write)?;
+
+    let draft = MessageDraft {
+        conversation,
+        create_conversation: body.conversation_id.is_none(),
+        sender_type: SenderType::of_side(principal.side()),
+        sender_id: principal.user_id.clone(),
+        sender_name: principal.display_name().to_owned(),
+        message_type: if attachments.is_empty() {
+            MessageType::Text
+        } else {
+            MessageType::Attachment
+        },
+        text,
+        attachments,
+        metadata: None,
+        channel: Channel::Web,
+        external_ref: None,
+    };
+    let claim = idempotency_key.map(|key| IdempotencyClaim {
+        key,
+        request_hash: request_hash(&body),
+    });
+    match app.store.append_message(&principal.tenant_id, &draft, claim.as_ref()).await? {
+        AppendOutcome::Stored(message) => Ok(created(message)),
+        AppendOutcome::KeyUsed(record) => match &claim {
+            Some(claim) if claim.request_hash == record.request_hash => Ok(created(record.message)),
+            _ => Err(ApiError::conflict(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
+            )),
+        },
+    }
+}
+
+/// The sender's view of their own message: read by them, not yet by anyone else.
+fn created(message: Message) -> Response {
+    let view = MessageView {
+        message,
+        is_read: true,
+        read_at: None,
+        read_by_recipient: false,
+        read_by_recipient_at: None,
+    };
+    http::json_response(201, &view)
+}
+
+fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
+    match http::header(request, "idempotency-key") {
+        None => Ok(None),
+        Some(key) if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(key)),
+        Some(_) => Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1-255 visible ASCII characters",
+        )),
+    }
+}
+
+/// Same key, same request: the parsed body re-serialized, so formatting does not matter.
+fn request_hash(body: &SendRequest) -> String {
+    let canonical = serde_json::to_vec(body).expect("a parsed request serializes");
+    keys::hex(&Sha256::digest(canonical))
+}
+
+fn validate_content(body: &SendRequest) -> Result<(String, Vec<Attachment>), ApiError> {
+    let text = clean_message_text(&body.message).map_err(|err| match err {
+        TextError::TooLong => ApiError::bad_request("message_too_long", "message is longer than 4000 characters"),
+        TextError::ControlCharacter => {
+            ApiError::bad_request("invalid_characters", "message contains control characters")
+        }
+    })?;
+    if body.attachments.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::bad_request(
+            "too_many_attachments",
+            format!("at most {MAX_ATTACHMENTS} attachments per message"),
+        ));
+    }
+    for attachment in &body.attachments {
+        validate_attachment(attachment)?;
+    }
+    if text.is_empty() && body.attachments.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_message",
+            "a message needs text or at least one attachment",
+        ));
+    }
+    Ok((text, body.attachments.clone()))
+}
+
+fn validate_attachment(attachment: &Attachment) -> Result<(), ApiError> {
+    ids::parse_id("attachments[].id", &attachment.id)?;
+    let name_ok = !attachment.name.trim().is_empty()
+        && attachment.name.chars().count() <= 255
+        && !attachment.name.chars().any(|c| c.is_control() || c == '/' || c == '\\');
+    if !name_ok {
+        return Err(ApiError::bad_request(
+            "invalid_attachment",
+            "attachment name must be 1-255 characters without control characters or slashes",
+        ));
+    }
+    if !ALLOWED_CONTENT_TYPES.contains(&attachment.content_type.as_str()) {
+        return Err(ApiError::bad_request(
+            "unsupported_attachment_type",
+            format!("attachments of type {} are not allowed", attachment.content_type),
+        ));
+    }
+    if attachment.size == 0 || attachment.size > MAX_ATTACHMENT_BYTES {
+        return Err(ApiError::bad_request(
+            "invalid_attachment",
+            format!("attachment size must be 1 to {MAX_ATTACHMENT_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_notify(principal: &Principal, channels: &[String]) -> Result<(), ApiError> {
+    if channels.is_empty() {
+        return Ok(());
+    }
+    if principal.role == Role::Customer {
+        return Err(ApiError::bad_request(
+            "invalid_notify",
+            "notify is for staff messages to a customer",
+        ));
+    }
+    for channel in channels {
+        if !matches!(channel.as_str(), "email" | "sms") {
+            return Err(ApiError::bad_request(
+                "invalid_notify",
+                "notify takes \"email\" and \"sms\"",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,59 @@
+//! What a function builds once per container and hands to every invocation.
+
+use std::sync::Arc;
+
+use crate::config::{ClaimNames, Config};
+use crate::http::CursorSigner;
+use crate::settings_cache::SettingsCache;
+use crate::store::DynamoStore;
+
+pub struct App<S> {
+    pub store: S,
+    pub settings: Arc<SettingsCache>,
+    pub claims: ClaimNames,
+    pub cursors: CursorSigner,
+}
+
+impl<S> App<S> {
+    pub fn new(store: S, config: &Config) -> Self {
+        App::with_settings_cache(store, config, Arc::new(SettingsCache::new(config.settings_ttl)))
+    }
+
+    /// Shares one settings cache between several functions in one process (the local API),
+    /// so a settings change there is seen at once, as one container would see its own.
+    pub fn with_settings_cache(store: S, config: &Config, settings: Arc<SettingsCache>) -> Self {
+        App {
+            store,
+            settings,
+            claims: config.claims.clone(),
+            cursors: CursorSigner::new(&config.cursor_secret),
+        }
+    }
+}
+
+impl App<DynamoStore> {
+    /// Clients built from the environment: region, credentials, and endpoints
+    /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`) the way every AWS SDK reads them.
+    pub async fn from_environment(config: &Config) -> Self {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+        App::new(DynamoStore::new(dynamodb, &config.table_name), config)
+    }
+}
+
+/// Runs an HTTP handler as the Lambda function: logging, configuration and clients once
+/// per container, then one call of `handler` per request.
+pub async fn run_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Arc<App<DynamoStore>>, crate::http::Request) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::http::Response> + Send,
+{
+    crate::telemetry::init();
+    let config = Config::from_env()?;
+    let app = Arc::new(App::from_environment(&config).await);
+    lambda_http::run(lambda_http::service_fn(move |request| {
+        let response = handler(app.clone(), request);
+        async move { Ok::<_, std::convert::Infallible>(response.await) }
+    }))
+    .await
+}

@@ -1,0 +1,124 @@
+//! Configuration from the environment, read once per container. Anything missing or
+//! malformed stops the function at start-up with a message naming the variable.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Which JWT claims carry the identity, e.g. Cognito's `custom:tenant_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimNames {
+    pub user_id: String,
+    pub tenant_id: String,
+    pub role: String,
+    pub customer_id: String,
+    pub name: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames {
+            user_id: "sub".into(),
+            tenant_id: "tenant_id".into(),
+            role: "role".into(),
+            customer_id: "customer_id".into(),
+            name: "name".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub claims: ClaimNames,
+    /// Signs list cursors so that a later page can trust what the first page checked.
+    pub cursor_secret: Vec<u8>,
+    /// How long tenant settings are cached per container; at most a minute, so that a
+    /// mode change takes effect everywhere within one.
+    pub settings_ttl: Duration,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let table_name = lookup("TABLE_NAME")
+            .filter(|v| !v.is_empty())
+            .ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let cursor_secret = lookup("CURSOR_SECRET").ok_or(ConfigError::Missing("CURSOR_SECRET"))?;
+        if cursor_secret.len() < 16 {
+            return Err(ConfigError::Invalid {
+                name: "CURSOR_SECRET",
+                reason: "must be at least 16 characters".into(),
+            });
+        }
+        let settings_ttl = match lookup("SETTINGS_CACHE_SECONDS") {
+            None => Duration::from_secs(30),
+            Some(v) => match v.parse::<u64>() {
+                Ok(secs) if secs <= 60 => Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "SETTINGS_CACHE_SECONDS",
+                        reason: "must be a whole number of seconds from 0 to 60".into(),
+                    })
+                }
+            },
+        };
+        let defaults = ClaimNames::default();
+        let claim = |name: &str, default: String| lookup(name).filter(|v| !v.is_empty()).unwrap_or(default);
+        Ok(Config {
+            table_name,
+            claims: ClaimNames {
+                user_id: claim("CLAIM_USER_ID", defaults.user_id),
+                tenant_id: claim("CLAIM_TENANT_ID", defaults.tenant_id),
+                role: claim("CLAIM_ROLE", defaults.role),
+                customer_id: claim("CLAIM_CUSTOMER_ID", defaults.customer_id),
+                name: claim("CLAIM_NAME", defaults.name),
+            },
+            cursor_secret: cursor_secret.into_bytes(),
+            settings_ttl,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn fails_fast_naming_the_variable() {
+        assert_eq!(config(&[]).unwrap_err(), ConfigError::Missing("TABLE_NAME"));
+        assert_eq!(config(&[("TABLE_NAME", "t")]).unwrap_err(), ConfigError::Missing("CURSOR_SECRET"));
+        let short = config(&[("TABLE_NAME", "t"), ("CURSOR_SECRET", "x")]).unwrap_err();
+        assert!(short.to_string().contains("CURSOR_SECRET"));
+        let ttl = config(&[("TABLE_NAME", "t"), ("CURSOR_SECRET", "0123456789abcdef"), ("SETTINGS_CACHE_SECONDS", "600")]);
+        assert!(ttl.unwrap_err().to_string().contains("SETTINGS_CACHE_SECONDS"));
+    }
+
+    #[test]
+    fn claim_names_are_configurable() {
+        let c = config(&[
+            ("TABLE_NAME", "t"),
+            ("CURSOR_SECRET", "0123456789abcdef"),
+            ("CLAIM_TENANT_ID", "custom:tenant_id"),
+        ])
+        .unwrap();
+        assert_eq!(c.claims.tenant_id, "custom:tenant_id");
+        assert_eq!(c.claims.role, "role");
+        assert_eq!(c.settings_ttl, Duration::from_secs(30));
+    }
+}

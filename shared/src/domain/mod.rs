@@ -1,0 +1,24 @@
+//! The product's types and rules. Nothing here performs I/O.
+
+pub mod conversation;
+pub mod ids;
+pub mod message;
+pub mod permissions;
+pub mod principal;
+pub mod settings;
+pub mod text;
+
+pub use conversation::{ConversationId, ConversationKind, ConversationStatus, Subject};
+pub use message::{Attachment, Channel, Message, MessageType, MessageView, SenderType};
+pub use principal::{Principal, Role, Side};
+pub use settings::{MessagingMode, Settings};
+
+/// The current time as an RFC 3339 UTC timestamp with millisecond precision, the one
+/// timestamp format stored and returned everywhere.
+pub fn now_rfc3339() -> String {
+    format_timestamp(jiff::Timestamp::now())
+}
+
+pub fn format_timestamp(ts: jiff::Timestamp) -> String {
+    format!("{ts:.3}")
+}

@@ -1,0 +1,131 @@
+//! Who may do what. Refusals that would reveal that something exists are 404s.
+
+use super::conversation::{ConversationId, Subject};
+use super::ids::parse_id;
+use super::principal::{Principal, Role};
+use super::settings::MessagingMode;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// The tenant's messaging mode, applied to a messaging route.
+pub fn check_mode(mode: MessagingMode, access: Access) -> Result<(), ApiError> {
+    match (mode, access) {
+        (MessagingMode::Disabled, _) => Err(ApiError::forbidden(
+            "messaging_disabled",
+            "messaging is disabled for this business",
+        )),
+        (MessagingMode::ReadOnly, Access::Write) => Err(ApiError::forbidden(
+            "messaging_read_only",
+            "messaging is read-only for this business",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the caller may see (and, for writes, post in) a customer's conversation.
+pub fn check_conversation_access(principal: &Principal, conversation: &ConversationId) -> Result<(), ApiError> {
+    match principal.role {
+        Role::Admin | Role::Staff | Role::Service => Ok(()),
+        Role::Customer if principal.customer_id.as_deref() == Some(conversation.customer_id.as_str()) => Ok(()),
+        Role::Customer => Err(ApiError::NotFound),
+        Role::BasicStaff => Err(basic_staff_refused()),
+    }
+}
+
+/// The conversation a request names: either `conversation_id`, or a customer (customers
+/// may leave out their own) and optionally a patient. Checks the caller may reach it.
+pub fn resolve_conversation(
+    principal: &Principal,
+    conversation_id: Option<&str>,
+    customer_id: Option<&str>,
+    patient_id: Option<&str>,
+) -> Result<ConversationId, ApiError> {
+    let conversation = match (conversation_id, customer_id, patient_id) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "invalid_target",
+                "give either conversation_id, or customer_id with an optional patient_id",
+            ))
+        }
+        (Some(id), None, None) => ConversationId::decode(id).ok_or(ApiError::NotFound)?,
+        (None, customer, patient) => {
+            let customer = match (customer, principal.role, principal.customer_id.as_deref()) {
+                (Some(customer), _, _) => parse_id("customer_id", customer)?,
+                (None, Role::Customer, Some(own)) => own.to_owned(),
+                (None, _, _) => {
+                    return Err(ApiError::bad_request(
+                        "missing_field",
+                        "customer_id or conversation_id is required",
+                    ))
+                }
+            };
+            let subject = match patient {
+                Some(patient) => Subject::Patient(parse_id("patient_id", patient)?),
+                None => Subject::General,
+            };
+            ConversationId::new(customer, subject)
+        }
+    };
+    check_conversation_access(principal, &conversation)?;
+    Ok(conversation)
+}
+
+/// Refuses basic staff everything until customers can be assigned to them.
+pub fn basic_staff_refused() -> ApiError {
+    ApiError::forbidden("forbidden", "basic staff can only reach customers assigned to them")
+}
+
+/// Whose read position a viewing moves. Admins monitor without leaving a trace.
+pub fn tracks_read_state(principal: &Principal) -> bool {
+    principal.role != Role::Admin
+}
+
+pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
+    if principal.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("forbidden", "only an admin may do this"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::conversation::Subject;
+
+    fn principal(role: Role, customer: Option<&str>) -> Principal {
+        Principal {
+            tenant_id: "t".into(),
+            user_id: "u".into(),
+            role,
+            customer_id: customer.map(str::to_owned),
+            name: None,
+        }
+    }
+
+    #[test]
+    fn customers_reach_only_their_own_account() {
+        let conv = ConversationId::new("c1", Subject::General);
+        assert!(check_conversation_access(&principal(Role::Customer, Some("c1")), &conv).is_ok());
+        let other = check_conversation_access(&principal(Role::Customer, Some("c2")), &conv);
+        assert!(matches!(other, Err(ApiError::NotFound)));
+        for role in [Role::Admin, Role::Staff, Role::Service] {
+            assert!(check_conversation_access(&principal(role, None), &conv).is_ok());
+        }
+        let basic = check_conversation_access(&principal(Role::BasicStaff, None), &conv);
+        assert_eq!(basic.unwrap_err().status(), 403);
+    }
+
+    #[test]
+    fn modes_gate_reads_and_writes() {
+        assert!(check_mode(MessagingMode::Full, Access::Write).is_ok());
+        assert!(check_mode(MessagingMode::ReadOnly, Access::Read).is_ok());
+        assert_eq!(check_mode(MessagingMode::ReadOnly, Access::Write).unwrap_err().code(), "messaging_read_only");
+        assert_eq!(check_mode(MessagingMode::Disabled, Access::Read).unwrap_err().code(), "messaging_disabled");
+    }
+}

@@ -1,0 +1,85 @@
+//! Who is calling: the identity API Gateway's JWT authorizer vouched for.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Staff,
+    BasicStaff,
+    Customer,
+    Service,
+}
+
+impl Role {
+    pub fn parse(value: &str) -> Option<Role> {
+        match value {
+            "admin" => Some(Role::Admin),
+            "staff" => Some(Role::Staff),
+            "basic_staff" => Some(Role::BasicStaff),
+            "customer" => Some(Role::Customer),
+            "service" => Some(Role::Service),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::BasicStaff => "basic_staff",
+            Role::Customer => "customer",
+            Role::Service => "service",
+        }
+    }
+}
+
+/// The two sides of every conversation. Read state is per person, but "unread" only ever
+/// counts messages from the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Customer,
+    Staff,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Customer => Side::Staff,
+            Side::Staff => Side::Customer,
+        }
+    }
+
+    /// One letter, used inside attribute names of the conversation header.
+    pub fn letter(self) -> char {
+        match self {
+            Side::Customer => 'c',
+            Side::Staff => 's',
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub tenant_id: String,
+    pub user_id: String,
+    pub role: Role,
+    /// Set for customers only: the account whose threads they see.
+    pub customer_id: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Principal {
+    pub fn side(&self) -> Side {
+        match self.role {
+            Role::Customer => Side::Customer,
+            _ => Side::Staff,
+        }
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.user_id)
+    }
+}

@@ -1,0 +1,139 @@
+//! Message text: stored as plain text, whatever a client sends.
+
+pub const MAX_TEXT_CHARS: usize = 4_000;
+pub const EXCERPT_CHARS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextError {
+    TooLong,
+    ControlCharacter,
+}
+
+/// Validates and normalises message text: refuses control and bidi-override characters
+/// (they break rendering and hide content), strips HTML tags (stored text is plain and is
+/// escaped by whoever renders it), normalises line endings and trims.
+pub fn clean_message_text(raw: &str) -> Result<String, TextError> {
+    if raw.chars().count() > MAX_TEXT_CHARS {
+        return Err(TextError::TooLong);
+    }
+    if raw.chars().any(is_refused_char) {
+        return Err(TextError::ControlCharacter);
+    }
+    let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+    Ok(strip_html(&normalised).trim().to_owned())
+}
+
+fn is_refused_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Removes tags, comments and the content of `script` and `style` elements. A `<` that
+/// does not start a tag (`a < b`, `<3`) is text and stays.
+pub fn strip_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(pos) = rest.find('<') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let starts_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
+        if !starts_tag {
+            out.push('<');
+            rest = after;
+            continue;
+        }
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        let Some(end) = tag_end(after) else {
+            // An unterminated tag swallows the rest, as browsers would.
+            rest = "";
+            break;
+        };
+        let tag = &after[..end];
+        rest = &after[end + 1..];
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name == "script" || name == "style" {
+            let closing = format!("</{name}");
+            let lower = rest.to_ascii_lowercase();
+            rest = match lower.find(&closing) {
+                Some(i) => {
+                    let tail = &rest[i..];
+                    tail.find('>').map_or("", |e| &tail[e + 1..])
+                }
+                None => "",
+            };
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Index of the `>` closing a tag, skipping quoted attribute values.
+fn tag_end(tag: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (i, c) in tag.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first [`EXCERPT_CHARS`] characters, with an ellipsis when cut.
+pub fn excerpt(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(EXCERPT_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{}…", head.trim_end())
+    } else {
+        head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_tags_and_keeps_text() {
+        assert_eq!(strip_html("<b>Hi</b> <i>there</i>"), "Hi there");
+        assert_eq!(strip_html("a < b and <3"), "a < b and <3");
+        assert_eq!(strip_html("x<script>alert(1)</script>y"), "xy");
+        assert_eq!(strip_html("x<STYLE>p{}</style >y"), "xy");
+        assert_eq!(strip_html("a<!-- hidden -->b"), "ab");
+        assert_eq!(strip_html("<a href=\"x>y\">link</a>"), "link");
+        assert_eq!(strip_html("ok <img src=x onerror=alert(1)"), "ok ");
+    }
+
+    #[test]
+    fn refuses_control_characters_and_long_text() {
+        assert_eq!(clean_message_text("a\u{0007}b"), Err(TextError::ControlCharacter));
+        assert_eq!(clean_message_text("a\u{202E}b"), Err(TextError::ControlCharacter));
+        assert_eq!(clean_message_text(&"x".repeat(4001)), Err(TextError::TooLong));
+        assert_eq!(clean_message_text(&"é".repeat(4000)).unwrap().chars().count(), 4000);
+        assert_eq!(clean_message_text(" line1\r\nline2\t ").unwrap(), "line1\nline2");
+        assert_eq!(clean_message_text("<p> </p>").unwrap(), "");
+    }
+
+    #[test]
+    fn excerpts_cut_at_a_hundred_characters() {
+        assert_eq!(excerpt("short"), "short");
+        let long = "y".repeat(150);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), 101);
+        assert!(cut.ends_with('…'));
+    }
+}

@@ -1,0 +1,188 @@
+//! API Gateway (HTTP API, payload 2.0) glue: the identity its JWT authorizer passed,
+//! request bodies and parameters, and JSON responses, errors included.
+
+pub mod cursor;
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, RequestExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::config::ClaimNames;
+use crate::domain::ids::is_valid_id;
+use crate::domain::{Principal, Role};
+use crate::error::ApiError;
+
+pub use cursor::CursorSigner;
+
+pub type Request = lambda_http::Request;
+pub type Response = lambda_http::Response<Body>;
+
+/// JSON bodies larger than this are refused with 413 before parsing.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Fields the server sets; a body that tries to set them is refused, not ignored.
+const SERVER_OWNED_FIELDS: &[&str] = &[
+    "id",
+    "sender_id",
+    "sender_type",
+    "sender_name",
+    "created_at",
+    "read_at",
+    "is_read",
+    "tenant_id",
+    "message_count",
+    "unread_count",
+    "channel",
+    "external_ref",
+];
+
+/// The caller, from the JWT claims in the request context. Identity never comes from
+/// headers, query or body.
+pub fn principal(request: &Request, names: &ClaimNames) -> Result<Principal, ApiError> {
+    let claims = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .authorizer
+            .as_ref()
+            .and_then(|authorizer| authorizer.jwt.as_ref())
+            .map(|jwt| &jwt.claims),
+        _ => None,
+    }
+    .ok_or(ApiError::Unauthorized)?;
+    let claim = |name: &str| claims.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let user_id = claim(&names.user_id).filter(|v| is_valid_id(v)).ok_or(ApiError::Unauthorized)?;
+    let tenant_id = claim(&names.tenant_id).filter(|v| is_valid_id(v)).ok_or(ApiError::Unauthorized)?;
+    let role = claim(&names.role).and_then(Role::parse).ok_or(ApiError::Unauthorized)?;
+    let customer_id = match role {
+        Role::Customer => Some(
+            claim(&names.customer_id)
+                .filter(|v| is_valid_id(v))
+                .ok_or(ApiError::Unauthorized)?
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    let name = claim(&names.name)
+        .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect::<String>())
+        .filter(|n| !n.trim().is_empty());
+    Ok(Principal {
+        tenant_id: tenant_id.to_owned(),
+        user_id: user_id.to_owned(),
+        role,
+        customer_id,
+        name,
+    })
+}
+
+/// Parses a JSON body into `T`, naming the offending field in the error.
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = match request.body() {
+        Body::Empty => b"",
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => b"",
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("invalid_json", "a JSON body is required"));
+    }
+    if let Some(content_type) = request.headers().get("content-type").and_then(|v| v.to_str().ok()) {
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case("application/json") {
+            return Err(ApiError::bad_request("unsupported_media_type", "send the body as application/json"));
+        }
+    }
+    serde_json::from_slice(bytes).map_err(|err| body_error(&err))
+}
+
+fn body_error(err: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let detail = err.to_string();
+    match err.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {detail}"))
+        }
+        Category::Data => {
+            if let Some(field) = between(&detail, "unknown field `", "`") {
+                if SERVER_OWNED_FIELDS.contains(&field) {
+                    return ApiError::bad_request("read_only_field", format!("{field} is set by the server"));
+                }
+                return ApiError::bad_request("unknown_field", format!("unknown field {field}"));
+            }
+            if let Some(field) = between(&detail, "missing field `", "`") {
+                return ApiError::bad_request("missing_field", format!("{field} is required"));
+            }
+            let message = detail.split(" at line ").next().unwrap_or(&detail).to_owned();
+            ApiError::bad_request("invalid_field", message)
+        }
+    }
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &text[text.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+pub fn query_param(request: &Request, name: &str) -> Option<String> {
+    request
+        .query_string_parameters_ref()
+        .and_then(|params| params.first(name))
+        .map(str::to_owned)
+}
+
+pub fn path_param(request: &Request, name: &str) -> Option<String> {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .map(str::to_owned)
+}
+
+pub fn header(request: &Request, name: &str) -> Option<String> {
+    request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// `limit`: 1 to 100, default 20.
+pub fn limit(request: &Request) -> Result<u32, ApiError> {
+    match query_param(request, "limit") {
+        None => Ok(DEFAULT_LIMIT),
+        Some(value) => match value.parse::<u32>() {
+            Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+            _ => Err(ApiError::bad_request(
+                "invalid_limit",
+                format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+            )),
+        },
+    }
+}
+
+pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    lambda_http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::Text(text))
+        .expect("a response from a valid status and header")
+}
+
+pub fn error_response(err: &ApiError) -> Response {
+    if let ApiError::Internal(detail) = err {
+        tracing::error!(%detail, "internal error");
+    }
+    let mut response = json_response(err.status(), &err.body());
+    if let Some(secs) = err.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert("retry-after", secs.to_string().parse().expect("digits are a valid header value"));
+    }
+    response
+}
+
+/// Turns a handler's result into the response API Gateway returns.
+pub fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(|err| error_response(&err))
+}

@@ -1,0 +1,20 @@
+//! The library every tidings function is built on.
+//!
+//! - [`domain`]: the product's types and rules (validation, permissions); no I/O.
+//! - [`store`]: the single DynamoDB table, behind the traits handlers talk to.
+//! - [`http`]: API Gateway glue: claims to principal, bodies, errors to responses, cursors.
+//! - [`config`], [`telemetry`], [`jwt`]: what every binary sets up once per container.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod jwt;
+pub mod settings_cache;
+pub mod store;
+pub mod telemetry;
+
+pub use app::App;
+pub use config::Config;
+pub use error::ApiError;

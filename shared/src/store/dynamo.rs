@@ -1,0 +1,731 @@
+//! The traits of [`super`] on DynamoDB, through the AWS SDK. Keys come from [`super::keys`].
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use ulid::Ulid;
+
+use super::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
+use super::{
+    AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord, MessageDraft, MessageStore, ReadMark,
+    Reader, SettingsStore, StoreError, ThreadPage,
+};
+use crate::domain::{
+    now_rfc3339, text, Channel, ConversationId, ConversationKind, ConversationStatus, Message, MessageType,
+    MessagingMode, SenderType, Settings, Side,
+};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Sends into one busy conversation retry until their id is the newest; each retry
+/// follows a commit by someone else, so this bounds only pathological contention.
+const MAX_APPEND_ATTEMPTS: u32 = 100;
+const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.item)
+    }
+
+    async fn idempotency_record(&self, pk: String) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let Some(item) = self.get_item(pk, IDEMPOTENCY_SK).await? else {
+            return Ok(None);
+        };
+        let message = get_s(&item, "message")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .ok_or_else(|| StoreError::Internal("idempotency record without its message".into()))?;
+        Ok(Some(IdempotencyRecord {
+            request_hash: get_s(&item, "request_hash").unwrap_or_default().to_owned(),
+            message,
+        }))
+    }
+
+    fn header_update(
+        &self,
+        pk: &str,
+        draft: &MessageDraft,
+        message: &Message,
+        tenant: &str,
+    ) -> Result<Update, StoreError> {
+        let conversation = &draft.conversation;
+        let mut set = vec![
+            "conversation_id = if_not_exists(conversation_id, :conversation_id)",
+            "customer_id = if_not_exists(customer_id, :customer_id)",
+            "subject = if_not_exists(subject, :subject)",
+            "kind = if_not_exists(kind, :kind)",
+            "#status = if_not_exists(#status, :open)",
+            "created_at = if_not_exists(created_at, :now)",
+            "last_message_id = :id",
+            "last_message_at = :now",
+            "last_excerpt = :excerpt",
+            "last_sender_type = :sender_type",
+            "last_sender_name = :sender_name",
+            "gsi1pk = :feed",
+            "gsi1sk = :id",
+            "gsi2pk = :customer_feed",
+            "gsi2sk = :id",
+        ];
+        let mut add = vec!["message_count :one"];
+        let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+        let sender_side = draft.sender_type.side();
+        if let Some(side) = sender_side {
+            // The sender has read everything up to their own message.
+            let [position, seen, at] = keys::reader_attributes(side, &draft.sender_id);
+            names.insert("#rp".into(), position);
+            names.insert("#rs".into(), seen);
+            names.insert("#rt".into(), at);
+            names.insert("#own_side".into(), keys::side_counter(side).into());
+            names.insert("#other_side".into(), keys::side_counter(side.other()).into());
+            set.extend(["#rp = :id", "#rs = if_not_exists(#other_side, :zero)", "#rt = :now"]);
+            add.push("#own_side :one");
+        }
+        let newer_than_last = "#status = :open AND (attribute_not_exists(last_message_id) OR last_message_id < :id)";
+        let condition = if draft.create_conversation && conversation.subject.created_on_first_message() {
+            format!("attribute_not_exists({PK}) OR ({newer_than_last})")
+        } else {
+            format!("attribute_exists({PK}) AND {newer_than_last}")
+        };
+        let mut values = HashMap::from([
+            (":conversation_id".to_owned(), s(conversation.encode())),
+            (":customer_id".into(), s(&conversation.customer_id)),
+            (":subject".into(), s(conversation.subject.to_string())),
+            (":kind".into(), s(kind_str(conversation.subject.kind()))),
+            (":open".into(), s(ConversationStatus::Open.as_str())),
+            (":now".into(), s(&message.created_at)),
+            (":id".into(), s(&message.id)),
+            (":excerpt".into(), s(text::excerpt(&excerpt_source(message)))),
+            (":sender_type".into(), s(message.sender_type.as_str())),
+            (":sender_name".into(), s(&message.sender_name)),
+            (":feed".into(), s(keys::tenant_feed_pk(tenant))),
+            (":customer_feed".into(), s(keys::customer_feed_pk(tenant, &conversation.customer_id))),
+            (":one".into(), n(1)),
+        ]);
+        if sender_side.is_some() {
+            values.insert(":zero".into(), n(0));
+        }
+        if let Some(patient) = conversation.subject.patient_id() {
+            set.push("patient_id = if_not_exists(patient_id, :patient_id)");
+            values.insert(":patient_id".into(), s(patient));
+        }
+        let expression = format!("SET {} ADD {}", set.join(", "), add.join(", "));
+        Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(HEADER_SK))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))
+    }
+
+    fn message_put(&self, pk: &str, message: &Message) -> Result<Put, StoreError> {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(message_item(pk, message)))
+            .condition_expression(format!("attribute_not_exists({PK})"))
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))
+    }
+
+    fn idempotency_put(&self, pk: String, claim: &IdempotencyClaim, message: &Message) -> Result<Put, StoreError> {
+        let now = jiff::Timestamp::now().as_second();
+        let message_json = serde_json::to_string(message).map_err(|e| StoreError::Internal(e.to_string()))?;
+        Put::builder()
+            .table_name(&self.table)
+            .item(PK, s(pk))
+            .item(SK, s(IDEMPOTENCY_SK))
+            .item("request_hash", s(&claim.request_hash))
+            .item("message", s(message_json))
+            .item(keys::TTL_ATTRIBUTE, AttributeValue::N((now + IDEMPOTENCY_TTL_SECS).to_string()))
+            // TTL deletes late; an expired record must not block a new use of its key.
+            .condition_expression(format!("attribute_not_exists({PK}) OR {} < :now", keys::TTL_ATTRIBUTE))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))
+    }
+
+    /// Moves a reader to an older message than the newest: counts what follows it.
+    async fn mark_read_to_older(
+        &self,
+        pk: &str,
+        reader: &Reader,
+        up_to: &str,
+        header: &Item,
+    ) -> Result<Option<ConversationHeader>, StoreError> {
+        let last = get_s(header, "last_message_id").unwrap_or_default().to_owned();
+        let other_sender = SenderType::of_side(reader.side.other()).as_str();
+        let mut after = 0u64;
+        let mut found = false;
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":from", s(keys::message_sk(up_to)))
+                .expression_attribute_values(":to", s(keys::message_sk(&last)))
+                .projection_expression("sk, sender_type")
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in output.items() {
+                if get_s(item, SK) == Some(keys::message_sk(up_to).as_str()) {
+                    found = true;
+                } else if get_s(item, "sender_type") == Some(other_sender) {
+                    after += 1;
+                }
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        if !found {
+            return Err(StoreError::BadReference("up_to is not a message of this conversation".into()));
+        }
+        let other_total = get_n(header, keys::side_counter(reader.side.other()));
+        let [position, seen, at] = keys::reader_attributes(reader.side, &reader.user_id);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(HEADER_SK))
+            .update_expression("SET #rp = :up_to, #rs = :seen, #rt = :now")
+            .condition_expression("last_message_id = :last AND (attribute_not_exists(#rp) OR #rp < :up_to)")
+            .expression_attribute_names("#rp", position)
+            .expression_attribute_names("#rs", seen)
+            .expression_attribute_names("#rt", at)
+            .expression_attribute_values(":up_to", s(up_to))
+            .expression_attribute_values(":seen", n(other_total.saturating_sub(after)))
+            .expression_attribute_values(":now", s(now_rfc3339()))
+            .expression_attribute_values(":last", s(&last))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => header_from_item(&output.attributes.unwrap_or_default()).map(Some),
+            Err(err) if is_conditional_failure(&err) => Ok(None),
+            Err(err) => Err(classify(err)),
+        }
+    }
+}
+
+impl SettingsStore for DynamoStore {
+    async fn get_settings(&self, tenant: &str) -> Result<Option<Settings>, StoreError> {
+        Ok(self
+            .get_item(keys::tenant_pk(tenant), keys::SETTINGS_SK)
+            .await?
+            .map(|item| settings_from_item(&item)))
+    }
+
+    async fn put_settings(&self, tenant: &str, settings: &Settings) -> Result<(), StoreError> {
+        let mut item = Item::from([
+            (PK.to_owned(), s(keys::tenant_pk(tenant))),
+            (SK.to_owned(), s(keys::SETTINGS_SK)),
+            ("mode".to_owned(), s(settings.mode.as_str())),
+            ("notify_delay_minutes".to_owned(), n(settings.notify_delay_minutes.into())),
+            ("timezone".to_owned(), s(&settings.timezone)),
+        ]);
+        let optional = [
+            ("business_name", &settings.business_name),
+            ("admin_notification_email", &settings.admin_notification_email),
+            ("from_email", &settings.from_email),
+            ("portal_base_url", &settings.portal_base_url),
+            ("updated_at", &settings.updated_at),
+            ("updated_by", &settings.updated_by),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                item.insert(name.to_owned(), s(value));
+            }
+        }
+        if let Some(minutes) = settings.sms_escalation_minutes {
+            item.insert("sms_escalation_minutes".into(), n(minutes.into()));
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
+
+impl MessageStore for DynamoStore {
+    async fn append_message(
+        &self,
+        tenant: &str,
+        draft: &MessageDraft,
+        idempotency: Option<&IdempotencyClaim>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let pk = keys::conversation_pk(tenant, &draft.conversation);
+        let idempotency_pk = idempotency.map(|claim| keys::idempotency_pk(tenant, &draft.sender_id, &claim.key));
+        let mut newer_than: Option<Ulid> = None;
+        for attempt in 0..MAX_APPEND_ATTEMPTS {
+            let message = new_message(draft, next_message_id(newer_than));
+            let mut items = vec![
+                TransactWriteItem::builder()
+                    .update(self.header_update(&pk, draft, &message, tenant)?)
+                    .build(),
+                TransactWriteItem::builder().put(self.message_put(&pk, &message)?).build(),
+            ];
+            if let (Some(claim), Some(record_pk)) = (idempotency, &idempotency_pk) {
+                items.push(
+                    TransactWriteItem::builder()
+                        .put(self.idempotency_put(record_pk.clone(), claim, &message)?)
+                        .build(),
+                );
+            }
+            let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+                Ok(_) => return Ok(AppendOutcome::Stored(message)),
+                Err(err) => err,
+            };
+            let reasons = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => e.cancellation_reasons().to_vec(),
+                _ => return Err(classify(err)),
+            };
+            let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
+            if code(2) == "ConditionalCheckFailed" {
+                let record_pk = idempotency_pk.clone().unwrap_or_default();
+                return match self.idempotency_record(record_pk).await? {
+                    Some(record) => Ok(AppendOutcome::KeyUsed(record)),
+                    // Expired and deleted between the two requests: try again as new.
+                    None => continue,
+                };
+            }
+            if reasons.iter().any(|r| matches!(r.code(), Some("ThrottlingError" | "ProvisionedThroughputExceeded"))) {
+                return Err(StoreError::Unavailable("transaction throttled".into()));
+            }
+            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                backoff(attempt).await;
+                continue;
+            }
+            if code(0) == "ConditionalCheckFailed" {
+                let Some(current) = reasons[0].item() else {
+                    return Err(StoreError::NotFound);
+                };
+                if get_s(current, "status") == Some(ConversationStatus::Closed.as_str()) {
+                    return Err(StoreError::Closed);
+                }
+                match get_s(current, "last_message_id").and_then(|id| Ulid::from_string(id).ok()) {
+                    // Someone committed a newer message first: go after it.
+                    Some(last) => {
+                        newer_than = Some(last);
+                        if attempt > 2 {
+                            backoff(attempt).await;
+                        }
+                        continue;
+                    }
+                    None => return Err(StoreError::Internal("conversation header refused a send".into())),
+                }
+            }
+            return Err(StoreError::Internal(format!("transaction cancelled: {reasons:?}")));
+        }
+        Err(StoreError::Unavailable("conversation too busy".into()))
+    }
+
+    async fn thread_page(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<ThreadPage, StoreError> {
+        let pk = keys::conversation_pk(tenant, conversation);
+        let limit = limit as usize;
+        // One item more than shown tells whether there is another page; the first page
+        // also holds the header.
+        let probe = limit + 1 + usize::from(before.is_none());
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :messages AND :header")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":messages", s(MESSAGE_SK_PREFIX))
+            .expression_attribute_values(":header", s(HEADER_SK))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(probe as i32);
+        if let Some(before) = before {
+            query = query
+                .exclusive_start_key(PK, s(&pk))
+                .exclusive_start_key(SK, s(keys::message_sk(before)));
+        }
+        let output = query.send().await.map_err(classify)?;
+        let mut header = None;
+        let mut messages = Vec::with_capacity(limit + 1);
+        for item in output.items() {
+            if get_s(item, SK) == Some(HEADER_SK) {
+                header = Some(header_from_item(item)?);
+            } else {
+                messages.push(message_from_item(item)?);
+            }
+        }
+        let has_more = messages.len() > limit;
+        messages.truncate(limit);
+        Ok(ThreadPage {
+            header,
+            messages,
+            has_more,
+        })
+    }
+
+    async fn mark_read(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        up_to: Option<&str>,
+    ) -> Result<ConversationHeader, StoreError> {
+        let pk = keys::conversation_pk(tenant, conversation);
+        let [position, seen, at] = keys::reader_attributes(reader.side, &reader.user_id);
+        for attempt in 0..3 {
+            let mut request = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .key(SK, s(HEADER_SK))
+                .update_expression("SET #rp = last_message_id, #rs = if_not_exists(#other_side, :zero), #rt = :now")
+                .expression_attribute_names("#rp", &position)
+                .expression_attribute_names("#rs", &seen)
+                .expression_attribute_names("#rt", &at)
+                .expression_attribute_names("#other_side", keys::side_counter(reader.side.other()))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":now", s(now_rfc3339()))
+                .return_values(ReturnValue::AllNew)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            let forward = "attribute_exists(last_message_id) AND (attribute_not_exists(#rp) OR #rp < last_message_id)";
+            request = match up_to {
+                Some(id) => request
+                    .condition_expression(format!("{forward} AND last_message_id = :up_to"))
+                    .expression_attribute_values(":up_to", s(id)),
+                None => request.condition_expression(forward),
+            };
+            let err = match request.send().await {
+                Ok(output) => return header_from_item(&output.attributes.unwrap_or_default()),
+                Err(err) => err,
+            };
+            let current = match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(e)) => e.item().cloned(),
+                _ => return Err(classify(err)),
+            };
+            let Some(current) = current else {
+                return Err(StoreError::NotFound);
+            };
+            let Some(last) = get_s(&current, "last_message_id") else {
+                return Err(StoreError::NotFound);
+            };
+            let target = up_to.unwrap_or(last);
+            if target > last {
+                return Err(StoreError::BadReference("up_to is not a message of this conversation".into()));
+            }
+            if get_s(&current, &position).is_some_and(|read| read >= target) {
+                // Already read that far: positions never move back.
+                return header_from_item(&current);
+            }
+            if let Some(up_to) = up_to.filter(|id| *id < last) {
+                if let Some(header) = self.mark_read_to_older(&pk, reader, up_to, &current).await? {
+                    return Ok(header);
+                }
+            }
+            backoff(attempt).await;
+        }
+        Err(StoreError::Unavailable("conversation too busy".into()))
+    }
+
+    async fn conversation(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+    ) -> Result<Option<ConversationHeader>, StoreError> {
+        self.get_item(keys::conversation_pk(tenant, conversation), HEADER_SK)
+            .await?
+            .map(|item| header_from_item(&item))
+            .transpose()
+    }
+}
+
+/// A ULID newer than `newer_than`, so that commit order stays id order.
+fn next_message_id(newer_than: Option<Ulid>) -> Ulid {
+    let fresh = Ulid::new();
+    match newer_than.and_then(|last| last.increment()) {
+        Some(after_last) if after_last > fresh => after_last,
+        _ => fresh,
+    }
+}
+
+fn new_message(draft: &MessageDraft, id: Ulid) -> Message {
+    Message {
+        id: id.to_string(),
+        conversation_id: draft.conversation.encode(),
+        customer_id: draft.conversation.customer_id.clone(),
+        patient_id: draft.conversation.subject.patient_id().map(str::to_owned),
+        sender_type: draft.sender_type,
+        sender_id: draft.sender_id.clone(),
+        sender_name: draft.sender_name.clone(),
+        message_type: draft.message_type,
+        message: draft.text.clone(),
+        attachments: draft.attachments.clone(),
+        metadata: draft.metadata.clone(),
+        channel: draft.channel,
+        external_ref: draft.external_ref.clone(),
+        created_at: now_rfc3339(),
+    }
+}
+
+/// The feed shows the text, or the file names of a message without text.
+fn excerpt_source(message: &Message) -> String {
+    if message.message.is_empty() {
+        let names: Vec<&str> = message.attachments.iter().map(|a| a.name.as_str()).collect();
+        names.join(", ")
+    } else {
+        message.message.clone()
+    }
+}
+
+async fn backoff(attempt: u32) {
+    let cap_ms = 2u64.pow(attempt.min(6));
+    let jitter = u64::from(Ulid::new().random() as u16) % (cap_ms + 1);
+    tokio::time::sleep(Duration::from_millis(jitter + 1)).await;
+}
+
+fn kind_str(kind: ConversationKind) -> &'static str {
+    match kind {
+        ConversationKind::General => "general",
+        ConversationKind::Patient => "patient",
+        ConversationKind::Order => "order",
+    }
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+fn get_n(item: &Item, name: &str) -> u64 {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn required<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    get_s(item, name).ok_or_else(|| StoreError::Internal(format!("item without {name}")))
+}
+
+fn message_item(pk: &str, message: &Message) -> Item {
+    let mut item = Item::from([
+        (PK.to_owned(), s(pk)),
+        (SK.to_owned(), s(keys::message_sk(&message.id))),
+        ("id".to_owned(), s(&message.id)),
+        ("conversation_id".to_owned(), s(&message.conversation_id)),
+        ("customer_id".to_owned(), s(&message.customer_id)),
+        ("sender_type".to_owned(), s(message.sender_type.as_str())),
+        ("sender_id".to_owned(), s(&message.sender_id)),
+        ("sender_name".to_owned(), s(&message.sender_name)),
+        ("type".to_owned(), s(message.message_type.as_str())),
+        ("message".to_owned(), s(&message.message)),
+        ("channel".to_owned(), s(message.channel.as_str())),
+        ("created_at".to_owned(), s(&message.created_at)),
+    ]);
+    if let Some(patient) = &message.patient_id {
+        item.insert("patient_id".into(), s(patient));
+    }
+    if let Some(external_ref) = &message.external_ref {
+        item.insert("external_ref".into(), s(external_ref));
+    }
+    if !message.attachments.is_empty() {
+        let json = serde_json::to_string(&message.attachments).unwrap_or_default();
+        item.insert("attachments".into(), s(json));
+    }
+    if let Some(metadata) = &message.metadata {
+        item.insert("metadata".into(), s(metadata.to_string()));
+    }
+    item
+}
+
+fn message_from_item(item: &Item) -> Result<Message, StoreError> {
+    let corrupt = |field: &str| StoreError::Internal(format!("message with invalid {field}"));
+    Ok(Message {
+        id: required(item, "id")?.to_owned(),
+        conversation_id: required(item, "conversation_id")?.to_owned(),
+        customer_id: required(item, "customer_id")?.to_owned(),
+        patient_id: get_s(item, "patient_id").map(str::to_owned),
+        sender_type: SenderType::parse(required(item, "sender_type")?).ok_or_else(|| corrupt("sender_type"))?,
+        sender_id: required(item, "sender_id")?.to_owned(),
+        sender_name: required(item, "sender_name")?.to_owned(),
+        message_type: MessageType::parse(required(item, "type")?).ok_or_else(|| corrupt("type"))?,
+        message: get_s(item, "message").unwrap_or_default().to_owned(),
+        attachments: match get_s(item, "attachments") {
+            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("attachments"))?,
+            None => Vec::new(),
+        },
+        metadata: match get_s(item, "metadata") {
+            Some(json) => Some(serde_json::from_str(json).map_err(|_| corrupt("metadata"))?),
+            None => None,
+        },
+        channel: Channel::parse(required(item, "channel")?).ok_or_else(|| corrupt("channel"))?,
+        external_ref: get_s(item, "external_ref").map(str::to_owned),
+        created_at: required(item, "created_at")?.to_owned(),
+    })
+}
+
+fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreError> {
+    let id = ConversationId::decode(required(item, "conversation_id")?)
+        .ok_or_else(|| StoreError::Internal("header with invalid conversation_id".into()))?;
+    let mut readers = Vec::new();
+    for (name, value) in item {
+        let Some(who) = name.strip_prefix(keys::READ_POSITION_PREFIX) else {
+            continue;
+        };
+        let side = match who.as_bytes().first() {
+            Some(b'c') => Side::Customer,
+            Some(b's') => Side::Staff,
+            _ => continue,
+        };
+        let (Ok(up_to), Some(user)) = (value.as_s(), who.get(2..)) else {
+            continue;
+        };
+        readers.push(ReadMark {
+            side,
+            user_id: user.to_owned(),
+            up_to: up_to.clone(),
+            at: get_s(item, &format!("{}{who}", keys::READ_TIME_PREFIX)).unwrap_or_default().to_owned(),
+            seen: get_n(item, &format!("{}{who}", keys::READ_SEEN_PREFIX)),
+        });
+    }
+    readers.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    Ok(ConversationHeader {
+        kind: id.subject.kind(),
+        id,
+        status: match get_s(item, "status") {
+            Some("closed") => ConversationStatus::Closed,
+            _ => ConversationStatus::Open,
+        },
+        title: get_s(item, "title").map(str::to_owned),
+        created_at: get_s(item, "created_at").unwrap_or_default().to_owned(),
+        last_message_id: get_s(item, "last_message_id").map(str::to_owned),
+        last_message_at: get_s(item, "last_message_at").map(str::to_owned),
+        last_excerpt: get_s(item, "last_excerpt").map(str::to_owned),
+        last_sender_type: get_s(item, "last_sender_type").and_then(SenderType::parse),
+        last_sender_name: get_s(item, "last_sender_name").map(str::to_owned),
+        message_count: get_n(item, "message_count"),
+        customer_messages: get_n(item, keys::side_counter(Side::Customer)),
+        staff_messages: get_n(item, keys::side_counter(Side::Staff)),
+        readers,
+    })
+}
+
+fn settings_from_item(item: &Item) -> Settings {
+    let defaults = Settings::default();
+    let text = |name: &str| get_s(item, name).map(str::to_owned);
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<u32>().ok())
+    };
+    Settings {
+        mode: get_s(item, "mode").and_then(MessagingMode::parse).unwrap_or(defaults.mode),
+        business_name: text("business_name"),
+        notify_delay_minutes: number("notify_delay_minutes").unwrap_or(defaults.notify_delay_minutes),
+        sms_escalation_minutes: number("sms_escalation_minutes"),
+        admin_notification_email: text("admin_notification_email"),
+        from_email: text("from_email"),
+        portal_base_url: text("portal_base_url"),
+        timezone: text("timezone").unwrap_or(defaults.timezone),
+        updated_at: text("updated_at"),
+        updated_by: text("updated_by"),
+    }
+}
+
+fn is_conditional_failure(err: &SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>) -> bool {
+    matches!(err.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_)))
+}
+
+/// Sorts SDK failures into "retry later" (503) and everything else (a bug: 500).
+fn classify<E>(err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    const RETRYABLE: &[&str] = &[
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "TransactionConflictException",
+        "LimitExceededException",
+    ];
+    match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(format!("{err}"))
+        }
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or_default();
+            if RETRYABLE.contains(&code) || service.raw().status().as_u16() >= 500 {
+                StoreError::Unavailable(format!("{code}: {}", service.err().message().unwrap_or_default()))
+            } else {
+                StoreError::Internal(format!("{code}: {}", service.err().message().unwrap_or_default()))
+            }
+        }
+        _ => StoreError::Internal(format!("{err:?}")),
+    }
+}

@@ -1,0 +1,141 @@
+//! The single-table design. Every item lives in one DynamoDB table with a string
+//! partition key `pk` and sort key `sk`; every key begins with the tenant, so no request
+//! built from a caller's tenant can reach another tenant's items.
+//!
+//! Ids that come from outside are restricted to an alphabet without `#` and `/`
+//! ([`crate::domain::ids`]), so the separators below are unambiguous.
+//!
+//! # Entities
+//!
+//! | entity | pk | sk | notes |
+//! |---|---|---|---|
+//! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings |
+//! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | counters, last message, every reader's position |
+//! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
+//! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}` | `IDEM` | request hash and the stored message; TTL `expires_at` (24 h) |
+//!
+//! `subject` is `general`, `patient:{id}` or `order:{id}`. The header's sort key sorts
+//! above every message, so a descending Query over the conversation's partition returns
+//! the header and then the newest messages: a thread page is one request.
+//!
+//! Reader positions live on the header, one set of attributes per person:
+//! `rp_{side}_{user}` (the last message read), `rs_{side}_{user}` (how many messages from
+//! the other side that covers) and `rt_{side}_{user}` (when). With the side counters
+//! `n_customer` and `n_staff` (system messages excluded), a person's unread count is the
+//! other side's counter minus their `rs`: no message is read to count.
+//!
+//! Sends are ordered: the header update in a send's transaction is conditional on
+//! `last_message_id < :id`, so messages commit in id order. That is what makes "read up
+//! to id X" and "unread = counter − seen" agree, and what keeps cursors stable.
+//!
+//! # Indexes
+//!
+//! | index | pk | sk | holds | serves |
+//! |---|---|---|---|---|
+//! | `gsi1` | `gsi1pk` = `T#{tenant}#FEED` | `gsi1sk` = last message id | conversation headers | the staff activity feed, newest first |
+//! | `gsi2` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi2sk` = last message id | conversation headers | one customer's conversations, newest first |
+//!
+//! Both project all attributes, so a feed page carries each conversation's counters and
+//! the caller's own read position: one Query a page.
+//!
+//! # Access patterns and their cost
+//!
+//! | operation | requests |
+//! |---|---|
+//! | send | settings GetItem when not cached; one TransactWriteItems (header Update, message Put, idempotency Put) |
+//! | idempotent replay | the TransactWriteItems that fails on the idempotency record, then one GetItem of it |
+//! | thread page | one Query (header and newest messages; later pages from a signed cursor) |
+//! | mark read (to the newest, or to the message that is the newest) | one UpdateItem |
+//! | mark read to an older message | UpdateItem, a Query counting what follows it, UpdateItem |
+//! | settings | one GetItem (cached per container for at most a minute) / one PutItem |
+//! | activity feed page | one Query on `gsi1` (staff) or `gsi2` (a customer) |
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::{ConversationId, Side};
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+pub const GSI2: &str = "gsi2";
+pub const GSI2_PK: &str = "gsi2pk";
+pub const GSI2_SK: &str = "gsi2sk";
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+pub const SETTINGS_SK: &str = "SETTINGS";
+pub const HEADER_SK: &str = "~HDR";
+pub const MESSAGE_SK_PREFIX: &str = "M#";
+pub const IDEMPOTENCY_SK: &str = "IDEM";
+
+pub fn tenant_pk(tenant: &str) -> String {
+    format!("T#{tenant}")
+}
+
+pub fn conversation_pk(tenant: &str, conversation: &ConversationId) -> String {
+    format!("T#{tenant}#C#{}#{}", conversation.customer_id, conversation.subject)
+}
+
+pub fn message_sk(message_id: &str) -> String {
+    format!("{MESSAGE_SK_PREFIX}{message_id}")
+}
+
+/// The key is hashed: clients choose it, and it may hold any character.
+pub fn idempotency_pk(tenant: &str, user: &str, key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    format!("T#{tenant}#IDEM#{user}#{}", hex(&digest))
+}
+
+pub fn tenant_feed_pk(tenant: &str) -> String {
+    format!("T#{tenant}#FEED")
+}
+
+pub fn customer_feed_pk(tenant: &str, customer: &str) -> String {
+    format!("T#{tenant}#CF#{customer}")
+}
+
+/// The side counter: messages sent by that side, system messages excluded.
+pub fn side_counter(side: Side) -> &'static str {
+    match side {
+        Side::Customer => "n_customer",
+        Side::Staff => "n_staff",
+    }
+}
+
+pub const READ_POSITION_PREFIX: &str = "rp_";
+pub const READ_SEEN_PREFIX: &str = "rs_";
+pub const READ_TIME_PREFIX: &str = "rt_";
+
+/// Attribute names of one reader's position, count seen, and time.
+pub fn reader_attributes(side: Side, user: &str) -> [String; 3] {
+    let who = format!("{}_{user}", side.letter());
+    [
+        format!("{READ_POSITION_PREFIX}{who}"),
+        format!("{READ_SEEN_PREFIX}{who}"),
+        format!("{READ_TIME_PREFIX}{who}"),
+    ]
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Subject;
+
+    #[test]
+    fn header_sorts_above_every_message() {
+        assert!(HEADER_SK > message_sk("7ZZZZZZZZZZZZZZZZZZZZZZZZZ").as_str());
+    }
+
+    #[test]
+    fn every_key_starts_with_the_tenant() {
+        let conv = ConversationId::new("c1", Subject::Patient("p1".into()));
+        assert_eq!(conversation_pk("t1", &conv), "T#t1#C#c1#patient:p1");
+        assert!(idempotency_pk("t1", "u1", "any # key").starts_with("T#t1#IDEM#u1#"));
+        assert_eq!(reader_attributes(Side::Staff, "u1")[0], "rp_s_u1");
+    }
+}

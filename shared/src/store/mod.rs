@@ -1,0 +1,203 @@
+//! Storage: what handlers ask of the table, as small traits, and their DynamoDB
+//! implementation. The key design is documented in [`keys`].
+
+mod dynamo;
+pub mod keys;
+pub mod schema;
+
+use std::future::Future;
+
+pub use dynamo::DynamoStore;
+
+use crate::domain::message::{Attachment, ReadMark};
+use crate::domain::{
+    Channel, ConversationId, ConversationKind, ConversationStatus, Message, MessageType, SenderType, Settings, Side,
+};
+use crate::error::ApiError;
+
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conversation is closed")]
+    Closed,
+    #[error("{0}")]
+    BadReference(String),
+    /// Throttled, unreachable, timed out, or a 5xx: the request may be retried later.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Closed => ApiError::conflict("conversation_closed", "this conversation is closed"),
+            StoreError::BadReference(message) => ApiError::bad_request("invalid_reference", message),
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "storage unavailable");
+                ApiError::Unavailable { retry_after_secs: 1 }
+            }
+            StoreError::Internal(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
+/// A conversation's header: what a thread page and the feed show about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationHeader {
+    pub id: ConversationId,
+    pub kind: ConversationKind,
+    pub status: ConversationStatus,
+    pub title: Option<String>,
+    pub created_at: String,
+    pub last_message_id: Option<String>,
+    pub last_message_at: Option<String>,
+    pub last_excerpt: Option<String>,
+    pub last_sender_type: Option<SenderType>,
+    pub last_sender_name: Option<String>,
+    pub message_count: u64,
+    pub customer_messages: u64,
+    pub staff_messages: u64,
+    pub readers: Vec<ReadMark>,
+}
+
+impl ConversationHeader {
+    pub fn read_mark(&self, side: Side, user: &str) -> Option<&ReadMark> {
+        self.readers.iter().find(|m| m.side == side && m.user_id == user)
+    }
+
+    /// Messages from the other side (system messages excluded) that this person has not read.
+    pub fn unread_for(&self, side: Side, user: &str) -> u64 {
+        let sent_by_other_side = match side.other() {
+            Side::Customer => self.customer_messages,
+            Side::Staff => self.staff_messages,
+        };
+        let seen = self.read_mark(side, user).map_or(0, |m| m.seen);
+        sent_by_other_side.saturating_sub(seen)
+    }
+}
+
+/// A message to append; the store assigns its id and time.
+#[derive(Debug, Clone)]
+pub struct MessageDraft {
+    pub conversation: ConversationId,
+    /// Start the conversation if it does not exist (general and patient threads named by
+    /// customer); a conversation named by id must exist.
+    pub create_conversation: bool,
+    pub sender_type: SenderType,
+    pub sender_id: String,
+    pub sender_name: String,
+    pub message_type: MessageType,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub metadata: Option<serde_json::Value>,
+    pub channel: Channel,
+    pub external_ref: Option<String>,
+}
+
+/// Ties a send to its `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    pub key: String,
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdempotencyRecord {
+    pub request_hash: String,
+    pub message: Message,
+}
+
+#[derive(Debug)]
+pub enum AppendOutcome {
+    Stored(Message),
+    /// The key was used before; the handler decides between replay and conflict.
+    KeyUsed(IdempotencyRecord),
+}
+
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    /// Present on the first page.
+    pub header: Option<ConversationHeader>,
+    /// Newest first.
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+}
+
+/// The person whose read position moves.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub side: Side,
+    pub user_id: String,
+}
+
+pub trait SettingsStore: Send + Sync {
+    fn get_settings(&self, tenant: &str) -> impl Future<Output = Result<Option<Settings>, StoreError>> + Send;
+    fn put_settings(&self, tenant: &str, settings: &Settings) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait MessageStore: Send + Sync {
+    /// Appends a message and updates its conversation in one transaction.
+    fn append_message(
+        &self,
+        tenant: &str,
+        draft: &MessageDraft,
+        idempotency: Option<&IdempotencyClaim>,
+    ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send;
+
+    /// A page of the thread, newest first; `before` is the oldest message id already shown.
+    fn thread_page(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        before: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<ThreadPage, StoreError>> + Send;
+
+    /// Moves a reader's position forward to `up_to` (or the newest message), never back,
+    /// and returns the header as it is afterwards.
+    fn mark_read(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        up_to: Option<&str>,
+    ) -> impl Future<Output = Result<ConversationHeader, StoreError>> + Send;
+
+    fn conversation(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<Option<ConversationHeader>, StoreError>> + Send;
+}
+
+impl ConversationHeader {
+    /// The header as one viewer sees it: their own unread count included.
+    pub fn view(&self, side: Side, user: &str) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id.encode(),
+            "customer_id": self.id.customer_id,
+            "subject": self.id.subject.to_string(),
+            "kind": self.kind,
+            "patient_id": self.id.subject.patient_id(),
+            "order_id": self.id.subject.order_id(),
+            "title": self.title,
+            "status": self.status,
+            "created_at": self.created_at,
+            "last_message": self.last_message_id.as_ref().map(|id| serde_json::json!({
+                "id": id,
+                "created_at": self.last_message_at,
+                "excerpt": self.last_excerpt,
+                "sender_type": self.last_sender_type,
+                "sender_name": self.last_sender_name,
+            })),
+            "message_count": self.message_count,
+            "unread_count": self.unread_for(side, user),
+            "read_up_to": self.read_mark(side, user).map(|m| &m.up_to),
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! Logging for every binary: JSON lines in Lambda (CloudWatch parses them), level from
+//! `RUST_LOG` (default `info`).
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .without_time();
+    // Lambda adds its own timestamps; a terminal gets readable lines instead of JSON.
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        let _ = builder.json().with_current_span(false).try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}

@@ -1,0 +1,113 @@
+//! DynamoDB for the local API and the tests: dynoxide's HTTP server embedded on a
+//! listener we bind, so no separate process is needed. When `AWS_ENDPOINT_URL_DYNAMODB`
+//! is set, that endpoint is used instead and nothing is started.
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::Client;
+use shared::store::{schema, DynamoStore};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::counter::RequestCounter;
+
+/// A dynoxide server running in this process until dropped.
+pub struct EmbeddedDynamo {
+    pub endpoint: String,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl EmbeddedDynamo {
+    /// Serves `database` on `address` (`127.0.0.1:0` picks a free port).
+    pub async fn start(database: dynoxide::Database, address: &str) -> std::io::Result<EmbeddedDynamo> {
+        let listener = TcpListener::bind(address).await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = stopped.await;
+            };
+            if let Err(err) = dynoxide::server::serve_with_shutdown(listener, database, stop).await {
+                eprintln!("embedded DynamoDB stopped: {err}");
+            }
+        });
+        Ok(EmbeddedDynamo {
+            endpoint,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// A fresh in-memory database.
+    pub async fn in_memory() -> EmbeddedDynamo {
+        let database = dynoxide::Database::memory().expect("an in-memory database opens");
+        EmbeddedDynamo::start(database, "127.0.0.1:0")
+            .await
+            .expect("a loopback listener binds")
+    }
+}
+
+impl Drop for EmbeddedDynamo {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// A DynamoDB client for `endpoint` with static local credentials, counting requests.
+pub fn client(endpoint: &str, counter: &RequestCounter) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "tidings-local"))
+        .endpoint_url(endpoint)
+        .interceptor(counter.clone())
+        .build();
+    Client::from_conf(config)
+}
+
+/// One test's storage: its own database (or its own table on an external endpoint), with
+/// the table created from the shared schema.
+pub struct TestStack {
+    pub store: DynamoStore,
+    pub requests: RequestCounter,
+    _server: Option<EmbeddedDynamo>,
+}
+
+impl TestStack {
+    pub async fn start() -> TestStack {
+        let requests = RequestCounter::default();
+        let (endpoint, server) = match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+            Ok(endpoint) if !endpoint.is_empty() => (endpoint, None),
+            _ => {
+                let server = EmbeddedDynamo::in_memory().await;
+                (server.endpoint.clone(), Some(server))
+            }
+        };
+        let client = client(&endpoint, &requests);
+        let table = format!("tidings-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+        schema::create_table(&client, &table).await.expect("the test table is created");
+        requests.reset();
+        TestStack {
+            store: DynamoStore::new(client, table),
+            requests,
+            _server: server,
+        }
+    }
+}
+
+impl TestStack {
+    /// What a function builds per container, on this stack's store.
+    pub fn app(&self) -> shared::App<DynamoStore> {
+        shared::App::new(self.store.clone(), &test_config(self.store.table()))
+    }
+}
+
+pub fn test_config(table: &str) -> shared::Config {
+    let vars = [
+        ("TABLE_NAME", table),
+        ("CURSOR_SECRET", "tidings-test-cursor-secret"),
+        ("SETTINGS_CACHE_SECONDS", "30"),
+    ];
+    shared::Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+        .expect("the test configuration is valid")
+}

@@ -1,0 +1,11 @@
+//! The local AWS stack and test helpers: an embedded DynamoDB (dynoxide) on a listener of
+//! our own, a request counter for DynamoDB budgets, tokens and claims, and API Gateway
+//! events built from the JSON fixture in `events/`.
+
+pub mod counter;
+pub mod dynamodb;
+pub mod events;
+
+pub use counter::RequestCounter;
+pub use dynamodb::{test_config, EmbeddedDynamo, TestStack};
+pub use events::{read_response, ApiEvent, Claims};
