@@ -1,1 +1,72 @@
-pub fn _x() {}
+//! `POST /messages/read`: moves the caller's read position forward, never back, to
+//! `up_to` or the newest message, and returns the caller's unread count that follows.
+//! Admins monitor: their call changes nothing and reports the state as it is.
+
+use serde::Deserialize;
+use shared::domain::permissions::{basic_staff_refused, check_mode, resolve_conversation, tracks_read_state, Access};
+use shared::domain::Role;
+use shared::http::{self, Request, Response};
+use shared::store::{MessageStore, Reader, SettingsStore};
+use shared::{ApiError, App};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarkReadRequest {
+    conversation_id: Option<String>,
+    customer_id: Option<String>,
+    patient_id: Option<String>,
+    /// A message id; absent means the newest message.
+    up_to: Option<String>,
+}
+
+pub async fn handle<S: MessageStore + SettingsStore>(app: &App<S>, request: Request) -> Response {
+    http::respond(mark_read(app, &request).await)
+}
+
+async fn mark_read<S: MessageStore + SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+    let principal = http::principal(request, &app.claims)?;
+    if principal.role == Role::BasicStaff {
+        return Err(basic_staff_refused());
+    }
+    let body: MarkReadRequest = http::json_body(request)?;
+    let conversation = resolve_conversation(
+        &principal,
+        body.conversation_id.as_deref(),
+        body.customer_id.as_deref(),
+        body.patient_id.as_deref(),
+    )?;
+    if let Some(up_to) = &body.up_to {
+        if ulid::Ulid::from_string(up_to).is_err() {
+            return Err(ApiError::bad_request("invalid_up_to", "up_to must be a message id"));
+        }
+    }
+    let settings = app.settings.get(&app.store, &principal.tenant_id).await?;
+    check_mode(settings.mode, Access::Read)?;
+
+    let side = principal.side();
+    let header = if tracks_read_state(&principal) {
+        let reader = Reader {
+            side,
+            user_id: principal.user_id.clone(),
+        };
+        app.store
+            .mark_read(&principal.tenant_id, &conversation, &reader, body.up_to.as_deref())
+            .await?
+    } else {
+        app.store
+            .conversation(&principal.tenant_id, &conversation)
+            .await?
+            .ok_or(ApiError::NotFound)?
+    };
+    Ok(http::json_response(
+        200,
+        &serde_json::json!({
+            "conversation_id": conversation.encode(),
+            "read_up_to": header.read_mark(side, &principal.user_id).map(|m| &m.up_to),
+            "unread_count": header.unread_for(side, &principal.user_id),
+        }),
+    ))
+}
+
+#[cfg(test)]
+mod tests;
