@@ -1,1 +1,4 @@
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::app::run_http(|app, request| async move { admin::handle(&app, request).await }).await
+}

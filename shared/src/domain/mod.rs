@@ -7,6 +7,7 @@ pub mod permissions;
 pub mod principal;
 pub mod settings;
 pub mod text;
+pub mod validate;
 
 pub use conversation::{ConversationId, ConversationKind, ConversationStatus, Subject};
 pub use message::{Attachment, Channel, Message, MessageType, MessageView, SenderType};

@@ -186,3 +186,12 @@ pub fn error_response(err: &ApiError) -> Response {
 pub fn respond(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(|err| error_response(&err))
 }
+
+/// The route API Gateway matched, e.g. `GET /settings/messaging`: how a function that
+/// serves several routes tells them apart.
+pub fn route_key(request: &Request) -> Option<String> {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone(),
+        _ => None,
+    }
+}

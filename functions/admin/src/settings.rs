@@ -1,0 +1,108 @@
+//! `GET`/`PUT /settings/messaging`. A `PUT` changes the fields it names (`null` clears an
+//! optional one) and leaves the rest; the new settings reach every function within a
+//! minute, this container at once.
+
+use serde::{Deserialize, Deserializer};
+use shared::domain::permissions::require_admin;
+use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_email};
+use shared::domain::{now_rfc3339, MessagingMode, Settings};
+use shared::http::{self, Request, Response};
+use shared::store::SettingsStore;
+use shared::{ApiError, App};
+
+const MAX_NOTIFY_DELAY_MINUTES: u32 = 24 * 60;
+const MAX_SMS_ESCALATION_MINUTES: u32 = 7 * 24 * 60;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsChange {
+    mode: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    business_name: Option<Option<String>>,
+    notify_delay_minutes: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    sms_escalation_minutes: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "present")]
+    admin_notification_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    from_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    portal_base_url: Option<Option<String>>,
+    timezone: Option<String>,
+}
+
+/// Tells a field given as `null` (Some(None)) from one left out (None).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+pub async fn get<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+    let principal = http::principal(request, &app.claims)?;
+    require_admin(&principal)?;
+    let settings = app.store.get_settings(&principal.tenant_id).await?.unwrap_or_default();
+    app.settings.put(&principal.tenant_id, settings.clone());
+    Ok(http::json_response(200, &settings))
+}
+
+pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+    let principal = http::principal(request, &app.claims)?;
+    require_admin(&principal)?;
+    let change: SettingsChange = http::json_body(request)?;
+    let current = app.store.get_settings(&principal.tenant_id).await?.unwrap_or_default();
+    let mut settings = apply(current, change)?;
+    settings.updated_at = Some(now_rfc3339());
+    settings.updated_by = Some(principal.user_id.clone());
+    app.store.put_settings(&principal.tenant_id, &settings).await?;
+    app.settings.put(&principal.tenant_id, settings.clone());
+    tracing::info!(tenant = %principal.tenant_id, mode = settings.mode.as_str(), "messaging settings changed");
+    Ok(http::json_response(200, &settings))
+}
+
+fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, ApiError> {
+    let invalid = |message: &str| ApiError::bad_request("invalid_field", message.to_owned());
+    if let Some(mode) = change.mode {
+        settings.mode =
+            MessagingMode::parse(&mode).ok_or_else(|| invalid("mode must be disabled, read_only or full"))?;
+    }
+    if let Some(name) = change.business_name {
+        settings.business_name = name
+            .map(|n| clean_label(&n, 200).ok_or_else(|| invalid("business_name must be 1-200 characters")))
+            .transpose()?;
+    }
+    if let Some(minutes) = change.notify_delay_minutes {
+        if minutes > MAX_NOTIFY_DELAY_MINUTES {
+            return Err(invalid("notify_delay_minutes must be 0 to 1440"));
+        }
+        settings.notify_delay_minutes = minutes;
+    }
+    if let Some(minutes) = change.sms_escalation_minutes {
+        if minutes.is_some_and(|m| m == 0 || m > MAX_SMS_ESCALATION_MINUTES) {
+            return Err(invalid("sms_escalation_minutes must be 1 to 10080, or null for never"));
+        }
+        settings.sms_escalation_minutes = minutes;
+    }
+    for (field, value, target) in [
+        ("admin_notification_email", change.admin_notification_email, &mut settings.admin_notification_email),
+        ("from_email", change.from_email, &mut settings.from_email),
+    ] {
+        if let Some(value) = value {
+            if value.as_deref().is_some_and(|v| !is_valid_email(v)) {
+                return Err(invalid(&format!("{field} must be an email address")));
+            }
+            *target = value;
+        }
+    }
+    if let Some(url) = change.portal_base_url {
+        if url.as_deref().is_some_and(|u| !is_valid_base_url(u)) {
+            return Err(invalid("portal_base_url must be an https URL without query or credentials"));
+        }
+        settings.portal_base_url = url;
+    }
+    if let Some(zone) = change.timezone {
+        if jiff::tz::TimeZone::get(&zone).is_err() {
+            return Err(invalid("timezone must be an IANA time zone such as Europe/Berlin"));
+        }
+        settings.timezone = zone;
+    }
+    Ok(settings)
+}

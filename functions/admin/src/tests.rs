@@ -1,0 +1,105 @@
+use serde_json::{json, Value};
+use shared::store::SettingsStore;
+use testkit::{read_response, ApiEvent, Claims, TestStack};
+
+use super::handle;
+
+const TENANT: &str = "clinic-a";
+
+fn settings_event(method: &str, claims: &Claims) -> ApiEvent {
+    ApiEvent::new(method, "/settings/messaging").claims(claims)
+}
+
+async fn call(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
+    read_response(handle(&stack.app(), event.request()).await)
+}
+
+#[tokio::test]
+async fn admins_read_defaults_and_change_fields_one_at_a_time() {
+    let stack = TestStack::start().await;
+    let admin = Claims::admin(TENANT, "a1");
+    let (status, body) = call(&stack, settings_event("GET", &admin)).await;
+    assert_eq!(status, 200);
+    assert_eq!((body["mode"].as_str(), body["notify_delay_minutes"].as_u64()), (Some("full"), Some(3)));
+
+    let change = json!({
+        "mode": "read_only",
+        "business_name": "Oak Street Vets",
+        "admin_notification_email": "front-desk@oakvets.example",
+        "portal_base_url": "https://portal.oakvets.example",
+        "timezone": "America/Chicago",
+        "sms_escalation_minutes": 30
+    });
+    let (status, body) = call(&stack, settings_event("PUT", &admin).json(change)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["updated_by"], "a1");
+    let (_, body) = call(&stack, settings_event("PUT", &admin).json(json!({"sms_escalation_minutes": null}))).await;
+    assert_eq!(body["sms_escalation_minutes"], Value::Null);
+    assert_eq!(body["business_name"], "Oak Street Vets", "fields left out stay");
+    let stored = stack.store.get_settings(TENANT).await.unwrap().unwrap();
+    assert_eq!(stored.mode, shared::domain::MessagingMode::ReadOnly);
+    assert_eq!(stored.timezone, "America/Chicago");
+    assert!(stack.store.get_settings("clinic-b").await.unwrap().is_none(), "tenants are separate");
+}
+
+#[tokio::test]
+async fn only_admins_and_only_valid_settings() {
+    let stack = TestStack::start().await;
+    for claims in [
+        Claims::staff(TENANT, "s1"),
+        Claims::basic_staff(TENANT, "b1"),
+        Claims::service(TENANT, "svc"),
+        Claims::customer(TENANT, "contact-1", "c1"),
+    ] {
+        for method in ["GET", "PUT"] {
+            let (status, body) = call(&stack, settings_event(method, &claims).json(json!({"mode": "disabled"}))).await;
+            assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+        }
+    }
+    let (status, _) = call(&stack, settings_event("GET", &Claims::admin(TENANT, "a1")).anonymous()).await;
+    assert_eq!(status, 401);
+    let admin = Claims::admin(TENANT, "a1");
+    let bad = [
+        json!({"mode": "loud"}),
+        json!({"mode": 1}),
+        json!({"notify_delay_minutes": -1}),
+        json!({"notify_delay_minutes": 5000}),
+        json!({"sms_escalation_minutes": 0}),
+        json!({"admin_notification_email": "not-an-email"}),
+        json!({"from_email": "a@b"}),
+        json!({"portal_base_url": "http://portal.example"}),
+        json!({"portal_base_url": "javascript:alert(1)"}),
+        json!({"timezone": "Mars/Olympus"}),
+        json!({"business_name": ""}),
+        json!({"business_name": "x".repeat(201)}),
+        json!({"tenant_id": "clinic-b"}),
+        json!({"colour": "red"}),
+    ];
+    for body in bad {
+        let (status, response) = call(&stack, settings_event("PUT", &admin).json(body.clone())).await;
+        assert_eq!(status, 400, "{body} -> {response}");
+    }
+    let (status, _) = call(&stack, settings_event("PUT", &admin).body("{")).await;
+    assert_eq!(status, 400);
+    assert!(stack.store.get_settings(TENANT).await.unwrap().is_none(), "nothing stored");
+}
+
+#[tokio::test]
+async fn a_mode_change_reaches_the_send_function() {
+    let stack = TestStack::start().await;
+    // One process serving several functions shares a settings cache (the local API).
+    let admin_app = stack.app();
+    let send_app = shared::App::with_settings_cache(
+        stack.store.clone(),
+        &testkit::test_config(stack.store.table()),
+        admin_app.settings.clone(),
+    );
+    let send_event = ApiEvent::new("POST", "/messages")
+        .claims(&Claims::staff(TENANT, "s1"))
+        .json(json!({"customer_id": "c1", "message": "x"}));
+    assert_eq!(read_response(send::handle(&send_app, send_event.request()).await).0, 201);
+    let change = settings_event("PUT", &Claims::admin(TENANT, "a1")).json(json!({"mode": "read_only"}));
+    assert_eq!(read_response(handle(&admin_app, change.request()).await).0, 200);
+    let (status, body) = read_response(send::handle(&send_app, send_event.request()).await);
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("messaging_read_only")));
+}
