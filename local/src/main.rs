@@ -1,1 +1,115 @@
-fn main() {}
+//! `local` serves the API on 127.0.0.1:${PORT:-3000}; `local token ...` mints a token.
+
+use std::process::ExitCode;
+
+use local::{LocalApi, LocalOptions};
+use serde_json::{Map, Value};
+use shared::Config;
+
+const USAGE: &str = "usage:
+  local                      serve the API on 127.0.0.1:${PORT:-3000}
+  local token --role ROLE --tenant TENANT --sub USER [--customer ID] [--name NAME] [--hours N]";
+
+const DEFAULT_JWT_SECRET: &str = "tidings-dev-secret";
+const DEMO_TENANT: &str = "demo";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None => serve().await,
+        Some("token") => token(&args[1..]).map(|t| {
+            // The token is the command's output, for scripts to capture.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{t}");
+        }),
+        Some(_) => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn jwt_secret() -> String {
+    std::env::var("TIDINGS_DEV_JWT_SECRET").unwrap_or_else(|_| DEFAULT_JWT_SECRET.to_owned())
+}
+
+/// The functions' configuration, with local defaults for what a deployment must set.
+fn local_config() -> Result<Config, String> {
+    Config::from_lookup(|name| {
+        std::env::var(name).ok().or_else(|| match name {
+            "TABLE_NAME" => Some("tidings".to_owned()),
+            "CURSOR_SECRET" => Some("tidings-local-cursor-secret".to_owned()),
+            _ => None,
+        })
+    })
+    .map_err(|e| e.to_string())
+}
+
+async fn serve() -> Result<(), String> {
+    shared::telemetry::init();
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
+    let data_dir = std::env::var("TIDINGS_DATA_DIR").unwrap_or_else(|_| ".tidings".to_owned());
+    std::fs::create_dir_all(&data_dir).map_err(|e| format!("creating {data_dir}: {e}"))?;
+    let options = LocalOptions {
+        jwt_secret: jwt_secret().into_bytes(),
+        data_file: Some(format!("{data_dir}/dynamodb.sqlite")),
+        config: local_config()?,
+    };
+    let api = LocalApi::start(options).await?;
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+        .await
+        .map_err(|e| format!("binding 127.0.0.1:{port}: {e}"))?;
+    let url = format!("http://127.0.0.1:{port}");
+    let secret = jwt_secret();
+    let tokens = [
+        ("admin", mint(&secret, "admin", DEMO_TENANT, "demo-admin", None, "Avery Admin", 24)),
+        ("staff", mint(&secret, "staff", DEMO_TENANT, "demo-staff", None, "Sam Staff", 24)),
+        (
+            "customer",
+            mint(&secret, "customer", DEMO_TENANT, "demo-contact", Some("demo-customer"), "Casey Customer", 24),
+        ),
+    ];
+    let mut banner = format!("tidings local API on {url} (tenant \"{DEMO_TENANT}\", tokens valid 24 h)\n");
+    for (role, token) in &tokens {
+        banner.push_str(&format!("  {role:<8} export {}_TOKEN={token}\n", role.to_uppercase()));
+    }
+    banner.push_str("  customer's account: demo-customer\n");
+    tracing::info!("\n{banner}");
+    api.serve(listener).await.map_err(|e| e.to_string())
+}
+
+fn token(args: &[String]) -> Result<String, String> {
+    let mut values = std::collections::HashMap::new();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let name = flag.strip_prefix("--").ok_or_else(|| USAGE.to_owned())?;
+        let value = rest.next().ok_or_else(|| USAGE.to_owned())?;
+        values.insert(name.to_owned(), value.clone());
+    }
+    let get = |name: &str| values.get(name).cloned();
+    let (Some(role), Some(tenant), Some(sub)) = (get("role"), get("tenant"), get("sub")) else {
+        return Err(USAGE.to_owned());
+    };
+    let hours = get("hours").map_or(Ok(24), |h| h.parse::<i64>().map_err(|_| USAGE.to_owned()))?;
+    let name = get("name").unwrap_or_else(|| sub.clone());
+    Ok(mint(&jwt_secret(), &role, &tenant, &sub, get("customer").as_deref(), &name, hours))
+}
+
+fn mint(secret: &str, role: &str, tenant: &str, sub: &str, customer: Option<&str>, name: &str, hours: i64) -> String {
+    let mut claims = Map::new();
+    claims.insert("sub".into(), sub.into());
+    claims.insert("tenant_id".into(), tenant.into());
+    claims.insert("role".into(), role.into());
+    claims.insert("name".into(), name.into());
+    if let Some(customer) = customer {
+        claims.insert("customer_id".into(), customer.into());
+    }
+    claims.insert("exp".into(), Value::from(jiff::Timestamp::now().as_second() + hours * 3600));
+    shared::jwt::sign_hs256(&claims, secret.as_bytes())
+}

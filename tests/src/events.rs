@@ -104,6 +104,26 @@ impl ApiEvent {
         self
     }
 
+    pub fn without_header(mut self, name: &str) -> ApiEvent {
+        if let Some(headers) = self.event["headers"].as_object_mut() {
+            headers.remove(&name.to_ascii_lowercase());
+        }
+        self
+    }
+
+    /// Bytes as API Gateway passes them: text as is, anything else base64-encoded.
+    pub fn raw_body(mut self, bytes: &[u8]) -> ApiEvent {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.body(text),
+            Err(_) => {
+                use base64::Engine;
+                self.event["body"] = base64::engine::general_purpose::STANDARD.encode(bytes).into();
+                self.event["isBase64Encoded"] = true.into();
+                self
+            }
+        }
+    }
+
     pub fn json(self, body: Value) -> ApiEvent {
         self.body(&body.to_string())
     }

@@ -1,0 +1,10 @@
+//! The local API: every function's handler on the routes of `infra/template.yaml`, with
+//! the work API Gateway does in front of them (JWT verification, the request context its
+//! JWT authorizer produces, route matching), and DynamoDB embedded unless an endpoint is
+//! configured.
+
+pub mod routes;
+pub mod server;
+
+pub use routes::{Function, Route, ROUTES};
+pub use server::{LocalApi, LocalOptions};

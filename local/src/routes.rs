@@ -1,0 +1,115 @@
+//! The API's routes and the function serving each: the table `infra/template.yaml`
+//! declares and `openapi.yaml` documents (tests keep all three equal).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Send,
+    Thread,
+    MarkRead,
+    Admin,
+}
+
+impl Function {
+    /// The crate under `functions/` and the binary the template builds.
+    pub fn binary(self) -> &'static str {
+        match self {
+            Function::Send => "send",
+            Function::Thread => "thread",
+            Function::MarkRead => "mark-read",
+            Function::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway's path template, e.g. `/conversations/{id}/messages`.
+    pub path: &'static str,
+    pub function: Function,
+    /// Behind the JWT authorizer.
+    pub authorized: bool,
+}
+
+pub const ROUTES: &[Route] = &[
+    route("POST", "/messages", Function::Send),
+    route("GET", "/messages/customer/{customer_id}", Function::Thread),
+    route("GET", "/conversations/{id}/messages", Function::Thread),
+    route("POST", "/messages/read", Function::MarkRead),
+    route("GET", "/settings/messaging", Function::Admin),
+    route("PUT", "/settings/messaging", Function::Admin),
+];
+
+const fn route(method: &'static str, path: &'static str, function: Function) -> Route {
+    Route {
+        method,
+        path,
+        function,
+        authorized: true,
+    }
+}
+
+/// The route for a request and its path parameters, as API Gateway matches them: literal
+/// segments first, a `{param}` matching one non-empty segment.
+pub fn match_route(method: &str, path: &str) -> Option<(&'static Route, Vec<(String, String)>)> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    ROUTES.iter().filter(|r| r.method == method).find_map(|route| {
+        let template: Vec<&str> = route.path.trim_start_matches('/').split('/').collect();
+        if template.len() != segments.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (pattern, segment) in template.iter().zip(&segments) {
+            match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) if !segment.is_empty() => params.push((name.to_owned(), percent_decode(segment))),
+                Some(_) => return None,
+                None if pattern == segment => {}
+                None => return None,
+            }
+        }
+        Some((route, params))
+    })
+}
+
+/// Whether any route has this path (for 404 versus 405).
+pub fn path_exists(path: &str) -> bool {
+    ["GET", "POST", "PUT", "DELETE"].iter().any(|m| match_route(m, path).is_some())
+}
+
+pub(crate) fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = || std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex()) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_templates_and_extracts_parameters() {
+        let (route, params) = match_route("GET", "/conversations/abc/messages").unwrap();
+        assert_eq!(route.function, Function::Thread);
+        assert_eq!(params, [("id".to_owned(), "abc".to_owned())]);
+        let (_, params) = match_route("GET", "/messages/customer/c%231").unwrap();
+        assert_eq!(params[0].1, "c#1");
+        assert!(match_route("GET", "/messages/customer/").is_none());
+        assert!(match_route("DELETE", "/messages").is_none());
+        assert!(path_exists("/messages"));
+        assert!(!path_exists("/nope"));
+    }
+}

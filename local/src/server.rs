@@ -1,0 +1,171 @@
+//! The HTTP server of the local API.
+
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
+use serde_json::{json, Map, Value};
+use shared::settings_cache::SettingsCache;
+use shared::store::{schema, DynamoStore};
+use shared::{App, Config};
+use testkit::{ApiEvent, Claims, EmbeddedDynamo};
+use tokio::net::TcpListener;
+
+use crate::routes::{match_route, path_exists, percent_decode, Function};
+
+/// API Gateway's own payload limit.
+const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct LocalOptions {
+    pub jwt_secret: Vec<u8>,
+    /// Where the embedded DynamoDB keeps its data; `None` keeps it in memory.
+    pub data_file: Option<String>,
+    pub config: Config,
+}
+
+/// Everything the server holds: one app per function sharing one settings cache, as one
+/// container would see its own writes.
+pub struct LocalApi {
+    send: App<DynamoStore>,
+    thread: App<DynamoStore>,
+    mark_read: App<DynamoStore>,
+    admin: App<DynamoStore>,
+    jwt_secret: Vec<u8>,
+    _dynamodb: Option<EmbeddedDynamo>,
+}
+
+impl LocalApi {
+    /// Connects to `AWS_ENDPOINT_URL_DYNAMODB` if set, or starts DynamoDB in-process, and
+    /// creates the table if it is missing.
+    pub async fn start(options: LocalOptions) -> Result<Arc<LocalApi>, String> {
+        let (client, embedded) = match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+            Ok(endpoint) if !endpoint.is_empty() => {
+                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                (aws_sdk_dynamodb::Client::new(&aws), None)
+            }
+            _ => {
+                let database = match &options.data_file {
+                    Some(path) => dynoxide::Database::new(path).map_err(|e| format!("opening {path}: {e}"))?,
+                    None => dynoxide::Database::memory().map_err(|e| e.to_string())?,
+                };
+                let server = EmbeddedDynamo::start(database, "127.0.0.1:0")
+                    .await
+                    .map_err(|e| format!("starting DynamoDB: {e}"))?;
+                let client = testkit::dynamodb::client(&server.endpoint, &testkit::RequestCounter::default());
+                (client, Some(server))
+            }
+        };
+        let table = &options.config.table_name;
+        schema::ensure_table(&client, table).await?;
+        let store = DynamoStore::new(client, table);
+        let settings = Arc::new(SettingsCache::new(options.config.settings_ttl));
+        let app = || App::with_settings_cache(store.clone(), &options.config, settings.clone());
+        Ok(Arc::new(LocalApi {
+            send: app(),
+            thread: app(),
+            mark_read: app(),
+            admin: app(),
+            jwt_secret: options.jwt_secret,
+            _dynamodb: embedded,
+        }))
+    }
+
+    pub fn router(self: &Arc<Self>) -> axum::Router {
+        axum::Router::new().fallback(handle).with_state(self.clone())
+    }
+
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).await
+    }
+
+    async fn call(&self, function: Function, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
+        match function {
+            Function::Send => send::handle(&self.send, request).await,
+            Function::Thread => thread::handle(&self.thread, request).await,
+            Function::MarkRead => mark_read::handle(&self.mark_read, request).await,
+            Function::Admin => admin::handle(&self.admin, request).await,
+        }
+    }
+}
+
+async fn handle(
+    State(api): State<Arc<LocalApi>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response<Body> {
+    let path = uri.path();
+    let Some((route, params)) = match_route(method.as_str(), path) else {
+        let status = if path_exists(path) { StatusCode::METHOD_NOT_ALLOWED } else { StatusCode::NOT_FOUND };
+        return gateway_error(status, if status == StatusCode::NOT_FOUND { "Not Found" } else { "Method Not Allowed" });
+    };
+    let Ok(body) = to_bytes(body, MAX_REQUEST_BYTES).await else {
+        return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    };
+    let mut event = ApiEvent::new(route.method, route.path);
+    if route.authorized {
+        match verified_claims(&headers, &api.jwt_secret) {
+            Some(claims) => event = event.claims(&Claims(claims)),
+            None => return gateway_error(StatusCode::UNAUTHORIZED, "Unauthorized"),
+        }
+    } else {
+        event = event.anonymous();
+    }
+    for (name, value) in params {
+        event = event.path_param(&name, &value);
+    }
+    if let Some(query) = uri.query() {
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            event = event.query(&form_decode(name), &form_decode(value));
+        }
+    }
+    for (name, value) in &headers {
+        if let Ok(value) = value.to_str() {
+            event = event.header(name.as_str(), value);
+        }
+    }
+    if !headers.contains_key("content-type") {
+        event = event.without_header("content-type");
+    }
+    if !body.is_empty() {
+        event = event.raw_body(&body);
+    }
+    let response = api.call(route.function, event.request()).await;
+    to_axum(response)
+}
+
+/// Checks `Authorization: Bearer <jwt>` as API Gateway's JWT authorizer would.
+fn verified_claims(headers: &HeaderMap, secret: &[u8]) -> Option<Map<String, Value>> {
+    let header = headers.get("authorization")?.to_str().ok()?;
+    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer "))?;
+    let claims = shared::jwt::verify_hs256(token.trim(), secret, jiff::Timestamp::now().as_second()).ok()?;
+    Some(shared::jwt::claims_as_strings(&claims))
+}
+
+fn form_decode(value: &str) -> String {
+    percent_decode(&value.replace('+', " "))
+}
+
+/// API Gateway answers for itself (no route, no valid token) with `{"message": ...}`.
+fn gateway_error(status: StatusCode, message: &str) -> Response<Body> {
+    let mut response = Response::new(Body::from(json!({ "message": message }).to_string()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    response
+}
+
+fn to_axum(response: lambda_http::Response<lambda_http::Body>) -> Response<Body> {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        lambda_http::Body::Text(text) => Body::from(text),
+        lambda_http::Body::Binary(bytes) => Body::from(bytes),
+        _ => Body::empty(),
+    };
+    Response::from_parts(parts, body)
+}
