@@ -68,16 +68,50 @@ async fn serve() -> Result<(), String> {
     let url = format!("http://127.0.0.1:{port}");
     let secret = jwt_secret();
     let tokens = [
-        ("admin", mint(&secret, "admin", DEMO_TENANT, "demo-admin", None, "Avery Admin", 24)),
-        ("staff", mint(&secret, "staff", DEMO_TENANT, "demo-staff", None, "Sam Staff", 24)),
+        (
+            "admin",
+            mint(
+                &secret,
+                "admin",
+                DEMO_TENANT,
+                "demo-admin",
+                None,
+                "Avery Admin",
+                24,
+            ),
+        ),
+        (
+            "staff",
+            mint(
+                &secret,
+                "staff",
+                DEMO_TENANT,
+                "demo-staff",
+                None,
+                "Sam Staff",
+                24,
+            ),
+        ),
         (
             "customer",
-            mint(&secret, "customer", DEMO_TENANT, "demo-contact", Some("demo-customer"), "Casey Customer", 24),
+            mint(
+                &secret,
+                "customer",
+                DEMO_TENANT,
+                "demo-contact",
+                Some("demo-customer"),
+                "Casey Customer",
+                24,
+            ),
         ),
     ];
-    let mut banner = format!("tidings local API on {url} (tenant \"{DEMO_TENANT}\", tokens valid 24 h)\n");
+    let mut banner =
+        format!("tidings local API on {url} (tenant \"{DEMO_TENANT}\", tokens valid 24 h)\n");
     for (role, token) in &tokens {
-        banner.push_str(&format!("  {role:<8} export {}_TOKEN={token}\n", role.to_uppercase()));
+        banner.push_str(&format!(
+            "  {role:<8} export {}_TOKEN={token}\n",
+            role.to_uppercase()
+        ));
     }
     banner.push_str("  customer's account: demo-customer\n");
     tracing::info!("\n{banner}");
@@ -98,10 +132,26 @@ fn token(args: &[String]) -> Result<String, String> {
     };
     let hours = get("hours").map_or(Ok(24), |h| h.parse::<i64>().map_err(|_| USAGE.to_owned()))?;
     let name = get("name").unwrap_or_else(|| sub.clone());
-    Ok(mint(&jwt_secret(), &role, &tenant, &sub, get("customer").as_deref(), &name, hours))
+    Ok(mint(
+        &jwt_secret(),
+        &role,
+        &tenant,
+        &sub,
+        get("customer").as_deref(),
+        &name,
+        hours,
+    ))
 }
 
-fn mint(secret: &str, role: &str, tenant: &str, sub: &str, customer: Option<&str>, name: &str, hours: i64) -> String {
+fn mint(
+    secret: &str,
+    role: &str,
+    tenant: &str,
+    sub: &str,
+    customer: Option<&str>,
+    name: &str,
+    hours: i64,
+) -> String {
     let mut claims = Map::new();
     claims.insert("sub".into(), sub.into());
     claims.insert("tenant_id".into(), tenant.into());
@@ -110,6 +160,9 @@ fn mint(secret: &str, role: &str, tenant: &str, sub: &str, customer: Option<&str
     if let Some(customer) = customer {
         claims.insert("customer_id".into(), customer.into());
     }
-    claims.insert("exp".into(), Value::from(jiff::Timestamp::now().as_second() + hours * 3600));
+    claims.insert(
+        "exp".into(),
+        Value::from(jiff::Timestamp::now().as_second() + hours * 3600),
+    );
     shared::jwt::sign_hs256(&claims, secret.as_bytes())
 }

@@ -53,27 +53,34 @@ const fn route(method: &'static str, path: &'static str, function: Function) -> 
 /// segments first, a `{param}` matching one non-empty segment.
 pub fn match_route(method: &str, path: &str) -> Option<(&'static Route, Vec<(String, String)>)> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    ROUTES.iter().filter(|r| r.method == method).find_map(|route| {
-        let template: Vec<&str> = route.path.trim_start_matches('/').split('/').collect();
-        if template.len() != segments.len() {
-            return None;
-        }
-        let mut params = Vec::new();
-        for (pattern, segment) in template.iter().zip(&segments) {
-            match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                Some(name) if !segment.is_empty() => params.push((name.to_owned(), percent_decode(segment))),
-                Some(_) => return None,
-                None if pattern == segment => {}
-                None => return None,
+    ROUTES
+        .iter()
+        .filter(|r| r.method == method)
+        .find_map(|route| {
+            let template: Vec<&str> = route.path.trim_start_matches('/').split('/').collect();
+            if template.len() != segments.len() {
+                return None;
             }
-        }
-        Some((route, params))
-    })
+            let mut params = Vec::new();
+            for (pattern, segment) in template.iter().zip(&segments) {
+                match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    Some(name) if !segment.is_empty() => {
+                        params.push((name.to_owned(), percent_decode(segment)))
+                    }
+                    Some(_) => return None,
+                    None if pattern == segment => {}
+                    None => return None,
+                }
+            }
+            Some((route, params))
+        })
 }
 
 /// Whether any route has this path (for 404 versus 405).
 pub fn path_exists(path: &str) -> bool {
-    ["GET", "POST", "PUT", "DELETE"].iter().any(|m| match_route(m, path).is_some())
+    ["GET", "POST", "PUT", "DELETE"]
+        .iter()
+        .any(|m| match_route(m, path).is_some())
 }
 
 pub(crate) fn percent_decode(segment: &str) -> String {
@@ -81,7 +88,11 @@ pub(crate) fn percent_decode(segment: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = || std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = || {
+            std::str::from_utf8(bytes.get(i + 1..i + 3)?)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        };
         match (bytes[i], hex()) {
             (b'%', Some(byte)) => {
                 out.push(byte);

@@ -47,13 +47,18 @@ impl LocalApi {
             }
             _ => {
                 let database = match &options.data_file {
-                    Some(path) => dynoxide::Database::new(path).map_err(|e| format!("opening {path}: {e}"))?,
+                    Some(path) => {
+                        dynoxide::Database::new(path).map_err(|e| format!("opening {path}: {e}"))?
+                    }
                     None => dynoxide::Database::memory().map_err(|e| e.to_string())?,
                 };
                 let server = EmbeddedDynamo::start(database, "127.0.0.1:0")
                     .await
                     .map_err(|e| format!("starting DynamoDB: {e}"))?;
-                let client = testkit::dynamodb::client(&server.endpoint, &testkit::RequestCounter::default());
+                let client = testkit::dynamodb::client(
+                    &server.endpoint,
+                    &testkit::RequestCounter::default(),
+                );
                 (client, Some(server))
             }
         };
@@ -73,14 +78,20 @@ impl LocalApi {
     }
 
     pub fn router(self: &Arc<Self>) -> axum::Router {
-        axum::Router::new().fallback(handle).with_state(self.clone())
+        axum::Router::new()
+            .fallback(handle)
+            .with_state(self.clone())
     }
 
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> std::io::Result<()> {
         axum::serve(listener, self.router()).await
     }
 
-    async fn call(&self, function: Function, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
+    async fn call(
+        &self,
+        function: Function,
+        request: lambda_http::Request,
+    ) -> lambda_http::Response<lambda_http::Body> {
         match function {
             Function::Send => send::handle(&self.send, request).await,
             Function::Thread => thread::handle(&self.thread, request).await,
@@ -99,8 +110,19 @@ async fn handle(
 ) -> Response<Body> {
     let path = uri.path();
     let Some((route, params)) = match_route(method.as_str(), path) else {
-        let status = if path_exists(path) { StatusCode::METHOD_NOT_ALLOWED } else { StatusCode::NOT_FOUND };
-        return gateway_error(status, if status == StatusCode::NOT_FOUND { "Not Found" } else { "Method Not Allowed" });
+        let status = if path_exists(path) {
+            StatusCode::METHOD_NOT_ALLOWED
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        return gateway_error(
+            status,
+            if status == StatusCode::NOT_FOUND {
+                "Not Found"
+            } else {
+                "Method Not Allowed"
+            },
+        );
     };
     let Ok(body) = to_bytes(body, MAX_REQUEST_BYTES).await else {
         return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
@@ -141,8 +163,11 @@ async fn handle(
 /// Checks `Authorization: Bearer <jwt>` as API Gateway's JWT authorizer would.
 fn verified_claims(headers: &HeaderMap, secret: &[u8]) -> Option<Map<String, Value>> {
     let header = headers.get("authorization")?.to_str().ok()?;
-    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer "))?;
-    let claims = shared::jwt::verify_hs256(token.trim(), secret, jiff::Timestamp::now().as_second()).ok()?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))?;
+    let claims =
+        shared::jwt::verify_hs256(token.trim(), secret, jiff::Timestamp::now().as_second()).ok()?;
     Some(shared::jwt::claims_as_strings(&claims))
 }
 

@@ -16,7 +16,11 @@ pub struct App<S> {
 
 impl<S> App<S> {
     pub fn new(store: S, config: &Config) -> Self {
-        App::with_settings_cache(store, config, Arc::new(SettingsCache::new(config.settings_ttl)))
+        App::with_settings_cache(
+            store,
+            config,
+            Arc::new(SettingsCache::new(config.settings_ttl)),
+        )
     }
 
     /// Shares one settings cache between several functions in one process (the local API),

@@ -73,7 +73,8 @@ impl Config {
             },
         };
         let defaults = ClaimNames::default();
-        let claim = |name: &str, default: String| lookup(name).filter(|v| !v.is_empty()).unwrap_or(default);
+        let claim =
+            |name: &str, default: String| lookup(name).filter(|v| !v.is_empty()).unwrap_or(default);
         Ok(Config {
             table_name,
             claims: ClaimNames {
@@ -95,18 +96,31 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn fails_fast_naming_the_variable() {
         assert_eq!(config(&[]).unwrap_err(), ConfigError::Missing("TABLE_NAME"));
-        assert_eq!(config(&[("TABLE_NAME", "t")]).unwrap_err(), ConfigError::Missing("CURSOR_SECRET"));
+        assert_eq!(
+            config(&[("TABLE_NAME", "t")]).unwrap_err(),
+            ConfigError::Missing("CURSOR_SECRET")
+        );
         let short = config(&[("TABLE_NAME", "t"), ("CURSOR_SECRET", "x")]).unwrap_err();
         assert!(short.to_string().contains("CURSOR_SECRET"));
-        let ttl = config(&[("TABLE_NAME", "t"), ("CURSOR_SECRET", "0123456789abcdef"), ("SETTINGS_CACHE_SECONDS", "600")]);
-        assert!(ttl.unwrap_err().to_string().contains("SETTINGS_CACHE_SECONDS"));
+        let ttl = config(&[
+            ("TABLE_NAME", "t"),
+            ("CURSOR_SECRET", "0123456789abcdef"),
+            ("SETTINGS_CACHE_SECONDS", "600"),
+        ]);
+        assert!(ttl
+            .unwrap_err()
+            .to_string()
+            .contains("SETTINGS_CACHE_SECONDS"));
     }
 
     #[test]

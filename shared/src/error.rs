@@ -77,9 +77,8 @@ impl ApiError {
 
     pub fn retry_after_secs(&self) -> Option<u32> {
         match self {
-            ApiError::Throttled { retry_after_secs } | ApiError::Unavailable { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+            ApiError::Throttled { retry_after_secs }
+            | ApiError::Unavailable { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }

@@ -27,15 +27,24 @@ pub fn sign_hs256(claims: &Map<String, Value>, secret: &[u8]) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string());
     let signing_input = format!("{header}.{payload}");
-    let signature = URL_SAFE_NO_PAD.encode(mac(secret, signing_input.as_bytes()).finalize().into_bytes());
+    let signature = URL_SAFE_NO_PAD.encode(
+        mac(secret, signing_input.as_bytes())
+            .finalize()
+            .into_bytes(),
+    );
     format!("{signing_input}.{signature}")
 }
 
 /// Verifies signature (in constant time), algorithm, `exp` and `nbf`, and returns the
 /// claims.
-pub fn verify_hs256(token: &str, secret: &[u8], now_secs: i64) -> Result<Map<String, Value>, JwtError> {
+pub fn verify_hs256(
+    token: &str,
+    secret: &[u8],
+    now_secs: i64,
+) -> Result<Map<String, Value>, JwtError> {
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwtError::Malformed);
     };
@@ -43,10 +52,20 @@ pub fn verify_hs256(token: &str, secret: &[u8], now_secs: i64) -> Result<Map<Str
     if header.get("alg").and_then(Value::as_str) != Some("HS256") {
         return Err(JwtError::Algorithm);
     }
-    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| JwtError::Malformed)?;
-    mac(secret, format!("{}.{}", token.split('.').next().unwrap_or_default(), payload).as_bytes())
-        .verify_slice(&signature)
-        .map_err(|_| JwtError::Signature)?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| JwtError::Malformed)?;
+    mac(
+        secret,
+        format!(
+            "{}.{}",
+            token.split('.').next().unwrap_or_default(),
+            payload
+        )
+        .as_bytes(),
+    )
+    .verify_slice(&signature)
+    .map_err(|_| JwtError::Signature)?;
     let Value::Object(claims) = decode_json(payload)? else {
         return Err(JwtError::Malformed);
     };
@@ -54,7 +73,11 @@ pub fn verify_hs256(token: &str, secret: &[u8], now_secs: i64) -> Result<Map<Str
         Some(exp) if exp > now_secs as f64 => {}
         _ => return Err(JwtError::Expired),
     }
-    if claims.get("nbf").and_then(Value::as_f64).is_some_and(|nbf| nbf > now_secs as f64) {
+    if claims
+        .get("nbf")
+        .and_then(Value::as_f64)
+        .is_some_and(|nbf| nbf > now_secs as f64)
+    {
         return Err(JwtError::NotYetValid);
     }
     Ok(claims)
@@ -81,7 +104,9 @@ fn mac(secret: &[u8], data: &[u8]) -> HmacSha256 {
 }
 
 fn decode_json(part: &str) -> Result<Value, JwtError> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| JwtError::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| JwtError::Malformed)?;
     serde_json::from_slice(&bytes).map_err(|_| JwtError::Malformed)
 }
 
@@ -101,15 +126,32 @@ mod tests {
     fn round_trips_and_rejects_tampering() {
         let token = sign_hs256(&claims(2_000), b"secret");
         assert_eq!(verify_hs256(&token, b"secret", 1_000).unwrap()["sub"], "u1");
-        assert_eq!(verify_hs256(&token, b"other", 1_000), Err(JwtError::Signature));
-        assert_eq!(verify_hs256(&token, b"secret", 3_000), Err(JwtError::Expired));
+        assert_eq!(
+            verify_hs256(&token, b"other", 1_000),
+            Err(JwtError::Signature)
+        );
+        assert_eq!(
+            verify_hs256(&token, b"secret", 3_000),
+            Err(JwtError::Expired)
+        );
         let mut parts: Vec<&str> = token.split('.').collect();
-        let forged = URL_SAFE_NO_PAD.encode(r#"{"sub":"u1","tenant_id":"other","role":"admin","exp":2000}"#);
+        let forged =
+            URL_SAFE_NO_PAD.encode(r#"{"sub":"u1","tenant_id":"other","role":"admin","exp":2000}"#);
         parts[1] = &forged;
-        assert_eq!(verify_hs256(&parts.join("."), b"secret", 1_000), Err(JwtError::Signature));
+        assert_eq!(
+            verify_hs256(&parts.join("."), b"secret", 1_000),
+            Err(JwtError::Signature)
+        );
         assert_eq!(verify_hs256("a.b", b"secret", 0), Err(JwtError::Malformed));
-        let none_alg = format!("{}.{}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), parts[1]);
-        assert_eq!(verify_hs256(&none_alg, b"secret", 0), Err(JwtError::Algorithm));
+        let none_alg = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
+            parts[1]
+        );
+        assert_eq!(
+            verify_hs256(&none_alg, b"secret", 0),
+            Err(JwtError::Algorithm)
+        );
     }
 
     #[test]

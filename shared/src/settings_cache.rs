@@ -24,7 +24,11 @@ impl SettingsCache {
     }
 
     /// The tenant's settings, from the cache or (one GetItem) the table.
-    pub async fn get<S: SettingsStore>(&self, store: &S, tenant: &str) -> Result<Settings, StoreError> {
+    pub async fn get<S: SettingsStore>(
+        &self,
+        store: &S,
+        tenant: &str,
+    ) -> Result<Settings, StoreError> {
         if let Some(settings) = self.cached(tenant) {
             return Ok(settings);
         }

@@ -29,7 +29,12 @@ impl RequestCounter {
     }
 
     pub fn count(&self, operation: &str) -> usize {
-        self.sent.lock().unwrap().iter().filter(|op| *op == operation).count()
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|op| *op == operation)
+            .count()
     }
 }
 
@@ -44,7 +49,10 @@ impl Intercept for RequestCounter {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let operation = cfg.load::<Metadata>().map_or("unknown", |m| m.name()).to_owned();
+        let operation = cfg
+            .load::<Metadata>()
+            .map_or("unknown", |m| m.name())
+            .to_owned();
         self.sent.lock().unwrap().push(operation);
         Ok(())
     }

@@ -18,7 +18,10 @@ pub struct EmbeddedDynamo {
 
 impl EmbeddedDynamo {
     /// Serves `database` on `address` (`127.0.0.1:0` picks a free port).
-    pub async fn start(database: dynoxide::Database, address: &str) -> std::io::Result<EmbeddedDynamo> {
+    pub async fn start(
+        database: dynoxide::Database,
+        address: &str,
+    ) -> std::io::Result<EmbeddedDynamo> {
         let listener = TcpListener::bind(address).await?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -26,7 +29,8 @@ impl EmbeddedDynamo {
             let stop = async move {
                 let _ = stopped.await;
             };
-            if let Err(err) = dynoxide::server::serve_with_shutdown(listener, database, stop).await {
+            if let Err(err) = dynoxide::server::serve_with_shutdown(listener, database, stop).await
+            {
                 eprintln!("embedded DynamoDB stopped: {err}");
             }
         });
@@ -58,7 +62,13 @@ pub fn client(endpoint: &str, counter: &RequestCounter) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "tidings-local"))
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "tidings-local",
+        ))
         .endpoint_url(endpoint)
         .interceptor(counter.clone())
         .build();
@@ -84,8 +94,13 @@ impl TestStack {
             }
         };
         let client = client(&endpoint, &requests);
-        let table = format!("tidings-test-{}", ulid::Ulid::new().to_string().to_lowercase());
-        schema::create_table(&client, &table).await.expect("the test table is created");
+        let table = format!(
+            "tidings-test-{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        schema::create_table(&client, &table)
+            .await
+            .expect("the test table is created");
         requests.reset();
         TestStack {
             store: DynamoStore::new(client, table),
@@ -108,6 +123,10 @@ pub fn test_config(table: &str) -> shared::Config {
         ("CURSOR_SECRET", "tidings-test-cursor-secret"),
         ("SETTINGS_CACHE_SECONDS", "30"),
     ];
-    shared::Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
-        .expect("the test configuration is valid")
+    shared::Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .expect("the test configuration is valid")
 }

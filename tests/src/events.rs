@@ -76,7 +76,8 @@ impl ApiEvent {
     }
 
     pub fn claims(mut self, claims: &Claims) -> ApiEvent {
-        self.event["requestContext"]["authorizer"]["jwt"]["claims"] = Value::Object(claims.0.clone());
+        self.event["requestContext"]["authorizer"]["jwt"]["claims"] =
+            Value::Object(claims.0.clone());
         self
     }
 
@@ -117,7 +118,9 @@ impl ApiEvent {
             Ok(text) => self.body(text),
             Err(_) => {
                 use base64::Engine;
-                self.event["body"] = base64::engine::general_purpose::STANDARD.encode(bytes).into();
+                self.event["body"] = base64::engine::general_purpose::STANDARD
+                    .encode(bytes)
+                    .into();
                 self.event["isBase64Encoded"] = true.into();
                 self
             }
@@ -158,12 +161,17 @@ impl ApiEvent {
             };
             params.insert(k.clone(), joined.into());
         }
-        event["queryStringParameters"] = if params.is_empty() { json!(null) } else { Value::Object(params) };
+        event["queryStringParameters"] = if params.is_empty() {
+            json!(null)
+        } else {
+            Value::Object(params)
+        };
         event
     }
 
     pub fn request(&self) -> lambda_http::Request {
-        lambda_http::request::from_str(&self.to_json().to_string()).expect("the event is a valid API Gateway v2 event")
+        lambda_http::request::from_str(&self.to_json().to_string())
+            .expect("the event is a valid API Gateway v2 event")
     }
 }
 
@@ -171,7 +179,9 @@ fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -181,7 +191,9 @@ fn encode(value: &str) -> String {
 pub fn read_response(response: lambda_http::Response<lambda_http::Body>) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = match response.body() {
-        lambda_http::Body::Text(text) => serde_json::from_str(text).unwrap_or(Value::String(text.clone())),
+        lambda_http::Body::Text(text) => {
+            serde_json::from_str(text).unwrap_or(Value::String(text.clone()))
+        }
         lambda_http::Body::Binary(bytes) => serde_json::from_slice(bytes).unwrap_or(Value::Null),
         _ => Value::Null,
     };

@@ -27,7 +27,13 @@ impl Api {
         }
     }
 
-    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .http
             .request(method.parse().unwrap(), format!("{}{path}", self.url));
@@ -52,7 +58,10 @@ fn token(role: &str, sub: &str, customer: Option<&str>, exp_offset: i64) -> Stri
     if let Some(customer) = customer {
         claims.insert("customer_id".into(), customer.into());
     }
-    claims.insert("exp".into(), (jiff::Timestamp::now().as_second() + exp_offset).into());
+    claims.insert(
+        "exp".into(),
+        (jiff::Timestamp::now().as_second() + exp_offset).into(),
+    );
     shared::jwt::sign_hs256(&claims, SECRET)
 }
 
@@ -64,35 +73,64 @@ async fn staff_and_customer_talk_through_the_local_api() {
     let admin = token("admin", "avery", None, 3600);
 
     let (status, sent) = api
-        .call("POST", "/messages", Some(&staff), Some(json!({"customer_id": "fam-1", "message": "Milo's vaccines are due"})))
+        .call(
+            "POST",
+            "/messages",
+            Some(&staff),
+            Some(json!({"customer_id": "fam-1", "message": "Milo's vaccines are due"})),
+        )
         .await;
     assert_eq!(status, 201, "{sent}");
 
-    let (status, thread) = api.call("GET", "/messages/customer/fam-1", Some(&customer), None).await;
+    let (status, thread) = api
+        .call("GET", "/messages/customer/fam-1", Some(&customer), None)
+        .await;
     assert_eq!(status, 200, "{thread}");
     assert_eq!(thread["messages"][0]["id"], sent["id"]);
     assert_eq!(thread["messages"][0]["is_read"], false);
     assert_eq!(thread["conversation"]["unread_count"], 1);
 
-    let (status, read) = api.call("POST", "/messages/read", Some(&customer), Some(json!({}))).await;
+    let (status, read) = api
+        .call("POST", "/messages/read", Some(&customer), Some(json!({})))
+        .await;
     assert_eq!((status, read["unread_count"].as_u64()), (200, Some(0)));
 
     let conversation = sent["conversation_id"].as_str().unwrap();
     let (status, thread) = api
-        .call("GET", &format!("/conversations/{conversation}/messages?limit=10"), Some(&staff), None)
+        .call(
+            "GET",
+            &format!("/conversations/{conversation}/messages?limit=10"),
+            Some(&staff),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(thread["messages"][0]["read_by_recipient"], true);
 
     let (status, _) = api
-        .call("PUT", "/settings/messaging", Some(&admin), Some(json!({"mode": "read_only"})))
+        .call(
+            "PUT",
+            "/settings/messaging",
+            Some(&admin),
+            Some(json!({"mode": "read_only"})),
+        )
         .await;
     assert_eq!(status, 200);
     let (status, refused) = api
-        .call("POST", "/messages", Some(&staff), Some(json!({"customer_id": "fam-1", "message": "one more"})))
+        .call(
+            "POST",
+            "/messages",
+            Some(&staff),
+            Some(json!({"customer_id": "fam-1", "message": "one more"})),
+        )
         .await;
-    assert_eq!((status, refused["error"]["code"].as_str()), (403, Some("messaging_read_only")));
-    let (status, _) = api.call("GET", "/messages/customer/fam-1", Some(&customer), None).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (403, Some("messaging_read_only"))
+    );
+    let (status, _) = api
+        .call("GET", "/messages/customer/fam-1", Some(&customer), None)
+        .await;
     assert_eq!(status, 200, "reads still work");
 }
 
@@ -101,13 +139,34 @@ async fn the_gateway_refuses_bad_tokens_and_unknown_routes() {
     let api = Api::start().await;
     let expired = token("staff", "sam", None, -10);
     let forged = token("staff", "sam", None, 3600).replace('.', ".x");
-    for bad in [None, Some(expired.as_str()), Some(forged.as_str()), Some("not-a-jwt")] {
+    for bad in [
+        None,
+        Some(expired.as_str()),
+        Some(forged.as_str()),
+        Some("not-a-jwt"),
+    ] {
         let (status, body) = api.call("GET", "/messages/customer/fam-1", bad, None).await;
-        assert_eq!((status, body["message"].as_str()), (401, Some("Unauthorized")));
+        assert_eq!(
+            (status, body["message"].as_str()),
+            (401, Some("Unauthorized"))
+        );
     }
     let staff = token("staff", "sam", None, 3600);
     assert_eq!(api.call("GET", "/nowhere", Some(&staff), None).await.0, 404);
-    assert_eq!(api.call("DELETE", "/messages", Some(&staff), None).await.0, 405);
-    let (status, body) = api.call("GET", "/messages/customer/fam-1?limit=500", Some(&staff), None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_limit")));
+    assert_eq!(
+        api.call("DELETE", "/messages", Some(&staff), None).await.0,
+        405
+    );
+    let (status, body) = api
+        .call(
+            "GET",
+            "/messages/customer/fam-1?limit=500",
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_limit"))
+    );
 }

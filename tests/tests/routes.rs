@@ -6,14 +6,21 @@ use std::collections::BTreeSet;
 use serde_yaml::Value;
 
 fn load(path: &str) -> Value {
-    let text = std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text =
+        std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     serde_yaml::from_str(&text).unwrap()
 }
 
 fn local_routes() -> BTreeSet<(String, String, String)> {
     local::ROUTES
         .iter()
-        .map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.binary().to_owned()))
+        .map(|r| {
+            (
+                r.method.to_owned(),
+                r.path.to_owned(),
+                r.function.binary().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -31,9 +38,15 @@ fn the_template_declares_the_local_routes() {
     let template = load("infra/template.yaml");
     let mut declared = BTreeSet::new();
     for function in functions(&template) {
-        let binary = function["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+        let binary = function["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
         assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
-        for event in function["Properties"]["Events"].as_mapping().into_iter().flat_map(|m| m.values()) {
+        for event in function["Properties"]["Events"]
+            .as_mapping()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
             if event["Type"] == "HttpApi" {
                 let properties = &event["Properties"];
                 declared.insert((
@@ -52,12 +65,18 @@ fn every_function_crate_is_in_the_template_for_arm64() {
     let template = load("infra/template.yaml");
     let binaries: BTreeSet<String> = functions(&template)
         .iter()
-        .map(|f| f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_owned())
+        .map(|f| {
+            f["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
-    let crates: BTreeSet<String> = std::fs::read_dir(format!("{}/../functions", env!("CARGO_MANIFEST_DIR")))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let crates: BTreeSet<String> =
+        std::fs::read_dir(format!("{}/../functions", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
     assert_eq!(binaries, crates);
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
@@ -76,7 +95,8 @@ fn openapi_documents_every_route() {
             }
         }
     }
-    let routes: BTreeSet<(String, String)> = local_routes().into_iter().map(|(m, p, _)| (m, p)).collect();
+    let routes: BTreeSet<(String, String)> =
+        local_routes().into_iter().map(|(m, p, _)| (m, p)).collect();
     assert_eq!(documented, routes);
 }
 
@@ -90,7 +110,9 @@ fn the_template_table_is_the_schema_the_code_creates() {
         .iter()
         .map(|a| a["AttributeName"].as_str().unwrap())
         .collect();
-    let expected: BTreeSet<&str> = shared::store::schema::key_attributes().into_iter().collect();
+    let expected: BTreeSet<&str> = shared::store::schema::key_attributes()
+        .into_iter()
+        .collect();
     assert_eq!(attributes, expected);
     let indexes: BTreeSet<(String, String, String)> = table["GlobalSecondaryIndexes"]
         .as_sequence()
@@ -98,8 +120,17 @@ fn the_template_table_is_the_schema_the_code_creates() {
         .iter()
         .map(|index| {
             assert_eq!(index["Projection"]["ProjectionType"], "ALL");
-            let key = |i: usize| index["KeySchema"][i]["AttributeName"].as_str().unwrap().to_owned();
-            (index["IndexName"].as_str().unwrap().to_owned(), key(0), key(1))
+            let key = |i: usize| {
+                index["KeySchema"][i]["AttributeName"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            };
+            (
+                index["IndexName"].as_str().unwrap().to_owned(),
+                key(0),
+                key(1),
+            )
         })
         .collect();
     let expected: BTreeSet<(String, String, String)> = shared::store::schema::INDEXES
@@ -107,5 +138,8 @@ fn the_template_table_is_the_schema_the_code_creates() {
         .map(|(i, p, s)| (i.to_string(), p.to_string(), s.to_string()))
         .collect();
     assert_eq!(indexes, expected);
-    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"], shared::store::keys::TTL_ATTRIBUTE);
+    assert_eq!(
+        table["TimeToLiveSpecification"]["AttributeName"],
+        shared::store::keys::TTL_ATTRIBUTE
+    );
 }

@@ -32,14 +32,20 @@ struct SettingsChange {
 }
 
 /// Tells a field given as `null` (Some(None)) from one left out (None).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
 pub async fn get<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
     let principal = http::principal(request, &app.claims)?;
     require_admin(&principal)?;
-    let settings = app.store.get_settings(&principal.tenant_id).await?.unwrap_or_default();
+    let settings = app
+        .store
+        .get_settings(&principal.tenant_id)
+        .await?
+        .unwrap_or_default();
     app.settings.put(&principal.tenant_id, settings.clone());
     Ok(http::json_response(200, &settings))
 }
@@ -48,11 +54,17 @@ pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Re
     let principal = http::principal(request, &app.claims)?;
     require_admin(&principal)?;
     let change: SettingsChange = http::json_body(request)?;
-    let current = app.store.get_settings(&principal.tenant_id).await?.unwrap_or_default();
+    let current = app
+        .store
+        .get_settings(&principal.tenant_id)
+        .await?
+        .unwrap_or_default();
     let mut settings = apply(current, change)?;
     settings.updated_at = Some(now_rfc3339());
     settings.updated_by = Some(principal.user_id.clone());
-    app.store.put_settings(&principal.tenant_id, &settings).await?;
+    app.store
+        .put_settings(&principal.tenant_id, &settings)
+        .await?;
     app.settings.put(&principal.tenant_id, settings.clone());
     tracing::info!(tenant = %principal.tenant_id, mode = settings.mode.as_str(), "messaging settings changed");
     Ok(http::json_response(200, &settings))
@@ -61,12 +73,15 @@ pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Re
 fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, ApiError> {
     let invalid = |message: &str| ApiError::bad_request("invalid_field", message.to_owned());
     if let Some(mode) = change.mode {
-        settings.mode =
-            MessagingMode::parse(&mode).ok_or_else(|| invalid("mode must be disabled, read_only or full"))?;
+        settings.mode = MessagingMode::parse(&mode)
+            .ok_or_else(|| invalid("mode must be disabled, read_only or full"))?;
     }
     if let Some(name) = change.business_name {
         settings.business_name = name
-            .map(|n| clean_label(&n, 200).ok_or_else(|| invalid("business_name must be 1-200 characters")))
+            .map(|n| {
+                clean_label(&n, 200)
+                    .ok_or_else(|| invalid("business_name must be 1-200 characters"))
+            })
             .transpose()?;
     }
     if let Some(minutes) = change.notify_delay_minutes {
@@ -77,12 +92,18 @@ fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, Api
     }
     if let Some(minutes) = change.sms_escalation_minutes {
         if minutes.is_some_and(|m| m == 0 || m > MAX_SMS_ESCALATION_MINUTES) {
-            return Err(invalid("sms_escalation_minutes must be 1 to 10080, or null for never"));
+            return Err(invalid(
+                "sms_escalation_minutes must be 1 to 10080, or null for never",
+            ));
         }
         settings.sms_escalation_minutes = minutes;
     }
     for (field, value, target) in [
-        ("admin_notification_email", change.admin_notification_email, &mut settings.admin_notification_email),
+        (
+            "admin_notification_email",
+            change.admin_notification_email,
+            &mut settings.admin_notification_email,
+        ),
         ("from_email", change.from_email, &mut settings.from_email),
     ] {
         if let Some(value) = value {
@@ -94,13 +115,17 @@ fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, Api
     }
     if let Some(url) = change.portal_base_url {
         if url.as_deref().is_some_and(|u| !is_valid_base_url(u)) {
-            return Err(invalid("portal_base_url must be an https URL without query or credentials"));
+            return Err(invalid(
+                "portal_base_url must be an https URL without query or credentials",
+            ));
         }
         settings.portal_base_url = url;
     }
     if let Some(zone) = change.timezone {
         if jiff::tz::TimeZone::get(&zone).is_err() {
-            return Err(invalid("timezone must be an IANA time zone such as Europe/Berlin"));
+            return Err(invalid(
+                "timezone must be an IANA time zone such as Europe/Berlin",
+            ));
         }
         settings.timezone = zone;
     }

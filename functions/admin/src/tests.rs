@@ -20,7 +20,10 @@ async fn admins_read_defaults_and_change_fields_one_at_a_time() {
     let admin = Claims::admin(TENANT, "a1");
     let (status, body) = call(&stack, settings_event("GET", &admin)).await;
     assert_eq!(status, 200);
-    assert_eq!((body["mode"].as_str(), body["notify_delay_minutes"].as_u64()), (Some("full"), Some(3)));
+    assert_eq!(
+        (body["mode"].as_str(), body["notify_delay_minutes"].as_u64()),
+        (Some("full"), Some(3))
+    );
 
     let change = json!({
         "mode": "read_only",
@@ -33,13 +36,28 @@ async fn admins_read_defaults_and_change_fields_one_at_a_time() {
     let (status, body) = call(&stack, settings_event("PUT", &admin).json(change)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["updated_by"], "a1");
-    let (_, body) = call(&stack, settings_event("PUT", &admin).json(json!({"sms_escalation_minutes": null}))).await;
+    let (_, body) = call(
+        &stack,
+        settings_event("PUT", &admin).json(json!({"sms_escalation_minutes": null})),
+    )
+    .await;
     assert_eq!(body["sms_escalation_minutes"], Value::Null);
-    assert_eq!(body["business_name"], "Oak Street Vets", "fields left out stay");
+    assert_eq!(
+        body["business_name"], "Oak Street Vets",
+        "fields left out stay"
+    );
     let stored = stack.store.get_settings(TENANT).await.unwrap().unwrap();
     assert_eq!(stored.mode, shared::domain::MessagingMode::ReadOnly);
     assert_eq!(stored.timezone, "America/Chicago");
-    assert!(stack.store.get_settings("clinic-b").await.unwrap().is_none(), "tenants are separate");
+    assert!(
+        stack
+            .store
+            .get_settings("clinic-b")
+            .await
+            .unwrap()
+            .is_none(),
+        "tenants are separate"
+    );
 }
 
 #[tokio::test]
@@ -52,11 +70,22 @@ async fn only_admins_and_only_valid_settings() {
         Claims::customer(TENANT, "contact-1", "c1"),
     ] {
         for method in ["GET", "PUT"] {
-            let (status, body) = call(&stack, settings_event(method, &claims).json(json!({"mode": "disabled"}))).await;
-            assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+            let (status, body) = call(
+                &stack,
+                settings_event(method, &claims).json(json!({"mode": "disabled"})),
+            )
+            .await;
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (403, Some("forbidden"))
+            );
         }
     }
-    let (status, _) = call(&stack, settings_event("GET", &Claims::admin(TENANT, "a1")).anonymous()).await;
+    let (status, _) = call(
+        &stack,
+        settings_event("GET", &Claims::admin(TENANT, "a1")).anonymous(),
+    )
+    .await;
     assert_eq!(status, 401);
     let admin = Claims::admin(TENANT, "a1");
     let bad = [
@@ -76,12 +105,16 @@ async fn only_admins_and_only_valid_settings() {
         json!({"colour": "red"}),
     ];
     for body in bad {
-        let (status, response) = call(&stack, settings_event("PUT", &admin).json(body.clone())).await;
+        let (status, response) =
+            call(&stack, settings_event("PUT", &admin).json(body.clone())).await;
         assert_eq!(status, 400, "{body} -> {response}");
     }
     let (status, _) = call(&stack, settings_event("PUT", &admin).body("{")).await;
     assert_eq!(status, 400);
-    assert!(stack.store.get_settings(TENANT).await.unwrap().is_none(), "nothing stored");
+    assert!(
+        stack.store.get_settings(TENANT).await.unwrap().is_none(),
+        "nothing stored"
+    );
 }
 
 #[tokio::test]
@@ -97,9 +130,19 @@ async fn a_mode_change_reaches_the_send_function() {
     let send_event = ApiEvent::new("POST", "/messages")
         .claims(&Claims::staff(TENANT, "s1"))
         .json(json!({"customer_id": "c1", "message": "x"}));
-    assert_eq!(read_response(send::handle(&send_app, send_event.request()).await).0, 201);
-    let change = settings_event("PUT", &Claims::admin(TENANT, "a1")).json(json!({"mode": "read_only"}));
-    assert_eq!(read_response(handle(&admin_app, change.request()).await).0, 200);
+    assert_eq!(
+        read_response(send::handle(&send_app, send_event.request()).await).0,
+        201
+    );
+    let change =
+        settings_event("PUT", &Claims::admin(TENANT, "a1")).json(json!({"mode": "read_only"}));
+    assert_eq!(
+        read_response(handle(&admin_app, change.request()).await).0,
+        200
+    );
     let (status, body) = read_response(send::handle(&send_app, send_event.request()).await);
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("messaging_read_only")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("messaging_read_only"))
+    );
 }

@@ -3,7 +3,9 @@
 //! Admins monitor: their call changes nothing and reports the state as it is.
 
 use serde::Deserialize;
-use shared::domain::permissions::{basic_staff_refused, check_mode, resolve_conversation, tracks_read_state, Access};
+use shared::domain::permissions::{
+    basic_staff_refused, check_mode, resolve_conversation, tracks_read_state, Access,
+};
 use shared::domain::Role;
 use shared::http::{self, Request, Response};
 use shared::store::{MessageStore, Reader, SettingsStore};
@@ -23,7 +25,10 @@ pub async fn handle<S: MessageStore + SettingsStore>(app: &App<S>, request: Requ
     http::respond(mark_read(app, &request).await)
 }
 
-async fn mark_read<S: MessageStore + SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+async fn mark_read<S: MessageStore + SettingsStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
     let principal = http::principal(request, &app.claims)?;
     if principal.role == Role::BasicStaff {
         return Err(basic_staff_refused());
@@ -37,7 +42,10 @@ async fn mark_read<S: MessageStore + SettingsStore>(app: &App<S>, request: &Requ
     )?;
     if let Some(up_to) = &body.up_to {
         if ulid::Ulid::from_string(up_to).is_err() {
-            return Err(ApiError::bad_request("invalid_up_to", "up_to must be a message id"));
+            return Err(ApiError::bad_request(
+                "invalid_up_to",
+                "up_to must be a message id",
+            ));
         }
     }
     let settings = app.settings.get(&app.store, &principal.tenant_id).await?;
@@ -50,7 +58,12 @@ async fn mark_read<S: MessageStore + SettingsStore>(app: &App<S>, request: &Requ
             user_id: principal.user_id.clone(),
         };
         app.store
-            .mark_read(&principal.tenant_id, &conversation, &reader, body.up_to.as_deref())
+            .mark_read(
+                &principal.tenant_id,
+                &conversation,
+                &reader,
+                body.up_to.as_deref(),
+            )
             .await?
     } else {
         app.store

@@ -1,4 +1,5 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::app::run_http(|app, request| async move { mark_read::handle(&app, request).await }).await
+    shared::app::run_http(|app, request| async move { mark_read::handle(&app, request).await })
+        .await
 }

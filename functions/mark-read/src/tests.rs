@@ -17,7 +17,9 @@ async fn send(stack: &TestStack, claims: &Claims, text: &str) -> String {
 }
 
 async fn mark(stack: &TestStack, claims: &Claims, body: Value) -> (u16, Value) {
-    let event = ApiEvent::new("POST", "/messages/read").claims(claims).json(body);
+    let event = ApiEvent::new("POST", "/messages/read")
+        .claims(claims)
+        .json(body);
     read_response(handle(&stack.app(), event.request()).await)
 }
 
@@ -36,51 +38,130 @@ async fn marking_read_is_per_person_and_only_moves_forward() {
 
     let (status, body) = mark(&stack, &s2, json!({"customer_id": "c1", "up_to": first})).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["unread_count"].as_u64(), body["read_up_to"].as_str()), (Some(1), Some(first.as_str())));
+    assert_eq!(
+        (body["unread_count"].as_u64(), body["read_up_to"].as_str()),
+        (Some(1), Some(first.as_str()))
+    );
     let (_, body) = mark(&stack, &s2, json!({"conversation_id": general().encode()})).await;
     assert_eq!(body["unread_count"], 0);
     let newest = body["read_up_to"].as_str().unwrap().to_owned();
     assert!(newest > second);
     // Back to an older message: nothing moves.
     let (status, body) = mark(&stack, &s2, json!({"customer_id": "c1", "up_to": first})).await;
-    assert_eq!((status, body["read_up_to"].as_str()), (200, Some(newest.as_str())));
+    assert_eq!(
+        (status, body["read_up_to"].as_str()),
+        (200, Some(newest.as_str()))
+    );
 
-    let header = stack.store.conversation(TENANT, &general()).await.unwrap().unwrap();
+    let header = stack
+        .store
+        .conversation(TENANT, &general())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(header.unread_for(Side::Staff, "s2"), 0);
-    assert_eq!(header.unread_for(Side::Staff, "s1"), 0, "s1 replied after both, so read them");
-    assert_eq!(header.unread_for(Side::Staff, "s3"), 2, "someone who read nothing");
+    assert_eq!(
+        header.unread_for(Side::Staff, "s1"),
+        0,
+        "s1 replied after both, so read them"
+    );
+    assert_eq!(
+        header.unread_for(Side::Staff, "s3"),
+        2,
+        "someone who read nothing"
+    );
     // The second contact of the family keeps their own state.
     assert_eq!(header.unread_for(Side::Customer, "contact-1"), 1);
     assert_eq!(header.unread_for(Side::Customer, "contact-2"), 1);
     let (_, body) = mark(&stack, &customer, json!({})).await;
     assert_eq!(body["unread_count"], 0);
-    let header = stack.store.conversation(TENANT, &general()).await.unwrap().unwrap();
+    let header = stack
+        .store
+        .conversation(TENANT, &general())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(header.unread_for(Side::Customer, "contact-2"), 1);
 }
 
 #[tokio::test]
 async fn admins_leave_no_trace() {
     let stack = TestStack::start().await;
-    send(&stack, &Claims::customer(TENANT, "contact-1", "c1"), "hello").await;
-    let before = stack.store.conversation(TENANT, &general()).await.unwrap().unwrap();
-    let (status, body) = mark(&stack, &Claims::admin(TENANT, "a1"), json!({"customer_id": "c1"})).await;
+    send(
+        &stack,
+        &Claims::customer(TENANT, "contact-1", "c1"),
+        "hello",
+    )
+    .await;
+    let before = stack
+        .store
+        .conversation(TENANT, &general())
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = mark(
+        &stack,
+        &Claims::admin(TENANT, "a1"),
+        json!({"customer_id": "c1"}),
+    )
+    .await;
     assert_eq!((status, body["unread_count"].as_u64()), (200, Some(1)));
-    let after = stack.store.conversation(TENANT, &general()).await.unwrap().unwrap();
+    let after = stack
+        .store
+        .conversation(TENANT, &general())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(before, after);
 }
 
 #[tokio::test]
 async fn unknown_foreign_and_refused_callers_change_nothing() {
     let stack = TestStack::start().await;
-    send(&stack, &Claims::customer(TENANT, "contact-1", "c1"), "hello").await;
-    let before = stack.store.conversation(TENANT, &general()).await.unwrap().unwrap();
+    send(
+        &stack,
+        &Claims::customer(TENANT, "contact-1", "c1"),
+        "hello",
+    )
+    .await;
+    let before = stack
+        .store
+        .conversation(TENANT, &general())
+        .await
+        .unwrap()
+        .unwrap();
     let id = general().encode();
     let cases = [
-        (Claims::staff(TENANT, "s1"), json!({"customer_id": "c-none"}), 404, "not_found"),
-        (Claims::staff("clinic-b", "s1"), json!({"conversation_id": id}), 404, "not_found"),
-        (Claims::customer(TENANT, "contact-9", "c2"), json!({"conversation_id": id}), 404, "not_found"),
-        (Claims::basic_staff(TENANT, "b1"), json!({"conversation_id": id}), 403, "forbidden"),
-        (Claims::staff(TENANT, "s1"), json!({"conversation_id": id, "up_to": "nope"}), 400, "invalid_up_to"),
+        (
+            Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c-none"}),
+            404,
+            "not_found",
+        ),
+        (
+            Claims::staff("clinic-b", "s1"),
+            json!({"conversation_id": id}),
+            404,
+            "not_found",
+        ),
+        (
+            Claims::customer(TENANT, "contact-9", "c2"),
+            json!({"conversation_id": id}),
+            404,
+            "not_found",
+        ),
+        (
+            Claims::basic_staff(TENANT, "b1"),
+            json!({"conversation_id": id}),
+            403,
+            "forbidden",
+        ),
+        (
+            Claims::staff(TENANT, "s1"),
+            json!({"conversation_id": id, "up_to": "nope"}),
+            400,
+            "invalid_up_to",
+        ),
         (
             Claims::staff(TENANT, "s1"),
             json!({"conversation_id": id, "up_to": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}),
@@ -93,30 +174,71 @@ async fn unknown_foreign_and_refused_callers_change_nothing() {
             400,
             "invalid_reference",
         ),
-        (Claims::staff(TENANT, "s1"), json!({"conversation_id": id, "unread_count": 0}), 400, "read_only_field"),
-        (Claims::staff(TENANT, "s1"), json!({"conversation_id": 7}), 400, "invalid_field"),
-        (Claims::staff(TENANT, "s1").without("sub"), json!({"conversation_id": id}), 401, "unauthorized"),
+        (
+            Claims::staff(TENANT, "s1"),
+            json!({"conversation_id": id, "unread_count": 0}),
+            400,
+            "read_only_field",
+        ),
+        (
+            Claims::staff(TENANT, "s1"),
+            json!({"conversation_id": 7}),
+            400,
+            "invalid_field",
+        ),
+        (
+            Claims::staff(TENANT, "s1").without("sub"),
+            json!({"conversation_id": id}),
+            401,
+            "unauthorized",
+        ),
     ];
     for (claims, body, status, code) in cases {
         let (got, response) = mark(&stack, &claims, body).await;
-        assert_eq!((got, response["error"]["code"].as_str()), (status, Some(code)), "{response}");
+        assert_eq!(
+            (got, response["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{response}"
+        );
     }
-    let after = stack.store.conversation(TENANT, &general()).await.unwrap().unwrap();
+    let after = stack
+        .store
+        .conversation(TENANT, &general())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(before, after);
 }
 
 #[tokio::test]
 async fn read_only_mode_still_marks_and_disabled_refuses() {
     let stack = TestStack::start().await;
-    send(&stack, &Claims::customer(TENANT, "contact-1", "c1"), "hello").await;
+    send(
+        &stack,
+        &Claims::customer(TENANT, "contact-1", "c1"),
+        "hello",
+    )
+    .await;
     let staff = Claims::staff(TENANT, "s1");
-    let settings = Settings { mode: MessagingMode::ReadOnly, ..Settings::default() };
+    let settings = Settings {
+        mode: MessagingMode::ReadOnly,
+        ..Settings::default()
+    };
     stack.store.put_settings(TENANT, &settings).await.unwrap();
-    assert_eq!(mark(&stack, &staff, json!({"customer_id": "c1"})).await.0, 200);
-    let settings = Settings { mode: MessagingMode::Disabled, ..Settings::default() };
+    assert_eq!(
+        mark(&stack, &staff, json!({"customer_id": "c1"})).await.0,
+        200
+    );
+    let settings = Settings {
+        mode: MessagingMode::Disabled,
+        ..Settings::default()
+    };
     stack.store.put_settings(TENANT, &settings).await.unwrap();
     let (status, body) = mark(&stack, &staff, json!({"customer_id": "c1"})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("messaging_disabled")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("messaging_disabled"))
+    );
 }
 
 #[tokio::test]
@@ -128,9 +250,14 @@ async fn marking_read_costs_one_request() {
     let app = stack.app();
     let staff = Claims::staff(TENANT, "s1");
     app.settings.put(TENANT, Settings::default());
-    for body in [json!({"customer_id": "c1"}), json!({"customer_id": "c1", "up_to": newest})] {
+    for body in [
+        json!({"customer_id": "c1"}),
+        json!({"customer_id": "c1", "up_to": newest}),
+    ] {
         stack.requests.reset();
-        let event = ApiEvent::new("POST", "/messages/read").claims(&staff).json(body);
+        let event = ApiEvent::new("POST", "/messages/read")
+            .claims(&staff)
+            .json(body);
         let (status, _) = read_response(handle(&app, event.request()).await);
         assert_eq!(status, 200);
         assert_eq!(stack.requests.operations(), ["UpdateItem"]);

@@ -3,12 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use shared::domain::message::{Attachment, MessageView, ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES};
+use shared::domain::message::{
+    Attachment, MessageView, ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES,
+};
 use shared::domain::permissions::{basic_staff_refused, check_mode, resolve_conversation, Access};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{ids, Channel, Message, MessageType, Principal, Role, SenderType};
 use shared::http::{self, Request, Response};
-use shared::store::{keys, AppendOutcome, IdempotencyClaim, MessageDraft, MessageStore, SettingsStore};
+use shared::store::{
+    keys, AppendOutcome, IdempotencyClaim, MessageDraft, MessageStore, SettingsStore,
+};
 use shared::{ApiError, App};
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -30,7 +34,10 @@ pub async fn handle<S: MessageStore + SettingsStore>(app: &App<S>, request: Requ
     http::respond(send(app, &request).await)
 }
 
-async fn send<S: MessageStore + SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+async fn send<S: MessageStore + SettingsStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
     let principal = http::principal(request, &app.claims)?;
     if principal.role == Role::BasicStaff {
         return Err(basic_staff_refused());
@@ -69,7 +76,11 @@ async fn send<S: MessageStore + SettingsStore>(app: &App<S>, request: &Request) 
         key,
         request_hash: request_hash(&body),
     });
-    match app.store.append_message(&principal.tenant_id, &draft, claim.as_ref()).await? {
+    match app
+        .store
+        .append_message(&principal.tenant_id, &draft, claim.as_ref())
+        .await?
+    {
         AppendOutcome::Stored(message) => Ok(created(message)),
         AppendOutcome::KeyUsed(record) => match &claim {
             Some(claim) if claim.request_hash == record.request_hash => Ok(created(record.message)),
@@ -96,7 +107,11 @@ fn created(message: Message) -> Response {
 fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
     match http::header(request, "idempotency-key") {
         None => Ok(None),
-        Some(key) if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(key)),
+        Some(key)
+            if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(Some(key))
+        }
         Some(_) => Err(ApiError::bad_request(
             "invalid_idempotency_key",
             "Idempotency-Key must be 1-255 visible ASCII characters",
@@ -112,7 +127,9 @@ fn request_hash(body: &SendRequest) -> String {
 
 fn validate_content(body: &SendRequest) -> Result<(String, Vec<Attachment>), ApiError> {
     let text = clean_message_text(&body.message).map_err(|err| match err {
-        TextError::TooLong => ApiError::bad_request("message_too_long", "message is longer than 4000 characters"),
+        TextError::TooLong => {
+            ApiError::bad_request("message_too_long", "message is longer than 4000 characters")
+        }
         TextError::ControlCharacter => {
             ApiError::bad_request("invalid_characters", "message contains control characters")
         }
@@ -139,7 +156,10 @@ fn validate_attachment(attachment: &Attachment) -> Result<(), ApiError> {
     ids::parse_id("attachments[].id", &attachment.id)?;
     let name_ok = !attachment.name.trim().is_empty()
         && attachment.name.chars().count() <= 255
-        && !attachment.name.chars().any(|c| c.is_control() || c == '/' || c == '\\');
+        && !attachment
+            .name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\');
     if !name_ok {
         return Err(ApiError::bad_request(
             "invalid_attachment",
@@ -149,7 +169,10 @@ fn validate_attachment(attachment: &Attachment) -> Result<(), ApiError> {
     if !ALLOWED_CONTENT_TYPES.contains(&attachment.content_type.as_str()) {
         return Err(ApiError::bad_request(
             "unsupported_attachment_type",
-            format!("attachments of type {} are not allowed", attachment.content_type),
+            format!(
+                "attachments of type {} are not allowed",
+                attachment.content_type
+            ),
         ));
     }
     if attachment.size == 0 || attachment.size > MAX_ATTACHMENT_BYTES {

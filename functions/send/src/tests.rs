@@ -51,9 +51,17 @@ async fn staff_sends_into_a_customer_thread_which_starts_with_it() {
     assert_eq!(body["conversation_id"], general("c1").encode());
     assert_eq!(body["is_read"], true);
     assert_eq!(body["read_by_recipient"], false);
-    let header = stack.store.conversation(TENANT, &general("c1")).await.unwrap().unwrap();
+    let header = stack
+        .store
+        .conversation(TENANT, &general("c1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(header.message_count, 1);
-    assert_eq!(header.unread_for(shared::domain::Side::Customer, "anyone"), 1);
+    assert_eq!(
+        header.unread_for(shared::domain::Side::Customer, "anyone"),
+        1
+    );
     assert_eq!(header.unread_for(shared::domain::Side::Staff, "s1"), 0);
 }
 
@@ -61,18 +69,36 @@ async fn staff_sends_into_a_customer_thread_which_starts_with_it() {
 async fn patient_threads_are_separate_and_customers_write_their_own() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
-    let (status, body) = send(&stack, post(&staff, json!({"customer_id": "c1", "patient_id": "p9", "message": "x"}))).await;
+    let (status, body) = send(
+        &stack,
+        post(
+            &staff,
+            json!({"customer_id": "c1", "patient_id": "p9", "message": "x"}),
+        ),
+    )
+    .await;
     assert_eq!(status, 201);
     assert_eq!(body["patient_id"], "p9");
     let customer = Claims::customer(TENANT, "contact-1", "c1");
-    let (status, body) = send(&stack, post(&customer, json!({"patient_id": "p9", "message": "thanks"}))).await;
+    let (status, body) = send(
+        &stack,
+        post(&customer, json!({"patient_id": "p9", "message": "thanks"})),
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["sender_type"], "customer");
     let patient = ConversationId::new("c1", Subject::Patient("p9".into()));
     assert_eq!(stored_messages(&stack, TENANT, &patient).await, 2);
     assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 0);
     // By id, into the same conversation.
-    let (status, _) = send(&stack, post(&customer, json!({"conversation_id": patient.encode(), "message": "again"}))).await;
+    let (status, _) = send(
+        &stack,
+        post(
+            &customer,
+            json!({"conversation_id": patient.encode(), "message": "again"}),
+        ),
+    )
+    .await;
     assert_eq!(status, 201);
     assert_eq!(stored_messages(&stack, TENANT, &patient).await, 3);
 }
@@ -81,12 +107,23 @@ async fn patient_threads_are_separate_and_customers_write_their_own() {
 async fn refused_roles_other_customers_and_foreign_tenants_store_nothing() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
-    send(&stack, post(&staff, json!({"customer_id": "c1", "message": "hello"}))).await;
+    send(
+        &stack,
+        post(&staff, json!({"customer_id": "c1", "message": "hello"})),
+    )
+    .await;
     let existing = general("c1").encode();
 
     let basic = Claims::basic_staff(TENANT, "b1");
-    let (status, body) = send(&stack, post(&basic, json!({"customer_id": "c1", "message": "x"}))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    let (status, body) = send(
+        &stack,
+        post(&basic, json!({"customer_id": "c1", "message": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
 
     let other_customer = Claims::customer(TENANT, "contact-2", "c2");
     for body in [
@@ -98,9 +135,23 @@ async fn refused_roles_other_customers_and_foreign_tenants_store_nothing() {
     }
 
     let foreign = Claims::staff("clinic-b", "s9");
-    let (status, _) = send(&stack, post(&foreign, json!({"conversation_id": existing, "message": "x"}))).await;
+    let (status, _) = send(
+        &stack,
+        post(
+            &foreign,
+            json!({"conversation_id": existing, "message": "x"}),
+        ),
+    )
+    .await;
     assert_eq!(status, 404, "an id from another tenant is unknown here");
-    let (status, _) = send(&stack, post(&foreign, json!({"conversation_id": "not-an-id", "message": "x"}))).await;
+    let (status, _) = send(
+        &stack,
+        post(
+            &foreign,
+            json!({"conversation_id": "not-an-id", "message": "x"}),
+        ),
+    )
+    .await;
     assert_eq!(status, 404);
 
     assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 1);
@@ -112,9 +163,17 @@ async fn a_missing_or_unusable_identity_is_401() {
     let stack = TestStack::start().await;
     let body = json!({"customer_id": "c1", "message": "x"});
     let cases = [
-        ApiEvent::new("POST", "/messages").anonymous().json(body.clone()),
-        post(&Claims::staff(TENANT, "s1").without("tenant_id"), body.clone()),
-        post(&Claims::staff(TENANT, "s1").with("role", "owner"), body.clone()),
+        ApiEvent::new("POST", "/messages")
+            .anonymous()
+            .json(body.clone()),
+        post(
+            &Claims::staff(TENANT, "s1").without("tenant_id"),
+            body.clone(),
+        ),
+        post(
+            &Claims::staff(TENANT, "s1").with("role", "owner"),
+            body.clone(),
+        ),
         post(&Claims::staff("bad#tenant", "s1"), body.clone()),
         post(&Claims::new(TENANT, "x", "customer"), body.clone()),
     ];
@@ -131,60 +190,177 @@ async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
     let staff = Claims::staff(TENANT, "s1");
     let long = "x".repeat(4001);
     let cases: Vec<(ApiEvent, u16, &str)> = vec![
-        (ApiEvent::new("POST", "/messages").claims(&staff).body("{not json"), 400, "invalid_json"),
-        (ApiEvent::new("POST", "/messages").claims(&staff).body(""), 400, "invalid_json"),
+        (
+            ApiEvent::new("POST", "/messages")
+                .claims(&staff)
+                .body("{not json"),
+            400,
+            "invalid_json",
+        ),
+        (
+            ApiEvent::new("POST", "/messages").claims(&staff).body(""),
+            400,
+            "invalid_json",
+        ),
         (post(&staff, json!([1, 2])), 400, "invalid_field"),
         (post(&staff, json!({"message": "x"})), 400, "missing_field"),
-        (post(&staff, json!({"customer_id": 5, "message": "x"})), 400, "invalid_field"),
-        (post(&staff, json!({"customer_id": "c1", "message": 5})), 400, "invalid_field"),
-        (post(&staff, json!({"customer_id": "c#1", "message": "x"})), 400, "invalid_id"),
-        (post(&staff, json!({"customer_id": "c1", "message": "x", "sender_id": "s2"})), 400, "read_only_field"),
-        (post(&staff, json!({"customer_id": "c1", "message": "x", "sender_type": "customer"})), 400, "read_only_field"),
-        (post(&staff, json!({"customer_id": "c1", "message": "x", "created_at": "2020"})), 400, "read_only_field"),
-        (post(&staff, json!({"customer_id": "c1", "message": "x", "message_count": 3})), 400, "read_only_field"),
-        (post(&staff, json!({"customer_id": "c1", "message": "x", "colour": "red"})), 400, "unknown_field"),
-        (post(&staff, json!({"customer_id": "c1", "message": "   "})), 400, "empty_message"),
-        (post(&staff, json!({"customer_id": "c1", "message": "<p></p>"})), 400, "empty_message"),
-        (post(&staff, json!({"customer_id": "c1"})), 400, "empty_message"),
-        (post(&staff, json!({"customer_id": "c1", "message": long})), 400, "message_too_long"),
-        (post(&staff, json!({"customer_id": "c1", "message": "bell\u{7}"})), 400, "invalid_characters"),
-        (post(&staff, json!({"customer_id": "c1", "conversation_id": "x", "message": "x"})), 400, "invalid_target"),
-        (post(&staff, json!({"customer_id": "c1", "message": "x", "notify": ["pigeon"]})), 400, "invalid_notify"),
         (
-            post(&staff, json!({"customer_id": "c1", "attachments": [{"id": "a1", "name": "x.svg", "content_type": "image/svg+xml", "size": 10}]})),
+            post(&staff, json!({"customer_id": 5, "message": "x"})),
+            400,
+            "invalid_field",
+        ),
+        (
+            post(&staff, json!({"customer_id": "c1", "message": 5})),
+            400,
+            "invalid_field",
+        ),
+        (
+            post(&staff, json!({"customer_id": "c#1", "message": "x"})),
+            400,
+            "invalid_id",
+        ),
+        (
+            post(
+                &staff,
+                json!({"customer_id": "c1", "message": "x", "sender_id": "s2"}),
+            ),
+            400,
+            "read_only_field",
+        ),
+        (
+            post(
+                &staff,
+                json!({"customer_id": "c1", "message": "x", "sender_type": "customer"}),
+            ),
+            400,
+            "read_only_field",
+        ),
+        (
+            post(
+                &staff,
+                json!({"customer_id": "c1", "message": "x", "created_at": "2020"}),
+            ),
+            400,
+            "read_only_field",
+        ),
+        (
+            post(
+                &staff,
+                json!({"customer_id": "c1", "message": "x", "message_count": 3}),
+            ),
+            400,
+            "read_only_field",
+        ),
+        (
+            post(
+                &staff,
+                json!({"customer_id": "c1", "message": "x", "colour": "red"}),
+            ),
+            400,
+            "unknown_field",
+        ),
+        (
+            post(&staff, json!({"customer_id": "c1", "message": "   "})),
+            400,
+            "empty_message",
+        ),
+        (
+            post(&staff, json!({"customer_id": "c1", "message": "<p></p>"})),
+            400,
+            "empty_message",
+        ),
+        (
+            post(&staff, json!({"customer_id": "c1"})),
+            400,
+            "empty_message",
+        ),
+        (
+            post(&staff, json!({"customer_id": "c1", "message": long})),
+            400,
+            "message_too_long",
+        ),
+        (
+            post(&staff, json!({"customer_id": "c1", "message": "bell\u{7}"})),
+            400,
+            "invalid_characters",
+        ),
+        (
+            post(
+                &staff,
+                json!({"customer_id": "c1", "conversation_id": "x", "message": "x"}),
+            ),
+            400,
+            "invalid_target",
+        ),
+        (
+            post(
+                &staff,
+                json!({"customer_id": "c1", "message": "x", "notify": ["pigeon"]}),
+            ),
+            400,
+            "invalid_notify",
+        ),
+        (
+            post(
+                &staff,
+                json!({"customer_id": "c1", "attachments": [{"id": "a1", "name": "x.svg", "content_type": "image/svg+xml", "size": 10}]}),
+            ),
             400,
             "unsupported_attachment_type",
         ),
         (
-            post(&staff, json!({"customer_id": "c1", "attachments": [{"id": "a1", "name": "x.pdf", "content_type": "application/pdf", "size": 0}]})),
+            post(
+                &staff,
+                json!({"customer_id": "c1", "attachments": [{"id": "a1", "name": "x.pdf", "content_type": "application/pdf", "size": 0}]}),
+            ),
             400,
             "invalid_attachment",
         ),
         (
-            post(&staff, json!({"customer_id": "c1", "message": "x"})).header("content-type", "text/plain"),
+            post(&staff, json!({"customer_id": "c1", "message": "x"}))
+                .header("content-type", "text/plain"),
             400,
             "unsupported_media_type",
         ),
         (
-            post(&staff, json!({"customer_id": "c1", "message": "x"})).header("idempotency-key", ""),
+            post(&staff, json!({"customer_id": "c1", "message": "x"}))
+                .header("idempotency-key", ""),
             400,
             "invalid_idempotency_key",
         ),
         (
-            ApiEvent::new("POST", "/messages").claims(&staff).body(&format!("{{\"customer_id\":\"c1\",\"message\":\"{}\"}}", "y".repeat(70_000))),
+            ApiEvent::new("POST", "/messages")
+                .claims(&staff)
+                .body(&format!(
+                    "{{\"customer_id\":\"c1\",\"message\":\"{}\"}}",
+                    "y".repeat(70_000)
+                )),
             413,
             "payload_too_large",
         ),
     ];
     for (event, status, code) in cases {
         let (got, body) = send(&stack, event).await;
-        assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{body}");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(
+            (got, body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
     }
     assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 0);
     let customer = Claims::customer(TENANT, "contact-1", "c1");
-    let (status, _) = send(&stack, post(&customer, json!({"message": "x", "notify": ["email"]}))).await;
-    assert_eq!(status, 400, "customers do not trigger notifications by request");
+    let (status, _) = send(
+        &stack,
+        post(&customer, json!({"message": "x", "notify": ["email"]})),
+    )
+    .await;
+    assert_eq!(
+        status, 400,
+        "customers do not trigger notifications by request"
+    );
 }
 
 #[tokio::test]
@@ -201,7 +377,12 @@ async fn attachments_alone_make_an_attachment_message() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["type"], "attachment");
     assert_eq!(body["attachments"][0]["name"], "bloodwork.pdf");
-    let header = stack.store.conversation(TENANT, &general("c1")).await.unwrap().unwrap();
+    let header = stack
+        .store
+        .conversation(TENANT, &general("c1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(header.last_excerpt.as_deref(), Some("bloodwork.pdf"));
 }
 
@@ -217,7 +398,10 @@ async fn modes_refuse_sends_and_a_change_is_seen_by_the_next_request() {
         (MessagingMode::ReadOnly, "messaging_read_only"),
         (MessagingMode::Disabled, "messaging_disabled"),
     ] {
-        let settings = Settings { mode, ..Settings::default() };
+        let settings = Settings {
+            mode,
+            ..Settings::default()
+        };
         stack.store.put_settings(TENANT, &settings).await.unwrap();
         // What the admin function does after saving; other containers expire within a minute.
         app.settings.put(TENANT, settings);
@@ -231,22 +415,42 @@ async fn modes_refuse_sends_and_a_change_is_seen_by_the_next_request() {
 async fn closed_conversations_refuse_sends_with_409() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
-    send(&stack, post(&staff, json!({"customer_id": "c1", "message": "x"}))).await;
+    send(
+        &stack,
+        post(&staff, json!({"customer_id": "c1", "message": "x"})),
+    )
+    .await;
     stack
         .store
         .client()
         .update_item()
         .table_name(stack.store.table())
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("T#{TENANT}#C#c1#general")))
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("~HDR".into()))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("T#{TENANT}#C#c1#general")),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("~HDR".into()),
+        )
         .update_expression("SET #s = :closed")
         .expression_attribute_names("#s", "status")
-        .expression_attribute_values(":closed", aws_sdk_dynamodb::types::AttributeValue::S("closed".into()))
+        .expression_attribute_values(
+            ":closed",
+            aws_sdk_dynamodb::types::AttributeValue::S("closed".into()),
+        )
         .send()
         .await
         .unwrap();
-    let (status, body) = send(&stack, post(&staff, json!({"customer_id": "c1", "message": "y"}))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conversation_closed")));
+    let (status, body) = send(
+        &stack,
+        post(&staff, json!({"customer_id": "c1", "message": "y"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conversation_closed"))
+    );
     assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 1);
 }
 
@@ -254,7 +458,11 @@ async fn closed_conversations_refuse_sends_with_409() {
 async fn idempotent_replays_return_the_first_message_and_a_different_body_conflicts() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
-    let event = post(&staff, json!({"customer_id": "c1", "message": "Your invoice"})).header("Idempotency-Key", "k-1");
+    let event = post(
+        &staff,
+        json!({"customer_id": "c1", "message": "Your invoice"}),
+    )
+    .header("Idempotency-Key", "k-1");
     let (first_status, first) = send(&stack, event.clone()).await;
     let (again_status, again) = send(&stack, event).await;
     assert_eq!((first_status, again_status), (201, 201));
@@ -265,12 +473,19 @@ async fn idempotent_replays_return_the_first_message_and_a_different_body_confli
         .header("Idempotency-Key", "k-1")
         .body("{ \"message\" : \"Your invoice\", \"customer_id\" : \"c1\" }");
     assert_eq!(send(&stack, reformatted).await.1["id"], first["id"]);
-    let changed = post(&staff, json!({"customer_id": "c1", "message": "Other"})).header("Idempotency-Key", "k-1");
-    let (status, body) = send(&stack, changed).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("idempotency_key_reused")));
-    // Keys belong to their user: another staff member's k-1 is a new message.
-    let other = post(&Claims::staff(TENANT, "s2"), json!({"customer_id": "c1", "message": "Your invoice"}))
+    let changed = post(&staff, json!({"customer_id": "c1", "message": "Other"}))
         .header("Idempotency-Key", "k-1");
+    let (status, body) = send(&stack, changed).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    // Keys belong to their user: another staff member's k-1 is a new message.
+    let other = post(
+        &Claims::staff(TENANT, "s2"),
+        json!({"customer_id": "c1", "message": "Your invoice"}),
+    )
+    .header("Idempotency-Key", "k-1");
     let (status, body) = send(&stack, other).await;
     assert_eq!(status, 201);
     assert_ne!(body["id"], first["id"]);
@@ -281,8 +496,11 @@ async fn idempotent_replays_return_the_first_message_and_a_different_body_confli
 async fn twenty_concurrent_requests_with_one_key_store_one_message() {
     let stack = Arc::new(TestStack::start().await);
     let app = Arc::new(stack.app());
-    let event = post(&Claims::staff(TENANT, "s1"), json!({"customer_id": "c1", "message": "once"}))
-        .header("Idempotency-Key", "same");
+    let event = post(
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "once"}),
+    )
+    .header("Idempotency-Key", "same");
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let (app, event) = (app.clone(), event.clone());
@@ -311,7 +529,10 @@ async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
             } else {
                 Claims::customer(TENANT, &format!("contact-{i}"), "c1")
             };
-            let event = post(&claims, json!({"customer_id": "c1", "message": format!("m{i}")}));
+            let event = post(
+                &claims,
+                json!({"customer_id": "c1", "message": format!("m{i}")}),
+            );
             tokio::spawn(async move { read_response(handle(&app, event.request()).await) })
         })
         .collect();
@@ -319,14 +540,30 @@ async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
         let (status, body) = task.await.unwrap();
         assert_eq!(status, 201, "{body}");
     }
-    let header = stack.store.conversation(TENANT, &general("c1")).await.unwrap().unwrap();
+    let header = stack
+        .store
+        .conversation(TENANT, &general("c1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(header.message_count, 50);
     assert_eq!((header.staff_messages, header.customer_messages), (25, 25));
-    let page = stack.store.thread_page(TENANT, &general("c1"), None, 100).await.unwrap();
+    let page = stack
+        .store
+        .thread_page(TENANT, &general("c1"), None, 100)
+        .await
+        .unwrap();
     assert_eq!(page.messages.len(), 50);
-    assert_eq!(header.last_message_id.as_ref(), Some(&page.messages[0].id), "the newest id is the last");
+    assert_eq!(
+        header.last_message_id.as_ref(),
+        Some(&page.messages[0].id),
+        "the newest id is the last"
+    );
     // A customer contact who has read nothing has every staff message unread.
-    assert_eq!(header.unread_for(shared::domain::Side::Customer, "nobody"), 25);
+    assert_eq!(
+        header.unread_for(shared::domain::Side::Customer, "nobody"),
+        25
+    );
 }
 
 #[tokio::test]
@@ -334,19 +571,33 @@ async fn a_send_costs_one_write_and_at_most_one_read() {
     let stack = TestStack::start().await;
     let app = stack.app();
     let staff = Claims::staff(TENANT, "s1");
-    let event = post(&staff, json!({"customer_id": "c1", "message": "first"})).header("Idempotency-Key", "b-1");
+    let event = post(&staff, json!({"customer_id": "c1", "message": "first"}))
+        .header("Idempotency-Key", "b-1");
     read_response(handle(&app, event.request()).await);
-    assert_eq!(stack.requests.operations(), ["GetItem", "TransactWriteItems"], "settings read while not cached");
+    assert_eq!(
+        stack.requests.operations(),
+        ["GetItem", "TransactWriteItems"],
+        "settings read while not cached"
+    );
 
     stack.requests.reset();
     let event = post(&staff, json!({"customer_id": "c1", "message": "second"}));
     let (status, _) = read_response(handle(&app, event.request()).await);
     assert_eq!(status, 201);
-    assert_eq!(stack.requests.operations(), ["TransactWriteItems"], "settings cached");
+    assert_eq!(
+        stack.requests.operations(),
+        ["TransactWriteItems"],
+        "settings cached"
+    );
 
     stack.requests.reset();
-    let replay = post(&staff, json!({"customer_id": "c1", "message": "first"})).header("Idempotency-Key", "b-1");
+    let replay = post(&staff, json!({"customer_id": "c1", "message": "first"}))
+        .header("Idempotency-Key", "b-1");
     let (status, _) = read_response(handle(&app, replay.request()).await);
     assert_eq!(status, 201);
-    assert_eq!(stack.requests.operations(), ["TransactWriteItems", "GetItem"], "a replay: one write tried, one read");
+    assert_eq!(
+        stack.requests.operations(),
+        ["TransactWriteItems", "GetItem"],
+        "a replay: one write tried, one read"
+    );
 }

@@ -25,7 +25,10 @@ pub async fn handle<S: MessageStore + SettingsStore>(app: &App<S>, request: Requ
     http::respond(thread(app, &request).await)
 }
 
-async fn thread<S: MessageStore + SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+async fn thread<S: MessageStore + SettingsStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
     let principal = http::principal(request, &app.claims)?;
     if principal.role == Role::BasicStaff {
         return Err(basic_staff_refused());
@@ -59,12 +62,18 @@ async fn thread<S: MessageStore + SettingsStore>(app: &App<S>, request: &Request
     let side = principal.side();
     let read = match (&cursor, &page.header) {
         (Some(cursor), _) => cursor.read.clone(),
-        (None, Some(header)) => ViewerReadState::from_marks(&header.readers, &principal.user_id, side),
+        (None, Some(header)) => {
+            ViewerReadState::from_marks(&header.readers, &principal.user_id, side)
+        }
         // A thread that has not started: empty when named by customer, unknown by id.
         (None, None) if by_id.is_some() => return Err(ApiError::NotFound),
         (None, None) => ViewerReadState::default(),
     };
-    let messages: Vec<MessageView> = page.messages.into_iter().map(|m| read.view(m, side)).collect();
+    let messages: Vec<MessageView> = page
+        .messages
+        .into_iter()
+        .map(|m| read.view(m, side))
+        .collect();
     let next_cursor = match (page.has_more, messages.last()) {
         (true, Some(oldest)) => Some(app.cursors.seal(
             &scope,

@@ -23,7 +23,9 @@ fn by_customer(claims: &Claims, customer: &str) -> ApiEvent {
 }
 
 fn by_id(claims: &Claims, id: &str) -> ApiEvent {
-    ApiEvent::new("GET", "/conversations/{id}/messages").claims(claims).path_param("id", id)
+    ApiEvent::new("GET", "/conversations/{id}/messages")
+        .claims(claims)
+        .path_param("id", id)
 }
 
 async fn get(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
@@ -39,16 +41,26 @@ async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
     let customer = Claims::customer(TENANT, "contact-1", "c1");
-    send(&stack, &staff, json!({"customer_id": "c1", "message": "Bella's results are in"})).await;
+    send(
+        &stack,
+        &staff,
+        json!({"customer_id": "c1", "message": "Bella's results are in"}),
+    )
+    .await;
 
     let (status, body) = get(&stack, by_customer(&customer, "c1")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["conversation"]["unread_count"], 1);
     assert_eq!(body["conversation"]["kind"], "general");
     let message = &body["messages"][0];
-    assert_eq!((message["is_read"].as_bool(), message["read_at"].as_str()), (Some(false), None));
+    assert_eq!(
+        (message["is_read"].as_bool(), message["read_at"].as_str()),
+        (Some(false), None)
+    );
 
-    let event = ApiEvent::new("POST", "/messages/read").claims(&customer).json(json!({}));
+    let event = ApiEvent::new("POST", "/messages/read")
+        .claims(&customer)
+        .json(json!({}));
     let (status, _) = read_response(mark_read::handle(&stack.app(), event.request()).await);
     assert_eq!(status, 200);
 
@@ -69,7 +81,12 @@ async fn pages_walk_newest_first_without_repeats_and_cost_one_query_each() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
     for i in 0..45 {
-        send(&stack, &staff, json!({"customer_id": "c1", "patient_id": "p1", "message": format!("m{i}")})).await;
+        send(
+            &stack,
+            &staff,
+            json!({"customer_id": "c1", "patient_id": "p1", "message": format!("m{i}")}),
+        )
+        .await;
     }
     let app = stack.app();
     app.settings.put(TENANT, Settings::default());
@@ -78,7 +95,9 @@ async fn pages_walk_newest_first_without_repeats_and_cost_one_query_each() {
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
-        let mut event = by_customer(&customer, "c1").query("patient_id", "p1").query("limit", "20");
+        let mut event = by_customer(&customer, "c1")
+            .query("patient_id", "p1")
+            .query("limit", "20");
         if let Some(c) = &cursor {
             event = event.query("cursor", c);
         }
@@ -86,7 +105,11 @@ async fn pages_walk_newest_first_without_repeats_and_cost_one_query_each() {
         let (status, body) = read_response(handle(&app, event.request()).await);
         assert_eq!(status, 200, "{body}");
         assert_eq!(stack.requests.operations(), ["Query"]);
-        assert_eq!(body["conversation"].is_object(), pages == 0, "header on the first page");
+        assert_eq!(
+            body["conversation"].is_object(),
+            pages == 0,
+            "header on the first page"
+        );
         pages += 1;
         for m in body["messages"].as_array().unwrap() {
             assert_eq!(m["is_read"], false);
@@ -108,8 +131,18 @@ async fn cursors_from_elsewhere_or_altered_are_400() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
     for i in 0..3 {
-        send(&stack, &staff, json!({"customer_id": "c1", "message": format!("m{i}")})).await;
-        send(&stack, &staff, json!({"customer_id": "c2", "message": format!("m{i}")})).await;
+        send(
+            &stack,
+            &staff,
+            json!({"customer_id": "c1", "message": format!("m{i}")}),
+        )
+        .await;
+        send(
+            &stack,
+            &staff,
+            json!({"customer_id": "c2", "message": format!("m{i}")}),
+        )
+        .await;
     }
     let (_, body) = get(&stack, by_customer(&staff, "c1").query("limit", "1")).await;
     let cursor = body["next_cursor"].as_str().unwrap().to_owned();
@@ -126,7 +159,10 @@ async fn cursors_from_elsewhere_or_altered_are_400() {
     ];
     for event in cases {
         let (status, body) = get(&stack, event).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_cursor")));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_cursor"))
+        );
     }
     let (status, body) = get(&stack, by_customer(&staff, "c1").query("cursor", &cursor)).await;
     assert_eq!(status, 200);
@@ -136,21 +172,53 @@ async fn cursors_from_elsewhere_or_altered_are_400() {
 #[tokio::test]
 async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
     let stack = TestStack::start().await;
-    send(&stack, &Claims::staff(TENANT, "s1"), json!({"customer_id": "c1", "message": "private"})).await;
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "private"}),
+    )
+    .await;
     let id = general("c1");
     let other_customer = Claims::customer(TENANT, "contact-2", "c2");
     assert_eq!(get(&stack, by_customer(&other_customer, "c1")).await.0, 404);
     assert_eq!(get(&stack, by_id(&other_customer, &id)).await.0, 404);
-    let (status, body) = get(&stack, by_customer(&Claims::basic_staff(TENANT, "b1"), "c1")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    let (status, body) = get(
+        &stack,
+        by_customer(&Claims::basic_staff(TENANT, "b1"), "c1"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
     let foreign = Claims::admin("clinic-b", "a1");
     assert_eq!(get(&stack, by_id(&foreign, &id)).await.0, 404);
     let (status, body) = get(&stack, by_customer(&foreign, "c1")).await;
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"conversation": null, "messages": [], "next_cursor": null}));
-    assert_eq!(get(&stack, by_id(&Claims::staff(TENANT, "s1"), "bm90LWEtY29udg")).await.0, 404);
-    assert_eq!(get(&stack, by_id(&Claims::staff(TENANT, "s1"), &general("c9"))).await.0, 404);
-    let (status, _) = get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1").anonymous()).await;
+    assert_eq!(
+        body,
+        json!({"conversation": null, "messages": [], "next_cursor": null})
+    );
+    assert_eq!(
+        get(
+            &stack,
+            by_id(&Claims::staff(TENANT, "s1"), "bm90LWEtY29udg")
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        get(&stack, by_id(&Claims::staff(TENANT, "s1"), &general("c9")))
+            .await
+            .0,
+        404
+    );
+    let (status, _) = get(
+        &stack,
+        by_customer(&Claims::staff(TENANT, "s1"), "c1").anonymous(),
+    )
+    .await;
     assert_eq!(status, 401);
 }
 
@@ -160,28 +228,65 @@ async fn bad_limits_and_ids_are_400() {
     let staff = Claims::staff(TENANT, "s1");
     for limit in ["0", "101", "-1", "ten", ""] {
         let (status, body) = get(&stack, by_customer(&staff, "c1").query("limit", limit)).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_limit")), "{limit}");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_limit")),
+            "{limit}"
+        );
     }
     let (status, body) = get(&stack, by_customer(&staff, "c1").query("patient_id", "p#1")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_id")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_id"))
+    );
 }
 
 #[tokio::test]
 async fn admins_read_without_leaving_a_trace_and_modes_apply() {
     let stack = TestStack::start().await;
-    send(&stack, &Claims::customer(TENANT, "contact-1", "c1"), json!({"message": "hi"})).await;
+    send(
+        &stack,
+        &Claims::customer(TENANT, "contact-1", "c1"),
+        json!({"message": "hi"}),
+    )
+    .await;
     let conversation = ConversationId::new("c1", Subject::General);
-    let before = stack.store.conversation(TENANT, &conversation).await.unwrap();
+    let before = stack
+        .store
+        .conversation(TENANT, &conversation)
+        .await
+        .unwrap();
     let (status, body) = get(&stack, by_customer(&Claims::admin(TENANT, "a1"), "c1")).await;
     assert_eq!(status, 200);
     assert_eq!(body["messages"][0]["is_read"], false);
-    assert_eq!(stack.store.conversation(TENANT, &conversation).await.unwrap(), before);
+    assert_eq!(
+        stack
+            .store
+            .conversation(TENANT, &conversation)
+            .await
+            .unwrap(),
+        before
+    );
 
-    let read_only = Settings { mode: MessagingMode::ReadOnly, ..Settings::default() };
+    let read_only = Settings {
+        mode: MessagingMode::ReadOnly,
+        ..Settings::default()
+    };
     stack.store.put_settings(TENANT, &read_only).await.unwrap();
-    assert_eq!(get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1")).await.0, 200);
-    let disabled = Settings { mode: MessagingMode::Disabled, ..Settings::default() };
+    assert_eq!(
+        get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1"))
+            .await
+            .0,
+        200
+    );
+    let disabled = Settings {
+        mode: MessagingMode::Disabled,
+        ..Settings::default()
+    };
     stack.store.put_settings(TENANT, &disabled).await.unwrap();
     let (status, body) = get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("messaging_disabled")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("messaging_disabled"))
+    );
 }

@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn subjects_parse_strictly() {
         assert_eq!(Subject::parse("general"), Some(Subject::General));
-        assert_eq!(Subject::parse("patient:p1"), Some(Subject::Patient("p1".into())));
+        assert_eq!(
+            Subject::parse("patient:p1"),
+            Some(Subject::Patient("p1".into()))
+        );
         assert_eq!(Subject::parse("patient:"), None);
         assert_eq!(Subject::parse("order:a#b"), None);
         assert_eq!(Subject::parse("pet:p1"), None);

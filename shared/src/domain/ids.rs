@@ -10,9 +10,9 @@ pub const MAX_ID_LEN: usize = 128;
 pub fn is_valid_id(value: &str) -> bool {
     !value.is_empty()
         && value.len() <= MAX_ID_LEN
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@' | b'+' | b'|'))
+        && value.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@' | b'+' | b'|')
+        })
 }
 
 /// Validates an id taken from a body or query, naming the field in the error.
@@ -22,7 +22,9 @@ pub fn parse_id(field: &str, value: &str) -> Result<String, ApiError> {
     } else {
         Err(ApiError::bad_request(
             "invalid_id",
-            format!("{field} must be 1-{MAX_ID_LEN} characters of letters, digits and - _ . : @ + |"),
+            format!(
+                "{field} must be 1-{MAX_ID_LEN} characters of letters, digits and - _ . : @ + |"
+            ),
         ))
     }
 }

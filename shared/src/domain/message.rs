@@ -321,7 +321,10 @@ mod tests {
         let from_customer = msg("02", SenderType::Customer);
         assert!(s1.view(from_customer.clone(), Side::Staff).is_read);
         assert!(!s2.view(from_customer.clone(), Side::Staff).is_read);
-        assert!(!s2.view(msg("03", SenderType::Customer), Side::Staff).is_read);
+        assert!(
+            !s2.view(msg("03", SenderType::Customer), Side::Staff)
+                .is_read
+        );
         assert!(s2.view(msg("03", SenderType::Staff), Side::Staff).is_read);
         assert!(s2.view(msg("03", SenderType::System), Side::Staff).is_read);
         // The customer sees the receipt: someone on staff read it at t5.
@@ -341,7 +344,11 @@ mod tests {
         ];
         let staff = ViewerReadState::from_marks(&marks, "s", Side::Staff);
         assert_eq!(staff.customer_side.len(), 3, "d is dominated by b");
-        let at = |id: &str| staff.view(msg(id, SenderType::Staff), Side::Staff).read_by_recipient_at;
+        let at = |id: &str| {
+            staff
+                .view(msg(id, SenderType::Staff), Side::Staff)
+                .read_by_recipient_at
+        };
         assert_eq!(at("02").as_deref(), Some("t2"));
         assert_eq!(at("04").as_deref(), Some("t7"));
         assert_eq!(at("05").as_deref(), Some("t9"));

@@ -28,10 +28,17 @@ pub fn check_mode(mode: MessagingMode, access: Access) -> Result<(), ApiError> {
 }
 
 /// Whether the caller may see (and, for writes, post in) a customer's conversation.
-pub fn check_conversation_access(principal: &Principal, conversation: &ConversationId) -> Result<(), ApiError> {
+pub fn check_conversation_access(
+    principal: &Principal,
+    conversation: &ConversationId,
+) -> Result<(), ApiError> {
     match principal.role {
         Role::Admin | Role::Staff | Role::Service => Ok(()),
-        Role::Customer if principal.customer_id.as_deref() == Some(conversation.customer_id.as_str()) => Ok(()),
+        Role::Customer
+            if principal.customer_id.as_deref() == Some(conversation.customer_id.as_str()) =>
+        {
+            Ok(())
+        }
         Role::Customer => Err(ApiError::NotFound),
         Role::BasicStaff => Err(basic_staff_refused()),
     }
@@ -77,7 +84,10 @@ pub fn resolve_conversation(
 
 /// Refuses basic staff everything until customers can be assigned to them.
 pub fn basic_staff_refused() -> ApiError {
-    ApiError::forbidden("forbidden", "basic staff can only reach customers assigned to them")
+    ApiError::forbidden(
+        "forbidden",
+        "basic staff can only reach customers assigned to them",
+    )
 }
 
 /// Whose read position a viewing moves. Admins monitor without leaving a trace.
@@ -89,7 +99,10 @@ pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
     if principal.role == Role::Admin {
         Ok(())
     } else {
-        Err(ApiError::forbidden("forbidden", "only an admin may do this"))
+        Err(ApiError::forbidden(
+            "forbidden",
+            "only an admin may do this",
+        ))
     }
 }
 
@@ -125,7 +138,17 @@ mod tests {
     fn modes_gate_reads_and_writes() {
         assert!(check_mode(MessagingMode::Full, Access::Write).is_ok());
         assert!(check_mode(MessagingMode::ReadOnly, Access::Read).is_ok());
-        assert_eq!(check_mode(MessagingMode::ReadOnly, Access::Write).unwrap_err().code(), "messaging_read_only");
-        assert_eq!(check_mode(MessagingMode::Disabled, Access::Read).unwrap_err().code(), "messaging_disabled");
+        assert_eq!(
+            check_mode(MessagingMode::ReadOnly, Access::Write)
+                .unwrap_err()
+                .code(),
+            "messaging_read_only"
+        );
+        assert_eq!(
+            check_mode(MessagingMode::Disabled, Access::Read)
+                .unwrap_err()
+                .code(),
+            "messaging_disabled"
+        );
     }
 }

@@ -120,11 +120,29 @@ mod tests {
 
     #[test]
     fn refuses_control_characters_and_long_text() {
-        assert_eq!(clean_message_text("a\u{0007}b"), Err(TextError::ControlCharacter));
-        assert_eq!(clean_message_text("a\u{202E}b"), Err(TextError::ControlCharacter));
-        assert_eq!(clean_message_text(&"x".repeat(4001)), Err(TextError::TooLong));
-        assert_eq!(clean_message_text(&"é".repeat(4000)).unwrap().chars().count(), 4000);
-        assert_eq!(clean_message_text(" line1\r\nline2\t ").unwrap(), "line1\nline2");
+        assert_eq!(
+            clean_message_text("a\u{0007}b"),
+            Err(TextError::ControlCharacter)
+        );
+        assert_eq!(
+            clean_message_text("a\u{202E}b"),
+            Err(TextError::ControlCharacter)
+        );
+        assert_eq!(
+            clean_message_text(&"x".repeat(4001)),
+            Err(TextError::TooLong)
+        );
+        assert_eq!(
+            clean_message_text(&"é".repeat(4000))
+                .unwrap()
+                .chars()
+                .count(),
+            4000
+        );
+        assert_eq!(
+            clean_message_text(" line1\r\nline2\t ").unwrap(),
+            "line1\nline2"
+        );
         assert_eq!(clean_message_text("<p> </p>").unwrap(), "");
     }
 

@@ -24,9 +24,13 @@ pub fn is_valid_email(value: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
-        && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
     local_ok && domain_ok
 }
 
@@ -35,7 +39,9 @@ pub fn is_valid_e164(value: &str) -> bool {
     let Some(digits) = value.strip_prefix('+') else {
         return false;
     };
-    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 /// An absolute `https` URL (or `http` on a loopback host, for local use) without
@@ -63,8 +69,10 @@ pub fn is_valid_base_url(value: &str) -> bool {
 /// characters.
 pub fn clean_label(value: &str, max: usize) -> Option<String> {
     let trimmed = value.trim();
-    (!trimmed.is_empty() && trimmed.chars().count() <= max && !trimmed.chars().any(char::is_control))
-        .then(|| trimmed.to_owned())
+    (!trimmed.is_empty()
+        && trimmed.chars().count() <= max
+        && !trimmed.chars().any(char::is_control))
+    .then(|| trimmed.to_owned())
 }
 
 #[cfg(test)]
@@ -73,10 +81,26 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["a@b.co", "first.last+tag@clinic.example.com", "x_y@sub-domain.org"] {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@clinic.example.com",
+            "x_y@sub-domain.org",
+        ] {
             assert!(is_valid_email(ok), "{ok}");
         }
-        for bad in ["", "a", "a@b", "a@@b.co", "a b@c.co", "@b.co", "a@.co", "a@b.c", "a..b@c.co", "a@-b.co", "a@b.123"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@@b.co",
+            "a b@c.co",
+            "@b.co",
+            "a@.co",
+            "a@b.c",
+            "a..b@c.co",
+            "a@-b.co",
+            "a@b.123",
+        ] {
             assert!(!is_valid_email(bad), "{bad}");
         }
     }
@@ -85,7 +109,14 @@ mod tests {
     fn phones() {
         assert!(is_valid_e164("+14155550123"));
         assert!(is_valid_e164("+447911123456"));
-        for bad in ["14155550123", "+0123456789", "+1415555", "+1 415 555 0123", "+1234567890123456", "+"] {
+        for bad in [
+            "14155550123",
+            "+0123456789",
+            "+1415555",
+            "+1 415 555 0123",
+            "+1234567890123456",
+            "+",
+        ] {
             assert!(!is_valid_e164(bad), "{bad}");
         }
     }
@@ -95,7 +126,14 @@ mod tests {
         assert!(is_valid_base_url("https://portal.clinic.example"));
         assert!(is_valid_base_url("https://clinic.example/portal/"));
         assert!(is_valid_base_url("http://localhost:5173"));
-        for bad in ["http://clinic.example", "ftp://x", "https://", "https://u:p@x.com", "https://x.com/?a=1", "javascript:alert(1)"] {
+        for bad in [
+            "http://clinic.example",
+            "ftp://x",
+            "https://",
+            "https://u:p@x.com",
+            "https://x.com/?a=1",
+            "javascript:alert(1)",
+        ] {
             assert!(!is_valid_base_url(bad), "{bad}");
         }
     }

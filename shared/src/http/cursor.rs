@@ -42,18 +42,28 @@ impl CursorSigner {
         };
         let payload = serde_json::to_vec(&envelope).expect("cursor payloads serialize");
         let mac = self.mac(&payload);
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(mac))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(mac)
+        )
     }
 
     pub fn open<T: DeserializeOwned>(&self, scope: &str, cursor: &str) -> Result<T, ApiError> {
-        let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is malformed, expired, or not for this list");
+        let invalid = || {
+            ApiError::bad_request(
+                "invalid_cursor",
+                "the cursor is malformed, expired, or not for this list",
+            )
+        };
         if cursor.len() > 8 * 1024 {
             return Err(invalid());
         }
         let (payload, mac) = cursor.split_once('.').ok_or_else(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
         let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|_| invalid())?;
-        let mut check = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        let mut check =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
         check.update(&payload);
         check.verify_slice(&mac).map_err(|_| invalid())?;
         let envelope: Envelope<T> = serde_json::from_slice(&payload).map_err(|_| invalid())?;
@@ -64,7 +74,8 @@ impl CursorSigner {
     }
 
     fn mac(&self, payload: &[u8]) -> Vec<u8> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
         mac.update(payload);
         mac.finalize().into_bytes().to_vec()
     }
@@ -78,16 +89,27 @@ mod tests {
     fn cursors_open_only_for_their_list_and_unaltered() {
         let signer = CursorSigner::new(b"0123456789abcdef");
         let cursor = signer.seal("t1/conv/u1", &"01ABC".to_owned());
-        assert_eq!(signer.open::<String>("t1/conv/u1", &cursor).unwrap(), "01ABC");
+        assert_eq!(
+            signer.open::<String>("t1/conv/u1", &cursor).unwrap(),
+            "01ABC"
+        );
         assert!(signer.open::<String>("t2/conv/u1", &cursor).is_err());
-        assert!(CursorSigner::new(b"another key 0000").open::<String>("t1/conv/u1", &cursor).is_err());
+        assert!(CursorSigner::new(b"another key 0000")
+            .open::<String>("t1/conv/u1", &cursor)
+            .is_err());
         let (payload, mac) = cursor.split_once('.').unwrap();
         let mut bytes = URL_SAFE_NO_PAD.decode(payload).unwrap();
         bytes[5] ^= 1;
         let tampered = format!("{}.{mac}", URL_SAFE_NO_PAD.encode(bytes));
         assert!(signer.open::<String>("t1/conv/u1", &tampered).is_err());
         for junk in ["", "abc", "a.b", "..", "%%%.%%%"] {
-            assert_eq!(signer.open::<String>("t1/conv/u1", junk).unwrap_err().status(), 400);
+            assert_eq!(
+                signer
+                    .open::<String>("t1/conv/u1", junk)
+                    .unwrap_err()
+                    .status(),
+                400
+            );
         }
     }
 }

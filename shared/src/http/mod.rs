@@ -49,10 +49,21 @@ pub fn principal(request: &Request, names: &ClaimNames) -> Result<Principal, Api
         _ => None,
     }
     .ok_or(ApiError::Unauthorized)?;
-    let claim = |name: &str| claims.get(name).map(String::as_str).filter(|v| !v.is_empty());
-    let user_id = claim(&names.user_id).filter(|v| is_valid_id(v)).ok_or(ApiError::Unauthorized)?;
-    let tenant_id = claim(&names.tenant_id).filter(|v| is_valid_id(v)).ok_or(ApiError::Unauthorized)?;
-    let role = claim(&names.role).and_then(Role::parse).ok_or(ApiError::Unauthorized)?;
+    let claim = |name: &str| {
+        claims
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let user_id = claim(&names.user_id)
+        .filter(|v| is_valid_id(v))
+        .ok_or(ApiError::Unauthorized)?;
+    let tenant_id = claim(&names.tenant_id)
+        .filter(|v| is_valid_id(v))
+        .ok_or(ApiError::Unauthorized)?;
+    let role = claim(&names.role)
+        .and_then(Role::parse)
+        .ok_or(ApiError::Unauthorized)?;
     let customer_id = match role {
         Role::Customer => Some(
             claim(&names.customer_id)
@@ -63,7 +74,12 @@ pub fn principal(request: &Request, names: &ClaimNames) -> Result<Principal, Api
         _ => None,
     };
     let name = claim(&names.name)
-        .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect::<String>())
+        .map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect::<String>()
+        })
         .filter(|n| !n.trim().is_empty());
     Ok(Principal {
         tenant_id: tenant_id.to_owned(),
@@ -83,15 +99,27 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> 
         _ => b"",
     };
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("invalid_json", "a JSON body is required"));
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "a JSON body is required",
+        ));
     }
-    if let Some(content_type) = request.headers().get("content-type").and_then(|v| v.to_str().ok()) {
+    if let Some(content_type) = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+    {
         let essence = content_type.split(';').next().unwrap_or_default().trim();
         if !essence.eq_ignore_ascii_case("application/json") {
-            return Err(ApiError::bad_request("unsupported_media_type", "send the body as application/json"));
+            return Err(ApiError::bad_request(
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
         }
     }
     serde_json::from_slice(bytes).map_err(|err| body_error(&err))
@@ -101,20 +129,28 @@ fn body_error(err: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     let detail = err.to_string();
     match err.classify() {
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {detail}"))
-        }
+        Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not valid JSON: {detail}"),
+        ),
         Category::Data => {
             if let Some(field) = between(&detail, "unknown field `", "`") {
                 if SERVER_OWNED_FIELDS.contains(&field) {
-                    return ApiError::bad_request("read_only_field", format!("{field} is set by the server"));
+                    return ApiError::bad_request(
+                        "read_only_field",
+                        format!("{field} is set by the server"),
+                    );
                 }
                 return ApiError::bad_request("unknown_field", format!("unknown field {field}"));
             }
             if let Some(field) = between(&detail, "missing field `", "`") {
                 return ApiError::bad_request("missing_field", format!("{field} is required"));
             }
-            let message = detail.split(" at line ").next().unwrap_or(&detail).to_owned();
+            let message = detail
+                .split(" at line ")
+                .next()
+                .unwrap_or(&detail)
+                .to_owned();
             ApiError::bad_request("invalid_field", message)
         }
     }
@@ -140,7 +176,11 @@ pub fn path_param(request: &Request, name: &str) -> Option<String> {
 }
 
 pub fn header(request: &Request, name: &str) -> Option<String> {
-    request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -175,9 +215,12 @@ pub fn error_response(err: &ApiError) -> Response {
     }
     let mut response = json_response(err.status(), &err.body());
     if let Some(secs) = err.retry_after_secs() {
-        response
-            .headers_mut()
-            .insert("retry-after", secs.to_string().parse().expect("digits are a valid header value"));
+        response.headers_mut().insert(
+            "retry-after",
+            secs.to_string()
+                .parse()
+                .expect("digits are a valid header value"),
+        );
     }
     response
 }

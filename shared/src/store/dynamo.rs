@@ -7,19 +7,20 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
 };
 use aws_sdk_dynamodb::Client;
 use ulid::Ulid;
 
 use super::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
 use super::{
-    AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord, MessageDraft, MessageStore, ReadMark,
-    Reader, SettingsStore, StoreError, ThreadPage,
+    AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord, MessageDraft,
+    MessageStore, ReadMark, Reader, SettingsStore, StoreError, ThreadPage,
 };
 use crate::domain::{
-    now_rfc3339, text, Channel, ConversationId, ConversationKind, ConversationStatus, Message, MessageType,
-    MessagingMode, SenderType, Settings, Side,
+    now_rfc3339, text, Channel, ConversationId, ConversationKind, ConversationStatus, Message,
+    MessageType, MessagingMode, SenderType, Settings, Side,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -65,7 +66,10 @@ impl DynamoStore {
         Ok(output.item)
     }
 
-    async fn idempotency_record(&self, pk: String) -> Result<Option<IdempotencyRecord>, StoreError> {
+    async fn idempotency_record(
+        &self,
+        pk: String,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let Some(item) = self.get_item(pk, IDEMPOTENCY_SK).await? else {
             return Ok(None);
         };
@@ -113,16 +117,25 @@ impl DynamoStore {
             names.insert("#rs".into(), seen);
             names.insert("#rt".into(), at);
             names.insert("#own_side".into(), keys::side_counter(side).into());
-            names.insert("#other_side".into(), keys::side_counter(side.other()).into());
-            set.extend(["#rp = :id", "#rs = if_not_exists(#other_side, :zero)", "#rt = :now"]);
+            names.insert(
+                "#other_side".into(),
+                keys::side_counter(side.other()).into(),
+            );
+            set.extend([
+                "#rp = :id",
+                "#rs = if_not_exists(#other_side, :zero)",
+                "#rt = :now",
+            ]);
             add.push("#own_side :one");
         }
-        let newer_than_last = "#status = :open AND (attribute_not_exists(last_message_id) OR last_message_id < :id)";
-        let condition = if draft.create_conversation && conversation.subject.created_on_first_message() {
-            format!("attribute_not_exists({PK}) OR ({newer_than_last})")
-        } else {
-            format!("attribute_exists({PK}) AND {newer_than_last}")
-        };
+        let newer_than_last =
+            "#status = :open AND (attribute_not_exists(last_message_id) OR last_message_id < :id)";
+        let condition =
+            if draft.create_conversation && conversation.subject.created_on_first_message() {
+                format!("attribute_not_exists({PK}) OR ({newer_than_last})")
+            } else {
+                format!("attribute_exists({PK}) AND {newer_than_last}")
+            };
         let mut values = HashMap::from([
             (":conversation_id".to_owned(), s(conversation.encode())),
             (":customer_id".into(), s(&conversation.customer_id)),
@@ -131,11 +144,17 @@ impl DynamoStore {
             (":open".into(), s(ConversationStatus::Open.as_str())),
             (":now".into(), s(&message.created_at)),
             (":id".into(), s(&message.id)),
-            (":excerpt".into(), s(text::excerpt(&excerpt_source(message)))),
+            (
+                ":excerpt".into(),
+                s(text::excerpt(&excerpt_source(message))),
+            ),
             (":sender_type".into(), s(message.sender_type.as_str())),
             (":sender_name".into(), s(&message.sender_name)),
             (":feed".into(), s(keys::tenant_feed_pk(tenant))),
-            (":customer_feed".into(), s(keys::customer_feed_pk(tenant, &conversation.customer_id))),
+            (
+                ":customer_feed".into(),
+                s(keys::customer_feed_pk(tenant, &conversation.customer_id)),
+            ),
             (":one".into(), n(1)),
         ]);
         if sender_side.is_some() {
@@ -168,18 +187,30 @@ impl DynamoStore {
             .map_err(|e| StoreError::Internal(e.to_string()))
     }
 
-    fn idempotency_put(&self, pk: String, claim: &IdempotencyClaim, message: &Message) -> Result<Put, StoreError> {
+    fn idempotency_put(
+        &self,
+        pk: String,
+        claim: &IdempotencyClaim,
+        message: &Message,
+    ) -> Result<Put, StoreError> {
         let now = jiff::Timestamp::now().as_second();
-        let message_json = serde_json::to_string(message).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let message_json =
+            serde_json::to_string(message).map_err(|e| StoreError::Internal(e.to_string()))?;
         Put::builder()
             .table_name(&self.table)
             .item(PK, s(pk))
             .item(SK, s(IDEMPOTENCY_SK))
             .item("request_hash", s(&claim.request_hash))
             .item("message", s(message_json))
-            .item(keys::TTL_ATTRIBUTE, AttributeValue::N((now + IDEMPOTENCY_TTL_SECS).to_string()))
+            .item(
+                keys::TTL_ATTRIBUTE,
+                AttributeValue::N((now + IDEMPOTENCY_TTL_SECS).to_string()),
+            )
             // TTL deletes late; an expired record must not block a new use of its key.
-            .condition_expression(format!("attribute_not_exists({PK}) OR {} < :now", keys::TTL_ATTRIBUTE))
+            .condition_expression(format!(
+                "attribute_not_exists({PK}) OR {} < :now",
+                keys::TTL_ATTRIBUTE
+            ))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .build()
             .map_err(|e| StoreError::Internal(e.to_string()))
@@ -193,7 +224,9 @@ impl DynamoStore {
         up_to: &str,
         header: &Item,
     ) -> Result<Option<ConversationHeader>, StoreError> {
-        let last = get_s(header, "last_message_id").unwrap_or_default().to_owned();
+        let last = get_s(header, "last_message_id")
+            .unwrap_or_default()
+            .to_owned();
         let other_sender = SenderType::of_side(reader.side.other()).as_str();
         let mut after = 0u64;
         let mut found = false;
@@ -226,7 +259,9 @@ impl DynamoStore {
             }
         }
         if !found {
-            return Err(StoreError::BadReference("up_to is not a message of this conversation".into()));
+            return Err(StoreError::BadReference(
+                "up_to is not a message of this conversation".into(),
+            ));
         }
         let other_total = get_n(header, keys::side_counter(reader.side.other()));
         let [position, seen, at] = keys::reader_attributes(reader.side, &reader.user_id);
@@ -237,7 +272,9 @@ impl DynamoStore {
             .key(PK, s(pk))
             .key(SK, s(HEADER_SK))
             .update_expression("SET #rp = :up_to, #rs = :seen, #rt = :now")
-            .condition_expression("last_message_id = :last AND (attribute_not_exists(#rp) OR #rp < :up_to)")
+            .condition_expression(
+                "last_message_id = :last AND (attribute_not_exists(#rp) OR #rp < :up_to)",
+            )
             .expression_attribute_names("#rp", position)
             .expression_attribute_names("#rs", seen)
             .expression_attribute_names("#rt", at)
@@ -269,12 +306,18 @@ impl SettingsStore for DynamoStore {
             (PK.to_owned(), s(keys::tenant_pk(tenant))),
             (SK.to_owned(), s(keys::SETTINGS_SK)),
             ("mode".to_owned(), s(settings.mode.as_str())),
-            ("notify_delay_minutes".to_owned(), n(settings.notify_delay_minutes.into())),
+            (
+                "notify_delay_minutes".to_owned(),
+                n(settings.notify_delay_minutes.into()),
+            ),
             ("timezone".to_owned(), s(&settings.timezone)),
         ]);
         let optional = [
             ("business_name", &settings.business_name),
-            ("admin_notification_email", &settings.admin_notification_email),
+            (
+                "admin_notification_email",
+                &settings.admin_notification_email,
+            ),
             ("from_email", &settings.from_email),
             ("portal_base_url", &settings.portal_base_url),
             ("updated_at", &settings.updated_at),
@@ -307,7 +350,8 @@ impl MessageStore for DynamoStore {
         idempotency: Option<&IdempotencyClaim>,
     ) -> Result<AppendOutcome, StoreError> {
         let pk = keys::conversation_pk(tenant, &draft.conversation);
-        let idempotency_pk = idempotency.map(|claim| keys::idempotency_pk(tenant, &draft.sender_id, &claim.key));
+        let idempotency_pk =
+            idempotency.map(|claim| keys::idempotency_pk(tenant, &draft.sender_id, &claim.key));
         let mut newer_than: Option<Ulid> = None;
         for attempt in 0..MAX_APPEND_ATTEMPTS {
             let message = new_message(draft, next_message_id(newer_than));
@@ -315,7 +359,9 @@ impl MessageStore for DynamoStore {
                 TransactWriteItem::builder()
                     .update(self.header_update(&pk, draft, &message, tenant)?)
                     .build(),
-                TransactWriteItem::builder().put(self.message_put(&pk, &message)?).build(),
+                TransactWriteItem::builder()
+                    .put(self.message_put(&pk, &message)?)
+                    .build(),
             ];
             if let (Some(claim), Some(record_pk)) = (idempotency, &idempotency_pk) {
                 items.push(
@@ -324,12 +370,20 @@ impl MessageStore for DynamoStore {
                         .build(),
                 );
             }
-            let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
                 Ok(_) => return Ok(AppendOutcome::Stored(message)),
                 Err(err) => err,
             };
             let reasons = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(e)) => e.cancellation_reasons().to_vec(),
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    e.cancellation_reasons().to_vec()
+                }
                 _ => return Err(classify(err)),
             };
             let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
@@ -341,10 +395,18 @@ impl MessageStore for DynamoStore {
                     None => continue,
                 };
             }
-            if reasons.iter().any(|r| matches!(r.code(), Some("ThrottlingError" | "ProvisionedThroughputExceeded"))) {
+            if reasons.iter().any(|r| {
+                matches!(
+                    r.code(),
+                    Some("ThrottlingError" | "ProvisionedThroughputExceeded")
+                )
+            }) {
                 return Err(StoreError::Unavailable("transaction throttled".into()));
             }
-            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+            if reasons
+                .iter()
+                .any(|r| r.code() == Some("TransactionConflict"))
+            {
                 backoff(attempt).await;
                 continue;
             }
@@ -364,10 +426,16 @@ impl MessageStore for DynamoStore {
                         }
                         continue;
                     }
-                    None => return Err(StoreError::Internal("conversation header refused a send".into())),
+                    None => {
+                        return Err(StoreError::Internal(
+                            "conversation header refused a send".into(),
+                        ))
+                    }
                 }
             }
-            return Err(StoreError::Internal(format!("transaction cancelled: {reasons:?}")));
+            return Err(StoreError::Internal(format!(
+                "transaction cancelled: {reasons:?}"
+            )));
         }
         Err(StoreError::Unavailable("conversation too busy".into()))
     }
@@ -467,14 +535,19 @@ impl MessageStore for DynamoStore {
             };
             let target = up_to.unwrap_or(last);
             if target > last {
-                return Err(StoreError::BadReference("up_to is not a message of this conversation".into()));
+                return Err(StoreError::BadReference(
+                    "up_to is not a message of this conversation".into(),
+                ));
             }
             if get_s(&current, &position).is_some_and(|read| read >= target) {
                 // Already read that far: positions never move back.
                 return header_from_item(&current);
             }
             if let Some(up_to) = up_to.filter(|id| *id < last) {
-                if let Some(header) = self.mark_read_to_older(&pk, reader, up_to, &current).await? {
+                if let Some(header) = self
+                    .mark_read_to_older(&pk, reader, up_to, &current)
+                    .await?
+                {
                     return Ok(header);
                 }
             }
@@ -526,7 +599,11 @@ fn new_message(draft: &MessageDraft, id: Ulid) -> Message {
 /// The feed shows the text, or the file names of a message without text.
 fn excerpt_source(message: &Message) -> String {
     if message.message.is_empty() {
-        let names: Vec<&str> = message.attachments.iter().map(|a| a.name.as_str()).collect();
+        let names: Vec<&str> = message
+            .attachments
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
         names.join(", ")
     } else {
         message.message.clone()
@@ -556,7 +633,9 @@ fn n(value: u64) -> AttributeValue {
 }
 
 fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }
 
 fn get_n(item: &Item, name: &str) -> u64 {
@@ -608,7 +687,8 @@ fn message_from_item(item: &Item) -> Result<Message, StoreError> {
         conversation_id: required(item, "conversation_id")?.to_owned(),
         customer_id: required(item, "customer_id")?.to_owned(),
         patient_id: get_s(item, "patient_id").map(str::to_owned),
-        sender_type: SenderType::parse(required(item, "sender_type")?).ok_or_else(|| corrupt("sender_type"))?,
+        sender_type: SenderType::parse(required(item, "sender_type")?)
+            .ok_or_else(|| corrupt("sender_type"))?,
         sender_id: required(item, "sender_id")?.to_owned(),
         sender_name: required(item, "sender_name")?.to_owned(),
         message_type: MessageType::parse(required(item, "type")?).ok_or_else(|| corrupt("type"))?,
@@ -647,7 +727,9 @@ fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreError> {
             side,
             user_id: user.to_owned(),
             up_to: up_to.clone(),
-            at: get_s(item, &format!("{}{who}", keys::READ_TIME_PREFIX)).unwrap_or_default().to_owned(),
+            at: get_s(item, &format!("{}{who}", keys::READ_TIME_PREFIX))
+                .unwrap_or_default()
+                .to_owned(),
             seen: get_n(item, &format!("{}{who}", keys::READ_SEEN_PREFIX)),
         });
     }
@@ -682,9 +764,12 @@ fn settings_from_item(item: &Item) -> Settings {
             .and_then(|v| v.parse::<u32>().ok())
     };
     Settings {
-        mode: get_s(item, "mode").and_then(MessagingMode::parse).unwrap_or(defaults.mode),
+        mode: get_s(item, "mode")
+            .and_then(MessagingMode::parse)
+            .unwrap_or(defaults.mode),
         business_name: text("business_name"),
-        notify_delay_minutes: number("notify_delay_minutes").unwrap_or(defaults.notify_delay_minutes),
+        notify_delay_minutes: number("notify_delay_minutes")
+            .unwrap_or(defaults.notify_delay_minutes),
         sms_escalation_minutes: number("sms_escalation_minutes"),
         admin_notification_email: text("admin_notification_email"),
         from_email: text("from_email"),
@@ -695,8 +780,13 @@ fn settings_from_item(item: &Item) -> Settings {
     }
 }
 
-fn is_conditional_failure(err: &SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>) -> bool {
-    matches!(err.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_)))
+fn is_conditional_failure(
+    err: &SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(UpdateItemError::ConditionalCheckFailedException(_))
+    )
 }
 
 /// Sorts SDK failures into "retry later" (503) and everything else (a bug: 500).
@@ -721,9 +811,15 @@ where
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or_default();
             if RETRYABLE.contains(&code) || service.raw().status().as_u16() >= 500 {
-                StoreError::Unavailable(format!("{code}: {}", service.err().message().unwrap_or_default()))
+                StoreError::Unavailable(format!(
+                    "{code}: {}",
+                    service.err().message().unwrap_or_default()
+                ))
             } else {
-                StoreError::Internal(format!("{code}: {}", service.err().message().unwrap_or_default()))
+                StoreError::Internal(format!(
+                    "{code}: {}",
+                    service.err().message().unwrap_or_default()
+                ))
             }
         }
         _ => StoreError::Internal(format!("{err:?}")),

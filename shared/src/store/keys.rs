@@ -74,7 +74,10 @@ pub fn tenant_pk(tenant: &str) -> String {
 }
 
 pub fn conversation_pk(tenant: &str, conversation: &ConversationId) -> String {
-    format!("T#{tenant}#C#{}#{}", conversation.customer_id, conversation.subject)
+    format!(
+        "T#{tenant}#C#{}#{}",
+        conversation.customer_id, conversation.subject
+    )
 }
 
 pub fn message_sk(message_id: &str) -> String {

@@ -11,10 +11,10 @@ pub use dynamo::DynamoStore;
 
 use crate::domain::message::{Attachment, ReadMark};
 use crate::domain::{
-    Channel, ConversationId, ConversationKind, ConversationStatus, Message, MessageType, SenderType, Settings, Side,
+    Channel, ConversationId, ConversationKind, ConversationStatus, Message, MessageType,
+    SenderType, Settings, Side,
 };
 use crate::error::ApiError;
-
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -35,11 +35,17 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => ApiError::NotFound,
-            StoreError::Closed => ApiError::conflict("conversation_closed", "this conversation is closed"),
-            StoreError::BadReference(message) => ApiError::bad_request("invalid_reference", message),
+            StoreError::Closed => {
+                ApiError::conflict("conversation_closed", "this conversation is closed")
+            }
+            StoreError::BadReference(message) => {
+                ApiError::bad_request("invalid_reference", message)
+            }
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "storage unavailable");
-                ApiError::Unavailable { retry_after_secs: 1 }
+                ApiError::Unavailable {
+                    retry_after_secs: 1,
+                }
             }
             StoreError::Internal(detail) => ApiError::Internal(detail),
         }
@@ -67,7 +73,9 @@ pub struct ConversationHeader {
 
 impl ConversationHeader {
     pub fn read_mark(&self, side: Side, user: &str) -> Option<&ReadMark> {
-        self.readers.iter().find(|m| m.side == side && m.user_id == user)
+        self.readers
+            .iter()
+            .find(|m| m.side == side && m.user_id == user)
     }
 
     /// Messages from the other side (system messages excluded) that this person has not read.
@@ -136,8 +144,15 @@ pub struct Reader {
 }
 
 pub trait SettingsStore: Send + Sync {
-    fn get_settings(&self, tenant: &str) -> impl Future<Output = Result<Option<Settings>, StoreError>> + Send;
-    fn put_settings(&self, tenant: &str, settings: &Settings) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn get_settings(
+        &self,
+        tenant: &str,
+    ) -> impl Future<Output = Result<Option<Settings>, StoreError>> + Send;
+    fn put_settings(
+        &self,
+        tenant: &str,
+        settings: &Settings,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 pub trait MessageStore: Send + Sync {

@@ -1,11 +1,11 @@
 //! The table's definition, as `infra/template.yaml` declares it. The local API and the
 //! tests create their tables from this; a test keeps the template equal to it.
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
-};
 use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
 use aws_sdk_dynamodb::Client;
 
 use super::keys::{GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK};
@@ -54,12 +54,19 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
                 .index_name(*index)
                 .key_schema(key(pk, KeyType::Hash))
                 .key_schema(key(sk, KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .expect("index has its required fields"),
         );
     }
-    request.send().await.map_err(|e| format!("CreateTable {table}: {e:?}"))?;
+    request
+        .send()
+        .await
+        .map_err(|e| format!("CreateTable {table}: {e:?}"))?;
     client
         .wait_until_table_exists()
         .table_name(table)
@@ -73,7 +80,11 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
     match client.describe_table().table_name(table).send().await {
         Ok(_) => Ok(()),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
             create_table(client, table).await
         }
         Err(err) => Err(format!("DescribeTable {table}: {err:?}")),

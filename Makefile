@@ -1,0 +1,39 @@
+# tidings: `make dev` runs everything locally, `make test` runs every check.
+# Both install what is missing: a project-local Python virtualenv (.venv) for moto and
+# cfn-lint. Everything else is Cargo.
+
+SHELL := /bin/bash
+VENV := .venv
+PYTHON ?= python3
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: dev test bench lint fmt clean
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## Local AWS stack (moto for SES/SNS/S3, DynamoDB embedded) and the local API on :3000.
+dev: $(VENV)/.installed
+	scripts/dev.sh
+
+## fmt, clippy, cfn-lint, then every test against a moto server started on a free port.
+test: $(VENV)/.installed
+	scripts/test.sh
+
+## Release builds, binary sizes, start-up time and handler throughput.
+bench: $(VENV)/.installed
+	scripts/bench.sh
+
+lint: $(VENV)/.installed
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/cfn-lint infra/template.yaml
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean
+	rm -rf $(VENV) .tidings

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Numbers, not assertions: release binary sizes, the time from exec to "listening" for the
+# local API, and handler throughput against embedded DynamoDB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== release build (the profile the Lambdas ship with)"
+cargo build --release -p send -p thread -p mark-read -p admin
+for bin in send thread mark-read admin; do
+  printf "%-10s %6d KiB\n" "$bin" $(( $(stat -c %s "target/release/$bin") / 1024 ))
+done
+echo "== handler throughput (cargo bench)"
+cargo bench -p testkit --bench throughput

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every check, in the order a failure is cheapest to find.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/moto.sh
+
+start=$(date +%s)
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cfn-lint infra/template.yaml"
+.venv/bin/cfn-lint infra/template.yaml
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== moto (SES v2, SNS, S3)"
+start_moto "$(free_port)"
+echo "   $AWS_ENDPOINT_URL"
+echo "== cargo test"
+cargo test --workspace
+echo "== make test passed in $(( $(date +%s) - start ))s"
