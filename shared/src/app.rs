@@ -61,3 +61,28 @@ where
     }))
     .await
 }
+
+impl<S: crate::store::SettingsStore> App<S> {
+    /// The caller of a messaging route, from the request's claims. Basic staff are refused
+    /// until customers can be assigned to them.
+    pub fn messaging_caller(
+        &self,
+        request: &crate::http::Request,
+    ) -> Result<crate::domain::Principal, crate::ApiError> {
+        let principal = crate::http::principal(request, &self.claims)?;
+        if principal.role == crate::domain::Role::BasicStaff {
+            return Err(crate::domain::permissions::basic_staff_refused());
+        }
+        Ok(principal)
+    }
+
+    /// Applies the tenant's messaging mode (cached settings, or one read) to a route.
+    pub async fn check_mode(
+        &self,
+        tenant: &str,
+        access: crate::domain::permissions::Access,
+    ) -> Result<(), crate::ApiError> {
+        let settings = self.settings.get(&self.store, tenant).await?;
+        crate::domain::permissions::check_mode(settings.mode, access)
+    }
+}

@@ -31,7 +31,7 @@ impl EmbeddedDynamo {
             };
             if let Err(err) = dynoxide::server::serve_with_shutdown(listener, database, stop).await
             {
-                eprintln!("embedded DynamoDB stopped: {err}");
+                tracing::error!(%err, "embedded DynamoDB stopped");
             }
         });
         Ok(EmbeddedDynamo {

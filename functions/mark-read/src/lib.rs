@@ -3,10 +3,7 @@
 //! Admins monitor: their call changes nothing and reports the state as it is.
 
 use serde::Deserialize;
-use shared::domain::permissions::{
-    basic_staff_refused, check_mode, resolve_conversation, tracks_read_state, Access,
-};
-use shared::domain::Role;
+use shared::domain::permissions::{resolve_conversation, tracks_read_state, Access};
 use shared::http::{self, Request, Response};
 use shared::store::{MessageStore, Reader, SettingsStore};
 use shared::{ApiError, App};
@@ -29,10 +26,7 @@ async fn mark_read<S: MessageStore + SettingsStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let principal = http::principal(request, &app.claims)?;
-    if principal.role == Role::BasicStaff {
-        return Err(basic_staff_refused());
-    }
+    let principal = app.messaging_caller(request)?;
     let body: MarkReadRequest = http::json_body(request)?;
     let conversation = resolve_conversation(
         &principal,
@@ -48,8 +42,7 @@ async fn mark_read<S: MessageStore + SettingsStore>(
             ));
         }
     }
-    let settings = app.settings.get(&app.store, &principal.tenant_id).await?;
-    check_mode(settings.mode, Access::Read)?;
+    app.check_mode(&principal.tenant_id, Access::Read).await?;
 
     let side = principal.side();
     let header = if tracks_read_state(&principal) {

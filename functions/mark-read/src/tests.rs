@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 use shared::domain::{ConversationId, MessagingMode, Settings, Side, Subject};
-use shared::store::{MessageStore, SettingsStore};
+use shared::store::{ConversationHeader, MessageStore, SettingsStore};
 use testkit::{read_response, ApiEvent, Claims, TestStack};
 
 use super::handle;
@@ -25,6 +25,15 @@ async fn mark(stack: &TestStack, claims: &Claims, body: Value) -> (u16, Value) {
 
 fn general() -> ConversationId {
     ConversationId::new("c1", Subject::General)
+}
+
+async fn current_header(stack: &TestStack) -> ConversationHeader {
+    stack
+        .store
+        .conversation(TENANT, &general())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -53,12 +62,7 @@ async fn marking_read_is_per_person_and_only_moves_forward() {
         (200, Some(newest.as_str()))
     );
 
-    let header = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let header = current_header(&stack).await;
     assert_eq!(header.unread_for(Side::Staff, "s2"), 0);
     assert_eq!(
         header.unread_for(Side::Staff, "s1"),
@@ -75,12 +79,7 @@ async fn marking_read_is_per_person_and_only_moves_forward() {
     assert_eq!(header.unread_for(Side::Customer, "contact-2"), 1);
     let (_, body) = mark(&stack, &customer, json!({})).await;
     assert_eq!(body["unread_count"], 0);
-    let header = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let header = current_header(&stack).await;
     assert_eq!(header.unread_for(Side::Customer, "contact-2"), 1);
 }
 
@@ -93,12 +92,7 @@ async fn admins_leave_no_trace() {
         "hello",
     )
     .await;
-    let before = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let before = current_header(&stack).await;
     let (status, body) = mark(
         &stack,
         &Claims::admin(TENANT, "a1"),
@@ -106,12 +100,7 @@ async fn admins_leave_no_trace() {
     )
     .await;
     assert_eq!((status, body["unread_count"].as_u64()), (200, Some(1)));
-    let after = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let after = current_header(&stack).await;
     assert_eq!(before, after);
 }
 
@@ -124,12 +113,7 @@ async fn unknown_foreign_and_refused_callers_change_nothing() {
         "hello",
     )
     .await;
-    let before = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let before = current_header(&stack).await;
     let id = general().encode();
     let cases = [
         (
@@ -201,12 +185,7 @@ async fn unknown_foreign_and_refused_callers_change_nothing() {
             "{response}"
         );
     }
-    let after = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let after = current_header(&stack).await;
     assert_eq!(before, after);
 }
 

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use shared::domain::message::{
     Attachment, MessageView, ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES,
 };
-use shared::domain::permissions::{basic_staff_refused, check_mode, resolve_conversation, Access};
+use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{ids, Channel, Message, MessageType, Principal, Role, SenderType};
 use shared::http::{self, Request, Response};
@@ -38,10 +38,7 @@ async fn send<S: MessageStore + SettingsStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let principal = http::principal(request, &app.claims)?;
-    if principal.role == Role::BasicStaff {
-        return Err(basic_staff_refused());
-    }
+    let principal = app.messaging_caller(request)?;
     let body: SendRequest = http::json_body(request)?;
     let idempotency_key = idempotency_key(request)?;
     let conversation = resolve_conversation(
@@ -52,8 +49,7 @@ async fn send<S: MessageStore + SettingsStore>(
     )?;
     let (text, attachments) = validate_content(&body)?;
     validate_notify(&principal, &body.notify)?;
-    let settings = app.settings.get(&app.store, &principal.tenant_id).await?;
-    check_mode(settings.mode, Access::Write)?;
+    app.check_mode(&principal.tenant_id, Access::Write).await?;
 
     let draft = MessageDraft {
         conversation,

@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 use shared::domain::message::{MessageView, ViewerReadState};
-use shared::domain::permissions::{basic_staff_refused, check_mode, resolve_conversation, Access};
-use shared::domain::{ConversationId, Principal, Role};
+use shared::domain::permissions::{resolve_conversation, Access};
+use shared::domain::{ConversationId, Principal};
 use shared::http::{self, Request, Response};
 use shared::store::{MessageStore, SettingsStore};
 use shared::{ApiError, App};
@@ -29,10 +29,7 @@ async fn thread<S: MessageStore + SettingsStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let principal = http::principal(request, &app.claims)?;
-    if principal.role == Role::BasicStaff {
-        return Err(basic_staff_refused());
-    }
+    let principal = app.messaging_caller(request)?;
     let by_id = http::path_param(request, "id");
     let conversation = match &by_id {
         Some(id) => resolve_conversation(&principal, Some(id), None, None)?,
@@ -47,8 +44,7 @@ async fn thread<S: MessageStore + SettingsStore>(
     let cursor = http::query_param(request, "cursor")
         .map(|c| app.cursors.open::<ThreadCursor>(&scope, &c))
         .transpose()?;
-    let settings = app.settings.get(&app.store, &principal.tenant_id).await?;
-    check_mode(settings.mode, Access::Read)?;
+    app.check_mode(&principal.tenant_id, Access::Read).await?;
 
     let page = app
         .store
