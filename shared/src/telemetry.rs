@@ -3,8 +3,13 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// The SDK logs every error response at WARN, expected ones (a failed condition) included;
+/// the store classifies and logs what matters.
+const DEFAULT_FILTER: &str = "info,aws_smithy_runtime=error,aws_smithy_runtime_api=error";
+
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
