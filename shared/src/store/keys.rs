@@ -28,6 +28,24 @@
 //! `last_message_id < :id`, so messages commit in id order. That is what makes "read up
 //! to id X" and "unread = counter − seen" agree, and what keeps cursors stable.
 //!
+//! # Entities the later features add (same table, same rules)
+//!
+//! | entity | pk | sk | access |
+//! |---|---|---|---|
+//! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | Query by account (recipients), GetItem |
+//! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put with the contact); inbound SMS finds the contact with one GetItem |
+//! | inbound number | `SMSNUM#{e164}` | `SMSNUM` | the tenant an SMS was sent to; the only key without a tenant prefix, written only by that tenant's admin under a uniqueness condition |
+//! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; notification opt-in |
+//! | basic-staff assignment | `T#{tenant}#STAFF#{user}` | `ASSIGN#{customer}` | GetItem for the +1 access check; Query for the person's customers |
+//! | provider message id | `T#{tenant}#EXT#{provider}#{id}` | `EXT` | conditional Put in the inbound message's transaction: a redelivery cannot add a second message |
+//! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{due}#{recipient}#{channel}` | conditional claim before sending, provider id after; Query per conversation for admins |
+//! | unmatched inbound SMS | `T#{tenant}#UNMATCHED` | `{ulid}` | Query, newest first |
+//!
+//! Pending notifications are attributes of the conversation header, set by the send's own
+//! header Update: `due_at` and a sparse index key (`gsi3pk` = `DUE#{shard}`, `gsi3sk` =
+//! `{due_at}#{tenant}#{conversation}`), removed when the notification is settled. The
+//! dispatcher Queries `gsi3` for `gsi3sk <= now` per shard, so it reads only what is due.
+//!
 //! # Indexes
 //!
 //! | index | pk | sk | holds | serves |
