@@ -55,10 +55,7 @@ impl LocalApi {
                 let server = EmbeddedDynamo::start(database, "127.0.0.1:0")
                     .await
                     .map_err(|e| format!("starting DynamoDB: {e}"))?;
-                let client = testkit::dynamodb::client(
-                    &server.endpoint,
-                    &testkit::RequestCounter::default(),
-                );
+                let client = testkit::dynamodb::client(&server.endpoint, None);
                 (client, Some(server))
             }
         };

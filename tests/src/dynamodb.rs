@@ -57,9 +57,10 @@ impl Drop for EmbeddedDynamo {
     }
 }
 
-/// A DynamoDB client for `endpoint` with static local credentials, counting requests.
-pub fn client(endpoint: &str, counter: &RequestCounter) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
+/// A DynamoDB client for `endpoint` with static local credentials, counting requests
+/// when given a counter.
+pub fn client(endpoint: &str, counter: Option<&RequestCounter>) -> Client {
+    let mut config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
@@ -69,10 +70,11 @@ pub fn client(endpoint: &str, counter: &RequestCounter) -> Client {
             None,
             "tidings-local",
         ))
-        .endpoint_url(endpoint)
-        .interceptor(counter.clone())
-        .build();
-    Client::from_conf(config)
+        .endpoint_url(endpoint);
+    if let Some(counter) = counter {
+        config = config.interceptor(counter.clone());
+    }
+    Client::from_conf(config.build())
 }
 
 /// One test's storage: its own database (or its own table on an external endpoint), with
@@ -93,7 +95,7 @@ impl TestStack {
                 (server.endpoint.clone(), Some(server))
             }
         };
-        let client = client(&endpoint, &requests);
+        let client = client(&endpoint, Some(&requests));
         let table = format!(
             "tidings-test-{}",
             ulid::Ulid::new().to_string().to_lowercase()

@@ -735,7 +735,6 @@ fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreError> {
     }
     readers.sort_by(|a, b| a.user_id.cmp(&b.user_id));
     Ok(ConversationHeader {
-        kind: id.subject.kind(),
         id,
         status: match get_s(item, "status") {
             Some("closed") => ConversationStatus::Closed,

@@ -11,8 +11,7 @@ pub use dynamo::DynamoStore;
 
 use crate::domain::message::{Attachment, ReadMark};
 use crate::domain::{
-    Channel, ConversationId, ConversationKind, ConversationStatus, Message, MessageType,
-    SenderType, Settings, Side,
+    Channel, ConversationId, ConversationStatus, Message, MessageType, SenderType, Settings, Side,
 };
 use crate::error::ApiError;
 
@@ -56,7 +55,6 @@ impl From<StoreError> for ApiError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationHeader {
     pub id: ConversationId,
-    pub kind: ConversationKind,
     pub status: ConversationStatus,
     pub title: Option<String>,
     pub created_at: String,
@@ -197,7 +195,7 @@ impl ConversationHeader {
             "id": self.id.encode(),
             "customer_id": self.id.customer_id,
             "subject": self.id.subject.to_string(),
-            "kind": self.kind,
+            "kind": self.id.subject.kind(),
             "patient_id": self.id.subject.patient_id(),
             "order_id": self.id.subject.order_id(),
             "title": self.title,
