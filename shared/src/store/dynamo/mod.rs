@@ -1,9 +1,7 @@
 //! The traits of [`super`] on DynamoDB, through the AWS SDK. Keys come from [`super::keys`].
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -13,6 +11,11 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use ulid::Ulid;
 
+mod item;
+
+use item::{
+    backoff, classify, get_n, get_s, is_conditional_failure, n, required, s, Item,
+};
 use super::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
 use super::{
     AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord, MessageDraft,
@@ -23,7 +26,6 @@ use crate::domain::{
     MessageType, MessagingMode, SenderType, Settings, Side,
 };
 
-type Item = HashMap<String, AttributeValue>;
 
 /// Sends into one busy conversation retry until their id is the newest; each retry
 /// follows a commit by someone else, so this bounds only pathological contention.
@@ -610,43 +612,12 @@ fn excerpt_source(message: &Message) -> String {
     }
 }
 
-async fn backoff(attempt: u32) {
-    let cap_ms = 2u64.pow(attempt.min(6));
-    let jitter = u64::from(Ulid::new().random() as u16) % (cap_ms + 1);
-    tokio::time::sleep(Duration::from_millis(jitter + 1)).await;
-}
-
 fn kind_str(kind: ConversationKind) -> &'static str {
     match kind {
         ConversationKind::General => "general",
         ConversationKind::Patient => "patient",
         ConversationKind::Order => "order",
     }
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: u64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
-}
-
-fn get_n(item: &Item, name: &str) -> u64 {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn required<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
-    get_s(item, name).ok_or_else(|| StoreError::Internal(format!("item without {name}")))
 }
 
 fn message_item(pk: &str, message: &Message) -> Item {
@@ -776,51 +747,5 @@ fn settings_from_item(item: &Item) -> Settings {
         timezone: text("timezone").unwrap_or(defaults.timezone),
         updated_at: text("updated_at"),
         updated_by: text("updated_by"),
-    }
-}
-
-fn is_conditional_failure(
-    err: &SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
-) -> bool {
-    matches!(
-        err.as_service_error(),
-        Some(UpdateItemError::ConditionalCheckFailedException(_))
-    )
-}
-
-/// Sorts SDK failures into "retry later" (503) and everything else (a bug: 500).
-fn classify<E>(err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    const RETRYABLE: &[&str] = &[
-        "ThrottlingException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-        "TransactionConflictException",
-        "LimitExceededException",
-    ];
-    match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            StoreError::Unavailable(format!("{err}"))
-        }
-        SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or_default();
-            if RETRYABLE.contains(&code) || service.raw().status().as_u16() >= 500 {
-                StoreError::Unavailable(format!(
-                    "{code}: {}",
-                    service.err().message().unwrap_or_default()
-                ))
-            } else {
-                StoreError::Internal(format!(
-                    "{code}: {}",
-                    service.err().message().unwrap_or_default()
-                ))
-            }
-        }
-        _ => StoreError::Internal(format!("{err:?}")),
     }
 }
