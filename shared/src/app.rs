@@ -63,17 +63,12 @@ where
 }
 
 impl<S: crate::store::SettingsStore> App<S> {
-    /// The caller of a messaging route, from the request's claims. Basic staff are refused
-    /// until customers can be assigned to them.
-    pub fn messaging_caller(
+    /// The caller, from the request's claims.
+    pub fn caller(
         &self,
         request: &crate::http::Request,
     ) -> Result<crate::domain::Principal, crate::ApiError> {
-        let principal = crate::http::principal(request, &self.claims)?;
-        if principal.role == crate::domain::Role::BasicStaff {
-            return Err(crate::domain::permissions::basic_staff_refused());
-        }
-        Ok(principal)
+        crate::http::principal(request, &self.claims)
     }
 
     /// Applies the tenant's messaging mode (cached settings, or one read) to a route.
@@ -84,5 +79,28 @@ impl<S: crate::store::SettingsStore> App<S> {
     ) -> Result<(), crate::ApiError> {
         let settings = self.settings.get(&self.store, tenant).await?;
         crate::domain::permissions::check_mode(settings.mode, access)
+    }
+}
+
+impl<S: crate::store::DirectoryStore> App<S> {
+    /// Basic staff reach a customer's conversations only while the customer is assigned
+    /// to them (one read); to them anything else is unknown (404). Other roles pass
+    /// without a read: [`crate::domain::permissions::resolve_conversation`] has checked them.
+    pub async fn check_assignment(
+        &self,
+        principal: &crate::domain::Principal,
+        customer: &str,
+    ) -> Result<(), crate::ApiError> {
+        if principal.role != crate::domain::Role::BasicStaff {
+            return Ok(());
+        }
+        let assignment = self
+            .store
+            .assignment(&principal.tenant_id, &principal.user_id, customer)
+            .await?;
+        match assignment {
+            Some(a) if a.is_active_at(jiff::Timestamp::now()) => Ok(()),
+            _ => Err(crate::ApiError::NotFound),
+        }
     }
 }

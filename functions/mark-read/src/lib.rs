@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use shared::domain::permissions::{resolve_conversation, tracks_read_state, Access};
 use shared::http::{self, Request, Response};
-use shared::store::{MessageStore, Reader, SettingsStore};
+use shared::store::{DirectoryStore, MessageStore, Reader, SettingsStore};
 use shared::{ApiError, App};
 
 #[derive(Debug, Deserialize)]
@@ -18,15 +18,15 @@ struct MarkReadRequest {
     up_to: Option<String>,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore>(app: &App<S>, request: Request) -> Response {
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(app: &App<S>, request: Request) -> Response {
     http::respond(mark_read(app, &request).await)
 }
 
-async fn mark_read<S: MessageStore + SettingsStore>(
+async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let principal = app.messaging_caller(request)?;
+    let principal = app.caller(request)?;
     let body: MarkReadRequest = http::json_body(request)?;
     let conversation = resolve_conversation(
         &principal,
@@ -43,6 +43,8 @@ async fn mark_read<S: MessageStore + SettingsStore>(
         }
     }
     app.check_mode(&principal.tenant_id, Access::Read).await?;
+    app.check_assignment(&principal, &conversation.customer_id)
+        .await?;
 
     let side = principal.side();
     let header = if tracks_read_state(&principal) {

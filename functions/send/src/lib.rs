@@ -10,7 +10,7 @@ use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{ids, Channel, Message, MessageType, Principal, Role, SenderType};
 use shared::http::{self, Request, Response};
-use shared::store::{
+use shared::store::{DirectoryStore, 
     keys, AppendOutcome, IdempotencyClaim, MessageDraft, MessageStore, SettingsStore,
 };
 use shared::{ApiError, App};
@@ -30,15 +30,15 @@ pub struct SendRequest {
     pub notify: Vec<String>,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore>(app: &App<S>, request: Request) -> Response {
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(app: &App<S>, request: Request) -> Response {
     http::respond(send(app, &request).await)
 }
 
-async fn send<S: MessageStore + SettingsStore>(
+async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let principal = app.messaging_caller(request)?;
+    let principal = app.caller(request)?;
     let body: SendRequest = http::json_body(request)?;
     let idempotency_key = idempotency_key(request)?;
     let conversation = resolve_conversation(
@@ -50,6 +50,8 @@ async fn send<S: MessageStore + SettingsStore>(
     let (text, attachments) = validate_content(&body)?;
     validate_notify(&principal, &body.notify)?;
     app.check_mode(&principal.tenant_id, Access::Write).await?;
+    app.check_assignment(&principal, &conversation.customer_id)
+        .await?;
 
     let draft = MessageDraft {
         conversation,

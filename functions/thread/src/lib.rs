@@ -11,7 +11,7 @@ use shared::domain::message::{MessageView, ViewerReadState};
 use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::{ConversationId, Principal};
 use shared::http::{self, Request, Response};
-use shared::store::{MessageStore, SettingsStore};
+use shared::store::{DirectoryStore, MessageStore, SettingsStore};
 use shared::{ApiError, App};
 
 #[derive(Serialize, Deserialize)]
@@ -21,15 +21,15 @@ struct ThreadCursor {
     read: ViewerReadState,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore>(app: &App<S>, request: Request) -> Response {
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(app: &App<S>, request: Request) -> Response {
     http::respond(thread(app, &request).await)
 }
 
-async fn thread<S: MessageStore + SettingsStore>(
+async fn thread<S: MessageStore + SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let principal = app.messaging_caller(request)?;
+    let principal = app.caller(request)?;
     let by_id = http::path_param(request, "id");
     let conversation = match &by_id {
         Some(id) => resolve_conversation(&principal, Some(id), None, None)?,
@@ -45,6 +45,8 @@ async fn thread<S: MessageStore + SettingsStore>(
         .map(|c| app.cursors.open::<ThreadCursor>(&scope, &c))
         .transpose()?;
     app.check_mode(&principal.tenant_id, Access::Read).await?;
+    app.check_assignment(&principal, &conversation.customer_id)
+        .await?;
 
     let page = app
         .store

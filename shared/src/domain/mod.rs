@@ -1,6 +1,8 @@
 //! The product's types and rules. Nothing here performs I/O.
 
 pub mod conversation;
+pub mod directory;
+pub mod feed;
 pub mod ids;
 pub mod message;
 pub mod permissions;

@@ -13,6 +13,11 @@
 //! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | counters, last message, every reader's position |
 //! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
 //! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}` | `IDEM` | request hash and the stored message; TTL `expires_at` (24 h) |
+//! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; listed on `gsi2` under `T#{tenant}#STAFFDIR` |
+//! | basic-staff assignment | `T#{tenant}#STAFF#{user}` | `ASSIGN#{customer}` | GetItem for the +1 access check; one Query gives a profile with its assignments |
+//! | assignment, by customer | `T#{tenant}#CU#{customer}` | `ASSIGNED#{user}` | the same assignment, written in the same transaction: who to notify of a customer's messages |
+//! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | GetItem; one Query gives an account's contacts and assigned staff |
+//! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put in the contact's transaction); inbound SMS finds the contact with one GetItem |
 //!
 //! `subject` is `general`, `patient:{id}` or `order:{id}`. The header's sort key sorts
 //! above every message, so a descending Query over the conversation's partition returns
@@ -28,15 +33,14 @@
 //! `last_message_id < :id`, so messages commit in id order. That is what makes "read up
 //! to id X" and "unread = counter − seen" agree, and what keeps cursors stable.
 //!
+//! An assignment with an end carries it as `until` and as the TTL `expires_at`; TTL
+//! deletes late, so every check compares `until` with the time.
+//!
 //! # Entities the later features add (same table, same rules)
 //!
 //! | entity | pk | sk | access |
 //! |---|---|---|---|
-//! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | Query by account (recipients), GetItem |
-//! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put with the contact); inbound SMS finds the contact with one GetItem |
 //! | inbound number | `SMSNUM#{e164}` | `SMSNUM` | the tenant an SMS was sent to; the only key without a tenant prefix, written only by that tenant's admin under a uniqueness condition |
-//! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; notification opt-in |
-//! | basic-staff assignment | `T#{tenant}#STAFF#{user}` | `ASSIGN#{customer}` | GetItem for the +1 access check; Query for the person's customers |
 //! | provider message id | `T#{tenant}#EXT#{provider}#{id}` | `EXT` | conditional Put in the inbound message's transaction: a redelivery cannot add a second message |
 //! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{due}#{recipient}#{channel}` | conditional claim before sending, provider id after; Query per conversation for admins |
 //! | unmatched inbound SMS | `T#{tenant}#UNMATCHED` | `{ulid}` | Query, newest first |
@@ -52,6 +56,7 @@
 //! |---|---|---|---|---|
 //! | `gsi1` | `gsi1pk` = `T#{tenant}#FEED` | `gsi1sk` = last message id | conversation headers | the staff activity feed, newest first |
 //! | `gsi2` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi2sk` = last message id | conversation headers | one customer's conversations, newest first |
+//! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` | `gsi2sk` = user id | staff profiles | the staff directory (customer ids hold no `#`, so the keys never meet) |
 //!
 //! Both project all attributes, so a feed page carries each conversation's counters and
 //! the caller's own read position: one Query a page.
@@ -66,7 +71,10 @@
 //! | mark read (to the newest, or to the message that is the newest) | one UpdateItem |
 //! | mark read to an older message | UpdateItem, a Query counting what follows it, UpdateItem |
 //! | settings | one GetItem (cached per container for at most a minute) / one PutItem |
-//! | activity feed page | one Query on `gsi1` (staff) or `gsi2` (a customer) |
+//! | activity feed page | one Query on `gsi1` (staff) or `gsi2` (a customer), projected to the caller's own read position; a basic staff member's page first Queries their assignments |
+//! | unread badge | at most two such Queries, projected to the counters ([`crate::domain::feed`] says how far it looks) |
+//! | basic-staff access check | one GetItem of the assignment |
+//! | directory writes | one GetItem of the current entry, then one TransactWriteItems (entry, phone claims or both assignment copies) |
 
 use sha2::{Digest, Sha256};
 
@@ -86,6 +94,11 @@ pub const SETTINGS_SK: &str = "SETTINGS";
 pub const HEADER_SK: &str = "~HDR";
 pub const MESSAGE_SK_PREFIX: &str = "M#";
 pub const IDEMPOTENCY_SK: &str = "IDEM";
+pub const PROFILE_SK: &str = "PROFILE";
+pub const ASSIGN_SK_PREFIX: &str = "ASSIGN#";
+pub const ASSIGNED_SK_PREFIX: &str = "ASSIGNED#";
+pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
+pub const PHONE_SK: &str = "PHONE";
 
 pub fn tenant_pk(tenant: &str) -> String {
     format!("T#{tenant}")
@@ -114,6 +127,34 @@ pub fn tenant_feed_pk(tenant: &str) -> String {
 
 pub fn customer_feed_pk(tenant: &str, customer: &str) -> String {
     format!("T#{tenant}#CF#{customer}")
+}
+
+pub fn staff_pk(tenant: &str, user: &str) -> String {
+    format!("T#{tenant}#STAFF#{user}")
+}
+
+pub fn staff_directory_pk(tenant: &str) -> String {
+    format!("T#{tenant}#STAFFDIR")
+}
+
+pub fn assign_sk(customer: &str) -> String {
+    format!("{ASSIGN_SK_PREFIX}{customer}")
+}
+
+pub fn customer_pk(tenant: &str, customer: &str) -> String {
+    format!("T#{tenant}#CU#{customer}")
+}
+
+pub fn assigned_sk(user: &str) -> String {
+    format!("{ASSIGNED_SK_PREFIX}{user}")
+}
+
+pub fn contact_sk(contact: &str) -> String {
+    format!("{CONTACT_SK_PREFIX}{contact}")
+}
+
+pub fn phone_pk(tenant: &str, e164: &str) -> String {
+    format!("T#{tenant}#PHONE#{e164}")
 }
 
 /// The side counter: messages sent by that side, system messages excluded.

@@ -9,6 +9,7 @@ use std::future::Future;
 
 pub use dynamo::DynamoStore;
 
+use crate::domain::directory::{Assignment, Contact, StaffProfile};
 use crate::domain::message::{Attachment, ReadMark};
 use crate::domain::{
     Channel, ConversationId, ConversationStatus, Message, MessageType, SenderType, Settings, Side,
@@ -23,6 +24,8 @@ pub enum StoreError {
     Closed,
     #[error("{0}")]
     BadReference(String),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// Throttled, unreachable, timed out, or a 5xx: the request may be retried later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
@@ -40,6 +43,7 @@ impl From<StoreError> for ApiError {
             StoreError::BadReference(message) => {
                 ApiError::bad_request("invalid_reference", message)
             }
+            StoreError::Conflict { code, message } => ApiError::conflict(code, message),
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "storage unavailable");
                 ApiError::Unavailable {
@@ -186,6 +190,118 @@ pub trait MessageStore: Send + Sync {
         tenant: &str,
         conversation: &ConversationId,
     ) -> impl Future<Output = Result<Option<ConversationHeader>, StoreError>> + Send;
+}
+
+/// Which list of conversations a feed reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feed {
+    /// Every conversation of the tenant (staff sides).
+    Tenant,
+    /// One customer account's conversations.
+    Customer(String),
+}
+
+/// What a feed read brings back of each conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFields {
+    /// What the activity feed shows.
+    Summary,
+    /// Only what an unread count needs (the badge).
+    Counts,
+}
+
+/// Conversation headers in feed order, most recent message first.
+#[derive(Debug, Clone)]
+pub struct FeedScan {
+    pub headers: Vec<ConversationHeader>,
+    /// The feed goes on after the last header read.
+    pub more: bool,
+}
+
+pub trait FeedStore: Send + Sync {
+    /// One request: at most `max` headers of `feed` whose last message is older than
+    /// `before`, each with `reader`'s own read position (no one else's).
+    fn feed_scan(
+        &self,
+        tenant: &str,
+        feed: &Feed,
+        before: Option<&str>,
+        max: u32,
+        reader: &Reader,
+        fields: FeedFields,
+    ) -> impl Future<Output = Result<FeedScan, StoreError>> + Send;
+}
+
+/// Staff profiles, basic-staff assignments and customer contacts.
+pub trait DirectoryStore: Send + Sync {
+    /// Creates or replaces a profile, keeping the first `created_at`.
+    fn put_staff(
+        &self,
+        tenant: &str,
+        profile: &StaffProfile,
+    ) -> impl Future<Output = Result<StaffProfile, StoreError>> + Send;
+    /// The profile and the person's assignments, in one request.
+    fn staff(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Option<(StaffProfile, Vec<Assignment>)>, StoreError>> + Send;
+    /// Removes the profile and every assignment of the person; false if there was none.
+    fn delete_staff(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// One request: the customer accounts assigned to a person (expired ones included).
+    fn assignments_of(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Vec<Assignment>, StoreError>> + Send;
+    /// One request: the assignment of one customer to one person.
+    fn assignment(
+        &self,
+        tenant: &str,
+        user: &str,
+        customer: &str,
+    ) -> impl Future<Output = Result<Option<Assignment>, StoreError>> + Send;
+    /// Creates or replaces an assignment; `NotFound` when the person has no profile.
+    fn put_assignment(
+        &self,
+        tenant: &str,
+        assignment: &Assignment,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn delete_assignment(
+        &self,
+        tenant: &str,
+        user: &str,
+        customer: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Whether the account has a contact in the directory or a conversation.
+    fn customer_known(
+        &self,
+        tenant: &str,
+        customer: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Creates or replaces a contact, keeping the first `created_at`; a phone number
+    /// another contact of the tenant holds is a `Conflict`.
+    fn put_contact(
+        &self,
+        tenant: &str,
+        contact: &Contact,
+    ) -> impl Future<Output = Result<Contact, StoreError>> + Send;
+    fn contact(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> impl Future<Output = Result<Option<Contact>, StoreError>> + Send;
+    fn delete_contact(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 impl ConversationHeader {

@@ -11,6 +11,8 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use ulid::Ulid;
 
+mod directory;
+mod feed;
 mod item;
 
 use item::{

@@ -1,0 +1,559 @@
+//! The directory on the table: staff profiles with their assignments, and contacts with
+//! the phone claims that keep a number to one contact per tenant.
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, ConditionCheck, Delete, Put, ReturnValue,
+    TransactWriteItem,
+};
+
+use super::item::{classify, get_n, get_s, n, required, s, Item};
+use super::DynamoStore;
+use crate::domain::directory::{Assignment, Contact, StaffProfile};
+use crate::domain::Role;
+use crate::store::keys::{self, CONTACT_SK_PREFIX, PHONE_SK, PK, PROFILE_SK, SK};
+use crate::store::{DirectoryStore, StoreError};
+
+/// Transactions hold at most 100 items; a staff member's removal is split into chunks.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+const CONTACT_WRITE_ATTEMPTS: u32 = 3;
+
+fn internal(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(err.to_string())
+}
+
+fn get_bool(item: &Item, name: &str) -> bool {
+    item.get(name)
+        .and_then(|v| v.as_bool().ok())
+        .copied()
+        .unwrap_or(false)
+}
+
+fn text(item: &Item, name: &str) -> Option<String> {
+    get_s(item, name).map(str::to_owned)
+}
+
+impl DynamoStore {
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => Err(
+                    TransactFailure::Cancelled(e.cancellation_reasons().to_vec()),
+                ),
+                _ => Err(TransactFailure::Store(classify(err))),
+            },
+        }
+    }
+
+    fn key_delete(&self, pk: String, sk: String) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    async fn contact_item(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::customer_pk(tenant, customer)))
+            .key(SK, s(keys::contact_sk(contact)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.item)
+    }
+
+    /// The condition that the contact item is still the one read (or still absent).
+    fn unchanged_since(current: Option<&Item>) -> (String, Option<AttributeValue>) {
+        match current {
+            Some(item) => (
+                "version = :version".into(),
+                Some(n(get_n(item, "version"))),
+            ),
+            None => (format!("attribute_not_exists({PK})"), None),
+        }
+    }
+
+    fn phone_claim_delete(
+        &self,
+        tenant: &str,
+        phone: &str,
+        contact: &Contact,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(keys::phone_pk(tenant, phone)))
+            .key(SK, s(PHONE_SK))
+            .condition_expression(format!(
+                "attribute_not_exists({PK}) OR (customer_id = :customer AND contact_id = :contact)"
+            ))
+            .expression_attribute_values(":customer", s(&contact.customer_id))
+            .expression_attribute_values(":contact", s(&contact.contact_id))
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+}
+
+enum TransactFailure {
+    Cancelled(Vec<CancellationReason>),
+    Store(StoreError),
+}
+
+fn failed_condition(reasons: &[CancellationReason], index: usize) -> bool {
+    reasons.get(index).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+}
+
+/// Cancellations that are not a failed condition: contention or throttling, worth a retry
+/// later.
+fn unavailable(reasons: &[CancellationReason]) -> StoreError {
+    StoreError::Unavailable(format!("transaction cancelled: {reasons:?}"))
+}
+
+fn profile_from_item(item: &Item) -> Result<StaffProfile, StoreError> {
+    Ok(StaffProfile {
+        user_id: required(item, "user_id")?.to_owned(),
+        name: required(item, "name")?.to_owned(),
+        email: text(item, "email"),
+        email_notifications: get_bool(item, "email_notifications"),
+        role: get_s(item, "role")
+            .and_then(Role::parse)
+            .unwrap_or(Role::Staff),
+        created_at: text(item, "created_at").unwrap_or_default(),
+        updated_at: text(item, "updated_at").unwrap_or_default(),
+    })
+}
+
+fn assignment_from_item(item: &Item) -> Result<Assignment, StoreError> {
+    Ok(Assignment {
+        user_id: required(item, "user_id")?.to_owned(),
+        customer_id: required(item, "customer_id")?.to_owned(),
+        until: text(item, "until"),
+        assigned_at: text(item, "assigned_at").unwrap_or_default(),
+        assigned_by: text(item, "assigned_by").unwrap_or_default(),
+    })
+}
+
+fn contact_from_item(item: &Item) -> Result<Contact, StoreError> {
+    Ok(Contact {
+        customer_id: required(item, "customer_id")?.to_owned(),
+        contact_id: required(item, "contact_id")?.to_owned(),
+        name: required(item, "name")?.to_owned(),
+        email: text(item, "email"),
+        phone: text(item, "phone"),
+        email_opt_in: get_bool(item, "email_opt_in"),
+        sms_opt_in: get_bool(item, "sms_opt_in"),
+        created_at: text(item, "created_at").unwrap_or_default(),
+        updated_at: text(item, "updated_at").unwrap_or_default(),
+    })
+}
+
+fn assignment_item(pk: String, sk: String, assignment: &Assignment) -> Item {
+    let mut item = Item::from([
+        (PK.to_owned(), s(pk)),
+        (SK.to_owned(), s(sk)),
+        ("user_id".to_owned(), s(&assignment.user_id)),
+        ("customer_id".to_owned(), s(&assignment.customer_id)),
+        ("assigned_at".to_owned(), s(&assignment.assigned_at)),
+        ("assigned_by".to_owned(), s(&assignment.assigned_by)),
+    ]);
+    if let Some(until) = &assignment.until {
+        item.insert("until".into(), s(until));
+        if let Ok(ts) = until.parse::<jiff::Timestamp>() {
+            item.insert(
+                keys::TTL_ATTRIBUTE.into(),
+                AttributeValue::N(ts.as_second().to_string()),
+            );
+        }
+    }
+    item
+}
+
+impl DirectoryStore for DynamoStore {
+    async fn put_staff(
+        &self,
+        tenant: &str,
+        profile: &StaffProfile,
+    ) -> Result<StaffProfile, StoreError> {
+        let mut set = vec![
+            "user_id = :user",
+            "#name = :name",
+            "email_notifications = :notify",
+            "#role = :role",
+            "created_at = if_not_exists(created_at, :now)",
+            "updated_at = :now",
+            "gsi2pk = :directory",
+            "gsi2sk = :user",
+        ];
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::staff_pk(tenant, &profile.user_id)))
+            .key(SK, s(PROFILE_SK))
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":user", s(&profile.user_id))
+            .expression_attribute_values(":name", s(&profile.name))
+            .expression_attribute_values(":notify", AttributeValue::Bool(profile.email_notifications))
+            .expression_attribute_values(":role", s(profile.role.as_str()))
+            .expression_attribute_values(":now", s(&profile.updated_at))
+            .expression_attribute_values(":directory", s(keys::staff_directory_pk(tenant)))
+            .return_values(ReturnValue::AllNew);
+        let remove = match &profile.email {
+            Some(email) => {
+                set.push("email = :email");
+                request = request.expression_attribute_values(":email", s(email));
+                ""
+            }
+            None => " REMOVE email",
+        };
+        let output = request
+            .update_expression(format!("SET {}{remove}", set.join(", ")))
+            .send()
+            .await
+            .map_err(classify)?;
+        profile_from_item(&output.attributes.unwrap_or_default())
+    }
+
+    async fn staff(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> Result<Option<(StaffProfile, Vec<Assignment>)>, StoreError> {
+        let mut profile = None;
+        let mut assignments = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(keys::staff_pk(tenant, user)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in output.items() {
+                match get_s(item, SK) {
+                    Some(PROFILE_SK) => profile = Some(profile_from_item(item)?),
+                    Some(sk) if sk.starts_with(keys::ASSIGN_SK_PREFIX) => {
+                        assignments.push(assignment_from_item(item)?)
+                    }
+                    _ => {}
+                }
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(profile.map(|profile| (profile, assignments)))
+    }
+
+    async fn delete_staff(&self, tenant: &str, user: &str) -> Result<bool, StoreError> {
+        let Some((_, assignments)) = self.staff(tenant, user).await? else {
+            return Ok(false);
+        };
+        let mut deletes = vec![self.key_delete(keys::staff_pk(tenant, user), PROFILE_SK.into())?];
+        for assignment in &assignments {
+            deletes.push(self.key_delete(
+                keys::staff_pk(tenant, user),
+                keys::assign_sk(&assignment.customer_id),
+            )?);
+            deletes.push(self.key_delete(
+                keys::customer_pk(tenant, &assignment.customer_id),
+                keys::assigned_sk(user),
+            )?);
+        }
+        // Assignments go first and the profile last, so a failure part-way leaves a
+        // profile that a retry removes completely.
+        deletes.rotate_left(1);
+        let mut chunks = deletes.chunks(MAX_TRANSACTION_ITEMS).peekable();
+        while let Some(chunk) = chunks.next() {
+            match self.transact(chunk.to_vec()).await {
+                Ok(()) => {}
+                Err(TransactFailure::Store(err)) => return Err(err),
+                Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
+            }
+        }
+        Ok(true)
+    }
+
+    async fn assignments_of(&self, tenant: &str, user: &str) -> Result<Vec<Assignment>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :assign)")
+            .expression_attribute_values(":pk", s(keys::staff_pk(tenant, user)))
+            .expression_attribute_values(":assign", s(keys::ASSIGN_SK_PREFIX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        output.items().iter().map(assignment_from_item).collect()
+    }
+
+    async fn assignment(
+        &self,
+        tenant: &str,
+        user: &str,
+        customer: &str,
+    ) -> Result<Option<Assignment>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::staff_pk(tenant, user)))
+            .key(SK, s(keys::assign_sk(customer)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        output.item.as_ref().map(assignment_from_item).transpose()
+    }
+
+    async fn put_assignment(&self, tenant: &str, assignment: &Assignment) -> Result<(), StoreError> {
+        let user = &assignment.user_id;
+        let customer = &assignment.customer_id;
+        let profile_exists = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(PK, s(keys::staff_pk(tenant, user)))
+            .key(SK, s(PROFILE_SK))
+            .condition_expression(format!("attribute_exists({PK})"))
+            .build()
+            .map_err(internal)?;
+        let put = |pk: String, sk: String| -> Result<TransactWriteItem, StoreError> {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(assignment_item(pk, sk, assignment)))
+                .build()
+                .map_err(internal)?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        let items = vec![
+            TransactWriteItem::builder()
+                .condition_check(profile_exists)
+                .build(),
+            put(keys::staff_pk(tenant, user), keys::assign_sk(customer))?,
+            put(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                Err(StoreError::NotFound)
+            }
+            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+            Err(TransactFailure::Store(err)) => Err(err),
+        }
+    }
+
+    async fn delete_assignment(
+        &self,
+        tenant: &str,
+        user: &str,
+        customer: &str,
+    ) -> Result<bool, StoreError> {
+        let staff_side = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(keys::staff_pk(tenant, user)))
+            .key(SK, s(keys::assign_sk(customer)))
+            .condition_expression(format!("attribute_exists({PK})"))
+            .build()
+            .map_err(internal)?;
+        let items = vec![
+            TransactWriteItem::builder().delete(staff_side).build(),
+            self.key_delete(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => Ok(false),
+            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+            Err(TransactFailure::Store(err)) => Err(err),
+        }
+    }
+
+    async fn customer_known(&self, tenant: &str, customer: &str) -> Result<bool, StoreError> {
+        let contacts = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :contact)")
+            .expression_attribute_values(":pk", s(keys::customer_pk(tenant, customer)))
+            .expression_attribute_values(":contact", s(CONTACT_SK_PREFIX))
+            .projection_expression("pk")
+            .limit(1)
+            .send()
+            .await
+            .map_err(classify)?;
+        if !contacts.items().is_empty() {
+            return Ok(true);
+        }
+        let conversations = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI2)
+            .key_condition_expression("gsi2pk = :pk")
+            .expression_attribute_values(":pk", s(keys::customer_feed_pk(tenant, customer)))
+            .projection_expression("pk")
+            .limit(1)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(!conversations.items().is_empty())
+    }
+
+    async fn put_contact(&self, tenant: &str, contact: &Contact) -> Result<Contact, StoreError> {
+        for _ in 0..CONTACT_WRITE_ATTEMPTS {
+            let current = self
+                .contact_item(tenant, &contact.customer_id, &contact.contact_id)
+                .await?;
+            let mut stored = contact.clone();
+            if let Some(created) = current.as_ref().and_then(|c| get_s(c, "created_at")) {
+                stored.created_at = created.to_owned();
+            }
+            let old_phone = current.as_ref().and_then(|c| text(c, "phone"));
+            let (condition, version) = Self::unchanged_since(current.as_ref());
+            let mut item = Item::from([
+                (PK.to_owned(), s(keys::customer_pk(tenant, &stored.customer_id))),
+                (SK.to_owned(), s(keys::contact_sk(&stored.contact_id))),
+                ("customer_id".to_owned(), s(&stored.customer_id)),
+                ("contact_id".to_owned(), s(&stored.contact_id)),
+                ("name".to_owned(), s(&stored.name)),
+                ("email_opt_in".to_owned(), AttributeValue::Bool(stored.email_opt_in)),
+                ("sms_opt_in".to_owned(), AttributeValue::Bool(stored.sms_opt_in)),
+                ("created_at".to_owned(), s(&stored.created_at)),
+                ("updated_at".to_owned(), s(&stored.updated_at)),
+                (
+                    "version".to_owned(),
+                    n(current.as_ref().map_or(0, |c| get_n(c, "version")) + 1),
+                ),
+            ]);
+            if let Some(email) = &stored.email {
+                item.insert("email".into(), s(email));
+            }
+            if let Some(phone) = &stored.phone {
+                item.insert("phone".into(), s(phone));
+            }
+            let mut put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression(condition);
+            if let Some(version) = version {
+                put = put.expression_attribute_values(":version", version);
+            }
+            let mut items = vec![TransactWriteItem::builder()
+                .put(put.build().map_err(internal)?)
+                .build()];
+            let new_claim = stored.phone.as_ref().filter(|p| old_phone.as_ref() != Some(*p));
+            if let Some(phone) = new_claim {
+                let claim = Put::builder()
+                    .table_name(&self.table)
+                    .item(PK, s(keys::phone_pk(tenant, phone)))
+                    .item(SK, s(PHONE_SK))
+                    .item("customer_id", s(&stored.customer_id))
+                    .item("contact_id", s(&stored.contact_id))
+                    .condition_expression(format!(
+                        "attribute_not_exists({PK}) OR (customer_id = :customer AND contact_id = :contact)"
+                    ))
+                    .expression_attribute_values(":customer", s(&stored.customer_id))
+                    .expression_attribute_values(":contact", s(&stored.contact_id))
+                    .build()
+                    .map_err(internal)?;
+                items.push(TransactWriteItem::builder().put(claim).build());
+            }
+            if let Some(old) = old_phone.as_ref().filter(|old| stored.phone.as_ref() != Some(*old)) {
+                items.push(self.phone_claim_delete(tenant, old, &stored)?);
+            }
+            match self.transact(items).await {
+                Ok(()) => return Ok(stored),
+                Err(TransactFailure::Store(err)) => return Err(err),
+                Err(TransactFailure::Cancelled(reasons)) => {
+                    if new_claim.is_some() && failed_condition(&reasons, 1) {
+                        return Err(StoreError::Conflict {
+                            code: "phone_in_use",
+                            message: "another contact of this business has that phone number"
+                                .into(),
+                        });
+                    }
+                    if !failed_condition(&reasons, 0) {
+                        return Err(unavailable(&reasons));
+                    }
+                    // Someone else changed the contact since it was read: read it again.
+                }
+            }
+        }
+        Err(StoreError::Unavailable("contact changed concurrently".into()))
+    }
+
+    async fn contact(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> Result<Option<Contact>, StoreError> {
+        self.contact_item(tenant, customer, contact)
+            .await?
+            .as_ref()
+            .map(contact_from_item)
+            .transpose()
+    }
+
+    async fn delete_contact(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> Result<bool, StoreError> {
+        for _ in 0..CONTACT_WRITE_ATTEMPTS {
+            let Some(current) = self.contact_item(tenant, customer, contact).await? else {
+                return Ok(false);
+            };
+            let stored = contact_from_item(&current)?;
+            let (condition, version) = Self::unchanged_since(Some(&current));
+            let mut delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PK, s(keys::customer_pk(tenant, customer)))
+                .key(SK, s(keys::contact_sk(contact)))
+                .condition_expression(condition);
+            if let Some(version) = version {
+                delete = delete.expression_attribute_values(":version", version);
+            }
+            let mut items = vec![TransactWriteItem::builder()
+                .delete(delete.build().map_err(internal)?)
+                .build()];
+            if let Some(phone) = &stored.phone {
+                items.push(self.phone_claim_delete(tenant, phone, &stored)?);
+            }
+            match self.transact(items).await {
+                Ok(()) => return Ok(true),
+                Err(TransactFailure::Store(err)) => return Err(err),
+                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {}
+                Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
+            }
+        }
+        Err(StoreError::Unavailable("contact changed concurrently".into()))
+    }
+}

@@ -1,0 +1,111 @@
+//! Filler for request-budget tests: items shaped like the real ones, written straight to
+//! the table in batches, so that a budget is asserted against a table that is not empty.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use shared::domain::{ConversationId, Subject};
+use shared::store::keys;
+use shared::store::DynamoStore;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+async fn write_all(store: &DynamoStore, items: Vec<HashMap<String, AttributeValue>>) {
+    for chunk in items.chunks(25) {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|item| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(item.clone()))
+                            .build()
+                            .expect("a put request with an item"),
+                    )
+                    .build()
+            })
+            .collect();
+        while !requests.is_empty() {
+            let output = store
+                .client()
+                .batch_write_item()
+                .request_items(store.table(), requests)
+                .send()
+                .await
+                .expect("the seed batch is written");
+            requests = output
+                .unprocessed_items
+                .and_then(|mut left| left.remove(store.table()))
+                .unwrap_or_default();
+        }
+    }
+}
+
+/// A conversation header of `customer`'s general thread with one customer message.
+fn header(tenant: &str, customer: &str, last_message_id: &str) -> HashMap<String, AttributeValue> {
+    let conversation = ConversationId::new(customer, Subject::General);
+    HashMap::from([
+        (keys::PK.into(), s(keys::conversation_pk(tenant, &conversation))),
+        (keys::SK.into(), s(keys::HEADER_SK)),
+        ("conversation_id".into(), s(conversation.encode())),
+        ("customer_id".into(), s(customer)),
+        ("subject".into(), s("general")),
+        ("status".into(), s("open")),
+        ("created_at".into(), s("2026-01-01T00:00:00.000Z")),
+        ("last_message_id".into(), s(last_message_id)),
+        ("last_message_at".into(), s("2026-01-01T00:00:00.000Z")),
+        ("last_excerpt".into(), s("Is Bella due for her shots?")),
+        ("last_sender_type".into(), s("customer")),
+        ("last_sender_name".into(), s("A pet owner")),
+        ("message_count".into(), n(1)),
+        ("n_customer".into(), n(1)),
+        ("n_staff".into(), n(0)),
+        (keys::GSI1_PK.into(), s(keys::tenant_feed_pk(tenant))),
+        (keys::GSI1_SK.into(), s(last_message_id)),
+        (keys::GSI2_PK.into(), s(keys::customer_feed_pk(tenant, customer))),
+        (keys::GSI2_SK.into(), s(last_message_id)),
+    ])
+}
+
+/// Message ids older than anything a test sends now, in order.
+fn old_message_id(i: usize) -> String {
+    ulid::Ulid::from_parts(1_700_000_000_000 + i as u64, i as u128).to_string()
+}
+
+/// `count` items that belong to other tenants: conversation headers (in those tenants'
+/// feeds) and messages.
+pub async fn other_tenants(store: &DynamoStore, count: usize) {
+    let items = (0..count)
+        .map(|i| {
+            let tenant = format!("other-{}", i % 7);
+            let id = old_message_id(i);
+            if i % 2 == 0 {
+                header(&tenant, &format!("cust-{i}"), &id)
+            } else {
+                let conversation = ConversationId::new(format!("cust-{i}"), Subject::General);
+                HashMap::from([
+                    (keys::PK.into(), s(keys::conversation_pk(&tenant, &conversation))),
+                    (keys::SK.into(), s(keys::message_sk(&id))),
+                    ("id".into(), s(&id)),
+                    ("message".into(), s("unrelated")),
+                ])
+            }
+        })
+        .collect();
+    write_all(store, items).await;
+}
+
+/// `count` general threads in `tenant`, one per customer `{prefix}{i}`, each with one
+/// unread customer message, all older than anything sent afterwards.
+pub async fn conversations(store: &DynamoStore, tenant: &str, prefix: &str, count: usize) {
+    let items = (0..count)
+        .map(|i| header(tenant, &format!("{prefix}{i}"), &old_message_id(i)))
+        .collect();
+    write_all(store, items).await;
+}
