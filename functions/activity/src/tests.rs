@@ -1,0 +1,568 @@
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
+use shared::domain::directory::{Assignment, StaffProfile};
+use shared::domain::{
+    now_rfc3339, Channel, ConversationId, MessageType, MessagingMode, Role, SenderType, Settings,
+    Subject,
+};
+use shared::store::{DirectoryStore, DynamoStore, MessageDraft, MessageStore, SettingsStore};
+use shared::App;
+use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+
+use super::handle;
+
+const TENANT: &str = "clinic-a";
+
+async fn send(stack: &TestStack, claims: &Claims, body: Value) -> Value {
+    let event = ApiEvent::new("POST", "/messages").claims(claims).json(body);
+    let (status, body) = read_response(send::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+async fn mark_read(stack: &TestStack, claims: &Claims, body: Value) {
+    let event = ApiEvent::new("POST", "/messages/read")
+        .claims(claims)
+        .json(body);
+    let (status, body) = read_response(mark_read::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn feed_with(app: &App<DynamoStore>, claims: &Claims, query: &[(&str, &str)]) -> (u16, Value) {
+    let mut event = ApiEvent::new("GET", "/messages/activity").claims(claims);
+    for (name, value) in query {
+        event = event.query(name, value);
+    }
+    read_response(handle(app, event.request()).await)
+}
+
+async fn feed(stack: &TestStack, claims: &Claims, query: &[(&str, &str)]) -> Value {
+    let (status, body) = feed_with(&stack.app(), claims, query).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn badge_with(app: &App<DynamoStore>, claims: &Claims) -> (u16, Value) {
+    let event = ApiEvent::new("GET", "/messages/unread").claims(claims);
+    read_response(handle(app, event.request()).await)
+}
+
+async fn badge(stack: &TestStack, claims: &Claims) -> Value {
+    let (status, body) = badge_with(&stack.app(), claims).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Customer ids of a feed page, in order.
+fn customers(page: &Value) -> Vec<String> {
+    page["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["customer_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn general(customer: &str) -> String {
+    ConversationId::new(customer, Subject::General).encode()
+}
+
+/// Unread messages of one conversation as the thread shows them to the caller.
+async fn thread_unread(stack: &TestStack, claims: &Claims, conversation: &str) -> u64 {
+    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
+        .claims(claims)
+        .path_param("id", conversation)
+        .query("limit", "100");
+    let (status, body) = read_response(thread::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 200, "{body}");
+    body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["is_read"] == false)
+        .count() as u64
+}
+
+/// The badge, the feed and the thread tell the caller the same, and it is `expected`.
+async fn assert_unread(stack: &TestStack, claims: &Claims, conversation: &str, expected: u64) {
+    let badge = badge(stack, claims).await;
+    let in_badge = badge["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["conversation_id"] == conversation)
+        .map_or(0, |c| c["unread_count"].as_u64().unwrap());
+    let page = feed(stack, claims, &[]).await;
+    let in_feed = page["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == conversation)
+        .map(|c| c["unread_count"].as_u64().unwrap());
+    let in_thread = thread_unread(stack, claims, conversation).await;
+    assert_eq!(
+        (in_badge, in_feed, in_thread),
+        (expected, Some(expected), expected),
+        "badge, feed and thread for {claims:?}"
+    );
+}
+
+async fn system_message(stack: &TestStack, customer: &str) {
+    let draft = MessageDraft {
+        conversation: ConversationId::new(customer, Subject::General),
+        create_conversation: true,
+        sender_type: SenderType::System,
+        sender_id: "system".into(),
+        sender_name: "Oak Street Vets".into(),
+        message_type: MessageType::System,
+        text: "Appointment confirmed for Tuesday".into(),
+        attachments: vec![],
+        metadata: None,
+        channel: Channel::Web,
+        external_ref: None,
+    };
+    stack.store.append_message(TENANT, &draft, None).await.unwrap();
+}
+
+async fn assign(stack: &TestStack, user: &str, customer: &str, until: Option<&str>) {
+    let now = now_rfc3339();
+    let profile = StaffProfile {
+        user_id: user.into(),
+        name: "Basic Bea".into(),
+        email: None,
+        email_notifications: false,
+        role: Role::BasicStaff,
+        created_at: now.clone(),
+        updated_at: now.clone(),
+    };
+    stack.store.put_staff(TENANT, &profile).await.unwrap();
+    let assignment = Assignment {
+        user_id: user.into(),
+        customer_id: customer.into(),
+        until: until.map(str::to_owned),
+        assigned_at: now,
+        assigned_by: "a1".into(),
+    };
+    stack.store.put_assignment(TENANT, &assignment).await.unwrap();
+}
+
+fn hours_from_now(hours: i64) -> String {
+    shared::domain::format_timestamp(
+        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(hours),
+    )
+}
+
+#[tokio::test]
+async fn the_feed_puts_the_latest_message_on_top_with_its_excerpt_and_the_callers_unread() {
+    let stack = TestStack::start().await;
+    let staff = Claims::staff(TENANT, "s1");
+    let owner = Claims::customer(TENANT, "p1", "c1").with("name", "Sam Rivera");
+    send(&stack, &owner, json!({"message": "Is Bella ok after her surgery?"})).await;
+    send(
+        &stack,
+        &staff,
+        json!({"customer_id": "c2", "patient_id": "rex", "message": "Rex's results are in"}),
+    )
+    .await;
+    send(
+        &stack,
+        &Claims::customer(TENANT, "p3", "c3"),
+        json!({"message": "Can we move Tuesday's visit?"}),
+    )
+    .await;
+
+    let page = feed(&stack, &staff, &[]).await;
+    assert_eq!(customers(&page), ["c3", "c2", "c1"]);
+    let rex = &page["conversations"][1];
+    assert_eq!(
+        (rex["kind"].as_str(), rex["patient_id"].as_str(), rex["unread_count"].as_u64()),
+        (Some("patient"), Some("rex"), Some(0)),
+        "a staff member's own message is not unread for them"
+    );
+    let bella = &page["conversations"][2];
+    assert_eq!(bella["unread_count"], 1);
+    assert_eq!(bella["status"], "open");
+    assert_eq!(bella["last_message"]["excerpt"], "Is Bella ok after her surgery?");
+    assert_eq!(bella["last_message"]["sender_type"], "customer");
+    assert_eq!(bella["last_message"]["sender_name"], "Sam Rivera");
+    assert_eq!(page["next_cursor"], Value::Null);
+
+    send(&stack, &staff, json!({"customer_id": "c1", "message": "She is doing well"})).await;
+    let page = feed(&stack, &staff, &[]).await;
+    assert_eq!(customers(&page), ["c1", "c3", "c2"], "a new message moves its thread up");
+    assert_eq!(
+        page["conversations"][0]["unread_count"], 0,
+        "replying covers what the reply answers"
+    );
+
+    let own = feed(&stack, &owner, &[]).await;
+    assert_eq!(customers(&own), ["c1"], "a customer sees their own account only");
+    assert_eq!(own["conversations"][0]["unread_count"], 1);
+    assert_eq!(
+        own["conversations"][0]["last_message"]["excerpt"],
+        "She is doing well"
+    );
+}
+
+#[tokio::test]
+async fn unread_is_per_person_and_the_badge_feed_and_thread_agree() {
+    let stack = TestStack::start().await;
+    let (s1, s2) = (Claims::staff(TENANT, "s1"), Claims::staff(TENANT, "s2"));
+    let (p1, p2) = (
+        Claims::customer(TENANT, "p1", "c1"),
+        Claims::customer(TENANT, "p2", "c1"),
+    );
+    let thread = general("c1");
+    send(&stack, &p1, json!({"message": "Bella is limping"})).await;
+    send(&stack, &p1, json!({"message": "Since this morning"})).await;
+    system_message(&stack, "c1").await;
+
+    for (who, unread) in [(&s1, 2), (&s2, 2), (&p1, 0), (&p2, 0)] {
+        assert_unread(&stack, who, &thread, unread).await;
+    }
+    mark_read(&stack, &s1, json!({"conversation_id": thread})).await;
+    assert_unread(&stack, &s1, &thread, 0).await;
+    assert_unread(&stack, &s2, &thread, 2).await;
+
+    send(&stack, &s1, json!({"customer_id": "c1", "message": "Bring her in at 3"})).await;
+    system_message(&stack, "c1").await;
+    assert_unread(&stack, &s2, &thread, 2).await;
+    assert_unread(&stack, &p1, &thread, 1).await;
+    assert_unread(&stack, &p2, &thread, 1).await;
+
+    mark_read(&stack, &p2, json!({})).await;
+    assert_unread(&stack, &p2, &thread, 0).await;
+    assert_unread(&stack, &p1, &thread, 1).await;
+    let badge = badge(&stack, &s2).await;
+    assert_eq!(
+        (badge["total_unread"].as_u64(), badge["capped"].as_bool()),
+        (Some(2), Some(false))
+    );
+}
+
+#[tokio::test]
+async fn an_admin_looking_around_leaves_no_trace() {
+    let stack = TestStack::start().await;
+    let admin = Claims::admin(TENANT, "a1");
+    send(
+        &stack,
+        &Claims::customer(TENANT, "p1", "c1"),
+        json!({"message": "Hello?"}),
+    )
+    .await;
+    mark_read(&stack, &Claims::staff(TENANT, "s1"), json!({"conversation_id": general("c1")})).await;
+    let conversation = ConversationId::new("c1", Subject::General);
+    let before = stack.store.conversation(TENANT, &conversation).await.unwrap();
+
+    assert_eq!(thread_unread(&stack, &admin, &general("c1")).await, 1);
+    mark_read(&stack, &admin, json!({"conversation_id": general("c1")})).await;
+    let page = feed(&stack, &admin, &[]).await;
+    assert_eq!(page["conversations"][0]["unread_count"], 1);
+    assert_eq!(badge(&stack, &admin).await["total_unread"], 1);
+
+    let after = stack.store.conversation(TENANT, &conversation).await.unwrap();
+    assert_eq!(before, after, "no read position moved");
+}
+
+#[tokio::test]
+async fn paging_while_messages_arrive_never_repeats_or_skips_a_conversation() {
+    let stack = TestStack::start().await;
+    let staff = Claims::staff(TENANT, "s1");
+    for i in 0..8 {
+        send(
+            &stack,
+            &Claims::customer(TENANT, &format!("p{i}"), &format!("c{i}")),
+            json!({"message": format!("message {i}")}),
+        )
+        .await;
+    }
+    let first = feed(&stack, &staff, &[("limit", "3")]).await;
+    assert_eq!(customers(&first), ["c7", "c6", "c5"]);
+    // One conversation already shown and one not yet shown move to the top.
+    for customer in ["c6", "c2"] {
+        send(&stack, &staff, json!({"customer_id": customer, "message": "reply"})).await;
+    }
+    let mut seen = customers(&first);
+    let mut cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    loop {
+        let page = feed(&stack, &staff, &[("limit", "3"), ("cursor", &cursor)]).await;
+        seen.extend(customers(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no conversation twice: {seen:?}");
+    for unmoved in ["c7", "c5", "c4", "c3", "c1", "c0"] {
+        assert!(seen.contains(&unmoved.to_owned()), "{unmoved} was skipped: {seen:?}");
+    }
+    let fresh = feed(&stack, &staff, &[("limit", "3")]).await;
+    assert_eq!(customers(&fresh), ["c2", "c6", "c7"]);
+}
+
+#[tokio::test]
+async fn the_unread_filter_keeps_what_the_caller_has_not_read() {
+    let stack = TestStack::start().await;
+    let staff = Claims::staff(TENANT, "s1");
+    for i in 0..5 {
+        send(
+            &stack,
+            &Claims::customer(TENANT, &format!("p{i}"), &format!("c{i}")),
+            json!({"message": "hi"}),
+        )
+        .await;
+    }
+    for read in ["c1", "c3"] {
+        mark_read(&stack, &staff, json!({"customer_id": read})).await;
+    }
+    let first = feed(&stack, &staff, &[("unread", "true"), ("limit", "2")]).await;
+    assert_eq!(customers(&first), ["c4", "c2"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = feed(&stack, &staff, &[("unread", "true"), ("cursor", cursor)]).await;
+    assert_eq!(customers(&second), ["c0"]);
+    assert_eq!(second["next_cursor"], Value::Null);
+
+    let (status, body) = feed_with(&stack.app(), &staff, &[("cursor", cursor)]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_cursor")),
+        "a filtered walk's cursor does not continue an unfiltered one"
+    );
+    let all = feed(&stack, &staff, &[("unread", "false")]).await;
+    assert_eq!(customers(&all).len(), 5);
+}
+
+#[tokio::test]
+async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
+    let stack = TestStack::start().await;
+    let basic = Claims::basic_staff(TENANT, "b1");
+    for customer in ["c1", "c2", "c3"] {
+        send(
+            &stack,
+            &Claims::customer(TENANT, &format!("p-{customer}"), customer),
+            json!({"message": format!("hello from {customer}")}),
+        )
+        .await;
+    }
+    assign(&stack, "b1", "c1", Some(&hours_from_now(8))).await;
+    assign(&stack, "b1", "c2", Some(&hours_from_now(-1))).await;
+
+    assert_eq!(customers(&feed(&stack, &basic, &[]).await), ["c1"]);
+    let counts = badge(&stack, &basic).await;
+    assert_eq!(counts["total_unread"], 1);
+    assert_eq!(counts["conversations"][0]["customer_id"], "c1");
+    assert_eq!(thread_unread(&stack, &basic, &general("c1")).await, 1);
+    send(&stack, &basic, json!({"customer_id": "c1", "message": "See you at 3"})).await;
+
+    for customer in ["c2", "c3"] {
+        let event = ApiEvent::new("GET", "/conversations/{id}/messages")
+            .claims(&basic)
+            .path_param("id", &general(customer));
+        let (status, _) = read_response(thread::handle(&stack.app(), event.request()).await);
+        assert_eq!(status, 404, "{customer} is not theirs");
+        let event = ApiEvent::new("POST", "/messages")
+            .claims(&basic)
+            .json(json!({"customer_id": customer, "message": "hi"}));
+        let (status, _) = read_response(send::handle(&stack.app(), event.request()).await);
+        assert_eq!(status, 404);
+        let event = ApiEvent::new("POST", "/messages/read")
+            .claims(&basic)
+            .json(json!({"customer_id": customer}));
+        let (status, _) = read_response(mark_read::handle(&stack.app(), event.request()).await);
+        assert_eq!(status, 404);
+    }
+
+    // The schedule ends: everything of c1 is gone for them.
+    assign(&stack, "b1", "c1", Some(&hours_from_now(-1))).await;
+    assert_eq!(customers(&feed(&stack, &basic, &[]).await), Vec::<String>::new());
+    assert_eq!(badge(&stack, &basic).await["total_unread"], 0);
+    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
+        .claims(&basic)
+        .path_param("id", &general("c1"));
+    let (status, _) = read_response(thread::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn refusals_foreign_tenants_modes_and_bad_input() {
+    let stack = TestStack::start().await;
+    let staff = Claims::staff(TENANT, "s1");
+    send(&stack, &Claims::customer(TENANT, "p1", "c1"), json!({"message": "hi"})).await;
+    let app = stack.app();
+
+    for route in ["/messages/activity", "/messages/unread"] {
+        let event = ApiEvent::new("GET", route).anonymous();
+        let (status, _) = read_response(handle(&app, event.request()).await);
+        assert_eq!(status, 401);
+        let event = ApiEvent::new("GET", route)
+            .claims(&Claims::new(TENANT, "x", "janitor"));
+        let (status, _) = read_response(handle(&app, event.request()).await);
+        assert_eq!(status, 401, "an unknown role is no identity");
+    }
+
+    let cursor_of_s2 = {
+        for i in 0..3 {
+            send(&stack, &Claims::customer(TENANT, "p9", &format!("x{i}")), json!({"message": "hi"})).await;
+        }
+        let page = feed(&stack, &Claims::staff(TENANT, "s2"), &[("limit", "1")]).await;
+        page["next_cursor"].as_str().unwrap().to_owned()
+    };
+    for (query, code) in [
+        (vec![("limit", "0")], "invalid_limit"),
+        (vec![("limit", "101")], "invalid_limit"),
+        (vec![("limit", "ten")], "invalid_limit"),
+        (vec![("cursor", "not-a-cursor")], "invalid_cursor"),
+        (vec![("cursor", cursor_of_s2.as_str())], "invalid_cursor"),
+        (vec![("unread", "maybe")], "invalid_filter"),
+        (vec![("customer_id", "c1")], "invalid_filter"),
+    ] {
+        let (status, body) = feed_with(&app, &staff, &query).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some(code)), "{query:?}");
+    }
+    let event = ApiEvent::new("GET", "/messages/unread")
+        .claims(&staff)
+        .query("limit", "5");
+    let (status, _) = read_response(handle(&app, event.request()).await);
+    assert_eq!(status, 400);
+
+    // Another tenant's staff and a same-named customer there see nothing of this one.
+    for outsider in [
+        Claims::staff("clinic-b", "s1"),
+        Claims::customer("clinic-b", "p1", "c1"),
+    ] {
+        assert_eq!(customers(&feed(&stack, &outsider, &[]).await), Vec::<String>::new());
+        let badge = badge(&stack, &outsider).await;
+        assert_eq!(badge["total_unread"], 0);
+    }
+
+    for (mode, status) in [(MessagingMode::ReadOnly, 200), (MessagingMode::Disabled, 403)] {
+        let settings = Settings {
+            mode,
+            ..Settings::default()
+        };
+        stack.store.put_settings(TENANT, &settings).await.unwrap();
+        let (feed_status, body) = feed_with(&stack.app(), &staff, &[]).await;
+        let (badge_status, _) = badge_with(&stack.app(), &staff).await;
+        assert_eq!((feed_status, badge_status), (status, status), "{body}");
+        if status == 403 {
+            assert_eq!(body["error"]["code"], "messaging_disabled");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_page_costs_one_request_and_the_badge_two_among_thousands_of_items() {
+    let stack = TestStack::start().await;
+    seed::other_tenants(&stack.store, 5_000).await;
+    seed::conversations(&stack.store, TENANT, "quiet-", 40).await;
+    let staff = Claims::staff(TENANT, "s1");
+    let owner = Claims::customer(TENANT, "p1", "c1");
+    let basic = Claims::basic_staff(TENANT, "b1");
+    send(&stack, &owner, json!({"message": "Is Bella due for shots?"})).await;
+    send(&stack, &owner, json!({"patient_id": "bella", "message": "And her teeth?"})).await;
+    assign(&stack, "b1", "c1", None).await;
+
+    // One app: settings are cached per container, so they are read once.
+    let app = stack.app();
+    feed_with(&app, &staff, &[]).await;
+    let cases: Vec<(&Claims, &[(&str, &str)], usize)> = vec![
+        (&staff, &[], 1),
+        (&staff, &[("limit", "2")], 1),
+        (&staff, &[("unread", "true")], 1),
+        (&owner, &[], 1),
+        (&owner, &[("unread", "true")], 1),
+        (&basic, &[], 2),
+    ];
+    for (claims, query, budget) in cases {
+        stack.requests.reset();
+        let (status, body) = feed_with(&app, claims, query).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            stack.requests.total(),
+            budget,
+            "{:?} {query:?}: {:?}",
+            claims,
+            stack.requests.operations()
+        );
+        if let Some(cursor) = body["next_cursor"].as_str() {
+            stack.requests.reset();
+            let mut next: Vec<(&str, &str)> = query.to_vec();
+            next.push(("cursor", cursor));
+            assert_eq!(feed_with(&app, claims, &next).await.0, 200);
+            assert_eq!(stack.requests.total(), budget, "the next page costs the same");
+        }
+    }
+    for (claims, budget, total) in [(&staff, 2, 42), (&owner, 2, 0), (&basic, 3, 2)] {
+        stack.requests.reset();
+        let (status, body) = badge_with(&app, claims).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            stack.requests.total() <= budget,
+            "{:?}: {:?}",
+            claims,
+            stack.requests.operations()
+        );
+        assert_eq!(body["total_unread"], total, "{claims:?}");
+        assert_eq!(body["capped"], false);
+    }
+}
+
+#[tokio::test]
+async fn the_badge_of_a_very_busy_tenant_is_bounded_and_says_so() {
+    let stack = TestStack::start().await;
+    seed::conversations(&stack.store, TENANT, "busy-", 1_100).await;
+    let staff = Claims::staff(TENANT, "s1");
+    send(&stack, &Claims::customer(TENANT, "p1", "c1"), json!({"message": "urgent"})).await;
+
+    let app = stack.app();
+    badge_with(&app, &staff).await;
+    stack.requests.reset();
+    let (status, body) = badge_with(&app, &staff).await;
+    assert_eq!(status, 200);
+    assert_eq!(stack.requests.total(), 2, "{:?}", stack.requests.operations());
+    assert_eq!(body["capped"], true);
+    assert_eq!(body["total_unread"], 1_000, "exact over the thousand most recent");
+    assert_eq!(body["conversations"][0]["customer_id"], "c1");
+
+    let customer = badge(&stack, &Claims::customer(TENANT, "p-busy", "busy-7")).await;
+    assert_eq!(
+        (customer["total_unread"].as_u64(), customer["capped"].as_bool()),
+        (Some(0), Some(false)),
+        "a customer's own messages are not unread for them"
+    );
+}
+
+
+#[tokio::test]
+async fn an_assigned_basic_staff_member_pays_one_read_more_per_operation() {
+    let stack = TestStack::start().await;
+    seed::other_tenants(&stack.store, 1_000).await;
+    let basic = Claims::basic_staff(TENANT, "b1");
+    send(&stack, &Claims::customer(TENANT, "p1", "c1"), json!({"message": "hi"})).await;
+    assign(&stack, "b1", "c1", Some(&hours_from_now(4))).await;
+    let app = stack.app();
+    feed_with(&app, &basic, &[]).await;
+
+    stack.requests.reset();
+    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
+        .claims(&basic)
+        .path_param("id", &general("c1"));
+    assert_eq!(read_response(thread::handle(&app, event.request()).await).0, 200);
+    assert_eq!(stack.requests.operations(), ["GetItem", "Query"]);
+
+    stack.requests.reset();
+    let event = ApiEvent::new("POST", "/messages/read")
+        .claims(&basic)
+        .json(json!({"customer_id": "c1"}));
+    assert_eq!(read_response(mark_read::handle(&app, event.request()).await).0, 200);
+    assert_eq!(stack.requests.operations(), ["GetItem", "UpdateItem"]);
+
+    stack.requests.reset();
+    let event = ApiEvent::new("POST", "/messages")
+        .claims(&basic)
+        .json(json!({"customer_id": "c1", "message": "See you at 3"}));
+    assert_eq!(read_response(send::handle(&app, event.request()).await).0, 201);
+    assert_eq!(stack.requests.operations(), ["GetItem", "TransactWriteItems"]);
+}

@@ -137,8 +137,8 @@ async fn unknown_foreign_and_refused_callers_change_nothing() {
         (
             Claims::basic_staff(TENANT, "b1"),
             json!({"conversation_id": id}),
-            403,
-            "forbidden",
+            404,
+            "not_found",
         ),
         (
             Claims::staff(TENANT, "s1"),

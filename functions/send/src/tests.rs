@@ -122,7 +122,8 @@ async fn refused_roles_other_customers_and_foreign_tenants_store_nothing() {
     .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (403, Some("forbidden"))
+        (404, Some("not_found")),
+        "a customer not assigned to a basic staff member does not exist for them"
     );
 
     let other_customer = Claims::customer(TENANT, "contact-2", "c2");

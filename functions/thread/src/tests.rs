@@ -189,7 +189,7 @@ async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
     .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (403, Some("forbidden"))
+        (404, Some("not_found"))
     );
     let foreign = Claims::admin("clinic-b", "a1");
     assert_eq!(get(&stack, by_id(&foreign, &id)).await.0, 404);

@@ -67,8 +67,8 @@ impl FeedStore for DynamoStore {
             names.insert(placeholder, name);
         }
         names.insert("#pk".into(), pk_name.into());
-        names.insert("#sk".into(), sk_name.into());
         let condition = if before.is_some() {
+            names.insert("#sk".into(), sk_name.into());
             "#pk = :pk AND #sk < :before"
         } else {
             "#pk = :pk"
