@@ -13,6 +13,10 @@ pub enum ApiError {
     /// Unknown, or belonging to someone the caller may not know exists.
     #[error("not found")]
     NotFound,
+    /// Something an admin's request names that does not exist, said plainly: admins may
+    /// know what their own tenant holds.
+    #[error("{message}")]
+    Unknown { code: &'static str, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("request body is larger than {limit} bytes")]
@@ -52,7 +56,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => 400,
             ApiError::Unauthorized => 401,
             ApiError::Forbidden { .. } => 403,
-            ApiError::NotFound => 404,
+            ApiError::NotFound | ApiError::Unknown { .. } => 404,
             ApiError::Conflict { .. } => 409,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::Throttled { .. } => 429,
@@ -65,7 +69,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Forbidden { code, .. }
-            | ApiError::Conflict { code, .. } => code,
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unknown { code, .. } => code,
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound => "not_found",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",

@@ -1,16 +1,36 @@
-//! Tenant administration. This function serves `GET` and `PUT /settings/messaging`:
-//! the messaging mode and notification settings, admins only.
+//! Tenant administration: `GET`/`PUT /settings/messaging` (admins: the messaging mode
+//! and notification settings) and the directory of staff, assignments and contacts
+//! (admins and the host application). One function, told apart by route.
 
+mod directory;
 mod settings;
 
 use shared::http::{self, Request, Response};
-use shared::store::SettingsStore;
+use shared::store::{DirectoryStore, SettingsStore};
 use shared::{ApiError, App};
 
-pub async fn handle<S: SettingsStore>(app: &App<S>, request: Request) -> Response {
+pub async fn handle<S: SettingsStore + DirectoryStore>(app: &App<S>, request: Request) -> Response {
     let result = match http::route_key(&request).as_deref() {
         Some("GET /settings/messaging") => settings::get(app, &request).await,
         Some("PUT /settings/messaging") => settings::put(app, &request).await,
+        Some("PUT /staff/{user_id}") => directory::put_staff(app, &request).await,
+        Some("GET /staff/{user_id}") => directory::get_staff(app, &request).await,
+        Some("DELETE /staff/{user_id}") => directory::delete_staff(app, &request).await,
+        Some("PUT /staff/{user_id}/assignments/{customer_id}") => {
+            directory::put_assignment(app, &request).await
+        }
+        Some("DELETE /staff/{user_id}/assignments/{customer_id}") => {
+            directory::delete_assignment(app, &request).await
+        }
+        Some("PUT /customers/{customer_id}/contacts/{contact_id}") => {
+            directory::put_contact(app, &request).await
+        }
+        Some("GET /customers/{customer_id}/contacts/{contact_id}") => {
+            directory::get_contact(app, &request).await
+        }
+        Some("DELETE /customers/{customer_id}/contacts/{contact_id}") => {
+            directory::delete_contact(app, &request).await
+        }
         _ => Err(ApiError::NotFound),
     };
     http::respond(result)
@@ -18,3 +38,6 @@ pub async fn handle<S: SettingsStore>(app: &App<S>, request: Request) -> Respons
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod directory_tests;

@@ -39,7 +39,7 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 }
 
 pub async fn get<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
-    let principal = http::principal(request, &app.claims)?;
+    let principal = app.caller(request)?;
     require_admin(&principal)?;
     let settings = app
         .store
@@ -51,7 +51,7 @@ pub async fn get<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Re
 }
 
 pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
-    let principal = http::principal(request, &app.claims)?;
+    let principal = app.caller(request)?;
     require_admin(&principal)?;
     let change: SettingsChange = http::json_body(request)?;
     let current = app

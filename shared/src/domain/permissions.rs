@@ -99,6 +99,18 @@ pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
     }
 }
 
+/// The directory (staff, assignments, contacts) is kept by admins and the host
+/// application.
+pub fn require_directory_manager(principal: &Principal) -> Result<(), ApiError> {
+    match principal.role {
+        Role::Admin | Role::Service => Ok(()),
+        _ => Err(ApiError::forbidden(
+            "forbidden",
+            "only an admin or the host application may change the directory",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -209,6 +209,23 @@ pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
         .expect("a response from a valid status and header")
 }
 
+/// 204, for a deletion.
+pub fn no_content() -> Response {
+    lambda_http::Response::builder()
+        .status(204)
+        .body(Body::Empty)
+        .expect("a response from a valid status")
+}
+
+/// Whether the request has no body (or only whitespace).
+pub fn body_is_empty(request: &Request) -> bool {
+    match request.body() {
+        Body::Text(text) => text.trim().is_empty(),
+        Body::Binary(bytes) => bytes.iter().all(u8::is_ascii_whitespace),
+        _ => true,
+    }
+}
+
 pub fn error_response(err: &ApiError) -> Response {
     if let ApiError::Internal(detail) = err {
         tracing::error!(%detail, "internal error");
