@@ -6,6 +6,7 @@ pub enum Function {
     Send,
     Thread,
     MarkRead,
+    Activity,
     Admin,
 }
 
@@ -16,6 +17,7 @@ impl Function {
             Function::Send => "send",
             Function::Thread => "thread",
             Function::MarkRead => "mark-read",
+            Function::Activity => "activity",
             Function::Admin => "admin",
         }
     }
@@ -36,8 +38,38 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/messages/customer/{customer_id}", Function::Thread),
     route("GET", "/conversations/{id}/messages", Function::Thread),
     route("POST", "/messages/read", Function::MarkRead),
+    route("GET", "/messages/activity", Function::Activity),
+    route("GET", "/messages/unread", Function::Activity),
     route("GET", "/settings/messaging", Function::Admin),
     route("PUT", "/settings/messaging", Function::Admin),
+    route("PUT", "/staff/{user_id}", Function::Admin),
+    route("GET", "/staff/{user_id}", Function::Admin),
+    route("DELETE", "/staff/{user_id}", Function::Admin),
+    route(
+        "PUT",
+        "/staff/{user_id}/assignments/{customer_id}",
+        Function::Admin,
+    ),
+    route(
+        "DELETE",
+        "/staff/{user_id}/assignments/{customer_id}",
+        Function::Admin,
+    ),
+    route(
+        "PUT",
+        "/customers/{customer_id}/contacts/{contact_id}",
+        Function::Admin,
+    ),
+    route(
+        "GET",
+        "/customers/{customer_id}/contacts/{contact_id}",
+        Function::Admin,
+    ),
+    route(
+        "DELETE",
+        "/customers/{customer_id}/contacts/{contact_id}",
+        Function::Admin,
+    ),
 ];
 
 const fn route(method: &'static str, path: &'static str, function: Function) -> Route {

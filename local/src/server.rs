@@ -31,6 +31,7 @@ pub struct LocalApi {
     send: App<DynamoStore>,
     thread: App<DynamoStore>,
     mark_read: App<DynamoStore>,
+    activity: App<DynamoStore>,
     admin: App<DynamoStore>,
     jwt_secret: Vec<u8>,
     _dynamodb: Option<EmbeddedDynamo>,
@@ -68,6 +69,7 @@ impl LocalApi {
             send: app(),
             thread: app(),
             mark_read: app(),
+            activity: app(),
             admin: app(),
             jwt_secret: options.jwt_secret,
             _dynamodb: embedded,
@@ -93,6 +95,7 @@ impl LocalApi {
             Function::Send => send::handle(&self.send, request).await,
             Function::Thread => thread::handle(&self.thread, request).await,
             Function::MarkRead => mark_read::handle(&self.mark_read, request).await,
+            Function::Activity => activity::handle(&self.activity, request).await,
             Function::Admin => admin::handle(&self.admin, request).await,
         }
     }

@@ -51,7 +51,10 @@ async fn write_all(store: &DynamoStore, items: Vec<HashMap<String, AttributeValu
 fn header(tenant: &str, customer: &str, last_message_id: &str) -> HashMap<String, AttributeValue> {
     let conversation = ConversationId::new(customer, Subject::General);
     HashMap::from([
-        (keys::PK.into(), s(keys::conversation_pk(tenant, &conversation))),
+        (
+            keys::PK.into(),
+            s(keys::conversation_pk(tenant, &conversation)),
+        ),
         (keys::SK.into(), s(keys::HEADER_SK)),
         ("conversation_id".into(), s(conversation.encode())),
         ("customer_id".into(), s(customer)),
@@ -68,7 +71,10 @@ fn header(tenant: &str, customer: &str, last_message_id: &str) -> HashMap<String
         ("n_staff".into(), n(0)),
         (keys::GSI1_PK.into(), s(keys::tenant_feed_pk(tenant))),
         (keys::GSI1_SK.into(), s(last_message_id)),
-        (keys::GSI2_PK.into(), s(keys::customer_feed_pk(tenant, customer))),
+        (
+            keys::GSI2_PK.into(),
+            s(keys::customer_feed_pk(tenant, customer)),
+        ),
         (keys::GSI2_SK.into(), s(last_message_id)),
     ])
 }
@@ -90,7 +96,10 @@ pub async fn other_tenants(store: &DynamoStore, count: usize) {
             } else {
                 let conversation = ConversationId::new(format!("cust-{i}"), Subject::General);
                 HashMap::from([
-                    (keys::PK.into(), s(keys::conversation_pk(&tenant, &conversation))),
+                    (
+                        keys::PK.into(),
+                        s(keys::conversation_pk(&tenant, &conversation)),
+                    ),
                     (keys::SK.into(), s(keys::message_sk(&id))),
                     ("id".into(), s(&id)),
                     ("message".into(), s("unrelated")),

@@ -134,6 +134,69 @@ async fn staff_and_customer_talk_through_the_local_api() {
     assert_eq!(status, 200, "reads still work");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_and_the_directory_through_the_local_api() {
+    let api = Api::start().await;
+    let service = token("service", "practice-sync", None, 3600);
+    let basic = token("basic_staff", "bea", None, 3600);
+    let customer = token("customer", "casey", Some("fam-1"), 3600);
+
+    let (status, body) = api
+        .call(
+            "PUT",
+            "/customers/fam-1/contacts/casey",
+            Some(&service),
+            Some(json!({"name": "Casey Lee", "phone": "+15550100001", "sms_opt_in": true})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = api
+        .call(
+            "PUT",
+            "/staff/bea",
+            Some(&service),
+            Some(json!({"name": "Bea", "role": "basic_staff"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = api
+        .call("PUT", "/staff/bea/assignments/fam-1", Some(&service), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    api.call(
+        "POST",
+        "/messages",
+        Some(&customer),
+        Some(json!({"message": "Can Milo come in today?"})),
+    )
+    .await;
+    let (status, feed) = api
+        .call("GET", "/messages/activity?unread=true", Some(&basic), None)
+        .await;
+    assert_eq!(status, 200, "{feed}");
+    assert_eq!(feed["conversations"][0]["customer_id"], "fam-1");
+    assert_eq!(feed["conversations"][0]["unread_count"], 1);
+    let (status, badge) = api
+        .call("GET", "/messages/unread", Some(&basic), None)
+        .await;
+    assert_eq!((status, badge["total_unread"].as_u64()), (200, Some(1)));
+
+    let (status, _) = api
+        .call(
+            "DELETE",
+            "/staff/bea/assignments/fam-1",
+            Some(&service),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = api
+        .call("GET", "/messages/customer/fam-1", Some(&basic), None)
+        .await;
+    assert_eq!(status, 404, "no longer assigned");
+}
+
 #[tokio::test]
 async fn the_gateway_refuses_bad_tokens_and_unknown_routes() {
     let api = Api::start().await;

@@ -9,9 +9,7 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use shared::domain::feed::{
-    select_page, BADGE_REQUESTS, BADGE_WINDOW, FILTERED_WINDOW,
-};
+use shared::domain::feed::{select_page, BADGE_REQUESTS, BADGE_WINDOW, FILTERED_WINDOW};
 use shared::domain::permissions::Access;
 use shared::domain::{Principal, Role};
 use shared::http::{self, Request, Response};
@@ -227,10 +225,7 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
                 FeedFields::Counts,
             )
             .await?;
-        before = scan
-            .headers
-            .last()
-            .and_then(|h| h.last_message_id.clone());
+        before = scan.headers.last().and_then(|h| h.last_message_id.clone());
         for header in scan.headers.iter().filter(|h| inbox.shows(h)) {
             let unread = inbox.unread(header);
             if unread > 0 {

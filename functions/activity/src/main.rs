@@ -1,5 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::app::run_http(|app, request| async move { activity::handle(&app, request).await })
-        .await
+    shared::app::run_http(|app, request| async move { activity::handle(&app, request).await }).await
 }

@@ -29,7 +29,11 @@ async fn mark_read(stack: &TestStack, claims: &Claims, body: Value) {
     assert_eq!(status, 200, "{body}");
 }
 
-async fn feed_with(app: &App<DynamoStore>, claims: &Claims, query: &[(&str, &str)]) -> (u16, Value) {
+async fn feed_with(
+    app: &App<DynamoStore>,
+    claims: &Claims,
+    query: &[(&str, &str)],
+) -> (u16, Value) {
     let mut event = ApiEvent::new("GET", "/messages/activity").claims(claims);
     for (name, value) in query {
         event = event.query(name, value);
@@ -122,7 +126,11 @@ async fn system_message(stack: &TestStack, customer: &str) {
         channel: Channel::Web,
         external_ref: None,
     };
-    stack.store.append_message(TENANT, &draft, None).await.unwrap();
+    stack
+        .store
+        .append_message(TENANT, &draft, None)
+        .await
+        .unwrap();
 }
 
 async fn assign(stack: &TestStack, user: &str, customer: &str, until: Option<&str>) {
@@ -144,7 +152,11 @@ async fn assign(stack: &TestStack, user: &str, customer: &str, until: Option<&st
         assigned_at: now,
         assigned_by: "a1".into(),
     };
-    stack.store.put_assignment(TENANT, &assignment).await.unwrap();
+    stack
+        .store
+        .put_assignment(TENANT, &assignment)
+        .await
+        .unwrap();
 }
 
 fn hours_from_now(hours: i64) -> String {
@@ -158,7 +170,12 @@ async fn the_feed_puts_the_latest_message_on_top_with_its_excerpt_and_the_caller
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
     let owner = Claims::customer(TENANT, "p1", "c1").with("name", "Sam Rivera");
-    send(&stack, &owner, json!({"message": "Is Bella ok after her surgery?"})).await;
+    send(
+        &stack,
+        &owner,
+        json!({"message": "Is Bella ok after her surgery?"}),
+    )
+    .await;
     send(
         &stack,
         &staff,
@@ -176,28 +193,48 @@ async fn the_feed_puts_the_latest_message_on_top_with_its_excerpt_and_the_caller
     assert_eq!(customers(&page), ["c3", "c2", "c1"]);
     let rex = &page["conversations"][1];
     assert_eq!(
-        (rex["kind"].as_str(), rex["patient_id"].as_str(), rex["unread_count"].as_u64()),
+        (
+            rex["kind"].as_str(),
+            rex["patient_id"].as_str(),
+            rex["unread_count"].as_u64()
+        ),
         (Some("patient"), Some("rex"), Some(0)),
         "a staff member's own message is not unread for them"
     );
     let bella = &page["conversations"][2];
     assert_eq!(bella["unread_count"], 1);
     assert_eq!(bella["status"], "open");
-    assert_eq!(bella["last_message"]["excerpt"], "Is Bella ok after her surgery?");
+    assert_eq!(
+        bella["last_message"]["excerpt"],
+        "Is Bella ok after her surgery?"
+    );
     assert_eq!(bella["last_message"]["sender_type"], "customer");
     assert_eq!(bella["last_message"]["sender_name"], "Sam Rivera");
     assert_eq!(page["next_cursor"], Value::Null);
 
-    send(&stack, &staff, json!({"customer_id": "c1", "message": "She is doing well"})).await;
+    send(
+        &stack,
+        &staff,
+        json!({"customer_id": "c1", "message": "She is doing well"}),
+    )
+    .await;
     let page = feed(&stack, &staff, &[]).await;
-    assert_eq!(customers(&page), ["c1", "c3", "c2"], "a new message moves its thread up");
+    assert_eq!(
+        customers(&page),
+        ["c1", "c3", "c2"],
+        "a new message moves its thread up"
+    );
     assert_eq!(
         page["conversations"][0]["unread_count"], 0,
         "replying covers what the reply answers"
     );
 
     let own = feed(&stack, &owner, &[]).await;
-    assert_eq!(customers(&own), ["c1"], "a customer sees their own account only");
+    assert_eq!(
+        customers(&own),
+        ["c1"],
+        "a customer sees their own account only"
+    );
     assert_eq!(own["conversations"][0]["unread_count"], 1);
     assert_eq!(
         own["conversations"][0]["last_message"]["excerpt"],
@@ -225,7 +262,12 @@ async fn unread_is_per_person_and_the_badge_feed_and_thread_agree() {
     assert_unread(&stack, &s1, &thread, 0).await;
     assert_unread(&stack, &s2, &thread, 2).await;
 
-    send(&stack, &s1, json!({"customer_id": "c1", "message": "Bring her in at 3"})).await;
+    send(
+        &stack,
+        &s1,
+        json!({"customer_id": "c1", "message": "Bring her in at 3"}),
+    )
+    .await;
     system_message(&stack, "c1").await;
     assert_unread(&stack, &s2, &thread, 2).await;
     assert_unread(&stack, &p1, &thread, 1).await;
@@ -251,9 +293,18 @@ async fn an_admin_looking_around_leaves_no_trace() {
         json!({"message": "Hello?"}),
     )
     .await;
-    mark_read(&stack, &Claims::staff(TENANT, "s1"), json!({"conversation_id": general("c1")})).await;
+    mark_read(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"conversation_id": general("c1")}),
+    )
+    .await;
     let conversation = ConversationId::new("c1", Subject::General);
-    let before = stack.store.conversation(TENANT, &conversation).await.unwrap();
+    let before = stack
+        .store
+        .conversation(TENANT, &conversation)
+        .await
+        .unwrap();
 
     assert_eq!(thread_unread(&stack, &admin, &general("c1")).await, 1);
     mark_read(&stack, &admin, json!({"conversation_id": general("c1")})).await;
@@ -261,7 +312,11 @@ async fn an_admin_looking_around_leaves_no_trace() {
     assert_eq!(page["conversations"][0]["unread_count"], 1);
     assert_eq!(badge(&stack, &admin).await["total_unread"], 1);
 
-    let after = stack.store.conversation(TENANT, &conversation).await.unwrap();
+    let after = stack
+        .store
+        .conversation(TENANT, &conversation)
+        .await
+        .unwrap();
     assert_eq!(before, after, "no read position moved");
 }
 
@@ -281,7 +336,12 @@ async fn paging_while_messages_arrive_never_repeats_or_skips_a_conversation() {
     assert_eq!(customers(&first), ["c7", "c6", "c5"]);
     // One conversation already shown and one not yet shown move to the top.
     for customer in ["c6", "c2"] {
-        send(&stack, &staff, json!({"customer_id": customer, "message": "reply"})).await;
+        send(
+            &stack,
+            &staff,
+            json!({"customer_id": customer, "message": "reply"}),
+        )
+        .await;
     }
     let mut seen = customers(&first);
     let mut cursor = first["next_cursor"].as_str().unwrap().to_owned();
@@ -296,7 +356,10 @@ async fn paging_while_messages_arrive_never_repeats_or_skips_a_conversation() {
     let unique: HashSet<&String> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len(), "no conversation twice: {seen:?}");
     for unmoved in ["c7", "c5", "c4", "c3", "c1", "c0"] {
-        assert!(seen.contains(&unmoved.to_owned()), "{unmoved} was skipped: {seen:?}");
+        assert!(
+            seen.contains(&unmoved.to_owned()),
+            "{unmoved} was skipped: {seen:?}"
+        );
     }
     let fresh = feed(&stack, &staff, &[("limit", "3")]).await;
     assert_eq!(customers(&fresh), ["c2", "c6", "c7"]);
@@ -354,7 +417,12 @@ async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
     assert_eq!(counts["total_unread"], 1);
     assert_eq!(counts["conversations"][0]["customer_id"], "c1");
     assert_eq!(thread_unread(&stack, &basic, &general("c1")).await, 1);
-    send(&stack, &basic, json!({"customer_id": "c1", "message": "See you at 3"})).await;
+    send(
+        &stack,
+        &basic,
+        json!({"customer_id": "c1", "message": "See you at 3"}),
+    )
+    .await;
 
     for customer in ["c2", "c3"] {
         let event = ApiEvent::new("GET", "/conversations/{id}/messages")
@@ -376,7 +444,10 @@ async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
 
     // The schedule ends: everything of c1 is gone for them.
     assign(&stack, "b1", "c1", Some(&hours_from_now(-1))).await;
-    assert_eq!(customers(&feed(&stack, &basic, &[]).await), Vec::<String>::new());
+    assert_eq!(
+        customers(&feed(&stack, &basic, &[]).await),
+        Vec::<String>::new()
+    );
     assert_eq!(badge(&stack, &basic).await["total_unread"], 0);
     let event = ApiEvent::new("GET", "/conversations/{id}/messages")
         .claims(&basic)
@@ -389,22 +460,31 @@ async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
 async fn refusals_foreign_tenants_modes_and_bad_input() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
-    send(&stack, &Claims::customer(TENANT, "p1", "c1"), json!({"message": "hi"})).await;
+    send(
+        &stack,
+        &Claims::customer(TENANT, "p1", "c1"),
+        json!({"message": "hi"}),
+    )
+    .await;
     let app = stack.app();
 
     for route in ["/messages/activity", "/messages/unread"] {
         let event = ApiEvent::new("GET", route).anonymous();
         let (status, _) = read_response(handle(&app, event.request()).await);
         assert_eq!(status, 401);
-        let event = ApiEvent::new("GET", route)
-            .claims(&Claims::new(TENANT, "x", "janitor"));
+        let event = ApiEvent::new("GET", route).claims(&Claims::new(TENANT, "x", "janitor"));
         let (status, _) = read_response(handle(&app, event.request()).await);
         assert_eq!(status, 401, "an unknown role is no identity");
     }
 
     let cursor_of_s2 = {
         for i in 0..3 {
-            send(&stack, &Claims::customer(TENANT, "p9", &format!("x{i}")), json!({"message": "hi"})).await;
+            send(
+                &stack,
+                &Claims::customer(TENANT, "p9", &format!("x{i}")),
+                json!({"message": "hi"}),
+            )
+            .await;
         }
         let page = feed(&stack, &Claims::staff(TENANT, "s2"), &[("limit", "1")]).await;
         page["next_cursor"].as_str().unwrap().to_owned()
@@ -419,7 +499,11 @@ async fn refusals_foreign_tenants_modes_and_bad_input() {
         (vec![("customer_id", "c1")], "invalid_filter"),
     ] {
         let (status, body) = feed_with(&app, &staff, &query).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (400, Some(code)), "{query:?}");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some(code)),
+            "{query:?}"
+        );
     }
     let event = ApiEvent::new("GET", "/messages/unread")
         .claims(&staff)
@@ -432,12 +516,18 @@ async fn refusals_foreign_tenants_modes_and_bad_input() {
         Claims::staff("clinic-b", "s1"),
         Claims::customer("clinic-b", "p1", "c1"),
     ] {
-        assert_eq!(customers(&feed(&stack, &outsider, &[]).await), Vec::<String>::new());
+        assert_eq!(
+            customers(&feed(&stack, &outsider, &[]).await),
+            Vec::<String>::new()
+        );
         let badge = badge(&stack, &outsider).await;
         assert_eq!(badge["total_unread"], 0);
     }
 
-    for (mode, status) in [(MessagingMode::ReadOnly, 200), (MessagingMode::Disabled, 403)] {
+    for (mode, status) in [
+        (MessagingMode::ReadOnly, 200),
+        (MessagingMode::Disabled, 403),
+    ] {
         let settings = Settings {
             mode,
             ..Settings::default()
@@ -460,14 +550,25 @@ async fn a_page_costs_one_request_and_the_badge_two_among_thousands_of_items() {
     let staff = Claims::staff(TENANT, "s1");
     let owner = Claims::customer(TENANT, "p1", "c1");
     let basic = Claims::basic_staff(TENANT, "b1");
-    send(&stack, &owner, json!({"message": "Is Bella due for shots?"})).await;
-    send(&stack, &owner, json!({"patient_id": "bella", "message": "And her teeth?"})).await;
+    send(
+        &stack,
+        &owner,
+        json!({"message": "Is Bella due for shots?"}),
+    )
+    .await;
+    send(
+        &stack,
+        &owner,
+        json!({"patient_id": "bella", "message": "And her teeth?"}),
+    )
+    .await;
     assign(&stack, "b1", "c1", None).await;
 
     // One app: settings are cached per container, so they are read once.
     let app = stack.app();
     feed_with(&app, &staff, &[]).await;
-    let cases: Vec<(&Claims, &[(&str, &str)], usize)> = vec![
+    type Query<'a> = &'a [(&'a str, &'a str)];
+    let cases: Vec<(&Claims, Query, usize)> = vec![
         (&staff, &[], 1),
         (&staff, &[("limit", "2")], 1),
         (&staff, &[("unread", "true")], 1),
@@ -491,7 +592,11 @@ async fn a_page_costs_one_request_and_the_badge_two_among_thousands_of_items() {
             let mut next: Vec<(&str, &str)> = query.to_vec();
             next.push(("cursor", cursor));
             assert_eq!(feed_with(&app, claims, &next).await.0, 200);
-            assert_eq!(stack.requests.total(), budget, "the next page costs the same");
+            assert_eq!(
+                stack.requests.total(),
+                budget,
+                "the next page costs the same"
+            );
         }
     }
     for (claims, budget, total) in [(&staff, 2, 42), (&owner, 2, 0), (&basic, 3, 2)] {
@@ -514,33 +619,53 @@ async fn the_badge_of_a_very_busy_tenant_is_bounded_and_says_so() {
     let stack = TestStack::start().await;
     seed::conversations(&stack.store, TENANT, "busy-", 1_100).await;
     let staff = Claims::staff(TENANT, "s1");
-    send(&stack, &Claims::customer(TENANT, "p1", "c1"), json!({"message": "urgent"})).await;
+    send(
+        &stack,
+        &Claims::customer(TENANT, "p1", "c1"),
+        json!({"message": "urgent"}),
+    )
+    .await;
 
     let app = stack.app();
     badge_with(&app, &staff).await;
     stack.requests.reset();
     let (status, body) = badge_with(&app, &staff).await;
     assert_eq!(status, 200);
-    assert_eq!(stack.requests.total(), 2, "{:?}", stack.requests.operations());
+    assert_eq!(
+        stack.requests.total(),
+        2,
+        "{:?}",
+        stack.requests.operations()
+    );
     assert_eq!(body["capped"], true);
-    assert_eq!(body["total_unread"], 1_000, "exact over the thousand most recent");
+    assert_eq!(
+        body["total_unread"], 1_000,
+        "exact over the thousand most recent"
+    );
     assert_eq!(body["conversations"][0]["customer_id"], "c1");
 
     let customer = badge(&stack, &Claims::customer(TENANT, "p-busy", "busy-7")).await;
     assert_eq!(
-        (customer["total_unread"].as_u64(), customer["capped"].as_bool()),
+        (
+            customer["total_unread"].as_u64(),
+            customer["capped"].as_bool()
+        ),
         (Some(0), Some(false)),
         "a customer's own messages are not unread for them"
     );
 }
-
 
 #[tokio::test]
 async fn an_assigned_basic_staff_member_pays_one_read_more_per_operation() {
     let stack = TestStack::start().await;
     seed::other_tenants(&stack.store, 1_000).await;
     let basic = Claims::basic_staff(TENANT, "b1");
-    send(&stack, &Claims::customer(TENANT, "p1", "c1"), json!({"message": "hi"})).await;
+    send(
+        &stack,
+        &Claims::customer(TENANT, "p1", "c1"),
+        json!({"message": "hi"}),
+    )
+    .await;
     assign(&stack, "b1", "c1", Some(&hours_from_now(4))).await;
     let app = stack.app();
     feed_with(&app, &basic, &[]).await;
@@ -549,20 +674,32 @@ async fn an_assigned_basic_staff_member_pays_one_read_more_per_operation() {
     let event = ApiEvent::new("GET", "/conversations/{id}/messages")
         .claims(&basic)
         .path_param("id", &general("c1"));
-    assert_eq!(read_response(thread::handle(&app, event.request()).await).0, 200);
+    assert_eq!(
+        read_response(thread::handle(&app, event.request()).await).0,
+        200
+    );
     assert_eq!(stack.requests.operations(), ["GetItem", "Query"]);
 
     stack.requests.reset();
     let event = ApiEvent::new("POST", "/messages/read")
         .claims(&basic)
         .json(json!({"customer_id": "c1"}));
-    assert_eq!(read_response(mark_read::handle(&app, event.request()).await).0, 200);
+    assert_eq!(
+        read_response(mark_read::handle(&app, event.request()).await).0,
+        200
+    );
     assert_eq!(stack.requests.operations(), ["GetItem", "UpdateItem"]);
 
     stack.requests.reset();
     let event = ApiEvent::new("POST", "/messages")
         .claims(&basic)
         .json(json!({"customer_id": "c1", "message": "See you at 3"}));
-    assert_eq!(read_response(send::handle(&app, event.request()).await).0, 201);
-    assert_eq!(stack.requests.operations(), ["GetItem", "TransactWriteItems"]);
+    assert_eq!(
+        read_response(send::handle(&app, event.request()).await).0,
+        201
+    );
+    assert_eq!(
+        stack.requests.operations(),
+        ["GetItem", "TransactWriteItems"]
+    );
 }

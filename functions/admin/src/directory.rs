@@ -9,9 +9,7 @@
 //!
 //! A `PUT` replaces the entry (fields left out take their defaults) and answers with it.
 
-use shared::domain::directory::{
-    Assignment, AssignmentInput, ContactInput, StaffProfileInput,
-};
+use shared::domain::directory::{Assignment, AssignmentInput, ContactInput, StaffProfileInput};
 use shared::domain::ids::parse_id;
 use shared::domain::permissions::require_directory_manager;
 use shared::domain::{now_rfc3339, Principal};
@@ -82,7 +80,11 @@ pub async fn delete_staff<S: SettingsStore + DirectoryStore>(
     request: &Request,
 ) -> Result<Response, ApiError> {
     let (principal, ids) = manager(app, request, &["user_id"])?;
-    if app.store.delete_staff(&principal.tenant_id, &ids[0]).await? {
+    if app
+        .store
+        .delete_staff(&principal.tenant_id, &ids[0])
+        .await?
+    {
         Ok(http::no_content())
     } else {
         Err(ApiError::NotFound)
@@ -156,7 +158,10 @@ pub async fn put_contact<S: SettingsStore + DirectoryStore>(
     let (principal, ids) = manager(app, request, &["customer_id", "contact_id"])?;
     let input: ContactInput = http::json_body(request)?;
     let contact = input.into_contact(&ids[0], &ids[1], &now_rfc3339())?;
-    let stored = app.store.put_contact(&principal.tenant_id, &contact).await?;
+    let stored = app
+        .store
+        .put_contact(&principal.tenant_id, &contact)
+        .await?;
     Ok(http::json_response(200, &stored))
 }
 

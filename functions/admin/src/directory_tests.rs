@@ -49,12 +49,16 @@ async fn staff_profiles_are_created_replaced_read_and_removed() {
     )
     .await;
     assert_eq!(status, 200, "{created}");
-    assert_eq!(created["email_notifications"], true, "on by default with an email");
+    assert_eq!(
+        created["email_notifications"], true,
+        "on by default with an email"
+    );
     assert_eq!(created["role"], "basic_staff");
 
     let (status, replaced) = call(
         &stack,
-        staff_route("PUT", &admin, "b1").json(json!({"name": "Bea Jones-Smith", "email_notifications": false})),
+        staff_route("PUT", &admin, "b1")
+            .json(json!({"name": "Bea Jones-Smith", "email_notifications": false})),
     )
     .await;
     assert_eq!(status, 200, "{replaced}");
@@ -67,9 +71,15 @@ async fn staff_profiles_are_created_replaced_read_and_removed() {
     assert_eq!(read["name"], "Bea Jones-Smith");
     assert_eq!(read["assignments"], json!([]));
 
-    assert_eq!(call(&stack, staff_route("DELETE", &admin, "b1")).await.0, 204);
+    assert_eq!(
+        call(&stack, staff_route("DELETE", &admin, "b1")).await.0,
+        204
+    );
     assert_eq!(call(&stack, staff_route("GET", &admin, "b1")).await.0, 404);
-    assert_eq!(call(&stack, staff_route("DELETE", &admin, "b1")).await.0, 404);
+    assert_eq!(
+        call(&stack, staff_route("DELETE", &admin, "b1")).await.0,
+        404
+    );
 }
 
 #[tokio::test]
@@ -83,14 +93,20 @@ async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
     .await;
 
     let (status, body) = call(&stack, assignment_route("PUT", &admin, "b1", "c1")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("unknown_staff")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_staff"))
+    );
     call(
         &stack,
         staff_route("PUT", &admin, "b1").json(json!({"name": "Bea", "role": "basic_staff"})),
     )
     .await;
     let (status, body) = call(&stack, assignment_route("PUT", &admin, "b1", "c404")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("unknown_customer")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_customer"))
+    );
     for until in [json!(in_hours(-1)), json!("tonight"), json!(7)] {
         let (status, body) = call(
             &stack,
@@ -100,13 +116,21 @@ async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
         assert_eq!(status, 400, "{until}: {body}");
     }
     assert!(
-        stack.store.assignments_of(TENANT, "b1").await.unwrap().is_empty(),
+        stack
+            .store
+            .assignments_of(TENANT, "b1")
+            .await
+            .unwrap()
+            .is_empty(),
         "nothing stored by refused requests"
     );
 
     let (status, body) = call(&stack, assignment_route("PUT", &admin, "b1", "c1")).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["until"].clone(), body["active"].clone()), (Value::Null, json!(true)));
+    assert_eq!(
+        (body["until"].clone(), body["active"].clone()),
+        (Value::Null, json!(true))
+    );
     let until = in_hours(8);
     let (status, body) = call(
         &stack,
@@ -120,13 +144,31 @@ async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
     assert_eq!(staff["assignments"][0]["active"], true);
     assert!(staff["assignments"][0]["until"].as_str().is_some());
 
-    assert_eq!(call(&stack, assignment_route("DELETE", &admin, "b1", "c1")).await.0, 204);
-    assert_eq!(call(&stack, assignment_route("DELETE", &admin, "b1", "c1")).await.0, 404);
+    assert_eq!(
+        call(&stack, assignment_route("DELETE", &admin, "b1", "c1"))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        call(&stack, assignment_route("DELETE", &admin, "b1", "c1"))
+            .await
+            .0,
+        404
+    );
 
     // Removing a person removes their assignments with them.
     call(&stack, assignment_route("PUT", &admin, "b1", "c1")).await;
-    assert_eq!(call(&stack, staff_route("DELETE", &admin, "b1")).await.0, 204);
-    assert!(stack.store.assignment(TENANT, "b1", "c1").await.unwrap().is_none());
+    assert_eq!(
+        call(&stack, staff_route("DELETE", &admin, "b1")).await.0,
+        204
+    );
+    assert!(stack
+        .store
+        .assignment(TENANT, "b1", "c1")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -144,34 +186,75 @@ async fn a_phone_number_belongs_to_one_contact_of_a_tenant() {
     );
 
     let alex = json!({"name": "Alex Rivera", "phone": "+15551230001"});
-    let (status, body) = call(&stack, contact_route("PUT", &admin, "c2", "p2").json(alex.clone())).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("phone_in_use")));
-    assert_eq!(call(&stack, contact_route("GET", &admin, "c2", "p2")).await.0, 404);
+    let (status, body) = call(
+        &stack,
+        contact_route("PUT", &admin, "c2", "p2").json(alex.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("phone_in_use"))
+    );
+    assert_eq!(
+        call(&stack, contact_route("GET", &admin, "c2", "p2"))
+            .await
+            .0,
+        404
+    );
 
     // Another tenant may hold the same number.
     let other = Claims::admin("clinic-b", "a1");
-    assert_eq!(call(&stack, contact_route("PUT", &other, "c2", "p2").json(alex.clone())).await.0, 200);
+    assert_eq!(
+        call(
+            &stack,
+            contact_route("PUT", &other, "c2", "p2").json(alex.clone())
+        )
+        .await
+        .0,
+        200
+    );
 
     // Sam changes number: the old one is free.
     let (status, _) = call(
         &stack,
-        contact_route("PUT", &admin, "c1", "p1").json(json!({"name": "Sam Rivera", "phone": "+15551230002"})),
+        contact_route("PUT", &admin, "c1", "p1")
+            .json(json!({"name": "Sam Rivera", "phone": "+15551230002"})),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(call(&stack, contact_route("PUT", &admin, "c2", "p2").json(alex)).await.0, 200);
+    assert_eq!(
+        call(&stack, contact_route("PUT", &admin, "c2", "p2").json(alex))
+            .await
+            .0,
+        200
+    );
     let (status, body) = call(
         &stack,
-        contact_route("PUT", &admin, "c3", "p3").json(json!({"name": "Kim", "phone": "+15551230002"})),
+        contact_route("PUT", &admin, "c3", "p3")
+            .json(json!({"name": "Kim", "phone": "+15551230002"})),
     )
     .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("phone_in_use")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("phone_in_use"))
+    );
 
-    assert_eq!(call(&stack, contact_route("DELETE", &admin, "c1", "p1")).await.0, 204);
-    assert_eq!(call(&stack, contact_route("GET", &admin, "c1", "p1")).await.0, 404);
+    assert_eq!(
+        call(&stack, contact_route("DELETE", &admin, "c1", "p1"))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        call(&stack, contact_route("GET", &admin, "c1", "p1"))
+            .await
+            .0,
+        404
+    );
     let (status, body) = call(
         &stack,
-        contact_route("PUT", &admin, "c3", "p3").json(json!({"name": "Kim", "phone": "+15551230002"})),
+        contact_route("PUT", &admin, "c3", "p3")
+            .json(json!({"name": "Kim", "phone": "+15551230002"})),
     )
     .await;
     assert_eq!(status, 200, "a deleted contact's number is free: {body}");
@@ -184,8 +267,16 @@ async fn a_phone_number_belongs_to_one_contact_of_a_tenant() {
 async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
     let stack = TestStack::start().await;
     let admin = Claims::admin(TENANT, "a1");
-    call(&stack, staff_route("PUT", &admin, "s1").json(json!({"name": "Dr. Ada"}))).await;
-    call(&stack, contact_route("PUT", &admin, "c1", "p1").json(json!({"name": "Sam"}))).await;
+    call(
+        &stack,
+        staff_route("PUT", &admin, "s1").json(json!({"name": "Dr. Ada"})),
+    )
+    .await;
+    call(
+        &stack,
+        contact_route("PUT", &admin, "c1", "p1").json(json!({"name": "Sam"})),
+    )
+    .await;
 
     let routes = |claims: &Claims| {
         vec![
@@ -206,7 +297,10 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
     ] {
         for event in routes(&claims) {
             let (status, body) = call(&stack, event).await;
-            assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (403, Some("forbidden"))
+            );
         }
     }
     for event in routes(&admin) {
@@ -225,7 +319,10 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
         assert_eq!(call(&stack, event).await.0, 404);
     }
     let (status, body) = call(&stack, assignment_route("PUT", &foreign, "s1", "c1")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("unknown_customer")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_customer"))
+    );
 
     let bad = [
         contact_route("PUT", &admin, "c9", "p9").json(json!({"name": "Kim", "email": "kim@"})),
@@ -242,8 +339,15 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
     for event in bad {
         let (status, body) = call(&stack, event).await;
         assert_eq!(status, 400, "{body}");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
     }
-    assert!(stack.store.contact(TENANT, "c9", "p9").await.unwrap().is_none());
+    assert!(stack
+        .store
+        .contact(TENANT, "c9", "p9")
+        .await
+        .unwrap()
+        .is_none());
     assert!(stack.store.staff(TENANT, "s9").await.unwrap().is_none());
 }

@@ -18,7 +18,10 @@ struct MarkReadRequest {
     up_to: Option<String>,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(app: &App<S>, request: Request) -> Response {
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(
+    app: &App<S>,
+    request: Request,
+) -> Response {
     http::respond(mark_read(app, &request).await)
 }
 

@@ -10,8 +10,9 @@ use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{ids, Channel, Message, MessageType, Principal, Role, SenderType};
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, 
-    keys, AppendOutcome, IdempotencyClaim, MessageDraft, MessageStore, SettingsStore,
+use shared::store::{
+    keys, AppendOutcome, DirectoryStore, IdempotencyClaim, MessageDraft, MessageStore,
+    SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -30,7 +31,10 @@ pub struct SendRequest {
     pub notify: Vec<String>,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(app: &App<S>, request: Request) -> Response {
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(
+    app: &App<S>,
+    request: Request,
+) -> Response {
     http::respond(send(app, &request).await)
 }
 

@@ -21,7 +21,10 @@ struct ThreadCursor {
     read: ViewerReadState,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(app: &App<S>, request: Request) -> Response {
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(
+    app: &App<S>,
+    request: Request,
+) -> Response {
     http::respond(thread(app, &request).await)
 }
 

@@ -154,12 +154,7 @@ impl ContactInput {
         let phone = match self.phone {
             None => None,
             Some(phone) if is_valid_e164(phone.trim()) => Some(phone.trim().to_owned()),
-            Some(_) => {
-                return Err(invalid(
-                    "phone",
-                    "must be in E.164 form, e.g. +15551234567",
-                ))
-            }
+            Some(_) => return Err(invalid("phone", "must be in E.164 form, e.g. +15551234567")),
         };
         let email_opt_in = self.email_opt_in.unwrap_or(email.is_some());
         if email_opt_in && email.is_none() {
@@ -189,9 +184,12 @@ impl AssignmentInput {
         let Some(until) = &self.until else {
             return Ok(None);
         };
-        let until: jiff::Timestamp = until
-            .parse()
-            .map_err(|_| invalid("until", "must be an RFC 3339 time, e.g. 2026-05-01T18:00:00Z"))?;
+        let until: jiff::Timestamp = until.parse().map_err(|_| {
+            invalid(
+                "until",
+                "must be an RFC 3339 time, e.g. 2026-05-01T18:00:00Z",
+            )
+        })?;
         if until <= now {
             return Err(invalid("until", "must be in the future"));
         }
@@ -210,7 +208,11 @@ impl AssignmentInput {
 mod tests {
     use super::*;
 
-    fn staff(email: Option<&str>, notifications: Option<bool>, role: Option<&str>) -> StaffProfileInput {
+    fn staff(
+        email: Option<&str>,
+        notifications: Option<bool>,
+        role: Option<&str>,
+    ) -> StaffProfileInput {
         StaffProfileInput {
             name: "Dr. Ada".into(),
             email: email.map(str::to_owned),
@@ -231,12 +233,22 @@ mod tests {
             .unwrap();
         assert!(!quiet.email_notifications);
         assert_eq!(quiet.role, Role::BasicStaff);
-        assert!(!staff(None, None, None).into_profile("u1", "now").unwrap().email_notifications);
+        assert!(
+            !staff(None, None, None)
+                .into_profile("u1", "now")
+                .unwrap()
+                .email_notifications
+        );
         for bad in [
             staff(None, Some(true), None),
             staff(Some("not-an-email"), None, None),
             staff(None, None, Some("customer")),
-            StaffProfileInput { name: "  ".into(), email: None, email_notifications: None, role: None },
+            StaffProfileInput {
+                name: "  ".into(),
+                email: None,
+                email_notifications: None,
+                role: None,
+            },
         ] {
             assert_eq!(bad.into_profile("u1", "now").unwrap_err().status(), 400);
         }
@@ -265,7 +277,10 @@ mod tests {
             input(None, Some("+0155512345"), None),
             input(Some("sam@"), None, None),
         ] {
-            assert_eq!(bad.into_contact("c1", "p1", "now").unwrap_err().status(), 400);
+            assert_eq!(
+                bad.into_contact("c1", "p1", "now").unwrap_err().status(),
+                400
+            );
         }
     }
 

@@ -3,8 +3,7 @@
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, ConditionCheck, Delete, Put, ReturnValue,
-    TransactWriteItem,
+    AttributeValue, CancellationReason, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
 };
 
 use super::item::{classify, get_n, get_s, n, required, s, Item};
@@ -84,10 +83,7 @@ impl DynamoStore {
     /// The condition that the contact item is still the one read (or still absent).
     fn unchanged_since(current: Option<&Item>) -> (String, Option<AttributeValue>) {
         match current {
-            Some(item) => (
-                "version = :version".into(),
-                Some(n(get_n(item, "version"))),
-            ),
+            Some(item) => ("version = :version".into(), Some(n(get_n(item, "version")))),
             None => (format!("attribute_not_exists({PK})"), None),
         }
     }
@@ -213,7 +209,10 @@ impl DirectoryStore for DynamoStore {
             .expression_attribute_names("#role", "role")
             .expression_attribute_values(":user", s(&profile.user_id))
             .expression_attribute_values(":name", s(&profile.name))
-            .expression_attribute_values(":notify", AttributeValue::Bool(profile.email_notifications))
+            .expression_attribute_values(
+                ":notify",
+                AttributeValue::Bool(profile.email_notifications),
+            )
             .expression_attribute_values(":role", s(profile.role.as_str()))
             .expression_attribute_values(":now", s(&profile.updated_at))
             .expression_attribute_values(":directory", s(keys::staff_directory_pk(tenant)))
@@ -289,8 +288,7 @@ impl DirectoryStore for DynamoStore {
         // Assignments go first and the profile last, so a failure part-way leaves a
         // profile that a retry removes completely.
         deletes.rotate_left(1);
-        let mut chunks = deletes.chunks(MAX_TRANSACTION_ITEMS).peekable();
-        while let Some(chunk) = chunks.next() {
+        for chunk in deletes.chunks(MAX_TRANSACTION_ITEMS) {
             match self.transact(chunk.to_vec()).await {
                 Ok(()) => {}
                 Err(TransactFailure::Store(err)) => return Err(err),
@@ -300,7 +298,11 @@ impl DirectoryStore for DynamoStore {
         Ok(true)
     }
 
-    async fn assignments_of(&self, tenant: &str, user: &str) -> Result<Vec<Assignment>, StoreError> {
+    async fn assignments_of(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> Result<Vec<Assignment>, StoreError> {
         let output = self
             .client
             .query()
@@ -334,7 +336,11 @@ impl DirectoryStore for DynamoStore {
         output.item.as_ref().map(assignment_from_item).transpose()
     }
 
-    async fn put_assignment(&self, tenant: &str, assignment: &Assignment) -> Result<(), StoreError> {
+    async fn put_assignment(
+        &self,
+        tenant: &str,
+        assignment: &Assignment,
+    ) -> Result<(), StoreError> {
         let user = &assignment.user_id;
         let customer = &assignment.customer_id;
         let profile_exists = ConditionCheck::builder()
@@ -437,13 +443,22 @@ impl DirectoryStore for DynamoStore {
             let old_phone = current.as_ref().and_then(|c| text(c, "phone"));
             let (condition, version) = Self::unchanged_since(current.as_ref());
             let mut item = Item::from([
-                (PK.to_owned(), s(keys::customer_pk(tenant, &stored.customer_id))),
+                (
+                    PK.to_owned(),
+                    s(keys::customer_pk(tenant, &stored.customer_id)),
+                ),
                 (SK.to_owned(), s(keys::contact_sk(&stored.contact_id))),
                 ("customer_id".to_owned(), s(&stored.customer_id)),
                 ("contact_id".to_owned(), s(&stored.contact_id)),
                 ("name".to_owned(), s(&stored.name)),
-                ("email_opt_in".to_owned(), AttributeValue::Bool(stored.email_opt_in)),
-                ("sms_opt_in".to_owned(), AttributeValue::Bool(stored.sms_opt_in)),
+                (
+                    "email_opt_in".to_owned(),
+                    AttributeValue::Bool(stored.email_opt_in),
+                ),
+                (
+                    "sms_opt_in".to_owned(),
+                    AttributeValue::Bool(stored.sms_opt_in),
+                ),
                 ("created_at".to_owned(), s(&stored.created_at)),
                 ("updated_at".to_owned(), s(&stored.updated_at)),
                 (
@@ -467,7 +482,10 @@ impl DirectoryStore for DynamoStore {
             let mut items = vec![TransactWriteItem::builder()
                 .put(put.build().map_err(internal)?)
                 .build()];
-            let new_claim = stored.phone.as_ref().filter(|p| old_phone.as_ref() != Some(*p));
+            let new_claim = stored
+                .phone
+                .as_ref()
+                .filter(|p| old_phone.as_ref() != Some(*p));
             if let Some(phone) = new_claim {
                 let claim = Put::builder()
                     .table_name(&self.table)
@@ -484,7 +502,10 @@ impl DirectoryStore for DynamoStore {
                     .map_err(internal)?;
                 items.push(TransactWriteItem::builder().put(claim).build());
             }
-            if let Some(old) = old_phone.as_ref().filter(|old| stored.phone.as_ref() != Some(*old)) {
+            if let Some(old) = old_phone
+                .as_ref()
+                .filter(|old| stored.phone.as_ref() != Some(*old))
+            {
                 items.push(self.phone_claim_delete(tenant, old, &stored)?);
             }
             match self.transact(items).await {
@@ -505,7 +526,9 @@ impl DirectoryStore for DynamoStore {
                 }
             }
         }
-        Err(StoreError::Unavailable("contact changed concurrently".into()))
+        Err(StoreError::Unavailable(
+            "contact changed concurrently".into(),
+        ))
     }
 
     async fn contact(
@@ -554,6 +577,8 @@ impl DirectoryStore for DynamoStore {
                 Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
             }
         }
-        Err(StoreError::Unavailable("contact changed concurrently".into()))
+        Err(StoreError::Unavailable(
+            "contact changed concurrently".into(),
+        ))
     }
 }

@@ -95,9 +95,7 @@ impl FeedStore for DynamoStore {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(FeedScan {
             headers,
-            more: output
-                .last_evaluated_key
-                .is_some_and(|key| !key.is_empty()),
+            more: output.last_evaluated_key.is_some_and(|key| !key.is_empty()),
         })
     }
 }

@@ -53,7 +53,9 @@ pub(crate) fn is_conditional_failure(
 }
 
 /// Sorts SDK failures into "retry later" (503) and everything else (a bug: 500).
-pub(crate) fn classify<E>(err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> StoreError
+pub(crate) fn classify<E>(
+    err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {

@@ -15,9 +15,6 @@ mod directory;
 mod feed;
 mod item;
 
-use item::{
-    backoff, classify, get_n, get_s, is_conditional_failure, n, required, s, Item,
-};
 use super::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
 use super::{
     AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord, MessageDraft,
@@ -27,7 +24,7 @@ use crate::domain::{
     now_rfc3339, text, Channel, ConversationId, ConversationKind, ConversationStatus, Message,
     MessageType, MessagingMode, SenderType, Settings, Side,
 };
-
+use item::{backoff, classify, get_n, get_s, is_conditional_failure, n, required, s, Item};
 
 /// Sends into one busy conversation retry until their id is the newest; each retry
 /// follows a commit by someone else, so this bounds only pathological contention.
