@@ -67,17 +67,11 @@ impl DynamoStore {
         customer: &str,
         contact: &str,
     ) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(keys::customer_pk(tenant, customer)))
-            .key(SK, s(keys::contact_sk(contact)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(output.item)
+        self.get_item(
+            keys::customer_pk(tenant, customer),
+            &keys::contact_sk(contact),
+        )
+        .await
     }
 
     /// The condition that the contact item is still the one read (or still absent).
@@ -238,33 +232,22 @@ impl DirectoryStore for DynamoStore {
         tenant: &str,
         user: &str,
     ) -> Result<Option<(StaffProfile, Vec<Assignment>)>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(keys::staff_pk(tenant, user)))
+            .consistent_read(true);
         let mut profile = None;
         let mut assignments = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(keys::staff_pk(tenant, user)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in output.items() {
-                match get_s(item, SK) {
-                    Some(PROFILE_SK) => profile = Some(profile_from_item(item)?),
-                    Some(sk) if sk.starts_with(keys::ASSIGN_SK_PREFIX) => {
-                        assignments.push(assignment_from_item(item)?)
-                    }
-                    _ => {}
+        for item in self.query_all(query).await? {
+            match get_s(&item, SK) {
+                Some(PROFILE_SK) => profile = Some(profile_from_item(&item)?),
+                Some(sk) if sk.starts_with(keys::ASSIGN_SK_PREFIX) => {
+                    assignments.push(assignment_from_item(&item)?)
                 }
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
+                _ => {}
             }
         }
         Ok(profile.map(|profile| (profile, assignments)))
@@ -323,17 +306,11 @@ impl DirectoryStore for DynamoStore {
         user: &str,
         customer: &str,
     ) -> Result<Option<Assignment>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(keys::staff_pk(tenant, user)))
-            .key(SK, s(keys::assign_sk(customer)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        output.item.as_ref().map(assignment_from_item).transpose()
+        self.get_item(keys::staff_pk(tenant, user), &keys::assign_sk(customer))
+            .await?
+            .as_ref()
+            .map(assignment_from_item)
+            .transpose()
     }
 
     async fn put_assignment(

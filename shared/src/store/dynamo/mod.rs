@@ -53,6 +53,28 @@ impl DynamoStore {
         &self.table
     }
 
+    /// Every page of a Query.
+    async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = query
+                .clone()
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            items.extend(output.items.unwrap_or_default());
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
@@ -231,32 +253,21 @@ impl DynamoStore {
         let other_sender = SenderType::of_side(reader.side.other()).as_str();
         let mut after = 0u64;
         let mut found = false;
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":from", s(keys::message_sk(up_to)))
-                .expression_attribute_values(":to", s(keys::message_sk(&last)))
-                .projection_expression("sk, sender_type")
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in output.items() {
-                if get_s(item, SK) == Some(keys::message_sk(up_to).as_str()) {
-                    found = true;
-                } else if get_s(item, "sender_type") == Some(other_sender) {
-                    after += 1;
-                }
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":from", s(keys::message_sk(up_to)))
+            .expression_attribute_values(":to", s(keys::message_sk(&last)))
+            .projection_expression("sk, sender_type")
+            .consistent_read(true);
+        for item in self.query_all(query).await? {
+            if get_s(&item, SK) == Some(keys::message_sk(up_to).as_str()) {
+                found = true;
+            } else if get_s(&item, "sender_type") == Some(other_sender) {
+                after += 1;
             }
         }
         if !found {
