@@ -1,5 +1,6 @@
 //! Handler throughput and latency against embedded DynamoDB: sends (sequential and 16 at
-//! a time into one thread), thread pages and mark-read. Prints numbers; asserts nothing.
+//! a time into one thread), thread pages, mark-read, feed pages and the badge. Prints
+//! numbers; asserts nothing.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,25 +23,36 @@ fn report(name: &str, mut latencies: Vec<Duration>, wall: Duration) {
     eprintln!("{line}");
 }
 
+/// Runs `call` `n` times in sequence and reports it; `call` returns the status it got.
+async fn measure<F, Fut>(name: &str, n: usize, expected: u16, mut call: F)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    let start = Instant::now();
+    let mut latencies = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        assert_eq!(call(i).await, expected, "{name}");
+        latencies.push(t.elapsed());
+    }
+    report(name, latencies, start.elapsed());
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let stack = Arc::new(TestStack::start().await);
     let app = Arc::new(stack.app());
     let staff = Claims::staff(TENANT, "s1");
 
-    let n = 2_000;
-    let start = Instant::now();
-    let mut latencies = Vec::with_capacity(n);
-    for i in 0..n {
+    measure("send (200 threads, sequential)", 2_000, 201, |i| {
         let event = ApiEvent::new("POST", "/messages")
             .claims(&staff)
             .json(json!({"customer_id": format!("c{}", i % 200), "message": "Reminder: Bella's checkup is tomorrow at 10am."}));
-        let t = Instant::now();
-        let (status, _) = read_response(send::handle(&app, event.request()).await);
-        assert_eq!(status, 201);
-        latencies.push(t.elapsed());
-    }
-    report("send (200 threads, sequential)", latencies, start.elapsed());
+        let app = app.clone();
+        async move { read_response(send::handle(&app, event.request()).await).0 }
+    })
+    .await;
 
     let start = Instant::now();
     let tasks: Vec<_> = (0..16)
@@ -72,31 +84,39 @@ async fn main() {
         start.elapsed(),
     );
 
-    let start = Instant::now();
-    let mut latencies = Vec::new();
-    for i in 0..1_000 {
+    measure("thread page (20 messages)", 1_000, 200, |i| {
         let event = ApiEvent::new("GET", "/messages/customer/{customer_id}")
             .claims(&staff)
             .path_param("customer_id", &format!("c{}", i % 200));
-        let t = Instant::now();
-        let (status, _) = read_response(thread::handle(&app, event.request()).await);
-        assert_eq!(status, 200);
-        latencies.push(t.elapsed());
-    }
-    report("thread page (20 messages)", latencies, start.elapsed());
+        let app = app.clone();
+        async move { read_response(thread::handle(&app, event.request()).await).0 }
+    })
+    .await;
 
-    let start = Instant::now();
-    let mut latencies = Vec::new();
-    for i in 0..1_000 {
+    measure("mark read", 1_000, 200, |i| {
         let claims = Claims::customer(TENANT, "contact-x", &format!("c{}", i % 200));
         let event = ApiEvent::new("POST", "/messages/read")
             .claims(&claims)
             .json(json!({}));
-        let t = Instant::now();
-        let (status, _) = read_response(mark_read::handle(&app, event.request()).await);
-        assert_eq!(status, 200);
-        latencies.push(t.elapsed());
-    }
-    report("mark read", latencies, start.elapsed());
+        let app = app.clone();
+        async move { read_response(mark_read::handle(&app, event.request()).await).0 }
+    })
+    .await;
+
+    measure("activity page (20 of 201 threads)", 1_000, 200, |i| {
+        let event = ApiEvent::new("GET", "/messages/activity")
+            .claims(&Claims::staff(TENANT, &format!("s{}", i % 5)));
+        let app = app.clone();
+        async move { read_response(activity::handle(&app, event.request()).await).0 }
+    })
+    .await;
+
+    measure("unread badge (201 threads)", 1_000, 200, |i| {
+        let event = ApiEvent::new("GET", "/messages/unread")
+            .claims(&Claims::staff(TENANT, &format!("s{}", i % 5)));
+        let app = app.clone();
+        async move { read_response(activity::handle(&app, event.request()).await).0 }
+    })
+    .await;
     eprintln!("DynamoDB requests in all: {}", stack.requests.total());
 }
