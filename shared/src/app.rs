@@ -71,14 +71,16 @@ impl<S: crate::store::SettingsStore> App<S> {
         crate::http::principal(request, &self.claims)
     }
 
-    /// Applies the tenant's messaging mode (cached settings, or one read) to a route.
+    /// Applies the tenant's messaging mode (cached settings, or one read) to a route, and
+    /// hands back the settings.
     pub async fn check_mode(
         &self,
         tenant: &str,
         access: crate::domain::permissions::Access,
-    ) -> Result<(), crate::ApiError> {
+    ) -> Result<crate::domain::Settings, crate::ApiError> {
         let settings = self.settings.get(&self.store, tenant).await?;
-        crate::domain::permissions::check_mode(settings.mode, access)
+        crate::domain::permissions::check_mode(settings.mode, access)?;
+        Ok(settings)
     }
 }
 

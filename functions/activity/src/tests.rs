@@ -125,6 +125,7 @@ async fn system_message(stack: &TestStack, customer: &str) {
         metadata: None,
         channel: Channel::Web,
         external_ref: None,
+        notification: None,
     };
     stack
         .store

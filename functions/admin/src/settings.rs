@@ -3,6 +3,7 @@
 //! minute, this container at once.
 
 use serde::{Deserialize, Deserializer};
+use shared::domain::notify::QuietHours;
 use shared::domain::permissions::require_admin;
 use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_email};
 use shared::domain::{now_rfc3339, MessagingMode, Settings};
@@ -20,6 +21,10 @@ struct SettingsChange {
     #[serde(default, deserialize_with = "present")]
     business_name: Option<Option<String>>,
     notify_delay_minutes: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    notify_delay_seconds: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "present")]
+    quiet_hours: Option<Option<QuietHours>>,
     #[serde(default, deserialize_with = "present")]
     sms_escalation_minutes: Option<Option<u32>>,
     #[serde(default, deserialize_with = "present")]
@@ -89,6 +94,20 @@ fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, Api
             return Err(invalid("notify_delay_minutes must be 0 to 1440"));
         }
         settings.notify_delay_minutes = minutes;
+    }
+    if let Some(seconds) = change.notify_delay_seconds {
+        if seconds.is_some_and(|s| s > MAX_NOTIFY_DELAY_MINUTES * 60) {
+            return Err(invalid("notify_delay_seconds must be 0 to 86400, or null"));
+        }
+        settings.notify_delay_seconds = seconds;
+    }
+    if let Some(quiet) = change.quiet_hours {
+        if quiet.as_ref().is_some_and(|q| !q.is_valid()) {
+            return Err(invalid(
+                "quiet_hours must be {\"start\": \"HH:MM\", \"end\": \"HH:MM\"} with different times, or null",
+            ));
+        }
+        settings.quiet_hours = quiet;
     }
     if let Some(minutes) = change.sms_escalation_minutes {
         if minutes.is_some_and(|m| m == 0 || m > MAX_SMS_ESCALATION_MINUTES) {

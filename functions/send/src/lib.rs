@@ -6,13 +6,16 @@ use sha2::{Digest, Sha256};
 use shared::domain::message::{
     Attachment, MessageView, ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES,
 };
+use shared::domain::notify::{notify_delay, NotifyChannel};
 use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::text::{clean_message_text, TextError};
-use shared::domain::{ids, Channel, Message, MessageType, Principal, Role, SenderType};
+use shared::domain::{
+    format_timestamp, ids, Channel, Message, MessageType, Principal, Role, SenderType,
+};
 use shared::http::{self, Request, Response};
 use shared::store::{
     keys, AppendOutcome, DirectoryStore, IdempotencyClaim, MessageDraft, MessageStore,
-    SettingsStore,
+    PendingNotification, SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -52,8 +55,8 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
         body.patient_id.as_deref(),
     )?;
     let (text, attachments) = validate_content(&body)?;
-    validate_notify(&principal, &body.notify)?;
-    app.check_mode(&principal.tenant_id, Access::Write).await?;
+    let notify_now = validate_notify(&principal, &body.notify)?;
+    let settings = app.check_mode(&principal.tenant_id, Access::Write).await?;
     app.check_assignment(&principal, &conversation.customer_id)
         .await?;
 
@@ -73,6 +76,10 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
         metadata: None,
         channel: Channel::Web,
         external_ref: None,
+        notification: Some(PendingNotification {
+            due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(&settings)),
+            now: notify_now,
+        }),
     };
     let claim = idempotency_key.map(|key| IdempotencyClaim {
         key,
@@ -186,9 +193,13 @@ fn validate_attachment(attachment: &Attachment) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn validate_notify(principal: &Principal, channels: &[String]) -> Result<(), ApiError> {
+/// The channels a staff sender asked to notify on at once.
+fn validate_notify(
+    principal: &Principal,
+    channels: &[String],
+) -> Result<Vec<NotifyChannel>, ApiError> {
     if channels.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     if principal.role == Role::Customer {
         return Err(ApiError::bad_request(
@@ -196,15 +207,17 @@ fn validate_notify(principal: &Principal, channels: &[String]) -> Result<(), Api
             "notify is for staff messages to a customer",
         ));
     }
-    for channel in channels {
-        if !matches!(channel.as_str(), "email" | "sms") {
-            return Err(ApiError::bad_request(
-                "invalid_notify",
-                "notify takes \"email\" and \"sms\"",
-            ));
-        }
-    }
-    Ok(())
+    let mut parsed: Vec<NotifyChannel> = channels
+        .iter()
+        .map(|c| {
+            NotifyChannel::parse(c).ok_or_else(|| {
+                ApiError::bad_request("invalid_notify", "notify takes \"email\" and \"sms\"")
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    parsed.sort();
+    parsed.dedup();
+    Ok(parsed)
 }
 
 #[cfg(test)]

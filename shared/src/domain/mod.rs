@@ -5,6 +5,7 @@ pub mod directory;
 pub mod feed;
 pub mod ids;
 pub mod message;
+pub mod notify;
 pub mod permissions;
 pub mod principal;
 pub mod settings;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::notify::QuietHours;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum MessagingMode {
@@ -39,6 +41,10 @@ pub struct Settings {
     pub mode: MessagingMode,
     pub business_name: Option<String>,
     pub notify_delay_minutes: u32,
+    /// Overrides `notify_delay_minutes` with a delay in seconds (for trying things out).
+    pub notify_delay_seconds: Option<u32>,
+    /// Notifications due inside these hours wait until they end.
+    pub quiet_hours: Option<QuietHours>,
     /// Minutes after the email until still-unread messages are also sent by SMS; none: never.
     pub sms_escalation_minutes: Option<u32>,
     /// Address that gets a copy of every customer message, if set.
@@ -56,6 +62,8 @@ impl Default for Settings {
             mode: MessagingMode::Full,
             business_name: None,
             notify_delay_minutes: DEFAULT_NOTIFY_DELAY_MINUTES,
+            notify_delay_seconds: None,
+            quiet_hours: None,
             sms_escalation_minutes: None,
             admin_notification_email: None,
             from_email: None,

@@ -88,6 +88,9 @@ pub const GSI1_SK: &str = "gsi1sk";
 pub const GSI2: &str = "gsi2";
 pub const GSI2_PK: &str = "gsi2pk";
 pub const GSI2_SK: &str = "gsi2sk";
+pub const GSI3: &str = "gsi3";
+pub const GSI3_PK: &str = "gsi3pk";
+pub const GSI3_SK: &str = "gsi3sk";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 pub const SETTINGS_SK: &str = "SETTINGS";
@@ -155,6 +158,17 @@ pub fn contact_sk(contact: &str) -> String {
 
 pub fn phone_pk(tenant: &str, e164: &str) -> String {
     format!("T#{tenant}#PHONE#{e164}")
+}
+
+/// Pending notifications spread over this many index partitions.
+pub const DUE_SHARDS: u32 = 4;
+
+/// The due-index partition of a conversation: a stable hash of its key.
+pub fn due_shard(conversation_pk: &str) -> String {
+    let hash = conversation_pk.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("DUE#{}", hash % DUE_SHARDS)
 }
 
 /// The side counter: messages sent by that side, system messages excluded.

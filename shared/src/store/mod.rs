@@ -107,6 +107,17 @@ pub struct MessageDraft {
     pub metadata: Option<serde_json::Value>,
     pub channel: Channel,
     pub external_ref: Option<String>,
+    /// Makes the conversation's notification pending (not for system messages).
+    pub notification: Option<PendingNotification>,
+}
+
+/// What a message does to its conversation's pending notification.
+#[derive(Debug, Clone)]
+pub struct PendingNotification {
+    /// When it is due unless one is pending already (a later message joins it).
+    pub due_at: String,
+    /// Channels the sender asked for at once: the notification is due now.
+    pub now: Vec<crate::domain::notify::NotifyChannel>,
 }
 
 /// Ties a send to its `Idempotency-Key`.

@@ -8,10 +8,14 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::keys::{GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK};
+use super::keys::{GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, GSI3, GSI3_PK, GSI3_SK, PK, SK};
 
 /// (index name, partition key attribute, sort key attribute)
-pub const INDEXES: &[(&str, &str, &str)] = &[(GSI1, GSI1_PK, GSI1_SK), (GSI2, GSI2_PK, GSI2_SK)];
+pub const INDEXES: &[(&str, &str, &str)] = &[
+    (GSI1, GSI1_PK, GSI1_SK),
+    (GSI2, GSI2_PK, GSI2_SK),
+    (GSI3, GSI3_PK, GSI3_SK),
+];
 
 /// Every key attribute of the table and its indexes; all are strings.
 pub fn key_attributes() -> Vec<&'static str> {
@@ -31,6 +35,33 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .expect("key schema element has its required fields")
 }
 
+fn attribute_definitions() -> Vec<AttributeDefinition> {
+    key_attributes()
+        .into_iter()
+        .map(|name| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition has its required fields")
+        })
+        .collect()
+}
+
+fn index_definition(index: &str, pk: &str, sk: &str) -> GlobalSecondaryIndex {
+    GlobalSecondaryIndex::builder()
+        .index_name(index)
+        .key_schema(key(pk, KeyType::Hash))
+        .key_schema(key(sk, KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .expect("index has its required fields")
+}
+
 /// Creates the table and waits until it is `ACTIVE`.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
     let mut request = client
@@ -39,29 +70,11 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range));
-    for name in key_attributes() {
-        request = request.attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition has its required fields"),
-        );
+    for definition in attribute_definitions() {
+        request = request.attribute_definitions(definition);
     }
     for (index, pk, sk) in INDEXES {
-        request = request.global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(*index)
-                .key_schema(key(pk, KeyType::Hash))
-                .key_schema(key(sk, KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .expect("index has its required fields"),
-        );
+        request = request.global_secondary_indexes(index_definition(index, pk, sk));
     }
     request
         .send()
@@ -76,10 +89,44 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Creates the table unless it exists (the local API keeps its data between runs).
+/// Creates the table unless it exists, and adds indexes a newer schema has (the local
+/// API keeps its data between runs).
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
     match client.describe_table().table_name(table).send().await {
-        Ok(_) => Ok(()),
+        Ok(output) => {
+            let existing: Vec<String> = output
+                .table
+                .and_then(|t| t.global_secondary_indexes)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|i| i.index_name)
+                .collect();
+            for (index, pk, sk) in INDEXES {
+                if existing.iter().any(|name| name == index) {
+                    continue;
+                }
+                let definition = index_definition(index, pk, sk);
+                let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                    .index_name(*index)
+                    .set_key_schema(Some(definition.key_schema().to_vec()))
+                    .set_projection(definition.projection().cloned())
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                client
+                    .update_table()
+                    .table_name(table)
+                    .set_attribute_definitions(Some(attribute_definitions()))
+                    .global_secondary_index_updates(
+                        aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+                            .create(create)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| format!("UpdateTable {table} (add {index}): {e:?}"))?;
+            }
+            Ok(())
+        }
         Err(err)
             if err
                 .as_service_error()

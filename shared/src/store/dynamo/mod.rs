@@ -187,6 +187,31 @@ impl DynamoStore {
             set.push("patient_id = if_not_exists(patient_id, :patient_id)");
             values.insert(":patient_id".into(), s(patient));
         }
+        if let Some(pending) = &draft.notification {
+            values.insert(":due_shard".into(), s(keys::due_shard(pk)));
+            if pending.now.is_empty() {
+                // A pending notification stays due when it was: later messages join it.
+                set.extend([
+                    "due_at = if_not_exists(due_at, :due)",
+                    "gsi3pk = if_not_exists(gsi3pk, :due_shard)",
+                    "gsi3sk = if_not_exists(gsi3sk, :due)",
+                ]);
+                values.insert(":due".into(), s(&pending.due_at));
+            } else {
+                set.extend([
+                    "due_at = :now",
+                    "gsi3pk = :due_shard",
+                    "gsi3sk = :now",
+                    "due_stage = :digest",
+                ]);
+                add.push("notify_now :channels");
+                values.insert(":digest".into(), s("digest"));
+                values.insert(
+                    ":channels".into(),
+                    AttributeValue::Ss(pending.now.iter().map(|c| c.as_str().to_owned()).collect()),
+                );
+            }
+        }
         let expression = format!("SET {} ADD {}", set.join(", "), add.join(", "));
         Update::builder()
             .table_name(&self.table)
@@ -342,6 +367,13 @@ impl SettingsStore for DynamoStore {
         }
         if let Some(minutes) = settings.sms_escalation_minutes {
             item.insert("sms_escalation_minutes".into(), n(minutes.into()));
+        }
+        if let Some(seconds) = settings.notify_delay_seconds {
+            item.insert("notify_delay_seconds".into(), n(seconds.into()));
+        }
+        if let Some(quiet) = &settings.quiet_hours {
+            item.insert("quiet_start".into(), s(&quiet.start));
+            item.insert("quiet_end".into(), s(&quiet.end));
         }
         self.client
             .put_item()
@@ -751,6 +783,11 @@ fn settings_from_item(item: &Item) -> Settings {
         notify_delay_minutes: number("notify_delay_minutes")
             .unwrap_or(defaults.notify_delay_minutes),
         sms_escalation_minutes: number("sms_escalation_minutes"),
+        notify_delay_seconds: number("notify_delay_seconds"),
+        quiet_hours: match (text("quiet_start"), text("quiet_end")) {
+            (Some(start), Some(end)) => Some(crate::domain::notify::QuietHours { start, end }),
+            _ => None,
+        },
         admin_notification_email: text("admin_notification_email"),
         from_email: text("from_email"),
         portal_base_url: text("portal_base_url"),

@@ -1,0 +1,326 @@
+//! Notification rules: when a pending notification is due, quiet hours, who hears of a
+//! conversation, and what the email and SMS say. Nothing here performs I/O.
+
+use jiff::{civil::Time, tz::TimeZone, SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::settings::Settings;
+use super::text::excerpt;
+
+/// A digest lists at most this many messages, newest last, and says how many more.
+pub const DIGEST_MESSAGES: usize = 10;
+
+/// The channels a notification goes out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyChannel {
+    Email,
+    Sms,
+}
+
+impl NotifyChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyChannel::Email => "email",
+            NotifyChannel::Sms => "sms",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<NotifyChannel> {
+        match value {
+            "email" => Some(NotifyChannel::Email),
+            "sms" => Some(NotifyChannel::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// `HH:MM`–`HH:MM` in the tenant's time zone; the span may cross midnight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    pub start: String,
+    pub end: String,
+}
+
+fn parse_clock(value: &str) -> Option<Time> {
+    let (h, m) = value.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
+}
+
+impl QuietHours {
+    pub fn is_valid(&self) -> bool {
+        matches!(
+            (parse_clock(&self.start), parse_clock(&self.end)),
+            (Some(s), Some(e)) if s != e
+        )
+    }
+
+    /// When a notification due at `now` may go out: `None` if at once, else the end of
+    /// the quiet hours `now` falls in.
+    pub fn hold_until(&self, now: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
+        let (start, end) = (parse_clock(&self.start)?, parse_clock(&self.end)?);
+        let local = now.to_zoned(zone.clone());
+        let time = local.time();
+        let quiet = if start < end {
+            time >= start && time < end
+        } else {
+            time >= start || time < end
+        };
+        if !quiet {
+            return None;
+        }
+        let mut date = local.date();
+        if time >= end {
+            date = date.tomorrow().ok()?;
+        }
+        date.to_datetime(end)
+            .to_zoned(zone.clone())
+            .ok()
+            .map(|z| z.timestamp())
+    }
+}
+
+/// How long a message may stay unread before its notification is due.
+pub fn notify_delay(settings: &Settings) -> SignedDuration {
+    match settings.notify_delay_seconds {
+        Some(seconds) => SignedDuration::from_secs(seconds.into()),
+        None => SignedDuration::from_mins(settings.notify_delay_minutes.into()),
+    }
+}
+
+/// One message as a digest lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestLine {
+    pub sender_name: String,
+    pub text: String,
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone)]
+pub struct DigestContext<'a> {
+    pub business_name: Option<&'a str>,
+    /// The conversation's title (an order's "Order #1042"), if it has one.
+    pub title: Option<&'a str>,
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The portal link of a conversation.
+pub fn conversation_link(portal_base_url: Option<&str>, conversation_id: &str) -> Option<String> {
+    portal_base_url.map(|base| format!("{}/messages/{conversation_id}", base.trim_end_matches('/')))
+}
+
+pub fn escape_html(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Header values may not carry line breaks; user-provided names and titles are flattened.
+fn one_line(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// The digest email of `lines` (oldest first; `unread` in all, which may be more).
+pub fn digest_email(context: &DigestContext<'_>, lines: &[DigestLine], unread: u64) -> Email {
+    let business = context.business_name.map(one_line);
+    let about = match (context.title.map(one_line), &business) {
+        (Some(title), _) => title,
+        (None, Some(business)) => business.clone(),
+        (None, None) => "your conversation".to_owned(),
+    };
+    let first_sender = lines.last().map(|l| one_line(&l.sender_name));
+    let subject = match (&first_sender, unread) {
+        (Some(sender), 1) => format!("New message on {about} from {sender}"),
+        (Some(sender), n) => format!("{n} new messages on {about}, latest from {sender}"),
+        (None, _) => format!("New messages on {about}"),
+    };
+    let shown = &lines[lines.len().saturating_sub(DIGEST_MESSAGES)..];
+    let more = unread.saturating_sub(shown.len() as u64);
+
+    let mut text = format!("You have {unread} unread message(s) on {about}.\n\n");
+    let mut html = format!(
+        "<p>You have {unread} unread message(s) on <strong>{}</strong>.</p>\n<ul>\n",
+        escape_html(&about)
+    );
+    for line in shown {
+        let body = excerpt(&line.text);
+        text.push_str(&format!("{}: {}\n", one_line(&line.sender_name), body));
+        html.push_str(&format!(
+            "<li><strong>{}</strong>: {}</li>\n",
+            escape_html(&one_line(&line.sender_name)),
+            escape_html(&body)
+        ));
+    }
+    html.push_str("</ul>\n");
+    if more > 0 {
+        text.push_str(&format!("…and {more} more.\n"));
+        html.push_str(&format!("<p>…and {more} more.</p>\n"));
+    }
+    if let Some(link) = &context.link {
+        text.push_str(&format!("\nRead and reply: {link}\n"));
+        html.push_str(&format!(
+            "<p><a href=\"{0}\">Read and reply</a></p>\n",
+            escape_html(link)
+        ));
+    }
+    if let Some(business) = &business {
+        text.push_str(&format!("\n— {business}\n"));
+        html.push_str(&format!("<p>— {}</p>\n", escape_html(business)));
+    }
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// The SMS of a notification: short, the business name and the link.
+pub fn digest_sms(context: &DigestContext<'_>, unread: u64) -> String {
+    let business = context
+        .business_name
+        .map(one_line)
+        .unwrap_or_else(|| "Messages".to_owned());
+    let what = if unread == 1 {
+        "a new message".to_owned()
+    } else {
+        format!("{unread} new messages")
+    };
+    match &context.link {
+        Some(link) => format!("{business}: you have {what}. {link}"),
+        None => format!("{business}: you have {what}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(value: &str) -> Timestamp {
+        value.parse().unwrap()
+    }
+
+    #[test]
+    fn quiet_hours_hold_until_they_end_across_midnight() {
+        let zone = TimeZone::get("America/Chicago").unwrap();
+        let night = QuietHours {
+            start: "21:00".into(),
+            end: "07:30".into(),
+        };
+        // 22:00 and 03:00 Chicago (UTC-6 in January) are quiet; noon is not.
+        assert_eq!(
+            night.hold_until(at("2026-01-15T04:00:00Z"), &zone),
+            Some(at("2026-01-15T13:30:00Z"))
+        );
+        assert_eq!(
+            night.hold_until(at("2026-01-15T09:00:00Z"), &zone),
+            Some(at("2026-01-15T13:30:00Z"))
+        );
+        assert_eq!(night.hold_until(at("2026-01-15T18:00:00Z"), &zone), None);
+        let lunch = QuietHours {
+            start: "12:00".into(),
+            end: "13:00".into(),
+        };
+        assert_eq!(
+            lunch.hold_until(at("2026-01-15T18:30:00Z"), &zone),
+            Some(at("2026-01-15T19:00:00Z"))
+        );
+        assert!(!QuietHours {
+            start: "25:00".into(),
+            end: "07:00".into()
+        }
+        .is_valid());
+        assert!(!QuietHours {
+            start: "07:00".into(),
+            end: "07:00".into()
+        }
+        .is_valid());
+    }
+
+    #[test]
+    fn a_digest_escapes_what_people_wrote_and_links_the_thread() {
+        let context = DigestContext {
+            business_name: Some("Oak & Elm Vets"),
+            title: Some("Order #1042"),
+            link: conversation_link(Some("https://portal.example/"), "abc"),
+        };
+        let long = "x".repeat(150);
+        let lines = vec![
+            DigestLine {
+                sender_name: "Sam <script>".into(),
+                text: "<b>Is Bella ok?</b> & more".into(),
+            },
+            DigestLine {
+                sender_name: "Sam <script>".into(),
+                text: long.clone(),
+            },
+        ];
+        let email = digest_email(&context, &lines, 2);
+        assert_eq!(
+            email.subject,
+            "2 new messages on Order #1042, latest from Sam <script>"
+        );
+        assert!(email.html.contains("Sam &lt;script&gt;"));
+        assert!(email
+            .html
+            .contains("&lt;b&gt;Is Bella ok?&lt;/b&gt; &amp; more"));
+        assert!(!email.html.contains("<script>"));
+        assert!(email.text.contains(&format!("{}…", &long[..100])));
+        assert!(!email.text.contains(&long[..101]));
+        assert!(email
+            .html
+            .contains("href=\"https://portal.example/messages/abc\""));
+        assert!(email.html.contains("Oak &amp; Elm Vets"));
+        assert_eq!(
+            digest_sms(&context, 2),
+            "Oak & Elm Vets: you have 2 new messages. https://portal.example/messages/abc"
+        );
+    }
+
+    #[test]
+    fn a_long_digest_shows_the_newest_and_counts_the_rest() {
+        let context = DigestContext {
+            business_name: None,
+            title: None,
+            link: None,
+        };
+        let lines: Vec<DigestLine> = (0..14)
+            .map(|i| DigestLine {
+                sender_name: "Dr. Ada".into(),
+                text: format!("note {i}"),
+            })
+            .collect();
+        let email = digest_email(&context, &lines, 15);
+        assert!(!email.text.contains("note 3\n"));
+        assert!(email.text.contains("note 4\n") && email.text.contains("note 13\n"));
+        assert!(email.text.contains("…and 5 more."));
+        assert_eq!(
+            email.subject,
+            "15 new messages on your conversation, latest from Dr. Ada"
+        );
+    }
+}
