@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod jwt;
+pub mod notify;
 pub mod settings_cache;
 pub mod store;
 pub mod telemetry;

@@ -118,7 +118,7 @@ fn unavailable(reasons: &[CancellationReason]) -> StoreError {
     StoreError::Unavailable(format!("transaction cancelled: {reasons:?}"))
 }
 
-fn profile_from_item(item: &Item) -> Result<StaffProfile, StoreError> {
+pub(super) fn profile_from_item(item: &Item) -> Result<StaffProfile, StoreError> {
     Ok(StaffProfile {
         user_id: required(item, "user_id")?.to_owned(),
         name: required(item, "name")?.to_owned(),
@@ -132,7 +132,7 @@ fn profile_from_item(item: &Item) -> Result<StaffProfile, StoreError> {
     })
 }
 
-fn assignment_from_item(item: &Item) -> Result<Assignment, StoreError> {
+pub(super) fn assignment_from_item(item: &Item) -> Result<Assignment, StoreError> {
     Ok(Assignment {
         user_id: required(item, "user_id")?.to_owned(),
         customer_id: required(item, "customer_id")?.to_owned(),
@@ -142,7 +142,7 @@ fn assignment_from_item(item: &Item) -> Result<Assignment, StoreError> {
     })
 }
 
-fn contact_from_item(item: &Item) -> Result<Contact, StoreError> {
+pub(super) fn contact_from_item(item: &Item) -> Result<Contact, StoreError> {
     Ok(Contact {
         customer_id: required(item, "customer_id")?.to_owned(),
         contact_id: required(item, "contact_id")?.to_owned(),

@@ -14,6 +14,7 @@ use ulid::Ulid;
 mod directory;
 mod feed;
 mod item;
+mod notifications;
 
 use super::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
 use super::{
@@ -193,6 +194,7 @@ impl DynamoStore {
                 // A pending notification stays due when it was: later messages join it.
                 set.extend([
                     "due_at = if_not_exists(due_at, :due)",
+                    "due_round = if_not_exists(due_round, :due)",
                     "gsi3pk = if_not_exists(gsi3pk, :due_shard)",
                     "gsi3sk = if_not_exists(gsi3sk, :due)",
                 ]);
@@ -200,6 +202,7 @@ impl DynamoStore {
             } else {
                 set.extend([
                     "due_at = :now",
+                    "due_round = :now",
                     "gsi3pk = :due_shard",
                     "gsi3sk = :now",
                     "due_stage = :digest",

@@ -1,0 +1,51 @@
+//! Email through SES v2 `SendEmail`, plain text and HTML.
+
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+
+use super::{classify, EmailSender, SendError};
+use crate::domain::notify::Email;
+
+#[derive(Clone, Debug)]
+pub struct SesEmail {
+    client: aws_sdk_sesv2::Client,
+}
+
+impl SesEmail {
+    pub fn new(client: aws_sdk_sesv2::Client) -> Self {
+        SesEmail { client }
+    }
+}
+
+fn utf8(data: &str) -> Result<Content, SendError> {
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| SendError::Permanent(e.to_string()))
+}
+
+impl EmailSender for SesEmail {
+    async fn send_email(&self, from: &str, to: &str, email: &Email) -> Result<String, SendError> {
+        let message = Message::builder()
+            .subject(utf8(&email.subject)?)
+            .body(
+                Body::builder()
+                    .text(utf8(&email.text)?)
+                    .html(utf8(&email.html)?)
+                    .build(),
+            )
+            .build();
+        let output = self
+            .client
+            .send_email()
+            .from_email_address(from)
+            .destination(Destination::builder().to_addresses(to).build())
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await
+            .map_err(|err| classify(&err))?;
+        output
+            .message_id
+            .ok_or_else(|| SendError::Retryable("SES answered without a message id".into()))
+    }
+}

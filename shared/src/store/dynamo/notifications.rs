@@ -1,0 +1,445 @@
+//! Pending notifications (the sparse `gsi3` over conversation headers), delivery records
+//! and SMS opt-outs.
+
+use std::collections::{HashMap, HashSet};
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
+};
+
+use super::directory::{assignment_from_item, contact_from_item, profile_from_item};
+use super::item::{classify, get_n, get_s, s, Item};
+use super::DynamoStore;
+use crate::domain::directory::{Assignment, Contact, StaffProfile};
+use crate::domain::notify::NotifyChannel;
+use crate::domain::ConversationId;
+use crate::store::keys::{self, GSI2, GSI3, PK, SK};
+use crate::store::{
+    Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueConversation,
+    DueStage, NotificationStore, Settlement, StoreError,
+};
+
+const OPT_OUT_SK: &str = "OPTOUT";
+/// BatchGetItem takes at most 100 keys.
+const MAX_BATCH_KEYS: usize = 100;
+
+fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
+    format!("T#{tenant}#NOTIF#{}", conversation.encode())
+}
+
+fn delivery_sk(key: &DeliveryKey) -> String {
+    format!("D#{}#{}#{}", key.round, key.channel.as_str(), key.recipient)
+}
+
+fn opt_out_pk(tenant: &str, phone: &str) -> String {
+    format!("T#{tenant}#OPTOUT#{phone}")
+}
+
+fn due_from_item(item: &Item) -> Option<DueConversation> {
+    let tenant = get_s(item, PK)?
+        .strip_prefix("T#")?
+        .split_once("#C#")?
+        .0
+        .to_owned();
+    let conversation = ConversationId::decode(get_s(item, "conversation_id")?)?;
+    let due_at = get_s(item, "due_at")?.to_owned();
+    Some(DueConversation {
+        tenant,
+        conversation,
+        round: get_s(item, "due_round").unwrap_or(&due_at).to_owned(),
+        due_at,
+        stage: match get_s(item, "due_stage") {
+            Some("escalation") => DueStage::Escalation,
+            _ => DueStage::Digest,
+        },
+        notify_now: item
+            .get("notify_now")
+            .and_then(|v| v.as_ss().ok())
+            .map(|set| set.iter().filter_map(|c| NotifyChannel::parse(c)).collect())
+            .unwrap_or_default(),
+        notified_up_to: get_s(item, "notified_up_to").map(str::to_owned),
+    })
+}
+
+fn record_from_item(item: &Item) -> Option<DeliveryRecord> {
+    Some(DeliveryRecord {
+        conversation_id: get_s(item, "conversation_id")?.to_owned(),
+        round: get_s(item, "round")?.to_owned(),
+        channel: NotifyChannel::parse(get_s(item, "channel")?)?,
+        recipient: get_s(item, "recipient")?.to_owned(),
+        address: get_s(item, "address").unwrap_or_default().to_owned(),
+        status: DeliveryStatus::parse(get_s(item, "status")?)?,
+        attempts: get_n(item, "attempts"),
+        provider_message_id: get_s(item, "provider_message_id").map(str::to_owned),
+        error: get_s(item, "error").map(str::to_owned),
+        updated_at: get_s(item, "updated_at").unwrap_or_default().to_owned(),
+    })
+}
+
+impl NotificationStore for DynamoStore {
+    async fn due(
+        &self,
+        shard: u32,
+        now: &str,
+        limit: u32,
+    ) -> Result<Vec<DueConversation>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI3)
+            .key_condition_expression("gsi3pk = :shard AND gsi3sk <= :now")
+            .expression_attribute_values(":shard", s(format!("DUE#{shard}")))
+            .expression_attribute_values(":now", s(now))
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.items().iter().filter_map(due_from_item).collect())
+    }
+
+    async fn account_directory(
+        &self,
+        tenant: &str,
+        customer: &str,
+    ) -> Result<(Vec<Contact>, Vec<Assignment>), StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(keys::customer_pk(tenant, customer)))
+            .consistent_read(true);
+        let mut contacts = Vec::new();
+        let mut assignments = Vec::new();
+        for item in self.query_all(query).await? {
+            match get_s(&item, SK) {
+                Some(sk) if sk.starts_with(keys::CONTACT_SK_PREFIX) => {
+                    contacts.push(contact_from_item(&item)?)
+                }
+                Some(sk) if sk.starts_with(keys::ASSIGNED_SK_PREFIX) => {
+                    assignments.push(assignment_from_item(&item)?)
+                }
+                _ => {}
+            }
+        }
+        Ok((contacts, assignments))
+    }
+
+    async fn staff_directory(&self, tenant: &str) -> Result<Vec<StaffProfile>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI2)
+            .key_condition_expression("gsi2pk = :pk")
+            .expression_attribute_values(":pk", s(keys::staff_directory_pk(tenant)));
+        self.query_all(query)
+            .await?
+            .iter()
+            .map(profile_from_item)
+            .collect()
+    }
+
+    async fn opted_out(
+        &self,
+        tenant: &str,
+        phones: &[String],
+    ) -> Result<HashSet<String>, StoreError> {
+        let mut found = HashSet::new();
+        for chunk in phones.chunks(MAX_BATCH_KEYS) {
+            let mut keys_wanted = KeysAndAttributes::builder();
+            for phone in chunk {
+                keys_wanted = keys_wanted.keys(HashMap::from([
+                    (PK.to_owned(), s(opt_out_pk(tenant, phone))),
+                    (SK.to_owned(), s(OPT_OUT_SK)),
+                ]));
+            }
+            let mut request = Some(HashMap::from([(
+                self.table.clone(),
+                keys_wanted
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Internal(e.to_string()))?,
+            )]));
+            while let Some(items) = request.take().filter(|r| !r.is_empty()) {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .set_request_items(Some(items))
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                for item in output
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    if let Some(phone) = get_s(&item, "phone") {
+                        found.insert(phone.to_owned());
+                    }
+                }
+                request = output.unprocessed_keys;
+            }
+        }
+        Ok(found)
+    }
+
+    async fn set_opted_out(
+        &self,
+        tenant: &str,
+        phone: &str,
+        opted_out: bool,
+    ) -> Result<(), StoreError> {
+        if opted_out {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item(PK, s(opt_out_pk(tenant, phone)))
+                .item(SK, s(OPT_OUT_SK))
+                .item("phone", s(phone))
+                .item("at", s(crate::domain::now_rfc3339()))
+                .send()
+                .await
+                .map_err(classify)?;
+        } else {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key(PK, s(opt_out_pk(tenant, phone)))
+                .key(SK, s(OPT_OUT_SK))
+                .send()
+                .await
+                .map_err(classify)?;
+        }
+        Ok(())
+    }
+
+    async fn claim_delivery(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        key: &DeliveryKey,
+        address: &str,
+        now: &str,
+        lease_until: &str,
+    ) -> Result<Claim, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(delivery_pk(tenant, conversation)))
+            .key(SK, s(delivery_sk(key)))
+            .update_expression(
+                "SET #status = :claimed, lease_until = :lease, address = :address, \
+                 conversation_id = :conversation, round = :round, channel = :channel, \
+                 recipient = :recipient, updated_at = :now, \
+                 created_at = if_not_exists(created_at, :now) ADD attempts :one",
+            )
+            .condition_expression(format!(
+                "attribute_not_exists({PK}) OR (#status = :claimed AND lease_until < :now) \
+                 OR (#status = :retry AND next_attempt_at <= :now)"
+            ))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":claimed", s(DeliveryStatus::Claimed.as_str()))
+            .expression_attribute_values(":retry", s(DeliveryStatus::Retry.as_str()))
+            .expression_attribute_values(":lease", s(lease_until))
+            .expression_attribute_values(":address", s(address))
+            .expression_attribute_values(":conversation", s(conversation.encode()))
+            .expression_attribute_values(":round", s(&key.round))
+            .expression_attribute_values(":channel", s(key.channel.as_str()))
+            .expression_attribute_values(":recipient", s(&key.recipient))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Claim::Taken {
+                attempt: get_n(&output.attributes.unwrap_or_default(), "attempts"),
+            }),
+            Err(err) => {
+                let current = match err.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(e)) => {
+                        e.item().cloned().unwrap_or_default()
+                    }
+                    _ => return Err(classify(err)),
+                };
+                let later = |name: &str| Claim::Later(get_s(&current, name).unwrap_or(now).to_owned());
+                Ok(match get_s(&current, "status").and_then(DeliveryStatus::parse) {
+                    Some(DeliveryStatus::Claimed) => later("lease_until"),
+                    Some(DeliveryStatus::Retry) => later("next_attempt_at"),
+                    _ => Claim::Finished,
+                })
+            }
+        }
+    }
+
+    async fn finish_delivery(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        key: &DeliveryKey,
+        outcome: &DeliveryOutcome,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(delivery_pk(tenant, conversation)))
+            .key(SK, s(delivery_sk(key)))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":now", s(now));
+        let request = match outcome {
+            DeliveryOutcome::Sent {
+                provider_message_id,
+            } => request
+                .update_expression(
+                    "SET #status = :status, provider_message_id = :id, updated_at = :now, \
+                     sent_at = :now REMOVE lease_until, next_attempt_at, #error",
+                )
+                .expression_attribute_names("#error", "error")
+                .expression_attribute_values(":status", s(DeliveryStatus::Sent.as_str()))
+                .expression_attribute_values(":id", s(provider_message_id)),
+            DeliveryOutcome::Retry {
+                error,
+                next_attempt_at,
+            } => request
+                .update_expression(
+                    "SET #status = :status, #error = :error, next_attempt_at = :next, \
+                     updated_at = :now REMOVE lease_until",
+                )
+                .expression_attribute_names("#error", "error")
+                .expression_attribute_values(":status", s(DeliveryStatus::Retry.as_str()))
+                .expression_attribute_values(":error", s(error))
+                .expression_attribute_values(":next", s(next_attempt_at)),
+            DeliveryOutcome::Failed { error } => request
+                .update_expression(
+                    "SET #status = :status, #error = :error, updated_at = :now \
+                     REMOVE lease_until, next_attempt_at",
+                )
+                .expression_attribute_names("#error", "error")
+                .expression_attribute_values(":status", s(DeliveryStatus::Failed.as_str()))
+                .expression_attribute_values(":error", s(error)),
+        };
+        request.send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn settle(
+        &self,
+        tenant: &str,
+        due: &DueConversation,
+        seen_last_message: &str,
+        settlement: &Settlement,
+        if_new_messages: &str,
+    ) -> Result<(), StoreError> {
+        let pk = keys::conversation_pk(tenant, &due.conversation);
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(keys::HEADER_SK))
+            .condition_expression("due_at = :due AND last_message_id = :seen")
+            .expression_attribute_values(":due", s(&due.due_at))
+            .expression_attribute_values(":seen", s(seen_last_message))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let request = match settlement {
+            Settlement::Done => request.update_expression(
+                "SET notified_up_to = :seen \
+                 REMOVE due_at, due_round, due_stage, notify_now, gsi3pk, gsi3sk",
+            ),
+            Settlement::Postpone { due_at } => request
+                .update_expression("SET due_at = :next, gsi3sk = :next")
+                .expression_attribute_values(":next", s(due_at)),
+            Settlement::Next { due_at, stage } => request
+                .update_expression(
+                    "SET due_at = :next, gsi3sk = :next, due_round = :next, due_stage = :stage, \
+                     notified_up_to = :seen REMOVE notify_now",
+                )
+                .expression_attribute_values(":next", s(due_at))
+                .expression_attribute_values(":stage", s(stage.as_str())),
+        };
+        let err = match request.send().await {
+            Ok(_) => return Ok(()),
+            Err(err) => err,
+        };
+        let current = match err.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(e)) => {
+                e.item().cloned().unwrap_or_default()
+            }
+            _ => return Err(classify(err)),
+        };
+        if get_s(&current, "due_at") != Some(due.due_at.as_str()) {
+            // Another run settled or moved this pass.
+            return Ok(());
+        }
+        // Messages arrived while the pass ran: they get a pass of their own, after their delay.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(keys::HEADER_SK))
+            .update_expression(
+                "SET due_at = :next, gsi3sk = :next, due_round = :next, due_stage = :digest, \
+                 notified_up_to = :seen REMOVE notify_now",
+            )
+            .condition_expression("due_at = :due")
+            .expression_attribute_values(":due", s(&due.due_at))
+            .expression_attribute_values(":next", s(if_new_messages))
+            .expression_attribute_values(":digest", s(DueStage::Digest.as_str()))
+            .expression_attribute_values(":seen", s(seen_last_message))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn deliveries(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<DeliveryRecord>, Option<String>), StoreError> {
+        let pk = delivery_pk(tenant, conversation);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :d)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":d", s("D#"))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(limit as i32);
+        if let Some(before) = before {
+            query = query
+                .exclusive_start_key(PK, s(&pk))
+                .exclusive_start_key(SK, s(before));
+        }
+        let output = query.send().await.map_err(classify)?;
+        let records = output.items().iter().filter_map(record_from_item).collect();
+        let next = output
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|key| get_s(key, SK))
+            .map(str::to_owned);
+        Ok((records, next))
+    }
+}
