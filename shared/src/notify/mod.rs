@@ -34,12 +34,17 @@ pub trait EmailSender: Send + Sync {
 
 pub trait SmsSender: Send + Sync {
     /// Sends one transactional SMS to an E.164 number; the provider's message id.
-    fn send_sms(&self, to: &str, text: &str)
-        -> impl Future<Output = Result<String, SendError>> + Send;
+    fn send_sms(
+        &self,
+        to: &str,
+        text: &str,
+    ) -> impl Future<Output = Result<String, SendError>> + Send;
 }
 
 /// Sorts an SDK failure: codes providers use for "slow down" and server faults retry.
-pub(crate) fn classify<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> SendError
+pub(crate) fn classify<E, R>(
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> SendError
 where
     E: aws_sdk_sesv2::error::ProvideErrorMetadata + std::fmt::Debug,
     R: std::fmt::Debug,

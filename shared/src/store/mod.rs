@@ -417,9 +417,16 @@ pub enum Claim {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryOutcome {
-    Sent { provider_message_id: String },
-    Retry { error: String, next_attempt_at: String },
-    Failed { error: String },
+    Sent {
+        provider_message_id: String,
+    },
+    Retry {
+        error: String,
+        next_attempt_at: String,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// What becomes of a pending notification after a pass.

@@ -16,8 +16,8 @@ use crate::domain::notify::NotifyChannel;
 use crate::domain::ConversationId;
 use crate::store::keys::{self, GSI2, GSI3, PK, SK};
 use crate::store::{
-    Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueConversation,
-    DueStage, NotificationStore, Settlement, StoreError,
+    Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueConversation, DueStage,
+    NotificationStore, Settlement, StoreError,
 };
 
 const OPT_OUT_SK: &str = "OPTOUT";
@@ -267,12 +267,15 @@ impl NotificationStore for DynamoStore {
                     }
                     _ => return Err(classify(err)),
                 };
-                let later = |name: &str| Claim::Later(get_s(&current, name).unwrap_or(now).to_owned());
-                Ok(match get_s(&current, "status").and_then(DeliveryStatus::parse) {
-                    Some(DeliveryStatus::Claimed) => later("lease_until"),
-                    Some(DeliveryStatus::Retry) => later("next_attempt_at"),
-                    _ => Claim::Finished,
-                })
+                let later =
+                    |name: &str| Claim::Later(get_s(&current, name).unwrap_or(now).to_owned());
+                Ok(
+                    match get_s(&current, "status").and_then(DeliveryStatus::parse) {
+                        Some(DeliveryStatus::Claimed) => later("lease_until"),
+                        Some(DeliveryStatus::Retry) => later("next_attempt_at"),
+                        _ => Claim::Finished,
+                    },
+                )
             }
         }
     }

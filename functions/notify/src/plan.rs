@@ -1,0 +1,192 @@
+//! Who hears of a due conversation, on which channel, with what: pure, from what the
+//! dispatcher read.
+
+use std::collections::HashSet;
+
+use shared::domain::directory::{Assignment, Contact, StaffProfile};
+use shared::domain::notify::{
+    conversation_link, digest_email, digest_sms, DigestContext, DigestLine, Email, NotifyChannel,
+};
+use shared::domain::{Message, Role, Settings, Side};
+use shared::store::{ConversationHeader, DeliveryKey, DueConversation, DueStage};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    Email(Email),
+    Sms(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub key: DeliveryKey,
+    pub address: String,
+    pub outgoing: Outgoing,
+}
+
+pub struct PlanInput<'a> {
+    pub due: &'a DueConversation,
+    pub header: &'a ConversationHeader,
+    /// The conversation's newest messages, newest first.
+    pub messages: &'a [Message],
+    pub settings: &'a Settings,
+    pub contacts: &'a [Contact],
+    pub assignments: &'a [Assignment],
+    pub staff: &'a [StaffProfile],
+    pub opted_out: &'a HashSet<String>,
+    pub now: jiff::Timestamp,
+}
+
+pub struct Plan {
+    pub deliveries: Vec<Planned>,
+    /// Contacts who could still get the SMS escalation after this pass.
+    pub escalate: bool,
+}
+
+/// Phone numbers this pass might text (to ask which opted out, in one read).
+pub fn sms_candidates(due: &DueConversation, contacts: &[Contact]) -> Vec<String> {
+    let texting = due.stage == DueStage::Escalation || due.notify_now.contains(&NotifyChannel::Sms);
+    if !texting {
+        return Vec::new();
+    }
+    contacts
+        .iter()
+        .filter(|c| c.sms_opt_in)
+        .filter_map(|c| c.phone.clone())
+        .collect()
+}
+
+/// The messages one person has not read, oldest first.
+fn unread_lines(input: &PlanInput<'_>, side: Side, after: Option<&str>) -> Vec<DigestLine> {
+    let mut lines: Vec<DigestLine> = input
+        .messages
+        .iter()
+        .filter(|m| m.sender_type.side() == Some(side.other()))
+        .filter(|m| after.is_none_or(|read| m.id.as_str() > read))
+        .map(|m| DigestLine {
+            sender_name: m.sender_name.clone(),
+            text: if m.message.is_empty() {
+                m.attachments
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                m.message.clone()
+            },
+        })
+        .collect();
+    lines.reverse();
+    lines
+}
+
+pub fn plan(input: &PlanInput<'_>) -> Plan {
+    let header = input.header;
+    let settings = input.settings;
+    let context = DigestContext {
+        business_name: settings.business_name.as_deref(),
+        title: header.title.as_deref(),
+        link: conversation_link(settings.portal_base_url.as_deref(), &header.id.encode()),
+    };
+    let round = &input.due.round;
+    let key = |channel: NotifyChannel, recipient: String| DeliveryKey {
+        round: round.clone(),
+        channel,
+        recipient,
+    };
+    let mut deliveries = Vec::new();
+    let mut escalate = false;
+    let texting_now = input.due.notify_now.contains(&NotifyChannel::Sms);
+
+    for contact in input.contacts {
+        let unread = header.unread_for(Side::Customer, &contact.contact_id);
+        if unread == 0 {
+            continue;
+        }
+        let read = header
+            .read_mark(Side::Customer, &contact.contact_id)
+            .map(|m| m.up_to.as_str());
+        let lines = unread_lines(input, Side::Customer, read);
+        let textable = contact
+            .phone
+            .as_ref()
+            .filter(|p| contact.sms_opt_in && !input.opted_out.contains(*p));
+        let recipient = format!("contact:{}", contact.contact_id);
+        match input.due.stage {
+            DueStage::Digest => {
+                if let (true, Some(email)) = (contact.email_opt_in, &contact.email) {
+                    deliveries.push(Planned {
+                        key: key(NotifyChannel::Email, recipient.clone()),
+                        address: email.clone(),
+                        outgoing: Outgoing::Email(digest_email(&context, &lines, unread)),
+                    });
+                }
+                if let Some(phone) = textable {
+                    if texting_now {
+                        deliveries.push(Planned {
+                            key: key(NotifyChannel::Sms, recipient.clone()),
+                            address: phone.clone(),
+                            outgoing: Outgoing::Sms(digest_sms(&context, unread)),
+                        });
+                    } else if settings.sms_escalation_minutes.is_some() {
+                        escalate = true;
+                    }
+                }
+            }
+            DueStage::Escalation => {
+                if let Some(phone) = textable {
+                    deliveries.push(Planned {
+                        key: key(NotifyChannel::Sms, recipient.clone()),
+                        address: phone.clone(),
+                        outgoing: Outgoing::Sms(digest_sms(&context, unread)),
+                    });
+                }
+            }
+        }
+    }
+    if input.due.stage == DueStage::Escalation {
+        return Plan {
+            deliveries,
+            escalate: false,
+        };
+    }
+
+    let now = input.now;
+    let customer = &header.id.customer_id;
+    for person in input.staff {
+        let Some(email) = person.email.as_ref().filter(|_| person.email_notifications) else {
+            continue;
+        };
+        let reaches = person.role != Role::BasicStaff
+            || input.assignments.iter().any(|a| {
+                a.user_id == person.user_id && &a.customer_id == customer && a.is_active_at(now)
+            });
+        let unread = header.unread_for(Side::Staff, &person.user_id);
+        if !reaches || unread == 0 {
+            continue;
+        }
+        let read = header
+            .read_mark(Side::Staff, &person.user_id)
+            .map(|m| m.up_to.as_str());
+        let lines = unread_lines(input, Side::Staff, read);
+        deliveries.push(Planned {
+            key: key(NotifyChannel::Email, format!("staff:{}", person.user_id)),
+            address: email.clone(),
+            outgoing: Outgoing::Email(digest_email(&context, &lines, unread)),
+        });
+    }
+
+    if let Some(address) = &settings.admin_notification_email {
+        let lines = unread_lines(input, Side::Staff, input.due.notified_up_to.as_deref());
+        if !lines.is_empty() {
+            deliveries.push(Planned {
+                key: key(NotifyChannel::Email, "admin".into()),
+                address: address.clone(),
+                outgoing: Outgoing::Email(digest_email(&context, &lines, lines.len() as u64)),
+            });
+        }
+    }
+    Plan {
+        deliveries,
+        escalate,
+    }
+}

@@ -1,0 +1,721 @@
+//! The dispatcher against embedded DynamoDB and moto's SES v2 and SNS (`make test`
+//! starts moto and sets `AWS_ENDPOINT_URL`); what was sent is read back from moto.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{json, Value};
+use shared::domain::directory::{Contact, StaffProfile};
+use shared::domain::notify::{Email, QuietHours};
+use shared::domain::{ConversationId, Role, Settings, Subject};
+use shared::notify::{EmailSender, SendError, SesEmail, SnsSms};
+use shared::store::{
+    DeliveryStatus, DirectoryStore, DynamoStore, MessageStore, NotificationStore, SettingsStore,
+};
+use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+
+use super::{Dispatcher, RunReport, MAX_ATTEMPTS};
+
+const TENANT: &str = "clinic-a";
+const FROM: &str = "notify@oakvets.example";
+
+fn moto_url() -> String {
+    std::env::var("AWS_ENDPOINT_URL")
+        .expect("AWS_ENDPOINT_URL must point at moto: run these tests through `make test`")
+}
+
+async fn aws() -> aws_config::SdkConfig {
+    moto_url();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await
+}
+
+/// Senders on moto, with the sending domain verified as SES requires.
+async fn moto_senders() -> (SesEmail, SnsSms) {
+    let aws = aws().await;
+    let ses = aws_sdk_sesv2::Client::new(&aws);
+    let _ = ses
+        .create_email_identity()
+        .email_identity("oakvets.example")
+        .send()
+        .await;
+    (
+        SesEmail::new(ses),
+        SnsSms::new(aws_sdk_sns::Client::new(&aws)),
+    )
+}
+
+/// A tag that keeps one test's recipients apart from another's in moto's shared record.
+fn tag() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+fn phone() -> String {
+    let digits: u64 = ulid::Ulid::new().random() as u64 % 10_000_000;
+    format!("+1555{digits:07}")
+}
+
+async fn moto_data() -> Value {
+    reqwest::get(format!("{}/moto-api/data.json", moto_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn emails_to(address: &str) -> Vec<Value> {
+    let data = moto_data().await;
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a == address))
+        })
+        .collect()
+}
+
+async fn texts_to(number: &str) -> Vec<Value> {
+    let data = moto_data().await;
+    data["sns"]["SMS"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m["phone_number"] == number)
+        .collect()
+}
+
+fn later(minutes: i64) -> Timestamp {
+    Timestamp::now() + SignedDuration::from_mins(minutes)
+}
+
+async fn send(stack: &TestStack, claims: &Claims, body: Value) -> Value {
+    let event = ApiEvent::new("POST", "/messages").claims(claims).json(body);
+    let (status, body) = read_response(send::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+async fn mark_read(stack: &TestStack, claims: &Claims) {
+    let event = ApiEvent::new("POST", "/messages/read")
+        .claims(claims)
+        .json(json!({"customer_id": "c1"}));
+    let (status, body) = read_response(mark_read::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 200, "{body}");
+}
+
+struct People {
+    tag: String,
+}
+
+impl People {
+    fn new() -> People {
+        People { tag: tag() }
+    }
+
+    fn email(&self, who: &str) -> String {
+        format!("{who}.{}@example.com", self.tag)
+    }
+}
+
+async fn contact(
+    stack: &TestStack,
+    people: &People,
+    customer: &str,
+    id: &str,
+    phone: Option<&str>,
+) {
+    let now = shared::domain::now_rfc3339();
+    let contact = Contact {
+        customer_id: customer.into(),
+        contact_id: id.into(),
+        name: format!("Contact {id}"),
+        email: Some(people.email(id)),
+        phone: phone.map(str::to_owned),
+        email_opt_in: true,
+        sms_opt_in: phone.is_some(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    stack.store.put_contact(TENANT, &contact).await.unwrap();
+}
+
+async fn staff(stack: &TestStack, people: &People, id: &str, role: Role) {
+    let now = shared::domain::now_rfc3339();
+    let profile = StaffProfile {
+        user_id: id.into(),
+        name: format!("Staff {id}"),
+        email: Some(people.email(id)),
+        email_notifications: true,
+        role,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    stack.store.put_staff(TENANT, &profile).await.unwrap();
+}
+
+async fn settings(stack: &TestStack, change: impl FnOnce(&mut Settings)) {
+    let mut settings = Settings {
+        business_name: Some("Oak & Elm Vets".into()),
+        portal_base_url: Some("https://portal.oakvets.example".into()),
+        ..Settings::default()
+    };
+    change(&mut settings);
+    stack.store.put_settings(TENANT, &settings).await.unwrap();
+}
+
+async fn dispatcher(stack: &TestStack) -> Dispatcher<DynamoStore, SesEmail, SnsSms> {
+    let (email, sms) = moto_senders().await;
+    Dispatcher {
+        store: stack.store.clone(),
+        email,
+        sms,
+        from_email: FROM.into(),
+    }
+}
+
+fn general(customer: &str) -> ConversationId {
+    ConversationId::new(customer, Subject::General)
+}
+
+#[tokio::test]
+async fn a_customer_message_becomes_one_digest_per_staff_member_who_has_not_read_it() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |s| {
+        s.admin_notification_email = Some(people.email("front-desk"));
+    })
+    .await;
+    contact(&stack, &people, "c1", "p1", None).await;
+    contact(&stack, &people, "c1", "p2", None).await;
+    staff(&stack, &people, "s1", Role::Staff).await;
+    staff(&stack, &people, "s2", Role::Staff).await;
+    staff(&stack, &people, "b1", Role::BasicStaff).await;
+    staff(&stack, &people, "b2", Role::BasicStaff).await;
+    let until = shared::domain::format_timestamp(later(600));
+    stack
+        .store
+        .put_assignment(
+            TENANT,
+            &shared::domain::directory::Assignment {
+                user_id: "b1".into(),
+                customer_id: "c1".into(),
+                until: Some(until),
+                assigned_at: shared::domain::now_rfc3339(),
+                assigned_by: "a1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let owner = Claims::customer(TENANT, "p1", "c1").with("name", "Sam <Rivera>");
+    send(
+        &stack,
+        &owner,
+        json!({"message": "Is <b>Bella</b> ok & eating?"}),
+    )
+    .await;
+    send(&stack, &owner, json!({"message": "x".repeat(150)})).await;
+    mark_read(&stack, &Claims::staff(TENANT, "s2")).await;
+
+    let dispatcher = dispatcher(&stack).await;
+    let early = dispatcher.run(later(1)).await.unwrap();
+    assert_eq!(
+        early,
+        RunReport::default(),
+        "nothing is due before the delay"
+    );
+
+    let report = dispatcher.run(later(4)).await.unwrap();
+    assert_eq!(report.sent, 3, "{report:?}");
+    let mail = emails_to(&people.email("s1")).await;
+    assert_eq!(mail.len(), 1, "two messages, one digest");
+    let mail = &mail[0];
+    assert_eq!(mail["source"], FROM);
+    assert_eq!(
+        mail["subject"],
+        "2 new messages on Oak & Elm Vets, latest from Sam <Rivera>"
+    );
+    let html = mail["body"].as_str().unwrap();
+    assert!(html.contains("Is Bella ok &amp; eating?"), "{html}");
+    assert!(html.contains("Sam &lt;Rivera&gt;"));
+    assert!(html.contains(&format!("{}…", "x".repeat(100))));
+    assert!(!html.contains(&"x".repeat(101)));
+    let link = format!(
+        "https://portal.oakvets.example/messages/{}",
+        general("c1").encode()
+    );
+    assert!(html.contains(&link), "{html}");
+
+    assert_eq!(
+        emails_to(&people.email("b1")).await.len(),
+        1,
+        "assigned basic staff"
+    );
+    assert_eq!(
+        emails_to(&people.email("front-desk")).await.len(),
+        1,
+        "admin copy"
+    );
+    for nobody in ["s2", "b2", "p1", "p2"] {
+        assert!(
+            emails_to(&people.email(nobody)).await.is_empty(),
+            "{nobody}"
+        );
+    }
+    let (records, _) = stack
+        .store
+        .deliveries(TENANT, &general("c1"), None, 20)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 3);
+    assert!(records
+        .iter()
+        .all(|r| r.status == DeliveryStatus::Sent && r.provider_message_id.is_some()));
+
+    assert_eq!(
+        dispatcher.run(later(5)).await.unwrap().sent,
+        0,
+        "never twice"
+    );
+}
+
+#[tokio::test]
+async fn reading_before_it_is_due_cancels_each_persons_notification() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    contact(&stack, &people, "c1", "p1", None).await;
+    contact(&stack, &people, "c1", "p2", None).await;
+    let vet = Claims::staff(TENANT, "s1").with("name", "Dr. Ada");
+    send(
+        &stack,
+        &vet,
+        json!({"customer_id": "c1", "message": "Results are in"}),
+    )
+    .await;
+    send(
+        &stack,
+        &vet,
+        json!({"customer_id": "c1", "message": "All normal"}),
+    )
+    .await;
+    mark_read(&stack, &Claims::customer(TENANT, "p1", "c1")).await;
+
+    let report = dispatcher(&stack).await.run(later(4)).await.unwrap();
+    assert_eq!(report.sent, 1);
+    assert!(
+        emails_to(&people.email("p1")).await.is_empty(),
+        "p1 read it"
+    );
+    let mail = emails_to(&people.email("p2")).await;
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0]["body"].as_str().unwrap().contains("All normal"));
+    assert!(mail[0]["body"].as_str().unwrap().contains("Results are in"));
+}
+
+#[tokio::test]
+async fn still_unread_escalates_to_sms_except_to_opted_out_numbers() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |s| s.sms_escalation_minutes = Some(10)).await;
+    let (n1, n2, n3) = (phone(), phone(), phone());
+    contact(&stack, &people, "c1", "p1", Some(&n1)).await;
+    contact(&stack, &people, "c1", "p2", Some(&n2)).await;
+    contact(&stack, &people, "c1", "p3", Some(&n3)).await;
+    stack.store.set_opted_out(TENANT, &n3, true).await.unwrap();
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "Please call us"}),
+    )
+    .await;
+
+    let dispatcher = dispatcher(&stack).await;
+    let report = dispatcher.run(later(4)).await.unwrap();
+    assert_eq!(report.sent, 3, "emails first");
+    for number in [&n1, &n2, &n3] {
+        assert!(texts_to(number).await.is_empty());
+    }
+    mark_read(&stack, &Claims::customer(TENANT, "p2", "c1")).await;
+    assert_eq!(dispatcher.run(later(8)).await.unwrap().sent, 0, "not yet");
+    let report = dispatcher.run(later(15)).await.unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let texts = texts_to(&n1).await;
+    assert_eq!(texts.len(), 1);
+    assert!(texts[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Oak & Elm Vets: you have a new message. https://portal.oakvets.example/"));
+    assert!(texts_to(&n2).await.is_empty(), "p2 read it");
+    assert!(texts_to(&n3).await.is_empty(), "p3 opted out");
+    assert_eq!(dispatcher.run(later(40)).await.unwrap().sent, 0);
+}
+
+#[tokio::test]
+async fn a_staff_member_can_notify_at_once_by_email_and_sms() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    let number = phone();
+    contact(&stack, &people, "c1", "p1", Some(&number)).await;
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "Bella is ready", "notify": ["email", "sms"]}),
+    )
+    .await;
+    let report = dispatcher(&stack).await.run(later(0)).await.unwrap();
+    assert_eq!(report.sent, 2);
+    assert_eq!(emails_to(&people.email("p1")).await.len(), 1);
+    assert_eq!(texts_to(&number).await.len(), 1);
+    assert_eq!(
+        dispatcher(&stack).await.run(later(5)).await.unwrap().sent,
+        0
+    );
+}
+
+#[tokio::test]
+async fn quiet_hours_hold_notifications_until_they_end() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    let due = later(4);
+    let zone = jiff::tz::TimeZone::UTC;
+    let clock = |t: Timestamp| t.to_zoned(zone.clone()).strftime("%H:%M").to_string();
+    let end = due + SignedDuration::from_mins(61);
+    settings(&stack, |s| {
+        s.quiet_hours = Some(QuietHours {
+            start: clock(due - SignedDuration::from_mins(60)),
+            end: clock(end),
+        })
+    })
+    .await;
+    contact(&stack, &people, "c1", "p1", None).await;
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "hi"}),
+    )
+    .await;
+
+    let dispatcher = dispatcher(&stack).await;
+    assert_eq!(dispatcher.run(due).await.unwrap().sent, 0, "quiet");
+    assert_eq!(
+        dispatcher
+            .run(due + SignedDuration::from_mins(30))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    assert_eq!(
+        dispatcher
+            .run(end + SignedDuration::from_mins(1))
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    assert_eq!(emails_to(&people.email("p1")).await.len(), 1);
+}
+
+#[tokio::test]
+async fn overlapping_runs_send_each_notification_once() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    for i in 0..4 {
+        contact(&stack, &people, "c1", &format!("p{i}"), None).await;
+        contact(&stack, &people, "c2", &format!("q{i}"), None).await;
+    }
+    for customer in ["c1", "c2"] {
+        send(
+            &stack,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": customer, "message": "hi"}),
+        )
+        .await;
+    }
+    let (a, b) = (dispatcher(&stack).await, dispatcher(&stack).await);
+    let now = later(4);
+    let (first, second) = tokio::join!(a.run(now), b.run(now));
+    assert_eq!(first.unwrap().sent + second.unwrap().sent, 8);
+    for i in 0..4 {
+        assert_eq!(emails_to(&people.email(&format!("p{i}"))).await.len(), 1);
+        assert_eq!(emails_to(&people.email(&format!("q{i}"))).await.len(), 1);
+    }
+    assert_eq!(a.run(later(10)).await.unwrap().sent, 0);
+}
+
+/// Sends the first `healthy` emails, then never answers: a run that dies mid-way.
+struct Stalls {
+    inner: SesEmail,
+    healthy: usize,
+    sent: Arc<AtomicUsize>,
+}
+
+impl EmailSender for Stalls {
+    async fn send_email(&self, from: &str, to: &str, email: &Email) -> Result<String, SendError> {
+        if self.sent.load(Ordering::SeqCst) >= self.healthy {
+            std::future::pending::<()>().await;
+        }
+        let id = self.inner.send_email(from, to, email).await;
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        id
+    }
+}
+
+#[tokio::test]
+async fn a_run_that_dies_half_way_is_finished_by_the_next_without_repeats() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    for i in 0..4 {
+        contact(&stack, &people, "c1", &format!("p{i}"), None).await;
+    }
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "hi"}),
+    )
+    .await;
+
+    let (email, sms) = moto_senders().await;
+    let sent = Arc::new(AtomicUsize::new(0));
+    let dying = Dispatcher {
+        store: stack.store.clone(),
+        email: Stalls {
+            inner: email,
+            healthy: 2,
+            sent: sent.clone(),
+        },
+        sms,
+        from_email: FROM.into(),
+    };
+    let now = later(4);
+    let run = tokio::spawn(async move { dying.run(now).await });
+    while sent.load(Ordering::SeqCst) < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    run.abort();
+
+    let next = dispatcher(&stack).await;
+    assert_eq!(
+        next.run(now).await.unwrap().sent,
+        1,
+        "the stalled claim is still held"
+    );
+    let report = next
+        .run(now + super::CLAIM_LEASE + SignedDuration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "the claim of the dead run is taken over");
+    for i in 0..4 {
+        assert_eq!(
+            emails_to(&people.email(&format!("p{i}"))).await.len(),
+            1,
+            "p{i}"
+        );
+    }
+}
+
+/// SES that cannot be reached, for one address; moto for the rest.
+struct Unreachable {
+    inner: SesEmail,
+    broken: SesEmail,
+    bad: String,
+}
+
+impl EmailSender for Unreachable {
+    async fn send_email(&self, from: &str, to: &str, email: &Email) -> Result<String, SendError> {
+        if to == self.bad {
+            self.broken.send_email(from, to, email).await
+        } else {
+            self.inner.send_email(from, to, email).await
+        }
+    }
+}
+
+#[tokio::test]
+async fn ses_failures_are_retried_later_and_finally_marked_failed() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    contact(&stack, &people, "c1", "p1", None).await;
+    contact(&stack, &people, "c1", "p2", None).await;
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "hi"}),
+    )
+    .await;
+
+    let aws = aws().await;
+    let dead = aws_sdk_sesv2::config::Builder::from(&aws)
+        .endpoint_url("http://127.0.0.1:9")
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    let (email, sms) = moto_senders().await;
+    let dispatcher = Dispatcher {
+        store: stack.store.clone(),
+        email: Unreachable {
+            inner: email,
+            broken: SesEmail::new(aws_sdk_sesv2::Client::from_conf(dead)),
+            bad: people.email("p2"),
+        },
+        sms,
+        from_email: FROM.into(),
+    };
+    let mut now = later(4);
+    let first = dispatcher.run(now).await.unwrap();
+    assert_eq!(
+        (first.sent, first.retrying),
+        (1, 1),
+        "one bad recipient blocks nobody"
+    );
+    let mut runs = 1;
+    loop {
+        now += SignedDuration::from_mins(20);
+        let report = dispatcher.run(now).await.unwrap();
+        runs += 1;
+        assert_eq!(report.sent, 0);
+        if report.failed == 1 {
+            break;
+        }
+        assert!(runs < 10, "gave up too late");
+    }
+    let (records, _) = stack
+        .store
+        .deliveries(TENANT, &general("c1"), None, 20)
+        .await
+        .unwrap();
+    let failed = records
+        .iter()
+        .find(|r| r.recipient == "contact:p2")
+        .unwrap();
+    assert_eq!(
+        (failed.status, failed.attempts),
+        (DeliveryStatus::Failed, MAX_ATTEMPTS)
+    );
+    assert!(failed.error.is_some());
+    assert_eq!(emails_to(&people.email("p1")).await.len(), 1);
+    assert_eq!(
+        dispatcher
+            .run(now + SignedDuration::from_mins(60))
+            .await
+            .unwrap(),
+        RunReport::default()
+    );
+}
+
+async fn run_cost(unrelated: usize) -> usize {
+    let stack = TestStack::start().await;
+    seed::other_tenants(&stack.store, unrelated).await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    staff(&stack, &people, "s1", Role::Staff).await;
+    for i in 0..3 {
+        let customer = format!("c{i}");
+        contact(&stack, &people, &customer, &format!("p{i}"), None).await;
+        send(
+            &stack,
+            &Claims::customer(TENANT, &format!("p{i}"), &customer),
+            json!({"message": "hi"}),
+        )
+        .await;
+        send(
+            &stack,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": format!("r{i}"), "message": "hi"}),
+        )
+        .await;
+    }
+    let dispatcher = dispatcher(&stack).await;
+    stack.requests.reset();
+    let report = dispatcher.run(later(4)).await.unwrap();
+    assert_eq!(report.conversations, 6);
+    stack.requests.total()
+}
+
+#[tokio::test]
+async fn a_run_costs_what_is_due_whatever_the_table_holds() {
+    let small = run_cost(1_000).await;
+    let large = run_cost(100_000).await;
+    assert_eq!(small, large);
+    // 4 shard Queries; per tenant: settings + staff directory; per conversation: thread
+    // Query + account Query + settle; per delivery: claim + record.
+    assert_eq!(small, 4 + 2 + 6 * 3 + 3 * 2);
+}
+
+#[tokio::test]
+async fn messages_during_a_pass_get_a_pass_of_their_own() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    contact(&stack, &people, "c1", "p1", None).await;
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "first"}),
+    )
+    .await;
+    let dispatcher = dispatcher(&stack).await;
+    let due = stack
+        .store
+        .due(
+            shard_of("c1"),
+            &shared::domain::format_timestamp(later(4)),
+            10,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    let first_seen = stack
+        .store
+        .conversation(TENANT, &general("c1"))
+        .await
+        .unwrap()
+        .unwrap()
+        .last_message_id
+        .unwrap();
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "second"}),
+    )
+    .await;
+    // A pass that had read the conversation before "second" arrived settles.
+    stack
+        .store
+        .settle(
+            TENANT,
+            &due,
+            &first_seen,
+            &shared::store::Settlement::Done,
+            &shared::domain::format_timestamp(later(8)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(dispatcher.run(later(5)).await.unwrap().sent, 0);
+    assert_eq!(
+        dispatcher.run(later(9)).await.unwrap().sent,
+        1,
+        "second is notified"
+    );
+}
+
+fn shard_of(customer: &str) -> u32 {
+    let pk = shared::store::keys::conversation_pk(TENANT, &general(customer));
+    shared::store::keys::due_shard(&pk)
+        .trim_start_matches("DUE#")
+        .parse()
+        .unwrap()
+}
