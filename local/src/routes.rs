@@ -42,6 +42,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/messages/unread", Function::Activity),
     route("GET", "/settings/messaging", Function::Admin),
     route("PUT", "/settings/messaging", Function::Admin),
+    route("GET", "/notifications", Function::Admin),
     route("PUT", "/staff/{user_id}", Function::Admin),
     route("GET", "/staff/{user_id}", Function::Admin),
     route("DELETE", "/staff/{user_id}", Function::Admin),

@@ -1,15 +1,20 @@
 //! Tenant administration: `GET`/`PUT /settings/messaging` (admins: the messaging mode
 //! and notification settings) and the directory of staff, assignments and contacts
-//! (admins and the host application). One function, told apart by route.
+//! (admins and the host application), and delivery records of notifications (admins).
+//! One function, told apart by route.
 
 mod directory;
+mod notifications;
 mod settings;
 
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, SettingsStore};
+use shared::store::{DirectoryStore, MessageStore, NotificationStore, SettingsStore};
 use shared::{ApiError, App};
 
-pub async fn handle<S: SettingsStore + DirectoryStore>(app: &App<S>, request: Request) -> Response {
+pub async fn handle<S>(app: &App<S>, request: Request) -> Response
+where
+    S: SettingsStore + DirectoryStore + MessageStore + NotificationStore,
+{
     let result = match http::route_key(&request).as_deref() {
         Some("GET /settings/messaging") => settings::get(app, &request).await,
         Some("PUT /settings/messaging") => settings::put(app, &request).await,
@@ -31,6 +36,7 @@ pub async fn handle<S: SettingsStore + DirectoryStore>(app: &App<S>, request: Re
         Some("DELETE /customers/{customer_id}/contacts/{contact_id}") => {
             directory::delete_contact(app, &request).await
         }
+        Some("GET /notifications") => notifications::list(app, &request).await,
         _ => Err(ApiError::NotFound),
     };
     http::respond(result)

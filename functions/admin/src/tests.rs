@@ -146,3 +146,32 @@ async fn a_mode_change_reaches_the_send_function() {
         (403, Some("messaging_read_only"))
     );
 }
+
+#[tokio::test]
+async fn quiet_hours_and_a_delay_in_seconds_are_validated() {
+    let stack = TestStack::start().await;
+    let admin = Claims::admin(TENANT, "a1");
+    let change =
+        json!({"quiet_hours": {"start": "21:00", "end": "07:30"}, "notify_delay_seconds": 20});
+    let (status, body) = call(&stack, settings_event("PUT", &admin).json(change)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["quiet_hours"]["end"], "07:30");
+    let stored = stack.store.get_settings(TENANT).await.unwrap().unwrap();
+    assert_eq!(stored.notify_delay_seconds, Some(20));
+    assert_eq!(stored.quiet_hours.unwrap().start, "21:00");
+    for bad in [
+        json!({"quiet_hours": {"start": "9pm", "end": "07:00"}}),
+        json!({"quiet_hours": {"start": "07:00", "end": "07:00"}}),
+        json!({"quiet_hours": {"start": "21:00"}}),
+        json!({"notify_delay_seconds": 90000}),
+    ] {
+        let (status, body) = call(&stack, settings_event("PUT", &admin).json(bad.clone())).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let (_, body) = call(
+        &stack,
+        settings_event("PUT", &admin).json(json!({"quiet_hours": null})),
+    )
+    .await;
+    assert_eq!(body["quiet_hours"], Value::Null);
+}
