@@ -3,6 +3,7 @@
 //! JWT authorizer produces, route matching), and DynamoDB embedded unless an endpoint is
 //! configured.
 
+pub mod demo;
 pub mod routes;
 pub mod server;
 

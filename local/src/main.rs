@@ -11,7 +11,7 @@ const USAGE: &str = "usage:
   local token --role ROLE --tenant TENANT --sub USER [--customer ID] [--name NAME] [--hours N]";
 
 const DEFAULT_JWT_SECRET: &str = "tidings-dev-secret";
-const DEMO_TENANT: &str = "demo";
+const DEMO_TENANT: &str = local::demo::DEMO_TENANT;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -62,6 +62,15 @@ async fn serve() -> Result<(), String> {
         config: local_config()?,
     };
     let api = LocalApi::start(options).await?;
+    local::demo::seed(&api.store()).await?;
+    let every = std::env::var("TIDINGS_DISPATCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(30);
+    tokio::spawn(local::demo::dispatch_forever(
+        api.store(),
+        std::time::Duration::from_secs(every),
+    ));
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
         .await
         .map_err(|e| format!("binding 127.0.0.1:{port}: {e}"))?;
@@ -114,6 +123,9 @@ async fn serve() -> Result<(), String> {
         ));
     }
     banner.push_str("  customer's account: demo-customer\n");
+    banner.push_str(&format!(
+        "  notifications: dispatcher every {every} s; sent mail and SMS at $AWS_ENDPOINT_URL/moto-api/data.json\n"
+    ));
     tracing::info!("\n{banner}");
     api.serve(listener).await.map_err(|e| e.to_string())
 }

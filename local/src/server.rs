@@ -76,6 +76,11 @@ impl LocalApi {
         }))
     }
 
+    /// The table every function of this server uses.
+    pub fn store(&self) -> DynamoStore {
+        self.admin.store.clone()
+    }
+
     pub fn router(self: &Arc<Self>) -> axum::Router {
         axum::Router::new()
             .fallback(handle)

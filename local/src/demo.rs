@@ -1,0 +1,111 @@
+//! What `make dev` runs beside the API: the notification dispatcher on a timer, and a
+//! demo tenant with a contact and a staff member who have email addresses, so that a
+//! notification shows up in moto (`/moto-api/data.json`) without any setup.
+
+use std::time::Duration;
+
+use shared::domain::directory::{Contact, StaffProfile};
+use shared::domain::{now_rfc3339, Role, Settings};
+use shared::notify::{SesEmail, SnsSms};
+use shared::store::{DirectoryStore, DynamoStore, SettingsStore};
+
+pub const DEMO_TENANT: &str = "demo";
+const DEMO_DOMAIN: &str = "demo.example";
+
+/// Creates the demo tenant's directory and settings where they are missing.
+pub async fn seed(store: &DynamoStore) -> Result<(), String> {
+    let err = |e: shared::store::StoreError| e.to_string();
+    if store
+        .get_settings(DEMO_TENANT)
+        .await
+        .map_err(err)?
+        .is_none()
+    {
+        let settings = Settings {
+            business_name: Some("Demo Vets".into()),
+            portal_base_url: Some("http://localhost:3000".into()),
+            notify_delay_seconds: Some(20),
+            from_email: Some(format!("notifications@{DEMO_DOMAIN}")),
+            ..Settings::default()
+        };
+        store
+            .put_settings(DEMO_TENANT, &settings)
+            .await
+            .map_err(err)?;
+    }
+    let now = now_rfc3339();
+    if store
+        .contact(DEMO_TENANT, "demo-customer", "demo-contact")
+        .await
+        .map_err(err)?
+        .is_none()
+    {
+        let contact = Contact {
+            customer_id: "demo-customer".into(),
+            contact_id: "demo-contact".into(),
+            name: "Casey Customer".into(),
+            email: Some(format!("casey@{DEMO_DOMAIN}")),
+            phone: Some("+15550100001".into()),
+            email_opt_in: true,
+            sms_opt_in: true,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        };
+        store
+            .put_contact(DEMO_TENANT, &contact)
+            .await
+            .map_err(err)?;
+    }
+    if store
+        .staff(DEMO_TENANT, "demo-staff")
+        .await
+        .map_err(err)?
+        .is_none()
+    {
+        let profile = StaffProfile {
+            user_id: "demo-staff".into(),
+            name: "Sam Staff".into(),
+            email: Some(format!("sam@{DEMO_DOMAIN}")),
+            email_notifications: true,
+            role: Role::Staff,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        store.put_staff(DEMO_TENANT, &profile).await.map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Runs the dispatcher every `every`, with SES and SNS from the environment (moto under
+/// `make dev`), the way the scheduled Lambda runs it every minute.
+pub async fn dispatch_forever(store: DynamoStore, every: Duration) {
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let ses = aws_sdk_sesv2::Client::new(&aws);
+    // SES sends only from verified identities; moto keeps none between starts.
+    if let Err(e) = ses
+        .create_email_identity()
+        .email_identity(DEMO_DOMAIN)
+        .send()
+        .await
+    {
+        tracing::debug!(error = ?e, "sender identity not created (it may exist)");
+    }
+    let dispatcher = notify::Dispatcher {
+        store,
+        email: SesEmail::new(ses),
+        sms: SnsSms::new(aws_sdk_sns::Client::new(&aws)),
+        from_email: std::env::var("NOTIFY_FROM_EMAIL")
+            .unwrap_or_else(|_| format!("notifications@{DEMO_DOMAIN}")),
+    };
+    let mut timer = tokio::time::interval(every);
+    loop {
+        timer.tick().await;
+        match dispatcher.run(jiff::Timestamp::now()).await {
+            Ok(report) if report.conversations > 0 => {
+                tracing::info!(?report, "notification run")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "notification run failed"),
+        }
+    }
+}
