@@ -18,6 +18,8 @@
 //! | assignment, by customer | `T#{tenant}#CU#{customer}` | `ASSIGNED#{user}` | the same assignment, written in the same transaction: who to notify of a customer's messages |
 //! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | GetItem; one Query gives an account's contacts and assigned staff |
 //! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put in the contact's transaction); inbound SMS finds the contact with one GetItem |
+//! | SMS opt-out | `T#{tenant}#OPTOUT#{e164}` | `OPTOUT` | per number, apart from the directory so it outlives contact edits; BatchGetItem before texting |
+//! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{round}#{channel}#{recipient}` | claimed (conditional UpdateItem, with a lease) before sending, then `sent` with the provider's id, `retry` with the next attempt, or `failed`; Query per conversation for admins |
 //!
 //! `subject` is `general`, `patient:{id}` or `order:{id}`. The header's sort key sorts
 //! above every message, so a descending Query over the conversation's partition returns
@@ -42,13 +44,20 @@
 //! |---|---|---|---|
 //! | inbound number | `SMSNUM#{e164}` | `SMSNUM` | the tenant an SMS was sent to; the only key without a tenant prefix, written only by that tenant's admin under a uniqueness condition |
 //! | provider message id | `T#{tenant}#EXT#{provider}#{id}` | `EXT` | conditional Put in the inbound message's transaction: a redelivery cannot add a second message |
-//! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{due}#{recipient}#{channel}` | conditional claim before sending, provider id after; Query per conversation for admins |
 //! | unmatched inbound SMS | `T#{tenant}#UNMATCHED` | `{ulid}` | Query, newest first |
 //!
-//! Pending notifications are attributes of the conversation header, set by the send's own
-//! header Update: `due_at` and a sparse index key (`gsi3pk` = `DUE#{shard}`, `gsi3sk` =
-//! `{due_at}#{tenant}#{conversation}`), removed when the notification is settled. The
-//! dispatcher Queries `gsi3` for `gsi3sk <= now` per shard, so it reads only what is due.
+//! # Pending notifications
+//!
+//! A pending notification is a set of attributes of the conversation header, written by
+//! the send's own header Update (no extra request): `due_at` (kept by later messages:
+//! they join it), `due_round` (names the pass in delivery records; kept when a pass is
+//! postponed), `due_stage` (`digest`, then `escalation` for SMS), `notify_now` (channels
+//! a staff sender asked for at once, which makes it due now), and the sparse index keys
+//! `gsi3pk` = `DUE#{shard}` (a stable hash of the conversation key over
+//! [`DUE_SHARDS`] partitions, so no single index partition takes every tenant's writes)
+//! and `gsi3sk` = `due_at`. The dispatcher Queries each shard for `gsi3sk <= now`: it
+//! reads what is due and nothing else, whatever the table holds. Settling a pass removes
+//! the keys (or moves `due_at`), conditional on the pass and the last message it saw.
 //!
 //! # Indexes
 //!
@@ -57,8 +66,9 @@
 //! | `gsi1` | `gsi1pk` = `T#{tenant}#FEED` | `gsi1sk` = last message id | conversation headers | the staff activity feed, newest first |
 //! | `gsi2` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi2sk` = last message id | conversation headers | one customer's conversations, newest first |
 //! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` | `gsi2sk` = user id | staff profiles | the staff directory (customer ids hold no `#`, so the keys never meet) |
+//! | `gsi3` | `gsi3pk` = `DUE#{shard}` | `gsi3sk` = due time | headers with a pending notification only | the dispatcher |
 //!
-//! Both project all attributes, so a feed page carries each conversation's counters and
+//! All project all attributes, so a feed page carries each conversation's counters and
 //! the caller's own read position: one Query a page.
 //!
 //! # Access patterns and their cost
@@ -74,6 +84,7 @@
 //! | activity feed page | one Query on `gsi1` (staff) or `gsi2` (a customer), projected to the caller's own read position; a basic staff member's page first Queries their assignments |
 //! | unread badge | at most two such Queries, projected to the counters ([`crate::domain::feed`] says how far it looks) |
 //! | basic-staff access check | one GetItem of the assignment |
+//! | notification run | per shard one Query; per tenant settings and staff directory; per conversation a thread Query, an account Query, a settle UpdateItem (and a BatchGetItem of opt-outs when texting); per delivery a claim and a record UpdateItem |
 //! | directory writes | one GetItem of the current entry, then one TransactWriteItems (entry, phone claims or both assignment copies) |
 
 use sha2::{Digest, Sha256};

@@ -52,6 +52,18 @@ pub(crate) fn is_conditional_failure(
     )
 }
 
+/// The item as it stood when an UpdateItem's condition failed (asked for with
+/// `ReturnValuesOnConditionCheckFailure::AllOld`; `None` when there was none); any other
+/// failure as a [`StoreError`].
+pub(crate) fn failed_condition_item(
+    err: SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> Result<Option<Item>, StoreError> {
+    match err.as_service_error() {
+        Some(UpdateItemError::ConditionalCheckFailedException(e)) => Ok(e.item().cloned()),
+        _ => Err(classify(err)),
+    }
+}
+
 /// Sorts SDK failures into "retry later" (503) and everything else (a bug: 500).
 pub(crate) fn classify<E>(
     err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
     Update,
@@ -25,7 +24,10 @@ use crate::domain::{
     now_rfc3339, text, Channel, ConversationId, ConversationKind, ConversationStatus, Message,
     MessageType, MessagingMode, SenderType, Settings, Side,
 };
-use item::{backoff, classify, get_n, get_s, is_conditional_failure, n, required, s, Item};
+use item::{
+    backoff, classify, failed_condition_item, get_n, get_s, is_conditional_failure, n, required, s,
+    Item,
+};
 
 /// Sends into one busy conversation retry until their id is the newest; each retry
 /// follows a commit by someone else, so this bounds only pathological contention.
@@ -570,11 +572,7 @@ impl MessageStore for DynamoStore {
                 Ok(output) => return header_from_item(&output.attributes.unwrap_or_default()),
                 Err(err) => err,
             };
-            let current = match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(e)) => e.item().cloned(),
-                _ => return Err(classify(err)),
-            };
-            let Some(current) = current else {
+            let Some(current) = failed_condition_item(err)? else {
                 return Err(StoreError::NotFound);
             };
             let Some(last) = get_s(&current, "last_message_id") else {

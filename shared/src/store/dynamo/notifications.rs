@@ -3,13 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
 };
 
 use super::directory::{assignment_from_item, contact_from_item, profile_from_item};
-use super::item::{classify, get_n, get_s, s, Item};
+use super::item::{classify, failed_condition_item, get_n, get_s, is_conditional_failure, s, Item};
 use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
 use crate::domain::notify::NotifyChannel;
@@ -261,12 +260,7 @@ impl NotificationStore for DynamoStore {
                 attempt: get_n(&output.attributes.unwrap_or_default(), "attempts"),
             }),
             Err(err) => {
-                let current = match err.as_service_error() {
-                    Some(UpdateItemError::ConditionalCheckFailedException(e)) => {
-                        e.item().cloned().unwrap_or_default()
-                    }
-                    _ => return Err(classify(err)),
-                };
+                let current = failed_condition_item(err)?.unwrap_or_default();
                 let later =
                     |name: &str| Claim::Later(get_s(&current, name).unwrap_or(now).to_owned());
                 Ok(
@@ -371,12 +365,7 @@ impl NotificationStore for DynamoStore {
             Ok(_) => return Ok(()),
             Err(err) => err,
         };
-        let current = match err.as_service_error() {
-            Some(UpdateItemError::ConditionalCheckFailedException(e)) => {
-                e.item().cloned().unwrap_or_default()
-            }
-            _ => return Err(classify(err)),
-        };
+        let current = failed_condition_item(err)?.unwrap_or_default();
         if get_s(&current, "due_at") != Some(due.due_at.as_str()) {
             // Another run settled or moved this pass.
             return Ok(());
@@ -401,14 +390,7 @@ impl NotificationStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
+            Err(err) if is_conditional_failure(&err) => Ok(()),
             Err(err) => Err(classify(err)),
         }
     }
