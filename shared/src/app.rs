@@ -84,25 +84,32 @@ impl<S: crate::store::SettingsStore> App<S> {
     }
 }
 
-impl<S: crate::store::DirectoryStore> App<S> {
-    /// Basic staff reach a customer's conversations only while the customer is assigned
-    /// to them (one read); to them anything else is unknown (404). Other roles pass
-    /// without a read: [`crate::domain::permissions::resolve_conversation`] has checked them.
-    pub async fn check_assignment(
+impl<S: crate::store::SettingsStore + crate::store::DirectoryStore> App<S> {
+    /// Everything a conversation route checks once its input is valid: the tenant's mode
+    /// for this kind of access, then, for basic staff, an active assignment of the
+    /// conversation's customer (one read; anything else is unknown to them: 404). Other
+    /// roles were checked by [`crate::domain::permissions::resolve_conversation`].
+    /// Hands back the settings.
+    pub async fn open_conversation(
         &self,
         principal: &crate::domain::Principal,
-        customer: &str,
-    ) -> Result<(), crate::ApiError> {
-        if principal.role != crate::domain::Role::BasicStaff {
-            return Ok(());
+        conversation: &crate::domain::ConversationId,
+        access: crate::domain::permissions::Access,
+    ) -> Result<crate::domain::Settings, crate::ApiError> {
+        let settings = self.check_mode(&principal.tenant_id, access).await?;
+        if principal.role == crate::domain::Role::BasicStaff {
+            let assignment = self
+                .store
+                .assignment(
+                    &principal.tenant_id,
+                    &principal.user_id,
+                    &conversation.customer_id,
+                )
+                .await?;
+            if !assignment.is_some_and(|a| a.is_active_at(jiff::Timestamp::now())) {
+                return Err(crate::ApiError::NotFound);
+            }
         }
-        let assignment = self
-            .store
-            .assignment(&principal.tenant_id, &principal.user_id, customer)
-            .await?;
-        match assignment {
-            Some(a) if a.is_active_at(jiff::Timestamp::now()) => Ok(()),
-            _ => Err(crate::ApiError::NotFound),
-        }
+        Ok(settings)
     }
 }

@@ -210,10 +210,8 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
     let mut total = 0u64;
     let mut before: Option<String> = None;
     let mut capped = false;
-    for request_number in 0..BADGE_REQUESTS {
-        if inbox.is_empty() {
-            break;
-        }
+    let requests = if inbox.is_empty() { 0 } else { BADGE_REQUESTS };
+    for request_number in 0..requests {
         let scan = app
             .store
             .feed_scan(

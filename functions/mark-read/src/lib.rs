@@ -45,8 +45,7 @@ async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(
             ));
         }
     }
-    app.check_mode(&principal.tenant_id, Access::Read).await?;
-    app.check_assignment(&principal, &conversation.customer_id)
+    app.open_conversation(&principal, &conversation, Access::Read)
         .await?;
 
     let side = principal.side();

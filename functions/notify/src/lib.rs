@@ -23,7 +23,6 @@
 mod plan;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -31,8 +30,9 @@ use shared::config::ConfigError;
 use shared::domain::directory::StaffProfile;
 use shared::domain::notify::notify_delay;
 use shared::domain::validate::is_valid_email;
-use shared::domain::{format_timestamp, MessagingMode, Settings};
+use shared::domain::{format_timestamp, MessagingMode};
 use shared::notify::{EmailSender, SendError, SesEmail, SmsSender, SnsSms};
+use shared::settings_cache::SettingsCache;
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
     Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueStage, DynamoStore, MessageStore,
@@ -128,10 +128,19 @@ where
 }
 
 /// What one run reads once per tenant.
-#[derive(Default)]
 struct TenantCache {
-    settings: Mutex<HashMap<String, Settings>>,
-    staff: Mutex<HashMap<String, Vec<StaffProfile>>>,
+    settings: SettingsCache,
+    staff: HashMap<String, Vec<StaffProfile>>,
+}
+
+impl TenantCache {
+    fn new() -> Self {
+        TenantCache {
+            // A run is shorter than any settings TTL: once per tenant per run.
+            settings: SettingsCache::new(std::time::Duration::from_secs(60)),
+            staff: HashMap::new(),
+        }
+    }
 }
 
 fn retry_delay(attempt: u64) -> SignedDuration {
@@ -146,13 +155,13 @@ where
 {
     /// Delivers everything due by `now`.
     pub async fn run(&self, now: Timestamp) -> Result<RunReport, StoreError> {
-        let cache = TenantCache::default();
+        let mut cache = TenantCache::new();
         let mut report = RunReport::default();
         let now_text = format_timestamp(now);
         for shard in 0..DUE_SHARDS {
             for due in self.store.due(shard, &now_text, DUE_PER_SHARD).await? {
                 report.conversations += 1;
-                if let Err(err) = self.pass(&due, now, &cache, &mut report).await {
+                if let Err(err) = self.pass(&due, now, &mut cache, &mut report).await {
                     // One conversation failing never stops the others; it stays due.
                     tracing::warn!(tenant = %due.tenant, conversation = %due.conversation.encode(), %err, "notification pass failed");
                 }
@@ -161,33 +170,16 @@ where
         Ok(report)
     }
 
-    async fn settings(&self, cache: &TenantCache, tenant: &str) -> Result<Settings, StoreError> {
-        if let Some(settings) = cache.settings.lock().expect("cache lock").get(tenant) {
-            return Ok(settings.clone());
-        }
-        let settings = self.store.get_settings(tenant).await?.unwrap_or_default();
-        cache
-            .settings
-            .lock()
-            .expect("cache lock")
-            .insert(tenant.to_owned(), settings.clone());
-        Ok(settings)
-    }
-
     async fn staff(
         &self,
-        cache: &TenantCache,
+        cache: &mut TenantCache,
         tenant: &str,
     ) -> Result<Vec<StaffProfile>, StoreError> {
-        if let Some(staff) = cache.staff.lock().expect("cache lock").get(tenant) {
+        if let Some(staff) = cache.staff.get(tenant) {
             return Ok(staff.clone());
         }
         let staff = self.store.staff_directory(tenant).await?;
-        cache
-            .staff
-            .lock()
-            .expect("cache lock")
-            .insert(tenant.to_owned(), staff.clone());
+        cache.staff.insert(tenant.to_owned(), staff.clone());
         Ok(staff)
     }
 
@@ -195,11 +187,11 @@ where
         &self,
         due: &DueConversation,
         now: Timestamp,
-        cache: &TenantCache,
+        cache: &mut TenantCache,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
         let tenant = &due.tenant;
-        let settings = self.settings(cache, tenant).await?;
+        let settings = cache.settings.get(&self.store, tenant).await?;
         let if_new_messages = format_timestamp(now + notify_delay(&settings));
         let page = self
             .store

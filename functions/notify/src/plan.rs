@@ -102,44 +102,32 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         if unread == 0 {
             continue;
         }
-        let read = header
-            .read_mark(Side::Customer, &contact.contact_id)
-            .map(|m| m.up_to.as_str());
-        let lines = unread_lines(input, Side::Customer, read);
         let textable = contact
             .phone
             .as_ref()
             .filter(|p| contact.sms_opt_in && !input.opted_out.contains(*p));
         let recipient = format!("contact:{}", contact.contact_id);
-        match input.due.stage {
-            DueStage::Digest => {
-                if let (true, Some(email)) = (contact.email_opt_in, &contact.email) {
-                    deliveries.push(Planned {
-                        key: key(NotifyChannel::Email, recipient.clone()),
-                        address: email.clone(),
-                        outgoing: Outgoing::Email(digest_email(&context, &lines, unread)),
-                    });
-                }
-                if let Some(phone) = textable {
-                    if texting_now {
-                        deliveries.push(Planned {
-                            key: key(NotifyChannel::Sms, recipient.clone()),
-                            address: phone.clone(),
-                            outgoing: Outgoing::Sms(digest_sms(&context, unread)),
-                        });
-                    } else if settings.sms_escalation_minutes.is_some() {
-                        escalate = true;
-                    }
-                }
-            }
-            DueStage::Escalation => {
-                if let Some(phone) = textable {
-                    deliveries.push(Planned {
-                        key: key(NotifyChannel::Sms, recipient.clone()),
-                        address: phone.clone(),
-                        outgoing: Outgoing::Sms(digest_sms(&context, unread)),
-                    });
-                }
+        let digest = input.due.stage == DueStage::Digest;
+        if let (true, true, Some(email)) = (digest, contact.email_opt_in, &contact.email) {
+            let read = header
+                .read_mark(Side::Customer, &contact.contact_id)
+                .map(|m| m.up_to.as_str());
+            let lines = unread_lines(input, Side::Customer, read);
+            deliveries.push(Planned {
+                key: key(NotifyChannel::Email, recipient.clone()),
+                address: email.clone(),
+                outgoing: Outgoing::Email(digest_email(&context, &lines, unread)),
+            });
+        }
+        if let Some(phone) = textable {
+            if !digest || texting_now {
+                deliveries.push(Planned {
+                    key: key(NotifyChannel::Sms, recipient),
+                    address: phone.clone(),
+                    outgoing: Outgoing::Sms(digest_sms(&context, unread)),
+                });
+            } else if settings.sms_escalation_minutes.is_some() {
+                escalate = true;
             }
         }
     }

@@ -56,8 +56,8 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
     )?;
     let (text, attachments) = validate_content(&body)?;
     let notify_now = validate_notify(&principal, &body.notify)?;
-    let settings = app.check_mode(&principal.tenant_id, Access::Write).await?;
-    app.check_assignment(&principal, &conversation.customer_id)
+    let settings = app
+        .open_conversation(&principal, &conversation, Access::Write)
         .await?;
 
     let draft = MessageDraft {

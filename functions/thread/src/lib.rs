@@ -47,8 +47,7 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore>(
     let cursor = http::query_param(request, "cursor")
         .map(|c| app.cursors.open::<ThreadCursor>(&scope, &c))
         .transpose()?;
-    app.check_mode(&principal.tenant_id, Access::Read).await?;
-    app.check_assignment(&principal, &conversation.customer_id)
+    app.open_conversation(&principal, &conversation, Access::Read)
         .await?;
 
     let page = app

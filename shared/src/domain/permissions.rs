@@ -29,7 +29,7 @@ pub fn check_mode(mode: MessagingMode, access: Access) -> Result<(), ApiError> {
 
 /// Whether the caller may see (and, for writes, post in) a customer's conversation.
 /// Basic staff pass here and are checked against their assignments by
-/// [`crate::App::check_assignment`].
+/// [`crate::App::open_conversation`].
 pub fn check_conversation_access(
     principal: &Principal,
     conversation: &ConversationId,

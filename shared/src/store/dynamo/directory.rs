@@ -257,7 +257,7 @@ impl DirectoryStore for DynamoStore {
         let Some((_, assignments)) = self.staff(tenant, user).await? else {
             return Ok(false);
         };
-        let mut deletes = vec![self.key_delete(keys::staff_pk(tenant, user), PROFILE_SK.into())?];
+        let mut deletes = Vec::with_capacity(assignments.len() * 2 + 1);
         for assignment in &assignments {
             deletes.push(self.key_delete(
                 keys::staff_pk(tenant, user),
@@ -268,9 +268,9 @@ impl DirectoryStore for DynamoStore {
                 keys::assigned_sk(user),
             )?);
         }
-        // Assignments go first and the profile last, so a failure part-way leaves a
-        // profile that a retry removes completely.
-        deletes.rotate_left(1);
+        // The profile goes last, so a failure part-way leaves a profile that a retry
+        // removes completely.
+        deletes.push(self.key_delete(keys::staff_pk(tenant, user), PROFILE_SK.into())?);
         for chunk in deletes.chunks(MAX_TRANSACTION_ITEMS) {
             match self.transact(chunk.to_vec()).await {
                 Ok(()) => {}
