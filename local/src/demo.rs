@@ -11,6 +11,9 @@ use shared::store::{DirectoryStore, DynamoStore, SettingsStore};
 
 pub const DEMO_TENANT: &str = "demo";
 const DEMO_DOMAIN: &str = "demo.example";
+/// The demo tenant's SMS number (texts to it are the demo tenant's).
+pub const DEMO_SMS_NUMBER: &str = "+15550100999";
+pub const DEMO_CONTACT_PHONE: &str = "+15550100001";
 
 /// Creates the demo tenant's directory and settings where they are missing.
 pub async fn seed(store: &DynamoStore) -> Result<(), String> {
@@ -26,10 +29,11 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
             portal_base_url: Some("http://localhost:3000".into()),
             notify_delay_seconds: Some(20),
             from_email: Some(format!("notifications@{DEMO_DOMAIN}")),
+            sms_numbers: vec![DEMO_SMS_NUMBER.into()],
             ..Settings::default()
         };
         store
-            .put_settings(DEMO_TENANT, &settings)
+            .put_settings(DEMO_TENANT, &settings, None)
             .await
             .map_err(err)?;
     }
@@ -45,7 +49,7 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
             contact_id: "demo-contact".into(),
             name: "Casey Customer".into(),
             email: Some(format!("casey@{DEMO_DOMAIN}")),
-            phone: Some("+15550100001".into()),
+            phone: Some(DEMO_CONTACT_PHONE.into()),
             email_opt_in: true,
             sms_opt_in: true,
             created_at: now.clone(),

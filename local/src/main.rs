@@ -11,6 +11,7 @@ const USAGE: &str = "usage:
   local token --role ROLE --tenant TENANT --sub USER [--customer ID] [--name NAME] [--hours N]";
 
 const DEFAULT_JWT_SECRET: &str = "tidings-dev-secret";
+const DEFAULT_SMS_WEBHOOK_TOKEN: &str = "tidings-dev-sms-token";
 const DEMO_TENANT: &str = local::demo::DEMO_TENANT;
 
 #[tokio::main]
@@ -56,10 +57,21 @@ async fn serve() -> Result<(), String> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
     let data_dir = std::env::var("TIDINGS_DATA_DIR").unwrap_or_else(|_| ".tidings".to_owned());
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("creating {data_dir}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+        .await
+        .map_err(|e| format!("binding 127.0.0.1:{port}: {e}"))?;
+    let url = format!("http://127.0.0.1:{port}");
+    let sms_webhook = sms_inbound::Webhook {
+        public_url: std::env::var("SMS_WEBHOOK_URL")
+            .unwrap_or_else(|_| format!("{url}/sms/inbound")),
+        auth_token: std::env::var("SMS_WEBHOOK_AUTH_TOKEN")
+            .unwrap_or_else(|_| DEFAULT_SMS_WEBHOOK_TOKEN.to_owned()),
+    };
     let options = LocalOptions {
         jwt_secret: jwt_secret().into_bytes(),
         data_file: Some(format!("{data_dir}/dynamodb.sqlite")),
         config: local_config()?,
+        sms_webhook: Some(sms_webhook.clone()),
     };
     let api = LocalApi::start(options).await?;
     local::demo::seed(&api.store()).await?;
@@ -71,10 +83,6 @@ async fn serve() -> Result<(), String> {
         api.store(),
         std::time::Duration::from_secs(every),
     ));
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
-        .await
-        .map_err(|e| format!("binding 127.0.0.1:{port}: {e}"))?;
-    let url = format!("http://127.0.0.1:{port}");
     let secret = jwt_secret();
     let tokens = [
         (
@@ -125,6 +133,13 @@ async fn serve() -> Result<(), String> {
     banner.push_str("  customer's account: demo-customer\n");
     banner.push_str(&format!(
         "  notifications: dispatcher every {every} s; sent mail and SMS at $AWS_ENDPOINT_URL/moto-api/data.json\n"
+    ));
+    banner.push_str(&format!(
+        "  SMS webhook: POST {} signed with auth token \"{}\"; texts to {} from {} are the demo customer's (see README)\n",
+        sms_webhook.public_url,
+        sms_webhook.auth_token,
+        local::demo::DEMO_SMS_NUMBER,
+        local::demo::DEMO_CONTACT_PHONE,
     ));
     tracing::info!("\n{banner}");
     api.serve(listener).await.map_err(|e| e.to_string())

@@ -8,6 +8,7 @@ pub enum Function {
     MarkRead,
     Activity,
     Admin,
+    SmsInbound,
 }
 
 impl Function {
@@ -19,6 +20,7 @@ impl Function {
             Function::MarkRead => "mark-read",
             Function::Activity => "activity",
             Function::Admin => "admin",
+            Function::SmsInbound => "sms-inbound",
         }
     }
 }
@@ -43,6 +45,14 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/settings/messaging", Function::Admin),
     route("PUT", "/settings/messaging", Function::Admin),
     route("GET", "/notifications", Function::Admin),
+    route("GET", "/sms/unmatched", Function::Admin),
+    // The provider's webhook: authenticated by its signature, not a JWT.
+    Route {
+        method: "POST",
+        path: "/sms/inbound",
+        function: Function::SmsInbound,
+        authorized: false,
+    },
     route("PUT", "/staff/{user_id}", Function::Admin),
     route("GET", "/staff/{user_id}", Function::Admin),
     route("DELETE", "/staff/{user_id}", Function::Admin),
@@ -117,27 +127,7 @@ pub fn path_exists(path: &str) -> bool {
 }
 
 pub(crate) fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = || {
-            std::str::from_utf8(bytes.get(i + 1..i + 3)?)
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        };
-        match (bytes[i], hex()) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&shared::http::percent_decode(segment.as_bytes())).into_owned()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use shared::{App, Config};
 use testkit::{ApiEvent, Claims, EmbeddedDynamo};
 use tokio::net::TcpListener;
 
-use crate::routes::{match_route, path_exists, percent_decode, Function};
+use crate::routes::{match_route, path_exists, Function};
 
 /// API Gateway's own payload limit.
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
@@ -23,6 +23,8 @@ pub struct LocalOptions {
     /// Where the embedded DynamoDB keeps its data; `None` keeps it in memory.
     pub data_file: Option<String>,
     pub config: Config,
+    /// The SMS provider webhook's public URL and auth token (`None`: it refuses all).
+    pub sms_webhook: Option<sms_inbound::Webhook>,
 }
 
 /// Everything the server holds: one app per function sharing one settings cache, as one
@@ -33,6 +35,7 @@ pub struct LocalApi {
     mark_read: App<DynamoStore>,
     activity: App<DynamoStore>,
     admin: App<DynamoStore>,
+    sms_inbound: sms_inbound::Inbound<DynamoStore>,
     jwt_secret: Vec<u8>,
     _dynamodb: Option<EmbeddedDynamo>,
 }
@@ -71,6 +74,15 @@ impl LocalApi {
             mark_read: app(),
             activity: app(),
             admin: app(),
+            sms_inbound: sms_inbound::Inbound::new(
+                store.clone(),
+                &sms_inbound::InboundConfig {
+                    table_name: table.to_owned(),
+                    settings_ttl: options.config.settings_ttl,
+                    webhook: options.sms_webhook.clone(),
+                },
+                settings.clone(),
+            ),
             jwt_secret: options.jwt_secret,
             _dynamodb: embedded,
         }))
@@ -102,6 +114,7 @@ impl LocalApi {
             Function::MarkRead => mark_read::handle(&self.mark_read, request).await,
             Function::Activity => activity::handle(&self.activity, request).await,
             Function::Admin => admin::handle(&self.admin, request).await,
+            Function::SmsInbound => sms_inbound::handle_webhook(&self.sms_inbound, request).await,
         }
     }
 }
@@ -177,7 +190,8 @@ fn verified_claims(headers: &HeaderMap, secret: &[u8]) -> Option<Map<String, Val
 }
 
 fn form_decode(value: &str) -> String {
-    percent_decode(&value.replace('+', " "))
+    shared::http::form_decode(value.as_bytes())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// API Gateway answers for itself (no route, no valid token) with `{"message": ...}`.

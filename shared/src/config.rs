@@ -50,9 +50,7 @@ impl Config {
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let table_name = lookup("TABLE_NAME")
-            .filter(|v| !v.is_empty())
-            .ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let table_name = table_name(&lookup)?;
         let cursor_secret = lookup("CURSOR_SECRET").ok_or(ConfigError::Missing("CURSOR_SECRET"))?;
         if cursor_secret.len() < 16 {
             return Err(ConfigError::Invalid {
@@ -60,18 +58,7 @@ impl Config {
                 reason: "must be at least 16 characters".into(),
             });
         }
-        let settings_ttl = match lookup("SETTINGS_CACHE_SECONDS") {
-            None => Duration::from_secs(30),
-            Some(v) => match v.parse::<u64>() {
-                Ok(secs) if secs <= 60 => Duration::from_secs(secs),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "SETTINGS_CACHE_SECONDS",
-                        reason: "must be a whole number of seconds from 0 to 60".into(),
-                    })
-                }
-            },
-        };
+        let settings_ttl = settings_ttl(&lookup)?;
         let defaults = ClaimNames::default();
         let claim =
             |name: &str, default: String| lookup(name).filter(|v| !v.is_empty()).unwrap_or(default);
@@ -87,6 +74,28 @@ impl Config {
             cursor_secret: cursor_secret.into_bytes(),
             settings_ttl,
         })
+    }
+}
+
+/// `TABLE_NAME`, which every function needs.
+pub fn table_name(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    lookup("TABLE_NAME")
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing("TABLE_NAME"))
+}
+
+/// `SETTINGS_CACHE_SECONDS` (default 30, at most 60): how long a container trusts the
+/// settings it read.
+pub fn settings_ttl(lookup: impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    match lookup("SETTINGS_CACHE_SECONDS") {
+        None => Ok(Duration::from_secs(30)),
+        Some(v) => match v.parse::<u64>() {
+            Ok(secs) if secs <= 60 => Ok(Duration::from_secs(secs)),
+            _ => Err(ConfigError::Invalid {
+                name: "SETTINGS_CACHE_SECONDS",
+                reason: "must be a whole number of seconds from 0 to 60".into(),
+            }),
+        },
     }
 }
 

@@ -1,6 +1,7 @@
-//! Tenant settings, cached per container so that most requests cost no read for them.
-//! Entries live at most the configured TTL (a minute at most), which bounds how long a
-//! mode change takes to reach every container.
+//! Tenant settings (and what derives from them, such as which tenant holds an SMS
+//! number), cached per container so that most requests cost no read for them. Entries
+//! live at most the configured TTL (a minute at most), which bounds how long a settings
+//! change takes to reach every container.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,19 +11,41 @@ use crate::domain::Settings;
 use crate::store::{SettingsStore, StoreError};
 
 #[derive(Debug)]
-pub struct SettingsCache {
+pub struct TtlCache<V> {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, Settings)>>,
+    entries: Mutex<HashMap<String, (Instant, V)>>,
 }
 
-impl SettingsCache {
+/// Settings by tenant.
+pub type SettingsCache = TtlCache<Settings>;
+
+impl<V: Clone> TtlCache<V> {
     pub fn new(ttl: Duration) -> Self {
-        SettingsCache {
+        TtlCache {
             ttl,
             entries: Mutex::new(HashMap::new()),
         }
     }
 
+    pub fn cached(&self, key: &str) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, value)| value.clone())
+    }
+
+    /// Records what this container has just written or read.
+    pub fn put(&self, key: &str, value: V) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.insert(key.to_owned(), (Instant::now(), value));
+    }
+}
+
+impl SettingsCache {
     /// The tenant's settings, from the cache or (one GetItem) the table.
     pub async fn get<S: SettingsStore>(
         &self,
@@ -35,22 +58,5 @@ impl SettingsCache {
         let settings = store.get_settings(tenant).await?.unwrap_or_default();
         self.put(tenant, settings.clone());
         Ok(settings)
-    }
-
-    pub fn cached(&self, tenant: &str) -> Option<Settings> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(tenant)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, settings)| settings.clone())
-    }
-
-    /// Records settings this container has just written or read.
-    pub fn put(&self, tenant: &str, settings: Settings) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.insert(tenant.to_owned(), (Instant::now(), settings));
     }
 }

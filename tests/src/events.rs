@@ -4,6 +4,21 @@
 use serde_json::{json, Map, Value};
 
 const BASE_EVENT: &str = include_str!("../events/apigw-v2-jwt.json");
+const SNS_TWO_WAY_SMS: &str = include_str!("../events/sns-two-way-sms.json");
+
+/// An SNS event delivering one AWS End User Messaging two-way SMS, from the fixture
+/// `events/sns-two-way-sms.json`, with the given fields of the text replaced.
+pub fn sns_two_way_sms(changes: &[(&str, &str)]) -> Value {
+    let mut event: Value = serde_json::from_str(SNS_TWO_WAY_SMS).expect("the SNS fixture is JSON");
+    let record = &mut event["Records"][0]["Sns"];
+    let mut message: Value = serde_json::from_str(record["Message"].as_str().unwrap_or("{}"))
+        .expect("the fixture's message is JSON");
+    for (name, value) in changes {
+        message[*name] = (*value).into();
+    }
+    record["Message"] = message.to_string().into();
+    event
+}
 
 /// Claims as the JWT authorizer passes them (all strings).
 #[derive(Clone, Debug)]

@@ -11,6 +11,15 @@ fn load(path: &str) -> Value {
     serde_yaml::from_str(&text).unwrap()
 }
 
+/// (method, path) of the routes without the JWT authorizer.
+fn local_open_routes() -> BTreeSet<(String, String)> {
+    local::ROUTES
+        .iter()
+        .filter(|r| !r.authorized)
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect()
+}
+
 fn local_routes() -> BTreeSet<(String, String, String)> {
     local::ROUTES
         .iter()
@@ -37,6 +46,7 @@ fn functions(template: &Value) -> Vec<&Value> {
 fn the_template_declares_the_local_routes() {
     let template = load("infra/template.yaml");
     let mut declared = BTreeSet::new();
+    let mut open = BTreeSet::new();
     for function in functions(&template) {
         let binary = function["Metadata"]["BuildProperties"]["Binary"]
             .as_str()
@@ -49,15 +59,17 @@ fn the_template_declares_the_local_routes() {
         {
             if event["Type"] == "HttpApi" {
                 let properties = &event["Properties"];
-                declared.insert((
-                    properties["Method"].as_str().unwrap().to_owned(),
-                    properties["Path"].as_str().unwrap().to_owned(),
-                    binary.to_owned(),
-                ));
+                let method = properties["Method"].as_str().unwrap().to_owned();
+                let path = properties["Path"].as_str().unwrap().to_owned();
+                if properties["Auth"]["Authorizer"] == "NONE" {
+                    open.insert((method.clone(), path.clone()));
+                }
+                declared.insert((method, path, binary.to_owned()));
             }
         }
     }
     assert_eq!(declared, local_routes());
+    assert_eq!(open, local_open_routes());
 }
 
 #[test]
@@ -88,13 +100,22 @@ fn openapi_documents_every_route() {
     let openapi = load("openapi.yaml");
     assert_eq!(openapi["openapi"], "3.1.0");
     let mut documented = BTreeSet::new();
+    let mut open = BTreeSet::new();
     for (path, item) in openapi["paths"].as_mapping().unwrap() {
         for method in ["get", "post", "put", "delete", "patch"] {
-            if item.get(method).is_some() {
-                documented.insert((method.to_uppercase(), path.as_str().unwrap().to_owned()));
+            if let Some(operation) = item.get(method) {
+                let route = (method.to_uppercase(), path.as_str().unwrap().to_owned());
+                if operation["security"]
+                    .as_sequence()
+                    .is_some_and(|s| s.is_empty())
+                {
+                    open.insert(route.clone());
+                }
+                documented.insert(route);
             }
         }
     }
+    assert_eq!(open, local_open_routes());
     let routes: BTreeSet<(String, String)> =
         local_routes().into_iter().map(|(m, p, _)| (m, p)).collect();
     assert_eq!(documented, routes);

@@ -533,7 +533,11 @@ async fn refusals_foreign_tenants_modes_and_bad_input() {
             mode,
             ..Settings::default()
         };
-        stack.store.put_settings(TENANT, &settings).await.unwrap();
+        stack
+            .store
+            .put_settings(TENANT, &settings, None)
+            .await
+            .unwrap();
         let (feed_status, body) = feed_with(&stack.app(), &staff, &[]).await;
         let (badge_status, _) = badge_with(&stack.app(), &staff).await;
         assert_eq!((feed_status, badge_status), (status, status), "{body}");

@@ -1,19 +1,21 @@
 //! Tenant administration: `GET`/`PUT /settings/messaging` (admins: the messaging mode
 //! and notification settings) and the directory of staff, assignments and contacts
-//! (admins and the host application), and delivery records of notifications (admins).
+//! (admins and the host application), delivery records of notifications and inbound
+//! texts that did not become messages (admins).
 //! One function, told apart by route.
 
 mod directory;
 mod notifications;
 mod settings;
+mod unmatched;
 
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, MessageStore, NotificationStore, SettingsStore};
+use shared::store::{DirectoryStore, InboundStore, MessageStore, NotificationStore, SettingsStore};
 use shared::{ApiError, App};
 
 pub async fn handle<S>(app: &App<S>, request: Request) -> Response
 where
-    S: SettingsStore + DirectoryStore + MessageStore + NotificationStore,
+    S: SettingsStore + DirectoryStore + MessageStore + NotificationStore + InboundStore,
 {
     let result = match http::route_key(&request).as_deref() {
         Some("GET /settings/messaging") => settings::get(app, &request).await,
@@ -37,6 +39,7 @@ where
             directory::delete_contact(app, &request).await
         }
         Some("GET /notifications") => notifications::list(app, &request).await,
+        Some("GET /sms/unmatched") => unmatched::list(app, &request).await,
         _ => Err(ApiError::NotFound),
     };
     http::respond(result)

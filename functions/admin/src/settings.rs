@@ -5,7 +5,8 @@
 use serde::{Deserialize, Deserializer};
 use shared::domain::notify::QuietHours;
 use shared::domain::permissions::require_admin;
-use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_email};
+use shared::domain::sms::{MAX_SMS_NUMBERS, MAX_SMS_REPLY_CHARS};
+use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_e164, is_valid_email};
 use shared::domain::{now_rfc3339, MessagingMode, Settings};
 use shared::http::{self, Request, Response};
 use shared::store::SettingsStore;
@@ -34,6 +35,11 @@ struct SettingsChange {
     #[serde(default, deserialize_with = "present")]
     portal_base_url: Option<Option<String>>,
     timezone: Option<String>,
+    sms_numbers: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    sms_help_text: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    sms_auto_reply: Option<Option<String>>,
 }
 
 /// Tells a field given as `null` (Some(None)) from one left out (None).
@@ -64,11 +70,11 @@ pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Re
         .get_settings(&principal.tenant_id)
         .await?
         .unwrap_or_default();
-    let mut settings = apply(current, change)?;
+    let mut settings = apply(current.clone(), change)?;
     settings.updated_at = Some(now_rfc3339());
     settings.updated_by = Some(principal.user_id.clone());
     app.store
-        .put_settings(&principal.tenant_id, &settings)
+        .put_settings(&principal.tenant_id, &settings, Some(&current))
         .await?;
     app.settings.put(&principal.tenant_id, settings.clone());
     tracing::info!(tenant = %principal.tenant_id, mode = settings.mode.as_str(), "messaging settings changed");
@@ -147,6 +153,44 @@ fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, Api
             ));
         }
         settings.timezone = zone;
+    }
+    if let Some(numbers) = change.sms_numbers {
+        let mut unique = numbers.clone();
+        unique.sort();
+        unique.dedup();
+        if numbers.len() > MAX_SMS_NUMBERS
+            || unique.len() != numbers.len()
+            || !numbers.iter().all(|n| is_valid_e164(n))
+        {
+            return Err(invalid(&format!(
+                "sms_numbers must be at most {MAX_SMS_NUMBERS} different E.164 numbers such as +15551230000"
+            )));
+        }
+        settings.sms_numbers = numbers;
+    }
+    for (field, value, target) in [
+        (
+            "sms_help_text",
+            change.sms_help_text,
+            &mut settings.sms_help_text,
+        ),
+        (
+            "sms_auto_reply",
+            change.sms_auto_reply,
+            &mut settings.sms_auto_reply,
+        ),
+    ] {
+        if let Some(value) = value {
+            *target = value
+                .map(|text| {
+                    clean_label(&text, MAX_SMS_REPLY_CHARS).ok_or_else(|| {
+                        invalid(&format!(
+                            "{field} must be 1-{MAX_SMS_REPLY_CHARS} characters without control characters, or null"
+                        ))
+                    })
+                })
+                .transpose()?;
+        }
     }
     Ok(settings)
 }

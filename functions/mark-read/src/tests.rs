@@ -203,7 +203,11 @@ async fn read_only_mode_still_marks_and_disabled_refuses() {
         mode: MessagingMode::ReadOnly,
         ..Settings::default()
     };
-    stack.store.put_settings(TENANT, &settings).await.unwrap();
+    stack
+        .store
+        .put_settings(TENANT, &settings, None)
+        .await
+        .unwrap();
     assert_eq!(
         mark(&stack, &staff, json!({"customer_id": "c1"})).await.0,
         200
@@ -212,7 +216,11 @@ async fn read_only_mode_still_marks_and_disabled_refuses() {
         mode: MessagingMode::Disabled,
         ..Settings::default()
     };
-    stack.store.put_settings(TENANT, &settings).await.unwrap();
+    stack
+        .store
+        .put_settings(TENANT, &settings, None)
+        .await
+        .unwrap();
     let (status, body) = mark(&stack, &staff, json!({"customer_id": "c1"})).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),

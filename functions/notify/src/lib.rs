@@ -65,9 +65,7 @@ impl NotifyConfig {
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<NotifyConfig, ConfigError> {
-        let table_name = lookup("TABLE_NAME")
-            .filter(|v| !v.is_empty())
-            .ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let table_name = shared::config::table_name(&lookup)?;
         let from_email =
             lookup("NOTIFY_FROM_EMAIL").ok_or(ConfigError::Missing("NOTIFY_FROM_EMAIL"))?;
         if !is_valid_email(&from_email) {
@@ -248,7 +246,8 @@ where
         let from = settings.from_email.as_deref().unwrap_or(&self.from_email);
         let mut look_again: Option<String> = None;
         for delivery in &planned.deliveries {
-            if let Some(at) = self.deliver(due, delivery, from, now, report).await? {
+            let senders = (from, settings.sms_origination_number());
+            if let Some(at) = self.deliver(due, delivery, senders, now, report).await? {
                 look_again = Some(match look_again {
                     Some(current) if current <= at => current,
                     _ => at,
@@ -276,7 +275,7 @@ where
         &self,
         due: &DueConversation,
         delivery: &Planned,
-        from: &str,
+        (email_from, sms_from): (&str, Option<&str>),
         now: Timestamp,
         report: &mut RunReport,
     ) -> Result<Option<String>, StoreError> {
@@ -298,8 +297,12 @@ where
             Claim::Later(at) => return Ok(Some(at)),
         };
         let sent = match &delivery.outgoing {
-            Outgoing::Email(email) => self.email.send_email(from, &delivery.address, email).await,
-            Outgoing::Sms(text) => self.sms.send_sms(&delivery.address, text).await,
+            Outgoing::Email(email) => {
+                self.email
+                    .send_email(email_from, &delivery.address, email)
+                    .await
+            }
+            Outgoing::Sms(text) => self.sms.send_sms(sms_from, &delivery.address, text).await,
         };
         let (outcome, look_again) = match sent {
             Ok(provider_message_id) => {

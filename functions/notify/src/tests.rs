@@ -13,6 +13,7 @@ use shared::notify::{EmailSender, SendError, SesEmail, SnsSms};
 use shared::store::{
     DeliveryStatus, DirectoryStore, DynamoStore, MessageStore, NotificationStore, SettingsStore,
 };
+use testkit::moto::{self, texts_to};
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
 use super::{Dispatcher, RunReport, MAX_ATTEMPTS};
@@ -20,22 +21,9 @@ use super::{Dispatcher, RunReport, MAX_ATTEMPTS};
 const TENANT: &str = "clinic-a";
 const FROM: &str = "notify@oakvets.example";
 
-fn moto_url() -> String {
-    std::env::var("AWS_ENDPOINT_URL")
-        .expect("AWS_ENDPOINT_URL must point at moto: run these tests through `make test`")
-}
-
-async fn aws() -> aws_config::SdkConfig {
-    moto_url();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await
-}
-
 /// Senders on moto, with the sending domain verified as SES requires.
 async fn moto_senders() -> (SesEmail, SnsSms) {
-    let aws = aws().await;
+    let aws = moto::sdk_config().await;
     let ses = aws_sdk_sesv2::Client::new(&aws);
     let _ = ses
         .create_email_identity()
@@ -58,17 +46,8 @@ fn phone() -> String {
     format!("+1555{digits:07}")
 }
 
-async fn moto_data() -> Value {
-    reqwest::get(format!("{}/moto-api/data.json", moto_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 async fn emails_to(address: &str) -> Vec<Value> {
-    let data = moto_data().await;
+    let data = moto::data().await;
     data["ses"]["Message"]
         .as_array()
         .cloned()
@@ -79,17 +58,6 @@ async fn emails_to(address: &str) -> Vec<Value> {
                 .as_array()
                 .is_some_and(|to| to.iter().any(|a| a == address))
         })
-        .collect()
-}
-
-async fn texts_to(number: &str) -> Vec<Value> {
-    let data = moto_data().await;
-    data["sns"]["SMS"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| m["phone_number"] == number)
         .collect()
 }
 
@@ -169,7 +137,11 @@ async fn settings(stack: &TestStack, change: impl FnOnce(&mut Settings)) {
         ..Settings::default()
     };
     change(&mut settings);
-    stack.store.put_settings(TENANT, &settings).await.unwrap();
+    stack
+        .store
+        .put_settings(TENANT, &settings, None)
+        .await
+        .unwrap();
 }
 
 async fn dispatcher(stack: &TestStack) -> Dispatcher<DynamoStore, SesEmail, SnsSms> {
@@ -558,7 +530,7 @@ async fn ses_failures_are_retried_later_and_finally_marked_failed() {
     )
     .await;
 
-    let aws = aws().await;
+    let aws = moto::sdk_config().await;
     let dead = aws_sdk_sesv2::config::Builder::from(&aws)
         .endpoint_url("http://127.0.0.1:9")
         .retry_config(aws_config::retry::RetryConfig::disabled())

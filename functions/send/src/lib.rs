@@ -14,7 +14,7 @@ use shared::domain::{
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
-    keys, AppendOutcome, DirectoryStore, IdempotencyClaim, MessageDraft, MessageStore,
+    keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, MessageDraft, MessageStore,
     PendingNotification, SettingsStore,
 };
 use shared::{ApiError, App};
@@ -81,23 +81,29 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
             now: notify_now,
         }),
     };
-    let claim = idempotency_key.map(|key| IdempotencyClaim {
-        key,
-        request_hash: request_hash(&body),
+    let request_hash = request_hash(&body);
+    let guard = idempotency_key.map(|key| {
+        AppendGuard::Idempotency(IdempotencyClaim {
+            key,
+            request_hash: request_hash.clone(),
+        })
     });
     match app
         .store
-        .append_message(&principal.tenant_id, &draft, claim.as_ref())
+        .append_message(&principal.tenant_id, &draft, guard.as_ref())
         .await?
     {
         AppendOutcome::Stored(message) => Ok(created(message)),
-        AppendOutcome::KeyUsed(record) => match &claim {
-            Some(claim) if claim.request_hash == record.request_hash => Ok(created(record.message)),
-            _ => Err(ApiError::conflict(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used for a different request",
-            )),
-        },
+        AppendOutcome::KeyUsed(record) if record.request_hash == request_hash => {
+            Ok(created(record.message))
+        }
+        AppendOutcome::KeyUsed(_) => Err(ApiError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request",
+        )),
+        AppendOutcome::Duplicate => Err(ApiError::Internal(
+            "a send was taken for an inbound redelivery".into(),
+        )),
     }
 }
 

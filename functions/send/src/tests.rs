@@ -403,7 +403,11 @@ async fn modes_refuse_sends_and_a_change_is_seen_by_the_next_request() {
             mode,
             ..Settings::default()
         };
-        stack.store.put_settings(TENANT, &settings).await.unwrap();
+        stack
+            .store
+            .put_settings(TENANT, &settings, None)
+            .await
+            .unwrap();
         // What the admin function does after saving; other containers expire within a minute.
         app.settings.put(TENANT, settings);
         let (status, body) = read_response(handle(&app, event.request()).await);

@@ -272,7 +272,11 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
         mode: MessagingMode::ReadOnly,
         ..Settings::default()
     };
-    stack.store.put_settings(TENANT, &read_only).await.unwrap();
+    stack
+        .store
+        .put_settings(TENANT, &read_only, None)
+        .await
+        .unwrap();
     assert_eq!(
         get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1"))
             .await
@@ -283,7 +287,11 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
         mode: MessagingMode::Disabled,
         ..Settings::default()
     };
-    stack.store.put_settings(TENANT, &disabled).await.unwrap();
+    stack
+        .store
+        .put_settings(TENANT, &disabled, None)
+        .await
+        .unwrap();
     let (status, body) = get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1")).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),

@@ -9,6 +9,7 @@ pub mod notify;
 pub mod permissions;
 pub mod principal;
 pub mod settings;
+pub mod sms;
 pub mod text;
 pub mod validate;
 

@@ -52,6 +52,13 @@ pub struct Settings {
     pub from_email: Option<String>,
     pub portal_base_url: Option<String>,
     pub timezone: String,
+    /// The tenant's SMS numbers (E.164): texts sent to them are this tenant's, and
+    /// notifications by SMS go out from the first.
+    pub sms_numbers: Vec<String>,
+    /// The answer to HELP; a default naming the business when unset.
+    pub sms_help_text: Option<String>,
+    /// What a sender gets, once a day, while messaging is not `full`.
+    pub sms_auto_reply: Option<String>,
     pub updated_at: Option<String>,
     pub updated_by: Option<String>,
 }
@@ -69,8 +76,30 @@ impl Default for Settings {
             from_email: None,
             portal_base_url: None,
             timezone: "UTC".to_owned(),
+            sms_numbers: Vec::new(),
+            sms_help_text: None,
+            sms_auto_reply: None,
             updated_at: None,
             updated_by: None,
         }
+    }
+}
+
+impl Settings {
+    pub fn help_text(&self) -> String {
+        self.sms_help_text
+            .clone()
+            .unwrap_or_else(|| super::sms::default_help_text(self.business_name.as_deref()))
+    }
+
+    pub fn auto_reply(&self) -> String {
+        self.sms_auto_reply
+            .clone()
+            .unwrap_or_else(|| super::sms::default_auto_reply(self.business_name.as_deref()))
+    }
+
+    /// The number SMS notifications go out from, so that replies come back to the tenant.
+    pub fn sms_origination_number(&self) -> Option<&str> {
+        self.sms_numbers.first().map(String::as_str)
     }
 }

@@ -23,6 +23,16 @@ pub fn clean_message_text(raw: &str) -> Result<String, TextError> {
     Ok(strip_html(&normalised).trim().to_owned())
 }
 
+/// Text that arrived by SMS: the sender cannot be asked to fix it, so refused characters
+/// are dropped instead of refusing the text.
+pub fn clean_inbound_text(raw: &str) -> Result<String, TextError> {
+    clean_message_text(
+        &raw.chars()
+            .filter(|&c| !is_refused_char(c))
+            .collect::<String>(),
+    )
+}
+
 fn is_refused_char(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t' && c != '\r')
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')

@@ -92,12 +92,7 @@ pub fn principal(request: &Request, names: &ClaimNames) -> Result<Principal, Api
 
 /// Parses a JSON body into `T`, naming the offending field in the error.
 pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
-    let bytes: &[u8] = match request.body() {
-        Body::Empty => b"",
-        Body::Text(text) => text.as_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => b"",
-    };
+    let bytes = body_bytes(request);
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge {
             limit: MAX_BODY_BYTES,
@@ -219,11 +214,7 @@ pub fn no_content() -> Response {
 
 /// Whether the request has no body (or only whitespace).
 pub fn body_is_empty(request: &Request) -> bool {
-    match request.body() {
-        Body::Text(text) => text.trim().is_empty(),
-        Body::Binary(bytes) => bytes.iter().all(u8::is_ascii_whitespace),
-        _ => true,
-    }
+    body_bytes(request).iter().all(u8::is_ascii_whitespace)
 }
 
 pub fn error_response(err: &ApiError) -> Response {
@@ -253,5 +244,62 @@ pub fn route_key(request: &Request) -> Option<String> {
     match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone(),
         _ => None,
+    }
+}
+
+/// `%XX` escapes decoded; anything else, a malformed escape included, kept as it is.
+pub fn percent_decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let hex = || {
+            std::str::from_utf8(input.get(i + 1..i + 3)?)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        };
+        match (input[i], hex()) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// One `application/x-www-form-urlencoded` name or value (`+` is a space).
+pub fn form_decode(input: &[u8]) -> Result<String, std::string::FromUtf8Error> {
+    let spaced: Vec<u8> = input
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    String::from_utf8(percent_decode(&spaced))
+}
+
+/// A form body's name/value pairs in order; an error when any is not UTF-8.
+pub fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+    body.split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &[][..]),
+            };
+            Ok((form_decode(name)?, form_decode(value)?))
+        })
+        .collect::<Result<_, std::string::FromUtf8Error>>()
+        .map_err(|_| ApiError::bad_request("invalid_encoding", "the form is not UTF-8"))
+}
+
+/// The request body's bytes, whether API Gateway passed it as text or base64.
+pub fn body_bytes(request: &Request) -> &[u8] {
+    match request.body() {
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
     }
 }

@@ -33,9 +33,11 @@ pub trait EmailSender: Send + Sync {
 }
 
 pub trait SmsSender: Send + Sync {
-    /// Sends one transactional SMS to an E.164 number; the provider's message id.
+    /// Sends one transactional SMS to an E.164 number, from the tenant's own number when
+    /// it has one (replies then come back to it); the provider's message id.
     fn send_sms(
         &self,
+        from: Option<&str>,
         to: &str,
         text: &str,
     ) -> impl Future<Output = Result<String, SendError>> + Send;

@@ -16,21 +16,29 @@ impl SnsSms {
 }
 
 impl SmsSender for SnsSms {
-    async fn send_sms(&self, to: &str, text: &str) -> Result<String, SendError> {
-        let transactional = MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value("Transactional")
-            .build()
-            .map_err(|e| SendError::Permanent(e.to_string()))?;
-        let output = self
+    async fn send_sms(
+        &self,
+        from: Option<&str>,
+        to: &str,
+        text: &str,
+    ) -> Result<String, SendError> {
+        let string = |value: &str| {
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .map_err(|e| SendError::Permanent(e.to_string()))
+        };
+        let mut publish = self
             .client
             .publish()
             .phone_number(to)
             .message(text)
-            .message_attributes("AWS.SNS.SMS.SMSType", transactional)
-            .send()
-            .await
-            .map_err(|err| classify(&err))?;
+            .message_attributes("AWS.SNS.SMS.SMSType", string("Transactional")?);
+        if let Some(from) = from {
+            publish = publish.message_attributes("AWS.MM.SMS.OriginationNumber", string(from)?);
+        }
+        let output = publish.send().await.map_err(|err| classify(&err))?;
         output
             .message_id
             .ok_or_else(|| SendError::Retryable("SNS answered without a message id".into()))

@@ -19,6 +19,10 @@
 //! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | GetItem; one Query gives an account's contacts and assigned staff |
 //! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put in the contact's transaction); inbound SMS finds the contact with one GetItem |
 //! | SMS opt-out | `T#{tenant}#OPTOUT#{e164}` | `OPTOUT` | per number, apart from the directory so it outlives contact edits; BatchGetItem before texting |
+//! | SMS number | `SMSNUM#{e164}` | `SMSNUM` | the tenant a text to that number belongs to; the only key without a tenant prefix, written with the tenant's settings under the condition that no other tenant holds it |
+//! | provider message id | `T#{tenant}#EXT#{provider}#{id}` | `EXT` | conditional Put in the same transaction as what an inbound text writes: a redelivery, even a concurrent one, writes nothing; TTL 30 days |
+//! | unmatched inbound text | `T#{tenant}#UNMATCHED` | `{ulid}` | texts from unknown numbers or refused by the mode, as received; Query newest first |
+//! | auto-reply mark | `T#{tenant}#AUTOREPLY#{e164}` | `AUTOREPLY` | the tenant-local day a sender last got the auto-reply; conditional Put, so once a day; TTL 2 days |
 //! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{round}#{channel}#{recipient}` | claimed (conditional UpdateItem, with a lease) before sending, then `sent` with the provider's id, `retry` with the next attempt, or `failed`; Query per conversation for admins |
 //!
 //! `subject` is `general`, `patient:{id}` or `order:{id}`. The header's sort key sorts
@@ -37,14 +41,6 @@
 //!
 //! An assignment with an end carries it as `until` and as the TTL `expires_at`; TTL
 //! deletes late, so every check compares `until` with the time.
-//!
-//! # Entities the later features add (same table, same rules)
-//!
-//! | entity | pk | sk | access |
-//! |---|---|---|---|
-//! | inbound number | `SMSNUM#{e164}` | `SMSNUM` | the tenant an SMS was sent to; the only key without a tenant prefix, written only by that tenant's admin under a uniqueness condition |
-//! | provider message id | `T#{tenant}#EXT#{provider}#{id}` | `EXT` | conditional Put in the inbound message's transaction: a redelivery cannot add a second message |
-//! | unmatched inbound SMS | `T#{tenant}#UNMATCHED` | `{ulid}` | Query, newest first |
 //!
 //! # Pending notifications
 //!
@@ -85,6 +81,7 @@
 //! | unread badge | at most two such Queries, projected to the counters ([`crate::domain::feed`] says how far it looks) |
 //! | basic-staff access check | one GetItem of the assignment |
 //! | notification run | per shard one Query; per tenant settings and staff directory; per conversation a thread Query, an account Query, a settle UpdateItem (and a BatchGetItem of opt-outs when texting); per delivery a claim and a record UpdateItem |
+//! | inbound SMS | the number's tenant (one GetItem, cached per container like settings); one BatchGetItem of the phone claim, opt-out, auto-reply mark (and settings when not cached); a matched text: one Query on `gsi2` for the customer's most recently active conversation; one TransactWriteItems (message and header, or unmatched record, with the provider id and any opt-out change) |
 //! | directory writes | one GetItem of the current entry, then one TransactWriteItems (entry, phone claims or both assignment copies) |
 
 use sha2::{Digest, Sha256};
@@ -113,6 +110,10 @@ pub const ASSIGN_SK_PREFIX: &str = "ASSIGN#";
 pub const ASSIGNED_SK_PREFIX: &str = "ASSIGNED#";
 pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
 pub const PHONE_SK: &str = "PHONE";
+pub const OPT_OUT_SK: &str = "OPTOUT";
+pub const SMS_NUMBER_SK: &str = "SMSNUM";
+pub const PROVIDER_MESSAGE_SK: &str = "EXT";
+pub const AUTO_REPLY_SK: &str = "AUTOREPLY";
 
 pub fn tenant_pk(tenant: &str) -> String {
     format!("T#{tenant}")
@@ -169,6 +170,26 @@ pub fn contact_sk(contact: &str) -> String {
 
 pub fn phone_pk(tenant: &str, e164: &str) -> String {
     format!("T#{tenant}#PHONE#{e164}")
+}
+
+pub fn opt_out_pk(tenant: &str, e164: &str) -> String {
+    format!("T#{tenant}#OPTOUT#{e164}")
+}
+
+pub fn sms_number_pk(e164: &str) -> String {
+    format!("SMSNUM#{e164}")
+}
+
+pub fn provider_message_pk(tenant: &str, provider: &str, id: &str) -> String {
+    format!("T#{tenant}#EXT#{provider}#{id}")
+}
+
+pub fn unmatched_pk(tenant: &str) -> String {
+    format!("T#{tenant}#UNMATCHED")
+}
+
+pub fn auto_reply_pk(tenant: &str, e164: &str) -> String {
+    format!("T#{tenant}#AUTOREPLY#{e164}")
 }
 
 /// Pending notifications spread over this many index partitions.

@@ -459,17 +459,16 @@ impl DirectoryStore for DynamoStore {
             let mut items = vec![TransactWriteItem::builder()
                 .put(put.build().map_err(internal)?)
                 .build()];
-            let new_claim = stored
-                .phone
-                .as_ref()
-                .filter(|p| old_phone.as_ref() != Some(*p));
-            if let Some(phone) = new_claim {
+            // The claim is rewritten with every change: it carries the name inbound texts
+            // are shown under.
+            if let Some(phone) = &stored.phone {
                 let claim = Put::builder()
                     .table_name(&self.table)
                     .item(PK, s(keys::phone_pk(tenant, phone)))
                     .item(SK, s(PHONE_SK))
                     .item("customer_id", s(&stored.customer_id))
                     .item("contact_id", s(&stored.contact_id))
+                    .item("name", s(&stored.name))
                     .condition_expression(format!(
                         "attribute_not_exists({PK}) OR (customer_id = :customer AND contact_id = :contact)"
                     ))
@@ -489,7 +488,7 @@ impl DirectoryStore for DynamoStore {
                 Ok(()) => return Ok(stored),
                 Err(TransactFailure::Store(err)) => return Err(err),
                 Err(TransactFailure::Cancelled(reasons)) => {
-                    if new_claim.is_some() && failed_condition(&reasons, 1) {
+                    if stored.phone.is_some() && failed_condition(&reasons, 1) {
                         return Err(StoreError::Conflict {
                             code: "phone_in_use",
                             message: "another contact of this business has that phone number"

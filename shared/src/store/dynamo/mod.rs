@@ -12,13 +12,14 @@ use ulid::Ulid;
 
 mod directory;
 mod feed;
+mod inbound;
 mod item;
 mod notifications;
 
 use super::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
 use super::{
-    AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord, MessageDraft,
-    MessageStore, ReadMark, Reader, SettingsStore, StoreError, ThreadPage,
+    AppendGuard, AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord,
+    MessageDraft, MessageStore, ReadMark, Reader, SettingsStore, StoreError, ThreadPage,
 };
 use crate::domain::{
     now_rfc3339, text, Channel, ConversationId, ConversationKind, ConversationStatus, Message,
@@ -343,7 +344,12 @@ impl SettingsStore for DynamoStore {
             .map(|item| settings_from_item(&item)))
     }
 
-    async fn put_settings(&self, tenant: &str, settings: &Settings) -> Result<(), StoreError> {
+    async fn put_settings(
+        &self,
+        tenant: &str,
+        settings: &Settings,
+        previous: Option<&Settings>,
+    ) -> Result<(), StoreError> {
         let mut item = Item::from([
             (PK.to_owned(), s(keys::tenant_pk(tenant))),
             (SK.to_owned(), s(keys::SETTINGS_SK)),
@@ -362,6 +368,8 @@ impl SettingsStore for DynamoStore {
             ),
             ("from_email", &settings.from_email),
             ("portal_base_url", &settings.portal_base_url),
+            ("sms_help_text", &settings.sms_help_text),
+            ("sms_auto_reply", &settings.sms_auto_reply),
             ("updated_at", &settings.updated_at),
             ("updated_by", &settings.updated_by),
         ];
@@ -380,14 +388,30 @@ impl SettingsStore for DynamoStore {
             item.insert("quiet_start".into(), s(&quiet.start));
             item.insert("quiet_end".into(), s(&quiet.end));
         }
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
+        if !settings.sms_numbers.is_empty() {
+            item.insert(
+                "sms_numbers".into(),
+                AttributeValue::L(settings.sms_numbers.iter().map(s).collect()),
+            );
+        }
+        let released: Vec<&String> = previous
+            .map(|p| &p.sms_numbers)
+            .into_iter()
+            .flatten()
+            .filter(|number| !settings.sms_numbers.contains(number))
+            .collect();
+        if settings.sms_numbers.is_empty() && released.is_empty() {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(classify)?;
+            return Ok(());
+        }
+        self.put_settings_with_numbers(tenant, item, &settings.sms_numbers, &released)
             .await
-            .map_err(classify)?;
-        Ok(())
     }
 }
 
@@ -396,11 +420,15 @@ impl MessageStore for DynamoStore {
         &self,
         tenant: &str,
         draft: &MessageDraft,
-        idempotency: Option<&IdempotencyClaim>,
+        guard: Option<&AppendGuard>,
     ) -> Result<AppendOutcome, StoreError> {
         let pk = keys::conversation_pk(tenant, &draft.conversation);
-        let idempotency_pk =
-            idempotency.map(|claim| keys::idempotency_pk(tenant, &draft.sender_id, &claim.key));
+        let idempotency_pk = match guard {
+            Some(AppendGuard::Idempotency(claim)) => {
+                Some(keys::idempotency_pk(tenant, &draft.sender_id, &claim.key))
+            }
+            _ => None,
+        };
         let mut newer_than: Option<Ulid> = None;
         for attempt in 0..MAX_APPEND_ATTEMPTS {
             let message = new_message(draft, next_message_id(newer_than));
@@ -412,12 +440,20 @@ impl MessageStore for DynamoStore {
                     .put(self.message_put(&pk, &message)?)
                     .build(),
             ];
-            if let (Some(claim), Some(record_pk)) = (idempotency, &idempotency_pk) {
-                items.push(
+            match guard {
+                Some(AppendGuard::Idempotency(claim)) => items.push(
                     TransactWriteItem::builder()
-                        .put(self.idempotency_put(record_pk.clone(), claim, &message)?)
+                        .put(self.idempotency_put(
+                            idempotency_pk.clone().unwrap_or_default(),
+                            claim,
+                            &message,
+                        )?)
                         .build(),
-                );
+                ),
+                Some(AppendGuard::Inbound(effects)) => {
+                    items.extend(self.inbound_effect_writes(tenant, effects)?)
+                }
+                None => {}
             }
             let err = match self
                 .client
@@ -437,7 +473,9 @@ impl MessageStore for DynamoStore {
             };
             let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
             if code(2) == "ConditionalCheckFailed" {
-                let record_pk = idempotency_pk.clone().unwrap_or_default();
+                let Some(record_pk) = idempotency_pk.clone() else {
+                    return Ok(AppendOutcome::Duplicate);
+                };
                 return match self.idempotency_record(record_pk).await? {
                     Some(record) => Ok(AppendOutcome::KeyUsed(record)),
                     // Expired and deleted between the two requests: try again as new.
@@ -793,6 +831,13 @@ fn settings_from_item(item: &Item) -> Settings {
         from_email: text("from_email"),
         portal_base_url: text("portal_base_url"),
         timezone: text("timezone").unwrap_or(defaults.timezone),
+        sms_numbers: item
+            .get("sms_numbers")
+            .and_then(|v| v.as_l().ok())
+            .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+            .unwrap_or_default(),
+        sms_help_text: text("sms_help_text"),
+        sms_auto_reply: text("sms_auto_reply"),
         updated_at: text("updated_at"),
         updated_by: text("updated_by"),
     }

@@ -13,13 +13,12 @@ use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
 use crate::domain::notify::NotifyChannel;
 use crate::domain::ConversationId;
-use crate::store::keys::{self, GSI2, GSI3, PK, SK};
+use crate::store::keys::{self, opt_out_pk, GSI2, GSI3, OPT_OUT_SK, PK, SK};
 use crate::store::{
     Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueConversation, DueStage,
     NotificationStore, Settlement, StoreError,
 };
 
-const OPT_OUT_SK: &str = "OPTOUT";
 /// BatchGetItem takes at most 100 keys.
 const MAX_BATCH_KEYS: usize = 100;
 
@@ -29,10 +28,6 @@ fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
 
 fn delivery_sk(key: &DeliveryKey) -> String {
     format!("D#{}#{}#{}", key.round, key.channel.as_str(), key.recipient)
-}
-
-fn opt_out_pk(tenant: &str, phone: &str) -> String {
-    format!("T#{tenant}#OPTOUT#{phone}")
 }
 
 fn due_from_item(item: &Item) -> Option<DueConversation> {
@@ -191,27 +186,12 @@ impl NotificationStore for DynamoStore {
         phone: &str,
         opted_out: bool,
     ) -> Result<(), StoreError> {
-        if opted_out {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .item(PK, s(opt_out_pk(tenant, phone)))
-                .item(SK, s(OPT_OUT_SK))
-                .item("phone", s(phone))
-                .item("at", s(crate::domain::now_rfc3339()))
-                .send()
-                .await
-                .map_err(classify)?;
-        } else {
-            self.client
-                .delete_item()
-                .table_name(&self.table)
-                .key(PK, s(opt_out_pk(tenant, phone)))
-                .key(SK, s(OPT_OUT_SK))
-                .send()
-                .await
-                .map_err(classify)?;
-        }
+        self.client
+            .transact_write_items()
+            .transact_items(self.opt_out_write(tenant, phone, opted_out)?)
+            .send()
+            .await
+            .map_err(classify)?;
         Ok(())
     }
 

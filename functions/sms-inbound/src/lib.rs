@@ -1,0 +1,564 @@
+//! `sms-inbound`: texts from customers. One function takes both the provider webhook
+//! (`POST /sms/inbound`, form-encoded in Twilio's format, checked by its signature) and
+//! AWS End User Messaging two-way SMS delivered by an SNS topic.
+//!
+//! The number a text was sent to names the tenant; the sender's number names the
+//! contact. A contact's text becomes a customer message (`channel: sms`) in their most
+//! recently active open conversation, or their general thread. Keywords change the
+//! number's SMS opt-out or answer with the tenant's help text. Texts from unknown
+//! numbers, or refused by the tenant's mode, are kept for admins (`GET /sms/unmatched`).
+//! Whatever a text writes goes in one transaction with its provider id, so a redelivery,
+//! even a concurrent one, writes nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use shared::config::ConfigError;
+use shared::domain::notify::notify_delay;
+use shared::domain::sms::{self, InboundSms, Keyword, Provider};
+use shared::domain::text::clean_inbound_text;
+use shared::domain::{
+    format_timestamp, now_rfc3339, Channel, ConversationId, MessageType, MessagingMode, SenderType,
+    Settings, Subject,
+};
+use shared::http::{self, Request, Response};
+use shared::notify::SmsSender;
+use shared::settings_cache::{SettingsCache, TtlCache};
+use shared::store::{
+    AppendGuard, AppendOutcome, AutoReplyMark, DynamoStore, InboundEffects, InboundOutcome,
+    InboundStore, MessageDraft, MessageStore, PendingNotification, PhoneOwner, StoreError,
+    UnmatchedReason, UnmatchedSms,
+};
+use shared::ApiError;
+
+/// Webhook bodies are a few hundred bytes; anything much larger is not the provider.
+const MAX_WEBHOOK_BYTES: usize = 64 * 1024;
+
+/// The provider webhook's settings: the URL the provider calls (API Gateway's own host
+/// differs from it behind a custom domain) and the secret it signs with.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub public_url: String,
+    pub auth_token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct InboundConfig {
+    pub table_name: String,
+    pub settings_ttl: Duration,
+    /// None: the webhook refuses everything (only the SNS path is in use).
+    pub webhook: Option<Webhook>,
+}
+
+impl InboundConfig {
+    pub fn from_env() -> Result<InboundConfig, ConfigError> {
+        InboundConfig::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<InboundConfig, ConfigError> {
+        let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let webhook = match (set("SMS_WEBHOOK_URL"), set("SMS_WEBHOOK_AUTH_TOKEN")) {
+            (None, None) => None,
+            (Some(public_url), Some(auth_token)) => {
+                if !public_url.starts_with("https://") && !public_url.starts_with("http://") {
+                    return Err(ConfigError::Invalid {
+                        name: "SMS_WEBHOOK_URL",
+                        reason: "must be the absolute URL the provider calls".into(),
+                    });
+                }
+                Some(Webhook {
+                    public_url,
+                    auth_token,
+                })
+            }
+            (None, Some(_)) => return Err(ConfigError::Missing("SMS_WEBHOOK_URL")),
+            (Some(_), None) => return Err(ConfigError::Missing("SMS_WEBHOOK_AUTH_TOKEN")),
+        };
+        Ok(InboundConfig {
+            table_name: shared::config::table_name(&lookup)?,
+            settings_ttl: shared::config::settings_ttl(&lookup)?,
+            webhook,
+        })
+    }
+}
+
+/// What the function builds once per container.
+pub struct Inbound<S> {
+    pub store: S,
+    pub settings: Arc<SettingsCache>,
+    /// Which tenant holds an SMS number (or none); part of the tenants' settings, cached
+    /// as long as they are.
+    pub numbers: TtlCache<Option<String>>,
+    pub webhook: Option<Webhook>,
+}
+
+impl<S> Inbound<S> {
+    pub fn new(store: S, config: &InboundConfig, settings: Arc<SettingsCache>) -> Self {
+        Inbound {
+            store,
+            settings,
+            numbers: TtlCache::new(config.settings_ttl),
+            webhook: config.webhook.clone(),
+        }
+    }
+}
+
+impl Inbound<DynamoStore> {
+    /// The store and the SMS sender for replies on the SNS path, from the environment.
+    pub async fn from_environment(config: &InboundConfig) -> (Self, shared::notify::SnsSms) {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+        let settings = Arc::new(SettingsCache::new(config.settings_ttl));
+        (
+            Inbound::new(store, config, settings),
+            shared::notify::SnsSms::new(aws_sdk_sns::Client::new(&aws)),
+        )
+    }
+}
+
+/// What became of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    /// A customer message in the contact's conversation.
+    Message,
+    /// An opt-out or opt-in, shown in the thread as a system message.
+    OptOutChanged,
+    /// A keyword that changed nothing in a thread (HELP, or STOP when already out).
+    Keyword,
+    Unmatched(UnmatchedReason),
+    /// Nothing to keep (no text, no keyword).
+    Empty,
+    /// The provider delivered this id before.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub handled: Handled,
+    /// What to text back, if anything.
+    pub reply: Option<String>,
+}
+
+impl<S: InboundStore + MessageStore> Inbound<S> {
+    /// Takes one text, whichever way it came.
+    pub async fn receive(&self, sms: &InboundSms) -> Result<Received, ApiError> {
+        let tenant = self.tenant_of(&sms.to).await?.ok_or(ApiError::Unknown {
+            code: "unknown_number",
+            message: "no account has this SMS number".into(),
+        })?;
+        let cached = self.settings.cached(&tenant);
+        let state = self
+            .store
+            .sender_state(&tenant, &sms.from, cached.is_none())
+            .await?;
+        let settings = match cached {
+            Some(settings) => settings,
+            None => {
+                let settings = state.settings.clone().unwrap_or_default();
+                self.settings.put(&tenant, settings.clone());
+                settings
+            }
+        };
+        let keyword = sms::keyword(&sms.body);
+        let opt_out = match keyword {
+            Some(Keyword::OptOut) if !state.opted_out => Some(true),
+            Some(Keyword::OptIn) if state.opted_out => Some(false),
+            _ => None,
+        };
+        let effects = InboundEffects {
+            provider: sms.provider,
+            provider_message_id: sms.provider_message_id.clone(),
+            opt_out: opt_out.map(|out| (sms.from.clone(), out)),
+        };
+        let help = (keyword == Some(Keyword::Help)).then(|| settings.help_text());
+        let text = clean_inbound_text(&sms.body)
+            .map_err(|_| ApiError::bad_request("message_too_long", "the text is too long"))?;
+
+        let refused = match settings.mode {
+            MessagingMode::Disabled => Some(UnmatchedReason::MessagingDisabled),
+            MessagingMode::ReadOnly => Some(UnmatchedReason::MessagingReadOnly),
+            MessagingMode::Full => None,
+        };
+        let owner = match (&state.owner, refused) {
+            (Some(owner), None) => owner,
+            (owner, refused) => {
+                let reason = refused.unwrap_or(UnmatchedReason::UnknownSender);
+                // Keywords get their own answer (or the provider's), not the auto-reply.
+                let auto_reply = (refused.is_some() && keyword.is_none())
+                    .then(|| AutoReplyMark {
+                        phone: sms.from.clone(),
+                        day: local_day(&settings),
+                    })
+                    .filter(|mark| state.auto_replied_on.as_deref() != Some(mark.day.as_str()));
+                let record = unmatched(sms, reason, owner.as_ref());
+                let outcome = self
+                    .store
+                    .record_inbound(&tenant, &effects, Some(&record), auto_reply.as_ref())
+                    .await?;
+                return Ok(match outcome {
+                    InboundOutcome::Duplicate => duplicate(),
+                    InboundOutcome::Stored { auto_reply } => Received {
+                        handled: Handled::Unmatched(reason),
+                        reply: help.or_else(|| auto_reply.then(|| settings.auto_reply())),
+                    },
+                });
+            }
+        };
+        if keyword.is_some() && opt_out.is_none() {
+            return Ok(
+                match self
+                    .store
+                    .record_inbound(&tenant, &effects, None, None)
+                    .await?
+                {
+                    InboundOutcome::Duplicate => duplicate(),
+                    InboundOutcome::Stored { .. } => Received {
+                        handled: Handled::Keyword,
+                        reply: help,
+                    },
+                },
+            );
+        }
+        if opt_out.is_none() && text.is_empty() {
+            return Ok(Received {
+                handled: Handled::Empty,
+                reply: None,
+            });
+        }
+        let conversation = self
+            .store
+            .latest_open_conversation(&tenant, &owner.customer_id)
+            .await?
+            .unwrap_or_else(|| ConversationId::new(&owner.customer_id, Subject::General));
+        let draft = match opt_out {
+            Some(opted_out) => opt_out_notice(sms, owner, conversation, opted_out),
+            None => customer_message(sms, owner, conversation, text, &settings),
+        };
+        let guard = AppendGuard::Inbound(effects.clone());
+        match self
+            .store
+            .append_message(&tenant, &draft, Some(&guard))
+            .await
+        {
+            Ok(AppendOutcome::Stored(_)) => Ok(Received {
+                handled: match opt_out {
+                    Some(_) => Handled::OptOutChanged,
+                    None => Handled::Message,
+                },
+                reply: None,
+            }),
+            Ok(AppendOutcome::Duplicate) => Ok(duplicate()),
+            Ok(AppendOutcome::KeyUsed(_)) => Err(ApiError::Internal(
+                "an inbound text met an idempotency record".into(),
+            )),
+            // Closed between finding it and writing: kept for admins instead.
+            Err(StoreError::Closed | StoreError::NotFound) => {
+                let reason = UnmatchedReason::ConversationClosed;
+                let record = unmatched(sms, reason, Some(owner));
+                Ok(
+                    match self
+                        .store
+                        .record_inbound(&tenant, &effects, Some(&record), None)
+                        .await?
+                    {
+                        InboundOutcome::Duplicate => duplicate(),
+                        InboundOutcome::Stored { .. } => Received {
+                            handled: Handled::Unmatched(reason),
+                            reply: None,
+                        },
+                    },
+                )
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The tenant holding a number: from this container's cache, or one read.
+    async fn tenant_of(&self, number: &str) -> Result<Option<String>, StoreError> {
+        if let Some(tenant) = self.numbers.cached(number) {
+            return Ok(tenant);
+        }
+        let tenant = self.store.sms_number_tenant(number).await?;
+        self.numbers.put(number, tenant.clone());
+        Ok(tenant)
+    }
+}
+
+fn duplicate() -> Received {
+    Received {
+        handled: Handled::Duplicate,
+        reply: None,
+    }
+}
+
+/// Today in the tenant's time zone: the auto-reply goes out once per local day.
+fn local_day(settings: &Settings) -> String {
+    let zone = jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::now().to_zoned(zone).date().to_string()
+}
+
+fn unmatched(
+    sms: &InboundSms,
+    reason: UnmatchedReason,
+    owner: Option<&PhoneOwner>,
+) -> UnmatchedSms {
+    UnmatchedSms {
+        id: ulid::Ulid::new().to_string(),
+        received_at: now_rfc3339(),
+        from: sms.from.clone(),
+        to: sms.to.clone(),
+        body: sms.body.clone(),
+        provider: sms.provider.as_str().to_owned(),
+        provider_message_id: sms.provider_message_id.clone(),
+        reason,
+        customer_id: owner.map(|o| o.customer_id.clone()),
+        contact_id: owner.map(|o| o.contact_id.clone()),
+    }
+}
+
+fn sender_name(sms: &InboundSms, owner: &PhoneOwner) -> String {
+    owner.name.clone().unwrap_or_else(|| sms.from.clone())
+}
+
+fn customer_message(
+    sms: &InboundSms,
+    owner: &PhoneOwner,
+    conversation: ConversationId,
+    text: String,
+    settings: &Settings,
+) -> MessageDraft {
+    MessageDraft {
+        conversation,
+        create_conversation: true,
+        sender_type: SenderType::Customer,
+        sender_id: owner.contact_id.clone(),
+        sender_name: sender_name(sms, owner),
+        message_type: MessageType::Text,
+        text,
+        attachments: Vec::new(),
+        metadata: None,
+        channel: Channel::Sms,
+        external_ref: Some(sms.provider_message_id.clone()),
+        notification: Some(PendingNotification {
+            due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(settings)),
+            now: Vec::new(),
+        }),
+    }
+}
+
+/// The thread's record of a keyword that changed the number's opt-out: a system
+/// message, so it is neither unread nor notified.
+fn opt_out_notice(
+    sms: &InboundSms,
+    owner: &PhoneOwner,
+    conversation: ConversationId,
+    opted_out: bool,
+) -> MessageDraft {
+    let name = sender_name(sms, owner);
+    let (event, text) = if opted_out {
+        (
+            "sms_opt_out",
+            format!("{name} ({}) opted out of text messages.", sms.from),
+        )
+    } else {
+        (
+            "sms_opt_in",
+            format!("{name} ({}) opted back in to text messages.", sms.from),
+        )
+    };
+    MessageDraft {
+        conversation,
+        create_conversation: true,
+        sender_type: SenderType::System,
+        sender_id: "sms".into(),
+        sender_name: "SMS".into(),
+        message_type: MessageType::System,
+        text,
+        attachments: Vec::new(),
+        metadata: Some(json!({
+            "event": event,
+            "phone": sms.from,
+            "keyword": sms.body.trim().to_ascii_uppercase(),
+            "contact_id": owner.contact_id,
+        })),
+        channel: Channel::Sms,
+        external_ref: Some(sms.provider_message_id.clone()),
+        notification: None,
+    }
+}
+
+/// `POST /sms/inbound`: the provider's webhook. Answers TwiML, with the reply if any.
+pub async fn handle_webhook<S: InboundStore + MessageStore>(
+    inbound: &Inbound<S>,
+    request: Request,
+) -> Response {
+    match webhook(inbound, &request).await {
+        Ok(reply) => lambda_http::Response::builder()
+            .status(200)
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(lambda_http::Body::Text(sms::twiml(reply.as_deref())))
+            .expect("a response from a valid status"),
+        Err(err) => http::error_response(&err),
+    }
+}
+
+async fn webhook<S: InboundStore + MessageStore>(
+    inbound: &Inbound<S>,
+    request: &Request,
+) -> Result<Option<String>, ApiError> {
+    let refused = || {
+        ApiError::forbidden(
+            "invalid_signature",
+            "the request is not signed by the SMS provider",
+        )
+    };
+    let config = inbound.webhook.as_ref().ok_or_else(refused)?;
+    let signature = http::header(request, "x-twilio-signature").ok_or_else(refused)?;
+    let body = http::body_bytes(request);
+    if body.len() > MAX_WEBHOOK_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_WEBHOOK_BYTES,
+        });
+    }
+    let params = http::form_pairs(body)?;
+    if !sms::verify_twilio_signature(&config.auth_token, &config.public_url, &params, &signature) {
+        return Err(refused());
+    }
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let sms = InboundSms::new(
+        Provider::Twilio,
+        param("MessageSid").or_else(|| param("SmsSid")),
+        param("From"),
+        param("To"),
+        param("Body"),
+    )
+    .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
+    let received = inbound.receive(&sms).await?;
+    tracing::info!(provider = "twilio", handled = ?received.handled, "inbound text");
+    Ok(received.reply)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SnsEvent {
+    #[serde(rename = "Records")]
+    pub records: Vec<SnsRecord>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SnsRecord {
+    #[serde(rename = "Sns")]
+    pub sns: SnsNotification,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SnsNotification {
+    #[serde(rename = "Message")]
+    pub message: String,
+}
+
+/// The JSON End User Messaging publishes for each inbound text.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TwoWaySms {
+    origination_number: Option<String>,
+    destination_number: Option<String>,
+    message_body: Option<String>,
+    inbound_message_id: Option<String>,
+}
+
+/// The SNS path: each record's text; replies go out by SMS from the tenant's number. A
+/// malformed text is logged and dropped (SNS would only deliver it again); storage being
+/// unavailable fails the invocation so that Lambda retries it, and what was already
+/// stored is then a duplicate.
+pub async fn handle_sns<S: InboundStore + MessageStore, M: SmsSender>(
+    inbound: &Inbound<S>,
+    replies: &M,
+    event: SnsEvent,
+) -> Result<(), lambda_runtime::Error> {
+    for record in event.records {
+        let parsed = serde_json::from_str::<TwoWaySms>(&record.sns.message)
+            .map_err(|err| err.to_string())
+            .and_then(|text| {
+                InboundSms::new(
+                    Provider::Aws,
+                    text.inbound_message_id.as_deref(),
+                    text.origination_number.as_deref(),
+                    text.destination_number.as_deref(),
+                    text.message_body.as_deref(),
+                )
+                .map_err(|err| err.to_string())
+            });
+        let sms = match parsed {
+            Ok(sms) => sms,
+            Err(error) => {
+                tracing::warn!(%error, "inbound text dropped: not a two-way SMS message");
+                continue;
+            }
+        };
+        let received = match inbound.receive(&sms).await {
+            Ok(received) => received,
+            Err(err @ ApiError::Unavailable { .. }) => return Err(err.to_string().into()),
+            Err(err) => {
+                tracing::warn!(error = %err, to = %sms.to, "inbound text dropped");
+                continue;
+            }
+        };
+        tracing::info!(provider = "aws", handled = ?received.handled, "inbound text");
+        if let Some(reply) = received.reply {
+            if let Err(error) = replies.send_sms(Some(&sms.to), &sms.from, &reply).await {
+                tracing::warn!(%error, "reply to an inbound text not sent");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The Lambda handler: an SNS event, or an API Gateway HTTP API request for the webhook
+/// (answered in API Gateway's response format).
+pub async fn handle_event<S: InboundStore + MessageStore, M: SmsSender>(
+    inbound: &Inbound<S>,
+    replies: &M,
+    event: Value,
+) -> Result<Value, lambda_runtime::Error> {
+    if event.get("Records").is_some() {
+        handle_sns(inbound, replies, serde_json::from_value(event)?).await?;
+        return Ok(Value::Null);
+    }
+    let request: lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest =
+        serde_json::from_value(event)?;
+    let request = Request::from(lambda_http::request::LambdaRequest::ApiGatewayV2(request));
+    let response = handle_webhook(inbound, request).await;
+    Ok(gateway_response(response))
+}
+
+/// A response as an HTTP API expects it from a Lambda (payload format 2.0).
+fn gateway_response(response: Response) -> Value {
+    let headers: serde_json::Map<String, Value> = response
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.into())))
+        .collect();
+    let body = match response.body() {
+        lambda_http::Body::Text(text) => text.clone(),
+        lambda_http::Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => String::new(),
+    };
+    json!({
+        "statusCode": response.status().as_u16(),
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": false,
+    })
+}
+
+#[cfg(test)]
+mod tests;

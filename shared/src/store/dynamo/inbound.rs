@@ -1,0 +1,429 @@
+//! Inbound SMS: SMS numbers of tenants, what is known of a sender, provider ids that make
+//! redeliveries harmless, unmatched texts and the once-a-day auto-reply.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem};
+
+use super::item::{backoff, classify, get_s, s, Item};
+use super::{settings_from_item, DynamoStore};
+use crate::domain::{ConversationId, ConversationStatus};
+use crate::store::keys::{self, GSI2, PK, SK};
+use crate::store::{
+    AutoReplyMark, InboundEffects, InboundOutcome, InboundStore, PhoneOwner, SenderState,
+    StoreError, UnmatchedReason, UnmatchedSms,
+};
+
+/// Redeliveries come within hours (Twilio) or days (SNS retries); the id is kept longer.
+const PROVIDER_ID_TTL_SECS: i64 = 30 * 24 * 60 * 60;
+const AUTO_REPLY_TTL_SECS: i64 = 2 * 24 * 60 * 60;
+/// How many of a customer's most recent conversations are looked at for an open one.
+const RECENT_CONVERSATIONS: i32 = 20;
+const TRANSACTION_ATTEMPTS: u32 = 5;
+
+fn internal(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(err.to_string())
+}
+
+fn expires_in(secs: i64) -> AttributeValue {
+    AttributeValue::N((jiff::Timestamp::now().as_second() + secs).to_string())
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+impl DynamoStore {
+    /// The writes an inbound text adds to its transaction: its provider id first (a
+    /// redelivery fails there), then any opt-out change.
+    pub(super) fn inbound_effect_writes(
+        &self,
+        tenant: &str,
+        effects: &InboundEffects,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let provider_id = Put::builder()
+            .table_name(&self.table)
+            .item(
+                PK,
+                s(keys::provider_message_pk(
+                    tenant,
+                    effects.provider.as_str(),
+                    &effects.provider_message_id,
+                )),
+            )
+            .item(SK, s(keys::PROVIDER_MESSAGE_SK))
+            .item("received_at", s(crate::domain::now_rfc3339()))
+            .item(keys::TTL_ATTRIBUTE, expires_in(PROVIDER_ID_TTL_SECS))
+            .condition_expression(format!("attribute_not_exists({PK})"))
+            .build()
+            .map_err(internal)?;
+        let mut writes = vec![TransactWriteItem::builder().put(provider_id).build()];
+        if let Some((phone, opted_out)) = &effects.opt_out {
+            writes.push(self.opt_out_write(tenant, phone, *opted_out)?);
+        }
+        Ok(writes)
+    }
+
+    pub(super) fn opt_out_write(
+        &self,
+        tenant: &str,
+        phone: &str,
+        opted_out: bool,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let pk = keys::opt_out_pk(tenant, phone);
+        Ok(if opted_out {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .item(PK, s(pk))
+                .item(SK, s(keys::OPT_OUT_SK))
+                .item("phone", s(phone))
+                .item("at", s(crate::domain::now_rfc3339()))
+                .build()
+                .map_err(internal)?;
+            TransactWriteItem::builder().put(put).build()
+        } else {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PK, s(pk))
+                .key(SK, s(keys::OPT_OUT_SK))
+                .build()
+                .map_err(internal)?;
+            TransactWriteItem::builder().delete(delete).build()
+        })
+    }
+
+    /// The settings item with claims on the tenant's SMS numbers (conditional: no other
+    /// tenant holds them) and releases of the numbers it gave up, in one transaction.
+    pub(super) async fn put_settings_with_numbers(
+        &self,
+        tenant: &str,
+        settings_item: Item,
+        numbers: &[String],
+        released: &[&String],
+    ) -> Result<(), StoreError> {
+        let owned_by_tenant = format!("attribute_not_exists({PK}) OR tenant = :tenant");
+        let mut items = vec![TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(settings_item))
+                    .build()
+                    .map_err(internal)?,
+            )
+            .build()];
+        for number in numbers {
+            let claim = Put::builder()
+                .table_name(&self.table)
+                .item(PK, s(keys::sms_number_pk(number)))
+                .item(SK, s(keys::SMS_NUMBER_SK))
+                .item("tenant", s(tenant))
+                .condition_expression(&owned_by_tenant)
+                .expression_attribute_values(":tenant", s(tenant))
+                .build()
+                .map_err(internal)?;
+            items.push(TransactWriteItem::builder().put(claim).build());
+        }
+        for number in released {
+            let release = Delete::builder()
+                .table_name(&self.table)
+                .key(PK, s(keys::sms_number_pk(number)))
+                .key(SK, s(keys::SMS_NUMBER_SK))
+                .condition_expression(&owned_by_tenant)
+                .expression_attribute_values(":tenant", s(tenant))
+                .build()
+                .map_err(internal)?;
+            items.push(TransactWriteItem::builder().delete(release).build());
+        }
+        for attempt in 0..TRANSACTION_ATTEMPTS {
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            let reasons = cancellation_codes(&err).ok_or_else(|| classify(err))?;
+            if let Some(i) = reasons
+                .iter()
+                .position(|code| code == "ConditionalCheckFailed")
+            {
+                let number = numbers.get(i.wrapping_sub(1)).map_or("", String::as_str);
+                return Err(StoreError::Conflict {
+                    code: "sms_number_in_use",
+                    message: format!("{number} is another account's SMS number"),
+                });
+            }
+            if !reasons.iter().any(|code| code == "TransactionConflict") {
+                return Err(StoreError::Unavailable(format!(
+                    "settings transaction cancelled: {reasons:?}"
+                )));
+            }
+            backoff(attempt).await;
+        }
+        Err(StoreError::Unavailable("settings are being changed".into()))
+    }
+}
+
+/// The cancellation reason codes of a cancelled transaction, one per item; `None` for
+/// any other failure.
+fn cancellation_codes(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        TransactWriteItemsError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+) -> Option<Vec<String>> {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
+            e.cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("None").to_owned())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn unmatched_item(tenant: &str, sms: &UnmatchedSms) -> Item {
+    let mut item = HashMap::from([
+        (PK.to_owned(), s(keys::unmatched_pk(tenant))),
+        (SK.to_owned(), s(&sms.id)),
+        ("received_at".to_owned(), s(&sms.received_at)),
+        ("from".to_owned(), s(&sms.from)),
+        ("to".to_owned(), s(&sms.to)),
+        ("body".to_owned(), s(&sms.body)),
+        ("provider".to_owned(), s(&sms.provider)),
+        (
+            "provider_message_id".to_owned(),
+            s(&sms.provider_message_id),
+        ),
+        ("reason".to_owned(), s(sms.reason.as_str())),
+    ]);
+    if let Some(customer) = &sms.customer_id {
+        item.insert("customer_id".into(), s(customer));
+    }
+    if let Some(contact) = &sms.contact_id {
+        item.insert("contact_id".into(), s(contact));
+    }
+    item
+}
+
+fn unmatched_from_item(item: &Item) -> Option<UnmatchedSms> {
+    let text = |name: &str| get_s(item, name).map(str::to_owned);
+    Some(UnmatchedSms {
+        id: text(SK)?,
+        received_at: text("received_at")?,
+        from: text("from")?,
+        to: text("to")?,
+        body: text("body").unwrap_or_default(),
+        provider: text("provider")?,
+        provider_message_id: text("provider_message_id")?,
+        reason: get_s(item, "reason").and_then(UnmatchedReason::parse)?,
+        customer_id: text("customer_id"),
+        contact_id: text("contact_id"),
+    })
+}
+
+impl InboundStore for DynamoStore {
+    async fn sms_number_tenant(&self, number: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get_item(keys::sms_number_pk(number), keys::SMS_NUMBER_SK)
+            .await?
+            .and_then(|item| get_s(&item, "tenant").map(str::to_owned)))
+    }
+
+    async fn sender_state(
+        &self,
+        tenant: &str,
+        phone: &str,
+        with_settings: bool,
+    ) -> Result<SenderState, StoreError> {
+        let mut wanted = KeysAndAttributes::builder()
+            .keys(key(keys::phone_pk(tenant, phone), keys::PHONE_SK))
+            .keys(key(keys::opt_out_pk(tenant, phone), keys::OPT_OUT_SK))
+            .keys(key(keys::auto_reply_pk(tenant, phone), keys::AUTO_REPLY_SK));
+        if with_settings {
+            wanted = wanted.keys(key(keys::tenant_pk(tenant), keys::SETTINGS_SK));
+        }
+        let mut request = Some(HashMap::from([(
+            self.table.clone(),
+            wanted.consistent_read(true).build().map_err(internal)?,
+        )]));
+        let mut state = SenderState {
+            settings: with_settings.then(Default::default),
+            ..SenderState::default()
+        };
+        let mut attempt = 0;
+        while let Some(items) = request.take().filter(|r| !r.is_empty()) {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            attempt += 1;
+            let output = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(items))
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in output
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                match get_s(&item, SK) {
+                    Some(keys::PHONE_SK) => {
+                        state.owner = Some(PhoneOwner {
+                            customer_id: get_s(&item, "customer_id").unwrap_or_default().into(),
+                            contact_id: get_s(&item, "contact_id").unwrap_or_default().into(),
+                            name: get_s(&item, "name").map(str::to_owned),
+                        })
+                    }
+                    Some(keys::OPT_OUT_SK) => state.opted_out = true,
+                    Some(keys::AUTO_REPLY_SK) => {
+                        state.auto_replied_on = get_s(&item, "day").map(str::to_owned)
+                    }
+                    Some(keys::SETTINGS_SK) => state.settings = Some(settings_from_item(&item)),
+                    _ => {}
+                }
+            }
+            request = output.unprocessed_keys;
+        }
+        Ok(state)
+    }
+
+    async fn latest_open_conversation(
+        &self,
+        tenant: &str,
+        customer: &str,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI2)
+            .key_condition_expression("gsi2pk = :feed")
+            .expression_attribute_values(":feed", s(keys::customer_feed_pk(tenant, customer)))
+            .projection_expression("conversation_id, #status")
+            .expression_attribute_names("#status", "status")
+            .scan_index_forward(false)
+            .limit(RECENT_CONVERSATIONS)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output
+            .items()
+            .iter()
+            .filter(|item| get_s(item, "status") != Some(ConversationStatus::Closed.as_str()))
+            .find_map(|item| get_s(item, "conversation_id").and_then(ConversationId::decode)))
+    }
+
+    async fn record_inbound(
+        &self,
+        tenant: &str,
+        effects: &InboundEffects,
+        unmatched: Option<&UnmatchedSms>,
+        auto_reply: Option<&AutoReplyMark>,
+    ) -> Result<InboundOutcome, StoreError> {
+        let mut items = self.inbound_effect_writes(tenant, effects)?;
+        if let Some(sms) = unmatched {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(unmatched_item(tenant, sms)))
+                .build()
+                .map_err(internal)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        let mark_index = items.len();
+        if let Some(mark) = auto_reply {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .item(PK, s(keys::auto_reply_pk(tenant, &mark.phone)))
+                .item(SK, s(keys::AUTO_REPLY_SK))
+                .item("day", s(&mark.day))
+                .item(keys::TTL_ATTRIBUTE, expires_in(AUTO_REPLY_TTL_SECS))
+                .condition_expression(format!("attribute_not_exists({PK}) OR #day <> :day"))
+                .expression_attribute_names("#day", "day")
+                .expression_attribute_values(":day", s(&mark.day))
+                .build()
+                .map_err(internal)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        for attempt in 0..TRANSACTION_ATTEMPTS {
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await
+            {
+                Ok(_) => {
+                    return Ok(InboundOutcome::Stored {
+                        auto_reply: items.len() > mark_index,
+                    })
+                }
+                Err(err) => err,
+            };
+            let reasons = cancellation_codes(&err).ok_or_else(|| classify(err))?;
+            let failed = |i: usize| {
+                reasons
+                    .get(i)
+                    .is_some_and(|c| c == "ConditionalCheckFailed")
+            };
+            if failed(0) {
+                return Ok(InboundOutcome::Duplicate);
+            }
+            if items.len() > mark_index && failed(mark_index) {
+                // Another text from the number took today's auto-reply: keep this one
+                // without it.
+                items.truncate(mark_index);
+                continue;
+            }
+            if !reasons.iter().any(|code| code == "TransactionConflict") {
+                return Err(StoreError::Unavailable(format!(
+                    "inbound transaction cancelled: {reasons:?}"
+                )));
+            }
+            backoff(attempt).await;
+        }
+        Err(StoreError::Unavailable("inbound text is contended".into()))
+    }
+
+    async fn unmatched(
+        &self,
+        tenant: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<UnmatchedSms>, Option<String>), StoreError> {
+        let pk = keys::unmatched_pk(tenant);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(&pk))
+            .scan_index_forward(false)
+            .limit(limit as i32 + 1);
+        if let Some(before) = before {
+            query = query
+                .exclusive_start_key(PK, s(&pk))
+                .exclusive_start_key(SK, s(before));
+        }
+        let output = query.send().await.map_err(classify)?;
+        let mut texts: Vec<UnmatchedSms> = output
+            .items()
+            .iter()
+            .filter_map(unmatched_from_item)
+            .collect();
+        let next = if texts.len() > limit as usize {
+            texts.truncate(limit as usize);
+            texts.last().map(|t| t.id.clone())
+        } else {
+            None
+        };
+        Ok((texts, next))
+    }
+}
