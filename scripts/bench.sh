@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== release build (the profile the Lambdas ship with)"
-cargo build --release -p send -p thread -p mark-read -p activity -p admin -p notify
-for bin in send thread mark-read activity admin notify; do
-  printf "%-10s %6d KiB\n" "$bin" $(( $(stat -c %s "target/release/$bin") / 1024 ))
+cargo build --release -p send -p thread -p mark-read -p activity -p admin -p notify -p sms-inbound
+for bin in send thread mark-read activity admin notify sms-inbound; do
+  printf "%-12s %6d KiB\n" "$bin" $(( $(stat -c %s "target/release/$bin") / 1024 ))
 done
 echo "== handler throughput (cargo bench)"
 cargo bench -p testkit --bench throughput

@@ -1,6 +1,6 @@
 //! Handler throughput and latency against embedded DynamoDB: sends (sequential and 16 at
-//! a time into one thread), thread pages, mark-read, feed pages and the badge. Prints
-//! numbers; asserts nothing.
+//! a time into one thread), thread pages, mark-read, feed pages, the badge and inbound
+//! texts through the signed webhook. Prints numbers; asserts nothing.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -118,5 +118,84 @@ async fn main() {
         async move { read_response(activity::handle(&app, event.request()).await).0 }
     })
     .await;
+    inbound_texts(&stack).await;
+
     eprintln!("DynamoDB requests in all: {}", stack.requests.total());
+}
+
+/// Signed webhook texts from 200 contacts, each into their own most recent thread.
+async fn inbound_texts(stack: &TestStack) {
+    use shared::store::{DirectoryStore, SettingsStore};
+    const NUMBER: &str = "+15550300000";
+    const TOKEN: &str = "bench-token";
+    const URL: &str = "https://sms.example.com/sms/inbound";
+    let settings = shared::domain::Settings {
+        sms_numbers: vec![NUMBER.into()],
+        ..Default::default()
+    };
+    stack
+        .store
+        .put_settings(TENANT, &settings, None)
+        .await
+        .unwrap();
+    for i in 0..200 {
+        let now = shared::domain::now_rfc3339();
+        let contact = shared::domain::directory::Contact {
+            customer_id: format!("c{i}"),
+            contact_id: format!("p{i}"),
+            name: format!("Contact {i}"),
+            email: None,
+            phone: Some(format!("+1555031{i:04}")),
+            email_opt_in: false,
+            sms_opt_in: true,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        stack.store.put_contact(TENANT, &contact).await.unwrap();
+    }
+    let config = sms_inbound::InboundConfig {
+        table_name: stack.store.table().to_owned(),
+        settings_ttl: Duration::from_secs(30),
+        webhook: Some(sms_inbound::Webhook {
+            public_url: URL.into(),
+            auth_token: TOKEN.into(),
+        }),
+    };
+    let settings_cache = Arc::new(shared::settings_cache::SettingsCache::new(
+        config.settings_ttl,
+    ));
+    let inbound = Arc::new(sms_inbound::Inbound::new(
+        stack.store.clone(),
+        &config,
+        settings_cache,
+    ));
+    measure("inbound text (webhook, 200 senders)", 1_000, 200, |i| {
+        let from = format!("+1555031{:04}", i % 200);
+        let sid = format!("SMbench{i:06}");
+        let params = vec![
+            ("Body".to_owned(), "On my way, 10 minutes".to_owned()),
+            ("From".to_owned(), from.clone()),
+            ("MessageSid".to_owned(), sid.clone()),
+            ("To".to_owned(), NUMBER.to_owned()),
+        ];
+        let signature = shared::domain::sms::twilio_signature(TOKEN, URL, &params);
+        let body = format!(
+            "Body=On+my+way%2C+10+minutes&From=%2B{}&MessageSid={sid}&To=%2B{}",
+            &from[1..],
+            &NUMBER[1..]
+        );
+        let event = ApiEvent::new("POST", "/sms/inbound")
+            .anonymous()
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", &signature)
+            .body(&body);
+        let inbound = inbound.clone();
+        async move {
+            sms_inbound::handle_webhook(&inbound, event.request())
+                .await
+                .status()
+                .as_u16()
+        }
+    })
+    .await;
 }
