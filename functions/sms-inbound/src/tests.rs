@@ -954,3 +954,44 @@ fn configuration_needs_both_webhook_settings_or_neither() {
     assert!(relative.to_string().contains("SMS_WEBHOOK_URL"));
     assert!(InboundConfig::from_lookup(lookup(&[])).is_err());
 }
+
+/// DynamoDB unreachable: the webhook answers 503 with Retry-After (the provider retries)
+/// and the SNS invocation fails (Lambda retries it); nothing is half written.
+#[tokio::test]
+async fn storage_failures_ask_for_a_retry() {
+    let client = testkit::dynamodb::client("http://127.0.0.1:9", None);
+    let store = DynamoStore::new(client, "tidings");
+    let config = config("tidings");
+    let inbound = Inbound::new(
+        store,
+        &config,
+        Arc::new(SettingsCache::new(config.settings_ttl)),
+    );
+    let params = text("SM990", CONTACT_PHONE, "hello");
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let event = webhook_event(&form(&params), Some(&signed(&params, URL)));
+    let response = handle_webhook(&inbound, event.request()).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(raw(response).1.contains("\"error\""));
+
+    let replies = NoReplies;
+    assert!(handle_event(&inbound, &replies, sns_two_way_sms(&[]))
+        .await
+        .is_err());
+}
+
+struct NoReplies;
+
+impl shared::notify::SmsSender for NoReplies {
+    async fn send_sms(
+        &self,
+        _from: Option<&str>,
+        _to: &str,
+        _text: &str,
+    ) -> Result<String, shared::notify::SendError> {
+        Err(shared::notify::SendError::Permanent(
+            "not in this test".into(),
+        ))
+    }
+}
