@@ -172,18 +172,14 @@ async fn inbound_texts(stack: &TestStack) {
     measure("inbound text (webhook, 200 senders)", 1_000, 200, |i| {
         let from = format!("+1555031{:04}", i % 200);
         let sid = format!("SMbench{i:06}");
-        let params = vec![
-            ("Body".to_owned(), "On my way, 10 minutes".to_owned()),
-            ("From".to_owned(), from.clone()),
-            ("MessageSid".to_owned(), sid.clone()),
-            ("To".to_owned(), NUMBER.to_owned()),
+        let params = [
+            ("Body", "On my way, 10 minutes"),
+            ("From", from.as_str()),
+            ("MessageSid", sid.as_str()),
+            ("To", NUMBER),
         ];
-        let signature = shared::domain::sms::twilio_signature(TOKEN, URL, &params);
-        let body = format!(
-            "Body=On+my+way%2C+10+minutes&From=%2B{}&MessageSid={sid}&To=%2B{}",
-            &from[1..],
-            &NUMBER[1..]
-        );
+        let signature = testkit::events::twilio_signature(TOKEN, URL, &params);
+        let body = testkit::events::form(&params);
         let event = ApiEvent::new("POST", "/sms/inbound")
             .anonymous()
             .header("content-type", "application/x-www-form-urlencoded")

@@ -190,6 +190,24 @@ impl ApiEvent {
     }
 }
 
+/// An `application/x-www-form-urlencoded` body, as an SMS provider posts it.
+pub fn form(params: &[(&str, &str)]) -> String {
+    params
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Twilio's `X-Twilio-Signature` of these parameters posted to `url`.
+pub fn twilio_signature(auth_token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    shared::domain::sms::twilio_signature(auth_token, url, &owned)
+}
+
 fn encode(value: &str) -> String {
     value
         .bytes()

@@ -242,20 +242,11 @@ async fn the_gateway_refuses_bad_tokens_and_unknown_routes() {
 impl Api {
     /// The provider's webhook: a form, signed (or not) the way Twilio signs it.
     async fn sms(&self, params: &[(&str, &str)], signature: Option<String>) -> (u16, String) {
-        let body: Vec<String> = params
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{k}={}",
-                    v.replace('%', "%25").replace('+', "%2B").replace(' ', "+")
-                )
-            })
-            .collect();
         let mut request = self
             .http
             .post(format!("{}/sms/inbound", self.url))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"));
+            .body(testkit::events::form(params));
         if let Some(signature) = signature {
             request = request.header("x-twilio-signature", signature);
         }
@@ -267,11 +258,7 @@ impl Api {
     }
 
     fn sign(&self, params: &[(&str, &str)], token: &str) -> String {
-        let owned: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        shared::domain::sms::twilio_signature(token, &format!("{}/sms/inbound", self.url), &owned)
+        testkit::events::twilio_signature(token, &format!("{}/sms/inbound", self.url), params)
     }
 }
 

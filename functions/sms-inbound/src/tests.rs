@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use shared::domain::directory::Contact;
-use shared::domain::sms::twilio_signature;
 use shared::domain::{
     now_rfc3339, Channel, ConversationId, MessageType, MessagingMode, SenderType, Settings, Side,
     Subject,
 };
 use shared::settings_cache::SettingsCache;
-use shared::store::{DirectoryStore, DynamoStore, MessageStore, NotificationStore, SettingsStore};
-use testkit::events::sns_two_way_sms;
+use shared::store::{
+    ConversationHeader, DirectoryStore, DynamoStore, MessageStore, NotificationStore, SettingsStore,
+};
+use testkit::events::{form, sns_two_way_sms};
 use testkit::{read_response, ApiEvent, Claims, TestStack};
 
 use super::{handle_event, handle_webhook, Inbound, InboundConfig, Webhook};
@@ -83,33 +84,17 @@ async fn contact(stack: &TestStack, customer: &str, contact: &str, phone: &str) 
         .unwrap();
 }
 
-fn form(params: &[(&str, &str)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+async fn header(stack: &TestStack, conversation: &ConversationId) -> ConversationHeader {
+    stack
+        .store
+        .conversation(TENANT, conversation)
+        .await
+        .unwrap()
+        .expect("the conversation exists")
 }
 
 fn signed(params: &[(&str, &str)], url: &str) -> String {
-    let owned: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    twilio_signature(TOKEN, url, &owned)
+    testkit::events::twilio_signature(TOKEN, url, params)
 }
 
 /// The provider's webhook as API Gateway delivers it (no authorizer).
@@ -244,12 +229,7 @@ async fn a_contacts_text_is_an_unread_customer_message_in_their_latest_conversat
     assert_eq!(reply.sender_name, "Jamie Fox");
     assert_eq!(reply.message_type, MessageType::Text);
 
-    let header = stack
-        .store
-        .conversation(TENANT, &patient("bella"))
-        .await
-        .unwrap()
-        .unwrap();
+    let header = header(&stack, &patient("bella")).await;
     assert_eq!(header.unread_for(Side::Staff, "s1"), 1, "unread for staff");
     assert_eq!(
         header.unread_for(Side::Customer, "p1"),
@@ -276,11 +256,7 @@ async fn unsigned_forged_and_unconfigured_webhooks_are_refused_and_store_nothing
     ];
     let body = form(&params);
     let good = signed(&params, URL);
-    let other_token = twilio_signature(
-        "another-token",
-        URL,
-        &params.map(|(k, v)| (k.to_owned(), v.to_owned())),
-    );
+    let other_token = testkit::events::twilio_signature("another-token", URL, &params);
     let elsewhere = signed(&params, "https://evil.example/sms/inbound");
     let altered = form(&[
         ("MessageSid", "SM100"),
@@ -346,12 +322,7 @@ async fn a_redelivered_text_never_makes_a_second_message() {
     let thread = messages(&stack, &general()).await;
     assert_eq!(thread.len(), 2);
     assert_eq!(thread.iter().filter(|m| m.message == "at once").count(), 1);
-    let header = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let header = header(&stack, &general()).await;
     assert_eq!(header.unread_for(Side::Staff, "s1"), 2);
 
     // Unmatched texts are kept once too.
@@ -372,12 +343,7 @@ async fn keywords_opt_out_opt_in_and_answer_help() {
         json!({"customer_id": "c1", "message": "Reminder: vaccines due."}),
     )
     .await;
-    let before = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let before = header(&stack, &general()).await;
     let phones = vec![CONTACT_PHONE.to_owned()];
 
     let (status, body) = twilio(&inbound, &text("SM300", CONTACT_PHONE, "  stop ")).await;
@@ -397,12 +363,7 @@ async fn keywords_opt_out_opt_in_and_answer_help() {
     assert_eq!(notice.external_ref.as_deref(), Some("SM300"));
     assert_eq!(notice.metadata.as_ref().unwrap()["event"], "sms_opt_out");
     assert!(notice.message.contains("opted out"), "{}", notice.message);
-    let after = stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap();
+    let after = header(&stack, &general()).await;
     assert_eq!(
         after.unread_for(Side::Staff, "s1"),
         before.unread_for(Side::Staff, "s1"),

@@ -526,7 +526,7 @@ pub trait NotificationStore: Send + Sync {
 }
 
 /// Who holds a phone number in a tenant's contact directory.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneOwner {
     pub customer_id: String,
     pub contact_id: String,

@@ -1,12 +1,14 @@
 //! The directory on the table: staff profiles with their assignments, and contacts with
 //! the phone claims that keep a number to one contact per tenant.
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
 };
 
-use super::item::{classify, get_n, get_s, n, required, s, Item};
+use super::item::{
+    classify, failed_condition, get_n, get_s, internal, n, required, s, unavailable, Item,
+    TransactFailure,
+};
 use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
 use crate::domain::Role;
@@ -16,10 +18,6 @@ use crate::store::{DirectoryStore, StoreError};
 /// Transactions hold at most 100 items; a staff member's removal is split into chunks.
 const MAX_TRANSACTION_ITEMS: usize = 100;
 const CONTACT_WRITE_ATTEMPTS: u32 = 3;
-
-fn internal(err: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(err.to_string())
-}
 
 fn get_bool(item: &Item, name: &str) -> bool {
     item.get(name)
@@ -33,25 +31,11 @@ fn text(item: &Item, name: &str) -> Option<String> {
 }
 
 impl DynamoStore {
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(e)) => Err(
-                    TransactFailure::Cancelled(e.cancellation_reasons().to_vec()),
-                ),
-                _ => Err(TransactFailure::Store(classify(err))),
-            },
-        }
-    }
-
-    fn key_delete(&self, pk: String, sk: String) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn key_delete(
+        &self,
+        pk: String,
+        sk: String,
+    ) -> Result<TransactWriteItem, StoreError> {
         let delete = Delete::builder()
             .table_name(&self.table)
             .key(PK, s(pk))
@@ -101,21 +85,6 @@ impl DynamoStore {
             .map_err(internal)?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
-}
-
-enum TransactFailure {
-    Cancelled(Vec<CancellationReason>),
-    Store(StoreError),
-}
-
-fn failed_condition(reasons: &[CancellationReason], index: usize) -> bool {
-    reasons.get(index).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
-}
-
-/// Cancellations that are not a failed condition: contention or throttling, worth a retry
-/// later.
-fn unavailable(reasons: &[CancellationReason]) -> StoreError {
-    StoreError::Unavailable(format!("transaction cancelled: {reasons:?}"))
 }
 
 pub(super) fn profile_from_item(item: &Item) -> Result<StaffProfile, StoreError> {

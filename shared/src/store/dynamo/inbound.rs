@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
-use super::item::{backoff, classify, get_s, s, Item};
+use super::item::{
+    classify, failed_condition, get_s, internal, s, unavailable, Item, TransactFailure,
+};
 use super::{settings_from_item, DynamoStore};
 use crate::domain::{ConversationId, ConversationStatus};
 use crate::store::keys::{self, GSI2, PK, SK};
@@ -20,11 +21,6 @@ const PROVIDER_ID_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 const AUTO_REPLY_TTL_SECS: i64 = 2 * 24 * 60 * 60;
 /// How many of a customer's most recent conversations are looked at for an open one.
 const RECENT_CONVERSATIONS: i32 = 20;
-const TRANSACTION_ATTEMPTS: u32 = 5;
-
-fn internal(err: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(err.to_string())
-}
 
 fn expires_in(secs: i64) -> AttributeValue {
     AttributeValue::N((jiff::Timestamp::now().as_second() + secs).to_string())
@@ -83,13 +79,7 @@ impl DynamoStore {
                 .map_err(internal)?;
             TransactWriteItem::builder().put(put).build()
         } else {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .key(PK, s(pk))
-                .key(SK, s(keys::OPT_OUT_SK))
-                .build()
-                .map_err(internal)?;
-            TransactWriteItem::builder().delete(delete).build()
+            self.key_delete(pk, keys::OPT_OUT_SK.to_owned())?
         })
     }
 
@@ -135,55 +125,22 @@ impl DynamoStore {
                 .map_err(internal)?;
             items.push(TransactWriteItem::builder().delete(release).build());
         }
-        for attempt in 0..TRANSACTION_ATTEMPTS {
-            let err = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(err) => err,
-            };
-            let reasons = cancellation_codes(&err).ok_or_else(|| classify(err))?;
-            if let Some(i) = reasons
-                .iter()
-                .position(|code| code == "ConditionalCheckFailed")
-            {
-                let number = numbers.get(i.wrapping_sub(1)).map_or("", String::as_str);
-                return Err(StoreError::Conflict {
-                    code: "sms_number_in_use",
-                    message: format!("{number} is another account's SMS number"),
-                });
+        match self.transact_retrying(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Store(err)) => Err(err),
+            Err(TransactFailure::Cancelled(reasons)) => {
+                match (0..reasons.len()).find(|&i| failed_condition(&reasons, i)) {
+                    Some(i) => {
+                        let number = numbers.get(i.wrapping_sub(1)).map_or("", String::as_str);
+                        Err(StoreError::Conflict {
+                            code: "sms_number_in_use",
+                            message: format!("{number} is another account's SMS number"),
+                        })
+                    }
+                    None => Err(unavailable(&reasons)),
+                }
             }
-            if !reasons.iter().any(|code| code == "TransactionConflict") {
-                return Err(StoreError::Unavailable(format!(
-                    "settings transaction cancelled: {reasons:?}"
-                )));
-            }
-            backoff(attempt).await;
         }
-        Err(StoreError::Unavailable("settings are being changed".into()))
-    }
-}
-
-/// The cancellation reason codes of a cancelled transaction, one per item; `None` for
-/// any other failure.
-fn cancellation_codes(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        TransactWriteItemsError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
-) -> Option<Vec<String>> {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
-            e.cancellation_reasons()
-                .iter()
-                .map(|r| r.code().unwrap_or("None").to_owned())
-                .collect(),
-        ),
-        _ => None,
     }
 }
 
@@ -241,56 +198,34 @@ impl InboundStore for DynamoStore {
         phone: &str,
         with_settings: bool,
     ) -> Result<SenderState, StoreError> {
-        let mut wanted = KeysAndAttributes::builder()
-            .keys(key(keys::phone_pk(tenant, phone), keys::PHONE_SK))
-            .keys(key(keys::opt_out_pk(tenant, phone), keys::OPT_OUT_SK))
-            .keys(key(keys::auto_reply_pk(tenant, phone), keys::AUTO_REPLY_SK));
+        let mut wanted = vec![
+            key(keys::phone_pk(tenant, phone), keys::PHONE_SK),
+            key(keys::opt_out_pk(tenant, phone), keys::OPT_OUT_SK),
+            key(keys::auto_reply_pk(tenant, phone), keys::AUTO_REPLY_SK),
+        ];
         if with_settings {
-            wanted = wanted.keys(key(keys::tenant_pk(tenant), keys::SETTINGS_SK));
+            wanted.push(key(keys::tenant_pk(tenant), keys::SETTINGS_SK));
         }
-        let mut request = Some(HashMap::from([(
-            self.table.clone(),
-            wanted.consistent_read(true).build().map_err(internal)?,
-        )]));
         let mut state = SenderState {
             settings: with_settings.then(Default::default),
             ..SenderState::default()
         };
-        let mut attempt = 0;
-        while let Some(items) = request.take().filter(|r| !r.is_empty()) {
-            if attempt > 0 {
-                backoff(attempt).await;
-            }
-            attempt += 1;
-            let output = self
-                .client
-                .batch_get_item()
-                .set_request_items(Some(items))
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in output
-                .responses
-                .and_then(|mut r| r.remove(&self.table))
-                .unwrap_or_default()
-            {
-                match get_s(&item, SK) {
-                    Some(keys::PHONE_SK) => {
-                        state.owner = Some(PhoneOwner {
-                            customer_id: get_s(&item, "customer_id").unwrap_or_default().into(),
-                            contact_id: get_s(&item, "contact_id").unwrap_or_default().into(),
-                            name: get_s(&item, "name").map(str::to_owned),
-                        })
-                    }
-                    Some(keys::OPT_OUT_SK) => state.opted_out = true,
-                    Some(keys::AUTO_REPLY_SK) => {
-                        state.auto_replied_on = get_s(&item, "day").map(str::to_owned)
-                    }
-                    Some(keys::SETTINGS_SK) => state.settings = Some(settings_from_item(&item)),
-                    _ => {}
+        for item in self.batch_get(wanted).await? {
+            match get_s(&item, SK) {
+                Some(keys::PHONE_SK) => {
+                    state.owner = Some(PhoneOwner {
+                        customer_id: get_s(&item, "customer_id").unwrap_or_default().into(),
+                        contact_id: get_s(&item, "contact_id").unwrap_or_default().into(),
+                        name: get_s(&item, "name").map(str::to_owned),
+                    })
                 }
+                Some(keys::OPT_OUT_SK) => state.opted_out = true,
+                Some(keys::AUTO_REPLY_SK) => {
+                    state.auto_replied_on = get_s(&item, "day").map(str::to_owned)
+                }
+                Some(keys::SETTINGS_SK) => state.settings = Some(settings_from_item(&item)),
+                _ => {}
             }
-            request = output.unprocessed_keys;
         }
         Ok(state)
     }
@@ -352,44 +287,27 @@ impl InboundStore for DynamoStore {
                 .map_err(internal)?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
-        for attempt in 0..TRANSACTION_ATTEMPTS {
-            let err = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await
-            {
-                Ok(_) => {
-                    return Ok(InboundOutcome::Stored {
-                        auto_reply: items.len() > mark_index,
-                    })
+        loop {
+            let with_mark = items.len() > mark_index;
+            return match self.transact_retrying(items.clone()).await {
+                Ok(()) => Ok(InboundOutcome::Stored {
+                    auto_reply: with_mark,
+                }),
+                Err(TransactFailure::Store(err)) => Err(err),
+                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                    Ok(InboundOutcome::Duplicate)
                 }
-                Err(err) => err,
+                Err(TransactFailure::Cancelled(reasons))
+                    if with_mark && failed_condition(&reasons, mark_index) =>
+                {
+                    // Another text from the number took today's auto-reply: keep this
+                    // one without it.
+                    items.truncate(mark_index);
+                    continue;
+                }
+                Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
             };
-            let reasons = cancellation_codes(&err).ok_or_else(|| classify(err))?;
-            let failed = |i: usize| {
-                reasons
-                    .get(i)
-                    .is_some_and(|c| c == "ConditionalCheckFailed")
-            };
-            if failed(0) {
-                return Ok(InboundOutcome::Duplicate);
-            }
-            if items.len() > mark_index && failed(mark_index) {
-                // Another text from the number took today's auto-reply: keep this one
-                // without it.
-                items.truncate(mark_index);
-                continue;
-            }
-            if !reasons.iter().any(|code| code == "TransactionConflict") {
-                return Err(StoreError::Unavailable(format!(
-                    "inbound transaction cancelled: {reasons:?}"
-                )));
-            }
-            backoff(attempt).await;
         }
-        Err(StoreError::Unavailable("inbound text is contended".into()))
     }
 
     async fn unmatched(

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
+    AttributeValue, KeysAndAttributes, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use ulid::Ulid;
@@ -26,8 +26,8 @@ use crate::domain::{
     MessageType, MessagingMode, SenderType, Settings, Side,
 };
 use item::{
-    backoff, classify, failed_condition_item, get_n, get_s, is_conditional_failure, n, required, s,
-    Item,
+    backoff, classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, n,
+    required, s, Item, TransactFailure,
 };
 
 /// Sends into one busy conversation retry until their id is the newest; each retry
@@ -77,6 +77,88 @@ impl DynamoStore {
                 _ => return Ok(items),
             }
         }
+    }
+
+    /// One TransactWriteItems; a cancellation comes back with its reasons.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => Err(
+                    TransactFailure::Cancelled(e.cancellation_reasons().to_vec()),
+                ),
+                _ => Err(TransactFailure::Store(classify(err))),
+            },
+        }
+    }
+
+    /// [`Self::transact`], tried again after a backoff while it is cancelled only by
+    /// contention with other transactions (a failed condition comes back at once).
+    async fn transact_retrying(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), TransactFailure> {
+        const ATTEMPTS: u32 = 5;
+        let mut attempt = 0;
+        loop {
+            match self.transact(items.clone()).await {
+                Err(TransactFailure::Cancelled(reasons))
+                    if attempt + 1 < ATTEMPTS
+                        && item::conflicted(&reasons)
+                        && !reasons
+                            .iter()
+                            .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+                {
+                    backoff(attempt).await;
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Strongly consistent reads of these keys: one BatchGetItem per 100 keys, plus one
+    /// per round of keys DynamoDB left unprocessed (after a backoff).
+    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        /// BatchGetItem takes at most 100 keys.
+        const MAX_BATCH_KEYS: usize = 100;
+        let mut found = Vec::new();
+        for chunk in keys.chunks(MAX_BATCH_KEYS) {
+            let wanted = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.to_vec()))
+                .consistent_read(true)
+                .build()
+                .map_err(internal)?;
+            let mut request = Some(HashMap::from([(self.table.clone(), wanted)]));
+            let mut round = 0;
+            while let Some(items) = request.take().filter(|r| !r.is_empty()) {
+                if round > 0 {
+                    backoff(round).await;
+                }
+                round += 1;
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .set_request_items(Some(items))
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                found.extend(
+                    output
+                        .responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
+                request = output.unprocessed_keys;
+            }
+        }
+        Ok(found)
     }
 
     async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {

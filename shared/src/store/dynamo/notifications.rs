@@ -3,9 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::directory::{assignment_from_item, contact_from_item, profile_from_item};
 use super::item::{classify, failed_condition_item, get_n, get_s, is_conditional_failure, s, Item};
@@ -18,9 +16,6 @@ use crate::store::{
     Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueConversation, DueStage,
     NotificationStore, Settlement, StoreError,
 };
-
-/// BatchGetItem takes at most 100 keys.
-const MAX_BATCH_KEYS: usize = 100;
 
 fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
     format!("T#{tenant}#NOTIF#{}", conversation.encode())
@@ -141,42 +136,21 @@ impl NotificationStore for DynamoStore {
         tenant: &str,
         phones: &[String],
     ) -> Result<HashSet<String>, StoreError> {
-        let mut found = HashSet::new();
-        for chunk in phones.chunks(MAX_BATCH_KEYS) {
-            let mut keys_wanted = KeysAndAttributes::builder();
-            for phone in chunk {
-                keys_wanted = keys_wanted.keys(HashMap::from([
+        let keys = phones
+            .iter()
+            .map(|phone| {
+                HashMap::from([
                     (PK.to_owned(), s(opt_out_pk(tenant, phone))),
                     (SK.to_owned(), s(OPT_OUT_SK)),
-                ]));
-            }
-            let mut request = Some(HashMap::from([(
-                self.table.clone(),
-                keys_wanted
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| StoreError::Internal(e.to_string()))?,
-            )]));
-            while let Some(items) = request.take().filter(|r| !r.is_empty()) {
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .set_request_items(Some(items))
-                    .send()
-                    .await
-                    .map_err(classify)?;
-                for item in output
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    if let Some(phone) = get_s(&item, "phone") {
-                        found.insert(phone.to_owned());
-                    }
-                }
-                request = output.unprocessed_keys;
-            }
-        }
+                ])
+            })
+            .collect();
+        let found = self
+            .batch_get(keys)
+            .await?
+            .iter()
+            .filter_map(|item| get_s(item, "phone").map(str::to_owned))
+            .collect();
         Ok(found)
     }
 
