@@ -175,14 +175,12 @@ pub struct Message {
 
 /// One person's read position in a conversation: everything up to and including
 /// `up_to` (a message id; ids sort in commit order) is read, since `at`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadMark {
-    pub side: Side,
-    pub user_id: String,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadPosition {
     pub up_to: String,
-    pub at: String,
     /// Messages from the other side, excluding system messages, that `up_to` covers.
     pub seen: u64,
+    pub at: String,
 }
 
 /// What a message looks like to one viewer.
@@ -198,31 +196,18 @@ pub struct MessageView {
     pub read_by_recipient_at: Option<String>,
 }
 
-/// The read positions that matter to one viewer: their own, and the other people's,
-/// reduced to what receipts need.
+/// The read positions that matter to one viewer: their own, and how far each side has
+/// read (receipts). Small and fixed in size, so a thread cursor can carry it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewerReadState {
     /// The viewer's own position and when it was set.
     pub own: Option<(String, String)>,
-    /// Per side: positions of that side's readers as (up_to, at), keeping only those that
-    /// can be the earliest reader of some message (newest position first, earlier times).
-    pub customer_side: Vec<(String, String)>,
-    pub staff_side: Vec<(String, String)>,
+    /// Per side: the furthest message anyone on it has read, and when it got there.
+    pub customer_side: Option<(String, String)>,
+    pub staff_side: Option<(String, String)>,
 }
 
 impl ViewerReadState {
-    pub fn from_marks(marks: &[ReadMark], viewer: &str, viewer_side: Side) -> Self {
-        let own = marks
-            .iter()
-            .find(|m| m.side == viewer_side && m.user_id == viewer)
-            .map(|m| (m.up_to.clone(), m.at.clone()));
-        ViewerReadState {
-            own,
-            customer_side: receipt_frontier(marks, Side::Customer),
-            staff_side: receipt_frontier(marks, Side::Staff),
-        }
-    }
-
     pub fn view(&self, message: Message, viewer_side: Side) -> MessageView {
         let sender_side = message.sender_type.side();
         let (is_read, read_at) = match sender_side {
@@ -236,12 +221,14 @@ impl ViewerReadState {
         let (read_by_recipient, read_by_recipient_at) = match sender_side {
             None => (false, None),
             Some(side) => {
-                let readers = match side.other() {
+                let frontier = match side.other() {
                     Side::Customer => &self.customer_side,
                     Side::Staff => &self.staff_side,
                 };
-                earliest_reader(readers, &message.id)
-                    .map_or((false, None), |at| (true, Some(at.to_owned())))
+                match frontier {
+                    Some((up_to, at)) if message.id <= *up_to => (true, Some(at.clone())),
+                    _ => (false, None),
+                }
             }
         };
         MessageView {
@@ -252,32 +239,6 @@ impl ViewerReadState {
             read_by_recipient_at,
         }
     }
-}
-
-/// Positions sorted newest first, keeping one only when it was set earlier than every
-/// position further ahead: the earliest reader of a message is always among these.
-fn receipt_frontier(marks: &[ReadMark], side: Side) -> Vec<(String, String)> {
-    let mut on_side: Vec<(String, String)> = marks
-        .iter()
-        .filter(|m| m.side == side)
-        .map(|m| (m.up_to.clone(), m.at.clone()))
-        .collect();
-    on_side.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut frontier: Vec<(String, String)> = Vec::new();
-    for mark in on_side {
-        if frontier.last().is_none_or(|last| mark.1 < last.1) {
-            frontier.push(mark);
-        }
-    }
-    frontier
-}
-
-fn earliest_reader<'a>(frontier: &'a [(String, String)], message_id: &str) -> Option<&'a str> {
-    frontier
-        .iter()
-        .filter(|(up_to, _)| up_to.as_str() >= message_id)
-        .map(|(_, at)| at.as_str())
-        .min()
 }
 
 #[cfg(test)]
@@ -303,21 +264,23 @@ mod tests {
         }
     }
 
-    fn mark(side: Side, user: &str, up_to: &str, at: &str) -> ReadMark {
-        ReadMark {
-            side,
-            user_id: user.into(),
-            up_to: up_to.into(),
-            at: at.into(),
-            seen: 0,
+    fn state(
+        own: Option<(&str, &str)>,
+        customers: Option<(&str, &str)>,
+        staff: Option<(&str, &str)>,
+    ) -> ViewerReadState {
+        let pair = |p: Option<(&str, &str)>| p.map(|(a, b)| (a.to_owned(), b.to_owned()));
+        ViewerReadState {
+            own: pair(own),
+            customer_side: pair(customers),
+            staff_side: pair(staff),
         }
     }
 
     #[test]
-    fn unread_is_per_person_and_only_for_the_other_side() {
-        let marks = [mark(Side::Staff, "s1", "02", "t5")];
-        let s1 = ViewerReadState::from_marks(&marks, "s1", Side::Staff);
-        let s2 = ViewerReadState::from_marks(&marks, "s2", Side::Staff);
+    fn unread_is_per_person_and_receipts_follow_the_other_side() {
+        let s1 = state(Some(("02", "t5")), None, Some(("02", "t5")));
+        let s2 = state(None, None, Some(("02", "t5")));
         let from_customer = msg("02", SenderType::Customer);
         assert!(s1.view(from_customer.clone(), Side::Staff).is_read);
         assert!(!s2.view(from_customer.clone(), Side::Staff).is_read);
@@ -328,30 +291,13 @@ mod tests {
         assert!(s2.view(msg("03", SenderType::Staff), Side::Staff).is_read);
         assert!(s2.view(msg("03", SenderType::System), Side::Staff).is_read);
         // The customer sees the receipt: someone on staff read it at t5.
-        let c = ViewerReadState::from_marks(&marks, "c1", Side::Customer);
+        let c = state(None, None, Some(("02", "t5")));
         let seen = c.view(from_customer, Side::Customer);
         assert!(seen.read_by_recipient);
         assert_eq!(seen.read_by_recipient_at.as_deref(), Some("t5"));
-    }
-
-    #[test]
-    fn receipts_take_the_earliest_reader_who_covered_the_message() {
-        let marks = [
-            mark(Side::Customer, "a", "05", "t9"),
-            mark(Side::Customer, "b", "03", "t2"),
-            mark(Side::Customer, "c", "04", "t7"),
-            mark(Side::Customer, "d", "02", "t8"),
-        ];
-        let staff = ViewerReadState::from_marks(&marks, "s", Side::Staff);
-        assert_eq!(staff.customer_side.len(), 3, "d is dominated by b");
-        let at = |id: &str| {
-            staff
-                .view(msg(id, SenderType::Staff), Side::Staff)
-                .read_by_recipient_at
-        };
-        assert_eq!(at("02").as_deref(), Some("t2"));
-        assert_eq!(at("04").as_deref(), Some("t7"));
-        assert_eq!(at("05").as_deref(), Some("t9"));
-        assert_eq!(at("06"), None);
+        assert!(
+            !c.view(msg("03", SenderType::Customer), Side::Customer)
+                .read_by_recipient
+        );
     }
 }

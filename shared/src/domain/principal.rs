@@ -37,7 +37,7 @@ impl Role {
 
 /// The two sides of every conversation. Read state is per person, but "unread" only ever
 /// counts messages from the other side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Customer,

@@ -86,7 +86,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{ConversationId, Side};
+use crate::domain::{ConversationId, Side, Subject};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -211,19 +211,70 @@ pub fn side_counter(side: Side) -> &'static str {
     }
 }
 
-pub const READ_POSITION_PREFIX: &str = "rp_";
-pub const READ_SEEN_PREFIX: &str = "rs_";
-pub const READ_TIME_PREFIX: &str = "rt_";
-
-/// Attribute names of one reader's position, count seen, and time.
-pub fn reader_attributes(side: Side, user: &str) -> [String; 3] {
-    let who = format!("{}_{user}", side.letter());
-    [
-        format!("{READ_POSITION_PREFIX}{who}"),
-        format!("{READ_SEEN_PREFIX}{who}"),
-        format!("{READ_TIME_PREFIX}{who}"),
-    ]
+/// A person's read position in one conversation: `T#{tenant}#R#{side}#{user}`, one
+/// partition per person, so the badge reads all of a person's positions with one Query.
+pub fn reader_pk(tenant: &str, side: Side, user: &str) -> String {
+    format!("T#{tenant}#R#{}#{user}", side.letter())
 }
+
+/// The conversation's part of a reader key: `{customer}#{subject}`.
+pub fn reader_sk(conversation: &ConversationId) -> String {
+    format!("{}#{}", conversation.customer_id, conversation.subject)
+}
+
+/// The conversation a reader item's sort key names.
+pub fn conversation_of_reader_sk(sk: &str) -> Option<ConversationId> {
+    let (customer, subject) = sk.split_once('#')?;
+    Some(ConversationId::new(customer, Subject::parse(subject)?))
+}
+
+/// The person's read clock, in their reader partition: `~` sorts after every conversation
+/// and is outside the id alphabet.
+pub const READ_CLOCK_SK: &str = "~CLOCK";
+
+/// The tenant and conversation of a conversation partition key.
+pub fn parse_conversation_pk(pk: &str) -> Option<(String, ConversationId)> {
+    let (tenant, rest) = pk.strip_prefix("T#")?.split_once("#C#")?;
+    let (customer, subject) = rest.split_once('#')?;
+    Some((
+        tenant.to_owned(),
+        ConversationId::new(customer, Subject::parse(subject)?),
+    ))
+}
+
+/// Header attributes the tenant feed (`gsi1`) carries: what a feed row shows and what an
+/// unread count needs. A send moves `gsi1sk`, so the entry is rewritten then anyway; mark
+/// read, receipts and notification state are left out, so they never touch the index.
+pub const FEED_PROJECTION: &[&str] = &[
+    "status",
+    "title",
+    "created_at",
+    "last_message_at",
+    "last_excerpt",
+    "last_sender_type",
+    "last_sender_name",
+    "message_count",
+    "n_customer",
+    "n_staff",
+    "ls_c",
+    "ls_c_seen",
+    "ls_s",
+    "ls_s_seen",
+];
+
+/// Attributes `gsi2` carries: a customer account's conversations (only what never changes
+/// on a send, so a send does not write this index) and the staff directory's profiles.
+pub const ACCOUNT_PROJECTION: &[&str] = &[
+    "status",
+    "title",
+    "user_id",
+    "name",
+    "email",
+    "email_notifications",
+    "role",
+    "created_at",
+    "updated_at",
+];
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -232,7 +283,6 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Subject;
 
     #[test]
     fn header_sorts_above_every_message() {
@@ -244,6 +294,13 @@ mod tests {
         let conv = ConversationId::new("c1", Subject::Patient("p1".into()));
         assert_eq!(conversation_pk("t1", &conv), "T#t1#C#c1#patient:p1");
         assert!(idempotency_pk("t1", "u1", "any # key").starts_with("T#t1#IDEM#u1#"));
-        assert_eq!(reader_attributes(Side::Staff, "u1")[0], "rp_s_u1");
+        assert_eq!(reader_pk("t1", Side::Staff, "u1"), "T#t1#R#s#u1");
+        assert_eq!(reader_sk(&conv), "c1#patient:p1");
+        assert_eq!(conversation_of_reader_sk("c1#patient:p1"), Some(conv.clone()));
+        assert_eq!(
+            parse_conversation_pk("T#t1#C#c1#patient:p1"),
+            Some(("t1".to_owned(), conv))
+        );
+        assert!(READ_CLOCK_SK > "zzz#general");
     }
 }

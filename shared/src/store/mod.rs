@@ -5,12 +5,13 @@ mod dynamo;
 pub mod keys;
 pub mod schema;
 
+use std::collections::HashMap;
 use std::future::Future;
 
 pub use dynamo::DynamoStore;
 
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
-use crate::domain::message::{Attachment, ReadMark};
+use crate::domain::message::{Attachment, ReadPosition};
 use crate::domain::notify::NotifyChannel;
 use crate::domain::sms::Provider;
 use crate::domain::{
@@ -57,6 +58,30 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// What a conversation header keeps of one side: who of it sent last (they have read
+/// everything before their own message) and how far anyone on it has read (receipts).
+/// Fixed size, however many people read the conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SideState {
+    pub last_sender: Option<String>,
+    /// Messages from the other side the last sender had when they sent.
+    pub last_sender_seen: u64,
+    pub last_sender_message: Option<String>,
+    pub last_sender_at: Option<String>,
+    /// The furthest message anyone on this side has read, and when it got there.
+    pub read_up_to: Option<String>,
+    pub read_at: Option<String>,
+}
+
+/// A pending notification, as the header holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueState {
+    pub due_at: String,
+    pub round: String,
+    pub stage: DueStage,
+    pub notify_now: Vec<NotifyChannel>,
+}
+
 /// A conversation's header: what a thread page and the feed show about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationHeader {
@@ -72,24 +97,62 @@ pub struct ConversationHeader {
     pub message_count: u64,
     pub customer_messages: u64,
     pub staff_messages: u64,
-    pub readers: Vec<ReadMark>,
+    pub customer: SideState,
+    pub staff: SideState,
+    /// Present on headers read from the table (not from the feed index).
+    pub due: Option<DueState>,
+    /// The last message an earlier notification pass covered.
+    pub notified_up_to: Option<String>,
 }
 
 impl ConversationHeader {
-    pub fn read_mark(&self, side: Side, user: &str) -> Option<&ReadMark> {
-        self.readers
-            .iter()
-            .find(|m| m.side == side && m.user_id == user)
+    pub fn side(&self, side: Side) -> &SideState {
+        match side {
+            Side::Customer => &self.customer,
+            Side::Staff => &self.staff,
+        }
     }
 
-    /// Messages from the other side (system messages excluded) that this person has not read.
-    pub fn unread_for(&self, side: Side, user: &str) -> u64 {
-        let sent_by_other_side = match side.other() {
+    /// Messages the other side sent (system messages excluded).
+    pub fn sent_by(&self, side: Side) -> u64 {
+        match side {
             Side::Customer => self.customer_messages,
             Side::Staff => self.staff_messages,
+        }
+    }
+
+    /// A person's read position: their stored one, or their own last message when they
+    /// were the last of their side to send and that is further.
+    pub fn position_of(
+        &self,
+        side: Side,
+        user: &str,
+        stored: Option<&ReadPosition>,
+    ) -> Option<ReadPosition> {
+        let state = self.side(side);
+        let implied = match (&state.last_sender, &state.last_sender_message) {
+            (Some(sender), Some(message)) if sender == user => Some(ReadPosition {
+                up_to: message.clone(),
+                seen: state.last_sender_seen,
+                at: state.last_sender_at.clone().unwrap_or_default(),
+            }),
+            _ => None,
         };
-        let seen = self.read_mark(side, user).map_or(0, |m| m.seen);
-        sent_by_other_side.saturating_sub(seen)
+        match (stored, implied) {
+            (Some(stored), Some(implied)) if implied.seen > stored.seen => Some(implied),
+            (Some(stored), _) => Some(stored.clone()),
+            (None, implied) => implied,
+        }
+    }
+
+    /// Messages from the other side (system messages excluded) this person has not read.
+    pub fn unread_for(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> u64 {
+        let mut seen = stored.map_or(0, |p| p.seen);
+        let state = self.side(side);
+        if state.last_sender.as_deref() == Some(user) {
+            seen = seen.max(state.last_sender_seen);
+        }
+        self.sent_by(side.other()).saturating_sub(seen)
     }
 }
 
@@ -160,10 +223,12 @@ pub struct ThreadPage {
     /// Newest first.
     pub messages: Vec<Message>,
     pub has_more: bool,
+    /// The viewer's stored read position, when a viewer was named.
+    pub position: Option<ReadPosition>,
 }
 
 /// The person whose read position moves.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reader {
     pub side: Side,
     pub user_id: String,
@@ -195,29 +260,39 @@ pub trait MessageStore: Send + Sync {
     ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send;
 
     /// A page of the thread, newest first; `before` is the oldest message id already shown.
+    /// One Query, and for a `viewer` one GetItem of their position beside it.
     fn thread_page(
         &self,
         tenant: &str,
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,
+        viewer: Option<&Reader>,
     ) -> impl Future<Output = Result<ThreadPage, StoreError>> + Send;
 
     /// Moves a reader's position forward to `up_to` (or the newest message), never back,
-    /// and returns the header as it is afterwards.
+    /// and returns the header and the position as they are afterwards.
     fn mark_read(
         &self,
         tenant: &str,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: Option<&str>,
-    ) -> impl Future<Output = Result<ConversationHeader, StoreError>> + Send;
+    ) -> impl Future<Output = Result<(ConversationHeader, Option<ReadPosition>), StoreError>> + Send;
 
     fn conversation(
         &self,
         tenant: &str,
         conversation: &ConversationId,
     ) -> impl Future<Output = Result<Option<ConversationHeader>, StoreError>> + Send;
+
+    /// One BatchGetItem per 100 people: the stored positions of these readers.
+    fn read_positions(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        readers: &[Reader],
+    ) -> impl Future<Output = Result<HashMap<Reader, ReadPosition>, StoreError>> + Send;
 }
 
 /// Which list of conversations a feed reads.
@@ -229,35 +304,58 @@ pub enum Feed {
     Customer(String),
 }
 
-/// What a feed read brings back of each conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeedFields {
-    /// What the activity feed shows.
-    Summary,
-    /// Only what an unread count needs (the badge).
-    Counts,
-}
-
 /// Conversation headers in feed order, most recent message first.
-#[derive(Debug, Clone)]
-pub struct FeedScan {
-    pub headers: Vec<ConversationHeader>,
+#[derive(Debug, Clone, Default)]
+pub struct FeedPage {
+    /// Each header with the reader's stored position, when a reader was named.
+    pub entries: Vec<(ConversationHeader, Option<ReadPosition>)>,
     /// The feed goes on after the last header read.
     pub more: bool,
+    /// The reader's read clock (changes with every mark read), when a reader was named.
+    pub clock: Option<String>,
+}
+
+/// Every stored read position of one person, and their read clock.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderState {
+    /// By encoded conversation id.
+    pub positions: HashMap<String, ReadPosition>,
+    pub clock: Option<String>,
+    /// More positions than one read takes: the rest were left out.
+    pub truncated: bool,
 }
 
 pub trait FeedStore: Send + Sync {
-    /// One request: at most `max` headers of `feed` whose last message is older than
-    /// `before`, each with `reader`'s own read position (no one else's).
-    fn feed_scan(
+    /// At most `max` headers of `feed` whose last message is older than `before`; with a
+    /// `reader`, their positions and read clock too. Tenant feed: one Query on `gsi1`,
+    /// plus one BatchGetItem for a reader. Customer feed: one Query on `gsi2` for the
+    /// account's conversations and one BatchGetItem of their headers (with the reader's
+    /// positions).
+    fn feed_page(
         &self,
         tenant: &str,
         feed: &Feed,
         before: Option<&str>,
         max: u32,
+        reader: Option<&Reader>,
+    ) -> impl Future<Output = Result<FeedPage, StoreError>> + Send;
+    /// One Query (a page per ~5,000 conversations the person has read): every position.
+    fn reader_state(
+        &self,
+        tenant: &str,
         reader: &Reader,
-        fields: FeedFields,
-    ) -> impl Future<Output = Result<FeedScan, StoreError>> + Send;
+    ) -> impl Future<Output = Result<ReaderState, StoreError>> + Send;
+    /// One small Query: the newest message id of the tenant feed.
+    fn feed_head(
+        &self,
+        tenant: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// One GetItem: the reader's read clock.
+    fn read_clock(
+        &self,
+        tenant: &str,
+        reader: &Reader,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 }
 
 /// Staff profiles, basic-staff assignments and customer contacts.
@@ -350,7 +448,8 @@ impl DueStage {
     }
 }
 
-/// A conversation whose notification is due, as the due index holds it.
+/// A conversation whose notification is due: the due index gives the first three, the
+/// header the rest.
 #[derive(Debug, Clone)]
 pub struct DueConversation {
     pub tenant: String,
@@ -658,7 +757,8 @@ pub trait InboundStore: Send + Sync {
 
 impl ConversationHeader {
     /// The header as one viewer sees it: their own unread count included.
-    pub fn view(&self, side: Side, user: &str) -> serde_json::Value {
+    pub fn view(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> serde_json::Value {
+        let position = self.position_of(side, user, stored);
         serde_json::json!({
             "id": self.id.encode(),
             "customer_id": self.id.customer_id,
@@ -677,8 +777,8 @@ impl ConversationHeader {
                 "sender_name": self.last_sender_name,
             })),
             "message_count": self.message_count,
-            "unread_count": self.unread_for(side, user),
-            "read_up_to": self.read_mark(side, user).map(|m| &m.up_to),
+            "unread_count": self.unread_for(side, user, stored),
+            "read_up_to": position.map(|p| p.up_to),
         })
     }
 }

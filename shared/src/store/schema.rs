@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::keys::{GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, GSI3, GSI3_PK, GSI3_SK, PK, SK};
+use super::keys::{ACCOUNT_PROJECTION, FEED_PROJECTION, GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, GSI3, GSI3_PK, GSI3_SK, PK, SK};
 
 /// (index name, partition key attribute, sort key attribute)
 pub const INDEXES: &[(&str, &str, &str)] = &[
@@ -16,6 +16,17 @@ pub const INDEXES: &[(&str, &str, &str)] = &[
     (GSI2, GSI2_PK, GSI2_SK),
     (GSI3, GSI3_PK, GSI3_SK),
 ];
+
+/// What each index holds besides the keys: `None` is KEYS_ONLY. Every index entry is
+/// written again when a projected attribute changes, so these lists hold only what the
+/// index's readers need ([`super::keys`] says which attributes change when).
+pub fn projection(index: &str) -> Option<&'static [&'static str]> {
+    match index {
+        GSI1 => Some(FEED_PROJECTION),
+        GSI2 => Some(ACCOUNT_PROJECTION),
+        _ => None,
+    }
+}
 
 /// Every key attribute of the table and its indexes; all are strings.
 pub fn key_attributes() -> Vec<&'static str> {
@@ -53,11 +64,15 @@ fn index_definition(index: &str, pk: &str, sk: &str) -> GlobalSecondaryIndex {
         .index_name(index)
         .key_schema(key(pk, KeyType::Hash))
         .key_schema(key(sk, KeyType::Range))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
+        .projection(match projection(index) {
+            Some(attributes) => Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .set_non_key_attributes(Some(attributes.iter().map(|a| a.to_string()).collect()))
                 .build(),
-        )
+            None => Projection::builder()
+                .projection_type(ProjectionType::KeysOnly)
+                .build(),
+        })
         .build()
         .expect("index has its required fields")
 }

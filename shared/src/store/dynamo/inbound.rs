@@ -10,9 +10,9 @@ use super::item::{
 };
 use super::{settings_from_item, DynamoStore};
 use crate::domain::{ConversationId, ConversationStatus};
-use crate::store::keys::{self, GSI2, PK, SK};
+use crate::store::keys::{self, PK, SK};
 use crate::store::{
-    AutoReplyMark, InboundEffects, InboundOutcome, InboundStore, PhoneOwner, SenderState,
+    AutoReplyMark, Feed, FeedStore, InboundEffects, InboundOutcome, InboundStore, PhoneOwner, SenderState,
     StoreError, UnmatchedReason, UnmatchedSms,
 };
 
@@ -20,7 +20,7 @@ use crate::store::{
 const PROVIDER_ID_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 const AUTO_REPLY_TTL_SECS: i64 = 2 * 24 * 60 * 60;
 /// How many of a customer's most recent conversations are looked at for an open one.
-const RECENT_CONVERSATIONS: i32 = 20;
+const RECENT_CONVERSATIONS: u32 = 20;
 
 fn expires_in(secs: i64) -> AttributeValue {
     AttributeValue::N((jiff::Timestamp::now().as_second() + secs).to_string())
@@ -210,7 +210,7 @@ impl InboundStore for DynamoStore {
             settings: with_settings.then(Default::default),
             ..SenderState::default()
         };
-        for item in self.batch_get(wanted).await? {
+        for item in self.batch_get(wanted, true).await? {
             match get_s(&item, SK) {
                 Some(keys::PHONE_SK) => {
                     state.owner = Some(PhoneOwner {
@@ -235,25 +235,21 @@ impl InboundStore for DynamoStore {
         tenant: &str,
         customer: &str,
     ) -> Result<Option<ConversationId>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI2)
-            .key_condition_expression("gsi2pk = :feed")
-            .expression_attribute_values(":feed", s(keys::customer_feed_pk(tenant, customer)))
-            .projection_expression("conversation_id, #status")
-            .expression_attribute_names("#status", "status")
-            .scan_index_forward(false)
-            .limit(RECENT_CONVERSATIONS)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(output
-            .items()
-            .iter()
-            .filter(|item| get_s(item, "status") != Some(ConversationStatus::Closed.as_str()))
-            .find_map(|item| get_s(item, "conversation_id").and_then(ConversationId::decode)))
+        // The account's conversations, most recently active first (two requests).
+        let page = self
+            .feed_page(
+                tenant,
+                &Feed::Customer(customer.to_owned()),
+                None,
+                RECENT_CONVERSATIONS,
+                None,
+            )
+            .await?;
+        Ok(page
+            .entries
+            .into_iter()
+            .find(|(header, _)| header.status != ConversationStatus::Closed)
+            .map(|(header, _)| header.id))
     }
 
     async fn record_inbound(

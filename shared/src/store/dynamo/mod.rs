@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, KeysAndAttributes, Put, PutRequest, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use ulid::Ulid;
@@ -18,12 +18,15 @@ mod notifications;
 
 use super::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
 use super::{
-    AppendGuard, AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord,
-    MessageDraft, MessageStore, ReadMark, Reader, SettingsStore, StoreError, ThreadPage,
+    AppendGuard, AppendOutcome, ConversationHeader, DueStage, DueState, IdempotencyClaim,
+    IdempotencyRecord, MessageDraft, MessageStore, Reader, SettingsStore, SideState, StoreError,
+    ThreadPage,
 };
+use crate::domain::message::ReadPosition;
+use crate::domain::notify::NotifyChannel;
 use crate::domain::{
-    now_rfc3339, text, Channel, ConversationId, ConversationKind, ConversationStatus, Message,
-    MessageType, MessagingMode, SenderType, Settings, Side,
+    now_rfc3339, text, Channel, ConversationId, ConversationStatus, Message, MessageType,
+    MessagingMode, SenderType, Settings, Side,
 };
 use item::{
     backoff, classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, n,
@@ -123,16 +126,16 @@ impl DynamoStore {
         }
     }
 
-    /// Strongly consistent reads of these keys: one BatchGetItem per 100 keys, plus one
-    /// per round of keys DynamoDB left unprocessed (after a backoff).
-    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+    /// Reads of these keys: one BatchGetItem per 100 keys, plus one per round of keys
+    /// DynamoDB left unprocessed (after a backoff).
+    async fn batch_get(&self, keys: Vec<Item>, consistent: bool) -> Result<Vec<Item>, StoreError> {
         /// BatchGetItem takes at most 100 keys.
         const MAX_BATCH_KEYS: usize = 100;
         let mut found = Vec::new();
         for chunk in keys.chunks(MAX_BATCH_KEYS) {
             let wanted = KeysAndAttributes::builder()
                 .set_keys(Some(chunk.to_vec()))
-                .consistent_read(true)
+                .consistent_read(consistent)
                 .build()
                 .map_err(internal)?;
             let mut request = Some(HashMap::from([(self.table.clone(), wanted)]));
@@ -200,10 +203,6 @@ impl DynamoStore {
     ) -> Result<Update, StoreError> {
         let conversation = &draft.conversation;
         let mut set = vec![
-            "conversation_id = if_not_exists(conversation_id, :conversation_id)",
-            "customer_id = if_not_exists(customer_id, :customer_id)",
-            "subject = if_not_exists(subject, :subject)",
-            "kind = if_not_exists(kind, :kind)",
             "#status = if_not_exists(#status, :open)",
             "created_at = if_not_exists(created_at, :now)",
             "last_message_id = :id",
@@ -214,26 +213,31 @@ impl DynamoStore {
             "gsi1pk = :feed",
             "gsi1sk = :id",
             "gsi2pk = :customer_feed",
-            "gsi2sk = :id",
+            "gsi2sk = :subject",
         ];
         let mut add = vec!["message_count :one"];
         let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
         let sender_side = draft.sender_type.side();
         if let Some(side) = sender_side {
-            // The sender has read everything up to their own message.
-            let [position, seen, at] = keys::reader_attributes(side, &draft.sender_id);
-            names.insert("#rp".into(), position);
-            names.insert("#rs".into(), seen);
-            names.insert("#rt".into(), at);
+            // The sender has read everything up to their own message: they become their
+            // side's last sender, and the side's receipt frontier moves to the message.
+            let letter = side.letter();
+            names.insert("#ls".into(), format!("ls_{letter}"));
+            names.insert("#ls_seen".into(), format!("ls_{letter}_seen"));
+            names.insert("#ls_id".into(), format!("ls_{letter}_id"));
+            names.insert("#rf".into(), format!("rf_{letter}"));
+            names.insert("#rf_at".into(), format!("rf_{letter}_at"));
             names.insert("#own_side".into(), keys::side_counter(side).into());
             names.insert(
                 "#other_side".into(),
                 keys::side_counter(side.other()).into(),
             );
             set.extend([
-                "#rp = :id",
-                "#rs = if_not_exists(#other_side, :zero)",
-                "#rt = :now",
+                "#ls = :sender_id",
+                "#ls_seen = if_not_exists(#other_side, :zero)",
+                "#ls_id = :id",
+                "#rf = :id",
+                "#rf_at = :now",
             ]);
             add.push("#own_side :one");
         }
@@ -246,10 +250,7 @@ impl DynamoStore {
                 format!("attribute_exists({PK}) AND {newer_than_last}")
             };
         let mut values = HashMap::from([
-            (":conversation_id".to_owned(), s(conversation.encode())),
-            (":customer_id".into(), s(&conversation.customer_id)),
-            (":subject".into(), s(conversation.subject.to_string())),
-            (":kind".into(), s(kind_str(conversation.subject.kind()))),
+            (":subject".to_owned(), s(conversation.subject.to_string())),
             (":open".into(), s(ConversationStatus::Open.as_str())),
             (":now".into(), s(&message.created_at)),
             (":id".into(), s(&message.id)),
@@ -268,10 +269,7 @@ impl DynamoStore {
         ]);
         if sender_side.is_some() {
             values.insert(":zero".into(), n(0));
-        }
-        if let Some(patient) = conversation.subject.patient_id() {
-            set.push("patient_id = if_not_exists(patient_id, :patient_id)");
-            values.insert(":patient_id".into(), s(patient));
+            values.insert(":sender_id".into(), s(&draft.sender_id));
         }
         if let Some(pending) = &draft.notification {
             values.insert(":due_shard".into(), s(keys::due_shard(pk)));
@@ -352,70 +350,6 @@ impl DynamoStore {
             .map_err(|e| StoreError::Internal(e.to_string()))
     }
 
-    /// Moves a reader to an older message than the newest: counts what follows it.
-    async fn mark_read_to_older(
-        &self,
-        pk: &str,
-        reader: &Reader,
-        up_to: &str,
-        header: &Item,
-    ) -> Result<Option<ConversationHeader>, StoreError> {
-        let last = get_s(header, "last_message_id")
-            .unwrap_or_default()
-            .to_owned();
-        let other_sender = SenderType::of_side(reader.side.other()).as_str();
-        let mut after = 0u64;
-        let mut found = false;
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":from", s(keys::message_sk(up_to)))
-            .expression_attribute_values(":to", s(keys::message_sk(&last)))
-            .projection_expression("sk, sender_type")
-            .consistent_read(true);
-        for item in self.query_all(query).await? {
-            if get_s(&item, SK) == Some(keys::message_sk(up_to).as_str()) {
-                found = true;
-            } else if get_s(&item, "sender_type") == Some(other_sender) {
-                after += 1;
-            }
-        }
-        if !found {
-            return Err(StoreError::BadReference(
-                "up_to is not a message of this conversation".into(),
-            ));
-        }
-        let other_total = get_n(header, keys::side_counter(reader.side.other()));
-        let [position, seen, at] = keys::reader_attributes(reader.side, &reader.user_id);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(pk))
-            .key(SK, s(HEADER_SK))
-            .update_expression("SET #rp = :up_to, #rs = :seen, #rt = :now")
-            .condition_expression(
-                "last_message_id = :last AND (attribute_not_exists(#rp) OR #rp < :up_to)",
-            )
-            .expression_attribute_names("#rp", position)
-            .expression_attribute_names("#rs", seen)
-            .expression_attribute_names("#rt", at)
-            .expression_attribute_values(":up_to", s(up_to))
-            .expression_attribute_values(":seen", n(other_total.saturating_sub(after)))
-            .expression_attribute_values(":now", s(now_rfc3339()))
-            .expression_attribute_values(":last", s(&last))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(output) => header_from_item(&output.attributes.unwrap_or_default()).map(Some),
-            Err(err) if is_conditional_failure(&err) => Ok(None),
-            Err(err) => Err(classify(err)),
-        }
-    }
 }
 
 impl SettingsStore for DynamoStore {
@@ -615,6 +549,7 @@ impl MessageStore for DynamoStore {
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,
+        viewer: Option<&Reader>,
     ) -> Result<ThreadPage, StoreError> {
         let pk = keys::conversation_pk(tenant, conversation);
         let limit = limit as usize;
@@ -637,7 +572,20 @@ impl MessageStore for DynamoStore {
                 .exclusive_start_key(PK, s(&pk))
                 .exclusive_start_key(SK, s(keys::message_sk(before)));
         }
-        let output = query.send().await.map_err(classify)?;
+        let position = async {
+            match viewer {
+                Some(reader) => Ok(self
+                    .get_item(
+                        keys::reader_pk(tenant, reader.side, &reader.user_id),
+                        &keys::reader_sk(conversation),
+                    )
+                    .await?
+                    .and_then(|item| position_from_item(&item))),
+                None => Ok::<_, StoreError>(None),
+            }
+        };
+        let (output, position) = tokio::join!(query.send(), position);
+        let output = output.map_err(classify)?;
         let mut header = None;
         let mut messages = Vec::with_capacity(limit + 1);
         for item in output.items() {
@@ -647,12 +595,15 @@ impl MessageStore for DynamoStore {
                 messages.push(message_from_item(item)?);
             }
         }
-        let has_more = messages.len() > limit;
+        // A Query also stops at 1 MB: whenever DynamoDB says it stopped, there is more.
+        let stopped_early = output.last_evaluated_key.is_some_and(|key| !key.is_empty());
+        let has_more = messages.len() > limit || (stopped_early && !messages.is_empty());
         messages.truncate(limit);
         Ok(ThreadPage {
             header,
             messages,
             has_more,
+            position: position?,
         })
     }
 
@@ -662,63 +613,57 @@ impl MessageStore for DynamoStore {
         conversation: &ConversationId,
         reader: &Reader,
         up_to: Option<&str>,
-    ) -> Result<ConversationHeader, StoreError> {
+    ) -> Result<(ConversationHeader, Option<ReadPosition>), StoreError> {
         let pk = keys::conversation_pk(tenant, conversation);
-        let [position, seen, at] = keys::reader_attributes(reader.side, &reader.user_id);
-        for attempt in 0..3 {
-            let mut request = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(PK, s(&pk))
-                .key(SK, s(HEADER_SK))
-                .update_expression("SET #rp = last_message_id, #rs = if_not_exists(#other_side, :zero), #rt = :now")
-                .expression_attribute_names("#rp", &position)
-                .expression_attribute_names("#rs", &seen)
-                .expression_attribute_names("#rt", &at)
-                .expression_attribute_names("#other_side", keys::side_counter(reader.side.other()))
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":now", s(now_rfc3339()))
-                .return_values(ReturnValue::AllNew)
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-            let forward = "attribute_exists(last_message_id) AND (attribute_not_exists(#rp) OR #rp < last_message_id)";
-            request = match up_to {
-                Some(id) => request
-                    .condition_expression(format!("{forward} AND last_message_id = :up_to"))
-                    .expression_attribute_values(":up_to", s(id)),
-                None => request.condition_expression(forward),
-            };
-            let err = match request.send().await {
-                Ok(output) => return header_from_item(&output.attributes.unwrap_or_default()),
-                Err(err) => err,
-            };
-            let Some(current) = failed_condition_item(err)? else {
-                return Err(StoreError::NotFound);
-            };
-            let Some(last) = get_s(&current, "last_message_id") else {
-                return Err(StoreError::NotFound);
-            };
-            let target = up_to.unwrap_or(last);
-            if target > last {
-                return Err(StoreError::BadReference(
-                    "up_to is not a message of this conversation".into(),
-                ));
-            }
-            if get_s(&current, &position).is_some_and(|read| read >= target) {
-                // Already read that far: positions never move back.
-                return header_from_item(&current);
-            }
-            if let Some(up_to) = up_to.filter(|id| *id < last) {
-                if let Some(header) = self
-                    .mark_read_to_older(&pk, reader, up_to, &current)
-                    .await?
-                {
-                    return Ok(header);
-                }
-            }
-            backoff(attempt).await;
+        let letter = reader.side.letter();
+        let now = now_rfc3339();
+        // The side's receipt frontier moves to the newest message unless someone on the
+        // side got there first; either way the header comes back.
+        let mut condition = "attribute_exists(last_message_id) AND \
+             (attribute_not_exists(#rf) OR #rf < last_message_id)"
+            .to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(HEADER_SK))
+            .update_expression("SET #rf = last_message_id, #rf_at = :now")
+            .expression_attribute_names("#rf", format!("rf_{letter}"))
+            .expression_attribute_names("#rf_at", format!("rf_{letter}_at"))
+            .expression_attribute_values(":now", s(&now))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(id) = up_to {
+            condition.push_str(" AND last_message_id = :up_to");
+            request = request.expression_attribute_values(":up_to", s(id));
         }
-        Err(StoreError::Unavailable("conversation too busy".into()))
+        let header = match request.condition_expression(condition).send().await {
+            Ok(output) => header_from_item(&output.attributes.unwrap_or_default())?,
+            Err(err) => match failed_condition_item(err)? {
+                Some(item) => header_from_item(&item)?,
+                None => return Err(StoreError::NotFound),
+            },
+        };
+        let Some(last) = header.last_message_id.clone() else {
+            return Err(StoreError::NotFound);
+        };
+        if let Some(id) = up_to.filter(|id| *id != last) {
+            if id > last.as_str() {
+                return Err(not_in_conversation());
+            }
+            return self
+                .mark_read_to_older(tenant, conversation, reader, id, &now)
+                .await;
+        }
+        let position = ReadPosition {
+            up_to: last,
+            seen: header.sent_by(reader.side.other()),
+            at: now,
+        };
+        self.write_position(tenant, conversation, reader, &position)
+            .await?;
+        Ok((header, Some(position)))
     }
 
     async fn conversation(
@@ -730,6 +675,175 @@ impl MessageStore for DynamoStore {
             .await?
             .map(|item| header_from_item(&item))
             .transpose()
+    }
+
+    async fn read_positions(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        readers: &[Reader],
+    ) -> Result<HashMap<Reader, ReadPosition>, StoreError> {
+        let sk = keys::reader_sk(conversation);
+        let by_pk: HashMap<String, &Reader> = readers
+            .iter()
+            .map(|r| (keys::reader_pk(tenant, r.side, &r.user_id), r))
+            .collect();
+        let wanted = by_pk.keys().map(|pk| key_item(pk.clone(), &sk)).collect();
+        let mut positions = HashMap::new();
+        for item in self.batch_get(wanted, true).await? {
+            let reader = get_s(&item, PK).and_then(|pk| by_pk.get(pk));
+            if let (Some(reader), Some(position)) = (reader, position_from_item(&item)) {
+                positions.insert((*reader).clone(), position);
+            }
+        }
+        Ok(positions)
+    }
+}
+
+fn not_in_conversation() -> StoreError {
+    StoreError::BadReference("up_to is not a message of this conversation".into())
+}
+
+/// How far behind the newest message an explicit `up_to` may be: what follows it is
+/// counted, so the count is bounded.
+pub const OLDER_READ_WINDOW: usize = 100;
+
+impl DynamoStore {
+    /// Moves a reader to a message older than the newest: one Query from that message to
+    /// the header counts the other side's messages after it (at most
+    /// [`OLDER_READ_WINDOW`]), beside one GetItem of the reader's position.
+    async fn mark_read_to_older(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        up_to: &str,
+        now: &str,
+    ) -> Result<(ConversationHeader, Option<ReadPosition>), StoreError> {
+        let pk = keys::conversation_pk(tenant, conversation);
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :header")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":from", s(keys::message_sk(up_to)))
+            .expression_attribute_values(":header", s(HEADER_SK))
+            .consistent_read(true)
+            .limit((OLDER_READ_WINDOW + 2) as i32)
+            .send();
+        let reader_sk = keys::reader_sk(conversation);
+        let own = self.get_item(
+            keys::reader_pk(tenant, reader.side, &reader.user_id),
+            &reader_sk,
+        );
+        let (output, own) = tokio::join!(query, own);
+        let output = output.map_err(classify)?;
+        let items = output.items();
+        let starts_at_message = items
+            .first()
+            .is_some_and(|item| get_s(item, SK) == Some(keys::message_sk(up_to).as_str()));
+        let header_item = items.last().filter(|item| get_s(item, SK) == Some(HEADER_SK));
+        let (true, Some(header_item)) = (starts_at_message, header_item) else {
+            return Err(if starts_at_message {
+                StoreError::BadReference(format!(
+                    "up_to must be one of the {OLDER_READ_WINDOW} newest messages; leave it out to read everything"
+                ))
+            } else {
+                not_in_conversation()
+            });
+        };
+        let header = header_from_item(header_item)?;
+        let own = own?.and_then(|item| position_from_item(&item));
+        if own.as_ref().is_some_and(|p| p.up_to.as_str() >= up_to) {
+            // Already read that far: positions never move back.
+            return Ok((header, own));
+        }
+        let other_sender = SenderType::of_side(reader.side.other()).as_str();
+        let after = items[1..items.len() - 1]
+            .iter()
+            .filter(|item| get_s(item, "sender_type") == Some(other_sender))
+            .count() as u64;
+        let position = ReadPosition {
+            up_to: up_to.to_owned(),
+            seen: header.sent_by(reader.side.other()).saturating_sub(after),
+            at: now.to_owned(),
+        };
+        self.write_position(tenant, conversation, reader, &position)
+            .await?;
+        let frontier = header.side(reader.side).read_up_to.as_deref();
+        if frontier.is_none_or(|f| f < up_to) {
+            let letter = reader.side.letter();
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .key(SK, s(HEADER_SK))
+                .update_expression("SET #rf = :up_to, #rf_at = :now")
+                .condition_expression("attribute_not_exists(#rf) OR #rf < :up_to")
+                .expression_attribute_names("#rf", format!("rf_{letter}"))
+                .expression_attribute_names("#rf_at", format!("rf_{letter}_at"))
+                .expression_attribute_values(":up_to", s(up_to))
+                .expression_attribute_values(":now", s(now))
+                .send()
+                .await;
+            match result {
+                Ok(_) => {}
+                Err(err) if is_conditional_failure(&err) => {}
+                Err(err) => return Err(classify(err)),
+            }
+        }
+        Ok((header, Some(position)))
+    }
+
+    /// The reader's position and their read clock, in one BatchWriteItem (two small puts,
+    /// no transaction: the clock only has to change, and positions only move forward
+    /// because they are computed from what the header says now).
+    async fn write_position(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        position: &ReadPosition,
+    ) -> Result<(), StoreError> {
+        let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
+        let mut clock = key_item(pk.clone(), keys::READ_CLOCK_SK);
+        clock.insert("at".into(), s(Ulid::new().to_string()));
+        let puts = [
+            position_item(pk, keys::reader_sk(conversation), position),
+            clock,
+        ]
+        .into_iter()
+        .map(|item| {
+            PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map(|put| WriteRequest::builder().put_request(put).build())
+                .map_err(internal)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+        let mut pending = Some(HashMap::from([(self.table.clone(), puts)]));
+        for round in 0..5 {
+            let Some(requests) = pending.take().filter(|r| !r.is_empty()) else {
+                return Ok(());
+            };
+            if round > 0 {
+                backoff(round).await;
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .set_request_items(Some(requests))
+                .send()
+                .await
+                .map_err(classify)?;
+            pending = output.unprocessed_items;
+        }
+        match pending.filter(|r| !r.is_empty()) {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Unavailable("read position not written".into())),
+        }
     }
 }
 
@@ -772,14 +886,6 @@ fn excerpt_source(message: &Message) -> String {
         names.join(", ")
     } else {
         message.message.clone()
-    }
-}
-
-fn kind_str(kind: ConversationKind) -> &'static str {
-    match kind {
-        ConversationKind::General => "general",
-        ConversationKind::Patient => "patient",
-        ConversationKind::Order => "order",
     }
 }
 
@@ -842,50 +948,85 @@ fn message_from_item(item: &Item) -> Result<Message, StoreError> {
 }
 
 fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreError> {
-    let id = ConversationId::decode(required(item, "conversation_id")?)
-        .ok_or_else(|| StoreError::Internal("header with invalid conversation_id".into()))?;
-    let mut readers = Vec::new();
-    for (name, value) in item {
-        let Some(who) = name.strip_prefix(keys::READ_POSITION_PREFIX) else {
-            continue;
-        };
-        let side = match who.as_bytes().first() {
-            Some(b'c') => Side::Customer,
-            Some(b's') => Side::Staff,
-            _ => continue,
-        };
-        let (Ok(up_to), Some(user)) = (value.as_s(), who.get(2..)) else {
-            continue;
-        };
-        readers.push(ReadMark {
-            side,
-            user_id: user.to_owned(),
-            up_to: up_to.clone(),
-            at: get_s(item, &format!("{}{who}", keys::READ_TIME_PREFIX))
-                .unwrap_or_default()
-                .to_owned(),
-            seen: get_n(item, &format!("{}{who}", keys::READ_SEEN_PREFIX)),
-        });
-    }
-    readers.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    let (_, id) = get_s(item, PK)
+        .and_then(keys::parse_conversation_pk)
+        .ok_or_else(|| StoreError::Internal("header with an invalid key".into()))?;
+    let text = |name: &str| get_s(item, name).map(str::to_owned);
+    let side = |letter: char| SideState {
+        last_sender: text(&format!("ls_{letter}")),
+        last_sender_seen: get_n(item, &format!("ls_{letter}_seen")),
+        last_sender_message: text(&format!("ls_{letter}_id")),
+        last_sender_at: text(&format!("ls_{letter}_id")).and_then(|id| id_time(&id)),
+        read_up_to: text(&format!("rf_{letter}")),
+        read_at: text(&format!("rf_{letter}_at")),
+    };
+    let due = match (text(keys::GSI3_SK), text("due_round")) {
+        (Some(due_at), round) => Some(DueState {
+            round: round.unwrap_or_else(|| due_at.clone()),
+            due_at,
+            stage: match get_s(item, "due_stage") {
+                Some("escalation") => DueStage::Escalation,
+                _ => DueStage::Digest,
+            },
+            notify_now: item
+                .get("notify_now")
+                .and_then(|v| v.as_ss().ok())
+                .map(|set| set.iter().filter_map(|c| NotifyChannel::parse(c)).collect())
+                .unwrap_or_default(),
+        }),
+        (None, _) => None,
+    };
     Ok(ConversationHeader {
         id,
         status: match get_s(item, "status") {
             Some("closed") => ConversationStatus::Closed,
             _ => ConversationStatus::Open,
         },
-        title: get_s(item, "title").map(str::to_owned),
-        created_at: get_s(item, "created_at").unwrap_or_default().to_owned(),
-        last_message_id: get_s(item, "last_message_id").map(str::to_owned),
-        last_message_at: get_s(item, "last_message_at").map(str::to_owned),
-        last_excerpt: get_s(item, "last_excerpt").map(str::to_owned),
+        title: text("title"),
+        created_at: text("created_at").unwrap_or_default(),
+        // The feed index carries the last message id as its sort key only.
+        last_message_id: text("last_message_id").or_else(|| text(keys::GSI1_SK)),
+        last_message_at: text("last_message_at"),
+        last_excerpt: text("last_excerpt"),
         last_sender_type: get_s(item, "last_sender_type").and_then(SenderType::parse),
-        last_sender_name: get_s(item, "last_sender_name").map(str::to_owned),
+        last_sender_name: text("last_sender_name"),
         message_count: get_n(item, "message_count"),
         customer_messages: get_n(item, keys::side_counter(Side::Customer)),
         staff_messages: get_n(item, keys::side_counter(Side::Staff)),
-        readers,
+        customer: side(Side::Customer.letter()),
+        staff: side(Side::Staff.letter()),
+        due,
+        notified_up_to: text("notified_up_to"),
     })
+}
+
+/// When a message was sent, from its id (ULIDs carry their time).
+fn id_time(id: &str) -> Option<String> {
+    let millis = Ulid::from_string(id).ok()?.timestamp_ms();
+    let at = jiff::Timestamp::from_millisecond(i64::try_from(millis).ok()?).ok()?;
+    Some(crate::domain::format_timestamp(at))
+}
+
+fn position_from_item(item: &Item) -> Option<ReadPosition> {
+    Some(ReadPosition {
+        up_to: get_s(item, "up_to")?.to_owned(),
+        seen: get_n(item, "seen"),
+        at: get_s(item, "at").unwrap_or_default().to_owned(),
+    })
+}
+
+fn position_item(pk: String, sk: String, position: &ReadPosition) -> Item {
+    Item::from([
+        (PK.to_owned(), s(pk)),
+        (SK.to_owned(), s(sk)),
+        ("up_to".to_owned(), s(&position.up_to)),
+        ("seen".to_owned(), n(position.seen)),
+        ("at".to_owned(), s(&position.at)),
+    ])
+}
+
+fn key_item(pk: String, sk: impl Into<String>) -> Item {
+    Item::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
 }
 
 fn settings_from_item(item: &Item) -> Settings {

@@ -25,29 +25,19 @@ fn delivery_sk(key: &DeliveryKey) -> String {
     format!("D#{}#{}#{}", key.round, key.channel.as_str(), key.recipient)
 }
 
+/// The due index holds keys only: the pass reads the rest of the pending notification
+/// from the header, which it reads anyway.
 fn due_from_item(item: &Item) -> Option<DueConversation> {
-    let tenant = get_s(item, PK)?
-        .strip_prefix("T#")?
-        .split_once("#C#")?
-        .0
-        .to_owned();
-    let conversation = ConversationId::decode(get_s(item, "conversation_id")?)?;
-    let due_at = get_s(item, "due_at")?.to_owned();
+    let (tenant, conversation) = keys::parse_conversation_pk(get_s(item, PK)?)?;
+    let due_at = get_s(item, keys::GSI3_SK)?.to_owned();
     Some(DueConversation {
         tenant,
         conversation,
-        round: get_s(item, "due_round").unwrap_or(&due_at).to_owned(),
+        round: due_at.clone(),
         due_at,
-        stage: match get_s(item, "due_stage") {
-            Some("escalation") => DueStage::Escalation,
-            _ => DueStage::Digest,
-        },
-        notify_now: item
-            .get("notify_now")
-            .and_then(|v| v.as_ss().ok())
-            .map(|set| set.iter().filter_map(|c| NotifyChannel::parse(c)).collect())
-            .unwrap_or_default(),
-        notified_up_to: get_s(item, "notified_up_to").map(str::to_owned),
+        stage: DueStage::Digest,
+        notify_now: Vec::new(),
+        notified_up_to: None,
     })
 }
 
@@ -146,7 +136,7 @@ impl NotificationStore for DynamoStore {
             })
             .collect();
         let found = self
-            .batch_get(keys)
+            .batch_get(keys, true)
             .await?
             .iter()
             .filter_map(|item| get_s(item, "phone").map(str::to_owned))
