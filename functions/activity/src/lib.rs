@@ -3,8 +3,11 @@
 //! Staff sides read the tenant's feed, a customer their account's, both most recent
 //! message first, each conversation with the caller's own unread count. Basic staff see
 //! the conversations of customers assigned to them (one more read: their assignments).
-//! A feed page is one Query; the badge at most two. How a page is picked and how far the
-//! badge looks is in [`shared::domain::feed`].
+//! A feed page is one Query and one read of the caller's positions; the badge at most two
+//! Queries of the feed and one of the caller's positions, and answers 304 after two small
+//! reads when the caller's `If-None-Match` still holds (the feed's newest message and the
+//! caller's read clock are unchanged). How a page is picked and how far the badge looks is
+//! in [`shared::domain::feed`].
 
 use std::collections::HashSet;
 
@@ -13,9 +16,8 @@ use shared::domain::feed::{select_page, BADGE_REQUESTS, BADGE_WINDOW, FILTERED_W
 use shared::domain::permissions::Access;
 use shared::domain::{Principal, Role};
 use shared::http::{self, Request, Response};
-use shared::store::{
-    ConversationHeader, DirectoryStore, Feed, FeedFields, FeedStore, Reader, SettingsStore,
-};
+use shared::domain::message::ReadPosition;
+use shared::store::{ConversationHeader, DirectoryStore, Feed, FeedStore, Reader, SettingsStore};
 use shared::{ApiError, App};
 
 pub async fn handle<S: FeedStore + SettingsStore + DirectoryStore>(
@@ -52,12 +54,25 @@ impl Inbox {
             .is_none_or(|customers| customers.contains(&header.id.customer_id))
     }
 
-    fn unread(&self, header: &ConversationHeader) -> u64 {
-        header.unread_for(self.reader.side, &self.reader.user_id)
+    fn unread(&self, header: &ConversationHeader, position: Option<&ReadPosition>) -> u64 {
+        header.unread_for(self.reader.side, &self.reader.user_id, position)
     }
 
     fn is_empty(&self) -> bool {
         self.customers.as_ref().is_some_and(HashSet::is_empty)
+    }
+
+    /// What a badge depends on besides the feed and the caller's read clock: a basic staff
+    /// member's assigned customers.
+    fn scope(&self) -> String {
+        let mut customers: Vec<&str> = self
+            .customers
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        customers.sort_unstable();
+        customers.join(",")
     }
 }
 
@@ -149,29 +164,46 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
         return Ok(feed_response(&inbox, Vec::new(), None));
     }
     let filtered = unread_only || inbox.customers.is_some();
-    // Unfiltered, one header more than the page tells whether another page follows.
-    let window = if filtered {
-        FILTERED_WINDOW.max(limit + 1)
+    let before = cursor.as_ref().map(|c| c.before.as_str());
+    let tenant = &principal.tenant_id;
+    let entries = if filtered && inbox.feed == Feed::Tenant {
+        // A window of the feed and every position of the caller: one Query each, instead
+        // of a key read per conversation in the window.
+        let window = FILTERED_WINDOW.max(limit + 1);
+        let (page, state) = tokio::join!(
+            app.store.feed_page(tenant, &inbox.feed, before, window, None),
+            app.store.reader_state(tenant, &inbox.reader),
+        );
+        let (page, mut state) = (page?, state?);
+        let entries = page
+            .entries
+            .into_iter()
+            .map(|(header, _)| {
+                let position = state.positions.remove(&header.id.encode());
+                (header, position)
+            })
+            .collect();
+        (entries, page.more)
     } else {
-        limit + 1
+        let window = if filtered {
+            FILTERED_WINDOW.max(limit)
+        } else {
+            limit
+        };
+        let page = app
+            .store
+            .feed_page(tenant, &inbox.feed, before, window, Some(&inbox.reader))
+            .await?;
+        (page.entries, page.more)
     };
-    let scan = app
-        .store
-        .feed_scan(
-            &principal.tenant_id,
-            &inbox.feed,
-            cursor.as_ref().map(|c| c.before.as_str()),
-            window,
-            &inbox.reader,
-            FeedFields::Summary,
-        )
-        .await?;
     let page = select_page(
-        scan.headers,
-        scan.more,
+        entries.0,
+        entries.1,
         limit as usize,
-        |header| inbox.shows(header) && (!unread_only || inbox.unread(header) > 0),
-        |header| header.last_message_id.clone().unwrap_or_default(),
+        |(header, position)| {
+            inbox.shows(header) && (!unread_only || inbox.unread(header, position.as_ref()) > 0)
+        },
+        |(header, _)| header.last_message_id.clone().unwrap_or_default(),
     );
     let next_cursor = page
         .next_before
@@ -181,12 +213,12 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
 
 fn feed_response(
     inbox: &Inbox,
-    headers: Vec<ConversationHeader>,
+    entries: Vec<(ConversationHeader, Option<ReadPosition>)>,
     next_cursor: Option<String>,
 ) -> Response {
-    let conversations: Vec<serde_json::Value> = headers
+    let conversations: Vec<serde_json::Value> = entries
         .iter()
-        .map(|h| h.view(inbox.reader.side, &inbox.reader.user_id))
+        .map(|(h, position)| h.view(inbox.reader.side, &inbox.reader.user_id, position.as_ref()))
         .collect();
     http::json_response(
         200,
@@ -206,48 +238,108 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
     app.check_mode(&principal.tenant_id, Access::Read).await?;
 
     let inbox = inbox(app, &principal).await?;
-    let mut conversations = Vec::new();
-    let mut total = 0u64;
-    let mut before: Option<String> = None;
-    let mut capped = false;
-    let requests = if inbox.is_empty() { 0 } else { BADGE_REQUESTS };
-    for request_number in 0..requests {
-        let scan = app
-            .store
-            .feed_scan(
-                &principal.tenant_id,
-                &inbox.feed,
-                before.as_deref(),
-                BADGE_WINDOW,
-                &inbox.reader,
-                FeedFields::Counts,
-            )
-            .await?;
-        before = scan.headers.last().and_then(|h| h.last_message_id.clone());
-        for header in scan.headers.iter().filter(|h| inbox.shows(h)) {
-            let unread = inbox.unread(header);
-            if unread > 0 {
-                total += unread;
-                conversations.push(serde_json::json!({
-                    "conversation_id": header.id.encode(),
-                    "customer_id": header.id.customer_id,
-                    "unread_count": unread,
-                }));
-            }
-        }
-        if !scan.more || before.is_none() {
-            break;
-        }
-        capped = request_number + 1 == BADGE_REQUESTS;
+    let tenant = &principal.tenant_id;
+    let tag = |head: Option<&str>, clock: Option<&str>| {
+        let role = principal.role.as_str();
+        http::entity_tag(&[
+            tenant,
+            role,
+            &principal.user_id,
+            head.unwrap_or_default(),
+            clock.unwrap_or_default(),
+            &inbox.scope(),
+        ])
+    };
+    if inbox.is_empty() {
+        return Ok(badge_response(Vec::new(), false, &tag(None, None)));
     }
-    Ok(http::json_response(
-        200,
-        &serde_json::json!({
-            "total_unread": total,
-            "conversations": conversations,
-            "capped": capped,
-        }),
-    ))
+    let mut entries = Vec::new();
+    let mut capped = false;
+    let head_and_clock = match &inbox.feed {
+        Feed::Customer(_) => {
+            // An account's few conversations with the caller's positions: two requests,
+            // as cheap as any check that nothing changed.
+            let page = app
+                .store
+                .feed_page(tenant, &inbox.feed, None, BADGE_WINDOW, Some(&inbox.reader))
+                .await?;
+            let head = page.entries.first().and_then(|(h, _)| h.last_message_id.clone());
+            entries = page.entries;
+            (head, page.clock)
+        }
+        Feed::Tenant => {
+            if http::header(request, "if-none-match").is_some() {
+                // Nothing changed when the feed's newest message and the caller's read
+                // clock are what they were: two small reads.
+                let (head, clock) = tokio::join!(
+                    app.store.feed_head(tenant),
+                    app.store.read_clock(tenant, &inbox.reader),
+                );
+                let current = tag(head?.as_deref(), clock?.as_deref());
+                if http::not_modified_since(request, &current) {
+                    return Ok(http::not_modified(&current));
+                }
+            }
+            let mut before: Option<String> = None;
+            let mut head = None;
+            for request_number in 0..BADGE_REQUESTS {
+                let page = app
+                    .store
+                    .feed_page(tenant, &inbox.feed, before.as_deref(), BADGE_WINDOW, None)
+                    .await?;
+                if request_number == 0 {
+                    head = page.entries.first().and_then(|(h, _)| h.last_message_id.clone());
+                }
+                before = page.entries.last().and_then(|(h, _)| h.last_message_id.clone());
+                entries.extend(page.entries);
+                if !page.more || before.is_none() {
+                    break;
+                }
+                capped = request_number + 1 == BADGE_REQUESTS;
+            }
+            let mut state = app.store.reader_state(tenant, &inbox.reader).await?;
+            for (header, position) in &mut entries {
+                *position = state.positions.remove(&header.id.encode());
+            }
+            (head, state.clock)
+        }
+    };
+    let current = tag(head_and_clock.0.as_deref(), head_and_clock.1.as_deref());
+    if http::not_modified_since(request, &current) {
+        return Ok(http::not_modified(&current));
+    }
+    let counts = entries
+        .iter()
+        .filter(|(header, _)| inbox.shows(header))
+        .map(|(header, position)| (header, inbox.unread(header, position.as_ref())))
+        .filter(|(_, unread)| *unread > 0)
+        .map(|(header, unread)| {
+            serde_json::json!({
+                "conversation_id": header.id.encode(),
+                "customer_id": header.id.customer_id,
+                "unread_count": unread,
+            })
+        })
+        .collect();
+    Ok(badge_response(counts, capped, &current))
+}
+
+fn badge_response(conversations: Vec<serde_json::Value>, capped: bool, tag: &str) -> Response {
+    let total: u64 = conversations
+        .iter()
+        .filter_map(|c| c["unread_count"].as_u64())
+        .sum();
+    http::with_entity_tag(
+        http::json_response(
+            200,
+            &serde_json::json!({
+                "total_unread": total,
+                "conversations": conversations,
+                "capped": capped,
+            }),
+        ),
+        tag,
+    )
 }
 
 #[cfg(test)]

@@ -49,11 +49,11 @@ async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(
         .await?;
 
     let side = principal.side();
-    let header = if tracks_read_state(&principal) {
-        let reader = Reader {
-            side,
-            user_id: principal.user_id.clone(),
-        };
+    let reader = Reader {
+        side,
+        user_id: principal.user_id.clone(),
+    };
+    let (header, position) = if tracks_read_state(&principal) {
         app.store
             .mark_read(
                 &principal.tenant_id,
@@ -63,17 +63,21 @@ async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(
             )
             .await?
     } else {
-        app.store
+        let header = app
+            .store
             .conversation(&principal.tenant_id, &conversation)
             .await?
-            .ok_or(ApiError::NotFound)?
+            .ok_or(ApiError::NotFound)?;
+        (header, None)
     };
     Ok(http::json_response(
         200,
         &serde_json::json!({
             "conversation_id": conversation.encode(),
-            "read_up_to": header.read_mark(side, &principal.user_id).map(|m| &m.up_to),
-            "unread_count": header.unread_for(side, &principal.user_id),
+            "read_up_to": header
+                .position_of(side, &principal.user_id, position.as_ref())
+                .map(|p| p.up_to),
+            "unread_count": header.unread_for(side, &principal.user_id, position.as_ref()),
         }),
     ))
 }

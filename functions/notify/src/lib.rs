@@ -30,13 +30,13 @@ use shared::config::ConfigError;
 use shared::domain::directory::StaffProfile;
 use shared::domain::notify::notify_delay;
 use shared::domain::validate::is_valid_email;
-use shared::domain::{format_timestamp, MessagingMode};
+use shared::domain::{format_timestamp, MessagingMode, Side};
 use shared::notify::{EmailSender, SendError, SesEmail, SmsSender, SnsSms};
 use shared::settings_cache::SettingsCache;
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
     Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueStage, DynamoStore, MessageStore,
-    NotificationStore, SettingsStore, Settlement, StoreError,
+    NotificationStore, Reader, SettingsStore, Settlement, StoreError,
 };
 
 pub use plan::{plan, Outgoing, PlanInput, Planned};
@@ -183,20 +183,34 @@ where
 
     async fn pass(
         &self,
-        due: &DueConversation,
+        entry: &DueConversation,
         now: Timestamp,
         cache: &mut TenantCache,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
-        let tenant = &due.tenant;
+        let tenant = &entry.tenant;
         let settings = cache.settings.get(&self.store, tenant).await?;
         let if_new_messages = format_timestamp(now + notify_delay(&settings));
         let page = self
             .store
-            .thread_page(tenant, &due.conversation, None, DIGEST_SOURCE_MESSAGES)
+            .thread_page(tenant, &entry.conversation, None, DIGEST_SOURCE_MESSAGES, None)
             .await?;
         let Some(header) = page.header else {
             return Ok(());
+        };
+        // The index holds keys only; the header holds the pass. An entry the header no
+        // longer matches was settled or moved since the index was read.
+        let Some(state) = header.due.clone().filter(|d| d.due_at == entry.due_at) else {
+            return Ok(());
+        };
+        let due = &DueConversation {
+            tenant: entry.tenant.clone(),
+            conversation: entry.conversation.clone(),
+            due_at: state.due_at,
+            round: state.round,
+            stage: state.stage,
+            notify_now: state.notify_now,
+            notified_up_to: header.notified_up_to.clone(),
         };
         let seen_last = header.last_message_id.clone().unwrap_or_default();
         let settle = |settlement: Settlement| async move {
@@ -231,9 +245,28 @@ where
         } else {
             self.store.opted_out(tenant, &candidates).await?
         };
+        let readers: Vec<Reader> = contacts
+            .iter()
+            .map(|c| Reader {
+                side: Side::Customer,
+                user_id: c.contact_id.clone(),
+            })
+            .chain(staff.iter().map(|p| Reader {
+                side: Side::Staff,
+                user_id: p.user_id.clone(),
+            }))
+            .collect();
+        let positions = if readers.is_empty() {
+            Default::default()
+        } else {
+            self.store
+                .read_positions(tenant, &header.id, &readers)
+                .await?
+        };
         let planned = plan(&PlanInput {
             due,
             header: &header,
+            positions: &positions,
             messages: &page.messages,
             settings: &settings,
             contacts: &contacts,

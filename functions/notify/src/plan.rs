@@ -1,14 +1,15 @@
 //! Who hears of a due conversation, on which channel, with what: pure, from what the
 //! dispatcher read.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use shared::domain::directory::{Assignment, Contact, StaffProfile};
 use shared::domain::notify::{
     conversation_link, digest_email, digest_sms, DigestContext, DigestLine, Email, NotifyChannel,
 };
+use shared::domain::message::ReadPosition;
 use shared::domain::{Message, Role, Settings, Side};
-use shared::store::{ConversationHeader, DeliveryKey, DueConversation, DueStage};
+use shared::store::{ConversationHeader, DeliveryKey, DueConversation, DueStage, Reader};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
@@ -26,6 +27,8 @@ pub struct Planned {
 pub struct PlanInput<'a> {
     pub due: &'a DueConversation,
     pub header: &'a ConversationHeader,
+    /// Stored read positions of the people this pass may notify.
+    pub positions: &'a HashMap<Reader, ReadPosition>,
     /// The conversation's newest messages, newest first.
     pub messages: &'a [Message],
     pub settings: &'a Settings,
@@ -97,8 +100,18 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     let mut escalate = false;
     let texting_now = input.due.notify_now.contains(&NotifyChannel::Sms);
 
+    let position = |side: Side, user: &str| {
+        let stored = input.positions.get(&Reader {
+            side,
+            user_id: user.to_owned(),
+        });
+        (
+            header.unread_for(side, user, stored),
+            header.position_of(side, user, stored).map(|p| p.up_to),
+        )
+    };
     for contact in input.contacts {
-        let unread = header.unread_for(Side::Customer, &contact.contact_id);
+        let (unread, read) = position(Side::Customer, &contact.contact_id);
         if unread == 0 {
             continue;
         }
@@ -109,10 +122,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         let recipient = format!("contact:{}", contact.contact_id);
         let digest = input.due.stage == DueStage::Digest;
         if let (true, true, Some(email)) = (digest, contact.email_opt_in, &contact.email) {
-            let read = header
-                .read_mark(Side::Customer, &contact.contact_id)
-                .map(|m| m.up_to.as_str());
-            let lines = unread_lines(input, Side::Customer, read);
+            let lines = unread_lines(input, Side::Customer, read.as_deref());
             deliveries.push(Planned {
                 key: key(NotifyChannel::Email, recipient.clone()),
                 address: email.clone(),
@@ -148,14 +158,11 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             || input.assignments.iter().any(|a| {
                 a.user_id == person.user_id && &a.customer_id == customer && a.is_active_at(now)
             });
-        let unread = header.unread_for(Side::Staff, &person.user_id);
+        let (unread, read) = position(Side::Staff, &person.user_id);
         if !reaches || unread == 0 {
             continue;
         }
-        let read = header
-            .read_mark(Side::Staff, &person.user_id)
-            .map(|m| m.up_to.as_str());
-        let lines = unread_lines(input, Side::Staff, read);
+        let lines = unread_lines(input, Side::Staff, read.as_deref());
         deliveries.push(Planned {
             key: key(NotifyChannel::Email, format!("staff:{}", person.user_id)),
             address: email.clone(),

@@ -1,17 +1,17 @@
 //! `GET /messages/customer/{customer_id}` (`patient_id` for a patient thread) and
 //! `GET /conversations/{id}/messages`: a thread, newest first, with its header.
 //!
-//! The first page is one Query that returns the header with the newest messages. Later
-//! pages carry what the first established (the caller's and the other side's read
-//! positions) in a signed cursor, so they too are one Query. Viewing never marks
-//! anything read.
+//! The first page is one Query that returns the header with the newest messages, beside
+//! one GetItem of the caller's read position. Later pages carry what the first
+//! established (the caller's position and both sides' receipt frontiers, a few hundred
+//! bytes) in a signed cursor, so they are one Query. Viewing never marks anything read.
 
 use serde::{Deserialize, Serialize};
-use shared::domain::message::{MessageView, ViewerReadState};
+use shared::domain::message::{MessageView, ReadPosition, ViewerReadState};
 use shared::domain::permissions::{resolve_conversation, Access};
-use shared::domain::{ConversationId, Principal};
+use shared::domain::{ConversationId, Principal, Side};
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, MessageStore, SettingsStore};
+use shared::store::{ConversationHeader, DirectoryStore, MessageStore, Reader, SettingsStore};
 use shared::{ApiError, App};
 
 #[derive(Serialize, Deserialize)]
@@ -50,6 +50,12 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore>(
     app.open_conversation(&principal, &conversation, Access::Read)
         .await?;
 
+    let side = principal.side();
+    let viewer = Reader {
+        side,
+        user_id: principal.user_id.clone(),
+    };
+    // Later pages take the read state from the cursor, so they read no position.
     let page = app
         .store
         .thread_page(
@@ -57,14 +63,12 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore>(
             &conversation,
             cursor.as_ref().map(|c| c.before.as_str()),
             limit,
+            cursor.is_none().then_some(&viewer),
         )
         .await?;
-    let side = principal.side();
     let read = match (&cursor, &page.header) {
         (Some(cursor), _) => cursor.read.clone(),
-        (None, Some(header)) => {
-            ViewerReadState::from_marks(&header.readers, &principal.user_id, side)
-        }
+        (None, Some(header)) => read_state(header, &viewer, page.position.as_ref()),
         // A thread that has not started: empty when named by customer, unknown by id.
         (None, None) if by_id.is_some() => return Err(ApiError::NotFound),
         (None, None) => ViewerReadState::default(),
@@ -87,11 +91,33 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore>(
     Ok(http::json_response(
         200,
         &serde_json::json!({
-            "conversation": page.header.map(|h| h.view(side, &principal.user_id)),
+            "conversation": page
+                .header
+                .map(|h| h.view(side, &principal.user_id, page.position.as_ref())),
             "messages": messages,
             "next_cursor": next_cursor,
         }),
     ))
+}
+
+/// The viewer's own position (stored or implied by their last message) and both sides'
+/// receipt frontiers.
+fn read_state(
+    header: &ConversationHeader,
+    viewer: &Reader,
+    stored: Option<&ReadPosition>,
+) -> ViewerReadState {
+    let frontier = |side: Side| {
+        let state = header.side(side);
+        state.read_up_to.clone().zip(state.read_at.clone())
+    };
+    ViewerReadState {
+        own: header
+            .position_of(viewer.side, &viewer.user_id, stored)
+            .map(|p| (p.up_to, p.at)),
+        customer_side: frontier(Side::Customer),
+        staff_side: frontier(Side::Staff),
+    }
 }
 
 /// A cursor belongs to one caller's view of one conversation in one tenant.

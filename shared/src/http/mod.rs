@@ -204,6 +204,44 @@ pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
         .expect("a response from a valid status and header")
 }
 
+/// A strong entity tag for a representation built from `parts`.
+pub fn entity_tag(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    format!("\"{}\"", crate::store::keys::hex(&digest[..16]))
+}
+
+/// Whether the request's `If-None-Match` names `tag` (or `*`).
+pub fn not_modified_since(request: &Request, tag: &str) -> bool {
+    header(request, "if-none-match").is_some_and(|value| {
+        value.split(',').map(str::trim).any(|candidate| {
+            candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == tag
+        })
+    })
+}
+
+/// 304 with the entity tag, no body.
+pub fn not_modified(tag: &str) -> Response {
+    lambda_http::Response::builder()
+        .status(304)
+        .header("etag", tag)
+        .body(Body::Empty)
+        .expect("a response from a valid status and tag")
+}
+
+/// `response` with its entity tag.
+pub fn with_entity_tag(mut response: Response, tag: &str) -> Response {
+    if let Ok(value) = tag.parse() {
+        response.headers_mut().insert("etag", value);
+    }
+    response
+}
+
 /// 204, for a deletion.
 pub fn no_content() -> Response {
     lambda_http::Response::builder()
