@@ -13,10 +13,10 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use shared::domain::feed::{select_page, BADGE_REQUESTS, BADGE_WINDOW, FILTERED_WINDOW};
+use shared::domain::message::ReadPosition;
 use shared::domain::permissions::Access;
 use shared::domain::{Principal, Role};
 use shared::http::{self, Request, Response};
-use shared::domain::message::ReadPosition;
 use shared::store::{ConversationHeader, DirectoryStore, Feed, FeedStore, Reader, SettingsStore};
 use shared::{ApiError, App};
 
@@ -171,7 +171,8 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
         // of a key read per conversation in the window.
         let window = FILTERED_WINDOW.max(limit + 1);
         let (page, state) = tokio::join!(
-            app.store.feed_page(tenant, &inbox.feed, before, window, None),
+            app.store
+                .feed_page(tenant, &inbox.feed, before, window, None),
             app.store.reader_state(tenant, &inbox.reader),
         );
         let (page, mut state) = (page?, state?);
@@ -263,7 +264,10 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
                 .store
                 .feed_page(tenant, &inbox.feed, None, BADGE_WINDOW, Some(&inbox.reader))
                 .await?;
-            let head = page.entries.first().and_then(|(h, _)| h.last_message_id.clone());
+            let head = page
+                .entries
+                .first()
+                .and_then(|(h, _)| h.last_message_id.clone());
             entries = page.entries;
             (head, page.clock)
         }
@@ -288,9 +292,15 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
                     .feed_page(tenant, &inbox.feed, before.as_deref(), BADGE_WINDOW, None)
                     .await?;
                 if request_number == 0 {
-                    head = page.entries.first().and_then(|(h, _)| h.last_message_id.clone());
+                    head = page
+                        .entries
+                        .first()
+                        .and_then(|(h, _)| h.last_message_id.clone());
                 }
-                before = page.entries.last().and_then(|(h, _)| h.last_message_id.clone());
+                before = page
+                    .entries
+                    .last()
+                    .and_then(|(h, _)| h.last_message_id.clone());
                 entries.extend(page.entries);
                 if !page.more || before.is_none() {
                     break;

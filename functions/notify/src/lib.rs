@@ -193,7 +193,13 @@ where
         let if_new_messages = format_timestamp(now + notify_delay(&settings));
         let page = self
             .store
-            .thread_page(tenant, &entry.conversation, None, DIGEST_SOURCE_MESSAGES, None)
+            .thread_page(
+                tenant,
+                &entry.conversation,
+                None,
+                DIGEST_SOURCE_MESSAGES,
+                None,
+            )
             .await?;
         let Some(header) = page.header else {
             return Ok(());

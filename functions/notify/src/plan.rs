@@ -4,10 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use shared::domain::directory::{Assignment, Contact, StaffProfile};
+use shared::domain::message::ReadPosition;
 use shared::domain::notify::{
     conversation_link, digest_email, digest_sms, DigestContext, DigestLine, Email, NotifyChannel,
 };
-use shared::domain::message::ReadPosition;
 use shared::domain::{Message, Role, Settings, Side};
 use shared::store::{ConversationHeader, DeliveryKey, DueConversation, DueStage, Reader};
 

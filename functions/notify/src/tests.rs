@@ -623,8 +623,9 @@ async fn a_run_costs_what_is_due_whatever_the_table_holds() {
     let large = run_cost(100_000).await;
     assert_eq!(small, large);
     // 4 shard Queries; per tenant: settings + staff directory; per conversation: thread
-    // Query + account Query + settle; per delivery: claim + record.
-    assert_eq!(small, 4 + 2 + 6 * 3 + 3 * 2);
+    // Query + account Query + recipients' read positions + settle; per delivery: claim +
+    // record.
+    assert_eq!(small, 4 + 2 + 6 * 4 + 3 * 2);
 }
 
 #[tokio::test]

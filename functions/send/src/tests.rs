@@ -20,7 +20,7 @@ async fn send(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
 async fn stored_messages(stack: &TestStack, tenant: &str, conversation: &ConversationId) -> usize {
     stack
         .store
-        .thread_page(tenant, conversation, None, 100)
+        .thread_page(tenant, conversation, None, 100, None)
         .await
         .unwrap()
         .messages
@@ -59,10 +59,13 @@ async fn staff_sends_into_a_customer_thread_which_starts_with_it() {
         .unwrap();
     assert_eq!(header.message_count, 1);
     assert_eq!(
-        header.unread_for(shared::domain::Side::Customer, "anyone"),
+        header.unread_for(shared::domain::Side::Customer, "anyone", None),
         1
     );
-    assert_eq!(header.unread_for(shared::domain::Side::Staff, "s1"), 0);
+    assert_eq!(
+        header.unread_for(shared::domain::Side::Staff, "s1", None),
+        0
+    );
 }
 
 #[tokio::test]
@@ -555,7 +558,7 @@ async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
     assert_eq!((header.staff_messages, header.customer_messages), (25, 25));
     let page = stack
         .store
-        .thread_page(TENANT, &general("c1"), None, 100)
+        .thread_page(TENANT, &general("c1"), None, 100, None)
         .await
         .unwrap();
     assert_eq!(page.messages.len(), 50);
@@ -566,7 +569,7 @@ async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
     );
     // A customer contact who has read nothing has every staff message unread.
     assert_eq!(
-        header.unread_for(shared::domain::Side::Customer, "nobody"),
+        header.unread_for(shared::domain::Side::Customer, "nobody", None),
         25
     );
 }
@@ -602,7 +605,7 @@ async fn a_send_costs_one_write_and_at_most_one_read() {
     assert_eq!(status, 201);
     assert_eq!(
         stack.requests.operations(),
-        ["TransactWriteItems", "GetItem"],
-        "a replay: one write tried, one read"
+        ["TransactWriteItems", "GetItem", "GetItem"],
+        "a replay: one write tried, then the small record and the message it names"
     );
 }

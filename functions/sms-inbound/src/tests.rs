@@ -155,7 +155,7 @@ async fn messages(
 ) -> Vec<shared::domain::Message> {
     stack
         .store
-        .thread_page(TENANT, conversation, None, 100)
+        .thread_page(TENANT, conversation, None, 100, None)
         .await
         .unwrap()
         .messages
@@ -230,9 +230,13 @@ async fn a_contacts_text_is_an_unread_customer_message_in_their_latest_conversat
     assert_eq!(reply.message_type, MessageType::Text);
 
     let header = header(&stack, &patient("bella")).await;
-    assert_eq!(header.unread_for(Side::Staff, "s1"), 1, "unread for staff");
     assert_eq!(
-        header.unread_for(Side::Customer, "p1"),
+        header.unread_for(Side::Staff, "s1", None),
+        1,
+        "unread for staff"
+    );
+    assert_eq!(
+        header.unread_for(Side::Customer, "p1", None),
         0,
         "read by its sender"
     );
@@ -323,7 +327,7 @@ async fn a_redelivered_text_never_makes_a_second_message() {
     assert_eq!(thread.len(), 2);
     assert_eq!(thread.iter().filter(|m| m.message == "at once").count(), 1);
     let header = header(&stack, &general()).await;
-    assert_eq!(header.unread_for(Side::Staff, "s1"), 2);
+    assert_eq!(header.unread_for(Side::Staff, "s1", None), 2);
 
     // Unmatched texts are kept once too.
     for _ in 0..2 {
@@ -365,8 +369,8 @@ async fn keywords_opt_out_opt_in_and_answer_help() {
     assert!(notice.message.contains("opted out"), "{}", notice.message);
     let after = header(&stack, &general()).await;
     assert_eq!(
-        after.unread_for(Side::Staff, "s1"),
-        before.unread_for(Side::Staff, "s1"),
+        after.unread_for(Side::Staff, "s1", None),
+        before.unread_for(Side::Staff, "s1", None),
         "silent: not unread"
     );
     assert_eq!(after.customer_messages, before.customer_messages);
@@ -649,7 +653,7 @@ async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
 }
 
 #[tokio::test]
-async fn an_inbound_text_costs_at_most_three_requests_once_the_number_is_known() {
+async fn an_inbound_text_costs_at_most_four_requests_once_the_number_is_known() {
     let stack = TestStack::start().await;
     clinic(&stack, Settings::default()).await;
     staff_send(
@@ -664,7 +668,13 @@ async fn an_inbound_text_costs_at_most_three_requests_once_the_number_is_known()
     // A cold container reads the number's tenant once.
     assert_eq!(
         stack.requests.operations(),
-        ["GetItem", "BatchGetItem", "Query", "TransactWriteItems"]
+        [
+            "GetItem",
+            "BatchGetItem",
+            "Query",
+            "BatchGetItem",
+            "TransactWriteItems"
+        ]
     );
 
     for (sid, from, body, expected) in [
@@ -672,13 +682,23 @@ async fn an_inbound_text_costs_at_most_three_requests_once_the_number_is_known()
             "SM701",
             CONTACT_PHONE,
             "a message",
-            vec!["BatchGetItem", "Query", "TransactWriteItems"],
+            vec![
+                "BatchGetItem",
+                "Query",
+                "BatchGetItem",
+                "TransactWriteItems",
+            ],
         ),
         (
             "SM701",
             CONTACT_PHONE,
             "a message",
-            vec!["BatchGetItem", "Query", "TransactWriteItems"],
+            vec![
+                "BatchGetItem",
+                "Query",
+                "BatchGetItem",
+                "TransactWriteItems",
+            ],
         ),
         (
             "SM702",

@@ -296,7 +296,10 @@ mod tests {
         assert!(idempotency_pk("t1", "u1", "any # key").starts_with("T#t1#IDEM#u1#"));
         assert_eq!(reader_pk("t1", Side::Staff, "u1"), "T#t1#R#s#u1");
         assert_eq!(reader_sk(&conv), "c1#patient:p1");
-        assert_eq!(conversation_of_reader_sk("c1#patient:p1"), Some(conv.clone()));
+        assert_eq!(
+            conversation_of_reader_sk("c1#patient:p1"),
+            Some(conv.clone())
+        );
         assert_eq!(
             parse_conversation_pk("T#t1#C#c1#patient:p1"),
             Some(("t1".to_owned(), conv))

@@ -8,7 +8,10 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::keys::{ACCOUNT_PROJECTION, FEED_PROJECTION, GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, GSI3, GSI3_PK, GSI3_SK, PK, SK};
+use super::keys::{
+    ACCOUNT_PROJECTION, FEED_PROJECTION, GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, GSI3,
+    GSI3_PK, GSI3_SK, PK, SK,
+};
 
 /// (index name, partition key attribute, sort key attribute)
 pub const INDEXES: &[(&str, &str, &str)] = &[

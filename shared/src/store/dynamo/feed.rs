@@ -61,9 +61,10 @@ impl DynamoStore {
                 Some(HEADER_SK) => fetched.headers.push(header_from_item(&item)?),
                 Some(READ_CLOCK_SK) => fetched.clock = get_s(&item, "at").map(str::to_owned),
                 Some(sk) => {
-                    if let (Some(conversation), Some(position)) =
-                        (keys::conversation_of_reader_sk(sk), position_from_item(&item))
-                    {
+                    if let (Some(conversation), Some(position)) = (
+                        keys::conversation_of_reader_sk(sk),
+                        position_from_item(&item),
+                    ) {
                         fetched.positions.insert(conversation.encode(), position);
                     }
                 }
@@ -138,10 +139,7 @@ impl FeedStore for DynamoStore {
                     .table_name(&self.table)
                     .index_name(GSI2)
                     .key_condition_expression("gsi2pk = :pk")
-                    .expression_attribute_values(
-                        ":pk",
-                        s(keys::customer_feed_pk(tenant, customer)),
-                    )
+                    .expression_attribute_values(":pk", s(keys::customer_feed_pk(tenant, customer)))
                     .projection_expression(PK);
                 let ids: Vec<ConversationId> = self
                     .query_all(query)
@@ -189,9 +187,10 @@ impl FeedStore for DynamoStore {
                 match get_s(item, SK) {
                     Some(READ_CLOCK_SK) => state.clock = get_s(item, "at").map(str::to_owned),
                     Some(sk) => {
-                        if let (Some(conversation), Some(position)) =
-                            (keys::conversation_of_reader_sk(sk), position_from_item(item))
-                        {
+                        if let (Some(conversation), Some(position)) = (
+                            keys::conversation_of_reader_sk(sk),
+                            position_from_item(item),
+                        ) {
                             state.positions.insert(conversation.encode(), position);
                         }
                     }
@@ -230,7 +229,11 @@ impl FeedStore for DynamoStore {
             .map(str::to_owned))
     }
 
-    async fn read_clock(&self, tenant: &str, reader: &Reader) -> Result<Option<String>, StoreError> {
+    async fn read_clock(
+        &self,
+        tenant: &str,
+        reader: &Reader,
+    ) -> Result<Option<String>, StoreError> {
         Ok(self
             .get_item(
                 keys::reader_pk(tenant, reader.side, &reader.user_id),

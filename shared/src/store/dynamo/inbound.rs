@@ -12,8 +12,8 @@ use super::{settings_from_item, DynamoStore};
 use crate::domain::{ConversationId, ConversationStatus};
 use crate::store::keys::{self, PK, SK};
 use crate::store::{
-    AutoReplyMark, Feed, FeedStore, InboundEffects, InboundOutcome, InboundStore, PhoneOwner, SenderState,
-    StoreError, UnmatchedReason, UnmatchedSms,
+    AutoReplyMark, Feed, FeedStore, InboundEffects, InboundOutcome, InboundStore, PhoneOwner,
+    SenderState, StoreError, UnmatchedReason, UnmatchedSms,
 };
 
 /// Redeliveries come within hours (Twilio) or days (SNS retries); the id is kept longer.

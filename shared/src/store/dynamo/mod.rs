@@ -185,8 +185,15 @@ impl DynamoStore {
         let Some(item) = self.get_item(pk, IDEMPOTENCY_SK).await? else {
             return Ok(None);
         };
-        let message = get_s(&item, "message")
-            .and_then(|json| serde_json::from_str(json).ok())
+        // The record names the message (it stays small, so the send's write stays
+        // cheap); a replay reads the message itself.
+        let message_pk = required(&item, "message_pk")?.to_owned();
+        let message_sk = keys::message_sk(required(&item, "message_id")?);
+        let message = self
+            .get_item(message_pk, &message_sk)
+            .await?
+            .map(|item| message_from_item(&item))
+            .transpose()?
             .ok_or_else(|| StoreError::Internal("idempotency record without its message".into()))?;
         Ok(Some(IdempotencyRecord {
             request_hash: get_s(&item, "request_hash").unwrap_or_default().to_owned(),
@@ -325,17 +332,17 @@ impl DynamoStore {
         &self,
         pk: String,
         claim: &IdempotencyClaim,
+        message_pk: &str,
         message: &Message,
     ) -> Result<Put, StoreError> {
         let now = jiff::Timestamp::now().as_second();
-        let message_json =
-            serde_json::to_string(message).map_err(|e| StoreError::Internal(e.to_string()))?;
         Put::builder()
             .table_name(&self.table)
             .item(PK, s(pk))
             .item(SK, s(IDEMPOTENCY_SK))
             .item("request_hash", s(&claim.request_hash))
-            .item("message", s(message_json))
+            .item("message_pk", s(message_pk))
+            .item("message_id", s(&message.id))
             .item(
                 keys::TTL_ATTRIBUTE,
                 AttributeValue::N((now + IDEMPOTENCY_TTL_SECS).to_string()),
@@ -349,7 +356,6 @@ impl DynamoStore {
             .build()
             .map_err(|e| StoreError::Internal(e.to_string()))
     }
-
 }
 
 impl SettingsStore for DynamoStore {
@@ -462,6 +468,7 @@ impl MessageStore for DynamoStore {
                         .put(self.idempotency_put(
                             idempotency_pk.clone().unwrap_or_default(),
                             claim,
+                            &pk,
                             &message,
                         )?)
                         .build(),
@@ -743,7 +750,9 @@ impl DynamoStore {
         let starts_at_message = items
             .first()
             .is_some_and(|item| get_s(item, SK) == Some(keys::message_sk(up_to).as_str()));
-        let header_item = items.last().filter(|item| get_s(item, SK) == Some(HEADER_SK));
+        let header_item = items
+            .last()
+            .filter(|item| get_s(item, SK) == Some(HEADER_SK));
         let (true, Some(header_item)) = (starts_at_message, header_item) else {
             return Err(if starts_at_message {
                 StoreError::BadReference(format!(
