@@ -704,7 +704,12 @@ async fn an_inbound_text_costs_at_most_four_requests_once_the_number_is_known() 
             "SM702",
             CONTACT_PHONE,
             "STOP",
-            vec!["BatchGetItem", "Query", "TransactWriteItems"],
+            vec![
+                "BatchGetItem",
+                "Query",
+                "BatchGetItem",
+                "TransactWriteItems",
+            ],
         ),
         (
             "SM703",
