@@ -7,7 +7,7 @@ VENV := .venv
 PYTHON ?= python3
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: dev test bench lint fmt clean
+.PHONY: dev test bench capacity lint fmt clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(VENV)/.installed
 ## Release builds, binary sizes, start-up time and handler throughput.
 bench: $(VENV)/.installed
 	scripts/bench.sh
+
+## DynamoDB requests and capacity units per operation, with the price per million.
+capacity:
+	scripts/capacity.sh
 
 lint: $(VENV)/.installed
 	cargo fmt --all -- --check

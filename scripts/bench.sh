@@ -11,3 +11,5 @@ for bin in send thread mark-read activity admin notify sms-inbound; do
 done
 echo "== handler throughput (cargo bench)"
 cargo bench -p testkit --bench throughput
+echo "== capacity per operation (make capacity)"
+scripts/capacity.sh

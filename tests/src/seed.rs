@@ -56,12 +56,8 @@ fn header(tenant: &str, customer: &str, last_message_id: &str) -> HashMap<String
             s(keys::conversation_pk(tenant, &conversation)),
         ),
         (keys::SK.into(), s(keys::HEADER_SK)),
-        ("conversation_id".into(), s(conversation.encode())),
-        ("customer_id".into(), s(customer)),
-        ("subject".into(), s("general")),
         ("status".into(), s("open")),
         ("created_at".into(), s("2026-01-01T00:00:00.000Z")),
-        ("last_message_id".into(), s(last_message_id)),
         ("last_message_at".into(), s("2026-01-01T00:00:00.000Z")),
         ("last_excerpt".into(), s("Is Bella due for her shots?")),
         ("last_sender_type".into(), s("customer")),
@@ -75,7 +71,7 @@ fn header(tenant: &str, customer: &str, last_message_id: &str) -> HashMap<String
             keys::GSI2_PK.into(),
             s(keys::customer_feed_pk(tenant, customer)),
         ),
-        (keys::GSI2_SK.into(), s(last_message_id)),
+        (keys::GSI2_SK.into(), s("general")),
     ])
 }
 

@@ -1,19 +1,42 @@
-//! Capacity per operation, measured with `ReturnConsumedCapacity: INDEXES` against the
+//! What each operation costs, measured with `ReturnConsumedCapacity: INDEXES` against the
 //! embedded emulator (table and index units), with UUID-sized ids and 120-character
-//! messages, and asserted like request counts. Prints one `CAPACITY` line per operation.
+//! messages, in a conversation read by 2, 500 and 3,000 people, and asserted like request
+//! counts. Each measurement prints one `CAPACITY` line with its price per million at
+//! us-east-1 list prices (`make capacity`).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use shared::domain::{ConversationId, Side, Subject};
-use shared::store::{MessageStore, Reader};
+use shared::domain::directory::Contact;
+use shared::domain::sms::{InboundSms, Provider};
+use shared::domain::{now_rfc3339, ConversationId, Settings, Side, Subject};
+use shared::settings_cache::SettingsCache;
+use shared::store::{
+    DirectoryStore, DynamoStore, MessageStore, NotificationStore, Reader, SettingsStore, Settlement,
+};
+use shared::App;
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
 const TENANT: &str = "7d3f5c2e-1b4a-4c8e-9f0d-2a6b8c4e1f3a";
 const CUSTOMER: &str = "5e8a1c3d-7f2b-4d6e-8a9c-0b1d3f5e7a9c";
 const CONTACT: &str = "c4b2a8e6-3d1f-4a7c-9e5b-1f3d5b7a9c2e";
 const STAFF: &str = "a1c3e5f7-9b2d-4f6a-8c0e-2b4d6f8a0c1e";
+const CONTACT_PHONE: &str = "+15550142001";
+const TENANT_NUMBER: &str = "+15550142999";
+/// Conversations in the tenant besides the measured one: the badge's 1,000.
+const OTHER_CONVERSATIONS: usize = 999;
+
+/// us-east-1 list prices, per million.
+const HTTP_API_PER_MILLION: f64 = 1.00;
+const LAMBDA_REQUESTS_PER_MILLION: f64 = 0.20;
+const LAMBDA_ARM_PER_GB_SECOND: f64 = 0.000_013_333_4;
+const RRU_PER_MILLION: f64 = 0.125;
+const WRU_PER_MILLION: f64 = 0.625;
 
 fn text() -> String {
-    "Bella is ready for pick-up; please bring her lead and the medication list we discussed at this morning's appointment."
+    "Bella is ready for pick-up; please bring her lead and the medication list we discussed at this morning's appointment. "
         .chars()
         .cycle()
         .take(120)
@@ -32,43 +55,116 @@ fn general() -> ConversationId {
     ConversationId::new(CUSTOMER, Subject::General)
 }
 
-struct Measured {
+/// The functions' memory size, as the template gives it.
+fn memory_gb() -> f64 {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
+    let template: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    template["Globals"]["Function"]["MemorySize"]
+        .as_f64()
+        .expect("the template sets a memory size")
+        / 1024.0
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Cost {
     requests: usize,
     rru: f64,
     wru: f64,
 }
 
-fn measure(stack: &TestStack, operation: &str, readers: usize) -> Measured {
-    let measured = Measured {
+/// Runs one operation and prints what it cost; `via_http` adds the HTTP API's price.
+async fn measure<T>(
+    stack: &TestStack,
+    operation: &str,
+    readers: usize,
+    via_http: bool,
+    run: impl Future<Output = T>,
+) -> (Cost, T) {
+    stack.requests.reset();
+    let started = Instant::now();
+    let output = run.await;
+    let handler: Duration = started.elapsed();
+    let cost = Cost {
         requests: stack.requests.total(),
         rru: stack.requests.read_units(),
         wru: stack.requests.write_units(),
     };
-    // us-east-1 on demand: $0.125 per million RRU, $0.625 per million WRU.
-    let usd_per_million = measured.rru * 0.125 + measured.wru * 0.625;
+    let usd_per_million = if via_http { HTTP_API_PER_MILLION } else { 0.0 }
+        + LAMBDA_REQUESTS_PER_MILLION
+        + memory_gb() * handler.as_secs_f64() * LAMBDA_ARM_PER_GB_SECOND * 1e6
+        + cost.rru * RRU_PER_MILLION
+        + cost.wru * WRU_PER_MILLION;
     println!(
-        "CAPACITY {operation} readers={readers} requests={} rru={} wru={} dynamodb_usd_per_million={usd_per_million:.3}",
-        measured.requests, measured.rru, measured.wru
+        "CAPACITY {operation} readers={readers} requests={} rru={} wru={} handler_ms={:.1} usd_per_million={usd_per_million:.3}",
+        cost.requests,
+        cost.rru,
+        cost.wru,
+        handler.as_secs_f64() * 1e3,
     );
-    measured
+    (cost, output)
 }
 
-async fn send(stack: &TestStack, claims: &Claims, key: Option<&str>) -> Value {
+/// What every operation cost in one conversation.
+#[derive(Debug)]
+struct Costs {
+    send: Cost,
+    send_with_key: Cost,
+    mark_read: Cost,
+    thread_page: Cost,
+    activity_page: Cost,
+    badge: Cost,
+    badge_unchanged: Cost,
+    sms_inbound: Cost,
+    dispatch_settle: Cost,
+}
+
+async fn post(app: &App<DynamoStore>, claims: &Claims, key: Option<&str>) -> Value {
     let mut event = ApiEvent::new("POST", "/messages")
         .claims(claims)
         .json(json!({"customer_id": CUSTOMER, "message": text()}));
     if let Some(key) = key {
         event = event.header("Idempotency-Key", key);
     }
-    let (status, body) = read_response(send::handle(&stack.app(), event.request()).await);
+    let (status, body) = read_response(send::handle(app, event.request()).await);
     assert_eq!(status, 201, "{body}");
     body
 }
 
-/// A conversation read by `readers` staff members (and its customer), then a message to
-/// each side so that a send, a page and a mark read find an existing thread.
-async fn thread_read_by(stack: &TestStack, readers: usize) {
-    send(stack, &customer(), None).await;
+async fn directory(stack: &TestStack) {
+    let settings = Settings {
+        sms_numbers: vec![TENANT_NUMBER.into()],
+        ..Settings::default()
+    };
+    stack
+        .store
+        .put_settings(TENANT, &settings, None)
+        .await
+        .unwrap();
+    let now = now_rfc3339();
+    let contact = Contact {
+        customer_id: CUSTOMER.into(),
+        contact_id: CONTACT.into(),
+        name: "Casey Lee".into(),
+        email: None,
+        phone: Some(CONTACT_PHONE.into()),
+        email_opt_in: false,
+        sms_opt_in: true,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    stack.store.put_contact(TENANT, &contact).await.unwrap();
+    seed::conversations(&stack.store, TENANT, "other-", OTHER_CONVERSATIONS).await;
+}
+
+/// A conversation read by `readers` staff members, 20 messages long, in a tenant of 1,000
+/// conversations; then every operation once, warm (settings cached, as in a container
+/// that served a request before).
+async fn costs(readers: usize) -> Costs {
+    let stack = TestStack::start().await;
+    directory(&stack).await;
+    let app = stack.app();
+    post(&app, &customer(), None).await;
     for i in 0..readers {
         let reader = Reader {
             side: Side::Staff,
@@ -80,138 +176,206 @@ async fn thread_read_by(stack: &TestStack, readers: usize) {
             .await
             .unwrap();
     }
-    send(stack, &staff(), None).await;
-    send(stack, &customer(), None).await;
-}
-
-async fn send_cost(readers: usize) -> (Measured, Measured) {
-    let stack = TestStack::start().await;
-    thread_read_by(&stack, readers).await;
-    let app = stack.app();
-    // Settings cached, as in a warm container.
-    let warm = ApiEvent::new("POST", "/messages")
-        .claims(&staff())
-        .json(json!({"customer_id": CUSTOMER, "message": text()}));
-    assert_eq!(
-        read_response(send::handle(&app, warm.request()).await).0,
-        201
-    );
-    stack.requests.reset();
-    let event = ApiEvent::new("POST", "/messages")
-        .claims(&staff())
-        .json(json!({"customer_id": CUSTOMER, "message": text()}));
-    assert_eq!(
-        read_response(send::handle(&app, event.request()).await).0,
-        201
-    );
-    let plain = measure(&stack, "send", readers);
-    stack.requests.reset();
-    let event = ApiEvent::new("POST", "/messages")
-        .claims(&staff())
-        .header("Idempotency-Key", "0b6e2f8a-4c1d-4e7b-9a3f-5d2c8e1b7a4f")
-        .json(json!({"customer_id": CUSTOMER, "message": text()}));
-    assert_eq!(
-        read_response(send::handle(&app, event.request()).await).0,
-        201
-    );
-    let keyed = measure(&stack, "send_with_key", readers);
-    (plain, keyed)
-}
-
-#[tokio::test]
-async fn a_send_costs_the_same_whoever_has_read_the_thread() {
-    let (two, two_keyed) = send_cost(2).await;
-    let (many, many_keyed) = send_cost(500).await;
-    for measured in [&two, &many] {
-        assert_eq!(measured.requests, 1);
-        assert!(measured.wru <= 7.0, "send: {} WRU", measured.wru);
-    }
-    for measured in [&two_keyed, &many_keyed] {
-        assert_eq!(measured.requests, 1);
-        assert!(measured.wru <= 9.0, "send with key: {} WRU", measured.wru);
-    }
-    assert_eq!(two.wru, many.wru);
-    assert_eq!(two_keyed.wru, many_keyed.wru);
-}
-
-#[tokio::test]
-async fn mark_read_and_a_thread_page_stay_within_their_budgets() {
-    let stack = TestStack::start().await;
-    thread_read_by(&stack, 2).await;
     for _ in 0..20 {
-        send(&stack, &staff(), None).await;
+        post(&app, &staff(), None).await;
     }
-    let app = stack.app();
+
+    let (send, _) = measure(&stack, "send", readers, true, post(&app, &staff(), None)).await;
+    let (send_with_key, _) = measure(
+        &stack,
+        "send_with_key",
+        readers,
+        true,
+        post(
+            &app,
+            &customer(),
+            Some("0b6e2f8a-4c1d-4e7b-9a3f-5d2c8e1b7a4f"),
+        ),
+    )
+    .await;
+
     let page = ApiEvent::new("GET", "/messages/customer/{customer_id}")
         .claims(&customer())
         .path_param("customer_id", CUSTOMER);
-    // Settings cached, as in a warm container.
-    read_response(thread::handle(&app, page.clone().request()).await);
-    stack.requests.reset();
-    let (status, body) = read_response(thread::handle(&app, page.request()).await);
+    let (thread_page, (status, body)) = measure(&stack, "thread_page", readers, true, async {
+        read_response(thread::handle(&app, page.request()).await)
+    })
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["messages"].as_array().map(Vec::len), Some(20));
-    let thread_page = measure(&stack, "thread_page", 2);
-    assert_eq!(thread_page.requests, 2);
-    assert!(
-        thread_page.rru <= 5.0,
-        "thread page: {} RRU",
-        thread_page.rru
-    );
 
-    stack.requests.reset();
-    let event = ApiEvent::new("POST", "/messages/read")
-        .claims(&customer())
-        .json(json!({}));
-    let (status, body) = read_response(mark_read::handle(&app, event.request()).await);
+    // Staff read the customer's newest message: the staff side's receipt moves too.
+    let read = ApiEvent::new("POST", "/messages/read")
+        .claims(&staff())
+        .json(json!({"customer_id": CUSTOMER}));
+    let (mark_read, (status, body)) = measure(&stack, "mark_read", readers, true, async {
+        read_response(mark_read::handle(&app, read.request()).await)
+    })
+    .await;
     assert_eq!((status, body["unread_count"].as_u64()), (200, Some(0)));
-    let mark_read = measure(&stack, "mark_read", 2);
-    assert_eq!(mark_read.requests, 2);
-    assert!(mark_read.wru <= 3.0, "mark read: {} WRU", mark_read.wru);
-}
 
-#[tokio::test]
-async fn a_feed_page_and_the_badge_stay_within_their_budgets() {
-    let stack = TestStack::start().await;
-    seed::conversations(&stack.store, TENANT, "busy-", 999).await;
-    send(&stack, &customer(), None).await;
-    let app = stack.app();
     let feed = ApiEvent::new("GET", "/messages/activity").claims(&staff());
-    read_response(activity::handle(&app, feed.clone().request()).await);
-    stack.requests.reset();
-    let (status, body) = read_response(activity::handle(&app, feed.request()).await);
+    let (activity_page, (status, body)) = measure(&stack, "activity_page", readers, true, async {
+        read_response(activity::handle(&app, feed.request()).await)
+    })
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["conversations"].as_array().map(Vec::len), Some(20));
-    let page = measure(&stack, "activity_page", 0);
-    assert_eq!(page.requests, 2);
-    assert!(page.rru <= 12.0, "activity page: {} RRU", page.rru);
 
-    let badge = ApiEvent::new("GET", "/messages/unread").claims(&staff());
-    stack.requests.reset();
-    let response = activity::handle(&app, badge.clone().request()).await;
+    let unread = ApiEvent::new("GET", "/messages/unread").claims(&staff());
+    let (badge, response) = measure(&stack, "badge", readers, true, async {
+        activity::handle(&app, unread.request()).await
+    })
+    .await;
     let tag = response.headers()["etag"].to_str().unwrap().to_owned();
     let (status, body) = read_response(response);
     assert_eq!(status, 200, "{body}");
-    let full = measure(&stack, "badge", 0);
-    assert!(full.requests <= 4);
-    assert!(full.rru <= 80.0, "badge: {} RRU", full.rru);
-
-    stack.requests.reset();
-    let response =
-        activity::handle(&app, badge.clone().header("If-None-Match", &tag).request()).await;
+    assert_eq!(body["capped"], false, "the badge covers all 1,000");
+    let unchanged = unread.clone().header("If-None-Match", &tag);
+    let (badge_unchanged, response) = measure(&stack, "badge_unchanged", readers, true, async {
+        activity::handle(&app, unchanged.request()).await
+    })
+    .await;
     assert_eq!(response.status(), 304);
-    let unchanged = measure(&stack, "badge_unchanged", 0);
-    assert_eq!(unchanged.requests, 2);
-    assert!(unchanged.rru <= 2.0, "304: {} RRU", unchanged.rru);
 
-    // Reading a conversation changes the badge: the old tag no longer holds.
-    let event = ApiEvent::new("POST", "/messages/read")
+    let inbound = sms_inbound::Inbound::new(
+        stack.store.clone(),
+        &sms_inbound::InboundConfig {
+            table_name: stack.store.table().to_owned(),
+            settings_ttl: Duration::from_secs(30),
+            webhook: None,
+        },
+        Arc::new(SettingsCache::new(Duration::from_secs(30))),
+    );
+    let text_from_contact = |sid: &str| InboundSms {
+        provider: Provider::Twilio,
+        provider_message_id: sid.to_owned(),
+        from: CONTACT_PHONE.into(),
+        to: TENANT_NUMBER.into(),
+        body: text(),
+    };
+    // A warm container knows the number's tenant.
+    inbound
+        .receive(&text_from_contact("SM-warm"))
+        .await
+        .unwrap();
+    let (sms_inbound, received) = measure(&stack, "sms_inbound", readers, true, async {
+        inbound.receive(&text_from_contact("SM-measured")).await
+    })
+    .await;
+    received.unwrap();
+
+    let header = stack
+        .store
+        .conversation(TENANT, &general())
+        .await
+        .unwrap()
+        .unwrap();
+    let pending = header.due.expect("messages left a notification pending");
+    let mut due = Vec::new();
+    for shard in 0..shared::store::keys::DUE_SHARDS {
+        due.extend(stack.store.due(shard, &pending.due_at, 100).await.unwrap());
+    }
+    let due = due
+        .into_iter()
+        .find(|d| d.conversation == general())
+        .expect("the conversation is due");
+    let last = header.last_message_id.unwrap();
+    let (dispatch_settle, settled) = measure(&stack, "dispatch_settle", readers, false, async {
+        stack
+            .store
+            .settle(TENANT, &due, &last, &Settlement::Done, &pending.due_at)
+            .await
+    })
+    .await;
+    settled.unwrap();
+
+    Costs {
+        send,
+        send_with_key,
+        mark_read,
+        thread_page,
+        activity_page,
+        badge,
+        badge_unchanged,
+        sms_inbound,
+        dispatch_settle,
+    }
+}
+
+/// The budgets of the storage design (`shared/src/store/keys.rs`).
+fn assert_within_budgets(costs: &Costs) {
+    let within = |name: &str, cost: &Cost, requests: usize, rru: f64, wru: f64| {
+        assert!(
+            cost.requests <= requests && cost.rru <= rru && cost.wru <= wru,
+            "{name}: {cost:?} is over {requests} requests, {rru} RRU, {wru} WRU"
+        );
+    };
+    within("send", &costs.send, 1, 0.0, 7.0);
+    within("send_with_key", &costs.send_with_key, 1, 0.0, 9.0);
+    within("mark_read", &costs.mark_read, 2, 0.0, 3.0);
+    within("thread_page", &costs.thread_page, 2, 5.0, 0.0);
+    within("activity_page", &costs.activity_page, 2, 12.0, 0.0);
+    within("badge", &costs.badge, 4, 80.0, 0.0);
+    within("badge_unchanged", &costs.badge_unchanged, 2, 2.0, 0.0);
+    within("sms_inbound", &costs.sms_inbound, 4, 5.0, 10.0);
+    within("dispatch_settle", &costs.dispatch_settle, 1, 0.0, 2.0);
+}
+
+/// What depends on how many people read the conversation: nothing.
+fn assert_same_whoever_read(few: &Costs, many: &Costs) {
+    assert_eq!(few.send, many.send);
+    assert_eq!(few.send_with_key, many.send_with_key);
+    assert_eq!(few.mark_read, many.mark_read);
+    assert_eq!(few.thread_page, many.thread_page);
+    assert_eq!(few.sms_inbound, many.sms_inbound);
+    assert_eq!(few.dispatch_settle, many.dispatch_settle);
+}
+
+/// Also the crowd: 3,000 people read the conversation, then a send and a mark read
+/// cost what they cost in a conversation read by two.
+#[tokio::test]
+async fn every_operation_stays_within_its_budget_however_many_read() {
+    let few = costs(2).await;
+    assert_within_budgets(&few);
+    for readers in [500, 3_000] {
+        let many = costs(readers).await;
+        assert_within_budgets(&many);
+        assert_same_whoever_read(&few, &many);
+    }
+}
+
+#[tokio::test]
+async fn reading_elsewhere_changes_the_badge() {
+    let stack = TestStack::start().await;
+    let app = stack.app();
+    post(&app, &customer(), None).await;
+    let unread = ApiEvent::new("GET", "/messages/unread").claims(&staff());
+    let response = activity::handle(&app, unread.request()).await;
+    let tag = response.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(read_response(response).1["total_unread"], 1);
+
+    let again = unread.clone().header("If-None-Match", &tag);
+    assert_eq!(activity::handle(&app, again.request()).await.status(), 304);
+
+    // Another device of the same person reads the conversation: the old tag no longer holds.
+    let read = ApiEvent::new("POST", "/messages/read")
         .claims(&staff())
         .json(json!({"customer_id": CUSTOMER}));
     assert_eq!(
-        read_response(mark_read::handle(&app, event.request()).await).0,
+        read_response(mark_read::handle(&app, read.request()).await).0,
         200
     );
-    let response = activity::handle(&app, badge.header("If-None-Match", &tag).request()).await;
+    let stale = unread.clone().header("If-None-Match", &tag);
+    let response = activity::handle(&app, stale.request()).await;
     assert_eq!(response.status(), 200);
+    assert_ne!(response.headers()["etag"].to_str().unwrap(), tag);
+    assert_eq!(read_response(response).1["total_unread"], 0);
+
+    // So does a new message.
+    let response = activity::handle(&app, unread.request()).await;
+    let tag = response.headers()["etag"].to_str().unwrap().to_owned();
+    post(&app, &customer(), None).await;
+    let stale = unread.header("If-None-Match", &tag);
+    assert_eq!(activity::handle(&app, stale.request()).await.status(), 200);
 }

@@ -287,9 +287,13 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
             let mut before: Option<String> = None;
             let mut head = None;
             for request_number in 0..BADGE_REQUESTS {
-                let page = app
+                // The last window reads one conversation more: whether the feed goes on
+                // past what the badge counts (a full page alone does not say).
+                let last = request_number + 1 == BADGE_REQUESTS;
+                let window = BADGE_WINDOW + u32::from(last);
+                let mut page = app
                     .store
-                    .feed_page(tenant, &inbox.feed, before.as_deref(), BADGE_WINDOW, None)
+                    .feed_page(tenant, &inbox.feed, before.as_deref(), window, None)
                     .await?;
                 if request_number == 0 {
                     head = page
@@ -297,15 +301,18 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
                         .first()
                         .and_then(|(h, _)| h.last_message_id.clone());
                 }
+                if page.entries.len() > BADGE_WINDOW as usize {
+                    page.entries.truncate(BADGE_WINDOW as usize);
+                    capped = true;
+                }
                 before = page
                     .entries
                     .last()
                     .and_then(|(h, _)| h.last_message_id.clone());
                 entries.extend(page.entries);
-                if !page.more || before.is_none() {
+                if !page.more || before.is_none() || last {
                     break;
                 }
-                capped = request_number + 1 == BADGE_REQUESTS;
             }
             let mut state = app.store.reader_state(tenant, &inbox.reader).await?;
             for (header, position) in &mut entries {

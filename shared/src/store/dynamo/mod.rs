@@ -212,7 +212,6 @@ impl DynamoStore {
         let mut set = vec![
             "#status = if_not_exists(#status, :open)",
             "created_at = if_not_exists(created_at, :now)",
-            "last_message_id = :id",
             "last_message_at = :now",
             "last_excerpt = :excerpt",
             "last_sender_type = :sender_type",
@@ -223,6 +222,7 @@ impl DynamoStore {
             "gsi2sk = :subject",
         ];
         let mut add = vec!["message_count :one"];
+        let mut remove: Vec<&str> = Vec::new();
         let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
         let sender_side = draft.sender_type.side();
         if let Some(side) = sender_side {
@@ -248,8 +248,7 @@ impl DynamoStore {
             ]);
             add.push("#own_side :one");
         }
-        let newer_than_last =
-            "#status = :open AND (attribute_not_exists(last_message_id) OR last_message_id < :id)";
+        let newer_than_last = "#status = :open AND (attribute_not_exists(gsi1sk) OR gsi1sk < :id)";
         let condition =
             if draft.create_conversation && conversation.subject.created_on_first_message() {
                 format!("attribute_not_exists({PK}) OR ({newer_than_last})")
@@ -283,16 +282,14 @@ impl DynamoStore {
             if pending.now.is_empty() {
                 // A pending notification stays due when it was: later messages join it.
                 set.extend([
-                    "due_at = if_not_exists(due_at, :due)",
-                    "due_round = if_not_exists(due_round, :due)",
                     "gsi3pk = if_not_exists(gsi3pk, :due_shard)",
                     "gsi3sk = if_not_exists(gsi3sk, :due)",
                 ]);
                 values.insert(":due".into(), s(&pending.due_at));
             } else {
+                // A pass due now names itself by its due time: no round of its own.
+                remove.push("due_round");
                 set.extend([
-                    "due_at = :now",
-                    "due_round = :now",
                     "gsi3pk = :due_shard",
                     "gsi3sk = :now",
                     "due_stage = :digest",
@@ -305,7 +302,10 @@ impl DynamoStore {
                 );
             }
         }
-        let expression = format!("SET {} ADD {}", set.join(", "), add.join(", "));
+        let mut expression = format!("SET {} ADD {}", set.join(", "), add.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
         Update::builder()
             .table_name(&self.table)
             .key(PK, s(pk))
@@ -527,7 +527,7 @@ impl MessageStore for DynamoStore {
                 if get_s(current, "status") == Some(ConversationStatus::Closed.as_str()) {
                     return Err(StoreError::Closed);
                 }
-                match get_s(current, "last_message_id").and_then(|id| Ulid::from_string(id).ok()) {
+                match get_s(current, keys::GSI1_SK).and_then(|id| Ulid::from_string(id).ok()) {
                     // Someone committed a newer message first: go after it.
                     Some(last) => {
                         newer_than = Some(last);
@@ -626,8 +626,8 @@ impl MessageStore for DynamoStore {
         let now = now_rfc3339();
         // The side's receipt frontier moves to the newest message unless someone on the
         // side got there first; either way the header comes back.
-        let mut condition = "attribute_exists(last_message_id) AND \
-             (attribute_not_exists(#rf) OR #rf < last_message_id)"
+        let mut condition = "attribute_exists(gsi1sk) AND \
+             (attribute_not_exists(#rf) OR #rf < gsi1sk)"
             .to_owned();
         let mut request = self
             .client
@@ -635,14 +635,14 @@ impl MessageStore for DynamoStore {
             .table_name(&self.table)
             .key(PK, s(&pk))
             .key(SK, s(HEADER_SK))
-            .update_expression("SET #rf = last_message_id, #rf_at = :now")
+            .update_expression("SET #rf = gsi1sk, #rf_at = :now")
             .expression_attribute_names("#rf", format!("rf_{letter}"))
             .expression_attribute_names("#rf_at", format!("rf_{letter}_at"))
             .expression_attribute_values(":now", s(&now))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if let Some(id) = up_to {
-            condition.push_str(" AND last_message_id = :up_to");
+            condition.push_str(" AND gsi1sk = :up_to");
             request = request.expression_attribute_values(":up_to", s(id));
         }
         let header = match request.condition_expression(condition).send().await {
@@ -993,8 +993,8 @@ fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreError> {
         },
         title: text("title"),
         created_at: text("created_at").unwrap_or_default(),
-        // The feed index carries the last message id as its sort key only.
-        last_message_id: text("last_message_id").or_else(|| text(keys::GSI1_SK)),
+        // The feed's sort key is the last message id: the header keeps it once.
+        last_message_id: text(keys::GSI1_SK),
         last_message_at: text("last_message_at"),
         last_excerpt: text("last_excerpt"),
         last_sender_type: get_s(item, "last_sender_type").and_then(SenderType::parse),

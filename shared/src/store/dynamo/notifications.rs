@@ -285,22 +285,25 @@ impl NotificationStore for DynamoStore {
             .table_name(&self.table)
             .key(PK, s(&pk))
             .key(SK, s(keys::HEADER_SK))
-            .condition_expression("due_at = :due AND last_message_id = :seen")
+            .condition_expression("gsi3sk = :due AND gsi1sk = :seen")
             .expression_attribute_values(":due", s(&due.due_at))
             .expression_attribute_values(":seen", s(seen_last_message))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         let request = match settlement {
             Settlement::Done => request.update_expression(
                 "SET notified_up_to = :seen \
-                 REMOVE due_at, due_round, due_stage, notify_now, gsi3pk, gsi3sk",
+                 REMOVE due_round, due_stage, notify_now, gsi3pk, gsi3sk",
             ),
             Settlement::Postpone { due_at } => request
-                .update_expression("SET due_at = :next, gsi3sk = :next")
+                // The pass keeps its name (its first due time) when it moves.
+                .update_expression(
+                    "SET due_round = if_not_exists(due_round, gsi3sk), gsi3sk = :next",
+                )
                 .expression_attribute_values(":next", s(due_at)),
             Settlement::Next { due_at, stage } => request
                 .update_expression(
-                    "SET due_at = :next, gsi3sk = :next, due_round = :next, due_stage = :stage, \
-                     notified_up_to = :seen REMOVE notify_now",
+                    "SET gsi3sk = :next, due_stage = :stage, notified_up_to = :seen \
+                     REMOVE notify_now, due_round",
                 )
                 .expression_attribute_values(":next", s(due_at))
                 .expression_attribute_values(":stage", s(stage.as_str())),
@@ -310,7 +313,7 @@ impl NotificationStore for DynamoStore {
             Err(err) => err,
         };
         let current = failed_condition_item(err)?.unwrap_or_default();
-        if get_s(&current, "due_at") != Some(due.due_at.as_str()) {
+        if get_s(&current, keys::GSI3_SK) != Some(due.due_at.as_str()) {
             // Another run settled or moved this pass.
             return Ok(());
         }
@@ -322,10 +325,10 @@ impl NotificationStore for DynamoStore {
             .key(PK, s(&pk))
             .key(SK, s(keys::HEADER_SK))
             .update_expression(
-                "SET due_at = :next, gsi3sk = :next, due_round = :next, due_stage = :digest, \
-                 notified_up_to = :seen REMOVE notify_now",
+                "SET gsi3sk = :next, due_stage = :digest, notified_up_to = :seen \
+                 REMOVE notify_now, due_round",
             )
-            .condition_expression("due_at = :due")
+            .condition_expression("gsi3sk = :due")
             .expression_attribute_values(":due", s(&due.due_at))
             .expression_attribute_values(":next", s(if_new_messages))
             .expression_attribute_values(":digest", s(DueStage::Digest.as_str()))
