@@ -69,7 +69,10 @@ async fn serve() -> Result<(), String> {
     };
     let options = LocalOptions {
         jwt_secret: jwt_secret().into_bytes(),
-        data_file: Some(format!("{data_dir}/dynamodb.sqlite")),
+        data_file: Some(format!(
+            "{data_dir}/dynamodb-v{}.sqlite",
+            shared::store::schema::LAYOUT_VERSION
+        )),
         config: local_config()?,
         sms_webhook: Some(sms_webhook.clone()),
     };

@@ -140,7 +140,21 @@ fn the_template_table_is_the_schema_the_code_creates() {
         .unwrap()
         .iter()
         .map(|index| {
-            assert_eq!(index["Projection"]["ProjectionType"], "ALL");
+            let name = index["IndexName"].as_str().unwrap();
+            let projection = &index["Projection"];
+            match shared::store::schema::projection(name) {
+                Some(attributes) => {
+                    assert_eq!(projection["ProjectionType"], "INCLUDE", "{name}");
+                    let declared: Vec<&str> = projection["NonKeyAttributes"]
+                        .as_sequence()
+                        .unwrap()
+                        .iter()
+                        .map(|a| a.as_str().unwrap())
+                        .collect();
+                    assert_eq!(declared, attributes, "{name}");
+                }
+                None => assert_eq!(projection["ProjectionType"], "KEYS_ONLY", "{name}"),
+            }
             let key = |i: usize| {
                 index["KeySchema"][i]["AttributeName"]
                     .as_str()

@@ -272,3 +272,40 @@ async fn unread(
         .unwrap();
     header.unread_for(side, user, positions.get(&reader))
 }
+
+#[tokio::test]
+async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_receipt() {
+    let stack = TestStack::start().await;
+    let staff = Claims::staff(TENANT, "s1");
+    let first = send(&stack, &staff, "first").await;
+    let second = send(&stack, &staff, "second").await;
+    send(&stack, &staff, "third").await;
+
+    let reader = Claims::customer(TENANT, "contact-1", "c1");
+    let (status, body) = mark(&stack, &reader, json!({"up_to": second})).await;
+    assert_eq!((status, &body["unread_count"]), (200, &json!(1)), "{body}");
+    // The staff see that the customer side read the first two, not the third.
+    let header = current_header(&stack).await;
+    assert_eq!(header.customer.read_up_to.as_deref(), Some(second.as_str()));
+
+    for i in 0..100 {
+        send(&stack, &staff, &format!("more {i}")).await;
+    }
+    // More than a hundred messages back: refused, and nothing moves.
+    let late = Claims::customer(TENANT, "contact-2", "c1");
+    let (status, body) = mark(&stack, &late, json!({"up_to": first})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_reference");
+    let header = current_header(&stack).await;
+    assert_eq!(
+        unread(&stack, &header, Side::Customer, "contact-2").await,
+        103
+    );
+    // Behind a position already held: nothing to count, nothing moves.
+    let (status, body) = mark(&stack, &reader, json!({"up_to": first})).await;
+    assert_eq!(
+        (status, &body["unread_count"]),
+        (200, &json!(101)),
+        "{body}"
+    );
+}

@@ -13,6 +13,10 @@ use super::keys::{
     GSI3_PK, GSI3_SK, PK, SK,
 };
 
+/// The item layout's version. Local data kept between runs is stored per version, so a
+/// database written with an older layout is left aside instead of misread.
+pub const LAYOUT_VERSION: u32 = 2;
+
 /// (index name, partition key attribute, sort key attribute)
 pub const INDEXES: &[(&str, &str, &str)] = &[
     (GSI1, GSI1_PK, GSI1_SK),

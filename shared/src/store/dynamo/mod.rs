@@ -660,7 +660,7 @@ impl MessageStore for DynamoStore {
                 return Err(not_in_conversation());
             }
             return self
-                .mark_read_to_older(tenant, conversation, reader, id, &now)
+                .mark_read_to_older(tenant, conversation, reader, id, header, &now)
                 .await;
         }
         let position = ReadPosition {
@@ -716,26 +716,30 @@ fn not_in_conversation() -> StoreError {
 pub const OLDER_READ_WINDOW: usize = 100;
 
 impl DynamoStore {
-    /// Moves a reader to a message older than the newest: one Query from that message to
-    /// the header counts the other side's messages after it (at most
-    /// [`OLDER_READ_WINDOW`]), beside one GetItem of the reader's position.
+    /// Moves a reader to a message older than the newest (`header`, as the first request
+    /// of [`MessageStore::mark_read`] found it): one Query from that message to the newest
+    /// counts the other side's messages after it (at most [`OLDER_READ_WINDOW`]), beside
+    /// one GetItem of the reader's position.
     async fn mark_read_to_older(
         &self,
         tenant: &str,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: &str,
+        header: ConversationHeader,
         now: &str,
     ) -> Result<(ConversationHeader, Option<ReadPosition>), StoreError> {
         let pk = keys::conversation_pk(tenant, conversation);
+        let last = keys::message_sk(header.last_message_id.as_deref().unwrap_or_default());
         let query = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :header")
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :last")
             .expression_attribute_values(":pk", s(&pk))
             .expression_attribute_values(":from", s(keys::message_sk(up_to)))
-            .expression_attribute_values(":header", s(HEADER_SK))
+            .expression_attribute_values(":last", s(&last))
+            .projection_expression("sk, sender_type")
             .consistent_read(true)
             .limit((OLDER_READ_WINDOW + 2) as i32)
             .send();
@@ -747,29 +751,22 @@ impl DynamoStore {
         let (output, own) = tokio::join!(query, own);
         let output = output.map_err(classify)?;
         let items = output.items();
-        let starts_at_message = items
-            .first()
-            .is_some_and(|item| get_s(item, SK) == Some(keys::message_sk(up_to).as_str()));
-        let header_item = items
-            .last()
-            .filter(|item| get_s(item, SK) == Some(HEADER_SK));
-        let (true, Some(header_item)) = (starts_at_message, header_item) else {
-            return Err(if starts_at_message {
-                StoreError::BadReference(format!(
-                    "up_to must be one of the {OLDER_READ_WINDOW} newest messages; leave it out to read everything"
-                ))
-            } else {
-                not_in_conversation()
-            });
-        };
-        let header = header_from_item(header_item)?;
+        let sk_of = |item: Option<&Item>| item.and_then(|item| get_s(item, SK)).map(str::to_owned);
+        if sk_of(items.first()) != Some(keys::message_sk(up_to)) {
+            return Err(not_in_conversation());
+        }
         let own = own?.and_then(|item| position_from_item(&item));
         if own.as_ref().is_some_and(|p| p.up_to.as_str() >= up_to) {
             // Already read that far: positions never move back.
             return Ok((header, own));
         }
+        if sk_of(items.last()) != Some(last) {
+            return Err(StoreError::BadReference(format!(
+                "up_to must be one of the {OLDER_READ_WINDOW} newest messages; leave it out to read everything"
+            )));
+        }
         let other_sender = SenderType::of_side(reader.side.other()).as_str();
-        let after = items[1..items.len() - 1]
+        let after = items[1..]
             .iter()
             .filter(|item| get_s(item, "sender_type") == Some(other_sender))
             .count() as u64;
