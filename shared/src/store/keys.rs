@@ -1,8 +1,10 @@
 //! The single-table design. Every item lives in one DynamoDB table with a string
-//! partition key `pk` and sort key `sk`; every key begins with the tenant, so no request
-//! built from a caller's tenant can reach another tenant's items.
+//! partition key `pk` and sort key `sk`; every key begins with the tenant (but the SMS
+//! number claim), so no request built from a caller's tenant can reach another tenant's
+//! items. No item grows with the number of people or messages: what is per person is an
+//! item of its own.
 //!
-//! Ids that come from outside are restricted to an alphabet without `#` and `/`
+//! Ids that come from outside are restricted to an alphabet without `#`, `/` and `~`
 //! ([`crate::domain::ids`]), so the separators below are unambiguous.
 //!
 //! # Entities
@@ -10,9 +12,11 @@
 //! | entity | pk | sk | notes |
 //! |---|---|---|---|
 //! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings |
-//! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | counters, last message, every reader's position |
+//! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | what is the same for everyone, ~0.9 KB with UUID ids (below) |
 //! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
-//! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}` | `IDEM` | request hash and the stored message; TTL `expires_at` (24 h) |
+//! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` |
+//! | read clock | `T#{tenant}#R#{c\|s}#{user}` | `~CLOCK` | a new value with every position the person's mark read writes; the badge's ETag |
+//! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}` | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
 //! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; listed on `gsi2` under `T#{tenant}#STAFFDIR` |
 //! | basic-staff assignment | `T#{tenant}#STAFF#{user}` | `ASSIGN#{customer}` | GetItem for the +1 access check; one Query gives a profile with its assignments |
 //! | assignment, by customer | `T#{tenant}#CU#{customer}` | `ASSIGNED#{user}` | the same assignment, written in the same transaction: who to notify of a customer's messages |
@@ -29,60 +33,77 @@
 //! above every message, so a descending Query over the conversation's partition returns
 //! the header and then the newest messages: a thread page is one request.
 //!
-//! Reader positions live on the header, one set of attributes per person:
-//! `rp_{side}_{user}` (the last message read), `rs_{side}_{user}` (how many messages from
-//! the other side that covers) and `rt_{side}_{user}` (when). With the side counters
-//! `n_customer` and `n_staff` (system messages excluded), a person's unread count is the
-//! other side's counter minus their `rs`: no message is read to count.
+//! # The conversation header
+//!
+//! The conversation, its customer and subject come from `pk`. Besides `status`, `title`
+//! and `created_at` it holds:
+//! - the last message: its id once, as the feed's sort key `gsi1sk`, and `last_message_at`,
+//!   `last_excerpt`, `last_sender_type`, `last_sender_name`, `message_count`;
+//! - per side, the counters `n_customer` and `n_staff` (system messages excluded);
+//! - per side (`c`, `s`), the last sender `ls_{side}`, the other side's counter when they
+//!   sent (`ls_{side}_seen`) and their message (`ls_{side}_id`): sending reads what came
+//!   before, so the last sender of a side needs no position write;
+//! - per side, the receipt frontier `rf_{side}` (the furthest message anyone on the side
+//!   has read, or sent) and `rf_{side}_at`: "read by the recipient" for the other side;
+//! - a pending notification (below) and `notified_up_to`.
+//!
+//! A person's unread count is the other side's counter minus the larger of their
+//! position's `seen` and, when they are their side's last sender, `ls_{side}_seen`: no
+//! message is read to count.
 //!
 //! Sends are ordered: the header update in a send's transaction is conditional on
-//! `last_message_id < :id`, so messages commit in id order. That is what makes "read up
-//! to id X" and "unread = counter − seen" agree, and what keeps cursors stable.
+//! `gsi1sk < :id`, so messages commit in id order. That is what makes "read up to id X"
+//! and "unread = counter − seen" agree, and what keeps cursors stable.
 //!
 //! An assignment with an end carries it as `until` and as the TTL `expires_at`; TTL
 //! deletes late, so every check compares `until` with the time.
 //!
 //! # Pending notifications
 //!
-//! A pending notification is a set of attributes of the conversation header, written by
-//! the send's own header Update (no extra request): `due_at` (kept by later messages:
-//! they join it), `due_round` (names the pass in delivery records; kept when a pass is
-//! postponed), `due_stage` (`digest`, then `escalation` for SMS), `notify_now` (channels
-//! a staff sender asked for at once, which makes it due now), and the sparse index keys
-//! `gsi3pk` = `DUE#{shard}` (a stable hash of the conversation key over
-//! [`DUE_SHARDS`] partitions, so no single index partition takes every tenant's writes)
-//! and `gsi3sk` = `due_at`. The dispatcher Queries each shard for `gsi3sk <= now`: it
-//! reads what is due and nothing else, whatever the table holds. Settling a pass removes
-//! the keys (or moves `due_at`), conditional on the pass and the last message it saw.
+//! A pending notification is a set of header attributes, written by the send's own header
+//! Update (no extra request): the sparse index keys `gsi3pk` = `DUE#{shard}` (a stable hash
+//! of the conversation key over [`DUE_SHARDS`] partitions, so no single index partition
+//! takes every tenant's writes) and `gsi3sk` = the due time (kept by later messages: they
+//! join it), `due_round` (names the pass in delivery records when it was postponed; absent,
+//! the due time names it), `due_stage` (`digest`, then `escalation` for SMS) and
+//! `notify_now` (channels a staff sender asked for at once, which makes it due now). The
+//! dispatcher Queries each shard for `gsi3sk <= now`: it reads what is due and nothing
+//! else, whatever the table holds. Settling a pass removes the keys (or moves `gsi3sk`),
+//! conditional on the pass and the last message it saw.
 //!
 //! # Indexes
 //!
-//! | index | pk | sk | holds | serves |
-//! |---|---|---|---|---|
-//! | `gsi1` | `gsi1pk` = `T#{tenant}#FEED` | `gsi1sk` = last message id | conversation headers | the staff activity feed, newest first |
-//! | `gsi2` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi2sk` = last message id | conversation headers | one customer's conversations, newest first |
-//! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` | `gsi2sk` = user id | staff profiles | the staff directory (customer ids hold no `#`, so the keys never meet) |
-//! | `gsi3` | `gsi3pk` = `DUE#{shard}` | `gsi3sk` = due time | headers with a pending notification only | the dispatcher |
+//! | index | pk | sk | holds | projection | serves |
+//! |---|---|---|---|---|---|
+//! | `gsi1` | `gsi1pk` = `T#{tenant}#FEED` | `gsi1sk` = last message id | conversation headers | [`FEED_PROJECTION`] | the staff activity feed and badge, newest first |
+//! | `gsi2` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi2sk` = subject | conversation headers | [`ACCOUNT_PROJECTION`] | one customer account's conversations (a key that never moves: a send does not write it) |
+//! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` | `gsi2sk` = user id | staff profiles | [`ACCOUNT_PROJECTION`] | the staff directory (customer ids hold no `#`, so the keys never meet) |
+//! | `gsi3` | `gsi3pk` = `DUE#{shard}` | `gsi3sk` = due time | headers with a pending notification only | keys only | the dispatcher (the pass is on the header it reads anyway) |
 //!
-//! All project all attributes, so a feed page carries each conversation's counters and
-//! the caller's own read position: one Query a page.
+//! An index entry is written again when a projected attribute changes and twice (delete
+//! and put) when its key moves, so receipts, positions and notification state are
+//! projected nowhere.
 //!
 //! # Access patterns and their cost
 //!
-//! | operation | requests |
-//! |---|---|
-//! | send | settings GetItem when not cached; one TransactWriteItems (header Update, message Put, idempotency Put) |
-//! | idempotent replay | the TransactWriteItems that fails on the idempotency record, then one GetItem of it |
-//! | thread page | one Query (header and newest messages; later pages from a signed cursor) |
-//! | mark read (to the newest, or to the message that is the newest) | one UpdateItem |
-//! | mark read to an older message | UpdateItem, a Query counting what follows it, UpdateItem |
-//! | settings | one GetItem (cached per container for at most a minute) / one PutItem |
-//! | activity feed page | one Query on `gsi1` (staff) or `gsi2` (a customer), projected to the caller's own read position; a basic staff member's page first Queries their assignments |
-//! | unread badge | at most two such Queries, projected to the counters ([`crate::domain::feed`] says how far it looks) |
-//! | basic-staff access check | one GetItem of the assignment |
-//! | notification run | per shard one Query; per tenant settings and staff directory; per conversation a thread Query, an account Query, a settle UpdateItem (and a BatchGetItem of opt-outs when texting); per delivery a claim and a record UpdateItem |
-//! | inbound SMS | the number's tenant (one GetItem, cached per container like settings); one BatchGetItem of the phone claim, opt-out, auto-reply mark (and settings when not cached); a matched text: one Query on `gsi2` for the customer's most recently active conversation; one TransactWriteItems (message and header, or unmatched record, with the provider id and any opt-out change) |
-//! | directory writes | one GetItem of the current entry, then one TransactWriteItems (entry, phone claims or both assignment copies) |
+//! Capacity as `make capacity` measures it (`ReturnConsumedCapacity: INDEXES`), with UUID
+//! ids and 120-character text; the same in a conversation read by 2, 500 or 3,000 people.
+//!
+//! | operation | requests | capacity |
+//! |---|---|---|
+//! | send | settings GetItem when not cached; one TransactWriteItems: header Update (2 WRU), message Put (2), `gsi1` moved (2), `gsi3` put when a notification starts (1) | ≤ 7 WRU |
+//! | send with an Idempotency-Key | the same, with the idempotency Put (2) | ≤ 9 WRU |
+//! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message | |
+//! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
+//! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
+//! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
+//! | settings | one GetItem (cached per container for at most a minute) / one PutItem | |
+//! | activity page | staff: one Query on `gsi1` and one eventually consistent BatchGetItem of the caller's positions and clock; a customer: one Query on `gsi2` and one BatchGetItem of the account's headers with the caller's positions; filtered pages read a window of the feed and the caller's whole position partition (one Query each) | 11.5 RRU for 20 |
+//! | unread badge | staff: at most two Queries on `gsi1` and one Query of the caller's position partition; with `If-None-Match`, first the newest feed entry and the read clock (two small reads) and 304 when they still match; a customer: the activity page's two requests | 44.5 RRU for 1,000 conversations; 1.5 RRU unchanged |
+//! | basic-staff access check | one GetItem of the assignment | |
+//! | notification run | per shard one Query; per tenant settings and staff directory; per conversation a thread Query, an account Query, a BatchGetItem of the recipients' positions, a settle UpdateItem (2 WRU: header and `gsi3`) and a BatchGetItem of opt-outs when texting; per delivery a claim and a record UpdateItem | |
+//! | inbound SMS | the number's tenant (one GetItem, cached per container like settings); one BatchGetItem of the phone claim, opt-out, auto-reply mark (and settings when not cached); a matched text: the account's conversations (Query on `gsi2`, BatchGetItem of their headers) for the most recently active open one; one TransactWriteItems (message, header, provider id, any opt-out change) | 8 WRU |
+//! | directory writes | one GetItem of the current entry, then one TransactWriteItems (entry, phone claims or both assignment copies) | |
 
 use sha2::{Digest, Sha256};
 
