@@ -125,7 +125,7 @@ async fn main() {
 
 /// Signed webhook texts from 200 contacts, each into their own most recent thread.
 async fn inbound_texts(stack: &TestStack) {
-    use shared::store::{DirectoryStore, SettingsStore};
+    use shared::store::DirectoryStore;
     const NUMBER: &str = "+15550300000";
     const TOKEN: &str = "bench-token";
     const URL: &str = "https://sms.example.com/sms/inbound";
@@ -133,11 +133,7 @@ async fn inbound_texts(stack: &TestStack) {
         sms_numbers: vec![NUMBER.into()],
         ..Default::default()
     };
-    stack
-        .store
-        .put_settings(TENANT, &settings, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &settings).await;
     for i in 0..200 {
         let now = shared::domain::now_rfc3339();
         let contact = shared::domain::directory::Contact {

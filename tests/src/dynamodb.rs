@@ -113,6 +113,42 @@ impl TestStack {
 }
 
 impl TestStack {
+    /// Saves a tenant's settings, as an admin's PUT would.
+    pub async fn set_settings(&self, tenant: &str, settings: &shared::domain::Settings) {
+        use shared::store::SettingsStore;
+        self.store
+            .put_settings(tenant, settings, None)
+            .await
+            .expect("the settings are saved");
+    }
+
+    /// A person's unread count in a conversation, from the header and their stored position.
+    pub async fn unread(
+        &self,
+        tenant: &str,
+        conversation: &shared::domain::ConversationId,
+        side: shared::domain::Side,
+        user: &str,
+    ) -> u64 {
+        use shared::store::{MessageStore, Reader};
+        let reader = Reader {
+            side,
+            user_id: user.to_owned(),
+        };
+        let header = self
+            .store
+            .conversation(tenant, conversation)
+            .await
+            .expect("the header reads")
+            .expect("the conversation exists");
+        let positions = self
+            .store
+            .read_positions(tenant, conversation, std::slice::from_ref(&reader))
+            .await
+            .expect("the positions read");
+        header.unread_for(side, user, positions.get(&reader))
+    }
+
     /// What a function builds per container, on this stack's store.
     pub fn app(&self) -> shared::App<DynamoStore> {
         shared::App::new(self.store.clone(), &test_config(self.store.table()))

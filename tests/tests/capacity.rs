@@ -14,7 +14,7 @@ use shared::domain::sms::{InboundSms, Provider};
 use shared::domain::{now_rfc3339, ConversationId, Settings, Side, Subject};
 use shared::settings_cache::SettingsCache;
 use shared::store::{
-    DirectoryStore, DynamoStore, MessageStore, NotificationStore, Reader, SettingsStore, Settlement,
+    DirectoryStore, DynamoStore, MessageStore, NotificationStore, Reader, Settlement,
 };
 use shared::App;
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
@@ -136,11 +136,7 @@ async fn directory(stack: &TestStack) {
         sms_numbers: vec![TENANT_NUMBER.into()],
         ..Settings::default()
     };
-    stack
-        .store
-        .put_settings(TENANT, &settings, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &settings).await;
     let now = now_rfc3339();
     let contact = Contact {
         customer_id: CUSTOMER.into(),

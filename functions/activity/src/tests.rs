@@ -6,7 +6,7 @@ use shared::domain::{
     now_rfc3339, Channel, ConversationId, MessageType, MessagingMode, Role, SenderType, Settings,
     Subject,
 };
-use shared::store::{DirectoryStore, DynamoStore, MessageDraft, MessageStore, SettingsStore};
+use shared::store::{DirectoryStore, DynamoStore, MessageDraft, MessageStore};
 use shared::App;
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
@@ -533,11 +533,7 @@ async fn refusals_foreign_tenants_modes_and_bad_input() {
             mode,
             ..Settings::default()
         };
-        stack
-            .store
-            .put_settings(TENANT, &settings, None)
-            .await
-            .unwrap();
+        stack.set_settings(TENANT, &settings).await;
         let (feed_status, body) = feed_with(&stack.app(), &staff, &[]).await;
         let (badge_status, _) = badge_with(&stack.app(), &staff).await;
         assert_eq!((feed_status, badge_status), (status, status), "{body}");

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 use shared::domain::{ConversationId, MessagingMode, Settings, Side, Subject};
-use shared::store::{ConversationHeader, MessageStore, SettingsStore};
+use shared::store::{ConversationHeader, MessageStore};
 use testkit::{read_response, ApiEvent, Claims, TestStack};
 
 use super::handle;
@@ -63,7 +63,7 @@ async fn marking_read_is_per_person_and_only_moves_forward() {
     );
 
     let header = current_header(&stack).await;
-    assert_eq!(unread(&stack, &header, Side::Staff, "s2").await, 0);
+    assert_eq!(stack.unread(TENANT, &general(), Side::Staff, "s2").await, 0);
     assert_eq!(
         header.unread_for(Side::Staff, "s1", None),
         0,
@@ -203,11 +203,7 @@ async fn read_only_mode_still_marks_and_disabled_refuses() {
         mode: MessagingMode::ReadOnly,
         ..Settings::default()
     };
-    stack
-        .store
-        .put_settings(TENANT, &settings, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &settings).await;
     assert_eq!(
         mark(&stack, &staff, json!({"customer_id": "c1"})).await.0,
         200
@@ -216,11 +212,7 @@ async fn read_only_mode_still_marks_and_disabled_refuses() {
         mode: MessagingMode::Disabled,
         ..Settings::default()
     };
-    stack
-        .store
-        .put_settings(TENANT, &settings, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &settings).await;
     let (status, body) = mark(&stack, &staff, json!({"customer_id": "c1"})).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -254,25 +246,6 @@ async fn marking_read_costs_one_request() {
     }
 }
 
-/// A person's unread count in the general thread, from their stored position.
-async fn unread(
-    stack: &TestStack,
-    header: &shared::store::ConversationHeader,
-    side: Side,
-    user: &str,
-) -> u64 {
-    let reader = shared::store::Reader {
-        side,
-        user_id: user.to_owned(),
-    };
-    let positions = stack
-        .store
-        .read_positions(TENANT, &general(), std::slice::from_ref(&reader))
-        .await
-        .unwrap();
-    header.unread_for(side, user, positions.get(&reader))
-}
-
 #[tokio::test]
 async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_receipt() {
     let stack = TestStack::start().await;
@@ -296,9 +269,10 @@ async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_re
     let (status, body) = mark(&stack, &late, json!({"up_to": first})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["code"], "invalid_reference");
-    let header = current_header(&stack).await;
     assert_eq!(
-        unread(&stack, &header, Side::Customer, "contact-2").await,
+        stack
+            .unread(TENANT, &general(), Side::Customer, "contact-2")
+            .await,
         103
     );
     // Behind a position already held: nothing to count, nothing moves.

@@ -35,8 +35,8 @@ use shared::notify::{EmailSender, SendError, SesEmail, SmsSender, SnsSms};
 use shared::settings_cache::SettingsCache;
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
-    Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueStage, DynamoStore, MessageStore,
-    NotificationStore, Reader, SettingsStore, Settlement, StoreError,
+    Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueEntry, DueStage, DynamoStore,
+    MessageStore, NotificationStore, Reader, SettingsStore, Settlement, StoreError,
 };
 
 pub use plan::{plan, Outgoing, PlanInput, Planned};
@@ -183,7 +183,7 @@ where
 
     async fn pass(
         &self,
-        entry: &DueConversation,
+        entry: &DueEntry,
         now: Timestamp,
         cache: &mut TenantCache,
         report: &mut RunReport,
@@ -221,7 +221,7 @@ where
         let seen_last = header.last_message_id.clone().unwrap_or_default();
         let settle = |settlement: Settlement| async move {
             self.store
-                .settle(tenant, due, &seen_last, &settlement, &if_new_messages)
+                .settle(tenant, entry, &seen_last, &settlement, &if_new_messages)
                 .await
         };
         if settings.mode == MessagingMode::Disabled {

@@ -10,9 +10,7 @@ use shared::domain::directory::{Contact, StaffProfile};
 use shared::domain::notify::{Email, QuietHours};
 use shared::domain::{ConversationId, Role, Settings, Subject};
 use shared::notify::{EmailSender, SendError, SesEmail, SnsSms};
-use shared::store::{
-    DeliveryStatus, DirectoryStore, DynamoStore, MessageStore, NotificationStore, SettingsStore,
-};
+use shared::store::{DeliveryStatus, DirectoryStore, DynamoStore, MessageStore, NotificationStore};
 use testkit::moto::{self, texts_to};
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
@@ -137,11 +135,7 @@ async fn settings(stack: &TestStack, change: impl FnOnce(&mut Settings)) {
         ..Settings::default()
     };
     change(&mut settings);
-    stack
-        .store
-        .put_settings(TENANT, &settings, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &settings).await;
 }
 
 async fn dispatcher(stack: &TestStack) -> Dispatcher<DynamoStore, SesEmail, SnsSms> {

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use shared::domain::{ConversationId, MessagingMode, Settings, Subject};
-use shared::store::{MessageStore, SettingsStore};
+use shared::store::MessageStore;
 use testkit::{read_response, ApiEvent, Claims, TestStack};
 
 use super::handle;
@@ -406,11 +406,7 @@ async fn modes_refuse_sends_and_a_change_is_seen_by_the_next_request() {
             mode,
             ..Settings::default()
         };
-        stack
-            .store
-            .put_settings(TENANT, &settings, None)
-            .await
-            .unwrap();
+        stack.set_settings(TENANT, &settings).await;
         // What the admin function does after saving; other containers expire within a minute.
         app.settings.put(TENANT, settings);
         let (status, body) = read_response(handle(&app, event.request()).await);

@@ -54,11 +54,7 @@ async fn clinic(stack: &TestStack, settings: Settings) {
         business_name: Some("Oak Vets".into()),
         ..settings
     };
-    stack
-        .store
-        .put_settings(TENANT, &settings, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &settings).await;
     contact(stack, "c1", "p1", CONTACT_PHONE).await;
 }
 
@@ -405,11 +401,7 @@ async fn keywords_opt_out_opt_in_and_answer_help() {
     // The tenant's own help text, escaped into TwiML.
     let mut settings = stack.store.get_settings(TENANT).await.unwrap().unwrap();
     settings.sms_help_text = Some("Oak Vets <help> & hours: call 555-0100".into());
-    stack
-        .store
-        .put_settings(TENANT, &settings, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &settings).await;
     let (_, body) = twilio(&container(&stack), &text("SM306", CONTACT_PHONE, "info")).await;
     assert!(
         body.contains("<Message>Oak Vets &lt;help&gt; &amp; hours: call 555-0100</Message>"),

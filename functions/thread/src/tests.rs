@@ -2,7 +2,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 use shared::domain::{ConversationId, MessagingMode, Settings, Subject};
-use shared::store::{MessageStore, SettingsStore};
+use shared::store::MessageStore;
 use testkit::{read_response, ApiEvent, Claims, TestStack};
 
 use super::handle;
@@ -279,11 +279,7 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
         mode: MessagingMode::ReadOnly,
         ..Settings::default()
     };
-    stack
-        .store
-        .put_settings(TENANT, &read_only, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &read_only).await;
     assert_eq!(
         get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1"))
             .await
@@ -294,11 +290,7 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
         mode: MessagingMode::Disabled,
         ..Settings::default()
     };
-    stack
-        .store
-        .put_settings(TENANT, &disabled, None)
-        .await
-        .unwrap();
+    stack.set_settings(TENANT, &disabled).await;
     let (status, body) = get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1")).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),

@@ -448,8 +448,15 @@ impl DueStage {
     }
 }
 
-/// A conversation whose notification is due: the due index gives the first three, the
-/// header the rest.
+/// What the due index holds of a conversation whose notification is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueEntry {
+    pub tenant: String,
+    pub conversation: ConversationId,
+    pub due_at: String,
+}
+
+/// A due pass: the index's entry with what the header holds of the pass.
 #[derive(Debug, Clone)]
 pub struct DueConversation {
     pub tenant: String,
@@ -562,7 +569,7 @@ pub trait NotificationStore: Send + Sync {
         shard: u32,
         now: &str,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<DueConversation>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<DueEntry>, StoreError>> + Send;
     /// One request: an account's contacts and the staff assigned to it.
     fn account_directory(
         &self,
@@ -609,7 +616,7 @@ pub trait NotificationStore: Send + Sync {
     fn settle(
         &self,
         tenant: &str,
-        due: &DueConversation,
+        due: &DueEntry,
         seen_last_message: &str,
         settlement: &Settlement,
         if_new_messages: &str,

@@ -13,7 +13,7 @@ use crate::domain::notify::NotifyChannel;
 use crate::domain::ConversationId;
 use crate::store::keys::{self, opt_out_pk, GSI2, GSI3, OPT_OUT_SK, PK, SK};
 use crate::store::{
-    Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueConversation, DueStage,
+    Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueEntry, DueStage,
     NotificationStore, Settlement, StoreError,
 };
 
@@ -27,17 +27,12 @@ fn delivery_sk(key: &DeliveryKey) -> String {
 
 /// The due index holds keys only: the pass reads the rest of the pending notification
 /// from the header, which it reads anyway.
-fn due_from_item(item: &Item) -> Option<DueConversation> {
+fn due_from_item(item: &Item) -> Option<DueEntry> {
     let (tenant, conversation) = keys::parse_conversation_pk(get_s(item, PK)?)?;
-    let due_at = get_s(item, keys::GSI3_SK)?.to_owned();
-    Some(DueConversation {
+    Some(DueEntry {
         tenant,
         conversation,
-        round: due_at.clone(),
-        due_at,
-        stage: DueStage::Digest,
-        notify_now: Vec::new(),
-        notified_up_to: None,
+        due_at: get_s(item, keys::GSI3_SK)?.to_owned(),
     })
 }
 
@@ -57,12 +52,7 @@ fn record_from_item(item: &Item) -> Option<DeliveryRecord> {
 }
 
 impl NotificationStore for DynamoStore {
-    async fn due(
-        &self,
-        shard: u32,
-        now: &str,
-        limit: u32,
-    ) -> Result<Vec<DueConversation>, StoreError> {
+    async fn due(&self, shard: u32, now: &str, limit: u32) -> Result<Vec<DueEntry>, StoreError> {
         let output = self
             .client
             .query()
@@ -273,7 +263,7 @@ impl NotificationStore for DynamoStore {
     async fn settle(
         &self,
         tenant: &str,
-        due: &DueConversation,
+        due: &DueEntry,
         seen_last_message: &str,
         settlement: &Settlement,
         if_new_messages: &str,
