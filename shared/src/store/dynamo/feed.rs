@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 
+use super::conversations::header_from_item;
 use super::item::{classify, get_s, s, Item};
-use super::{header_from_item, key_item, position_from_item, DynamoStore};
+use super::reading::position_from_item;
+use super::{key_item, DynamoStore};
 use crate::domain::message::ReadPosition;
 use crate::domain::ConversationId;
 use crate::store::keys::{self, GSI1, GSI2, HEADER_SK, PK, READ_CLOCK_SK, SK};

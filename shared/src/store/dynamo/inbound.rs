@@ -8,7 +8,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use super::item::{
     classify, failed_condition, get_s, internal, s, unavailable, Item, TransactFailure,
 };
-use super::{settings_from_item, DynamoStore};
+use super::settings::settings_from_item;
+use super::DynamoStore;
 use crate::domain::{ConversationId, ConversationStatus};
 use crate::store::keys::{self, PK, SK};
 use crate::store::{

@@ -1,0 +1,78 @@
+//! The directory: staff, their assignments, and customer contacts.
+
+use std::future::Future;
+
+use super::StoreError;
+use crate::domain::directory::{Assignment, Contact, StaffProfile};
+
+/// Staff profiles, basic-staff assignments and customer contacts.
+pub trait DirectoryStore: Send + Sync {
+    /// Creates or replaces a profile, keeping the first `created_at`.
+    fn put_staff(
+        &self,
+        tenant: &str,
+        profile: &StaffProfile,
+    ) -> impl Future<Output = Result<StaffProfile, StoreError>> + Send;
+    /// The profile and the person's assignments, in one request.
+    fn staff(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Option<(StaffProfile, Vec<Assignment>)>, StoreError>> + Send;
+    /// Removes the profile and every assignment of the person; false if there was none.
+    fn delete_staff(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// One request: the customer accounts assigned to a person (expired ones included).
+    fn assignments_of(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Vec<Assignment>, StoreError>> + Send;
+    /// One request: the assignment of one customer to one person.
+    fn assignment(
+        &self,
+        tenant: &str,
+        user: &str,
+        customer: &str,
+    ) -> impl Future<Output = Result<Option<Assignment>, StoreError>> + Send;
+    /// Creates or replaces an assignment; `NotFound` when the person has no profile.
+    fn put_assignment(
+        &self,
+        tenant: &str,
+        assignment: &Assignment,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn delete_assignment(
+        &self,
+        tenant: &str,
+        user: &str,
+        customer: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Whether the account has a contact in the directory or a conversation.
+    fn customer_known(
+        &self,
+        tenant: &str,
+        customer: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Creates or replaces a contact, keeping the first `created_at`; a phone number
+    /// another contact of the tenant holds is a `Conflict`.
+    fn put_contact(
+        &self,
+        tenant: &str,
+        contact: &Contact,
+    ) -> impl Future<Output = Result<Contact, StoreError>> + Send;
+    fn contact(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> impl Future<Output = Result<Option<Contact>, StoreError>> + Send;
+    fn delete_contact(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}

@@ -1,0 +1,207 @@
+//! The conversation header: the one Update a send makes to it, and reading it back.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, Update};
+use ulid::Ulid;
+
+use super::item::{get_n, get_s, n, s, Item};
+use super::DynamoStore;
+use crate::domain::notify::NotifyChannel;
+use crate::domain::{text, ConversationStatus, Message, SenderType, Side};
+use crate::store::keys::{self, HEADER_SK, PK, SK};
+use crate::store::{ConversationHeader, DueStage, DueState, MessageDraft, SideState, StoreError};
+
+impl DynamoStore {
+    pub(super) fn header_update(
+        &self,
+        pk: &str,
+        draft: &MessageDraft,
+        message: &Message,
+        tenant: &str,
+    ) -> Result<Update, StoreError> {
+        let conversation = &draft.conversation;
+        let mut set = vec![
+            "#status = if_not_exists(#status, :open)",
+            "created_at = if_not_exists(created_at, :now)",
+            "last_message_at = :now",
+            "last_excerpt = :excerpt",
+            "last_sender_type = :sender_type",
+            "last_sender_name = :sender_name",
+            "gsi1pk = :feed",
+            "gsi1sk = :id",
+            "gsi2pk = :customer_feed",
+            "gsi2sk = :subject",
+        ];
+        let mut add = vec!["message_count :one"];
+        let mut remove: Vec<&str> = Vec::new();
+        let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+        let sender_side = draft.sender_type.side();
+        if let Some(side) = sender_side {
+            // The sender has read everything up to their own message: they become their
+            // side's last sender, and the side's receipt frontier moves to the message.
+            let letter = side.letter();
+            names.insert("#ls".into(), format!("ls_{letter}"));
+            names.insert("#ls_seen".into(), format!("ls_{letter}_seen"));
+            names.insert("#ls_id".into(), format!("ls_{letter}_id"));
+            names.insert("#rf".into(), format!("rf_{letter}"));
+            names.insert("#rf_at".into(), format!("rf_{letter}_at"));
+            names.insert("#own_side".into(), keys::side_counter(side).into());
+            names.insert(
+                "#other_side".into(),
+                keys::side_counter(side.other()).into(),
+            );
+            set.extend([
+                "#ls = :sender_id",
+                "#ls_seen = if_not_exists(#other_side, :zero)",
+                "#ls_id = :id",
+                "#rf = :id",
+                "#rf_at = :now",
+            ]);
+            add.push("#own_side :one");
+        }
+        let newer_than_last = "#status = :open AND (attribute_not_exists(gsi1sk) OR gsi1sk < :id)";
+        let condition =
+            if draft.create_conversation && conversation.subject.created_on_first_message() {
+                format!("attribute_not_exists({PK}) OR ({newer_than_last})")
+            } else {
+                format!("attribute_exists({PK}) AND {newer_than_last}")
+            };
+        let mut values = HashMap::from([
+            (":subject".to_owned(), s(conversation.subject.to_string())),
+            (":open".into(), s(ConversationStatus::Open.as_str())),
+            (":now".into(), s(&message.created_at)),
+            (":id".into(), s(&message.id)),
+            (
+                ":excerpt".into(),
+                s(text::excerpt(&excerpt_source(message))),
+            ),
+            (":sender_type".into(), s(message.sender_type.as_str())),
+            (":sender_name".into(), s(&message.sender_name)),
+            (":feed".into(), s(keys::tenant_feed_pk(tenant))),
+            (
+                ":customer_feed".into(),
+                s(keys::customer_feed_pk(tenant, &conversation.customer_id)),
+            ),
+            (":one".into(), n(1)),
+        ]);
+        if sender_side.is_some() {
+            values.insert(":zero".into(), n(0));
+            values.insert(":sender_id".into(), s(&draft.sender_id));
+        }
+        if let Some(pending) = &draft.notification {
+            values.insert(":due_shard".into(), s(keys::due_shard(pk)));
+            if pending.now.is_empty() {
+                // A pending notification stays due when it was: later messages join it.
+                set.extend([
+                    "gsi3pk = if_not_exists(gsi3pk, :due_shard)",
+                    "gsi3sk = if_not_exists(gsi3sk, :due)",
+                ]);
+                values.insert(":due".into(), s(&pending.due_at));
+            } else {
+                // A pass due now names itself by its due time: no round of its own.
+                remove.push("due_round");
+                set.extend([
+                    "gsi3pk = :due_shard",
+                    "gsi3sk = :now",
+                    "due_stage = :digest",
+                ]);
+                add.push("notify_now :channels");
+                values.insert(":digest".into(), s("digest"));
+                values.insert(
+                    ":channels".into(),
+                    AttributeValue::Ss(pending.now.iter().map(|c| c.as_str().to_owned()).collect()),
+                );
+            }
+        }
+        let mut expression = format!("SET {} ADD {}", set.join(", "), add.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(HEADER_SK))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))
+    }
+}
+
+/// The feed shows the text, or the file names of a message without text.
+fn excerpt_source(message: &Message) -> String {
+    if message.message.is_empty() {
+        let names: Vec<&str> = message
+            .attachments
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        names.join(", ")
+    } else {
+        message.message.clone()
+    }
+}
+
+pub(super) fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreError> {
+    let (_, id) = get_s(item, PK)
+        .and_then(keys::parse_conversation_pk)
+        .ok_or_else(|| StoreError::Internal("header with an invalid key".into()))?;
+    let text = |name: &str| get_s(item, name).map(str::to_owned);
+    let side = |letter: char| SideState {
+        last_sender: text(&format!("ls_{letter}")),
+        last_sender_seen: get_n(item, &format!("ls_{letter}_seen")),
+        last_sender_message: text(&format!("ls_{letter}_id")),
+        last_sender_at: text(&format!("ls_{letter}_id")).and_then(|id| id_time(&id)),
+        read_up_to: text(&format!("rf_{letter}")),
+        read_at: text(&format!("rf_{letter}_at")),
+    };
+    let due = match (text(keys::GSI3_SK), text("due_round")) {
+        (Some(due_at), round) => Some(DueState {
+            round: round.unwrap_or_else(|| due_at.clone()),
+            due_at,
+            stage: match get_s(item, "due_stage") {
+                Some("escalation") => DueStage::Escalation,
+                _ => DueStage::Digest,
+            },
+            notify_now: item
+                .get("notify_now")
+                .and_then(|v| v.as_ss().ok())
+                .map(|set| set.iter().filter_map(|c| NotifyChannel::parse(c)).collect())
+                .unwrap_or_default(),
+        }),
+        (None, _) => None,
+    };
+    Ok(ConversationHeader {
+        id,
+        status: match get_s(item, "status") {
+            Some("closed") => ConversationStatus::Closed,
+            _ => ConversationStatus::Open,
+        },
+        title: text("title"),
+        created_at: text("created_at").unwrap_or_default(),
+        // The feed's sort key is the last message id: the header keeps it once.
+        last_message_id: text(keys::GSI1_SK),
+        last_message_at: text("last_message_at"),
+        last_excerpt: text("last_excerpt"),
+        last_sender_type: get_s(item, "last_sender_type").and_then(SenderType::parse),
+        last_sender_name: text("last_sender_name"),
+        message_count: get_n(item, "message_count"),
+        customer_messages: get_n(item, keys::side_counter(Side::Customer)),
+        staff_messages: get_n(item, keys::side_counter(Side::Staff)),
+        customer: side(Side::Customer.letter()),
+        staff: side(Side::Staff.letter()),
+        due,
+        notified_up_to: text("notified_up_to"),
+    })
+}
+
+/// When a message was sent, from its id (ULIDs carry their time).
+fn id_time(id: &str) -> Option<String> {
+    let millis = Ulid::from_string(id).ok()?.timestamp_ms();
+    let at = jiff::Timestamp::from_millisecond(i64::try_from(millis).ok()?).ok()?;
+    Some(crate::domain::format_timestamp(at))
+}

@@ -1,0 +1,385 @@
+//! Messages: appending one (with its header update and what guards a retry), thread
+//! pages, and the message item.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use ulid::Ulid;
+
+use super::conversations::header_from_item;
+use super::item::{backoff, classify, get_s, required, s, Item};
+use super::reading::position_from_item;
+use super::DynamoStore;
+use crate::domain::message::ReadPosition;
+use crate::domain::{
+    now_rfc3339, Channel, ConversationId, ConversationStatus, Message, MessageType, SenderType,
+};
+use crate::store::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
+use crate::store::{
+    AppendGuard, AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord,
+    MessageDraft, MessageStore, Reader, StoreError, ThreadPage,
+};
+
+/// Sends into one busy conversation retry until their id is the newest; each retry
+/// follows a commit by someone else, so this bounds only pathological contention.
+const MAX_APPEND_ATTEMPTS: u32 = 100;
+const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
+
+impl DynamoStore {
+    async fn idempotency_record(
+        &self,
+        pk: String,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let Some(item) = self.get_item(pk, IDEMPOTENCY_SK).await? else {
+            return Ok(None);
+        };
+        // The record names the message (it stays small, so the send's write stays
+        // cheap); a replay reads the message itself.
+        let message_pk = required(&item, "message_pk")?.to_owned();
+        let message_sk = keys::message_sk(required(&item, "message_id")?);
+        let message = self
+            .get_item(message_pk, &message_sk)
+            .await?
+            .map(|item| message_from_item(&item))
+            .transpose()?
+            .ok_or_else(|| StoreError::Internal("idempotency record without its message".into()))?;
+        Ok(Some(IdempotencyRecord {
+            request_hash: get_s(&item, "request_hash").unwrap_or_default().to_owned(),
+            message,
+        }))
+    }
+
+    fn message_put(&self, pk: &str, message: &Message) -> Result<Put, StoreError> {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(message_item(pk, message)))
+            .condition_expression(format!("attribute_not_exists({PK})"))
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))
+    }
+
+    fn idempotency_put(
+        &self,
+        pk: String,
+        claim: &IdempotencyClaim,
+        message_pk: &str,
+        message: &Message,
+    ) -> Result<Put, StoreError> {
+        let now = jiff::Timestamp::now().as_second();
+        Put::builder()
+            .table_name(&self.table)
+            .item(PK, s(pk))
+            .item(SK, s(IDEMPOTENCY_SK))
+            .item("request_hash", s(&claim.request_hash))
+            .item("message_pk", s(message_pk))
+            .item("message_id", s(&message.id))
+            .item(
+                keys::TTL_ATTRIBUTE,
+                AttributeValue::N((now + IDEMPOTENCY_TTL_SECS).to_string()),
+            )
+            // TTL deletes late; an expired record must not block a new use of its key.
+            .condition_expression(format!(
+                "attribute_not_exists({PK}) OR {} < :now",
+                keys::TTL_ATTRIBUTE
+            ))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))
+    }
+}
+
+impl MessageStore for DynamoStore {
+    async fn append_message(
+        &self,
+        tenant: &str,
+        draft: &MessageDraft,
+        guard: Option<&AppendGuard>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let pk = keys::conversation_pk(tenant, &draft.conversation);
+        let idempotency_pk = match guard {
+            Some(AppendGuard::Idempotency(claim)) => {
+                Some(keys::idempotency_pk(tenant, &draft.sender_id, &claim.key))
+            }
+            _ => None,
+        };
+        let mut newer_than: Option<Ulid> = None;
+        for attempt in 0..MAX_APPEND_ATTEMPTS {
+            let message = new_message(draft, next_message_id(newer_than));
+            let mut items = vec![
+                TransactWriteItem::builder()
+                    .update(self.header_update(&pk, draft, &message, tenant)?)
+                    .build(),
+                TransactWriteItem::builder()
+                    .put(self.message_put(&pk, &message)?)
+                    .build(),
+            ];
+            match guard {
+                Some(AppendGuard::Idempotency(claim)) => items.push(
+                    TransactWriteItem::builder()
+                        .put(self.idempotency_put(
+                            idempotency_pk.clone().unwrap_or_default(),
+                            claim,
+                            &pk,
+                            &message,
+                        )?)
+                        .build(),
+                ),
+                Some(AppendGuard::Inbound(effects)) => {
+                    items.extend(self.inbound_effect_writes(tenant, effects)?)
+                }
+                None => {}
+            }
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(AppendOutcome::Stored(message)),
+                Err(err) => err,
+            };
+            let reasons = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    e.cancellation_reasons().to_vec()
+                }
+                _ => return Err(classify(err)),
+            };
+            let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
+            if code(2) == "ConditionalCheckFailed" {
+                let Some(record_pk) = idempotency_pk.clone() else {
+                    return Ok(AppendOutcome::Duplicate);
+                };
+                return match self.idempotency_record(record_pk).await? {
+                    Some(record) => Ok(AppendOutcome::KeyUsed(record)),
+                    // Expired and deleted between the two requests: try again as new.
+                    None => continue,
+                };
+            }
+            if reasons.iter().any(|r| {
+                matches!(
+                    r.code(),
+                    Some("ThrottlingError" | "ProvisionedThroughputExceeded")
+                )
+            }) {
+                return Err(StoreError::Unavailable("transaction throttled".into()));
+            }
+            if reasons
+                .iter()
+                .any(|r| r.code() == Some("TransactionConflict"))
+            {
+                backoff(attempt).await;
+                continue;
+            }
+            if code(0) == "ConditionalCheckFailed" {
+                let Some(current) = reasons[0].item() else {
+                    return Err(StoreError::NotFound);
+                };
+                if get_s(current, "status") == Some(ConversationStatus::Closed.as_str()) {
+                    return Err(StoreError::Closed);
+                }
+                match get_s(current, keys::GSI1_SK).and_then(|id| Ulid::from_string(id).ok()) {
+                    // Someone committed a newer message first: go after it.
+                    Some(last) => {
+                        newer_than = Some(last);
+                        if attempt > 2 {
+                            backoff(attempt).await;
+                        }
+                        continue;
+                    }
+                    None => {
+                        return Err(StoreError::Internal(
+                            "conversation header refused a send".into(),
+                        ))
+                    }
+                }
+            }
+            return Err(StoreError::Internal(format!(
+                "transaction cancelled: {reasons:?}"
+            )));
+        }
+        Err(StoreError::Unavailable("conversation too busy".into()))
+    }
+
+    async fn thread_page(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        before: Option<&str>,
+        limit: u32,
+        viewer: Option<&Reader>,
+    ) -> Result<ThreadPage, StoreError> {
+        let pk = keys::conversation_pk(tenant, conversation);
+        let limit = limit as usize;
+        // One item more than shown tells whether there is another page; the first page
+        // also holds the header.
+        let probe = limit + 1 + usize::from(before.is_none());
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :messages AND :header")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":messages", s(MESSAGE_SK_PREFIX))
+            .expression_attribute_values(":header", s(HEADER_SK))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(probe as i32);
+        if let Some(before) = before {
+            query = query
+                .exclusive_start_key(PK, s(&pk))
+                .exclusive_start_key(SK, s(keys::message_sk(before)));
+        }
+        let position = async {
+            match viewer {
+                Some(reader) => Ok(self
+                    .get_item(
+                        keys::reader_pk(tenant, reader.side, &reader.user_id),
+                        &keys::reader_sk(conversation),
+                    )
+                    .await?
+                    .and_then(|item| position_from_item(&item))),
+                None => Ok::<_, StoreError>(None),
+            }
+        };
+        let (output, position) = tokio::join!(query.send(), position);
+        let output = output.map_err(classify)?;
+        let mut header = None;
+        let mut messages = Vec::with_capacity(limit + 1);
+        for item in output.items() {
+            if get_s(item, SK) == Some(HEADER_SK) {
+                header = Some(header_from_item(item)?);
+            } else {
+                messages.push(message_from_item(item)?);
+            }
+        }
+        // A Query also stops at 1 MB: whenever DynamoDB says it stopped, there is more.
+        let stopped_early = output.last_evaluated_key.is_some_and(|key| !key.is_empty());
+        let has_more = messages.len() > limit || (stopped_early && !messages.is_empty());
+        messages.truncate(limit);
+        Ok(ThreadPage {
+            header,
+            messages,
+            has_more,
+            position: position?,
+        })
+    }
+
+    async fn mark_read(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        up_to: Option<&str>,
+    ) -> Result<(ConversationHeader, Option<ReadPosition>), StoreError> {
+        self.move_read_position(tenant, conversation, reader, up_to)
+            .await
+    }
+
+    async fn conversation(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+    ) -> Result<Option<ConversationHeader>, StoreError> {
+        self.get_item(keys::conversation_pk(tenant, conversation), HEADER_SK)
+            .await?
+            .map(|item| header_from_item(&item))
+            .transpose()
+    }
+
+    async fn read_positions(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        readers: &[Reader],
+    ) -> Result<HashMap<Reader, ReadPosition>, StoreError> {
+        self.stored_positions(tenant, conversation, readers).await
+    }
+}
+
+/// A ULID newer than `newer_than`, so that commit order stays id order.
+fn next_message_id(newer_than: Option<Ulid>) -> Ulid {
+    let fresh = Ulid::new();
+    match newer_than.and_then(|last| last.increment()) {
+        Some(after_last) if after_last > fresh => after_last,
+        _ => fresh,
+    }
+}
+
+fn new_message(draft: &MessageDraft, id: Ulid) -> Message {
+    Message {
+        id: id.to_string(),
+        conversation_id: draft.conversation.encode(),
+        customer_id: draft.conversation.customer_id.clone(),
+        patient_id: draft.conversation.subject.patient_id().map(str::to_owned),
+        sender_type: draft.sender_type,
+        sender_id: draft.sender_id.clone(),
+        sender_name: draft.sender_name.clone(),
+        message_type: draft.message_type,
+        message: draft.text.clone(),
+        attachments: draft.attachments.clone(),
+        metadata: draft.metadata.clone(),
+        channel: draft.channel,
+        external_ref: draft.external_ref.clone(),
+        created_at: now_rfc3339(),
+    }
+}
+
+fn message_item(pk: &str, message: &Message) -> Item {
+    let mut item = Item::from([
+        (PK.to_owned(), s(pk)),
+        (SK.to_owned(), s(keys::message_sk(&message.id))),
+        ("id".to_owned(), s(&message.id)),
+        ("conversation_id".to_owned(), s(&message.conversation_id)),
+        ("customer_id".to_owned(), s(&message.customer_id)),
+        ("sender_type".to_owned(), s(message.sender_type.as_str())),
+        ("sender_id".to_owned(), s(&message.sender_id)),
+        ("sender_name".to_owned(), s(&message.sender_name)),
+        ("type".to_owned(), s(message.message_type.as_str())),
+        ("message".to_owned(), s(&message.message)),
+        ("channel".to_owned(), s(message.channel.as_str())),
+        ("created_at".to_owned(), s(&message.created_at)),
+    ]);
+    if let Some(patient) = &message.patient_id {
+        item.insert("patient_id".into(), s(patient));
+    }
+    if let Some(external_ref) = &message.external_ref {
+        item.insert("external_ref".into(), s(external_ref));
+    }
+    if !message.attachments.is_empty() {
+        let json = serde_json::to_string(&message.attachments).unwrap_or_default();
+        item.insert("attachments".into(), s(json));
+    }
+    if let Some(metadata) = &message.metadata {
+        item.insert("metadata".into(), s(metadata.to_string()));
+    }
+    item
+}
+
+pub(super) fn message_from_item(item: &Item) -> Result<Message, StoreError> {
+    let corrupt = |field: &str| StoreError::Internal(format!("message with invalid {field}"));
+    Ok(Message {
+        id: required(item, "id")?.to_owned(),
+        conversation_id: required(item, "conversation_id")?.to_owned(),
+        customer_id: required(item, "customer_id")?.to_owned(),
+        patient_id: get_s(item, "patient_id").map(str::to_owned),
+        sender_type: SenderType::parse(required(item, "sender_type")?)
+            .ok_or_else(|| corrupt("sender_type"))?,
+        sender_id: required(item, "sender_id")?.to_owned(),
+        sender_name: required(item, "sender_name")?.to_owned(),
+        message_type: MessageType::parse(required(item, "type")?).ok_or_else(|| corrupt("type"))?,
+        message: get_s(item, "message").unwrap_or_default().to_owned(),
+        attachments: match get_s(item, "attachments") {
+            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("attachments"))?,
+            None => Vec::new(),
+        },
+        metadata: match get_s(item, "metadata") {
+            Some(json) => Some(serde_json::from_str(json).map_err(|_| corrupt("metadata"))?),
+            None => None,
+        },
+        channel: Channel::parse(required(item, "channel")?).ok_or_else(|| corrupt("channel"))?,
+        external_ref: get_s(item, "external_ref").map(str::to_owned),
+        created_at: required(item, "created_at")?.to_owned(),
+    })
+}

@@ -1,0 +1,270 @@
+//! Read positions: moving a person's forward (with the side's receipt and their read
+//! clock) and reading them back.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, WriteRequest,
+};
+use ulid::Ulid;
+
+use super::conversations::header_from_item;
+use super::item::{
+    backoff, classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, n, s,
+    Item,
+};
+use super::{key_item, DynamoStore};
+use crate::domain::message::ReadPosition;
+use crate::domain::{now_rfc3339, ConversationId, SenderType};
+use crate::store::keys::{self, HEADER_SK, PK, SK};
+use crate::store::{ConversationHeader, Reader, StoreError};
+
+impl DynamoStore {
+    /// [`crate::store::MessageStore::mark_read`]: to the newest message, one UpdateItem of the
+    /// header (the receipt frontier; it returns the header either way) and one
+    /// BatchWriteItem of the position and the read clock.
+    pub(super) async fn move_read_position(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        up_to: Option<&str>,
+    ) -> Result<(ConversationHeader, Option<ReadPosition>), StoreError> {
+        let pk = keys::conversation_pk(tenant, conversation);
+        let letter = reader.side.letter();
+        let now = now_rfc3339();
+        // The side's receipt frontier moves to the newest message unless someone on the
+        // side got there first; either way the header comes back.
+        let mut condition = "attribute_exists(gsi1sk) AND \
+             (attribute_not_exists(#rf) OR #rf < gsi1sk)"
+            .to_owned();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(HEADER_SK))
+            .update_expression("SET #rf = gsi1sk, #rf_at = :now")
+            .expression_attribute_names("#rf", format!("rf_{letter}"))
+            .expression_attribute_names("#rf_at", format!("rf_{letter}_at"))
+            .expression_attribute_values(":now", s(&now))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(id) = up_to {
+            condition.push_str(" AND gsi1sk = :up_to");
+            request = request.expression_attribute_values(":up_to", s(id));
+        }
+        let header = match request.condition_expression(condition).send().await {
+            Ok(output) => header_from_item(&output.attributes.unwrap_or_default())?,
+            Err(err) => match failed_condition_item(err)? {
+                Some(item) => header_from_item(&item)?,
+                None => return Err(StoreError::NotFound),
+            },
+        };
+        let Some(last) = header.last_message_id.clone() else {
+            return Err(StoreError::NotFound);
+        };
+        if let Some(id) = up_to.filter(|id| *id != last) {
+            if id > last.as_str() {
+                return Err(not_in_conversation());
+            }
+            return self
+                .mark_read_to_older(tenant, conversation, reader, id, header, &now)
+                .await;
+        }
+        let position = ReadPosition {
+            up_to: last,
+            seen: header.sent_by(reader.side.other()),
+            at: now,
+        };
+        self.write_position(tenant, conversation, reader, &position)
+            .await?;
+        Ok((header, Some(position)))
+    }
+
+    pub(super) async fn stored_positions(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        readers: &[Reader],
+    ) -> Result<HashMap<Reader, ReadPosition>, StoreError> {
+        let sk = keys::reader_sk(conversation);
+        let by_pk: HashMap<String, &Reader> = readers
+            .iter()
+            .map(|r| (keys::reader_pk(tenant, r.side, &r.user_id), r))
+            .collect();
+        let wanted = by_pk.keys().map(|pk| key_item(pk.clone(), &sk)).collect();
+        let mut positions = HashMap::new();
+        for item in self.batch_get(wanted, true).await? {
+            let reader = get_s(&item, PK).and_then(|pk| by_pk.get(pk));
+            if let (Some(reader), Some(position)) = (reader, position_from_item(&item)) {
+                positions.insert((*reader).clone(), position);
+            }
+        }
+        Ok(positions)
+    }
+}
+
+fn not_in_conversation() -> StoreError {
+    StoreError::BadReference("up_to is not a message of this conversation".into())
+}
+
+/// How far behind the newest message an explicit `up_to` may be: what follows it is
+/// counted, so the count is bounded.
+pub const OLDER_READ_WINDOW: usize = 100;
+
+impl DynamoStore {
+    /// Moves a reader to a message older than the newest (`header`, as the first request
+    /// of [`MessageStore::mark_read`] found it): one Query from that message to the newest
+    /// counts the other side's messages after it (at most [`OLDER_READ_WINDOW`]), beside
+    /// one GetItem of the reader's position.
+    async fn mark_read_to_older(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        up_to: &str,
+        header: ConversationHeader,
+        now: &str,
+    ) -> Result<(ConversationHeader, Option<ReadPosition>), StoreError> {
+        let pk = keys::conversation_pk(tenant, conversation);
+        let last = keys::message_sk(header.last_message_id.as_deref().unwrap_or_default());
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :last")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":from", s(keys::message_sk(up_to)))
+            .expression_attribute_values(":last", s(&last))
+            .projection_expression("sk, sender_type")
+            .consistent_read(true)
+            .limit((OLDER_READ_WINDOW + 2) as i32)
+            .send();
+        let reader_sk = keys::reader_sk(conversation);
+        let own = self.get_item(
+            keys::reader_pk(tenant, reader.side, &reader.user_id),
+            &reader_sk,
+        );
+        let (output, own) = tokio::join!(query, own);
+        let output = output.map_err(classify)?;
+        let items = output.items();
+        let sk_of = |item: Option<&Item>| item.and_then(|item| get_s(item, SK)).map(str::to_owned);
+        if sk_of(items.first()) != Some(keys::message_sk(up_to)) {
+            return Err(not_in_conversation());
+        }
+        let own = own?.and_then(|item| position_from_item(&item));
+        if own.as_ref().is_some_and(|p| p.up_to.as_str() >= up_to) {
+            // Already read that far: positions never move back.
+            return Ok((header, own));
+        }
+        if sk_of(items.last()) != Some(last) {
+            return Err(StoreError::BadReference(format!(
+                "up_to must be one of the {OLDER_READ_WINDOW} newest messages; leave it out to read everything"
+            )));
+        }
+        let other_sender = SenderType::of_side(reader.side.other()).as_str();
+        let after = items[1..]
+            .iter()
+            .filter(|item| get_s(item, "sender_type") == Some(other_sender))
+            .count() as u64;
+        let position = ReadPosition {
+            up_to: up_to.to_owned(),
+            seen: header.sent_by(reader.side.other()).saturating_sub(after),
+            at: now.to_owned(),
+        };
+        self.write_position(tenant, conversation, reader, &position)
+            .await?;
+        let frontier = header.side(reader.side).read_up_to.as_deref();
+        if frontier.is_none_or(|f| f < up_to) {
+            let letter = reader.side.letter();
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .key(SK, s(HEADER_SK))
+                .update_expression("SET #rf = :up_to, #rf_at = :now")
+                .condition_expression("attribute_not_exists(#rf) OR #rf < :up_to")
+                .expression_attribute_names("#rf", format!("rf_{letter}"))
+                .expression_attribute_names("#rf_at", format!("rf_{letter}_at"))
+                .expression_attribute_values(":up_to", s(up_to))
+                .expression_attribute_values(":now", s(now))
+                .send()
+                .await;
+            match result {
+                Ok(_) => {}
+                Err(err) if is_conditional_failure(&err) => {}
+                Err(err) => return Err(classify(err)),
+            }
+        }
+        Ok((header, Some(position)))
+    }
+
+    /// The reader's position and their read clock, in one BatchWriteItem (two small puts,
+    /// no transaction: the clock only has to change, and positions only move forward
+    /// because they are computed from what the header says now).
+    async fn write_position(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        position: &ReadPosition,
+    ) -> Result<(), StoreError> {
+        let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
+        let mut clock = key_item(pk.clone(), keys::READ_CLOCK_SK);
+        clock.insert("at".into(), s(Ulid::new().to_string()));
+        let puts = [
+            position_item(pk, keys::reader_sk(conversation), position),
+            clock,
+        ]
+        .into_iter()
+        .map(|item| {
+            PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map(|put| WriteRequest::builder().put_request(put).build())
+                .map_err(internal)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+        let mut pending = Some(HashMap::from([(self.table.clone(), puts)]));
+        for round in 0..5 {
+            let Some(requests) = pending.take().filter(|r| !r.is_empty()) else {
+                return Ok(());
+            };
+            if round > 0 {
+                backoff(round).await;
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .set_request_items(Some(requests))
+                .send()
+                .await
+                .map_err(classify)?;
+            pending = output.unprocessed_items;
+        }
+        match pending.filter(|r| !r.is_empty()) {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Unavailable("read position not written".into())),
+        }
+    }
+}
+
+pub(super) fn position_from_item(item: &Item) -> Option<ReadPosition> {
+    Some(ReadPosition {
+        up_to: get_s(item, "up_to")?.to_owned(),
+        seen: get_n(item, "seen"),
+        at: get_s(item, "at").unwrap_or_default().to_owned(),
+    })
+}
+
+fn position_item(pk: String, sk: String, position: &ReadPosition) -> Item {
+    Item::from([
+        (PK.to_owned(), s(pk)),
+        (SK.to_owned(), s(sk)),
+        ("up_to".to_owned(), s(&position.up_to)),
+        ("seen".to_owned(), n(position.seen)),
+        ("at".to_owned(), s(&position.at)),
+    ])
+}

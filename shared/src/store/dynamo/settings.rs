@@ -1,0 +1,125 @@
+//! Tenant settings (and, in the same transaction, their SMS number claims).
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::item::{classify, get_s, n, s, Item};
+use super::DynamoStore;
+use crate::domain::{MessagingMode, Settings};
+use crate::store::keys::{self, PK, SK};
+use crate::store::{SettingsStore, StoreError};
+
+impl SettingsStore for DynamoStore {
+    async fn get_settings(&self, tenant: &str) -> Result<Option<Settings>, StoreError> {
+        Ok(self
+            .get_item(keys::tenant_pk(tenant), keys::SETTINGS_SK)
+            .await?
+            .map(|item| settings_from_item(&item)))
+    }
+
+    async fn put_settings(
+        &self,
+        tenant: &str,
+        settings: &Settings,
+        previous: Option<&Settings>,
+    ) -> Result<(), StoreError> {
+        let mut item = Item::from([
+            (PK.to_owned(), s(keys::tenant_pk(tenant))),
+            (SK.to_owned(), s(keys::SETTINGS_SK)),
+            ("mode".to_owned(), s(settings.mode.as_str())),
+            (
+                "notify_delay_minutes".to_owned(),
+                n(settings.notify_delay_minutes.into()),
+            ),
+            ("timezone".to_owned(), s(&settings.timezone)),
+        ]);
+        let optional = [
+            ("business_name", &settings.business_name),
+            (
+                "admin_notification_email",
+                &settings.admin_notification_email,
+            ),
+            ("from_email", &settings.from_email),
+            ("portal_base_url", &settings.portal_base_url),
+            ("sms_help_text", &settings.sms_help_text),
+            ("sms_auto_reply", &settings.sms_auto_reply),
+            ("updated_at", &settings.updated_at),
+            ("updated_by", &settings.updated_by),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                item.insert(name.to_owned(), s(value));
+            }
+        }
+        if let Some(minutes) = settings.sms_escalation_minutes {
+            item.insert("sms_escalation_minutes".into(), n(minutes.into()));
+        }
+        if let Some(seconds) = settings.notify_delay_seconds {
+            item.insert("notify_delay_seconds".into(), n(seconds.into()));
+        }
+        if let Some(quiet) = &settings.quiet_hours {
+            item.insert("quiet_start".into(), s(&quiet.start));
+            item.insert("quiet_end".into(), s(&quiet.end));
+        }
+        if !settings.sms_numbers.is_empty() {
+            item.insert(
+                "sms_numbers".into(),
+                AttributeValue::L(settings.sms_numbers.iter().map(s).collect()),
+            );
+        }
+        let released: Vec<&String> = previous
+            .map(|p| &p.sms_numbers)
+            .into_iter()
+            .flatten()
+            .filter(|number| !settings.sms_numbers.contains(number))
+            .collect();
+        if settings.sms_numbers.is_empty() && released.is_empty() {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(classify)?;
+            return Ok(());
+        }
+        self.put_settings_with_numbers(tenant, item, &settings.sms_numbers, &released)
+            .await
+    }
+}
+
+pub(super) fn settings_from_item(item: &Item) -> Settings {
+    let defaults = Settings::default();
+    let text = |name: &str| get_s(item, name).map(str::to_owned);
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<u32>().ok())
+    };
+    Settings {
+        mode: get_s(item, "mode")
+            .and_then(MessagingMode::parse)
+            .unwrap_or(defaults.mode),
+        business_name: text("business_name"),
+        notify_delay_minutes: number("notify_delay_minutes")
+            .unwrap_or(defaults.notify_delay_minutes),
+        sms_escalation_minutes: number("sms_escalation_minutes"),
+        notify_delay_seconds: number("notify_delay_seconds"),
+        quiet_hours: match (text("quiet_start"), text("quiet_end")) {
+            (Some(start), Some(end)) => Some(crate::domain::notify::QuietHours { start, end }),
+            _ => None,
+        },
+        admin_notification_email: text("admin_notification_email"),
+        from_email: text("from_email"),
+        portal_base_url: text("portal_base_url"),
+        timezone: text("timezone").unwrap_or(defaults.timezone),
+        sms_numbers: item
+            .get("sms_numbers")
+            .and_then(|v| v.as_l().ok())
+            .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+            .unwrap_or_default(),
+        sms_help_text: text("sms_help_text"),
+        sms_auto_reply: text("sms_auto_reply"),
+        updated_at: text("updated_at"),
+        updated_by: text("updated_by"),
+    }
+}

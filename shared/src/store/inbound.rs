@@ -1,0 +1,138 @@
+//! Inbound SMS: numbers, senders, provider ids and unmatched texts.
+
+use std::future::Future;
+
+use super::StoreError;
+use crate::domain::sms::Provider;
+use crate::domain::{ConversationId, Settings};
+
+/// Who holds a phone number in a tenant's contact directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneOwner {
+    pub customer_id: String,
+    pub contact_id: String,
+    /// The contact's name, which their texts are shown under.
+    pub name: Option<String>,
+}
+
+/// What an inbound text needs to know of its sender, read in one request.
+#[derive(Debug, Clone, Default)]
+pub struct SenderState {
+    /// Read only when asked for (the settings cache did not have them).
+    pub settings: Option<Settings>,
+    pub owner: Option<PhoneOwner>,
+    pub opted_out: bool,
+    /// The tenant-local day (`YYYY-MM-DD`) the number last got the auto-reply.
+    pub auto_replied_on: Option<String>,
+}
+
+/// What an inbound text writes besides a message or an unmatched record, in the same
+/// transaction: its provider id (so a redelivery writes nothing) and any opt-out change.
+#[derive(Debug, Clone)]
+pub struct InboundEffects {
+    pub provider: Provider,
+    pub provider_message_id: String,
+    /// The sender's number and whether it is now opted out of SMS.
+    pub opt_out: Option<(String, bool)>,
+}
+
+/// Why an inbound text is kept for admins instead of becoming a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmatchedReason {
+    UnknownSender,
+    MessagingDisabled,
+    MessagingReadOnly,
+    ConversationClosed,
+}
+
+impl UnmatchedReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnmatchedReason::UnknownSender => "unknown_sender",
+            UnmatchedReason::MessagingDisabled => "messaging_disabled",
+            UnmatchedReason::MessagingReadOnly => "messaging_read_only",
+            UnmatchedReason::ConversationClosed => "conversation_closed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<UnmatchedReason> {
+        [
+            UnmatchedReason::UnknownSender,
+            UnmatchedReason::MessagingDisabled,
+            UnmatchedReason::MessagingReadOnly,
+            UnmatchedReason::ConversationClosed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == value)
+    }
+}
+
+/// An inbound text kept for admins, as it was when it arrived (a contact added later does
+/// not change it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnmatchedSms {
+    pub id: String,
+    pub received_at: String,
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub provider: String,
+    pub provider_message_id: String,
+    pub reason: UnmatchedReason,
+    /// The contact holding the number at the time, if one did.
+    pub customer_id: Option<String>,
+    pub contact_id: Option<String>,
+}
+
+/// Marks that a number got the auto-reply on a tenant-local day.
+#[derive(Debug, Clone)]
+pub struct AutoReplyMark {
+    pub phone: String,
+    pub day: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundOutcome {
+    /// Written; `auto_reply` says the mark was taken (the sender gets the auto-reply).
+    Stored { auto_reply: bool },
+    /// The provider's message id was seen before: nothing was written.
+    Duplicate,
+}
+
+pub trait InboundStore: Send + Sync {
+    /// One request: the tenant that holds an SMS number.
+    fn sms_number_tenant(
+        &self,
+        number: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// One request: the sender's contact, opt-out and auto-reply mark (and the settings).
+    fn sender_state(
+        &self,
+        tenant: &str,
+        phone: &str,
+        with_settings: bool,
+    ) -> impl Future<Output = Result<SenderState, StoreError>> + Send;
+    /// One request: the customer's most recently active open conversation, if any.
+    fn latest_open_conversation(
+        &self,
+        tenant: &str,
+        customer: &str,
+    ) -> impl Future<Output = Result<Option<ConversationId>, StoreError>> + Send;
+    /// One transaction: the provider id, any opt-out change, the unmatched record and the
+    /// auto-reply mark, whichever are given.
+    fn record_inbound(
+        &self,
+        tenant: &str,
+        effects: &InboundEffects,
+        unmatched: Option<&UnmatchedSms>,
+        auto_reply: Option<&AutoReplyMark>,
+    ) -> impl Future<Output = Result<InboundOutcome, StoreError>> + Send;
+    /// The unmatched texts, newest first; the id to go on after.
+    fn unmatched(
+        &self,
+        tenant: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<UnmatchedSms>, Option<String>), StoreError>> + Send;
+}

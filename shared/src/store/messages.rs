@@ -1,0 +1,261 @@
+//! Conversations and their messages: the header every reader shares, appending a
+//! message, thread pages and read positions.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use super::{DueStage, InboundEffects, StoreError};
+use crate::domain::message::{Attachment, ReadPosition};
+use crate::domain::notify::NotifyChannel;
+use crate::domain::{
+    Channel, ConversationId, ConversationStatus, Message, MessageType, SenderType, Side,
+};
+
+/// What a conversation header keeps of one side: who of it sent last (they have read
+/// everything before their own message) and how far anyone on it has read (receipts).
+/// Fixed size, however many people read the conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SideState {
+    pub last_sender: Option<String>,
+    /// Messages from the other side the last sender had when they sent.
+    pub last_sender_seen: u64,
+    pub last_sender_message: Option<String>,
+    pub last_sender_at: Option<String>,
+    /// The furthest message anyone on this side has read, and when it got there.
+    pub read_up_to: Option<String>,
+    pub read_at: Option<String>,
+}
+
+/// A pending notification, as the header holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueState {
+    pub due_at: String,
+    pub round: String,
+    pub stage: DueStage,
+    pub notify_now: Vec<NotifyChannel>,
+}
+
+/// A conversation's header: what a thread page and the feed show about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationHeader {
+    pub id: ConversationId,
+    pub status: ConversationStatus,
+    pub title: Option<String>,
+    pub created_at: String,
+    pub last_message_id: Option<String>,
+    pub last_message_at: Option<String>,
+    pub last_excerpt: Option<String>,
+    pub last_sender_type: Option<SenderType>,
+    pub last_sender_name: Option<String>,
+    pub message_count: u64,
+    pub customer_messages: u64,
+    pub staff_messages: u64,
+    pub customer: SideState,
+    pub staff: SideState,
+    /// Present on headers read from the table (not from the feed index).
+    pub due: Option<DueState>,
+    /// The last message an earlier notification pass covered.
+    pub notified_up_to: Option<String>,
+}
+
+impl ConversationHeader {
+    pub fn side(&self, side: Side) -> &SideState {
+        match side {
+            Side::Customer => &self.customer,
+            Side::Staff => &self.staff,
+        }
+    }
+
+    /// Messages the other side sent (system messages excluded).
+    pub fn sent_by(&self, side: Side) -> u64 {
+        match side {
+            Side::Customer => self.customer_messages,
+            Side::Staff => self.staff_messages,
+        }
+    }
+
+    /// A person's read position: their stored one, or their own last message when they
+    /// were the last of their side to send and that is further.
+    pub fn position_of(
+        &self,
+        side: Side,
+        user: &str,
+        stored: Option<&ReadPosition>,
+    ) -> Option<ReadPosition> {
+        let state = self.side(side);
+        let implied = match (&state.last_sender, &state.last_sender_message) {
+            (Some(sender), Some(message)) if sender == user => Some(ReadPosition {
+                up_to: message.clone(),
+                seen: state.last_sender_seen,
+                at: state.last_sender_at.clone().unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        match (stored, implied) {
+            (Some(stored), Some(implied)) if implied.seen > stored.seen => Some(implied),
+            (Some(stored), _) => Some(stored.clone()),
+            (None, implied) => implied,
+        }
+    }
+
+    /// Messages from the other side (system messages excluded) this person has not read.
+    pub fn unread_for(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> u64 {
+        let mut seen = stored.map_or(0, |p| p.seen);
+        let state = self.side(side);
+        if state.last_sender.as_deref() == Some(user) {
+            seen = seen.max(state.last_sender_seen);
+        }
+        self.sent_by(side.other()).saturating_sub(seen)
+    }
+}
+
+/// A message to append; the store assigns its id and time.
+#[derive(Debug, Clone)]
+pub struct MessageDraft {
+    pub conversation: ConversationId,
+    /// Start the conversation if it does not exist (general and patient threads named by
+    /// customer); a conversation named by id must exist.
+    pub create_conversation: bool,
+    pub sender_type: SenderType,
+    pub sender_id: String,
+    pub sender_name: String,
+    pub message_type: MessageType,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub metadata: Option<serde_json::Value>,
+    pub channel: Channel,
+    pub external_ref: Option<String>,
+    /// Makes the conversation's notification pending (not for system messages).
+    pub notification: Option<PendingNotification>,
+}
+
+/// What a message does to its conversation's pending notification.
+#[derive(Debug, Clone)]
+pub struct PendingNotification {
+    /// When it is due unless one is pending already (a later message joins it).
+    pub due_at: String,
+    /// Channels the sender asked for at once: the notification is due now.
+    pub now: Vec<crate::domain::notify::NotifyChannel>,
+}
+
+/// Ties a send to its `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    pub key: String,
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdempotencyRecord {
+    pub request_hash: String,
+    pub message: Message,
+}
+
+/// What makes a retried append harmless, written in the message's own transaction.
+#[derive(Debug, Clone)]
+pub enum AppendGuard {
+    /// A send's `Idempotency-Key`.
+    Idempotency(IdempotencyClaim),
+    /// An inbound text's provider id, and what the text changes besides the thread.
+    Inbound(InboundEffects),
+}
+
+#[derive(Debug)]
+pub enum AppendOutcome {
+    Stored(Message),
+    /// The key was used before; the handler decides between replay and conflict.
+    KeyUsed(IdempotencyRecord),
+    /// The provider's message id was seen before: nothing was written.
+    Duplicate,
+}
+
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    /// Present on the first page.
+    pub header: Option<ConversationHeader>,
+    /// Newest first.
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+    /// The viewer's stored read position, when a viewer was named.
+    pub position: Option<ReadPosition>,
+}
+
+/// The person whose read position moves.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reader {
+    pub side: Side,
+    pub user_id: String,
+}
+
+pub trait MessageStore: Send + Sync {
+    /// Appends a message and updates its conversation in one transaction.
+    fn append_message(
+        &self,
+        tenant: &str,
+        draft: &MessageDraft,
+        guard: Option<&AppendGuard>,
+    ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send;
+
+    /// A page of the thread, newest first; `before` is the oldest message id already shown.
+    /// One Query, and for a `viewer` one GetItem of their position beside it.
+    fn thread_page(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        before: Option<&str>,
+        limit: u32,
+        viewer: Option<&Reader>,
+    ) -> impl Future<Output = Result<ThreadPage, StoreError>> + Send;
+
+    /// Moves a reader's position forward to `up_to` (or the newest message), never back,
+    /// and returns the header and the position as they are afterwards.
+    fn mark_read(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        reader: &Reader,
+        up_to: Option<&str>,
+    ) -> impl Future<Output = Result<(ConversationHeader, Option<ReadPosition>), StoreError>> + Send;
+
+    fn conversation(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<Option<ConversationHeader>, StoreError>> + Send;
+
+    /// One BatchGetItem per 100 people: the stored positions of these readers.
+    fn read_positions(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        readers: &[Reader],
+    ) -> impl Future<Output = Result<HashMap<Reader, ReadPosition>, StoreError>> + Send;
+}
+
+impl ConversationHeader {
+    /// The header as one viewer sees it: their own unread count included.
+    pub fn view(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> serde_json::Value {
+        let position = self.position_of(side, user, stored);
+        serde_json::json!({
+            "id": self.id.encode(),
+            "customer_id": self.id.customer_id,
+            "subject": self.id.subject.to_string(),
+            "kind": self.id.subject.kind(),
+            "patient_id": self.id.subject.patient_id(),
+            "order_id": self.id.subject.order_id(),
+            "title": self.title,
+            "status": self.status,
+            "created_at": self.created_at,
+            "last_message": self.last_message_id.as_ref().map(|id| serde_json::json!({
+                "id": id,
+                "created_at": self.last_message_at,
+                "excerpt": self.last_excerpt,
+                "sender_type": self.last_sender_type,
+                "sender_name": self.last_sender_name,
+            })),
+            "message_count": self.message_count,
+            "unread_count": self.unread_for(side, user, stored),
+            "read_up_to": position.map(|p| p.up_to),
+        })
+    }
+}

@@ -1,0 +1,209 @@
+//! Pending notifications, delivery claims and records, and settling a pass.
+
+use std::future::Future;
+
+use super::StoreError;
+use crate::domain::directory::{Assignment, Contact, StaffProfile};
+use crate::domain::notify::NotifyChannel;
+use crate::domain::ConversationId;
+
+/// Which pass of a pending notification is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueStage {
+    /// Email (and any SMS the sender asked for) to everyone with something unread.
+    Digest,
+    /// SMS to contacts who still have something unread after the tenant's second delay.
+    Escalation,
+}
+
+impl DueStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueStage::Digest => "digest",
+            DueStage::Escalation => "escalation",
+        }
+    }
+}
+
+/// What the due index holds of a conversation whose notification is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueEntry {
+    pub tenant: String,
+    pub conversation: ConversationId,
+    pub due_at: String,
+}
+
+/// A due pass: the index's entry with what the header holds of the pass.
+#[derive(Debug, Clone)]
+pub struct DueConversation {
+    pub tenant: String,
+    pub conversation: ConversationId,
+    pub due_at: String,
+    /// Names this pass in delivery records; stays the same when the pass is postponed.
+    pub round: String,
+    pub stage: DueStage,
+    pub notify_now: Vec<NotifyChannel>,
+    /// The last message an earlier pass covered (the admin copy lists what follows).
+    pub notified_up_to: Option<String>,
+}
+
+/// One notification to one recipient on one channel, in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryKey {
+    pub round: String,
+    pub channel: NotifyChannel,
+    /// `contact:{id}`, `staff:{id}` or `admin`.
+    pub recipient: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// A run is sending it (until `lease_until`).
+    Claimed,
+    Sent,
+    /// Failed for now; a later run tries again from `next_attempt_at`.
+    Retry,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Claimed => "claimed",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Retry => "retry",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<DeliveryStatus> {
+        match value {
+            "claimed" => Some(DeliveryStatus::Claimed),
+            "sent" => Some(DeliveryStatus::Sent),
+            "retry" => Some(DeliveryStatus::Retry),
+            "failed" => Some(DeliveryStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// What admins see of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryRecord {
+    pub conversation_id: String,
+    pub round: String,
+    pub channel: NotifyChannel,
+    pub recipient: String,
+    pub address: String,
+    pub status: DeliveryStatus,
+    pub attempts: u64,
+    pub provider_message_id: Option<String>,
+    pub error: Option<String>,
+    pub updated_at: String,
+}
+
+/// The outcome of trying to take a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This run sends it; `attempt` counts from 1.
+    Taken { attempt: u64 },
+    /// Sent, or failed for good: nothing to do.
+    Finished,
+    /// Another run holds it, or its next attempt is later: look again at this time.
+    Later(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent {
+        provider_message_id: String,
+    },
+    Retry {
+        error: String,
+        next_attempt_at: String,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// What becomes of a pending notification after a pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// Nothing more to send: the conversation leaves the due index.
+    Done,
+    /// Look again at `due_at` (retries, quiet hours, a held claim), same pass.
+    Postpone { due_at: String },
+    /// The next pass, e.g. the SMS escalation.
+    Next { due_at: String, stage: DueStage },
+}
+
+pub trait NotificationStore: Send + Sync {
+    /// One request: up to `limit` conversations of one due-index shard due by `now`.
+    fn due(
+        &self,
+        shard: u32,
+        now: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<DueEntry>, StoreError>> + Send;
+    /// One request: an account's contacts and the staff assigned to it.
+    fn account_directory(
+        &self,
+        tenant: &str,
+        customer: &str,
+    ) -> impl Future<Output = Result<(Vec<Contact>, Vec<Assignment>), StoreError>> + Send;
+    /// The tenant's staff profiles (one request a page).
+    fn staff_directory(
+        &self,
+        tenant: &str,
+    ) -> impl Future<Output = Result<Vec<StaffProfile>, StoreError>> + Send;
+    /// Which of these numbers opted out of SMS (one request).
+    fn opted_out(
+        &self,
+        tenant: &str,
+        phones: &[String],
+    ) -> impl Future<Output = Result<std::collections::HashSet<String>, StoreError>> + Send;
+    fn set_opted_out(
+        &self,
+        tenant: &str,
+        phone: &str,
+        opted_out: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Takes a delivery for this run (a conditional write), unless it is finished or held.
+    fn claim_delivery(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        key: &DeliveryKey,
+        address: &str,
+        now: &str,
+        lease_until: &str,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    fn finish_delivery(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        key: &DeliveryKey,
+        outcome: &DeliveryOutcome,
+        now: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Ends or moves a pass, if the conversation is still as the pass found it. When
+    /// messages arrived during the pass they get a pass of their own at `if_new_messages`.
+    fn settle(
+        &self,
+        tenant: &str,
+        due: &DueEntry,
+        seen_last_message: &str,
+        settlement: &Settlement,
+        if_new_messages: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A conversation's delivery records, newest pass first.
+    fn deliveries(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        before: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<DeliveryRecord>, Option<String>), StoreError>> + Send;
+}
