@@ -62,8 +62,41 @@ impl RequestCounter {
     }
 }
 
-fn units(capacity: &[ConsumedCapacity]) -> f64 {
-    capacity.iter().filter_map(|c| c.capacity_units()).sum()
+/// Units of one response's `ConsumedCapacity`: one per table, or one for a single-table
+/// operation.
+fn units<'a>(capacity: impl IntoIterator<Item = &'a ConsumedCapacity>) -> f64 {
+    capacity
+        .into_iter()
+        .filter_map(|c| c.capacity_units())
+        .sum()
+}
+
+/// (read units, write units) of whichever operation answered.
+fn units_of(output: &aws_smithy_runtime_api::client::interceptors::context::Output) -> (f64, f64) {
+    macro_rules! units_of {
+        ($($kind:ident $operation:ident :: $output:ident),+) => {
+            $(
+                if let Some(output) = output.downcast_ref::<aws_sdk_dynamodb::operation::$operation::$output>() {
+                    return units_of!(@sum $kind output);
+                }
+            )+
+        };
+        (@sum read $output:ident) => { (units($output.consumed_capacity()), 0.0) };
+        (@sum write $output:ident) => { (0.0, units($output.consumed_capacity())) };
+    }
+    units_of!(
+        read get_item::GetItemOutput,
+        read query::QueryOutput,
+        read scan::ScanOutput,
+        read batch_get_item::BatchGetItemOutput,
+        read transact_get_items::TransactGetItemsOutput,
+        write put_item::PutItemOutput,
+        write update_item::UpdateItemOutput,
+        write delete_item::DeleteItemOutput,
+        write batch_write_item::BatchWriteItemOutput,
+        write transact_write_items::TransactWriteItemsOutput
+    );
+    (0.0, 0.0)
 }
 
 impl Intercept for RequestCounter {
@@ -77,35 +110,29 @@ impl Intercept for RequestCounter {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        use aws_sdk_dynamodb::operation::{
-            batch_get_item::BatchGetItemInput, batch_write_item::BatchWriteItemInput,
-            delete_item::DeleteItemInput, get_item::GetItemInput, put_item::PutItemInput,
-            query::QueryInput, scan::ScanInput, transact_get_items::TransactGetItemsInput,
-            transact_write_items::TransactWriteItemsInput, update_item::UpdateItemInput,
-        };
         let input = context.input_mut();
-        let indexes = Some(ReturnConsumedCapacity::Indexes);
-        if let Some(i) = input.downcast_mut::<GetItemInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<QueryInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<ScanInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<BatchGetItemInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<TransactGetItemsInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<PutItemInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<UpdateItemInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<DeleteItemInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<BatchWriteItemInput>() {
-            i.return_consumed_capacity = indexes;
-        } else if let Some(i) = input.downcast_mut::<TransactWriteItemsInput>() {
-            i.return_consumed_capacity = indexes;
+        macro_rules! ask_for_capacity {
+            ($($operation:ident :: $input:ident),+) => {
+                $(
+                    if let Some(input) = input.downcast_mut::<aws_sdk_dynamodb::operation::$operation::$input>() {
+                        input.return_consumed_capacity = Some(ReturnConsumedCapacity::Indexes);
+                        return Ok(());
+                    }
+                )+
+            };
         }
+        ask_for_capacity!(
+            get_item::GetItemInput,
+            query::QueryInput,
+            scan::ScanInput,
+            batch_get_item::BatchGetItemInput,
+            transact_get_items::TransactGetItemsInput,
+            put_item::PutItemInput,
+            update_item::UpdateItemInput,
+            delete_item::DeleteItemInput,
+            batch_write_item::BatchWriteItemInput,
+            transact_write_items::TransactWriteItemsInput
+        );
         Ok(())
     }
 
@@ -129,39 +156,10 @@ impl Intercept for RequestCounter {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        use aws_sdk_dynamodb::operation::{
-            batch_get_item::BatchGetItemOutput, batch_write_item::BatchWriteItemOutput,
-            delete_item::DeleteItemOutput, get_item::GetItemOutput, put_item::PutItemOutput,
-            query::QueryOutput, scan::ScanOutput, transact_get_items::TransactGetItemsOutput,
-            transact_write_items::TransactWriteItemsOutput, update_item::UpdateItemOutput,
-        };
         let Ok(output) = context.output_or_error() else {
             return Ok(());
         };
-        let one = |c: Option<&ConsumedCapacity>| c.and_then(|c| c.capacity_units()).unwrap_or(0.0);
-        let (read, write) = if let Some(o) = output.downcast_ref::<GetItemOutput>() {
-            (one(o.consumed_capacity()), 0.0)
-        } else if let Some(o) = output.downcast_ref::<QueryOutput>() {
-            (one(o.consumed_capacity()), 0.0)
-        } else if let Some(o) = output.downcast_ref::<ScanOutput>() {
-            (one(o.consumed_capacity()), 0.0)
-        } else if let Some(o) = output.downcast_ref::<BatchGetItemOutput>() {
-            (units(o.consumed_capacity()), 0.0)
-        } else if let Some(o) = output.downcast_ref::<TransactGetItemsOutput>() {
-            (units(o.consumed_capacity()), 0.0)
-        } else if let Some(o) = output.downcast_ref::<PutItemOutput>() {
-            (0.0, one(o.consumed_capacity()))
-        } else if let Some(o) = output.downcast_ref::<UpdateItemOutput>() {
-            (0.0, one(o.consumed_capacity()))
-        } else if let Some(o) = output.downcast_ref::<DeleteItemOutput>() {
-            (0.0, one(o.consumed_capacity()))
-        } else if let Some(o) = output.downcast_ref::<BatchWriteItemOutput>() {
-            (0.0, units(o.consumed_capacity()))
-        } else if let Some(o) = output.downcast_ref::<TransactWriteItemsOutput>() {
-            (0.0, units(o.consumed_capacity()))
-        } else {
-            (0.0, 0.0)
-        };
+        let (read, write) = units_of(output);
         let mut tally = self.tally.lock().unwrap();
         tally.read_units += read;
         tally.write_units += write;

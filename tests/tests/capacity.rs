@@ -55,15 +55,18 @@ fn general() -> ConversationId {
     ConversationId::new(CUSTOMER, Subject::General)
 }
 
-/// The functions' memory size, as the template gives it.
+/// The functions' memory size, as the template gives it (read once).
 fn memory_gb() -> f64 {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
-    let template: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    template["Globals"]["Function"]["MemorySize"]
-        .as_f64()
-        .expect("the template sets a memory size")
-        / 1024.0
+    static MEMORY_GB: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *MEMORY_GB.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
+        let template: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        template["Globals"]["Function"]["MemorySize"]
+            .as_f64()
+            .expect("the template sets a memory size")
+            / 1024.0
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
