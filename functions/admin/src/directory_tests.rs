@@ -58,7 +58,7 @@ async fn staff_profiles_are_created_replaced_read_and_removed() {
     let (status, replaced) = call(
         &stack,
         staff_route("PUT", &admin, "b1")
-            .json(json!({"name": "Bea Jones-Smith", "email_notifications": false})),
+            .json(json!({"name": "Bea Jones-Smith", "email_notifications": false, "role": "staff"})),
     )
     .await;
     assert_eq!(status, 200, "{replaced}");
@@ -269,7 +269,7 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
     let admin = Claims::admin(TENANT, "a1");
     call(
         &stack,
-        staff_route("PUT", &admin, "s1").json(json!({"name": "Dr. Ada"})),
+        staff_route("PUT", &admin, "s1").json(json!({"name": "Dr. Ada", "role": "staff"})),
     )
     .await;
     call(
@@ -280,7 +280,7 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
 
     let routes = |claims: &Claims| {
         vec![
-            staff_route("PUT", claims, "s1").json(json!({"name": "X"})),
+            staff_route("PUT", claims, "s1").json(json!({"name": "X", "role": "staff"})),
             staff_route("GET", claims, "s1"),
             staff_route("DELETE", claims, "s1"),
             assignment_route("PUT", claims, "s1", "c1"),
@@ -334,6 +334,7 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
         contact_route("PUT", &admin, "c9", "p 9").json(json!({"name": "Kim"})),
         staff_route("PUT", &admin, "s9").json(json!({"name": "Z", "email_notifications": true})),
         staff_route("PUT", &admin, "s9").json(json!({"name": "Z", "role": "customer"})),
+        staff_route("PUT", &admin, "s9").json(json!({"name": "Z", "email": "z@vets.example"})),
         staff_route("PUT", &admin, "s9").json(json!({"email": "z@vets.example"})),
     ];
     for event in bad {

@@ -88,6 +88,8 @@ pub struct RunReport {
     pub sent: u64,
     pub retrying: u64,
     pub failed: u64,
+    /// Retries given up because the recipient has read the thread since.
+    pub cancelled: u64,
 }
 
 pub struct Dispatcher<S, E, M> {
@@ -282,6 +284,14 @@ where
             now,
         });
 
+        if due.round != due.due_at {
+            // A postponed pass may have left retries for people who have read since.
+            let keys: Vec<_> = planned.deliveries.iter().map(|d| d.key.clone()).collect();
+            report.cancelled += self
+                .store
+                .cancel_retries(tenant, &due.conversation, &due.round, &keys, &format_timestamp(now))
+                .await?;
+        }
         let from = settings.from_email.as_deref().unwrap_or(&self.from_email);
         let mut look_again: Option<String> = None;
         for delivery in &planned.deliveries {

@@ -686,3 +686,5 @@ fn shard_of(customer: &str) -> u32 {
         .parse()
         .unwrap()
 }
+
+mod reliability;

@@ -119,13 +119,15 @@ fn created(message: Message) -> Response {
     http::json_response(201, &view)
 }
 
+/// Read as raw bytes: a key that is not visible ASCII must be refused, not taken for no
+/// key at all (a retry would then send twice).
 fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
-    match http::header(request, "idempotency-key") {
+    match request.headers().get("idempotency-key").map(|v| v.as_bytes()) {
         None => Ok(None),
         Some(key)
-            if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) =>
+            if !key.is_empty() && key.len() <= 255 && key.iter().all(u8::is_ascii_graphic) =>
         {
-            Ok(Some(key))
+            Ok(Some(String::from_utf8_lossy(key).into_owned()))
         }
         Some(_) => Err(ApiError::bad_request(
             "invalid_idempotency_key",

@@ -333,6 +333,17 @@ async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
             "invalid_idempotency_key",
         ),
         (
+            post(&staff, json!({"customer_id": "c1", "message": "x"}))
+                .header("idempotency-key", "ключ-1"),
+            400,
+            "invalid_idempotency_key",
+        ),
+        (
+            post(&staff, json!({"customer_id": "c1", "message": "\u{200B}\u{2060}"})),
+            400,
+            "empty_message",
+        ),
+        (
             ApiEvent::new("POST", "/messages")
                 .claims(&staff)
                 .body(&format!(

@@ -194,7 +194,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
                         day: local_day(&settings),
                     })
                     .filter(|mark| state.auto_replied_on.as_deref() != Some(mark.day.as_str()));
-                let record = unmatched(sms, reason, owner.as_ref());
+                let record = unmatched(sms, &text, reason, owner.as_ref());
                 let outcome = self
                     .store
                     .record_inbound(&tenant, &effects, Some(&record), auto_reply.as_ref())
@@ -236,7 +236,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
             .unwrap_or_else(|| ConversationId::new(&owner.customer_id, Subject::General));
         let draft = match opt_out {
             Some(opted_out) => opt_out_notice(sms, owner, conversation, opted_out),
-            None => customer_message(sms, owner, conversation, text, &settings),
+            None => customer_message(sms, owner, conversation, text.clone(), &settings),
         };
         let guard = AppendGuard::Inbound(effects.clone());
         match self
@@ -258,7 +258,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
             // Closed between finding it and writing: kept for admins instead.
             Err(StoreError::Closed | StoreError::NotFound) => {
                 let reason = UnmatchedReason::ConversationClosed;
-                let record = unmatched(sms, reason, Some(owner));
+                let record = unmatched(sms, &text, reason, Some(owner));
                 Ok(
                     match self
                         .store
@@ -301,8 +301,11 @@ fn local_day(settings: &Settings) -> String {
     jiff::Timestamp::now().to_zoned(zone).date().to_string()
 }
 
+/// `text` is the body cleaned as a message's would be: admins read it in the same
+/// screens as messages.
 fn unmatched(
     sms: &InboundSms,
+    text: &str,
     reason: UnmatchedReason,
     owner: Option<&PhoneOwner>,
 ) -> UnmatchedSms {
@@ -311,7 +314,7 @@ fn unmatched(
         received_at: now_rfc3339(),
         from: sms.from.clone(),
         to: sms.to.clone(),
-        body: sms.body.clone(),
+        body: text.to_owned(),
         provider: sms.provider.as_str().to_owned(),
         provider_message_id: sms.provider_message_id.clone(),
         reason,

@@ -449,6 +449,16 @@ async fn unknown_senders_are_kept_for_admins_as_they_arrived() {
     assert_eq!(texts[0]["reason"], "unknown_sender");
     assert_eq!(texts[0]["customer_id"], Value::Null);
 
+    // Kept as clean as a message: no tags, no control or bidi characters.
+    tokio::time::sleep(Duration::from_millis(3)).await;
+    twilio(
+        &inbound,
+        &text("SM401", stranger, "<b>hi</b>\u{0007} \u{202E}there<script>x</script>"),
+    )
+    .await;
+    let (_, listed) = unmatched(&stack, &admin).await;
+    assert_eq!(listed["texts"][0]["body"], "hi there");
+
     // Pages, newest first (ids order by time: a few milliseconds apart).
     for i in 0..3 {
         tokio::time::sleep(Duration::from_millis(3)).await;
@@ -468,7 +478,8 @@ async fn unknown_senders_are_kept_for_admins_as_they_arrived() {
         .claims(&admin)
         .query("cursor", &cursor);
     let (_, page) = read_response(admin::handle(&stack.app(), event.request()).await);
-    assert_eq!(page["texts"][0]["body"], "Is this the vet?");
+    assert_eq!(page["texts"][0]["body"], "hi there");
+    assert_eq!(page["texts"][1]["body"], "Is this the vet?");
     assert_eq!(page["next_cursor"], Value::Null);
 
     // Admins only, and only their own tenant's.

@@ -69,7 +69,8 @@ pub struct StaffProfileInput {
     pub email: Option<String>,
     /// Defaults to on when an email address is given.
     pub email_notifications: Option<bool>,
-    /// Defaults to `staff`.
+    /// Required: who is notified of what follows the role, and guessing it would give
+    /// someone more than their sign-in allows.
     pub role: Option<String>,
 }
 
@@ -123,12 +124,9 @@ impl StaffProfileInput {
                 "needs an email address to send to",
             ));
         }
-        let role = match self.role.as_deref() {
-            None => Role::Staff,
-            Some(role) => match Role::parse(role) {
-                Some(role @ (Role::Admin | Role::Staff | Role::BasicStaff)) => role,
-                _ => return Err(invalid("role", "must be admin, staff or basic_staff")),
-            },
+        let role = match self.role.as_deref().map(Role::parse) {
+            Some(Some(role @ (Role::Admin | Role::Staff | Role::BasicStaff))) => role,
+            _ => return Err(invalid("role", "must be admin, staff or basic_staff")),
         };
         Ok(StaffProfile {
             user_id: user_id.to_owned(),
@@ -223,7 +221,7 @@ mod tests {
 
     #[test]
     fn staff_notifications_follow_the_email_unless_said_otherwise() {
-        let profile = staff(Some("ada@vets.example"), None, None)
+        let profile = staff(Some("ada@vets.example"), None, Some("staff"))
             .into_profile("u1", "now")
             .unwrap();
         assert!(profile.email_notifications);
@@ -234,7 +232,7 @@ mod tests {
         assert!(!quiet.email_notifications);
         assert_eq!(quiet.role, Role::BasicStaff);
         assert!(
-            !staff(None, None, None)
+            !staff(None, None, Some("admin"))
                 .into_profile("u1", "now")
                 .unwrap()
                 .email_notifications
@@ -243,6 +241,7 @@ mod tests {
             staff(None, Some(true), None),
             staff(Some("not-an-email"), None, None),
             staff(None, None, Some("customer")),
+            staff(Some("ada@vets.example"), None, None),
             StaffProfileInput {
                 name: "  ".into(),
                 email: None,

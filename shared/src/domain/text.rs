@@ -20,7 +20,15 @@ pub fn clean_message_text(raw: &str) -> Result<String, TextError> {
         return Err(TextError::ControlCharacter);
     }
     let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
-    Ok(strip_html(&normalised).trim().to_owned())
+    Ok(strip_html(&normalised)
+        .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+        .to_owned())
+}
+
+/// Zero-width characters: they show nothing, so text made only of them is empty, and
+/// at either end they are padding (inside, a joiner may build an emoji).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}')
 }
 
 /// Text that arrived by SMS: the sender cannot be asked to fix it, so refused characters
@@ -154,6 +162,12 @@ mod tests {
             "line1\nline2"
         );
         assert_eq!(clean_message_text("<p> </p>").unwrap(), "");
+        assert_eq!(clean_message_text("\u{200B}\u{200C} \u{200D}\u{2060}").unwrap(), "");
+        assert_eq!(clean_message_text("\u{200B}hi\u{2060}").unwrap(), "hi");
+        assert_eq!(
+            clean_message_text("\u{1F468}\u{200D}\u{1F469}").unwrap(),
+            "\u{1F468}\u{200D}\u{1F469}"
+        );
     }
 
     #[test]

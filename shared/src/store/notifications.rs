@@ -65,6 +65,8 @@ pub enum DeliveryStatus {
     /// Failed for now; a later run tries again from `next_attempt_at`.
     Retry,
     Failed,
+    /// Was to be retried, but the recipient has read the thread since.
+    Cancelled,
 }
 
 impl DeliveryStatus {
@@ -74,6 +76,7 @@ impl DeliveryStatus {
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Retry => "retry",
             DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Cancelled => "cancelled",
         }
     }
 
@@ -83,6 +86,7 @@ impl DeliveryStatus {
             "sent" => Some(DeliveryStatus::Sent),
             "retry" => Some(DeliveryStatus::Retry),
             "failed" => Some(DeliveryStatus::Failed),
+            "cancelled" => Some(DeliveryStatus::Cancelled),
             _ => None,
         }
     }
@@ -188,6 +192,17 @@ pub trait NotificationStore: Send + Sync {
         outcome: &DeliveryOutcome,
         now: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Marks cancelled the deliveries of a pass still waiting for a retry that the pass no
+    /// longer plans (their recipient has read the thread since). One Query, and a write
+    /// per cancelled delivery.
+    fn cancel_retries(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        round: &str,
+        planned: &[DeliveryKey],
+        now: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Ends or moves a pass, if the conversation is still as the pass found it. When
     /// messages arrived during the pass they get a pass of their own at `if_new_messages`.
     fn settle(

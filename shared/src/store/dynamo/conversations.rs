@@ -19,6 +19,7 @@ impl DynamoStore {
         draft: &MessageDraft,
         message: &Message,
         tenant: &str,
+        escalation_pending: bool,
     ) -> Result<Update, StoreError> {
         let conversation = &draft.conversation;
         let mut set = vec![
@@ -60,7 +61,19 @@ impl DynamoStore {
             ]);
             add.push("#own_side :one");
         }
-        let newer_than_last = "#status = :open AND (attribute_not_exists(gsi1sk) OR gsi1sk < :id)";
+        let mut newer_than_last =
+            "#status = :open AND (attribute_not_exists(gsi1sk) OR gsi1sk < :id)".to_owned();
+        let escalation_condition = match &draft.notification {
+            Some(pending) if pending.now.is_empty() => Some(if escalation_pending {
+                " AND due_stage = :escalation"
+            } else {
+                " AND (attribute_not_exists(due_stage) OR due_stage <> :escalation)"
+            }),
+            _ => None,
+        };
+        if let Some(extra) = escalation_condition {
+            newer_than_last.push_str(extra);
+        }
         let condition =
             if draft.create_conversation && conversation.subject.created_on_first_message() {
                 format!("attribute_not_exists({PK}) OR ({newer_than_last})")
@@ -92,12 +105,25 @@ impl DynamoStore {
         if let Some(pending) = &draft.notification {
             values.insert(":due_shard".into(), s(keys::due_shard(pk)));
             if pending.now.is_empty() {
-                // A pending notification stays due when it was: later messages join it.
-                set.extend([
-                    "gsi3pk = if_not_exists(gsi3pk, :due_shard)",
-                    "gsi3sk = if_not_exists(gsi3sk, :due)",
-                ]);
                 values.insert(":due".into(), s(&pending.due_at));
+                values.insert(":escalation".into(), s(DueStage::Escalation.as_str()));
+                if escalation_pending {
+                    // The SMS escalation only texts contacts about what came before; a
+                    // new message gets its own digest pass, to everyone, after the delay.
+                    remove.push("due_round");
+                    set.extend([
+                        "gsi3pk = :due_shard",
+                        "gsi3sk = :due",
+                        "due_stage = :digest",
+                    ]);
+                    values.insert(":digest".into(), s(DueStage::Digest.as_str()));
+                } else {
+                    // A pending digest stays due when it was: later messages join it.
+                    set.extend([
+                        "gsi3pk = if_not_exists(gsi3pk, :due_shard)",
+                        "gsi3sk = if_not_exists(gsi3sk, :due)",
+                    ]);
+                }
             } else {
                 // A pass due now names itself by its due time: no round of its own.
                 remove.push("due_round");
@@ -107,7 +133,7 @@ impl DynamoStore {
                     "due_stage = :digest",
                 ]);
                 add.push("notify_now :channels");
-                values.insert(":digest".into(), s("digest"));
+                values.insert(":digest".into(), s(DueStage::Digest.as_str()));
                 values.insert(
                     ":channels".into(),
                     AttributeValue::Ss(pending.now.iter().map(|c| c.as_str().to_owned()).collect()),

@@ -93,9 +93,11 @@ pub(super) fn profile_from_item(item: &Item) -> Result<StaffProfile, StoreError>
         name: required(item, "name")?.to_owned(),
         email: text(item, "email"),
         email_notifications: get_bool(item, "email_notifications"),
+        // A profile stored without a role (before roles were required) reaches only
+        // what a basic staff member may open.
         role: get_s(item, "role")
             .and_then(Role::parse)
-            .unwrap_or(Role::Staff),
+            .unwrap_or(Role::BasicStaff),
         created_at: text(item, "created_at").unwrap_or_default(),
         updated_at: text(item, "updated_at").unwrap_or_default(),
     })

@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::store::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
 use crate::store::{
-    AppendGuard, AppendOutcome, ConversationHeader, IdempotencyClaim, IdempotencyRecord,
+    AppendGuard, AppendOutcome, ConversationHeader, DueStage, IdempotencyClaim, IdempotencyRecord,
     MessageDraft, MessageStore, Reader, StoreError, ThreadPage,
 };
 
@@ -104,11 +104,19 @@ impl MessageStore for DynamoStore {
             _ => None,
         };
         let mut newer_than: Option<Ulid> = None;
+        // Learnt from the header when a condition fails; rare enough not to read first.
+        let mut escalation_pending = false;
         for attempt in 0..MAX_APPEND_ATTEMPTS {
             let message = new_message(draft, next_message_id(newer_than));
             let mut items = vec![
                 TransactWriteItem::builder()
-                    .update(self.header_update(&pk, draft, &message, tenant)?)
+                    .update(self.header_update(
+                        &pk,
+                        draft,
+                        &message,
+                        tenant,
+                        escalation_pending,
+                    )?)
                     .build(),
                 TransactWriteItem::builder()
                     .put(self.message_put(&pk, &message)?)
@@ -179,21 +187,24 @@ impl MessageStore for DynamoStore {
                 if get_s(current, "status") == Some(ConversationStatus::Closed.as_str()) {
                     return Err(StoreError::Closed);
                 }
-                match get_s(current, keys::GSI1_SK).and_then(|id| Ulid::from_string(id).ok()) {
+                let stage_now = get_s(current, keys::GSI3_SK).is_some()
+                    && get_s(current, "due_stage") == Some(DueStage::Escalation.as_str());
+                let last = get_s(current, keys::GSI1_SK).and_then(|id| Ulid::from_string(id).ok());
+                let behind = last.is_some_and(|last| last.to_string() >= message.id);
+                if !behind && stage_now == escalation_pending {
+                    return Err(StoreError::Internal(
+                        "conversation header refused a send".into(),
+                    ));
+                }
+                escalation_pending = stage_now;
+                if behind {
                     // Someone committed a newer message first: go after it.
-                    Some(last) => {
-                        newer_than = Some(last);
-                        if attempt > 2 {
-                            backoff(attempt).await;
-                        }
-                        continue;
-                    }
-                    None => {
-                        return Err(StoreError::Internal(
-                            "conversation header refused a send".into(),
-                        ))
+                    newer_than = last;
+                    if attempt > 2 {
+                        backoff(attempt).await;
                     }
                 }
+                continue;
             }
             return Err(StoreError::Internal(format!(
                 "transaction cancelled: {reasons:?}"

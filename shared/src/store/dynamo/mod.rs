@@ -120,6 +120,9 @@ impl DynamoStore {
     ) -> Result<Vec<Item>, StoreError> {
         /// BatchGetItem takes at most 100 keys.
         const MAX_BATCH_KEYS: usize = 100;
+        /// Unprocessed keys are asked for again this many times in all (about 130 ms of
+        /// backoff) before giving up.
+        const MAX_BATCH_ROUNDS: u32 = 8;
         let mut found = Vec::new();
         for chunk in keys.chunks(MAX_BATCH_KEYS) {
             let wanted = KeysAndAttributes::builder()
@@ -130,6 +133,13 @@ impl DynamoStore {
             let mut request = Some(HashMap::from([(self.table.clone(), wanted)]));
             let mut round = 0;
             while let Some(items) = request.take().filter(|r| !r.is_empty()) {
+                if round >= MAX_BATCH_ROUNDS {
+                    // The table is throttling these keys; the caller answers 503 and
+                    // its client retries later.
+                    return Err(StoreError::Unavailable(
+                        "keys left unprocessed after retries".into(),
+                    ));
+                }
                 if round > 0 {
                     backoff(round).await;
                 }

@@ -260,6 +260,58 @@ impl NotificationStore for DynamoStore {
         Ok(())
     }
 
+    async fn cancel_retries(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        round: &str,
+        planned: &[DeliveryKey],
+        now: &str,
+    ) -> Result<u64, StoreError> {
+        let pk = delivery_pk(tenant, conversation);
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :round)")
+            .filter_expression("#status = :retry")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":round", s(format!("D#{round}#")))
+            .expression_attribute_values(":retry", s(DeliveryStatus::Retry.as_str()))
+            .consistent_read(true);
+        let planned: HashSet<String> = planned.iter().map(delivery_sk).collect();
+        let mut cancelled = 0;
+        for item in self.query_all(query).await? {
+            let Some(sk) = get_s(&item, SK).filter(|sk| !planned.contains(*sk)) else {
+                continue;
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .key(SK, s(sk))
+                .update_expression(
+                    "SET #status = :cancelled, updated_at = :now REMOVE next_attempt_at",
+                )
+                .condition_expression("#status = :retry")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":cancelled", s(DeliveryStatus::Cancelled.as_str()))
+                .expression_attribute_values(":retry", s(DeliveryStatus::Retry.as_str()))
+                .expression_attribute_values(":now", s(now))
+                .send()
+                .await;
+            match result {
+                Ok(_) => cancelled += 1,
+                // Another run took it meanwhile.
+                Err(err) if is_conditional_failure(&err) => {}
+                Err(err) => return Err(classify(err)),
+            }
+        }
+        Ok(cancelled)
+    }
+
     async fn settle(
         &self,
         tenant: &str,

@@ -1,0 +1,151 @@
+//! Notifications that must not be lost: replies during an SMS-escalation wait, retries
+//! for people who have read since, and staff the directory gives no role.
+
+use super::*;
+
+#[tokio::test]
+async fn a_reply_during_the_escalation_wait_gets_its_own_digest() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |s| {
+        s.sms_escalation_minutes = Some(30);
+        s.admin_notification_email = Some(people.email("front-desk"));
+    })
+    .await;
+    let (owner_phone, partner_phone) = (phone(), phone());
+    contact(&stack, &people, "c1", "p1", Some(&owner_phone)).await;
+    contact(&stack, &people, "c1", "p2", Some(&partner_phone)).await;
+    staff(&stack, &people, "s1", Role::Staff).await;
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "Bella's results are in"}),
+    )
+    .await;
+    let dispatcher = dispatcher(&stack).await;
+    assert_eq!(dispatcher.run(later(4)).await.unwrap().sent, 2, "digests");
+
+    // The owner answers while the escalation waits.
+    send(
+        &stack,
+        &Claims::customer(TENANT, "p1", "c1"),
+        json!({"message": "Thanks, can we talk today?"}),
+    )
+    .await;
+    let report = dispatcher.run(later(5)).await.unwrap();
+    let staff_mail = emails_to(&people.email("s1")).await;
+    assert_eq!(staff_mail.len(), 1, "{report:?}");
+    assert!(staff_mail[0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("can we talk today"));
+    assert_eq!(emails_to(&people.email("front-desk")).await.len(), 1);
+    assert_eq!(
+        emails_to(&people.email("p2")).await.len(),
+        2,
+        "the partner hears of the reply too"
+    );
+
+    // Who still has the staff message unread is texted after the escalation delay.
+    assert_eq!(dispatcher.run(later(40)).await.unwrap().sent, 1);
+    assert_eq!(texts_to(&partner_phone).await.len(), 1);
+    assert!(texts_to(&owner_phone).await.is_empty(), "the owner replied");
+}
+
+#[tokio::test]
+async fn a_retry_for_someone_who_has_read_since_is_cancelled() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    contact(&stack, &people, "c1", "p1", None).await;
+    contact(&stack, &people, "c1", "p2", None).await;
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "hi"}),
+    )
+    .await;
+    let aws = moto::sdk_config().await;
+    let dead = aws_sdk_sesv2::config::Builder::from(&aws)
+        .endpoint_url("http://127.0.0.1:9")
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    let (email, sms) = moto_senders().await;
+    let dispatcher = Dispatcher {
+        store: stack.store.clone(),
+        email: Unreachable {
+            inner: email,
+            broken: SesEmail::new(aws_sdk_sesv2::Client::from_conf(dead)),
+            bad: people.email("p2"),
+        },
+        sms,
+        from_email: FROM.into(),
+    };
+    let first = dispatcher.run(later(4)).await.unwrap();
+    assert_eq!((first.sent, first.retrying), (1, 1));
+
+    let event = ApiEvent::new("POST", "/messages/read")
+        .claims(&Claims::customer(TENANT, "p2", "c1"))
+        .json(json!({}));
+    let (status, body) = read_response(mark_read::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 200, "{body}");
+
+    let report = dispatcher.run(later(10)).await.unwrap();
+    assert_eq!((report.sent, report.cancelled), (0, 1), "{report:?}");
+    let (records, _) = stack
+        .store
+        .deliveries(TENANT, &general("c1"), None, 20)
+        .await
+        .unwrap();
+    let p2 = records
+        .iter()
+        .find(|r| r.recipient == "contact:p2")
+        .unwrap();
+    assert_eq!(p2.status, DeliveryStatus::Cancelled);
+    assert_eq!(
+        dispatcher.run(later(60)).await.unwrap(),
+        RunReport::default(),
+        "nothing is left pending"
+    );
+}
+
+#[tokio::test]
+async fn staff_without_a_role_hear_only_of_what_basic_staff_may_open() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    staff(&stack, &people, "s1", Role::Staff).await;
+    staff(&stack, &people, "old", Role::Staff).await;
+    // A profile stored before roles were required.
+    let key = |value: String| aws_sdk_dynamodb::types::AttributeValue::S(value);
+    stack
+        .store
+        .client()
+        .update_item()
+        .table_name(stack.store.table())
+        .key("pk", key(shared::store::keys::staff_pk(TENANT, "old")))
+        .key("sk", key("PROFILE".into()))
+        .update_expression("REMOVE #role")
+        .expression_attribute_names("#role", "role")
+        .send()
+        .await
+        .unwrap();
+    contact(&stack, &people, "c1", "p1", None).await;
+    send(
+        &stack,
+        &Claims::customer(TENANT, "p1", "c1"),
+        json!({"message": "hello"}),
+    )
+    .await;
+    assert_eq!(dispatcher(&stack).await.run(later(4)).await.unwrap().sent, 1);
+    assert_eq!(emails_to(&people.email("s1")).await.len(), 1);
+    assert!(emails_to(&people.email("old")).await.is_empty());
+
+    // The admin API no longer stores a profile without one.
+    let event = ApiEvent::new("PUT", "/staff/{user_id}")
+        .path_param("user_id", "new")
+        .claims(&Claims::admin(TENANT, "a1"))
+        .json(json!({"name": "New", "email": people.email("new")}));
+    let (status, body) = read_response(admin::handle(&stack.app(), event.request()).await);
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")));
+}
