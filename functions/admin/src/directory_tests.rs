@@ -57,8 +57,9 @@ async fn staff_profiles_are_created_replaced_read_and_removed() {
 
     let (status, replaced) = call(
         &stack,
-        staff_route("PUT", &admin, "b1")
-            .json(json!({"name": "Bea Jones-Smith", "email_notifications": false, "role": "staff"})),
+        staff_route("PUT", &admin, "b1").json(
+            json!({"name": "Bea Jones-Smith", "email_notifications": false, "role": "staff"}),
+        ),
     )
     .await;
     assert_eq!(status, 200, "{replaced}");

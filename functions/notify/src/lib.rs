@@ -289,7 +289,13 @@ where
             let keys: Vec<_> = planned.deliveries.iter().map(|d| d.key.clone()).collect();
             report.cancelled += self
                 .store
-                .cancel_retries(tenant, &due.conversation, &due.round, &keys, &format_timestamp(now))
+                .cancel_retries(
+                    tenant,
+                    &due.conversation,
+                    &due.round,
+                    &keys,
+                    &format_timestamp(now),
+                )
                 .await?;
         }
         let from = settings.from_email.as_deref().unwrap_or(&self.from_email);

@@ -122,7 +122,11 @@ fn created(message: Message) -> Response {
 /// Read as raw bytes: a key that is not visible ASCII must be refused, not taken for no
 /// key at all (a retry would then send twice).
 fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
-    match request.headers().get("idempotency-key").map(|v| v.as_bytes()) {
+    match request
+        .headers()
+        .get("idempotency-key")
+        .map(|v| v.as_bytes())
+    {
         None => Ok(None),
         Some(key)
             if !key.is_empty() && key.len() <= 255 && key.iter().all(u8::is_ascii_graphic) =>

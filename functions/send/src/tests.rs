@@ -339,7 +339,10 @@ async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
             "invalid_idempotency_key",
         ),
         (
-            post(&staff, json!({"customer_id": "c1", "message": "\u{200B}\u{2060}"})),
+            post(
+                &staff,
+                json!({"customer_id": "c1", "message": "\u{200B}\u{2060}"}),
+            ),
             400,
             "empty_message",
         ),

@@ -451,11 +451,16 @@ async fn unknown_senders_are_kept_for_admins_as_they_arrived() {
 
     // Kept as clean as a message: no tags, no control or bidi characters.
     tokio::time::sleep(Duration::from_millis(3)).await;
-    twilio(
+    let (status, body) = twilio(
         &inbound,
-        &text("SM401", stranger, "<b>hi</b>\u{0007} \u{202E}there<script>x</script>"),
+        &text(
+            "SM401",
+            "+14255550555",
+            "<b>hi</b>\u{0007} \u{202E}there<script>x</script>",
+        ),
     )
     .await;
+    assert_eq!(status, 200, "{body}");
     let (_, listed) = unmatched(&stack, &admin).await;
     assert_eq!(listed["texts"][0]["body"], "hi there");
 

@@ -162,7 +162,10 @@ mod tests {
             "line1\nline2"
         );
         assert_eq!(clean_message_text("<p> </p>").unwrap(), "");
-        assert_eq!(clean_message_text("\u{200B}\u{200C} \u{200D}\u{2060}").unwrap(), "");
+        assert_eq!(
+            clean_message_text("\u{200B}\u{200C} \u{200D}\u{2060}").unwrap(),
+            ""
+        );
         assert_eq!(clean_message_text("\u{200B}hi\u{2060}").unwrap(), "hi");
         assert_eq!(
             clean_message_text("\u{1F468}\u{200D}\u{1F469}").unwrap(),

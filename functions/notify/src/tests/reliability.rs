@@ -137,7 +137,10 @@ async fn staff_without_a_role_hear_only_of_what_basic_staff_may_open() {
         json!({"message": "hello"}),
     )
     .await;
-    assert_eq!(dispatcher(&stack).await.run(later(4)).await.unwrap().sent, 1);
+    assert_eq!(
+        dispatcher(&stack).await.run(later(4)).await.unwrap().sent,
+        1
+    );
     assert_eq!(emails_to(&people.email("s1")).await.len(), 1);
     assert!(emails_to(&people.email("old")).await.is_empty());
 
@@ -147,5 +150,8 @@ async fn staff_without_a_role_hear_only_of_what_basic_staff_may_open() {
         .claims(&Claims::admin(TENANT, "a1"))
         .json(json!({"name": "New", "email": people.email("new")}));
     let (status, body) = read_response(admin::handle(&stack.app(), event.request()).await);
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_field"))
+    );
 }

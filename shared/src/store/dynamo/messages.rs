@@ -110,13 +110,7 @@ impl MessageStore for DynamoStore {
             let message = new_message(draft, next_message_id(newer_than));
             let mut items = vec![
                 TransactWriteItem::builder()
-                    .update(self.header_update(
-                        &pk,
-                        draft,
-                        &message,
-                        tenant,
-                        escalation_pending,
-                    )?)
+                    .update(self.header_update(&pk, draft, &message, tenant, escalation_pending)?)
                     .build(),
                 TransactWriteItem::builder()
                     .put(self.message_put(&pk, &message)?)
