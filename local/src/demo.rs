@@ -100,6 +100,7 @@ pub async fn dispatch_forever(store: DynamoStore, every: Duration) {
         sms: SnsSms::new(aws_sdk_sns::Client::new(&aws)),
         from_email: std::env::var("NOTIFY_FROM_EMAIL")
             .unwrap_or_else(|_| format!("notifications@{DEMO_DOMAIN}")),
+        concurrency: notify::DEFAULT_CONCURRENCY,
     };
     let mut timer = tokio::time::interval(every);
     loop {

@@ -273,7 +273,14 @@ async fn costs(readers: usize) -> Costs {
     let pending = header.due.expect("messages left a notification pending");
     let mut due = Vec::new();
     for shard in 0..shared::store::keys::DUE_SHARDS {
-        due.extend(stack.store.due(shard, &pending.due_at, 100).await.unwrap());
+        due.extend(
+            stack
+                .store
+                .due(shard, &pending.due_at, 100, None)
+                .await
+                .unwrap()
+                .0,
+        );
     }
     let due = due
         .into_iter()

@@ -19,30 +19,47 @@
 //! Claims make overlapping runs and a run that died part-way deliver each notification
 //! once per recipient: a delivery that is `sent` is never claimed again, and one a dead
 //! run claimed becomes claimable when its lease ends.
+//!
+//! A run drains the due-index shards side by side (each makes progress in every run,
+//! whatever backlog another holds), a few conversations per shard at a time, with a
+//! bounded number of sends in flight for the whole run. It stops claiming when the
+//! invocation's deadline is near, leaving time to record what it sent: what it did not
+//! reach is looked at again by the next run, never cut off mid-send.
 
+mod pass;
 mod plan;
 
+use futures_util::future::join_all;
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use shared::domain::Settings;
+use tokio::sync::{OnceCell, Semaphore};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use shared::config::ConfigError;
 use shared::domain::directory::StaffProfile;
-use shared::domain::notify::notify_delay;
+use shared::domain::format_timestamp;
 use shared::domain::validate::is_valid_email;
-use shared::domain::{format_timestamp, MessagingMode, Side};
-use shared::notify::{EmailSender, SendError, SesEmail, SmsSender, SnsSms};
-use shared::settings_cache::SettingsCache;
+use shared::notify::{EmailSender, SesEmail, SmsSender, SnsSms};
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
-    Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueEntry, DueStage, DynamoStore,
-    MessageStore, NotificationStore, Reader, SettingsStore, Settlement, StoreError,
+    DirectoryStore, DueEntry, DynamoStore, MessageStore, NotificationStore, SettingsStore,
+    StoreError,
 };
 
 pub use plan::{plan, Outgoing, PlanInput, Planned};
 
-/// Conversations one run takes from each due-index shard; the rest wait a minute.
-pub const DUE_PER_SHARD: u32 = 100;
+/// Conversations one due-index Query returns; a shard is paged through while time allows.
+pub const DUE_PAGE: u32 = 100;
+/// Conversations of one shard in progress at once.
+const CONVERSATIONS_PER_SHARD: usize = 4;
+/// Sends in flight at once in a run, all shards together (SES and SNS rates are per account).
+pub const DEFAULT_CONCURRENCY: usize = 16;
+/// Time kept back from the invocation's deadline: a send and its record take well under
+/// this (the SDK clients time out before), so nothing claimed is left unrecorded.
+pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
 /// Messages a digest is built from (the newest).
 const DIGEST_SOURCE_MESSAGES: u32 = 50;
 /// How long a claim keeps other runs off a delivery; a run that dies frees it after this.
@@ -85,6 +102,10 @@ impl NotifyConfig {
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct RunReport {
     pub conversations: u64,
+    /// Conversations looked at, per due-index shard.
+    pub per_shard: [u64; DUE_SHARDS as usize],
+    /// Deliveries left for the next run because the deadline was near.
+    pub deferred: u64,
     pub sent: u64,
     pub retrying: u64,
     pub failed: u64,
@@ -92,11 +113,54 @@ pub struct RunReport {
     pub cancelled: u64,
 }
 
+impl RunReport {
+    fn add(&mut self, other: &RunReport) {
+        self.conversations += other.conversations;
+        for (mine, theirs) in self.per_shard.iter_mut().zip(other.per_shard) {
+            *mine += theirs;
+        }
+        self.deferred += other.deferred;
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.cancelled += other.cancelled;
+    }
+}
+
+/// When a run stops claiming deliveries.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    stop_claiming_at: tokio::time::Instant,
+}
+
+impl Budget {
+    /// Claims until `time` from now.
+    pub fn lasting(time: std::time::Duration) -> Budget {
+        Budget {
+            stop_claiming_at: tokio::time::Instant::now() + time,
+        }
+    }
+
+    /// For an invocation whose deadline is `deadline_ms` (milliseconds since the epoch,
+    /// as Lambda gives it), keeping [`DEADLINE_MARGIN`] back.
+    pub fn before_deadline(deadline_ms: u64) -> Budget {
+        let now_ms = Timestamp::now().as_millisecond().max(0) as u64;
+        let left = std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms));
+        Budget::lasting(left.saturating_sub(DEADLINE_MARGIN))
+    }
+
+    fn spent(&self) -> bool {
+        tokio::time::Instant::now() >= self.stop_claiming_at
+    }
+}
+
 pub struct Dispatcher<S, E, M> {
     pub store: S,
     pub email: E,
     pub sms: M,
     pub from_email: String,
+    /// Sends in flight at once ([`DEFAULT_CONCURRENCY`]).
+    pub concurrency: usize,
 }
 
 impl Dispatcher<DynamoStore, SesEmail, SnsSms> {
@@ -108,6 +172,7 @@ impl Dispatcher<DynamoStore, SesEmail, SnsSms> {
             email: SesEmail::new(aws_sdk_sesv2::Client::new(&aws)),
             sms: SnsSms::new(aws_sdk_sns::Client::new(&aws)),
             from_email: config.from_email.clone(),
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -115,36 +180,55 @@ impl Dispatcher<DynamoStore, SesEmail, SnsSms> {
 /// The Lambda handler: one run per scheduled event.
 pub async fn handle<S, E, M>(
     dispatcher: &Dispatcher<S, E, M>,
-    _event: lambda_runtime::LambdaEvent<serde_json::Value>,
+    event: lambda_runtime::LambdaEvent<serde_json::Value>,
 ) -> Result<RunReport, lambda_runtime::Error>
 where
     S: NotificationStore + MessageStore + SettingsStore + DirectoryStore,
     E: EmailSender,
     M: SmsSender,
 {
-    let report = dispatcher.run(Timestamp::now()).await?;
+    let budget = Budget::before_deadline(event.context.deadline);
+    let report = dispatcher.run_within(Timestamp::now(), budget).await?;
     tracing::info!(?report, "notification run");
     Ok(report)
 }
 
-/// What one run reads once per tenant.
+/// What one run reads once per tenant, shared by the shards' tasks: the first to need a
+/// tenant's entry reads it, the others wait for that read.
+#[derive(Default)]
 struct TenantCache {
-    settings: SettingsCache,
-    staff: HashMap<String, Vec<StaffProfile>>,
+    settings: OncePerTenant<Settings>,
+    staff: OncePerTenant<Vec<StaffProfile>>,
 }
 
-impl TenantCache {
-    fn new() -> Self {
-        TenantCache {
-            // A run is shorter than any settings TTL: once per tenant per run.
-            settings: SettingsCache::new(std::time::Duration::from_secs(60)),
-            staff: HashMap::new(),
-        }
+struct OncePerTenant<V>(std::sync::Mutex<HashMap<String, Arc<OnceCell<V>>>>);
+
+impl<V> Default for OncePerTenant<V> {
+    fn default() -> Self {
+        OncePerTenant(Default::default())
     }
 }
 
-fn retry_delay(attempt: u64) -> SignedDuration {
-    SignedDuration::from_mins(1 << attempt.clamp(1, 5).saturating_sub(1))
+impl<V: Clone> OncePerTenant<V> {
+    async fn get<F, Fut>(&self, tenant: &str, read: F) -> Result<V, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, StoreError>>,
+    {
+        let cell = {
+            let mut cells = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            cells.entry(tenant.to_owned()).or_default().clone()
+        };
+        cell.get_or_try_init(read).await.cloned()
+    }
+}
+
+/// What a run shares between its shards.
+struct RunContext<'a> {
+    now: Timestamp,
+    budget: Budget,
+    cache: &'a TenantCache,
+    sends: &'a Semaphore,
 }
 
 impl<S, E, M> Dispatcher<S, E, M>
@@ -153,250 +237,102 @@ where
     E: EmailSender,
     M: SmsSender,
 {
-    /// Delivers everything due by `now`.
+    /// Clients and settings as given, sending [`DEFAULT_CONCURRENCY`] at once.
+    pub fn new(store: S, email: E, sms: M, from_email: impl Into<String>) -> Self {
+        Dispatcher {
+            store,
+            email,
+            sms,
+            from_email: from_email.into(),
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// Delivers everything due by `now`, with no deadline.
     pub async fn run(&self, now: Timestamp) -> Result<RunReport, StoreError> {
-        let mut cache = TenantCache::new();
+        self.run_within(now, Budget::lasting(std::time::Duration::from_secs(3600)))
+            .await
+    }
+
+    /// Delivers what is due by `now` until the budget is spent.
+    pub async fn run_within(
+        &self,
+        now: Timestamp,
+        budget: Budget,
+    ) -> Result<RunReport, StoreError> {
+        let cache = TenantCache::default();
+        let sends = Semaphore::new(self.concurrency.max(1));
+        let context = RunContext {
+            now,
+            budget,
+            cache: &cache,
+            sends: &sends,
+        };
+        let shards = join_all((0..DUE_SHARDS).map(|shard| self.drain_shard(shard, &context))).await;
         let mut report = RunReport::default();
-        let now_text = format_timestamp(now);
-        for shard in 0..DUE_SHARDS {
-            for due in self.store.due(shard, &now_text, DUE_PER_SHARD).await? {
-                report.conversations += 1;
-                if let Err(err) = self.pass(&due, now, &mut cache, &mut report).await {
-                    // One conversation failing never stops the others; it stays due.
-                    tracing::warn!(tenant = %due.tenant, conversation = %due.conversation.encode(), %err, "notification pass failed");
-                }
+        let mut failure = None;
+        for shard in shards {
+            match shard {
+                Ok(done) => report.add(&done),
+                Err(err) => failure = Some(err),
+            }
+        }
+        match failure {
+            // Nothing got through (storage is down): the invocation fails and says so.
+            Some(err) if report.conversations == 0 => Err(err),
+            _ => Ok(report),
+        }
+    }
+
+    async fn drain_shard(
+        &self,
+        shard: u32,
+        context: &RunContext<'_>,
+    ) -> Result<RunReport, StoreError> {
+        let now_text = format_timestamp(context.now);
+        let mut report = RunReport::default();
+        let mut after: Option<DueEntry> = None;
+        while !context.budget.spent() {
+            let (entries, more) = self
+                .store
+                .due(shard, &now_text, DUE_PAGE, after.as_ref())
+                .await?;
+            after = entries.last().cloned();
+            let mut passes = Vec::with_capacity(entries.len());
+            for batch in entries.chunks(CONVERSATIONS_PER_SHARD) {
+                passes
+                    .extend(join_all(batch.iter().map(|due| self.logged_pass(due, context))).await);
+            }
+            for pass in &passes {
+                report.add(pass);
+            }
+            report.conversations += entries.len() as u64;
+            report.per_shard[shard as usize] += entries.len() as u64;
+            if !more {
+                break;
             }
         }
         Ok(report)
     }
+}
 
-    async fn staff(
-        &self,
-        cache: &mut TenantCache,
-        tenant: &str,
-    ) -> Result<Vec<StaffProfile>, StoreError> {
-        if let Some(staff) = cache.staff.get(tenant) {
-            return Ok(staff.clone());
-        }
-        let staff = self.store.staff_directory(tenant).await?;
-        cache.staff.insert(tenant.to_owned(), staff.clone());
-        Ok(staff)
+impl<S, E, M> Dispatcher<S, E, M>
+where
+    S: NotificationStore + MessageStore + SettingsStore + DirectoryStore,
+    E: EmailSender,
+    M: SmsSender,
+{
+    async fn logged_pass(&self, due: &DueEntry, context: &RunContext<'_>) -> RunReport {
+        self.pass(due, context).await.unwrap_or_else(|err| {
+            // One conversation failing never stops the others; it stays due.
+            tracing::warn!(tenant = %due.tenant, conversation = %due.conversation.encode(), %err, "notification pass failed");
+            RunReport::default()
+        })
     }
+}
 
-    async fn pass(
-        &self,
-        entry: &DueEntry,
-        now: Timestamp,
-        cache: &mut TenantCache,
-        report: &mut RunReport,
-    ) -> Result<(), StoreError> {
-        let tenant = &entry.tenant;
-        let settings = cache.settings.get(&self.store, tenant).await?;
-        let if_new_messages = format_timestamp(now + notify_delay(&settings));
-        let page = self
-            .store
-            .thread_page(
-                tenant,
-                &entry.conversation,
-                None,
-                DIGEST_SOURCE_MESSAGES,
-                None,
-            )
-            .await?;
-        let Some(header) = page.header else {
-            return Ok(());
-        };
-        // The index holds keys only; the header holds the pass. An entry the header no
-        // longer matches was settled or moved since the index was read.
-        let Some(state) = header.due.clone().filter(|d| d.due_at == entry.due_at) else {
-            return Ok(());
-        };
-        let due = &DueConversation {
-            tenant: entry.tenant.clone(),
-            conversation: entry.conversation.clone(),
-            due_at: state.due_at,
-            round: state.round,
-            stage: state.stage,
-            notify_now: state.notify_now,
-            notified_up_to: header.notified_up_to.clone(),
-        };
-        let seen_last = header.last_message_id.clone().unwrap_or_default();
-        let settle = |settlement: Settlement| async move {
-            self.store
-                .settle(tenant, entry, &seen_last, &settlement, &if_new_messages)
-                .await
-        };
-        if settings.mode == MessagingMode::Disabled {
-            return settle(Settlement::Done).await;
-        }
-        if let Some(quiet) = &settings.quiet_hours {
-            let zone =
-                jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-            if let Some(until) = quiet.hold_until(now, &zone) {
-                return settle(Settlement::Postpone {
-                    due_at: format_timestamp(until),
-                })
-                .await;
-            }
-        }
-        let (contacts, assignments) = self
-            .store
-            .account_directory(tenant, &header.id.customer_id)
-            .await?;
-        let staff = match due.stage {
-            DueStage::Digest => self.staff(cache, tenant).await?,
-            DueStage::Escalation => Vec::new(),
-        };
-        let candidates = plan::sms_candidates(due, &contacts);
-        let opted_out = if candidates.is_empty() {
-            Default::default()
-        } else {
-            self.store.opted_out(tenant, &candidates).await?
-        };
-        let readers: Vec<Reader> = contacts
-            .iter()
-            .map(|c| Reader {
-                side: Side::Customer,
-                user_id: c.contact_id.clone(),
-            })
-            .chain(staff.iter().map(|p| Reader {
-                side: Side::Staff,
-                user_id: p.user_id.clone(),
-            }))
-            .collect();
-        let positions = if readers.is_empty() {
-            Default::default()
-        } else {
-            self.store
-                .read_positions(tenant, &header.id, &readers)
-                .await?
-        };
-        let planned = plan(&PlanInput {
-            due,
-            header: &header,
-            positions: &positions,
-            messages: &page.messages,
-            settings: &settings,
-            contacts: &contacts,
-            assignments: &assignments,
-            staff: &staff,
-            opted_out: &opted_out,
-            now,
-        });
-
-        if due.round != due.due_at {
-            // A postponed pass may have left retries for people who have read since.
-            let keys: Vec<_> = planned.deliveries.iter().map(|d| d.key.clone()).collect();
-            report.cancelled += self
-                .store
-                .cancel_retries(
-                    tenant,
-                    &due.conversation,
-                    &due.round,
-                    &keys,
-                    &format_timestamp(now),
-                )
-                .await?;
-        }
-        let from = settings.from_email.as_deref().unwrap_or(&self.from_email);
-        let mut look_again: Option<String> = None;
-        for delivery in &planned.deliveries {
-            let senders = (from, settings.sms_origination_number());
-            if let Some(at) = self.deliver(due, delivery, senders, now, report).await? {
-                look_again = Some(match look_again {
-                    Some(current) if current <= at => current,
-                    _ => at,
-                });
-            }
-        }
-        let settlement = match (
-            look_again,
-            planned.escalate,
-            settings.sms_escalation_minutes,
-        ) {
-            (Some(due_at), _, _) => Settlement::Postpone { due_at },
-            (None, true, Some(minutes)) => Settlement::Next {
-                due_at: format_timestamp(now + SignedDuration::from_mins(minutes.into())),
-                stage: DueStage::Escalation,
-            },
-            _ => Settlement::Done,
-        };
-        settle(settlement).await
-    }
-
-    /// Claims, sends and records one delivery; when the pass must be looked at again for
-    /// it, the time to do so.
-    async fn deliver(
-        &self,
-        due: &DueConversation,
-        delivery: &Planned,
-        (email_from, sms_from): (&str, Option<&str>),
-        now: Timestamp,
-        report: &mut RunReport,
-    ) -> Result<Option<String>, StoreError> {
-        let now_text = format_timestamp(now);
-        let claim = self
-            .store
-            .claim_delivery(
-                &due.tenant,
-                &due.conversation,
-                &delivery.key,
-                &delivery.address,
-                &now_text,
-                &format_timestamp(now + CLAIM_LEASE),
-            )
-            .await?;
-        let attempt = match claim {
-            Claim::Taken { attempt } => attempt,
-            Claim::Finished => return Ok(None),
-            Claim::Later(at) => return Ok(Some(at)),
-        };
-        let sent = match &delivery.outgoing {
-            Outgoing::Email(email) => {
-                self.email
-                    .send_email(email_from, &delivery.address, email)
-                    .await
-            }
-            Outgoing::Sms(text) => self.sms.send_sms(sms_from, &delivery.address, text).await,
-        };
-        let (outcome, look_again) = match sent {
-            Ok(provider_message_id) => {
-                report.sent += 1;
-                (
-                    DeliveryOutcome::Sent {
-                        provider_message_id,
-                    },
-                    None,
-                )
-            }
-            Err(SendError::Retryable(error)) if attempt < MAX_ATTEMPTS => {
-                report.retrying += 1;
-                let next = format_timestamp(now + retry_delay(attempt));
-                (
-                    DeliveryOutcome::Retry {
-                        error,
-                        next_attempt_at: next.clone(),
-                    },
-                    Some(next),
-                )
-            }
-            Err(SendError::Retryable(error) | SendError::Permanent(error)) => {
-                report.failed += 1;
-                tracing::warn!(tenant = %due.tenant, recipient = %delivery.key.recipient, %error, "notification failed");
-                (DeliveryOutcome::Failed { error }, None)
-            }
-        };
-        self.store
-            .finish_delivery(
-                &due.tenant,
-                &due.conversation,
-                &delivery.key,
-                &outcome,
-                &now_text,
-            )
-            .await?;
-        Ok(look_again)
-    }
+fn retry_delay(attempt: u64) -> SignedDuration {
+    SignedDuration::from_mins(1 << attempt.clamp(1, 5).saturating_sub(1))
 }
 
 #[cfg(test)]

@@ -145,6 +145,7 @@ async fn dispatcher(stack: &TestStack) -> Dispatcher<DynamoStore, SesEmail, SnsS
         email,
         sms,
         from_email: FROM.into(),
+        concurrency: super::DEFAULT_CONCURRENCY,
     }
 }
 
@@ -464,6 +465,8 @@ async fn a_run_that_dies_half_way_is_finished_by_the_next_without_repeats() {
         },
         sms,
         from_email: FROM.into(),
+        // One at a time: two sent, the third stalls, the fourth never claimed.
+        concurrency: 1,
     };
     let now = later(4);
     let run = tokio::spawn(async move { dying.run(now).await });
@@ -539,6 +542,7 @@ async fn ses_failures_are_retried_later_and_finally_marked_failed() {
         },
         sms,
         from_email: FROM.into(),
+        concurrency: super::DEFAULT_CONCURRENCY,
     };
     let mut now = later(4);
     let first = dispatcher.run(now).await.unwrap();
@@ -641,9 +645,11 @@ async fn messages_during_a_pass_get_a_pass_of_their_own() {
             shard_of("c1"),
             &shared::domain::format_timestamp(later(4)),
             10,
+            None,
         )
         .await
         .unwrap()
+        .0
         .remove(0);
     let first_seen = stack
         .store

@@ -170,7 +170,7 @@ async fn pending(stack: &TestStack, conversation: &ConversationId) -> bool {
         jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
     );
     for shard in 0..shared::store::keys::DUE_SHARDS {
-        let due = stack.store.due(shard, &later, 100).await.unwrap();
+        let due = stack.store.due(shard, &later, 100, None).await.unwrap().0;
         if due.iter().any(|d| &d.conversation == conversation) {
             return true;
         }
@@ -899,6 +899,7 @@ async fn an_opted_out_number_gets_no_sms_from_the_dispatcher() {
         email: shared::notify::SesEmail::new(aws_sdk_sesv2::Client::new(&aws)),
         sms: shared::notify::SnsSms::new(aws_sdk_sns::Client::new(&aws)),
         from_email: "notify@oakvets.example".into(),
+        concurrency: notify::DEFAULT_CONCURRENCY,
     };
     dispatcher.run(jiff::Timestamp::now()).await.unwrap();
     assert!(testkit::moto::texts_to(&phone).await.is_empty());

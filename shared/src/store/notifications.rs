@@ -144,13 +144,15 @@ pub enum Settlement {
 }
 
 pub trait NotificationStore: Send + Sync {
-    /// One request: up to `limit` conversations of one due-index shard due by `now`.
+    /// One request: up to `limit` conversations of one due-index shard due by `now`,
+    /// after `after` (the last entry of the page before), and whether more may follow.
     fn due(
         &self,
         shard: u32,
         now: &str,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<DueEntry>, StoreError>> + Send;
+        after: Option<&DueEntry>,
+    ) -> impl Future<Output = Result<(Vec<DueEntry>, bool), StoreError>> + Send;
     /// One request: an account's contacts and the staff assigned to it.
     fn account_directory(
         &self,

@@ -80,6 +80,7 @@ async fn a_retry_for_someone_who_has_read_since_is_cancelled() {
         },
         sms,
         from_email: FROM.into(),
+        concurrency: crate::DEFAULT_CONCURRENCY,
     };
     let first = dispatcher.run(later(4)).await.unwrap();
     assert_eq!((first.sent, first.retrying), (1, 1));

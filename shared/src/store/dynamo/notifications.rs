@@ -52,20 +52,41 @@ fn record_from_item(item: &Item) -> Option<DeliveryRecord> {
 }
 
 impl NotificationStore for DynamoStore {
-    async fn due(&self, shard: u32, now: &str, limit: u32) -> Result<Vec<DueEntry>, StoreError> {
-        let output = self
+    async fn due(
+        &self,
+        shard: u32,
+        now: &str,
+        limit: u32,
+        after: Option<&DueEntry>,
+    ) -> Result<(Vec<DueEntry>, bool), StoreError> {
+        let shard_key = format!("DUE#{shard}");
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(GSI3)
             .key_condition_expression("gsi3pk = :shard AND gsi3sk <= :now")
-            .expression_attribute_values(":shard", s(format!("DUE#{shard}")))
+            .expression_attribute_values(":shard", s(&shard_key))
             .expression_attribute_values(":now", s(now))
-            .limit(limit as i32)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(output.items().iter().filter_map(due_from_item).collect())
+            .limit(limit as i32);
+        if let Some(last) = after {
+            // The start key may have left the index (settled) since: DynamoDB goes on
+            // from where it would be.
+            query = query
+                .exclusive_start_key(
+                    PK,
+                    s(keys::conversation_pk(&last.tenant, &last.conversation)),
+                )
+                .exclusive_start_key(SK, s(keys::HEADER_SK))
+                .exclusive_start_key(keys::GSI3_PK, s(&shard_key))
+                .exclusive_start_key(keys::GSI3_SK, s(&last.due_at));
+        }
+        let output = query.send().await.map_err(classify)?;
+        let more = output.last_evaluated_key.is_some();
+        Ok((
+            output.items().iter().filter_map(due_from_item).collect(),
+            more,
+        ))
     }
 
     async fn account_directory(
