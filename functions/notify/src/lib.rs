@@ -55,7 +55,8 @@ pub use plan::{plan, Outgoing, PlanInput, Planned};
 pub const DUE_PAGE: u32 = 100;
 /// Conversations of one shard in progress at once.
 const CONVERSATIONS_PER_SHARD: usize = 4;
-/// Sends in flight at once in a run, all shards together (SES and SNS rates are per account).
+/// Sends in flight at once in a run, all shards together (SES and SNS rates are per
+/// account), shared out evenly so that no shard's backlog holds up another's.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 /// Time kept back from the invocation's deadline: a send and its record take well under
 /// this (the SDK clients time out before), so nothing claimed is left unrecorded.
@@ -102,7 +103,7 @@ impl NotifyConfig {
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct RunReport {
     pub conversations: u64,
-    /// Conversations looked at, per due-index shard.
+    /// Deliveries sent, per due-index shard.
     pub per_shard: [u64; DUE_SHARDS as usize],
     /// Deliveries left for the next run because the deadline was near.
     pub deferred: u64,
@@ -228,7 +229,6 @@ struct RunContext<'a> {
     now: Timestamp,
     budget: Budget,
     cache: &'a TenantCache,
-    sends: &'a Semaphore,
 }
 
 impl<S, E, M> Dispatcher<S, E, M>
@@ -261,12 +261,10 @@ where
         budget: Budget,
     ) -> Result<RunReport, StoreError> {
         let cache = TenantCache::default();
-        let sends = Semaphore::new(self.concurrency.max(1));
         let context = RunContext {
             now,
             budget,
             cache: &cache,
-            sends: &sends,
         };
         let shards = join_all((0..DUE_SHARDS).map(|shard| self.drain_shard(shard, &context))).await;
         let mut report = RunReport::default();
@@ -291,6 +289,7 @@ where
     ) -> Result<RunReport, StoreError> {
         let now_text = format_timestamp(context.now);
         let mut report = RunReport::default();
+        let sends = Semaphore::new((self.concurrency / DUE_SHARDS as usize).max(1));
         let mut after: Option<DueEntry> = None;
         while !context.budget.spent() {
             let (entries, more) = self
@@ -300,18 +299,24 @@ where
             after = entries.last().cloned();
             let mut passes = Vec::with_capacity(entries.len());
             for batch in entries.chunks(CONVERSATIONS_PER_SHARD) {
-                passes
-                    .extend(join_all(batch.iter().map(|due| self.logged_pass(due, context))).await);
+                passes.extend(
+                    join_all(
+                        batch
+                            .iter()
+                            .map(|due| self.logged_pass(due, context, &sends)),
+                    )
+                    .await,
+                );
             }
             for pass in &passes {
                 report.add(pass);
             }
             report.conversations += entries.len() as u64;
-            report.per_shard[shard as usize] += entries.len() as u64;
             if !more {
                 break;
             }
         }
+        report.per_shard[shard as usize] = report.sent;
         Ok(report)
     }
 }
@@ -322,8 +327,13 @@ where
     E: EmailSender,
     M: SmsSender,
 {
-    async fn logged_pass(&self, due: &DueEntry, context: &RunContext<'_>) -> RunReport {
-        self.pass(due, context).await.unwrap_or_else(|err| {
+    async fn logged_pass(
+        &self,
+        due: &DueEntry,
+        context: &RunContext<'_>,
+        sends: &Semaphore,
+    ) -> RunReport {
+        self.pass(due, context, sends).await.unwrap_or_else(|err| {
             // One conversation failing never stops the others; it stays due.
             tracing::warn!(tenant = %due.tenant, conversation = %due.conversation.encode(), %err, "notification pass failed");
             RunReport::default()

@@ -10,6 +10,7 @@ use shared::store::{
     Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueEntry, DueStage, MessageStore,
     NotificationStore, Reader, SettingsStore, Settlement, StoreError,
 };
+use tokio::sync::Semaphore;
 
 use crate::plan::{self, plan, Outgoing, PlanInput, Planned};
 use crate::{
@@ -40,6 +41,7 @@ where
         &self,
         entry: &DueEntry,
         context: &RunContext<'_>,
+        sends: &Semaphore,
     ) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
         let now = context.now;
@@ -173,7 +175,7 @@ where
             planned
                 .deliveries
                 .iter()
-                .map(|delivery| self.deliver_in_turn(due, delivery, senders, context)),
+                .map(|delivery| self.deliver_in_turn(due, delivery, senders, context, sends)),
         )
         .await;
         let mut look_again: Option<String> = None;
@@ -220,15 +222,16 @@ where
         Ok(report)
     }
 
-    /// Waits for one of the run's send slots; claims nothing once the run's time is up.
+    /// Waits for one of the shard's send slots; claims nothing once the run's time is up.
     async fn deliver_in_turn(
         &self,
         due: &DueConversation,
         delivery: &Planned,
         senders: (&str, Option<&str>),
         context: &RunContext<'_>,
+        sends: &Semaphore,
     ) -> Result<(Delivered, RunReport), StoreError> {
-        let _permit = context.sends.acquire().await;
+        let _permit = sends.acquire().await;
         if context.budget.spent() {
             return Ok((Delivered::Deferred, RunReport::default()));
         }

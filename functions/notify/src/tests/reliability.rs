@@ -2,6 +2,7 @@
 //! for people who have read since, and staff the directory gives no role.
 
 use super::*;
+use crate::Budget;
 
 #[tokio::test]
 async fn a_reply_during_the_escalation_wait_gets_its_own_digest() {
@@ -155,4 +156,81 @@ async fn staff_without_a_role_hear_only_of_what_basic_staff_may_open() {
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_field"))
     );
+}
+
+/// moto, with each send taking a while (a slow provider, or a large backlog).
+struct Slow {
+    inner: SesEmail,
+}
+
+impl EmailSender for Slow {
+    async fn send_email(&self, from: &str, to: &str, email: &Email) -> Result<String, SendError> {
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        self.inner.send_email(from, to, email).await
+    }
+}
+
+#[tokio::test]
+async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    let customers: Vec<String> = (0..24).map(|i| format!("k{i}")).collect();
+    for customer in &customers {
+        for who in ["a", "b", "c"] {
+            contact(&stack, &people, customer, &format!("{customer}{who}"), None).await;
+        }
+        send(
+            &stack,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": customer, "message": "Reminder"}),
+        )
+        .await;
+    }
+    let (email, sms) = moto_senders().await;
+    let dispatcher = Dispatcher {
+        store: stack.store.clone(),
+        email: Slow { inner: email },
+        sms,
+        from_email: FROM.into(),
+        concurrency: 4,
+    };
+    let now = later(4);
+    let now_text = shared::domain::format_timestamp(now);
+    let mut runs = Vec::new();
+    for _ in 0..40 {
+        let waiting: Vec<bool> = futures_util::future::join_all(
+            (0..shared::store::keys::DUE_SHARDS)
+                .map(|shard| stack.store.due(shard, &now_text, 1, None)),
+        )
+        .await
+        .into_iter()
+        .map(|due| !due.unwrap().0.is_empty())
+        .collect();
+        if waiting.iter().all(|w| !w) {
+            break;
+        }
+        let report = dispatcher
+            .run_within(now, Budget::lasting(std::time::Duration::from_millis(1000)))
+            .await
+            .unwrap();
+        for (shard, had_work) in waiting.iter().enumerate() {
+            if *had_work {
+                assert!(
+                    report.per_shard[shard] > 0,
+                    "shard {shard} starved: {report:?}"
+                );
+            }
+        }
+        runs.push(report);
+    }
+    assert!(runs.len() >= 2, "the budget cut the runs short: {runs:?}");
+    assert!(runs[0].deferred > 0, "{:?}", runs[0]);
+    assert_eq!(runs.iter().map(|r| r.sent).sum::<u64>(), 72);
+    for customer in &customers {
+        for who in ["a", "b", "c"] {
+            let address = people.email(&format!("{customer}{who}"));
+            assert_eq!(emails_to(&address).await.len(), 1, "{address}");
+        }
+    }
 }
