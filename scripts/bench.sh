@@ -11,5 +11,9 @@ for bin in send thread mark-read activity admin notify sms-inbound; do
 done
 echo "== handler throughput (cargo bench)"
 cargo bench -p testkit --bench throughput
+echo "== the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
+source scripts/moto.sh
+start_moto "$(free_port)"
+cargo bench -p testkit --bench backlog
 echo "== capacity per operation (make capacity)"
 scripts/capacity.sh
