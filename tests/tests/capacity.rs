@@ -279,7 +279,7 @@ async fn costs(readers: usize) -> Costs {
                 .due(shard, &pending.due_at, 100, None)
                 .await
                 .unwrap()
-                .0,
+                .passes,
         );
     }
     let due = due

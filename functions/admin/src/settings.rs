@@ -9,13 +9,16 @@ use shared::domain::sms::{MAX_SMS_NUMBERS, MAX_SMS_REPLY_CHARS};
 use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_e164, is_valid_email};
 use shared::domain::{now_rfc3339, MessagingMode, Settings};
 use shared::http::{self, Request, Response};
-use shared::store::SettingsStore;
+use shared::store::{SettingsStore, StoreError};
 use shared::{ApiError, App};
 
 const MAX_NOTIFY_DELAY_MINUTES: u32 = 24 * 60;
 const MAX_SMS_ESCALATION_MINUTES: u32 = 7 * 24 * 60;
 
-#[derive(Debug, Deserialize)]
+/// Saves tried before answering 503: each retry follows another admin's save.
+const SAVE_ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SettingsChange {
     mode: Option<String>,
@@ -65,17 +68,41 @@ pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Re
     let principal = app.caller(request)?;
     require_admin(&principal)?;
     let change: SettingsChange = http::json_body(request)?;
-    let current = app
-        .store
-        .get_settings(&principal.tenant_id)
-        .await?
-        .unwrap_or_default();
-    let mut settings = apply(current.clone(), change)?;
-    settings.updated_at = Some(now_rfc3339());
-    settings.updated_by = Some(principal.user_id.clone());
-    app.store
-        .put_settings(&principal.tenant_id, &settings, Some(&current))
-        .await?;
+    let mut attempt = 0;
+    let settings = loop {
+        attempt += 1;
+        let current = app
+            .store
+            .get_settings(&principal.tenant_id)
+            .await?
+            .unwrap_or_default();
+        let mut settings = apply(current.clone(), change.clone())?;
+        settings.updated_at = Some(now_rfc3339());
+        settings.updated_by = Some(principal.user_id.clone());
+        match app
+            .store
+            .put_settings(&principal.tenant_id, &settings, Some(&current))
+            .await
+        {
+            Ok(()) => break settings,
+            // Another admin saved first: this change goes on top of theirs.
+            Err(StoreError::Conflict {
+                code: "settings_changed",
+                ..
+            }) if attempt < SAVE_ATTEMPTS => {
+                tracing::debug!(attempt, "settings changed meanwhile: applying again");
+            }
+            Err(StoreError::Conflict {
+                code: "settings_changed",
+                ..
+            }) => {
+                return Err(ApiError::Unavailable {
+                    retry_after_secs: 1,
+                })
+            }
+            Err(err) => return Err(err.into()),
+        }
+    };
     app.settings.put(&principal.tenant_id, settings.clone());
     tracing::info!(tenant = %principal.tenant_id, mode = settings.mode.as_str(), "messaging settings changed");
     Ok(http::json_response(200, &settings))

@@ -175,3 +175,63 @@ async fn quiet_hours_and_a_delay_in_seconds_are_validated() {
     .await;
     assert_eq!(body["quiet_hours"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_save_over_settings_changed_meanwhile_is_refused_and_the_route_applies_it_again() {
+    let stack = TestStack::start().await;
+    let tenant = "clinic-a";
+    let stale = stack
+        .store
+        .get_settings(tenant)
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let admin = Claims::admin(tenant, "a1");
+    let (status, _) = call(
+        &stack,
+        settings_event("PUT", &admin).json(json!({"mode": "read_only"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // A save based on what was read before that one would undo it: refused.
+    let mut undo = stale.clone();
+    undo.business_name = Some("Oak Vets".into());
+    let err = stack
+        .store
+        .put_settings(tenant, &undo, Some(&stale))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            shared::store::StoreError::Conflict {
+                code: "settings_changed",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // Through the route, concurrent changes of different fields all stay.
+    let names = ["A", "B", "C", "D"];
+    let saves = names.iter().map(|name| {
+        call(
+            &stack,
+            settings_event("PUT", &admin)
+                .json(json!({"business_name": name, "notify_delay_minutes": 5})),
+        )
+    });
+    let (mode_change, results) = tokio::join!(
+        call(
+            &stack,
+            settings_event("PUT", &admin).json(json!({"sms_escalation_minutes": 30}))
+        ),
+        futures_util::future::join_all(saves)
+    );
+    assert_eq!(mode_change.0, 200);
+    assert!(results.iter().all(|(status, _)| *status == 200));
+    let saved = stack.store.get_settings(tenant).await.unwrap().unwrap();
+    assert_eq!(saved.mode, shared::domain::MessagingMode::ReadOnly);
+    assert_eq!(saved.sms_escalation_minutes, Some(30));
+    assert_eq!(saved.notify_delay_minutes, 5);
+    assert_eq!(saved.version, 6);
+}

@@ -45,8 +45,8 @@ use shared::domain::validate::is_valid_email;
 use shared::notify::{EmailSender, SesEmail, SmsSender, SnsSms};
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
-    DirectoryStore, DueEntry, DynamoStore, MessageStore, NotificationStore, SettingsStore,
-    StoreError,
+    DirectoryStore, DueCursor, DueEntry, DynamoStore, MessageStore, NotificationStore,
+    SettingsStore, StoreError,
 };
 
 pub use plan::{plan, Outgoing, PlanInput, Planned};
@@ -290,15 +290,17 @@ where
         let now_text = format_timestamp(context.now);
         let mut report = RunReport::default();
         let sends = Semaphore::new((self.concurrency / DUE_SHARDS as usize).max(1));
-        let mut after: Option<DueEntry> = None;
+        let mut after: Option<DueCursor> = None;
         while !context.budget.spent() {
-            let (entries, more) = self
+            let page = self
                 .store
                 .due(shard, &now_text, DUE_PAGE, after.as_ref())
                 .await?;
-            after = entries.last().cloned();
-            let mut passes = Vec::with_capacity(entries.len());
-            for batch in entries.chunks(CONVERSATIONS_PER_SHARD) {
+            for (tenant, due_at) in &page.releases {
+                report.add(&self.release(tenant, due_at, context, &sends).await?);
+            }
+            let mut passes = Vec::with_capacity(page.passes.len());
+            for batch in page.passes.chunks(CONVERSATIONS_PER_SHARD) {
                 passes.extend(
                     join_all(
                         batch
@@ -311,9 +313,10 @@ where
             for pass in &passes {
                 report.add(pass);
             }
-            report.conversations += entries.len() as u64;
-            if !more {
-                break;
+            report.conversations += page.passes.len() as u64;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
             }
         }
         report.per_shard[shard as usize] = report.sent;
@@ -327,6 +330,52 @@ where
     E: EmailSender,
     M: SmsSender,
 {
+    /// The tenant's release marker is due: with quiet hours over (or changed), every pass
+    /// they hold is looked at now; still quiet, the marker moves to their end.
+    async fn release(
+        &self,
+        tenant: &str,
+        due_at: &str,
+        context: &RunContext<'_>,
+        sends: &Semaphore,
+    ) -> Result<RunReport, StoreError> {
+        let mut report = RunReport::default();
+        let settings = self.settings(context, tenant).await?;
+        if let Some(until) = pass::quiet_until(&settings, context.now) {
+            self.store
+                .move_release(tenant, due_at, Some(&format_timestamp(until)))
+                .await?;
+            return Ok(report);
+        }
+        loop {
+            if context.budget.spent() {
+                // The marker stays due: the next run goes on.
+                return Ok(report);
+            }
+            let (held, more) = self.store.held(tenant, DUE_PAGE).await?;
+            for batch in held.chunks(CONVERSATIONS_PER_SHARD) {
+                for pass in join_all(
+                    batch
+                        .iter()
+                        .map(|due| self.logged_pass(due, context, sends)),
+                )
+                .await
+                {
+                    report.add(&pass);
+                }
+            }
+            report.conversations += held.len() as u64;
+            // A pass that failed stays held: the marker stays due for it.
+            if !more || held.is_empty() {
+                let (left, _) = self.store.held(tenant, 1).await?;
+                if left.is_empty() {
+                    self.store.move_release(tenant, due_at, None).await?;
+                }
+                return Ok(report);
+            }
+        }
+    }
+
     async fn logged_pass(
         &self,
         due: &DueEntry,

@@ -4,7 +4,7 @@
 use futures_util::future::join_all;
 use jiff::{SignedDuration, Timestamp};
 use shared::domain::notify::notify_delay;
-use shared::domain::{format_timestamp, MessagingMode, Side};
+use shared::domain::{format_timestamp, MessagingMode, Settings, Side};
 use shared::notify::{EmailSender, SendError, SmsSender};
 use shared::store::{
     Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueEntry, DueStage, MessageStore,
@@ -31,12 +31,33 @@ enum Delivered {
     Deferred,
 }
 
+/// When the tenant's quiet hours end, if `now` is inside them.
+pub(crate) fn quiet_until(settings: &Settings, now: Timestamp) -> Option<Timestamp> {
+    let zone = jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    settings.quiet_hours.as_ref()?.hold_until(now, &zone)
+}
+
 impl<S, E, M> Dispatcher<S, E, M>
 where
     S: NotificationStore + MessageStore + SettingsStore + DirectoryStore,
     E: EmailSender,
     M: SmsSender,
 {
+    /// The tenant's settings, read once per run.
+    pub(crate) async fn settings(
+        &self,
+        context: &RunContext<'_>,
+        tenant: &str,
+    ) -> Result<Settings, StoreError> {
+        context
+            .cache
+            .settings
+            .get(tenant, || async {
+                Ok(self.store.get_settings(tenant).await?.unwrap_or_default())
+            })
+            .await
+    }
+
     pub(crate) async fn pass(
         &self,
         entry: &DueEntry,
@@ -46,13 +67,7 @@ where
         let mut report = RunReport::default();
         let now = context.now;
         let tenant = &entry.tenant;
-        let settings = context
-            .cache
-            .settings
-            .get(tenant, || async {
-                Ok(self.store.get_settings(tenant).await?.unwrap_or_default())
-            })
-            .await?;
+        let settings = self.settings(context, tenant).await?;
         let if_new_messages = format_timestamp(now + notify_delay(&settings));
         let page = self
             .store
@@ -91,16 +106,12 @@ where
             settle(Settlement::Done).await?;
             return Ok(report);
         }
-        if let Some(quiet) = &settings.quiet_hours {
-            let zone =
-                jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-            if let Some(until) = quiet.hold_until(now, &zone) {
-                settle(Settlement::Postpone {
-                    due_at: format_timestamp(until),
-                })
-                .await?;
-                return Ok(report);
-            }
+        if let Some(until) = quiet_until(&settings, now) {
+            settle(Settlement::Hold {
+                until: format_timestamp(until),
+            })
+            .await?;
+            return Ok(report);
         }
         let (contacts, assignments) = self
             .store

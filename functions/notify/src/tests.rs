@@ -649,7 +649,7 @@ async fn messages_during_a_pass_get_a_pass_of_their_own() {
         )
         .await
         .unwrap()
-        .0
+        .passes
         .remove(0);
     let first_seen = stack
         .store

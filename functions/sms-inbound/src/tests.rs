@@ -170,7 +170,12 @@ async fn pending(stack: &TestStack, conversation: &ConversationId) -> bool {
         jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
     );
     for shard in 0..shared::store::keys::DUE_SHARDS {
-        let due = stack.store.due(shard, &later, 100, None).await.unwrap().0;
+        let due = stack
+            .store
+            .due(shard, &later, 100, None)
+            .await
+            .unwrap()
+            .passes;
         if due.iter().any(|d| &d.conversation == conversation) {
             return true;
         }

@@ -61,6 +61,10 @@ pub struct Settings {
     pub sms_auto_reply: Option<String>,
     pub updated_at: Option<String>,
     pub updated_by: Option<String>,
+    /// Counts saves: a save names the version it changed, so two admins never undo
+    /// each other.
+    #[serde(skip)]
+    pub version: u64,
 }
 
 impl Default for Settings {
@@ -81,6 +85,7 @@ impl Default for Settings {
             sms_auto_reply: None,
             updated_at: None,
             updated_by: None,
+            version: 0,
         }
     }
 }

@@ -123,6 +123,9 @@ pub const GSI3_SK: &str = "gsi3sk";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 pub const SETTINGS_SK: &str = "SETTINGS";
+/// The tenant's release marker: due (on `gsi3`) when passes held by quiet hours are to be
+/// looked at again.
+pub const RELEASE_SK: &str = "RELEASE";
 pub const HEADER_SK: &str = "~HDR";
 pub const MESSAGE_SK_PREFIX: &str = "M#";
 pub const IDEMPOTENCY_SK: &str = "IDEM";
@@ -217,6 +220,12 @@ pub fn auto_reply_pk(tenant: &str, e164: &str) -> String {
 pub const DUE_SHARDS: u32 = 4;
 
 /// The due-index partition of a conversation: a stable hash of its key.
+/// The due-index partition of a tenant's passes held by quiet hours (looked at when the
+/// tenant's release marker is due, not by shard).
+pub fn held_pk(tenant: &str) -> String {
+    format!("HELD#{tenant}")
+}
+
 pub fn due_shard(conversation_pk: &str) -> String {
     let hash = conversation_pk.bytes().fold(0x811c_9dc5u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)

@@ -33,6 +33,24 @@ pub struct DueEntry {
     pub due_at: String,
 }
 
+/// Where a walk through a due-index shard stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCursor {
+    pub pk: String,
+    pub sk: String,
+    pub due_at: String,
+}
+
+/// One page of a due-index shard: conversations whose pass is due, and tenants whose
+/// passes held by quiet hours are to be looked at again (their release marker is due).
+#[derive(Debug, Clone, Default)]
+pub struct DuePage {
+    pub passes: Vec<DueEntry>,
+    /// `(tenant, due_at)` of each release marker.
+    pub releases: Vec<(String, String)>,
+    pub next: Option<DueCursor>,
+}
+
 /// A due pass: the index's entry with what the header holds of the pass.
 #[derive(Debug, Clone)]
 pub struct DueConversation {
@@ -137,22 +155,40 @@ pub enum DeliveryOutcome {
 pub enum Settlement {
     /// Nothing more to send: the conversation leaves the due index.
     Done,
-    /// Look again at `due_at` (retries, quiet hours, a held claim), same pass.
+    /// Look again at `due_at` (retries, a held claim), same pass.
     Postpone { due_at: String },
+    /// Held by quiet hours until `until`, same pass; the tenant's release marker is due
+    /// by then, and a settings change makes it due at once.
+    Hold { until: String },
     /// The next pass, e.g. the SMS escalation.
     Next { due_at: String, stage: DueStage },
 }
 
 pub trait NotificationStore: Send + Sync {
-    /// One request: up to `limit` conversations of one due-index shard due by `now`,
-    /// after `after` (the last entry of the page before), and whether more may follow.
+    /// One request: up to `limit` entries of one due-index shard due by `now`, from where
+    /// the page before stopped.
     fn due(
         &self,
         shard: u32,
         now: &str,
         limit: u32,
-        after: Option<&DueEntry>,
+        after: Option<&DueCursor>,
+    ) -> impl Future<Output = Result<DuePage, StoreError>> + Send;
+    /// One request: up to `limit` of the tenant's passes held by quiet hours, and
+    /// whether more may follow.
+    fn held(
+        &self,
+        tenant: &str,
+        limit: u32,
     ) -> impl Future<Output = Result<(Vec<DueEntry>, bool), StoreError>> + Send;
+    /// Moves the tenant's release marker from `due_at` to `to`, or removes it (`None`),
+    /// unless it was moved meanwhile.
+    fn move_release(
+        &self,
+        tenant: &str,
+        due_at: &str,
+        to: Option<&str>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// One request: an account's contacts and the staff assigned to it.
     fn account_directory(
         &self,

@@ -205,7 +205,7 @@ async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice(
         )
         .await
         .into_iter()
-        .map(|due| !due.unwrap().0.is_empty())
+        .map(|due| !due.unwrap().passes.is_empty())
         .collect();
         if waiting.iter().all(|w| !w) {
             break;
@@ -233,4 +233,87 @@ async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice(
             assert_eq!(emails_to(&address).await.len(), 1, "{address}");
         }
     }
+}
+
+async fn put_settings(stack: &TestStack, body: Value) {
+    let event = ApiEvent::new("PUT", "/settings/messaging")
+        .claims(&Claims::admin(TENANT, "a1"))
+        .json(body);
+    let (status, body) = read_response(admin::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn ending_or_shortening_quiet_hours_releases_what_they_hold() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    let due = later(4);
+    let clock = |t: Timestamp| {
+        t.to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%H:%M")
+            .to_string()
+    };
+    let night = |end: Timestamp| json!({"quiet_hours": {"start": clock(due - SignedDuration::from_mins(60)), "end": clock(end)}});
+    settings(&stack, |_| {}).await;
+    put_settings(&stack, night(due + SignedDuration::from_mins(300))).await;
+    for customer in ["c1", "c2"] {
+        contact(&stack, &people, customer, &format!("{customer}p"), None).await;
+        send(
+            &stack,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": customer, "message": "hi"}),
+        )
+        .await;
+    }
+    let dispatcher = dispatcher(&stack).await;
+    assert_eq!(dispatcher.run(due).await.unwrap().sent, 0, "held");
+
+    // Shortened: what is held goes out when the new end comes, not the old.
+    let new_end = due + SignedDuration::from_mins(30);
+    put_settings(&stack, night(new_end)).await;
+    assert_eq!(
+        dispatcher
+            .run(due + SignedDuration::from_mins(1))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    let report = dispatcher
+        .run(new_end + SignedDuration::from_mins(1))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+
+    // Cleared: a pass held again is released by the next run.
+    send(
+        &stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": "c1", "message": "again"}),
+    )
+    .await;
+    put_settings(&stack, night(due + SignedDuration::from_mins(300))).await;
+    assert_eq!(
+        dispatcher
+            .run(due + SignedDuration::from_mins(2))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    put_settings(&stack, json!({"quiet_hours": null})).await;
+    let report = dispatcher
+        .run(due + SignedDuration::from_mins(3))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    assert_eq!(emails_to(&people.email("c1p")).await.len(), 2);
+    assert_eq!(
+        dispatcher
+            .run(due + SignedDuration::from_mins(400))
+            .await
+            .unwrap(),
+        RunReport::default(),
+        "nothing left held, no marker left due"
+    );
 }

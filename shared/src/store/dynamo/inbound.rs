@@ -84,25 +84,18 @@ impl DynamoStore {
         })
     }
 
-    /// The settings item with claims on the tenant's SMS numbers (conditional: no other
-    /// tenant holds them) and releases of the numbers it gave up, in one transaction.
-    pub(super) async fn put_settings_with_numbers(
+    /// The settings writes (the settings item first) with claims on the tenant's SMS
+    /// numbers (conditional: no other tenant holds them) and releases of the numbers it
+    /// gave up, in one transaction.
+    pub(super) async fn write_settings(
         &self,
         tenant: &str,
-        settings_item: Item,
+        mut items: Vec<TransactWriteItem>,
         numbers: &[String],
         released: &[&String],
     ) -> Result<(), StoreError> {
         let owned_by_tenant = format!("attribute_not_exists({PK}) OR tenant = :tenant");
-        let mut items = vec![TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(settings_item))
-                    .build()
-                    .map_err(internal)?,
-            )
-            .build()];
+        let claims_from = items.len();
         for number in numbers {
             let claim = Put::builder()
                 .table_name(&self.table)
@@ -129,10 +122,16 @@ impl DynamoStore {
         match self.transact_retrying(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Store(err)) => Err(err),
+            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                Err(StoreError::Conflict {
+                    code: "settings_changed",
+                    message: "the settings were changed meanwhile".into(),
+                })
+            }
             Err(TransactFailure::Cancelled(reasons)) => {
-                match (0..reasons.len()).find(|&i| failed_condition(&reasons, i)) {
+                match (claims_from..reasons.len()).find(|&i| failed_condition(&reasons, i)) {
                     Some(i) => {
-                        let number = numbers.get(i.wrapping_sub(1)).map_or("", String::as_str);
+                        let number = numbers.get(i - claims_from).map_or("", String::as_str);
                         Err(StoreError::Conflict {
                             code: "sms_number_in_use",
                             message: format!("{number} is another account's SMS number"),

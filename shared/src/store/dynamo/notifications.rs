@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::directory::{assignment_from_item, contact_from_item, profile_from_item};
@@ -13,8 +14,8 @@ use crate::domain::notify::NotifyChannel;
 use crate::domain::ConversationId;
 use crate::store::keys::{self, opt_out_pk, GSI2, GSI3, OPT_OUT_SK, PK, SK};
 use crate::store::{
-    Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueEntry, DueStage,
-    NotificationStore, Settlement, StoreError,
+    Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueCursor, DueEntry,
+    DuePage, DueStage, NotificationStore, Settlement, StoreError,
 };
 
 fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
@@ -57,8 +58,8 @@ impl NotificationStore for DynamoStore {
         shard: u32,
         now: &str,
         limit: u32,
-        after: Option<&DueEntry>,
-    ) -> Result<(Vec<DueEntry>, bool), StoreError> {
+        after: Option<&DueCursor>,
+    ) -> Result<DuePage, StoreError> {
         let shard_key = format!("DUE#{shard}");
         let mut query = self
             .client
@@ -73,20 +74,105 @@ impl NotificationStore for DynamoStore {
             // The start key may have left the index (settled) since: DynamoDB goes on
             // from where it would be.
             query = query
-                .exclusive_start_key(
-                    PK,
-                    s(keys::conversation_pk(&last.tenant, &last.conversation)),
-                )
-                .exclusive_start_key(SK, s(keys::HEADER_SK))
+                .exclusive_start_key(PK, s(&last.pk))
+                .exclusive_start_key(SK, s(&last.sk))
                 .exclusive_start_key(keys::GSI3_PK, s(&shard_key))
                 .exclusive_start_key(keys::GSI3_SK, s(&last.due_at));
         }
         let output = query.send().await.map_err(classify)?;
+        let mut page = DuePage {
+            next: output.last_evaluated_key.as_ref().and_then(|key| {
+                Some(DueCursor {
+                    pk: get_s(key, PK)?.to_owned(),
+                    sk: get_s(key, SK)?.to_owned(),
+                    due_at: get_s(key, keys::GSI3_SK)?.to_owned(),
+                })
+            }),
+            ..DuePage::default()
+        };
+        for item in output.items() {
+            if get_s(item, SK) == Some(keys::RELEASE_SK) {
+                let tenant = get_s(item, PK).and_then(|pk| pk.strip_prefix("T#"));
+                if let (Some(tenant), Some(due_at)) = (tenant, get_s(item, keys::GSI3_SK)) {
+                    page.releases.push((tenant.to_owned(), due_at.to_owned()));
+                }
+            } else if let Some(entry) = due_from_item(item) {
+                page.passes.push(entry);
+            }
+        }
+        Ok(page)
+    }
+
+    async fn held(&self, tenant: &str, limit: u32) -> Result<(Vec<DueEntry>, bool), StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI3)
+            .key_condition_expression("gsi3pk = :held")
+            .expression_attribute_values(":held", s(keys::held_pk(tenant)))
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(classify)?;
         let more = output.last_evaluated_key.is_some();
         Ok((
             output.items().iter().filter_map(due_from_item).collect(),
             more,
         ))
+    }
+
+    async fn move_release(
+        &self,
+        tenant: &str,
+        due_at: &str,
+        to: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let result = match to {
+            Some(to) => self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(keys::tenant_pk(tenant)))
+                .key(SK, s(keys::RELEASE_SK))
+                .update_expression("SET gsi3sk = :to")
+                .condition_expression("gsi3sk = :from")
+                .expression_attribute_values(":from", s(due_at))
+                .expression_attribute_values(":to", s(to))
+                .send()
+                .await
+                .map(|_| ()),
+            None => {
+                let deleted = self
+                    .client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .key(PK, s(keys::tenant_pk(tenant)))
+                    .key(SK, s(keys::RELEASE_SK))
+                    .condition_expression("gsi3sk = :from")
+                    .expression_attribute_values(":from", s(due_at))
+                    .send()
+                    .await;
+                return match deleted {
+                    Ok(_) => Ok(()),
+                    Err(err)
+                        if matches!(
+                            err.as_service_error(),
+                            Some(DeleteItemError::ConditionalCheckFailedException(_))
+                        ) =>
+                    {
+                        Ok(())
+                    }
+                    Err(err) => Err(classify(err)),
+                };
+            }
+        };
+        match result {
+            Ok(()) => Ok(()),
+            // Moved by a settings change or another hold meanwhile: that time stands.
+            Err(err) if is_conditional_failure(&err) => Ok(()),
+            Err(err) => Err(classify(err)),
+        }
     }
 
     async fn account_directory(
@@ -342,6 +428,9 @@ impl NotificationStore for DynamoStore {
         if_new_messages: &str,
     ) -> Result<(), StoreError> {
         let pk = keys::conversation_pk(tenant, &due.conversation);
+        if let Settlement::Hold { until } = settlement {
+            return self.hold(tenant, due, &pk, until).await;
+        }
         let request = self
             .client
             .update_item()
@@ -360,16 +449,20 @@ impl NotificationStore for DynamoStore {
             Settlement::Postpone { due_at } => request
                 // The pass keeps its name (its first due time) when it moves.
                 .update_expression(
-                    "SET due_round = if_not_exists(due_round, gsi3sk), gsi3sk = :next",
+                    "SET due_round = if_not_exists(due_round, gsi3sk), gsi3pk = :shard, \
+                     gsi3sk = :next",
                 )
+                .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
                 .expression_attribute_values(":next", s(due_at)),
             Settlement::Next { due_at, stage } => request
                 .update_expression(
-                    "SET gsi3sk = :next, due_stage = :stage, notified_up_to = :seen \
-                     REMOVE notify_now, due_round",
+                    "SET gsi3pk = :shard, gsi3sk = :next, due_stage = :stage, \
+                     notified_up_to = :seen REMOVE notify_now, due_round",
                 )
+                .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
                 .expression_attribute_values(":next", s(due_at))
                 .expression_attribute_values(":stage", s(stage.as_str())),
+            Settlement::Hold { .. } => unreachable!("held above"),
         };
         let err = match request.send().await {
             Ok(_) => return Ok(()),
@@ -388,10 +481,11 @@ impl NotificationStore for DynamoStore {
             .key(PK, s(&pk))
             .key(SK, s(keys::HEADER_SK))
             .update_expression(
-                "SET gsi3sk = :next, due_stage = :digest, notified_up_to = :seen \
-                 REMOVE notify_now, due_round",
+                "SET gsi3pk = :shard, gsi3sk = :next, due_stage = :digest, \
+                 notified_up_to = :seen REMOVE notify_now, due_round",
             )
             .condition_expression("gsi3sk = :due")
+            .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
             .expression_attribute_values(":due", s(&due.due_at))
             .expression_attribute_values(":next", s(if_new_messages))
             .expression_attribute_values(":digest", s(DueStage::Digest.as_str()))
@@ -436,5 +530,58 @@ impl NotificationStore for DynamoStore {
             .and_then(|key| get_s(key, SK))
             .map(str::to_owned);
         Ok((records, next))
+    }
+}
+
+impl DynamoStore {
+    /// Moves a pass to the tenant's held passes until `until`, and makes the tenant's
+    /// release marker due by then (the earliest hold wins).
+    async fn hold(
+        &self,
+        tenant: &str,
+        due: &DueEntry,
+        pk: &str,
+        until: &str,
+    ) -> Result<(), StoreError> {
+        let held = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(keys::HEADER_SK))
+            .update_expression(
+                "SET due_round = if_not_exists(due_round, gsi3sk), gsi3pk = :held, \
+                 gsi3sk = :until",
+            )
+            .condition_expression("gsi3sk = :due")
+            .expression_attribute_values(":due", s(&due.due_at))
+            .expression_attribute_values(":held", s(keys::held_pk(tenant)))
+            .expression_attribute_values(":until", s(until))
+            .send()
+            .await;
+        match held {
+            Ok(_) => {}
+            // Moved meanwhile (a new message, another run): not this pass's to hold.
+            Err(err) if is_conditional_failure(&err) => return Ok(()),
+            Err(err) => return Err(classify(err)),
+        }
+        let tenant_pk = keys::tenant_pk(tenant);
+        let marker = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&tenant_pk))
+            .key(SK, s(keys::RELEASE_SK))
+            .update_expression("SET gsi3pk = :shard, gsi3sk = :until")
+            .condition_expression("attribute_not_exists(gsi3sk) OR gsi3sk > :until")
+            .expression_attribute_values(":shard", s(keys::due_shard(&tenant_pk)))
+            .expression_attribute_values(":until", s(until))
+            .send()
+            .await;
+        match marker {
+            Ok(_) => Ok(()),
+            Err(err) if is_conditional_failure(&err) => Ok(()),
+            Err(err) => Err(classify(err)),
+        }
     }
 }

@@ -1,8 +1,9 @@
-//! Tenant settings (and, in the same transaction, their SMS number claims).
+//! Tenant settings (and, in the same transaction, their SMS number claims and the release
+//! of notifications held by quiet hours they no longer have).
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::item::{classify, get_s, n, s, Item};
+use super::item::{get_n, get_s, internal, n, s, Item};
 use super::DynamoStore;
 use crate::domain::{MessagingMode, Settings};
 use crate::store::keys::{self, PK, SK};
@@ -72,18 +73,45 @@ impl SettingsStore for DynamoStore {
             .flatten()
             .filter(|number| !settings.sms_numbers.contains(number))
             .collect();
-        if settings.sms_numbers.is_empty() && released.is_empty() {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map_err(classify)?;
-            return Ok(());
+        let version = previous.map_or(0, |p| p.version);
+        item.insert("version".into(), n(version + 1));
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        if previous.is_some() {
+            // Saved over exactly the version that was read, or not at all.
+            put = if version == 0 {
+                put.condition_expression("attribute_not_exists(version)")
+            } else {
+                put.condition_expression("version = :version")
+                    .expression_attribute_values(":version", n(version))
+            };
         }
-        self.put_settings_with_numbers(tenant, item, &settings.sms_numbers, &released)
+        let mut writes = vec![TransactWriteItem::builder()
+            .put(put.build().map_err(internal)?)
+            .build()];
+        if previous.is_some_and(|p| p.quiet_hours != settings.quiet_hours) {
+            writes.push(self.release_holds_now(tenant)?);
+        }
+        self.write_settings(tenant, writes, &settings.sms_numbers, &released)
             .await
+    }
+}
+
+impl DynamoStore {
+    /// Makes the tenant's release marker due now: the dispatcher's next run looks again at
+    /// every pass quiet hours hold, with the settings as they now are.
+    fn release_holds_now(&self, tenant: &str) -> Result<TransactWriteItem, StoreError> {
+        let pk = keys::tenant_pk(tenant);
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(keys::RELEASE_SK))
+            .update_expression("SET gsi3pk = :shard, gsi3sk = :now, tenant = :tenant")
+            .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
+            .expression_attribute_values(":now", s(crate::domain::now_rfc3339()))
+            .expression_attribute_values(":tenant", s(tenant))
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 }
 
@@ -121,5 +149,6 @@ pub(super) fn settings_from_item(item: &Item) -> Settings {
         sms_auto_reply: text("sms_auto_reply"),
         updated_at: text("updated_at"),
         updated_by: text("updated_by"),
+        version: get_n(item, "version"),
     }
 }
