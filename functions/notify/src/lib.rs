@@ -41,6 +41,7 @@ use serde::Serialize;
 use shared::config::ConfigError;
 use shared::domain::directory::StaffProfile;
 use shared::domain::format_timestamp;
+use shared::domain::notify::notify_delay;
 use shared::domain::validate::is_valid_email;
 use shared::notify::{EmailSender, SesEmail, SmsSender, SnsSms};
 use shared::store::keys::DUE_SHARDS;
@@ -341,6 +342,21 @@ where
     ) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
         let settings = self.settings(context, tenant).await?;
+        if let Some(was) = self.store.release_delay_was(tenant).await? {
+            let delay = notify_delay(&settings).as_secs().max(0) as u64;
+            if was > delay {
+                let now = context.now;
+                let window_end = now + SignedDuration::from_secs(was as i64);
+                self.store
+                    .bring_forward(
+                        tenant,
+                        &format_timestamp(now),
+                        &format_timestamp(window_end),
+                        was - delay,
+                    )
+                    .await?;
+            }
+        }
         if let Some(until) = pass::quiet_until(&settings, context.now) {
             self.store
                 .move_release(tenant, due_at, Some(&format_timestamp(until)))

@@ -181,8 +181,24 @@ pub trait NotificationStore: Send + Sync {
         tenant: &str,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<DueEntry>, bool), StoreError>> + Send;
+    /// The delay in seconds pending passes were scheduled with before a settings change
+    /// shortened it (one GetItem of the tenant's release marker).
+    fn release_delay_was(
+        &self,
+        tenant: &str,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+    /// Brings the tenant's pending digest passes due between `now` and `window_end`
+    /// forward by `by_seconds` (not before `now`). Reads every shard's entries in that
+    /// window (keys only), so it is for rare settings changes; one write per pass moved.
+    fn bring_forward(
+        &self,
+        tenant: &str,
+        now: &str,
+        window_end: &str,
+        by_seconds: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Moves the tenant's release marker from `due_at` to `to`, or removes it (`None`),
-    /// unless it was moved meanwhile.
+    /// unless it was moved meanwhile; either way its `delay_was` is taken.
     fn move_release(
         &self,
         tenant: &str,

@@ -7,7 +7,9 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::directory::{assignment_from_item, contact_from_item, profile_from_item};
-use super::item::{classify, failed_condition_item, get_n, get_s, is_conditional_failure, s, Item};
+use super::item::{
+    classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, s, Item,
+};
 use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
 use crate::domain::notify::NotifyChannel;
@@ -122,6 +124,75 @@ impl NotificationStore for DynamoStore {
         ))
     }
 
+    async fn release_delay_was(&self, tenant: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .get_item(keys::tenant_pk(tenant), keys::RELEASE_SK)
+            .await?
+            .filter(|item| item.contains_key("delay_was"))
+            .map(|item| get_n(&item, "delay_was")))
+    }
+
+    async fn bring_forward(
+        &self,
+        tenant: &str,
+        now: &str,
+        window_end: &str,
+        by_seconds: u64,
+    ) -> Result<u64, StoreError> {
+        let prefix = format!("{}#C#", keys::tenant_pk(tenant));
+        let by = jiff::SignedDuration::from_secs(by_seconds as i64);
+        let now_at: jiff::Timestamp = now.parse().map_err(internal)?;
+        let mut moved = 0;
+        for shard in 0..keys::DUE_SHARDS {
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI3)
+                .key_condition_expression("gsi3pk = :shard AND gsi3sk BETWEEN :now AND :end")
+                .filter_expression("begins_with(pk, :prefix)")
+                .expression_attribute_values(":shard", s(format!("DUE#{shard}")))
+                .expression_attribute_values(":now", s(now))
+                .expression_attribute_values(":end", s(window_end))
+                .expression_attribute_values(":prefix", s(&prefix));
+            for entry in self
+                .query_all(query)
+                .await?
+                .iter()
+                .filter_map(due_from_item)
+            {
+                let Ok(due_at) = entry.due_at.parse::<jiff::Timestamp>() else {
+                    continue;
+                };
+                let earlier = crate::domain::format_timestamp((due_at - by).max(now_at));
+                let result = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key(PK, s(keys::conversation_pk(tenant, &entry.conversation)))
+                    .key(SK, s(keys::HEADER_SK))
+                    .update_expression("SET gsi3sk = :earlier")
+                    // Only a digest the delay set: not a retry's or a held claim's time,
+                    // not an escalation.
+                    .condition_expression(
+                        "gsi3sk = :due AND attribute_not_exists(due_round) \
+                         AND (attribute_not_exists(due_stage) OR due_stage = :digest)",
+                    )
+                    .expression_attribute_values(":due", s(&entry.due_at))
+                    .expression_attribute_values(":earlier", s(earlier))
+                    .expression_attribute_values(":digest", s(DueStage::Digest.as_str()))
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => moved += 1,
+                    Err(err) if is_conditional_failure(&err) => {}
+                    Err(err) => return Err(classify(err)),
+                }
+            }
+        }
+        Ok(moved)
+    }
+
     async fn move_release(
         &self,
         tenant: &str,
@@ -135,7 +206,7 @@ impl NotificationStore for DynamoStore {
                 .table_name(&self.table)
                 .key(PK, s(keys::tenant_pk(tenant)))
                 .key(SK, s(keys::RELEASE_SK))
-                .update_expression("SET gsi3sk = :to")
+                .update_expression("SET gsi3sk = :to REMOVE delay_was")
                 .condition_expression("gsi3sk = :from")
                 .expression_attribute_values(":from", s(due_at))
                 .expression_attribute_values(":to", s(to))

@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 use super::item::{get_n, get_s, internal, n, s, Item};
 use super::DynamoStore;
+use crate::domain::notify::notify_delay;
 use crate::domain::{MessagingMode, Settings};
 use crate::store::keys::{self, PK, SK};
 use crate::store::{SettingsStore, StoreError};
@@ -88,8 +89,12 @@ impl SettingsStore for DynamoStore {
         let mut writes = vec![TransactWriteItem::builder()
             .put(put.build().map_err(internal)?)
             .build()];
-        if previous.is_some_and(|p| p.quiet_hours != settings.quiet_hours) {
-            writes.push(self.release_holds_now(tenant)?);
+        if let Some(previous) = previous {
+            let delay_was = notify_delay(previous);
+            let shortened = (notify_delay(settings) < delay_was).then_some(delay_was);
+            if shortened.is_some() || previous.quiet_hours != settings.quiet_hours {
+                writes.push(self.release_now(tenant, shortened)?);
+            }
         }
         self.write_settings(tenant, writes, &settings.sms_numbers, &released)
             .await
@@ -98,20 +103,32 @@ impl SettingsStore for DynamoStore {
 
 impl DynamoStore {
     /// Makes the tenant's release marker due now: the dispatcher's next run looks again at
-    /// every pass quiet hours hold, with the settings as they now are.
-    fn release_holds_now(&self, tenant: &str) -> Result<TransactWriteItem, StoreError> {
+    /// every pass quiet hours hold, with the settings as they now are, and brings forward
+    /// what is pending under a delay that was longer (`delay_was`, the longest since the
+    /// marker was last taken).
+    fn release_now(
+        &self,
+        tenant: &str,
+        delay_was: Option<jiff::SignedDuration>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let pk = keys::tenant_pk(tenant);
-        let update = Update::builder()
+        let mut update = Update::builder()
             .table_name(&self.table)
             .key(PK, s(&pk))
             .key(SK, s(keys::RELEASE_SK))
-            .update_expression("SET gsi3pk = :shard, gsi3sk = :now, tenant = :tenant")
             .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
-            .expression_attribute_values(":now", s(crate::domain::now_rfc3339()))
-            .expression_attribute_values(":tenant", s(tenant))
-            .build()
-            .map_err(internal)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+            .expression_attribute_values(":now", s(crate::domain::now_rfc3339()));
+        update = match delay_was {
+            Some(was) => update
+                .update_expression(
+                    "SET gsi3pk = :shard, gsi3sk = :now, delay_was = if_not_exists(delay_was, :was)",
+                )
+                .expression_attribute_values(":was", n(was.as_secs().max(0) as u64)),
+            None => update.update_expression("SET gsi3pk = :shard, gsi3sk = :now"),
+        };
+        Ok(TransactWriteItem::builder()
+            .update(update.build().map_err(internal)?)
+            .build())
     }
 }
 
