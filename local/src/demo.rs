@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use shared::domain::directory::{Contact, StaffProfile};
 use shared::domain::{now_rfc3339, Role, Settings};
-use shared::notify::{SesEmail, SnsSms};
+use shared::notify::SesEmail;
 use shared::store::{DirectoryStore, DynamoStore, SettingsStore};
 
 pub const DEMO_TENANT: &str = "demo";
@@ -83,8 +83,8 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
 /// Runs the dispatcher every `every`, with SES and SNS from the environment (moto under
 /// `make dev`), the way the scheduled Lambda runs it every minute.
 pub async fn dispatch_forever(store: DynamoStore, every: Duration) {
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let ses = aws_sdk_sesv2::Client::new(&aws);
+    let clients = shared::aws::Clients::from_environment().await;
+    let ses = clients.sesv2();
     // SES sends only from verified identities; moto keeps none between starts.
     if let Err(e) = ses
         .create_email_identity()
@@ -94,14 +94,13 @@ pub async fn dispatch_forever(store: DynamoStore, every: Duration) {
     {
         tracing::debug!(error = ?e, "sender identity not created (it may exist)");
     }
-    let dispatcher = notify::Dispatcher {
+    let dispatcher = notify::Dispatcher::new(
         store,
-        email: SesEmail::new(ses),
-        sms: SnsSms::new(aws_sdk_sns::Client::new(&aws)),
-        from_email: std::env::var("NOTIFY_FROM_EMAIL")
+        SesEmail::new(ses),
+        clients.sms(),
+        std::env::var("NOTIFY_FROM_EMAIL")
             .unwrap_or_else(|_| format!("notifications@{DEMO_DOMAIN}")),
-        concurrency: notify::DEFAULT_CONCURRENCY,
-    };
+    );
     let mut timer = tokio::time::interval(every);
     loop {
         timer.tick().await;

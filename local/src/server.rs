@@ -46,8 +46,8 @@ impl LocalApi {
     pub async fn start(options: LocalOptions) -> Result<Arc<LocalApi>, String> {
         let (client, embedded) = match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
             Ok(endpoint) if !endpoint.is_empty() => {
-                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                (aws_sdk_dynamodb::Client::new(&aws), None)
+                let clients = shared::aws::Clients::from_environment().await;
+                (clients.dynamodb(), None)
             }
             _ => {
                 let database = match &options.data_file {

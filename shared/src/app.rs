@@ -39,9 +39,8 @@ impl App<DynamoStore> {
     /// Clients built from the environment: region, credentials, and endpoints
     /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`) the way every AWS SDK reads them.
     pub async fn from_environment(config: &Config) -> Self {
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-        App::new(DynamoStore::new(dynamodb, &config.table_name), config)
+        let clients = crate::aws::Clients::from_environment().await;
+        App::new(clients.store(&config.table_name), config)
     }
 }
 

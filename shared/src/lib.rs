@@ -6,6 +6,7 @@
 //! - [`config`], [`telemetry`], [`jwt`]: what every binary sets up once per container.
 
 pub mod app;
+pub mod aws;
 pub mod config;
 pub mod domain;
 pub mod error;

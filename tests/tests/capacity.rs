@@ -252,6 +252,7 @@ async fn costs(readers: usize) -> Costs {
         from: CONTACT_PHONE.into(),
         to: TENANT_NUMBER.into(),
         body: text(),
+        received_at: shared::domain::now_rfc3339(),
     };
     // A warm container knows the number's tenant.
     inbound

@@ -168,14 +168,13 @@ pub struct Dispatcher<S, E, M> {
 impl Dispatcher<DynamoStore, SesEmail, SnsSms> {
     /// Clients from the environment, the way every AWS SDK reads it.
     pub async fn from_environment(config: &NotifyConfig) -> Self {
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Dispatcher {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
-            email: SesEmail::new(aws_sdk_sesv2::Client::new(&aws)),
-            sms: SnsSms::new(aws_sdk_sns::Client::new(&aws)),
-            from_email: config.from_email.clone(),
-            concurrency: DEFAULT_CONCURRENCY,
-        }
+        let clients = shared::aws::Clients::from_environment().await;
+        Dispatcher::new(
+            clients.store(&config.table_name),
+            clients.email(),
+            clients.sms(),
+            &config.from_email,
+        )
     }
 }
 

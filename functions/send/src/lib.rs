@@ -101,8 +101,8 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
             "idempotency_key_reused",
             "this Idempotency-Key was used for a different request",
         )),
-        AppendOutcome::Duplicate => Err(ApiError::Internal(
-            "a send was taken for an inbound redelivery".into(),
+        AppendOutcome::Duplicate | AppendOutcome::Superseded => Err(ApiError::Internal(
+            "a send was taken for an inbound text".into(),
         )),
     }
 }

@@ -13,28 +13,30 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::config::ConfigError;
 use shared::domain::notify::notify_delay;
-use shared::domain::sms::{self, InboundSms, Keyword, Provider};
+use shared::domain::sms::{self, InboundSms, Keyword};
 use shared::domain::text::clean_inbound_text;
 use shared::domain::{
     format_timestamp, now_rfc3339, Channel, ConversationId, MessageType, MessagingMode, SenderType,
     Settings, Subject,
 };
-use shared::http::{self, Request, Response};
+use shared::http::{Request, Response};
 use shared::notify::SmsSender;
 use shared::settings_cache::{SettingsCache, TtlCache};
 use shared::store::{
     AppendGuard, AppendOutcome, AutoReplyMark, DynamoStore, InboundEffects, InboundOutcome,
-    InboundStore, MessageDraft, MessageStore, PendingNotification, PhoneOwner, StoreError,
-    UnmatchedReason, UnmatchedSms,
+    InboundStore, MessageDraft, MessageStore, OptOutChange, PendingNotification, PhoneOwner,
+    StoreError, UnmatchedReason, UnmatchedSms,
 };
 use shared::ApiError;
 
-/// Webhook bodies are a few hundred bytes; anything much larger is not the provider.
-const MAX_WEBHOOK_BYTES: usize = 64 * 1024;
+mod sns;
+mod webhook;
+
+pub use sns::handle_sns;
+pub use webhook::handle_webhook;
 
 /// The provider webhook's settings: the URL the provider calls (API Gateway's own host
 /// differs from it behind a custom domain) and the secret it signs with.
@@ -110,12 +112,11 @@ impl<S> Inbound<S> {
 impl Inbound<DynamoStore> {
     /// The store and the SMS sender for replies on the SNS path, from the environment.
     pub async fn from_environment(config: &InboundConfig) -> (Self, shared::notify::SnsSms) {
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name);
+        let clients = shared::aws::Clients::from_environment().await;
         let settings = Arc::new(SettingsCache::new(config.settings_ttl));
         (
-            Inbound::new(store, config, settings),
-            shared::notify::SnsSms::new(aws_sdk_sns::Client::new(&aws)),
+            Inbound::new(clients.store(&config.table_name), config, settings),
+            clients.sms(),
         )
     }
 }
@@ -164,15 +165,22 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
             }
         };
         let keyword = sms::keyword(&sms.body);
-        let opt_out = match keyword {
-            Some(Keyword::OptOut) if !state.opted_out => Some(true),
-            Some(Keyword::OptIn) if state.opted_out => Some(false),
+        // Every STOP and START is written (in the order the provider received them); the
+        // thread notes only those that change what the number was.
+        let keyword_opt_out = match keyword {
+            Some(Keyword::OptOut) => Some(true),
+            Some(Keyword::OptIn) => Some(false),
             _ => None,
         };
+        let opt_out = keyword_opt_out.filter(|&out| out != state.opted_out);
         let effects = InboundEffects {
             provider: sms.provider,
             provider_message_id: sms.provider_message_id.clone(),
-            opt_out: opt_out.map(|out| (sms.from.clone(), out)),
+            opt_out: keyword_opt_out.map(|opted_out| OptOutChange {
+                phone: sms.from.clone(),
+                opted_out,
+                keyword_at: sms.received_at.clone(),
+            }),
         };
         let help = (keyword == Some(Keyword::Help)).then(|| settings.help_text());
         let text = clean_inbound_text(&sms.body)
@@ -252,6 +260,26 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
                 reply: None,
             }),
             Ok(AppendOutcome::Duplicate) => Ok(duplicate()),
+            // A later keyword decided the number's opt-out: this one is kept as a keyword.
+            Ok(AppendOutcome::Superseded) => {
+                let effects = InboundEffects {
+                    opt_out: None,
+                    ..effects
+                };
+                Ok(
+                    match self
+                        .store
+                        .record_inbound(&tenant, &effects, None, None)
+                        .await?
+                    {
+                        InboundOutcome::Duplicate => duplicate(),
+                        InboundOutcome::Stored { .. } => Received {
+                            handled: Handled::Keyword,
+                            reply: None,
+                        },
+                    },
+                )
+            }
             Ok(AppendOutcome::KeyUsed(_)) => Err(ApiError::Internal(
                 "an inbound text met an idempotency record".into(),
             )),
@@ -392,137 +420,6 @@ fn opt_out_notice(
         external_ref: Some(sms.provider_message_id.clone()),
         notification: None,
     }
-}
-
-/// `POST /sms/inbound`: the provider's webhook. Answers TwiML, with the reply if any.
-pub async fn handle_webhook<S: InboundStore + MessageStore>(
-    inbound: &Inbound<S>,
-    request: Request,
-) -> Response {
-    match webhook(inbound, &request).await {
-        Ok(reply) => lambda_http::Response::builder()
-            .status(200)
-            .header("content-type", "text/xml; charset=utf-8")
-            .body(lambda_http::Body::Text(sms::twiml(reply.as_deref())))
-            .expect("a response from a valid status"),
-        Err(err) => http::error_response(&err),
-    }
-}
-
-async fn webhook<S: InboundStore + MessageStore>(
-    inbound: &Inbound<S>,
-    request: &Request,
-) -> Result<Option<String>, ApiError> {
-    let refused = || {
-        ApiError::forbidden(
-            "invalid_signature",
-            "the request is not signed by the SMS provider",
-        )
-    };
-    let config = inbound.webhook.as_ref().ok_or_else(refused)?;
-    let signature = http::header(request, "x-twilio-signature").ok_or_else(refused)?;
-    let body = http::body_bytes(request);
-    if body.len() > MAX_WEBHOOK_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_WEBHOOK_BYTES,
-        });
-    }
-    let params = http::form_pairs(body)?;
-    if !sms::verify_twilio_signature(&config.auth_token, &config.public_url, &params, &signature) {
-        return Err(refused());
-    }
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let sms = InboundSms::new(
-        Provider::Twilio,
-        param("MessageSid").or_else(|| param("SmsSid")),
-        param("From"),
-        param("To"),
-        param("Body"),
-    )
-    .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
-    let received = inbound.receive(&sms).await?;
-    tracing::info!(provider = "twilio", handled = ?received.handled, "inbound text");
-    Ok(received.reply)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SnsEvent {
-    #[serde(rename = "Records")]
-    pub records: Vec<SnsRecord>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SnsRecord {
-    #[serde(rename = "Sns")]
-    pub sns: SnsNotification,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SnsNotification {
-    #[serde(rename = "Message")]
-    pub message: String,
-}
-
-/// The JSON End User Messaging publishes for each inbound text.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TwoWaySms {
-    origination_number: Option<String>,
-    destination_number: Option<String>,
-    message_body: Option<String>,
-    inbound_message_id: Option<String>,
-}
-
-/// The SNS path: each record's text; replies go out by SMS from the tenant's number. A
-/// malformed text is logged and dropped (SNS would only deliver it again); storage being
-/// unavailable fails the invocation so that Lambda retries it, and what was already
-/// stored is then a duplicate.
-pub async fn handle_sns<S: InboundStore + MessageStore, M: SmsSender>(
-    inbound: &Inbound<S>,
-    replies: &M,
-    event: SnsEvent,
-) -> Result<(), lambda_runtime::Error> {
-    for record in event.records {
-        let parsed = serde_json::from_str::<TwoWaySms>(&record.sns.message)
-            .map_err(|err| err.to_string())
-            .and_then(|text| {
-                InboundSms::new(
-                    Provider::Aws,
-                    text.inbound_message_id.as_deref(),
-                    text.origination_number.as_deref(),
-                    text.destination_number.as_deref(),
-                    text.message_body.as_deref(),
-                )
-                .map_err(|err| err.to_string())
-            });
-        let sms = match parsed {
-            Ok(sms) => sms,
-            Err(error) => {
-                tracing::warn!(%error, "inbound text dropped: not a two-way SMS message");
-                continue;
-            }
-        };
-        let received = match inbound.receive(&sms).await {
-            Ok(received) => received,
-            Err(err @ ApiError::Unavailable { .. }) => return Err(err.to_string().into()),
-            Err(err) => {
-                tracing::warn!(error = %err, to = %sms.to, "inbound text dropped");
-                continue;
-            }
-        };
-        tracing::info!(provider = "aws", handled = ?received.handled, "inbound text");
-        if let Some(reply) = received.reply {
-            if let Err(error) = replies.send_sms(Some(&sms.to), &sms.from, &reply).await {
-                tracing::warn!(%error, "reply to an inbound text not sent");
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The Lambda handler: an SNS event, or an API Gateway HTTP API request for the webhook

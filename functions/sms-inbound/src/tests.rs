@@ -995,3 +995,5 @@ impl shared::notify::SmsSender for NoReplies {
         ))
     }
 }
+
+mod keywords;

@@ -42,6 +42,9 @@ pub struct InboundSms {
     /// The tenant's number it was sent to.
     pub to: String,
     pub body: String,
+    /// When the provider received it (as near as the path tells): keywords from one
+    /// number take effect in this order, whatever order they are delivered in.
+    pub received_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,6 +104,7 @@ impl InboundSms {
             from: from.to_owned(),
             to: to.to_owned(),
             body: body.to_owned(),
+            received_at: crate::domain::now_rfc3339(),
         })
     }
 }

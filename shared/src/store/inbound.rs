@@ -32,8 +32,18 @@ pub struct SenderState {
 pub struct InboundEffects {
     pub provider: Provider,
     pub provider_message_id: String,
-    /// The sender's number and whether it is now opted out of SMS.
-    pub opt_out: Option<(String, bool)>,
+    /// A STOP or START: the number's opt-out as of this text.
+    pub opt_out: Option<OptOutChange>,
+}
+
+/// A keyword's effect on a number's SMS opt-out. It is written unless a keyword the
+/// provider received later was written first (then it is superseded and dropped).
+#[derive(Debug, Clone)]
+pub struct OptOutChange {
+    pub phone: String,
+    pub opted_out: bool,
+    /// When the provider received the keyword.
+    pub keyword_at: String,
 }
 
 /// Why an inbound text is kept for admins instead of becoming a message.

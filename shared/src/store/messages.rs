@@ -167,6 +167,9 @@ pub enum AppendOutcome {
     KeyUsed(IdempotencyRecord),
     /// The provider's message id was seen before: nothing was written.
     Duplicate,
+    /// A keyword the provider received after this one already set the number's opt-out:
+    /// nothing was written.
+    Superseded,
 }
 
 #[derive(Debug, Clone)]

@@ -13,8 +13,8 @@ use super::DynamoStore;
 use crate::domain::{ConversationId, ConversationStatus};
 use crate::store::keys::{self, PK, SK};
 use crate::store::{
-    AutoReplyMark, Feed, FeedStore, InboundEffects, InboundOutcome, InboundStore, PhoneOwner,
-    SenderState, StoreError, UnmatchedReason, UnmatchedSms,
+    AutoReplyMark, Feed, FeedStore, InboundEffects, InboundOutcome, InboundStore, OptOutChange,
+    PhoneOwner, SenderState, StoreError, UnmatchedReason, UnmatchedSms,
 };
 
 /// Redeliveries come within hours (Twilio) or days (SNS retries); the id is kept longer.
@@ -56,32 +56,39 @@ impl DynamoStore {
             .build()
             .map_err(internal)?;
         let mut writes = vec![TransactWriteItem::builder().put(provider_id).build()];
-        if let Some((phone, opted_out)) = &effects.opt_out {
-            writes.push(self.opt_out_write(tenant, phone, *opted_out)?);
+        if let Some(change) = &effects.opt_out {
+            writes.push(self.opt_out_write(tenant, change, true)?);
         }
         Ok(writes)
     }
 
+    /// The number's opt-out item: kept (in or out) with the time of the keyword that set
+    /// it, so that an older keyword delivered late changes nothing (`in_order`).
     pub(super) fn opt_out_write(
         &self,
         tenant: &str,
-        phone: &str,
-        opted_out: bool,
+        change: &OptOutChange,
+        in_order: bool,
     ) -> Result<TransactWriteItem, StoreError> {
-        let pk = keys::opt_out_pk(tenant, phone);
-        Ok(if opted_out {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .item(PK, s(pk))
-                .item(SK, s(keys::OPT_OUT_SK))
-                .item("phone", s(phone))
-                .item("at", s(crate::domain::now_rfc3339()))
-                .build()
-                .map_err(internal)?;
-            TransactWriteItem::builder().put(put).build()
-        } else {
-            self.key_delete(pk, keys::OPT_OUT_SK.to_owned())?
-        })
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .item(PK, s(keys::opt_out_pk(tenant, &change.phone)))
+            .item(SK, s(keys::OPT_OUT_SK))
+            .item("phone", s(&change.phone))
+            .item("opted_out", AttributeValue::Bool(change.opted_out))
+            .item("keyword_at", s(&change.keyword_at))
+            .item("at", s(crate::domain::now_rfc3339()));
+        if in_order {
+            put = put
+                .condition_expression(format!(
+                    "attribute_not_exists({PK}) OR attribute_not_exists(keyword_at) \
+                     OR keyword_at < :at"
+                ))
+                .expression_attribute_values(":at", s(&change.keyword_at));
+        }
+        Ok(TransactWriteItem::builder()
+            .put(put.build().map_err(internal)?)
+            .build())
     }
 
     /// The settings writes (the settings item first) with claims on the tenant's SMS
@@ -219,7 +226,7 @@ impl InboundStore for DynamoStore {
                         name: get_s(&item, "name").map(str::to_owned),
                     })
                 }
-                Some(keys::OPT_OUT_SK) => state.opted_out = true,
+                Some(keys::OPT_OUT_SK) => state.opted_out = is_opted_out(&item),
                 Some(keys::AUTO_REPLY_SK) => {
                     state.auto_replied_on = get_s(&item, "day").map(str::to_owned)
                 }
@@ -268,7 +275,7 @@ impl InboundStore for DynamoStore {
                 .map_err(internal)?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
-        let mark_index = items.len();
+        let mut mark_index = items.len();
         if let Some(mark) = auto_reply {
             let put = Put::builder()
                 .table_name(&self.table)
@@ -283,6 +290,7 @@ impl InboundStore for DynamoStore {
                 .map_err(internal)?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
+        let mut opt_out_index = effects.opt_out.as_ref().map(|_| 1);
         loop {
             let with_mark = items.len() > mark_index;
             return match self.transact_retrying(items.clone()).await {
@@ -292,6 +300,16 @@ impl InboundStore for DynamoStore {
                 Err(TransactFailure::Store(err)) => Err(err),
                 Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
                     Ok(InboundOutcome::Duplicate)
+                }
+                Err(TransactFailure::Cancelled(reasons))
+                    if opt_out_index.is_some_and(|i| failed_condition(&reasons, i)) =>
+                {
+                    // A later keyword from the number was written first: this one's
+                    // opt-out is superseded; the rest of the text is kept.
+                    items.remove(1);
+                    mark_index -= 1;
+                    opt_out_index = None;
+                    continue;
                 }
                 Err(TransactFailure::Cancelled(reasons))
                     if with_mark && failed_condition(&reasons, mark_index) =>
@@ -340,4 +358,12 @@ impl InboundStore for DynamoStore {
         };
         Ok((texts, next))
     }
+}
+
+/// An opt-out item says in or out; one stored before it said so is an opt-out.
+pub(super) fn is_opted_out(item: &Item) -> bool {
+    item.get("opted_out")
+        .and_then(|v| v.as_bool().ok())
+        .copied()
+        .unwrap_or(true)
 }

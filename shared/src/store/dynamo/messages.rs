@@ -159,6 +159,11 @@ impl MessageStore for DynamoStore {
                     None => continue,
                 };
             }
+            if matches!(guard, Some(AppendGuard::Inbound(e)) if e.opt_out.is_some())
+                && code(3) == "ConditionalCheckFailed"
+            {
+                return Ok(AppendOutcome::Superseded);
+            }
             if reasons.iter().any(|r| {
                 matches!(
                     r.code(),

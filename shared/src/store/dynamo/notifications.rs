@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::directory::{assignment_from_item, contact_from_item, profile_from_item};
+use super::inbound::is_opted_out;
 use super::item::{
     classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, s, Item,
 };
@@ -17,7 +18,7 @@ use crate::domain::ConversationId;
 use crate::store::keys::{self, opt_out_pk, GSI2, GSI3, OPT_OUT_SK, PK, SK};
 use crate::store::{
     Claim, DeliveryKey, DeliveryOutcome, DeliveryRecord, DeliveryStatus, DueCursor, DueEntry,
-    DuePage, DueStage, NotificationStore, Settlement, StoreError,
+    DuePage, DueStage, NotificationStore, OptOutChange, Settlement, StoreError,
 };
 
 fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
@@ -307,6 +308,7 @@ impl NotificationStore for DynamoStore {
             .batch_get(keys, true)
             .await?
             .iter()
+            .filter(|item| is_opted_out(item))
             .filter_map(|item| get_s(item, "phone").map(str::to_owned))
             .collect();
         Ok(found)
@@ -320,7 +322,15 @@ impl NotificationStore for DynamoStore {
     ) -> Result<(), StoreError> {
         self.client
             .transact_write_items()
-            .transact_items(self.opt_out_write(tenant, phone, opted_out)?)
+            .transact_items(self.opt_out_write(
+                tenant,
+                &OptOutChange {
+                    phone: phone.to_owned(),
+                    opted_out,
+                    keyword_at: crate::domain::now_rfc3339(),
+                },
+                false,
+            )?)
             .send()
             .await
             .map_err(classify)?;

@@ -1,0 +1,64 @@
+//! The one way every function (and the local API) builds its AWS clients: one SDK
+//! configuration per container, read from the environment the way every AWS SDK reads it
+//! (region, credentials, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`), with timeouts
+//! that keep a slow dependency from holding an invocation to its deadline. Building a
+//! client makes no network call.
+
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::notify::{SesEmail, SnsSms};
+use crate::store::DynamoStore;
+
+/// One attempt of one request (the SDK retries throttling and 5xx within the operation).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+/// A whole operation, retries included: well inside a function's timeout and the
+/// dispatcher's deadline margin.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(8);
+
+#[derive(Clone, Debug)]
+pub struct Clients {
+    config: SdkConfig,
+}
+
+impl Clients {
+    pub async fn from_environment() -> Clients {
+        let timeouts = TimeoutConfig::builder()
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build();
+        Clients {
+            config: aws_config::defaults(BehaviorVersion::latest())
+                .timeout_config(timeouts)
+                .load()
+                .await,
+        }
+    }
+
+    /// The configuration the clients are built from.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.config)
+    }
+
+    pub fn store(&self, table: &str) -> DynamoStore {
+        DynamoStore::new(self.dynamodb(), table)
+    }
+
+    pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
+        aws_sdk_sesv2::Client::new(&self.config)
+    }
+
+    pub fn email(&self) -> SesEmail {
+        SesEmail::new(self.sesv2())
+    }
+
+    pub fn sms(&self) -> SnsSms {
+        SnsSms::new(aws_sdk_sns::Client::new(&self.config))
+    }
+}
