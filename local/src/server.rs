@@ -11,6 +11,7 @@ use shared::store::{schema, DynamoStore};
 use shared::{App, Config};
 use testkit::{ApiEvent, Claims, EmbeddedDynamo};
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 use crate::routes::{match_route, path_exists, Function};
 
@@ -164,9 +165,9 @@ async fn handle(
         }
     }
     for (name, value) in &headers {
-        if let Ok(value) = value.to_str() {
-            event = event.header(name.as_str(), value);
-        }
+        // Bytes that are not ASCII reach the function as API Gateway passes them, for
+        // the function to refuse.
+        event = event.header(name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
     }
     if !headers.contains_key("content-type") {
         event = event.without_header("content-type");
@@ -174,7 +175,16 @@ async fn handle(
     if !body.is_empty() {
         event = event.raw_body(&body);
     }
-    let response = api.call(route.function, event.request()).await;
+    let span = tracing::info_span!(
+        "request",
+        request_id = %ulid::Ulid::new(),
+        operation = format!("{} {}", route.method, route.path),
+        tenant = tracing::field::Empty,
+    );
+    let response = api
+        .call(route.function, event.request())
+        .instrument(span)
+        .await;
     to_axum(response)
 }
 

@@ -54,10 +54,23 @@ where
     crate::telemetry::init();
     let config = Config::from_env()?;
     let app = Arc::new(App::from_environment(&config).await);
-    lambda_http::run(lambda_http::service_fn(move |request| {
-        let response = handler(app.clone(), request);
-        async move { Ok::<_, std::convert::Infallible>(response.await) }
-    }))
+    lambda_http::run(lambda_http::service_fn(
+        move |request: crate::http::Request| {
+            use lambda_http::RequestExt;
+            use tracing::Instrument;
+            let span = tracing::info_span!(
+                "request",
+                request_id = request
+                    .lambda_context_ref()
+                    .map(|context| context.request_id.as_str())
+                    .unwrap_or_default(),
+                operation = crate::http::route_key(&request).unwrap_or_default(),
+                tenant = tracing::field::Empty,
+            );
+            let response = handler(app.clone(), request).instrument(span);
+            async move { Ok::<_, std::convert::Infallible>(response.await) }
+        },
+    ))
     .await
 }
 
@@ -67,7 +80,9 @@ impl<S: crate::store::SettingsStore> App<S> {
         &self,
         request: &crate::http::Request,
     ) -> Result<crate::domain::Principal, crate::ApiError> {
-        crate::http::principal(request, &self.claims)
+        let principal = crate::http::principal(request, &self.claims)?;
+        tracing::Span::current().record("tenant", principal.tenant_id.as_str());
+        Ok(principal)
     }
 
     /// Applies the tenant's messaging mode (cached settings, or one read) to a route, and

@@ -3,9 +3,11 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// The SDK logs every error response at WARN, expected ones (a failed condition) included;
-/// the store classifies and logs what matters.
-const DEFAULT_FILTER: &str = "info,aws_smithy_runtime=error,aws_smithy_runtime_api=error";
+/// The SDK, and the embedded DynamoDB of the local API, log every error response at WARN,
+/// expected ones (a failed condition: an ordering retry, an idempotent replay, a provider
+/// redelivery) included; the store classifies them and logs what an operator should see.
+const DEFAULT_FILTER: &str =
+    "info,aws_smithy_runtime=error,aws_smithy_runtime_api=error,dynoxide=error";
 
 pub fn init() {
     let filter =
@@ -16,7 +18,12 @@ pub fn init() {
         .without_time();
     // Lambda adds its own timestamps; a terminal gets readable lines instead of JSON.
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        let _ = builder.json().with_current_span(false).try_init();
+        // Each line carries its invocation's span: request id, operation and tenant.
+        let _ = builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init();
     } else {
         let _ = builder.try_init();
     }

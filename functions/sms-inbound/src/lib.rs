@@ -151,6 +151,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
             code: "unknown_number",
             message: "no account has this SMS number".into(),
         })?;
+        tracing::Span::current().record("tenant", tenant.as_str());
         let cached = self.settings.cached(&tenant);
         let state = self
             .store
