@@ -9,9 +9,13 @@ use tracing_subscriber::EnvFilter;
 const DEFAULT_FILTER: &str =
     "info,aws_smithy_runtime=error,aws_smithy_runtime_api=error,dynoxide=error";
 
+/// `RUST_LOG`, or the default.
+pub fn filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+}
+
 pub fn init() {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = filter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
