@@ -87,6 +87,15 @@ pub struct TestStack {
 
 impl TestStack {
     pub async fn start() -> TestStack {
+        TestStack::start_with(None).await
+    }
+
+    /// A stack whose client meets these faults (the table is created before any).
+    pub async fn with_faults(faults: &crate::faults::Faults) -> TestStack {
+        TestStack::start_with(Some(faults)).await
+    }
+
+    async fn start_with(faults: Option<&crate::faults::Faults>) -> TestStack {
         let requests = RequestCounter::default();
         let (endpoint, server) = match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
             Ok(endpoint) if !endpoint.is_empty() => (endpoint, None),
@@ -95,7 +104,11 @@ impl TestStack {
                 (server.endpoint.clone(), Some(server))
             }
         };
-        let client = client(&endpoint, Some(&requests));
+        let mut config = client(&endpoint, Some(&requests)).config().to_builder();
+        if let Some(faults) = faults {
+            config = config.http_client(faults.http_client());
+        }
+        let client = Client::from_conf(config.build());
         let table = format!(
             "tidings-test-{}",
             ulid::Ulid::new().to_string().to_lowercase()

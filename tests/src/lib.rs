@@ -5,6 +5,7 @@
 pub mod counter;
 pub mod dynamodb;
 pub mod events;
+pub mod faults;
 pub mod moto;
 pub mod seed;
 
