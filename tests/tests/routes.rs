@@ -178,3 +178,65 @@ fn the_template_table_is_the_schema_the_code_creates() {
         shared::store::keys::TTL_ATTRIBUTE
     );
 }
+
+/// Every error code the functions can answer, from their source: the string after
+/// `bad_request(`, `forbidden(`, `conflict(` or `code: `.
+fn error_codes_in_source() -> BTreeSet<String> {
+    fn visit(dir: &std::path::Path, codes: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() && name != "tests" {
+                visit(&path, codes);
+            } else if name.ends_with(".rs") && !name.contains("tests") {
+                let source: String = std::fs::read_to_string(&path)
+                    .unwrap()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                for marker in [
+                    "bad_request( \"",
+                    "bad_request(\"",
+                    "forbidden( \"",
+                    "forbidden(\"",
+                    "conflict( \"",
+                    "conflict(\"",
+                    "code: \"",
+                ] {
+                    for (at, _) in source.match_indices(marker) {
+                        let rest = &source[at + marker.len()..];
+                        let code: String = rest
+                            .chars()
+                            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                            .collect();
+                        if rest[code.len()..].starts_with('"') && !code.is_empty() {
+                            codes.insert(code);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut codes = BTreeSet::new();
+    visit(&root.join("shared/src"), &mut codes);
+    visit(&root.join("functions"), &mut codes);
+    codes
+}
+
+#[test]
+fn openapi_names_every_error_code() {
+    let openapi = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml"),
+    )
+    .unwrap();
+    let codes = error_codes_in_source();
+    assert!(codes.contains("invalid_target"), "{codes:?}");
+    // Settings saves retry this one themselves; callers see 503.
+    let internal = ["settings_changed"];
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|code| !internal.contains(&code.as_str()) && !openapi.contains(code.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not in openapi.yaml: {missing:?}");
+}
