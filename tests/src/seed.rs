@@ -114,3 +114,31 @@ pub async fn conversations(store: &DynamoStore, tenant: &str, prefix: &str, coun
         .collect();
     write_all(store, items).await;
 }
+
+/// A contact of a customer account, opted in to email (and to SMS when given a phone).
+pub async fn contact(
+    store: &DynamoStore,
+    tenant: &str,
+    customer: &str,
+    id: &str,
+    email: &str,
+    phone: Option<&str>,
+) {
+    use shared::store::DirectoryStore;
+    let now = shared::domain::now_rfc3339();
+    let contact = shared::domain::directory::Contact {
+        customer_id: customer.into(),
+        contact_id: id.into(),
+        name: format!("Contact {id}"),
+        email: Some(email.into()),
+        phone: phone.map(str::to_owned),
+        email_opt_in: true,
+        sms_opt_in: phone.is_some(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store
+        .put_contact(tenant, &contact)
+        .await
+        .expect("the contact is saved");
+}

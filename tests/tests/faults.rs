@@ -172,20 +172,7 @@ async fn senders(faults: &Faults) -> (shared::notify::SesEmail, shared::notify::
 }
 
 async fn contact(stack: &TestStack, id: &str, email: &str, phone: Option<&str>) {
-    use shared::store::DirectoryStore;
-    let now = shared::domain::now_rfc3339();
-    let contact = shared::domain::directory::Contact {
-        customer_id: "c1".into(),
-        contact_id: id.into(),
-        name: id.into(),
-        email: Some(email.into()),
-        phone: phone.map(str::to_owned),
-        email_opt_in: true,
-        sms_opt_in: phone.is_some(),
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    stack.store.put_contact(TENANT, &contact).await.unwrap();
+    testkit::seed::contact(&stack.store, TENANT, "c1", id, email, phone).await;
 }
 
 #[tokio::test]

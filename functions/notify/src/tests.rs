@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
-use shared::domain::directory::{Contact, StaffProfile};
+use shared::domain::directory::StaffProfile;
 use shared::domain::notify::{Email, QuietHours};
 use shared::domain::{ConversationId, Role, Settings, Subject};
 use shared::notify::{EmailSender, SendError, SesEmail, SnsSms};
@@ -99,19 +99,7 @@ async fn contact(
     id: &str,
     phone: Option<&str>,
 ) {
-    let now = shared::domain::now_rfc3339();
-    let contact = Contact {
-        customer_id: customer.into(),
-        contact_id: id.into(),
-        name: format!("Contact {id}"),
-        email: Some(people.email(id)),
-        phone: phone.map(str::to_owned),
-        email_opt_in: true,
-        sms_opt_in: phone.is_some(),
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    stack.store.put_contact(TENANT, &contact).await.unwrap();
+    seed::contact(&stack.store, TENANT, customer, id, &people.email(id), phone).await;
 }
 
 async fn staff(stack: &TestStack, people: &People, id: &str, role: Role) {
@@ -513,6 +501,30 @@ impl EmailSender for Unreachable {
     }
 }
 
+/// A dispatcher whose SES cannot be reached for `bad` (connection refused); moto for the
+/// rest.
+async fn unreachable_for(
+    stack: &TestStack,
+    bad: String,
+) -> Dispatcher<DynamoStore, Unreachable, SnsSms> {
+    let aws = moto::sdk_config().await;
+    let dead = aws_sdk_sesv2::config::Builder::from(&aws)
+        .endpoint_url("http://127.0.0.1:9")
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    let (email, sms) = moto_senders().await;
+    Dispatcher::new(
+        stack.store.clone(),
+        Unreachable {
+            inner: email,
+            broken: SesEmail::new(aws_sdk_sesv2::Client::from_conf(dead)),
+            bad,
+        },
+        sms,
+        FROM,
+    )
+}
+
 #[tokio::test]
 async fn ses_failures_are_retried_later_and_finally_marked_failed() {
     let stack = TestStack::start().await;
@@ -527,23 +539,7 @@ async fn ses_failures_are_retried_later_and_finally_marked_failed() {
     )
     .await;
 
-    let aws = moto::sdk_config().await;
-    let dead = aws_sdk_sesv2::config::Builder::from(&aws)
-        .endpoint_url("http://127.0.0.1:9")
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .build();
-    let (email, sms) = moto_senders().await;
-    let dispatcher = Dispatcher {
-        store: stack.store.clone(),
-        email: Unreachable {
-            inner: email,
-            broken: SesEmail::new(aws_sdk_sesv2::Client::from_conf(dead)),
-            bad: people.email("p2"),
-        },
-        sms,
-        from_email: FROM.into(),
-        concurrency: super::DEFAULT_CONCURRENCY,
-    };
+    let dispatcher = unreachable_for(&stack, people.email("p2")).await;
     let mut now = later(4);
     let first = dispatcher.run(now).await.unwrap();
     assert_eq!(

@@ -218,19 +218,9 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
             }
         };
         if keyword.is_some() && opt_out.is_none() {
-            return Ok(
-                match self
-                    .store
-                    .record_inbound(&tenant, &effects, None, None)
-                    .await?
-                {
-                    InboundOutcome::Duplicate => duplicate(),
-                    InboundOutcome::Stored { .. } => Received {
-                        handled: Handled::Keyword,
-                        reply: help,
-                    },
-                },
-            );
+            return self
+                .keep(&tenant, &effects, None, Handled::Keyword, help)
+                .await;
         }
         if opt_out.is_none() && text.is_empty() {
             return Ok(Received {
@@ -267,19 +257,8 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
                     opt_out: None,
                     ..effects
                 };
-                Ok(
-                    match self
-                        .store
-                        .record_inbound(&tenant, &effects, None, None)
-                        .await?
-                    {
-                        InboundOutcome::Duplicate => duplicate(),
-                        InboundOutcome::Stored { .. } => Received {
-                            handled: Handled::Keyword,
-                            reply: None,
-                        },
-                    },
-                )
+                self.keep(&tenant, &effects, None, Handled::Keyword, None)
+                    .await
             }
             Ok(AppendOutcome::KeyUsed(_)) => Err(ApiError::Internal(
                 "an inbound text met an idempotency record".into(),
@@ -288,22 +267,39 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
             Err(StoreError::Closed | StoreError::NotFound) => {
                 let reason = UnmatchedReason::ConversationClosed;
                 let record = unmatched(sms, &text, reason, Some(owner));
-                Ok(
-                    match self
-                        .store
-                        .record_inbound(&tenant, &effects, Some(&record), None)
-                        .await?
-                    {
-                        InboundOutcome::Duplicate => duplicate(),
-                        InboundOutcome::Stored { .. } => Received {
-                            handled: Handled::Unmatched(reason),
-                            reply: None,
-                        },
-                    },
+                self.keep(
+                    &tenant,
+                    &effects,
+                    Some(&record),
+                    Handled::Unmatched(reason),
+                    None,
                 )
+                .await
             }
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// Records a text that makes no message (its provider id and effects, and the
+    /// unmatched record if any): `handled` and `reply` unless it is a redelivery.
+    async fn keep(
+        &self,
+        tenant: &str,
+        effects: &InboundEffects,
+        unmatched: Option<&UnmatchedSms>,
+        handled: Handled,
+        reply: Option<String>,
+    ) -> Result<Received, ApiError> {
+        Ok(
+            match self
+                .store
+                .record_inbound(tenant, effects, unmatched, None)
+                .await?
+            {
+                InboundOutcome::Duplicate => duplicate(),
+                InboundOutcome::Stored { .. } => Received { handled, reply },
+            },
+        )
     }
 
     /// The tenant holding a number: from this container's cache, or one read.

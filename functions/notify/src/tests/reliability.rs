@@ -66,23 +66,7 @@ async fn a_retry_for_someone_who_has_read_since_is_cancelled() {
         json!({"customer_id": "c1", "message": "hi"}),
     )
     .await;
-    let aws = moto::sdk_config().await;
-    let dead = aws_sdk_sesv2::config::Builder::from(&aws)
-        .endpoint_url("http://127.0.0.1:9")
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .build();
-    let (email, sms) = moto_senders().await;
-    let dispatcher = Dispatcher {
-        store: stack.store.clone(),
-        email: Unreachable {
-            inner: email,
-            broken: SesEmail::new(aws_sdk_sesv2::Client::from_conf(dead)),
-            bad: people.email("p2"),
-        },
-        sms,
-        from_email: FROM.into(),
-        concurrency: crate::DEFAULT_CONCURRENCY,
-    };
+    let dispatcher = unreachable_for(&stack, people.email("p2")).await;
     let first = dispatcher.run(later(4)).await.unwrap();
     assert_eq!((first.sent, first.retrying), (1, 1));
 
