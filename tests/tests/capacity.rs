@@ -13,9 +13,7 @@ use shared::domain::directory::Contact;
 use shared::domain::sms::{InboundSms, Provider};
 use shared::domain::{now_rfc3339, ConversationId, Settings, Side, Subject};
 use shared::settings_cache::SettingsCache;
-use shared::store::{
-    DirectoryStore, DynamoStore, MessageStore, NotificationStore, Reader, Settlement,
-};
+use shared::store::{DirectoryStore, DueStore, DynamoStore, MessageStore, Reader, Settlement};
 use shared::App;
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 

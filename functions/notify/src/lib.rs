@@ -46,7 +46,7 @@ use shared::domain::validate::is_valid_email;
 use shared::notify::{EmailSender, SesEmail, SmsSender, SnsSms};
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
-    DirectoryStore, DueCursor, DueEntry, DynamoStore, MessageStore, NotificationStore,
+    DirectoryStore, DueCursor, DueEntry, DueStore, DynamoStore, MessageStore, NotificationStore,
     SettingsStore, StoreError,
 };
 
@@ -184,7 +184,7 @@ pub async fn handle<S, E, M>(
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
 ) -> Result<RunReport, lambda_runtime::Error>
 where
-    S: NotificationStore + MessageStore + SettingsStore + DirectoryStore,
+    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore,
     E: EmailSender,
     M: SmsSender,
 {
@@ -233,7 +233,7 @@ struct RunContext<'a> {
 
 impl<S, E, M> Dispatcher<S, E, M>
 where
-    S: NotificationStore + MessageStore + SettingsStore + DirectoryStore,
+    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore,
     E: EmailSender,
     M: SmsSender,
 {
@@ -326,7 +326,7 @@ where
 
 impl<S, E, M> Dispatcher<S, E, M>
 where
-    S: NotificationStore + MessageStore + SettingsStore + DirectoryStore,
+    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore,
     E: EmailSender,
     M: SmsSender,
 {

@@ -7,8 +7,8 @@ use shared::domain::notify::notify_delay;
 use shared::domain::{format_timestamp, MessagingMode, Settings, Side};
 use shared::notify::{EmailSender, SendError, SmsSender};
 use shared::store::{
-    Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueEntry, DueStage, MessageStore,
-    NotificationStore, Reader, SettingsStore, Settlement, StoreError,
+    Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueEntry, DueStage, DueStore,
+    MessageStore, NotificationStore, Reader, SettingsStore, Settlement, StoreError,
 };
 use tokio::sync::Semaphore;
 
@@ -39,7 +39,7 @@ pub(crate) fn quiet_until(settings: &Settings, now: Timestamp) -> Option<Timesta
 
 impl<S, E, M> Dispatcher<S, E, M>
 where
-    S: NotificationStore + MessageStore + SettingsStore + DirectoryStore,
+    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore,
     E: EmailSender,
     M: SmsSender,
 {

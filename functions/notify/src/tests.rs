@@ -10,7 +10,9 @@ use shared::domain::directory::StaffProfile;
 use shared::domain::notify::{Email, QuietHours};
 use shared::domain::{ConversationId, Role, Settings, Subject};
 use shared::notify::{EmailSender, SendError, SesEmail, SnsSms};
-use shared::store::{DeliveryStatus, DirectoryStore, DynamoStore, MessageStore, NotificationStore};
+use shared::store::{
+    DeliveryStatus, DirectoryStore, DueStore, DynamoStore, MessageStore, NotificationStore,
+};
 use testkit::moto::{self, texts_to};
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
@@ -525,21 +527,28 @@ async fn unreachable_for(
     )
 }
 
-#[tokio::test]
-async fn ses_failures_are_retried_later_and_finally_marked_failed() {
-    let stack = TestStack::start().await;
-    let people = People::new();
-    settings(&stack, |_| {}).await;
-    contact(&stack, &people, "c1", "p1", None).await;
-    contact(&stack, &people, "c1", "p2", None).await;
+/// A staff message to two contacts of `c1`, p1 and p2; SES cannot reach p2.
+async fn staff_message_to_p1_and_unreachable_p2(
+    stack: &TestStack,
+    people: &People,
+) -> Dispatcher<DynamoStore, Unreachable, SnsSms> {
+    settings(stack, |_| {}).await;
+    contact(stack, people, "c1", "p1", None).await;
+    contact(stack, people, "c1", "p2", None).await;
     send(
-        &stack,
+        stack,
         &Claims::staff(TENANT, "s1"),
         json!({"customer_id": "c1", "message": "hi"}),
     )
     .await;
+    unreachable_for(stack, people.email("p2")).await
+}
 
-    let dispatcher = unreachable_for(&stack, people.email("p2")).await;
+#[tokio::test]
+async fn ses_failures_are_retried_later_and_finally_marked_failed() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    let dispatcher = staff_message_to_p1_and_unreachable_p2(&stack, &people).await;
     let mut now = later(4);
     let first = dispatcher.run(now).await.unwrap();
     assert_eq!(

@@ -12,7 +12,8 @@ use shared::domain::{
 };
 use shared::settings_cache::SettingsCache;
 use shared::store::{
-    ConversationHeader, DirectoryStore, DynamoStore, MessageStore, NotificationStore, SettingsStore,
+    ConversationHeader, DirectoryStore, DueStore, DynamoStore, MessageStore, NotificationStore,
+    SettingsStore,
 };
 use testkit::events::{form, sns_two_way_sms};
 use testkit::{read_response, ApiEvent, Claims, TestStack};

@@ -11,7 +11,8 @@
 //!
 //! | entity | pk | sk | notes |
 //! |---|---|---|---|
-//! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings |
+//! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings, `version` (a save is conditional on the version it read) |
+//! | release marker | `T#{tenant}` | `RELEASE` | on `gsi3` (`DUE#{shard}`, due time) while quiet hours hold passes or a settings change is to be applied to what is pending; `delay_was` when the delay was shortened |
 //! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | what is the same for everyone, ~0.9 KB with UUID ids (below) |
 //! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
 //! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` |
@@ -22,7 +23,7 @@
 //! | assignment, by customer | `T#{tenant}#CU#{customer}` | `ASSIGNED#{user}` | the same assignment, written in the same transaction: who to notify of a customer's messages |
 //! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | GetItem; one Query gives an account's contacts and assigned staff |
 //! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put in the contact's transaction); inbound SMS finds the contact with one GetItem |
-//! | SMS opt-out | `T#{tenant}#OPTOUT#{e164}` | `OPTOUT` | per number, apart from the directory so it outlives contact edits; BatchGetItem before texting |
+//! | SMS opt-out | `T#{tenant}#OPTOUT#{e164}` | `OPTOUT` | per number, apart from the directory so it outlives contact edits: `opted_out` and `keyword_at` (the provider's time of the STOP or START that set it; an older keyword delivered later changes nothing); BatchGetItem before texting |
 //! | SMS number | `SMSNUM#{e164}` | `SMSNUM` | the tenant a text to that number belongs to; the only key without a tenant prefix, written with the tenant's settings under the condition that no other tenant holds it |
 //! | provider message id | `T#{tenant}#EXT#{provider}#{id}` | `EXT` | conditional Put in the same transaction as what an inbound text writes: a redelivery, even a concurrent one, writes nothing; TTL 30 days |
 //! | unmatched inbound text | `T#{tenant}#UNMATCHED` | `{ulid}` | texts from unknown numbers or refused by the mode, as received; Query newest first |
@@ -69,7 +70,16 @@
 //! `notify_now` (channels a staff sender asked for at once, which makes it due now). The
 //! dispatcher Queries each shard for `gsi3sk <= now`: it reads what is due and nothing
 //! else, whatever the table holds. Settling a pass removes the keys (or moves `gsi3sk`),
-//! conditional on the pass and the last message it saw.
+//! conditional on the pass and the last message it saw. A message that arrives while the
+//! pass waits for its SMS escalation replaces it with a digest pass after the normal delay.
+//!
+//! Quiet hours move a pass to `gsi3pk` = `HELD#{tenant}` (until their end) and make the
+//! tenant's release marker due by then; the shards never read held passes. When the
+//! marker is due, the dispatcher reads the tenant's held passes (one Query) and delivers
+//! them, or moves the marker to the end of the quiet hours still in force. A settings
+//! save that changes quiet hours or shortens the delay makes the marker due at once (in
+//! the same transaction); a shortened delay brings forward the digests pending under the
+//! longer one (a Query per shard over the window of the old delay, a write per pass).
 //!
 //! # Indexes
 //!
@@ -78,7 +88,8 @@
 //! | `gsi1` | `gsi1pk` = `T#{tenant}#FEED` | `gsi1sk` = last message id | conversation headers | [`FEED_PROJECTION`] | the staff activity feed and badge, newest first |
 //! | `gsi2` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi2sk` = subject | conversation headers | [`ACCOUNT_PROJECTION`] | one customer account's conversations (a key that never moves: a send does not write it) |
 //! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` | `gsi2sk` = user id | staff profiles | [`ACCOUNT_PROJECTION`] | the staff directory (customer ids hold no `#`, so the keys never meet) |
-//! | `gsi3` | `gsi3pk` = `DUE#{shard}` | `gsi3sk` = due time | headers with a pending notification only | keys only | the dispatcher (the pass is on the header it reads anyway) |
+//! | `gsi3` | `gsi3pk` = `DUE#{shard}` | `gsi3sk` = due time | headers with a pending notification, and tenants' due release markers | keys only | the dispatcher (the pass is on the header it reads anyway) |
+//! | `gsi3` | `gsi3pk` = `HELD#{tenant}` | `gsi3sk` = end of the hold | headers held by quiet hours | keys only | the dispatcher, when the tenant's release marker is due |
 //!
 //! An index entry is written again when a projected attribute changes and twice (delete
 //! and put) when its key moves, so receipts, positions and notification state are
@@ -97,7 +108,7 @@
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
 //! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
 //! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
-//! | settings | one GetItem (cached per container for at most a minute) / one PutItem | |
+//! | settings | one GetItem (cached per container for at most a minute) / one TransactWriteItems (the settings Put conditional on its version, the release marker when quiet hours or the delay change, number claims) | |
 //! | activity page | staff: one Query on `gsi1` and one eventually consistent BatchGetItem of the caller's positions and clock; a customer: one Query on `gsi2` and one BatchGetItem of the account's headers with the caller's positions; filtered pages read a window of the feed and the caller's whole position partition (one Query each) | 11.5 RRU for 20 |
 //! | unread badge | staff: at most two Queries on `gsi1` and one Query of the caller's position partition; with `If-None-Match`, first the newest feed entry and the read clock (two small reads) and 304 when they still match; a customer: the activity page's two requests | 44.5 RRU for 1,000 conversations; 1.5 RRU unchanged |
 //! | basic-staff access check | one GetItem of the assignment | |

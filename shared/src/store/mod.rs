@@ -4,6 +4,7 @@
 //! `store/dynamo/<concern>.rs` its implementation.
 
 mod directory;
+mod due;
 mod dynamo;
 mod feed;
 mod inbound;
@@ -14,6 +15,7 @@ pub mod schema;
 mod settings;
 
 pub use directory::*;
+pub use due::*;
 pub use dynamo::DynamoStore;
 pub use feed::*;
 pub use inbound::*;

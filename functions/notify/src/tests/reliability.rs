@@ -57,16 +57,7 @@ async fn a_reply_during_the_escalation_wait_gets_its_own_digest() {
 async fn a_retry_for_someone_who_has_read_since_is_cancelled() {
     let stack = TestStack::start().await;
     let people = People::new();
-    settings(&stack, |_| {}).await;
-    contact(&stack, &people, "c1", "p1", None).await;
-    contact(&stack, &people, "c1", "p2", None).await;
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "hi"}),
-    )
-    .await;
-    let dispatcher = unreachable_for(&stack, people.email("p2")).await;
+    let dispatcher = staff_message_to_p1_and_unreachable_p2(&stack, &people).await;
     let first = dispatcher.run(later(4)).await.unwrap();
     assert_eq!((first.sent, first.retrying), (1, 1));
 

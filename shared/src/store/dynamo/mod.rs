@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::Client;
 
 mod conversations;
 mod directory;
+mod due;
 mod feed;
 mod inbound;
 mod item;
