@@ -384,3 +384,68 @@ async fn reading_elsewhere_changes_the_badge() {
     let stale = unread.header("If-None-Match", &tag);
     assert_eq!(activity::handle(&app, stale.request()).await.status(), 200);
 }
+
+/// Opening and closing an order's conversation, by a container that has the settings.
+#[tokio::test]
+async fn opening_and_closing_an_order_stay_within_their_budgets() {
+    let stack = TestStack::start().await;
+    let app = stack.app();
+    let host = Claims::service(TENANT, "marketplace");
+    for vendor in ["vendor-9", "ops"] {
+        let event = ApiEvent::new("PUT", "/staff/{user_id}")
+            .claims(&host)
+            .path_param("user_id", vendor)
+            .json(json!({"name": vendor, "role": "basic_staff"}));
+        assert_eq!(
+            read_response(admin::handle(&app, event.request()).await).0,
+            200
+        );
+    }
+    let open = |order: &str| {
+        ApiEvent::new("POST", "/conversations")
+            .claims(&host)
+            .json(json!({
+                "customer_id": CUSTOMER,
+                "order_id": order,
+                "title": format!("Order #{order}"),
+                "participants": ["vendor-9", "ops"],
+            }))
+    };
+    // Warm: the container has read the settings.
+    assert_eq!(
+        read_response(admin::handle(&app, open("1041").request()).await).0,
+        201
+    );
+    let (opened, (status, body)) = measure(&stack, "order_open", 0, true, async {
+        read_response(admin::handle(&app, open("1042").request()).await)
+    })
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let (reopened, (status, _)) = measure(&stack, "order_open_again", 0, true, async {
+        read_response(admin::handle(&app, open("1042").request()).await)
+    })
+    .await;
+    assert_eq!(status, 200);
+    let (closed, (status, body)) = measure(&stack, "order_close", 0, true, async {
+        let event = ApiEvent::new("POST", "/conversations/{id}/close")
+            .claims(&host)
+            .path_param("id", &id);
+        read_response(admin::handle(&app, event.request()).await)
+    })
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Participants' profiles, one transaction (header, message, order entry, and the
+    // feed and account index entries), the header read back.
+    assert!(
+        opened.requests <= 3 && opened.wru <= 8.0 && opened.rru <= 2.0,
+        "{opened:?}"
+    );
+    // The transaction fails on the order entry; the entry and the header are read.
+    assert!(reopened.requests <= 4, "{reopened:?}");
+    // One transaction (header, message, the feed entry), the header and the entry read.
+    assert!(
+        closed.requests <= 3 && closed.wru <= 7.0 && closed.rru <= 2.0,
+        "{closed:?}"
+    );
+}

@@ -6,7 +6,7 @@ use shared::domain::{
     now_rfc3339, Channel, ConversationId, MessageType, MessagingMode, Role, SenderType, Settings,
     Subject,
 };
-use shared::store::{DirectoryStore, DynamoStore, MessageDraft, MessageStore};
+use shared::store::{DirectoryStore, DynamoStore, Lifecycle, MessageDraft, MessageStore};
 use shared::App;
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
@@ -126,6 +126,7 @@ async fn system_message(stack: &TestStack, customer: &str) {
         channel: Channel::Web,
         external_ref: None,
         notification: None,
+        lifecycle: Lifecycle::Continue,
     };
     stack
         .store

@@ -1,9 +1,11 @@
 //! Tenant administration: `GET`/`PUT /settings/messaging` (admins: the messaging mode
 //! and notification settings) and the directory of staff, assignments and contacts
 //! (admins and the host application), delivery records of notifications and inbound
-//! texts that did not become messages (admins).
+//! texts that did not become messages (admins), and order conversations opened, found and
+//! closed by the host application.
 //! One function, told apart by route.
 
+mod conversations;
 mod directory;
 mod notifications;
 mod settings;
@@ -18,6 +20,9 @@ where
     S: SettingsStore + DirectoryStore + MessageStore + NotificationStore + InboundStore,
 {
     let result = match http::route_key(&request).as_deref() {
+        Some("POST /conversations") => conversations::open(app, &request).await,
+        Some("GET /conversations") => conversations::find(app, &request).await,
+        Some("POST /conversations/{id}/close") => conversations::close(app, &request).await,
         Some("GET /settings/messaging") => settings::get(app, &request).await,
         Some("PUT /settings/messaging") => settings::put(app, &request).await,
         Some("PUT /staff/{user_id}") => directory::put_staff(app, &request).await,
@@ -50,3 +55,6 @@ mod tests;
 
 #[cfg(test)]
 mod directory_tests;
+
+#[cfg(test)]
+mod conversation_tests;

@@ -14,8 +14,8 @@ use shared::domain::{
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
-    keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, MessageDraft, MessageStore,
-    PendingNotification, SettingsStore,
+    keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft,
+    MessageStore, PendingNotification, SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -59,6 +59,20 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
     let settings = app
         .open_conversation(&principal, &conversation, Access::Write)
         .await?;
+    if let (Role::Admin, Some(order_id)) = (principal.role, conversation.subject.order_id()) {
+        // Admins observe an order's conversation unless the host let them write (one
+        // read, for admins' sends into orders only).
+        let order = app
+            .store
+            .order_conversation(&principal.tenant_id, order_id)
+            .await?;
+        if order.is_some_and(|order| !order.admin_can_write) {
+            return Err(ApiError::forbidden(
+                "observe_only",
+                "admins observe this conversation; the host application did not let them write",
+            ));
+        }
+    }
 
     let draft = MessageDraft {
         conversation,
@@ -80,6 +94,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
             due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(&settings)),
             now: notify_now,
         }),
+        lifecycle: Lifecycle::Continue,
     };
     let request_hash = request_hash(&body);
     let guard = idempotency_key.map(|key| {
@@ -101,9 +116,9 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
             "idempotency_key_reused",
             "this Idempotency-Key was used for a different request",
         )),
-        AppendOutcome::Duplicate | AppendOutcome::Superseded => Err(ApiError::Internal(
-            "a send was taken for an inbound text".into(),
-        )),
+        AppendOutcome::Duplicate | AppendOutcome::Superseded | AppendOutcome::OrderTaken => Err(
+            ApiError::Internal("a send was taken for an inbound text".into()),
+        ),
     }
 }
 

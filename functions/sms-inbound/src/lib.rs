@@ -27,8 +27,8 @@ use shared::notify::SmsSender;
 use shared::settings_cache::{SettingsCache, TtlCache};
 use shared::store::{
     AppendGuard, AppendOutcome, AutoReplyMark, DynamoStore, InboundEffects, InboundOutcome,
-    InboundStore, MessageDraft, MessageStore, OptOutChange, PendingNotification, PhoneOwner,
-    StoreError, UnmatchedReason, UnmatchedSms,
+    InboundStore, Lifecycle, MessageDraft, MessageStore, OptOutChange, PendingNotification,
+    PhoneOwner, StoreError, UnmatchedReason, UnmatchedSms,
 };
 use shared::ApiError;
 
@@ -260,7 +260,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
                 self.keep(&tenant, &effects, None, Handled::Keyword, None)
                     .await
             }
-            Ok(AppendOutcome::KeyUsed(_)) => Err(ApiError::Internal(
+            Ok(AppendOutcome::KeyUsed(_) | AppendOutcome::OrderTaken) => Err(ApiError::Internal(
                 "an inbound text met an idempotency record".into(),
             )),
             // Closed between finding it and writing: kept for admins instead.
@@ -375,6 +375,7 @@ fn customer_message(
             due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(settings)),
             now: Vec::new(),
         }),
+        lifecycle: Lifecycle::Continue,
     }
 }
 
@@ -416,6 +417,7 @@ fn opt_out_notice(
         channel: Channel::Sms,
         external_ref: Some(sms.provider_message_id.clone()),
         notification: None,
+        lifecycle: Lifecycle::Continue,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod feed;
 pub mod ids;
 pub mod message;
 pub mod notify;
+pub mod order;
 pub mod permissions;
 pub mod principal;
 pub mod settings;

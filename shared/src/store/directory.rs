@@ -19,6 +19,12 @@ pub trait DirectoryStore: Send + Sync {
         tenant: &str,
         user: &str,
     ) -> impl Future<Output = Result<Option<(StaffProfile, Vec<Assignment>)>, StoreError>> + Send;
+    /// Which of these people have a staff profile (one BatchGetItem per 100).
+    fn staff_with_profiles(
+        &self,
+        tenant: &str,
+        users: &[String],
+    ) -> impl Future<Output = Result<std::collections::HashSet<String>, StoreError>> + Send;
     /// Removes the profile and every assignment of the person; false if there was none.
     fn delete_staff(
         &self,

@@ -12,6 +12,7 @@
 //! | entity | pk | sk | notes |
 //! |---|---|---|---|
 //! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings, `version` (a save is conditional on the version it read) |
+//! | order entry | `T#{tenant}#ORDER#{order}` | `ORDER` | the order's one conversation, its staff-side participants, whether admins may write, the request that opened it; written only if absent, in the opening's transaction; the lookup by order id (GetItem) |
 //! | release marker | `T#{tenant}` | `RELEASE` | on `gsi3` (`DUE#{shard}`, due time) while quiet hours hold passes or a settings change is to be applied to what is pending; `delay_was` when the delay was shortened |
 //! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | what is the same for everyone, ~0.9 KB with UUID ids (below) |
 //! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
@@ -108,6 +109,8 @@
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
 //! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
 //! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
+//! | open an order conversation | BatchGetItem of the participants' profiles; one TransactWriteItems: header Put (its title), the opening system message, the order entry, and the `gsi1`/`gsi2` entries; the header read back | 3 requests, 8 WRU, 2 RRU |
+//! | close it | one TransactWriteItems: header Update (status), the closing system message, `gsi1` moved; the header and the order entry read back | 3 requests, 7 WRU, 2 RRU |
 //! | settings | one GetItem (cached per container for at most a minute) / one TransactWriteItems (the settings Put conditional on its version, the release marker when quiet hours or the delay change, number claims) | |
 //! | activity page | staff: one Query on `gsi1` and one eventually consistent BatchGetItem of the caller's positions and clock; a customer: one Query on `gsi2` and one BatchGetItem of the account's headers with the caller's positions; filtered pages read a window of the feed and the caller's whole position partition (one Query each) | 11.5 RRU for 20 |
 //! | unread badge | staff: at most two Queries on `gsi1` and one Query of the caller's position partition; with `If-None-Match`, first the newest feed entry and the read clock (two small reads) and 304 when they still match; a customer: the activity page's two requests | 44.5 RRU for 1,000 conversations; 1.5 RRU unchanged |
@@ -134,6 +137,7 @@ pub const GSI3_SK: &str = "gsi3sk";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 pub const SETTINGS_SK: &str = "SETTINGS";
+pub const ORDER_SK: &str = "ORDER";
 /// The tenant's release marker: due (on `gsi3`) when passes held by quiet hours are to be
 /// looked at again.
 pub const RELEASE_SK: &str = "RELEASE";
@@ -149,6 +153,11 @@ pub const OPT_OUT_SK: &str = "OPTOUT";
 pub const SMS_NUMBER_SK: &str = "SMSNUM";
 pub const PROVIDER_MESSAGE_SK: &str = "EXT";
 pub const AUTO_REPLY_SK: &str = "AUTOREPLY";
+
+/// An order's index entry: the one conversation it opened.
+pub fn order_pk(tenant: &str, order_id: &str) -> String {
+    format!("T#{tenant}#ORDER#{order_id}")
+}
 
 pub fn tenant_pk(tenant: &str) -> String {
     format!("T#{tenant}")

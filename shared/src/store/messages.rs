@@ -127,6 +127,20 @@ pub struct MessageDraft {
     pub external_ref: Option<String>,
     /// Makes the conversation's notification pending (not for system messages).
     pub notification: Option<PendingNotification>,
+    /// What the message does to its conversation besides adding itself.
+    pub lifecycle: Lifecycle,
+}
+
+/// A conversation's start and end, written with the message that marks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// An ordinary message.
+    #[default]
+    Continue,
+    /// Opens an order conversation with its title: it must not exist yet.
+    Open { title: String },
+    /// Closes the conversation: it stays readable and takes no more messages.
+    Close,
 }
 
 /// What a message does to its conversation's pending notification.
@@ -158,6 +172,24 @@ pub enum AppendGuard {
     Idempotency(IdempotencyClaim),
     /// An inbound text's provider id, and what the text changes besides the thread.
     Inbound(InboundEffects),
+    /// An order's one conversation: the order's index entry, written only if absent.
+    Order(OrderRecord),
+}
+
+/// An order's index entry: its one conversation, who takes part and who may write, and
+/// the request that opened it (the same request again finds it; a different one is
+/// refused). Kept apart from the header so that sends never carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRecord {
+    pub order_id: String,
+    pub conversation: ConversationId,
+    /// Staff-side participants (user ids), sorted.
+    pub participants: Vec<String>,
+    /// Whether tenant admins may write; otherwise they observe.
+    pub admin_can_write: bool,
+    pub request_hash: String,
+    pub created_at: String,
+    pub created_by: String,
 }
 
 #[derive(Debug)]
@@ -167,6 +199,8 @@ pub enum AppendOutcome {
     KeyUsed(IdempotencyRecord),
     /// The provider's message id was seen before: nothing was written.
     Duplicate,
+    /// The order already has a conversation: nothing was written.
+    OrderTaken,
     /// A keyword the provider received after this one already set the number's opt-out:
     /// nothing was written.
     Superseded,
@@ -219,6 +253,13 @@ pub trait MessageStore: Send + Sync {
         reader: &Reader,
         up_to: Option<&str>,
     ) -> impl Future<Output = Result<(ConversationHeader, Option<ReadPosition>), StoreError>> + Send;
+
+    /// The conversation an order opened, by the order id (one GetItem).
+    fn order_conversation(
+        &self,
+        tenant: &str,
+        order_id: &str,
+    ) -> impl Future<Output = Result<Option<OrderRecord>, StoreError>> + Send;
 
     fn conversation(
         &self,

@@ -10,7 +10,9 @@ use super::DynamoStore;
 use crate::domain::notify::NotifyChannel;
 use crate::domain::{text, ConversationStatus, Message, SenderType, Side};
 use crate::store::keys::{self, HEADER_SK, PK, SK};
-use crate::store::{ConversationHeader, DueStage, DueState, MessageDraft, SideState, StoreError};
+use crate::store::{
+    ConversationHeader, DueStage, DueState, Lifecycle, MessageDraft, SideState, StoreError,
+};
 
 impl DynamoStore {
     pub(super) fn header_update(
@@ -23,7 +25,10 @@ impl DynamoStore {
     ) -> Result<Update, StoreError> {
         let conversation = &draft.conversation;
         let mut set = vec![
-            "#status = if_not_exists(#status, :open)",
+            match draft.lifecycle {
+                Lifecycle::Close => "#status = :closed",
+                _ => "#status = if_not_exists(#status, :open)",
+            },
             "created_at = if_not_exists(created_at, :now)",
             "last_message_at = :now",
             "last_excerpt = :excerpt",
@@ -74,12 +79,13 @@ impl DynamoStore {
         if let Some(extra) = escalation_condition {
             newer_than_last.push_str(extra);
         }
-        let condition =
-            if draft.create_conversation && conversation.subject.created_on_first_message() {
+        let condition = match &draft.lifecycle {
+            Lifecycle::Open { .. } => format!("attribute_not_exists({PK})"),
+            _ if draft.create_conversation && conversation.subject.created_on_first_message() => {
                 format!("attribute_not_exists({PK}) OR ({newer_than_last})")
-            } else {
-                format!("attribute_exists({PK}) AND {newer_than_last}")
-            };
+            }
+            _ => format!("attribute_exists({PK}) AND {newer_than_last}"),
+        };
         let mut values = HashMap::from([
             (":subject".to_owned(), s(conversation.subject.to_string())),
             (":open".into(), s(ConversationStatus::Open.as_str())),
@@ -101,6 +107,16 @@ impl DynamoStore {
         if sender_side.is_some() {
             values.insert(":zero".into(), n(0));
             values.insert(":sender_id".into(), s(&draft.sender_id));
+        }
+        match &draft.lifecycle {
+            Lifecycle::Continue => {}
+            Lifecycle::Close => {
+                values.insert(":closed".into(), s(ConversationStatus::Closed.as_str()));
+            }
+            Lifecycle::Open { title } => {
+                set.push("title = :title");
+                values.insert(":title".into(), s(title));
+            }
         }
         if let Some(pending) = &draft.notification {
             values.insert(":due_shard".into(), s(keys::due_shard(pk)));

@@ -198,6 +198,23 @@ impl DirectoryStore for DynamoStore {
         profile_from_item(&output.attributes.unwrap_or_default())
     }
 
+    async fn staff_with_profiles(
+        &self,
+        tenant: &str,
+        users: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let keys = users
+            .iter()
+            .map(|user| super::key_item(keys::staff_pk(tenant, user), keys::PROFILE_SK))
+            .collect();
+        Ok(self
+            .batch_get(keys, false)
+            .await?
+            .iter()
+            .filter_map(|item| get_s(item, "user_id").map(str::to_owned))
+            .collect())
+    }
+
     async fn staff(
         &self,
         tenant: &str,

@@ -1,0 +1,235 @@
+//! Order conversations, opened and closed by the host application (or an admin):
+//! - `POST /conversations`: one conversation per order, with its title, staff-side
+//!   participants and whether admins may write. The same request again answers the
+//!   conversation it opened (200); a different one for the same order is refused (409).
+//! - `GET /conversations?order_id=`: the order's conversation, for whoever may read it.
+//! - `POST /conversations/{id}/close`: it stays readable and takes no more messages.
+//!
+//! Opening and closing are each one silent system message, written in the same
+//! transaction as what they change.
+
+use serde_json::{json, Value};
+use shared::domain::order::OpenOrderRequest;
+use shared::domain::permissions::Access;
+use shared::domain::{
+    now_rfc3339, Channel, ConversationId, MessageType, Principal, Role, SenderType, Subject,
+};
+use shared::http::{self, Request, Response};
+use shared::store::{
+    AppendGuard, AppendOutcome, ConversationHeader, DirectoryStore, Lifecycle, MessageDraft,
+    MessageStore, OrderRecord, SettingsStore,
+};
+use shared::{ApiError, App};
+
+fn require_host_or_admin(principal: &Principal) -> Result<(), ApiError> {
+    match principal.role {
+        Role::Admin | Role::Service => Ok(()),
+        _ => Err(ApiError::forbidden(
+            "forbidden",
+            "only an admin or the host application may do this",
+        )),
+    }
+}
+
+/// The conversation as the caller sees it, with what the order's entry holds.
+fn order_view(principal: &Principal, header: &ConversationHeader, order: &OrderRecord) -> Value {
+    let mut view = header.view(principal.side(), &principal.user_id, None);
+    view["participants"] = json!(order.participants);
+    view["admin_can_write"] = json!(order.admin_can_write);
+    view
+}
+
+fn system_message(
+    principal: &Principal,
+    conversation: ConversationId,
+    text: String,
+    metadata: Value,
+    lifecycle: Lifecycle,
+) -> MessageDraft {
+    MessageDraft {
+        conversation,
+        create_conversation: matches!(lifecycle, Lifecycle::Open { .. }),
+        sender_type: SenderType::System,
+        sender_id: principal.user_id.clone(),
+        sender_name: "System".into(),
+        message_type: MessageType::System,
+        text,
+        attachments: Vec::new(),
+        metadata: Some(metadata),
+        channel: Channel::Web,
+        external_ref: None,
+        notification: None,
+        lifecycle,
+    }
+}
+
+async fn header_of<S: MessageStore>(
+    app: &App<S>,
+    tenant: &str,
+    conversation: &ConversationId,
+) -> Result<ConversationHeader, ApiError> {
+    app.store
+        .conversation(tenant, conversation)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+pub async fn open<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
+where
+    S: MessageStore + DirectoryStore + SettingsStore,
+{
+    let principal = app.caller(request)?;
+    require_host_or_admin(&principal)?;
+    let order = http::json_body::<OpenOrderRequest>(request)?.validate()?;
+    let tenant = &principal.tenant_id;
+    app.check_mode(tenant, Access::Write).await?;
+    if !order.participants.is_empty() {
+        let known = app
+            .store
+            .staff_with_profiles(tenant, &order.participants)
+            .await?;
+        if let Some(unknown) = order.participants.iter().find(|u| !known.contains(*u)) {
+            return Err(ApiError::bad_request(
+                "unknown_participant",
+                format!("{unknown} has no staff profile: PUT /staff/{unknown} first"),
+            ));
+        }
+    }
+    let conversation =
+        ConversationId::new(&order.customer_id, Subject::Order(order.order_id.clone()));
+    let record = OrderRecord {
+        order_id: order.order_id.clone(),
+        conversation: conversation.clone(),
+        participants: order.participants.clone(),
+        admin_can_write: order.admin_can_write,
+        request_hash: order.request_hash(),
+        created_at: now_rfc3339(),
+        created_by: principal.user_id.clone(),
+    };
+    let draft = system_message(
+        &principal,
+        conversation.clone(),
+        order.opening_text(),
+        json!({
+            "event": "opened",
+            "order_id": order.order_id,
+            "participants": order.participants,
+            "admin_can_write": order.admin_can_write,
+        }),
+        Lifecycle::Open {
+            title: order.title.clone(),
+        },
+    );
+    let guard = AppendGuard::Order(record.clone());
+    match app
+        .store
+        .append_message(tenant, &draft, Some(&guard))
+        .await?
+    {
+        AppendOutcome::Stored(_) => {
+            let header = header_of(app, tenant, &conversation).await?;
+            tracing::info!(order = %order.order_id, "order conversation opened");
+            Ok(http::json_response(
+                201,
+                &order_view(&principal, &header, &record),
+            ))
+        }
+        AppendOutcome::OrderTaken => {
+            let existing = app
+                .store
+                .order_conversation(tenant, &order.order_id)
+                .await?
+                .ok_or_else(|| ApiError::Internal("an order taken without its entry".into()))?;
+            if existing.request_hash != record.request_hash {
+                return Err(ApiError::conflict(
+                    "order_conversation_exists",
+                    "this order has a conversation opened with other details",
+                ));
+            }
+            let header = header_of(app, tenant, &existing.conversation).await?;
+            Ok(http::json_response(
+                200,
+                &order_view(&principal, &header, &existing),
+            ))
+        }
+        _ => Err(ApiError::Internal(
+            "an order conversation met another guard".into(),
+        )),
+    }
+}
+
+/// Who may find an order's conversation: the host application and tenant-wide staff;
+/// basic staff when they take part; the buyer's contacts. Anyone else learns nothing.
+fn may_read(principal: &Principal, order: &OrderRecord) -> bool {
+    match principal.role {
+        Role::Admin | Role::Service | Role::Staff => true,
+        Role::BasicStaff => order.participants.contains(&principal.user_id),
+        Role::Customer => {
+            principal.customer_id.as_deref() == Some(order.conversation.customer_id.as_str())
+        }
+    }
+}
+
+pub async fn find<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
+where
+    S: MessageStore + SettingsStore,
+{
+    let principal = app.caller(request)?;
+    let order_id = http::query_param(request, "order_id")
+        .ok_or_else(|| ApiError::bad_request("missing_field", "order_id is required"))?;
+    let order_id = shared::domain::ids::parse_id("order_id", &order_id)?;
+    let tenant = &principal.tenant_id;
+    app.check_mode(tenant, Access::Read).await?;
+    let order = app
+        .store
+        .order_conversation(tenant, &order_id)
+        .await?
+        .filter(|order| may_read(&principal, order))
+        .ok_or(ApiError::NotFound)?;
+    let header = header_of(app, tenant, &order.conversation).await?;
+    Ok(http::json_response(
+        200,
+        &order_view(&principal, &header, &order),
+    ))
+}
+
+pub async fn close<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
+where
+    S: MessageStore + SettingsStore,
+{
+    let principal = app.caller(request)?;
+    require_host_or_admin(&principal)?;
+    if !http::body_is_empty(request) {
+        http::json_body::<serde_json::Map<String, Value>>(request)?;
+    }
+    let conversation = http::path_param(request, "id")
+        .and_then(|id| ConversationId::decode(&id))
+        .ok_or(ApiError::NotFound)?;
+    let Some(order_id) = conversation.subject.order_id().map(str::to_owned) else {
+        return Err(ApiError::bad_request(
+            "invalid_target",
+            "only order conversations close",
+        ));
+    };
+    let tenant = &principal.tenant_id;
+    app.check_mode(tenant, Access::Write).await?;
+    let draft = system_message(
+        &principal,
+        conversation.clone(),
+        "This conversation was closed.".into(),
+        json!({"event": "closed", "order_id": order_id}),
+        Lifecycle::Close,
+    );
+    app.store.append_message(tenant, &draft, None).await?;
+    let header = header_of(app, tenant, &conversation).await?;
+    let order = app
+        .store
+        .order_conversation(tenant, &order_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tracing::info!(order = %order_id, "order conversation closed");
+    Ok(http::json_response(
+        200,
+        &order_view(&principal, &header, &order),
+    ))
+}

@@ -1,0 +1,157 @@
+//! Order conversations: what the host application asks for when it opens one.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::ids::parse_id;
+use super::text::{clean_message_text, excerpt};
+use crate::ApiError;
+
+/// Staff-side participants of one order conversation (the vendor and whoever the host
+/// adds): enough for a marketplace order, small enough to list on the order's entry.
+pub const MAX_PARTICIPANTS: usize = 20;
+pub const MAX_TITLE_CHARS: usize = 120;
+
+/// The body of `POST /conversations`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenOrderRequest {
+    pub customer_id: String,
+    pub order_id: String,
+    pub title: String,
+    #[serde(default)]
+    pub participants: Vec<String>,
+    #[serde(default)]
+    pub admin_can_write: bool,
+}
+
+/// A valid request, normalised: participants sorted and without repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOrder {
+    pub customer_id: String,
+    pub order_id: String,
+    pub title: String,
+    pub participants: Vec<String>,
+    pub admin_can_write: bool,
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_field", message)
+}
+
+/// A title as a message's text is checked (no control or bidi characters), but HTML is
+/// refused rather than stripped: a title is shown as given.
+pub fn validate_title(raw: &str) -> Result<String, ApiError> {
+    let cleaned = clean_message_text(raw).map_err(|_| {
+        invalid(format!(
+            "title must be 1-{MAX_TITLE_CHARS} characters of text"
+        ))
+    })?;
+    if cleaned != raw.trim() {
+        return Err(invalid("title must be plain text"));
+    }
+    if cleaned.is_empty() || cleaned.chars().count() > MAX_TITLE_CHARS || cleaned.contains('\n') {
+        return Err(invalid(format!(
+            "title must be 1-{MAX_TITLE_CHARS} characters on one line"
+        )));
+    }
+    Ok(cleaned)
+}
+
+impl OpenOrderRequest {
+    pub fn validate(self) -> Result<OpenOrder, ApiError> {
+        let mut participants = Vec::with_capacity(self.participants.len());
+        for user in &self.participants {
+            participants.push(parse_id("participants", user)?);
+        }
+        participants.sort();
+        participants.dedup();
+        if participants.len() > MAX_PARTICIPANTS {
+            return Err(invalid(format!(
+                "participants may name at most {MAX_PARTICIPANTS} people"
+            )));
+        }
+        Ok(OpenOrder {
+            customer_id: parse_id("customer_id", &self.customer_id)?,
+            order_id: parse_id("order_id", &self.order_id)?,
+            title: validate_title(&self.title)?,
+            participants,
+            admin_can_write: self.admin_can_write,
+        })
+    }
+}
+
+impl OpenOrder {
+    /// Names the request: opening the same order again with the same request finds the
+    /// conversation it opened; with any other, it is refused.
+    pub fn request_hash(&self) -> String {
+        let canonical = serde_json::json!([
+            self.customer_id,
+            self.order_id,
+            self.title,
+            self.participants,
+            self.admin_can_write,
+        ]);
+        let digest = Sha256::digest(canonical.to_string().as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The system message that opens the thread.
+    pub fn opening_text(&self) -> String {
+        excerpt(&format!("{} opened.", self.title))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(title: &str, participants: &[&str]) -> OpenOrderRequest {
+        OpenOrderRequest {
+            customer_id: "buyer-1".into(),
+            order_id: "1042".into(),
+            title: title.into(),
+            participants: participants.iter().map(|p| (*p).to_owned()).collect(),
+            admin_can_write: false,
+        }
+    }
+
+    #[test]
+    fn a_request_is_normalised_and_named_by_its_content() {
+        let a = request("Order #1042", &["vendor-9", "ops", "vendor-9"])
+            .validate()
+            .unwrap();
+        assert_eq!(a.participants, ["ops", "vendor-9"]);
+        let b = request(" Order #1042 ", &["ops", "vendor-9"])
+            .validate()
+            .unwrap();
+        assert_eq!(a.request_hash(), b.request_hash());
+        let c = request("Order #1043", &["ops", "vendor-9"])
+            .validate()
+            .unwrap();
+        assert_ne!(a.request_hash(), c.request_hash());
+    }
+
+    #[test]
+    fn titles_and_participants_are_checked() {
+        for bad in [
+            request("", &[]),
+            request("<b>Order</b>", &[]),
+            request("Order\u{0007}", &[]),
+            request("Order\nsecond line", &[]),
+            request(&"x".repeat(121), &[]),
+            request("Order", &["not valid"]),
+            request(
+                "Order",
+                &(0..21)
+                    .map(|i| format!("u{i}"))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+        ] {
+            assert_eq!(bad.validate().unwrap_err().status(), 400);
+        }
+    }
+}
