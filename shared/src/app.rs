@@ -98,10 +98,14 @@ impl<S: crate::store::SettingsStore> App<S> {
     }
 }
 
-impl<S: crate::store::SettingsStore + crate::store::DirectoryStore> App<S> {
+impl<
+        S: crate::store::SettingsStore + crate::store::DirectoryStore + crate::store::MessageStore,
+    > App<S>
+{
     /// Everything a conversation route checks once its input is valid: the tenant's mode
-    /// for this kind of access, then, for basic staff, an active assignment of the
-    /// conversation's customer (one read; anything else is unknown to them: 404). Other
+    /// for this kind of access, then, for basic staff, one read (anything else is unknown
+    /// to them: 404): an order's conversation is theirs when they take part in it (the
+    /// order's entry names them), any other when its customer is assigned to them. Other
     /// roles were checked by [`crate::domain::permissions::resolve_conversation`].
     /// Hands back the settings.
     pub async fn open_conversation(
@@ -112,6 +116,21 @@ impl<S: crate::store::SettingsStore + crate::store::DirectoryStore> App<S> {
     ) -> Result<crate::domain::Settings, crate::ApiError> {
         let settings = self.check_mode(&principal.tenant_id, access).await?;
         if principal.role == crate::domain::Role::BasicStaff {
+            if let Some(order_id) = conversation.subject.order_id() {
+                let order = self
+                    .store
+                    .order_conversation(&principal.tenant_id, order_id)
+                    .await?;
+                return match order {
+                    Some(order)
+                        if order.conversation == *conversation
+                            && order.participants.contains(&principal.user_id) =>
+                    {
+                        Ok(settings)
+                    }
+                    _ => Err(crate::ApiError::NotFound),
+                };
+            }
             let assignment = self
                 .store
                 .assignment(

@@ -280,3 +280,46 @@ async fn admins_observe_an_order_unless_the_host_lets_them_write() {
         read_response(send::handle(&stack.app(), send(&admin, &writable, "Hello").request()).await);
     assert_eq!(status, 201);
 }
+
+#[tokio::test]
+async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    vendor(&stack, "vendor-7").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    // vendor-7 is assigned the buyer's account, but takes no part in this order.
+    let (status, _) = call(
+        &stack,
+        ApiEvent::new("PUT", "/staff/{user_id}/assignments/{customer_id}")
+            .claims(&host)
+            .path_param("user_id", "vendor-7")
+            .path_param("customer_id", "buyer-1"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let thread = |claims: &Claims| {
+        ApiEvent::new("GET", "/conversations/{id}/messages")
+            .claims(claims)
+            .path_param("id", &id)
+    };
+    let vendor = Claims::basic_staff(TENANT, "vendor-9");
+    let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
+    for (claims, text) in [(&vendor, "Your order ships today"), (&buyer, "Thanks!")] {
+        let (status, body) =
+            read_response(send::handle(&stack.app(), send(claims, &id, text).request()).await);
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, page) =
+        read_response(thread::handle(&stack.app(), thread(&vendor).request()).await);
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["messages"].as_array().unwrap().len(), 3);
+    let outsider = Claims::basic_staff(TENANT, "vendor-7");
+    let (status, _) =
+        read_response(thread::handle(&stack.app(), thread(&outsider).request()).await);
+    assert_eq!(status, 404);
+    let (status, _) =
+        read_response(send::handle(&stack.app(), send(&outsider, &id, "Hi").request()).await);
+    assert_eq!(status, 404);
+}
