@@ -117,6 +117,12 @@ where
             .store
             .account_directory(tenant, &header.id.customer_id)
             .await?;
+        let order = match (due.stage, header.id.subject.order_id()) {
+            (DueStage::Digest, Some(order_id)) => {
+                self.store.order_conversation(tenant, order_id).await?
+            }
+            _ => None,
+        };
         let staff = match due.stage {
             DueStage::Digest => {
                 context
@@ -159,6 +165,7 @@ where
             settings: &settings,
             contacts: &contacts,
             assignments: &assignments,
+            participants: order.as_ref().map(|o| o.participants.as_slice()),
             staff: &staff,
             opted_out: &opted_out,
             now,

@@ -34,6 +34,8 @@ pub struct PlanInput<'a> {
     pub settings: &'a Settings,
     pub contacts: &'a [Contact],
     pub assignments: &'a [Assignment],
+    /// An order conversation's staff-side participants: the basic staff it reaches.
+    pub participants: Option<&'a [String]>,
     pub staff: &'a [StaffProfile],
     pub opted_out: &'a HashSet<String>,
     pub now: jiff::Timestamp,
@@ -154,10 +156,15 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         let Some(email) = person.email.as_ref().filter(|_| person.email_notifications) else {
             continue;
         };
+        // Notified of what they may open: basic staff of an order they take part in, or
+        // of a customer assigned to them.
         let reaches = person.role != Role::BasicStaff
-            || input.assignments.iter().any(|a| {
-                a.user_id == person.user_id && &a.customer_id == customer && a.is_active_at(now)
-            });
+            || match input.participants {
+                Some(participants) => participants.contains(&person.user_id),
+                None => input.assignments.iter().any(|a| {
+                    a.user_id == person.user_id && &a.customer_id == customer && a.is_active_at(now)
+                }),
+            };
         let (unread, read) = position(Side::Staff, &person.user_id);
         if !reaches || unread == 0 {
             continue;

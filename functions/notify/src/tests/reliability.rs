@@ -336,3 +336,56 @@ async fn shortening_the_delay_brings_forward_what_is_pending() {
         RunReport::default()
     );
 }
+
+#[tokio::test]
+async fn an_order_notifies_its_participants_and_not_other_basic_staff() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    staff(&stack, &people, "s1", Role::Staff).await;
+    staff(&stack, &people, "vendor-9", Role::BasicStaff).await;
+    staff(&stack, &people, "vendor-7", Role::BasicStaff).await;
+    contact(&stack, &people, "buyer-1", "buyer", None).await;
+    let host = Claims::service(TENANT, "marketplace");
+    let event = ApiEvent::new("POST", "/conversations")
+        .claims(&host)
+        .json(json!({
+            "customer_id": "buyer-1",
+            "order_id": "1042",
+            "title": "Order #1042",
+            "participants": ["vendor-9"],
+        }));
+    let (status, opened) = read_response(admin::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 201, "{opened}");
+    // vendor-7 is assigned the buyer's account but takes no part in the order.
+    stack
+        .store
+        .put_assignment(
+            TENANT,
+            &shared::domain::directory::Assignment {
+                user_id: "vendor-7".into(),
+                customer_id: "buyer-1".into(),
+                until: None,
+                assigned_at: shared::domain::now_rfc3339(),
+                assigned_by: "a1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    send(
+        &stack,
+        &Claims::customer(TENANT, "buyer", "buyer-1"),
+        json!({"conversation_id": opened["id"], "message": "Where is my parcel?"}),
+    )
+    .await;
+    let report = dispatcher(&stack).await.run(later(4)).await.unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+    let vendor = emails_to(&people.email("vendor-9")).await;
+    assert_eq!(vendor.len(), 1);
+    assert!(vendor[0]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("on Order #1042"));
+    assert_eq!(emails_to(&people.email("s1")).await.len(), 1);
+    assert!(emails_to(&people.email("vendor-7")).await.is_empty());
+}
