@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use shared::domain::feed::{select_page, BADGE_REQUESTS, BADGE_WINDOW, FILTERED_WINDOW};
 use shared::domain::message::ReadPosition;
 use shared::domain::permissions::Access;
-use shared::domain::{Principal, Role};
+use shared::domain::{ConversationId, Principal, Role};
 use shared::http::{self, Request, Response};
 use shared::store::{ConversationHeader, DirectoryStore, Feed, FeedStore, Reader, SettingsStore};
 use shared::{ApiError, App};
@@ -38,20 +38,25 @@ struct FeedCursor {
     before: String,
 }
 
-/// Whose inbox: which feed, whose read positions, and for basic staff, which customers.
+/// Whose inbox: which feed, whose read positions, and for basic staff, what they reach.
 struct Inbox {
     feed: Feed,
     reader: Reader,
     /// Only these customers' conversations (basic staff); `None` is every conversation
     /// of the feed.
     customers: Option<HashSet<String>>,
+    /// The order conversations a basic staff member takes part in (orders are theirs by
+    /// taking part, not by the buyer's account being assigned).
+    orders: HashSet<ConversationId>,
 }
 
 impl Inbox {
     fn shows(&self, header: &ConversationHeader) -> bool {
-        self.customers
-            .as_ref()
-            .is_none_or(|customers| customers.contains(&header.id.customer_id))
+        match (&self.customers, header.id.subject.order_id()) {
+            (None, _) => true,
+            (Some(_), Some(_)) => self.orders.contains(&header.id),
+            (Some(customers), None) => customers.contains(&header.id.customer_id),
+        }
     }
 
     fn unread(&self, header: &ConversationHeader, position: Option<&ReadPosition>) -> u64 {
@@ -59,7 +64,7 @@ impl Inbox {
     }
 
     fn is_empty(&self) -> bool {
-        self.customers.as_ref().is_some_and(HashSet::is_empty)
+        self.customers.as_ref().is_some_and(HashSet::is_empty) && self.orders.is_empty()
     }
 
     /// What a badge depends on besides the feed and the caller's read clock: a basic staff
@@ -72,7 +77,9 @@ impl Inbox {
             .map(String::as_str)
             .collect();
         customers.sort_unstable();
-        customers.join(",")
+        let mut orders: Vec<String> = self.orders.iter().map(ConversationId::encode).collect();
+        orders.sort_unstable();
+        format!("{};{}", customers.join(","), orders.join(","))
     }
 }
 
@@ -81,27 +88,36 @@ async fn inbox<S: DirectoryStore>(app: &App<S>, principal: &Principal) -> Result
         side: principal.side(),
         user_id: principal.user_id.clone(),
     };
-    let (feed, customers) = match (principal.role, &principal.customer_id) {
-        (Role::Customer, Some(customer)) => (Feed::Customer(customer.clone()), None),
+    let (feed, customers, orders) = match (principal.role, &principal.customer_id) {
+        (Role::Customer, Some(customer)) => {
+            (Feed::Customer(customer.clone()), None, HashSet::new())
+        }
         (Role::Customer, None) => return Err(ApiError::Unauthorized),
         (Role::BasicStaff, _) => {
             let now = jiff::Timestamp::now();
-            let assigned = app
+            let reach = app
                 .store
-                .assignments_of(&principal.tenant_id, &principal.user_id)
-                .await?
+                .reach_of(&principal.tenant_id, &principal.user_id)
+                .await?;
+            let assigned = reach
+                .assignments
                 .into_iter()
                 .filter(|a| a.is_active_at(now))
                 .map(|a| a.customer_id)
                 .collect();
-            (Feed::Tenant, Some(assigned))
+            (
+                Feed::Tenant,
+                Some(assigned),
+                reach.orders.into_iter().collect(),
+            )
         }
-        (Role::Admin | Role::Staff | Role::Service, _) => (Feed::Tenant, None),
+        (Role::Admin | Role::Staff | Role::Service, _) => (Feed::Tenant, None, HashSet::new()),
     };
     Ok(Inbox {
         feed,
         reader,
         customers,
+        orders,
     })
 }
 

@@ -322,4 +322,26 @@ async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
     let (status, _) =
         read_response(send::handle(&stack.app(), send(&outsider, &id, "Hi").request()).await);
     assert_eq!(status, 404);
+
+    // The vendor's feed and badge hold the order; the outsider's do not, though the
+    // buyer's account is assigned to them.
+    let feed = |claims: &Claims| ApiEvent::new("GET", "/messages/activity").claims(claims);
+    let badge = |claims: &Claims| ApiEvent::new("GET", "/messages/unread").claims(claims);
+    let (status, page) =
+        read_response(activity::handle(&stack.app(), feed(&vendor).request()).await);
+    assert_eq!(status, 200, "{page}");
+    let ids: Vec<&str> = page["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+    let (_, counts) = read_response(activity::handle(&stack.app(), badge(&vendor).request()).await);
+    assert_eq!(counts["total_unread"], 1, "{counts}");
+    let (_, page) = read_response(activity::handle(&stack.app(), feed(&outsider).request()).await);
+    assert_eq!(page["conversations"], json!([]));
+    let (_, counts) =
+        read_response(activity::handle(&stack.app(), badge(&outsider).request()).await);
+    assert_eq!(counts["total_unread"], 0, "{counts}");
 }

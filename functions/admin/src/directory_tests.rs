@@ -119,9 +119,10 @@ async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
     assert!(
         stack
             .store
-            .assignments_of(TENANT, "b1")
+            .reach_of(TENANT, "b1")
             .await
             .unwrap()
+            .assignments
             .is_empty(),
         "nothing stored by refused requests"
     );

@@ -5,6 +5,14 @@ use std::future::Future;
 use super::StoreError;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
 
+/// What a basic staff member may open.
+#[derive(Debug, Clone, Default)]
+pub struct StaffReach {
+    pub assignments: Vec<Assignment>,
+    /// Order conversations they take part in.
+    pub orders: Vec<crate::domain::ConversationId>,
+}
+
 /// Staff profiles, basic-staff assignments and customer contacts.
 pub trait DirectoryStore: Send + Sync {
     /// Creates or replaces a profile, keeping the first `created_at`.
@@ -31,12 +39,13 @@ pub trait DirectoryStore: Send + Sync {
         tenant: &str,
         user: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// One request: the customer accounts assigned to a person (expired ones included).
-    fn assignments_of(
+    /// One request: what a basic staff member may open: the customer accounts assigned
+    /// to them (expired ones included) and the order conversations they take part in.
+    fn reach_of(
         &self,
         tenant: &str,
         user: &str,
-    ) -> impl Future<Output = Result<Vec<Assignment>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<StaffReach, StoreError>> + Send;
     /// One request: the assignment of one customer to one person.
     fn assignment(
         &self,

@@ -12,6 +12,7 @@
 //! | entity | pk | sk | notes |
 //! |---|---|---|---|
 //! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings, `version` (a save is conditional on the version it read) |
+//! | a staff member's part in an order | `T#{tenant}#STAFF#{user}` | `PART#{conversation id}` | beside their assignments: one Query of the partition (`sk < PROFILE`) gives a basic staff member's reach for their feed and badge |
 //! | order entry | `T#{tenant}#ORDER#{order}` | `ORDER` | the order's one conversation, its staff-side participants, whether admins may write, the request that opened it; written only if absent, in the opening's transaction; the lookup by order id (GetItem) |
 //! | release marker | `T#{tenant}` | `RELEASE` | on `gsi3` (`DUE#{shard}`, due time) while quiet hours hold passes or a settings change is to be applied to what is pending; `delay_was` when the delay was shortened |
 //! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | what is the same for everyone, ~0.9 KB with UUID ids (below) |
@@ -109,7 +110,7 @@
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
 //! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
 //! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
-//! | open an order conversation | BatchGetItem of the participants' profiles; one TransactWriteItems: header Put (its title), the opening system message, the order entry, and the `gsi1`/`gsi2` entries; the header read back | 3 requests, 8 WRU, 2 RRU |
+//! | open an order conversation | BatchGetItem of the participants' profiles; one TransactWriteItems: header Put (its title), the opening system message, the order entry, each participant's part, and the `gsi1`/`gsi2` entries; the header read back | 3 requests, 8 WRU + 2 per participant, 2 RRU |
 //! | close it | one TransactWriteItems: header Update (status), the closing system message, `gsi1` moved; the header and the order entry read back | 3 requests, 7 WRU, 2 RRU |
 //! | settings | one GetItem (cached per container for at most a minute) / one TransactWriteItems (the settings Put conditional on its version, the release marker when quiet hours or the delay change, number claims) | |
 //! | activity page | staff: one Query on `gsi1` and one eventually consistent BatchGetItem of the caller's positions and clock; a customer: one Query on `gsi2` and one BatchGetItem of the account's headers with the caller's positions; filtered pages read a window of the feed and the caller's whole position partition (one Query each) | 11.5 RRU for 20 |
@@ -146,6 +147,8 @@ pub const MESSAGE_SK_PREFIX: &str = "M#";
 pub const IDEMPOTENCY_SK: &str = "IDEM";
 pub const PROFILE_SK: &str = "PROFILE";
 pub const ASSIGN_SK_PREFIX: &str = "ASSIGN#";
+/// A staff member's part in an order conversation (`PART#{conversation id}`).
+pub const PART_SK_PREFIX: &str = "PART#";
 pub const ASSIGNED_SK_PREFIX: &str = "ASSIGNED#";
 pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
 pub const PHONE_SK: &str = "PHONE";
@@ -194,6 +197,10 @@ pub fn staff_pk(tenant: &str, user: &str) -> String {
 
 pub fn staff_directory_pk(tenant: &str) -> String {
     format!("T#{tenant}#STAFFDIR")
+}
+
+pub fn part_sk(conversation: &ConversationId) -> String {
+    format!("{PART_SK_PREFIX}{}", conversation.encode())
 }
 
 pub fn assign_sk(customer: &str) -> String {

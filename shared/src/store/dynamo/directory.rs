@@ -11,9 +11,9 @@ use super::item::{
 };
 use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
-use crate::domain::Role;
+use crate::domain::{ConversationId, Role};
 use crate::store::keys::{self, CONTACT_SK_PREFIX, PHONE_SK, PK, PROFILE_SK, SK};
-use crate::store::{DirectoryStore, StoreError};
+use crate::store::{DirectoryStore, StaffReach, StoreError};
 
 /// Transactions hold at most 100 items; a staff member's removal is split into chunks.
 const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -269,23 +269,33 @@ impl DirectoryStore for DynamoStore {
         Ok(true)
     }
 
-    async fn assignments_of(
-        &self,
-        tenant: &str,
-        user: &str,
-    ) -> Result<Vec<Assignment>, StoreError> {
-        let output = self
+    async fn reach_of(&self, tenant: &str, user: &str) -> Result<StaffReach, StoreError> {
+        // Assignments (`ASSIGN#`) and participations (`PART#`) sort before the profile.
+        let query = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :assign)")
+            .key_condition_expression("pk = :pk AND sk < :profile")
             .expression_attribute_values(":pk", s(keys::staff_pk(tenant, user)))
-            .expression_attribute_values(":assign", s(keys::ASSIGN_SK_PREFIX))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        output.items().iter().map(assignment_from_item).collect()
+            .expression_attribute_values(":profile", s(keys::PROFILE_SK))
+            .consistent_read(true);
+        let mut reach = StaffReach::default();
+        for item in self.query_all(query).await? {
+            match get_s(&item, SK) {
+                Some(sk) if sk.starts_with(keys::ASSIGN_SK_PREFIX) => {
+                    reach.assignments.push(assignment_from_item(&item)?)
+                }
+                Some(sk) if sk.starts_with(keys::PART_SK_PREFIX) => {
+                    if let Some(id) =
+                        get_s(&item, "conversation_id").and_then(ConversationId::decode)
+                    {
+                        reach.orders.push(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(reach)
     }
 
     async fn assignment(

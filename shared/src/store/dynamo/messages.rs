@@ -154,11 +154,26 @@ impl MessageStore for DynamoStore {
                 Some(AppendGuard::Inbound(effects)) => {
                     items.extend(self.inbound_effect_writes(tenant, effects)?)
                 }
-                Some(AppendGuard::Order(order)) => items.push(
-                    TransactWriteItem::builder()
-                        .put(self.order_put(tenant, order)?)
-                        .build(),
-                ),
+                Some(AppendGuard::Order(order)) => {
+                    items.push(
+                        TransactWriteItem::builder()
+                            .put(self.order_put(tenant, order)?)
+                            .build(),
+                    );
+                    // Each participant's part, beside their assignments: what their
+                    // feed and badge show.
+                    for user in &order.participants {
+                        let part = Put::builder()
+                            .table_name(&self.table)
+                            .item(PK, s(keys::staff_pk(tenant, user)))
+                            .item(SK, s(keys::part_sk(&order.conversation)))
+                            .item("conversation_id", s(order.conversation.encode()))
+                            .item("order_id", s(&order.order_id))
+                            .build()
+                            .map_err(|e| StoreError::Internal(e.to_string()))?;
+                        items.push(TransactWriteItem::builder().put(part).build());
+                    }
+                }
                 None => {}
             }
             let err = match self
