@@ -45,6 +45,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/conversations", Function::Admin),
     route("GET", "/conversations", Function::Admin),
     route("POST", "/conversations/{id}/close", Function::Admin),
+    route("POST", "/conversations/{id}/events", Function::Send),
     route("GET", "/settings/messaging", Function::Admin),
     route("PUT", "/settings/messaging", Function::Admin),
     route("GET", "/notifications", Function::Admin),

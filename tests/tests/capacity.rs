@@ -387,7 +387,7 @@ async fn reading_elsewhere_changes_the_badge() {
 
 /// Opening and closing an order's conversation, by a container that has the settings.
 #[tokio::test]
-async fn opening_and_closing_an_order_stay_within_their_budgets() {
+async fn opening_an_order_posting_events_and_closing_stay_within_their_budgets() {
     let stack = TestStack::start().await;
     let app = stack.app();
     let host = Claims::service(TENANT, "marketplace");
@@ -427,6 +427,34 @@ async fn opening_and_closing_an_order_stay_within_their_budgets() {
     })
     .await;
     assert_eq!(status, 200);
+    let event = |body: Value| {
+        ApiEvent::new("POST", "/conversations/{id}/events")
+            .claims(&host)
+            .path_param("id", &id)
+            .json(body)
+    };
+    let (status_change, (status, body)) = measure(&stack, "order_event_status", 0, true, async {
+        let body = json!({"type": "status_change", "metadata": {"old_status": "in_progress", "new_status": "delivered"}});
+        read_response(send::handle(&app, event(body).request()).await)
+    })
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (delivery, (status, body)) = measure(&stack, "order_event_delivery", 0, true, async {
+        let body = json!({"type": "delivery", "text": "v2", "metadata": {"version": 2}, "on_behalf_of": "vendor-9"});
+        read_response(send::handle(&app, event(body).request()).await)
+    })
+    .await;
+    assert_eq!(status, 201, "{body}");
+    // The order's entry, one transaction (a send's); a delivery also reads the vendor's
+    // profile for their name.
+    assert!(
+        status_change.requests <= 2 && status_change.wru <= 7.0 && status_change.rru <= 1.0,
+        "{status_change:?}"
+    );
+    assert!(
+        delivery.requests <= 3 && delivery.wru <= 7.0 && delivery.rru <= 2.0,
+        "{delivery:?}"
+    );
     let (closed, (status, body)) = measure(&stack, "order_close", 0, true, async {
         let event = ApiEvent::new("POST", "/conversations/{id}/close")
             .claims(&host)

@@ -6,31 +6,31 @@ use testkit::{read_response, ApiEvent, Claims, TestStack};
 
 use super::handle;
 
-const TENANT: &str = "market-a";
+pub(super) const TENANT: &str = "market-a";
 
-async fn call(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
+pub(super) async fn call(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
     read_response(handle(&stack.app(), event.request()).await)
 }
 
-fn open(claims: &Claims, body: Value) -> ApiEvent {
+pub(super) fn open(claims: &Claims, body: Value) -> ApiEvent {
     ApiEvent::new("POST", "/conversations")
         .claims(claims)
         .json(body)
 }
 
-fn find(claims: &Claims, order: &str) -> ApiEvent {
+pub(super) fn find(claims: &Claims, order: &str) -> ApiEvent {
     ApiEvent::new("GET", "/conversations")
         .claims(claims)
         .query("order_id", order)
 }
 
-fn close(claims: &Claims, id: &str) -> ApiEvent {
+pub(super) fn close(claims: &Claims, id: &str) -> ApiEvent {
     ApiEvent::new("POST", "/conversations/{id}/close")
         .claims(claims)
         .path_param("id", id)
 }
 
-fn order_1042() -> Value {
+pub(super) fn order_1042() -> Value {
     json!({
         "customer_id": "buyer-1",
         "order_id": "1042",
@@ -39,7 +39,7 @@ fn order_1042() -> Value {
     })
 }
 
-async fn vendor(stack: &TestStack, user: &str) {
+pub(super) async fn vendor(stack: &TestStack, user: &str) {
     let now = shared::domain::now_rfc3339();
     let profile = StaffProfile {
         user_id: user.into(),
@@ -53,7 +53,7 @@ async fn vendor(stack: &TestStack, user: &str) {
     stack.store.put_staff(TENANT, &profile).await.unwrap();
 }
 
-fn send(claims: &Claims, conversation: &str, text: &str) -> ApiEvent {
+pub(super) fn send(claims: &Claims, conversation: &str, text: &str) -> ApiEvent {
     ApiEvent::new("POST", "/messages")
         .claims(claims)
         .json(json!({"conversation_id": conversation, "message": text}))

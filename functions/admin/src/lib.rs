@@ -58,3 +58,6 @@ mod directory_tests;
 
 #[cfg(test)]
 mod conversation_tests;
+
+#[cfg(test)]
+mod event_tests;

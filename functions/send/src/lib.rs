@@ -1,6 +1,8 @@
 //! `POST /messages`: a message into a customer's general or patient thread, or into any
 //! conversation by id. With an `Idempotency-Key`, a retry returns the first result.
 
+mod events;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::domain::message::{
@@ -38,7 +40,11 @@ pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: Request,
 ) -> Response {
-    http::respond(send(app, &request).await)
+    let result = match http::route_key(&request).as_deref() {
+        Some("POST /conversations/{id}/events") => events::post(app, &request).await,
+        _ => send(app, &request).await,
+    };
+    http::respond(result)
 }
 
 async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
@@ -96,7 +102,25 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
         }),
         lifecycle: Lifecycle::Continue,
     };
-    let request_hash = request_hash(&body);
+    append(
+        app,
+        &principal.tenant_id,
+        &draft,
+        idempotency_key,
+        request_hash(&body),
+    )
+    .await
+}
+
+/// Stores a message, once per Idempotency-Key: a retry of the same request gets the
+/// first message, a different request under the same key a 409.
+async fn append<S: MessageStore>(
+    app: &App<S>,
+    tenant: &str,
+    draft: &MessageDraft,
+    idempotency_key: Option<String>,
+    request_hash: String,
+) -> Result<Response, ApiError> {
     let guard = idempotency_key.map(|key| {
         AppendGuard::Idempotency(IdempotencyClaim {
             key,
@@ -105,7 +129,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
     });
     match app
         .store
-        .append_message(&principal.tenant_id, &draft, guard.as_ref())
+        .append_message(tenant, draft, guard.as_ref())
         .await?
     {
         AppendOutcome::Stored(message) => Ok(created(message)),
@@ -156,7 +180,7 @@ fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
 }
 
 /// Same key, same request: the parsed body re-serialized, so formatting does not matter.
-fn request_hash(body: &SendRequest) -> String {
+fn request_hash<T: Serialize>(body: &T) -> String {
     let canonical = serde_json::to_vec(body).expect("a parsed request serializes");
     keys::hex(&Sha256::digest(canonical))
 }

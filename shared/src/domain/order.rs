@@ -155,3 +155,99 @@ mod tests {
         }
     }
 }
+
+/// Metadata of an order event: a small JSON object, stored and returned as given.
+pub const MAX_METADATA_BYTES: usize = 2_048;
+const MAX_METADATA_DEPTH: usize = 3;
+const MAX_METADATA_KEYS: usize = 20;
+
+/// What an order event's `metadata` may be: an object of at most 2 KiB serialized, three
+/// levels deep, 20 keys an object, keys of lowercase letters, digits and `_` (1-40), and
+/// strings without control characters.
+pub fn validate_metadata(value: &serde_json::Value) -> Result<(), ApiError> {
+    fn check(value: &serde_json::Value, depth: usize) -> Result<(), String> {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => {
+                if depth >= MAX_METADATA_DEPTH {
+                    return Err(format!(
+                        "metadata nests at most {MAX_METADATA_DEPTH} levels"
+                    ));
+                }
+                if map.len() > MAX_METADATA_KEYS {
+                    return Err(format!(
+                        "metadata objects have at most {MAX_METADATA_KEYS} keys"
+                    ));
+                }
+                for (key, inner) in map {
+                    let key_ok = (1..=40).contains(&key.len())
+                        && key
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                    if !key_ok {
+                        return Err(format!("metadata key {key:?} must be 1-40 of a-z, 0-9, _"));
+                    }
+                    check(inner, depth + 1)?;
+                }
+                Ok(())
+            }
+            Value::Array(items) => {
+                if depth >= MAX_METADATA_DEPTH {
+                    return Err(format!(
+                        "metadata nests at most {MAX_METADATA_DEPTH} levels"
+                    ));
+                }
+                items.iter().try_for_each(|item| check(item, depth + 1))
+            }
+            Value::String(text) if text.chars().any(char::is_control) => {
+                Err("metadata strings may not hold control characters".into())
+            }
+            _ => Ok(()),
+        }
+    }
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "invalid_metadata",
+            "metadata must be an object",
+        ));
+    }
+    if value.to_string().len() > MAX_METADATA_BYTES {
+        return Err(ApiError::bad_request(
+            "invalid_metadata",
+            format!("metadata is at most {MAX_METADATA_BYTES} bytes"),
+        ));
+    }
+    check(value, 0).map_err(|message| ApiError::bad_request("invalid_metadata", message))
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn metadata_is_a_small_shallow_object() {
+        assert!(validate_metadata(&json!({"version": 2, "files": ["a.psd"]})).is_ok());
+        assert!(validate_metadata(
+            &json!({"old_status": "in_progress", "new_status": "delivered"})
+        )
+        .is_ok());
+        for bad in [
+            json!("text"),
+            json!([1]),
+            json!({"Bad Key": 1}),
+            json!({"a": {"b": {"c": {"d": 1}}}}),
+            json!({"note": "x\u{0007}"}),
+            json!({"blob": "x".repeat(3_000)}),
+            json!((0..21)
+                .map(|i| (format!("k{i}"), json!(i)))
+                .collect::<serde_json::Map<_, _>>()),
+        ] {
+            assert_eq!(
+                validate_metadata(&bad).unwrap_err().code(),
+                "invalid_metadata",
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Order events (`POST /conversations/{id}/events`, served by the send function) on
+//! conversations this function opens.
+
+use serde_json::{json, Value};
+use shared::domain::{ConversationId, Side, Subject};
+use shared::store::MessageStore;
+use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+
+use super::conversation_tests::{call, close, open, order_1042, vendor, TENANT};
+
+fn event(claims: &Claims, id: &str, body: Value) -> ApiEvent {
+    ApiEvent::new("POST", "/conversations/{id}/events")
+        .claims(claims)
+        .path_param("id", id)
+        .json(body)
+}
+
+async fn post(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
+    read_response(send::handle(&stack.app(), event.request()).await)
+}
+
+/// An opened order 1042 with vendor-9 taking part and buyer-contact as the buyer.
+async fn order(stack: &TestStack) -> String {
+    vendor(stack, "vendor-9").await;
+    seed::contact(
+        &stack.store,
+        TENANT,
+        "buyer-1",
+        "buyer-contact",
+        "buyer@example.com",
+        None,
+    )
+    .await;
+    let (status, opened) = call(
+        stack,
+        open(&Claims::service(TENANT, "marketplace"), order_1042()),
+    )
+    .await;
+    assert_eq!(status, 201, "{opened}");
+    opened["id"].as_str().unwrap().to_owned()
+}
+
+fn conversation() -> ConversationId {
+    ConversationId::new("buyer-1", Subject::Order("1042".into()))
+}
+
+#[tokio::test]
+async fn status_changes_are_silent_and_deliveries_count_like_the_vendors_message() {
+    let stack = TestStack::start().await;
+    let id = order(&stack).await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (status, changed) = post(
+        &stack,
+        event(
+            &host,
+            &id,
+            json!({"type": "status_change", "metadata": {"old_status": "in_progress", "new_status": "delivered"}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{changed}");
+    assert_eq!(changed["type"], "status_change");
+    assert_eq!(changed["sender_type"], "system");
+    assert_eq!(
+        changed["message"],
+        "Status changed from in_progress to delivered."
+    );
+    assert_eq!(changed["metadata"]["new_status"], "delivered");
+    assert_eq!(
+        stack
+            .unread(TENANT, &conversation(), Side::Customer, "buyer-contact")
+            .await,
+        0
+    );
+
+    let delivery = json!({
+        "type": "delivery",
+        "text": "Here is version 2",
+        "metadata": {"version": 2, "files": ["logo-v2.ai"]},
+        "on_behalf_of": "vendor-9",
+    });
+    let keyed =
+        |body: &Value| event(&host, &id, body.clone()).header("idempotency-key", "delivery-2");
+    let (status, delivered) = post(&stack, keyed(&delivery)).await;
+    assert_eq!(status, 201, "{delivered}");
+    assert_eq!(delivered["sender_type"], "staff");
+    assert_eq!(delivered["sender_id"], "vendor-9");
+    assert_eq!(delivered["sender_name"], "Vendor vendor-9");
+    let (status, replayed) = post(&stack, keyed(&delivery)).await;
+    assert_eq!(
+        (status, &replayed["id"]),
+        (201, &delivered["id"]),
+        "a retry is the same event"
+    );
+    assert_eq!(
+        stack
+            .unread(TENANT, &conversation(), Side::Customer, "buyer-contact")
+            .await,
+        1
+    );
+    let header = stack
+        .store
+        .conversation(TENANT, &conversation())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(header.due.is_some(), "the buyer will be notified");
+
+    let (status, revision) = post(
+        &stack,
+        event(
+            &host,
+            &id,
+            json!({"type": "revision", "metadata": {"revision_count": 1}, "on_behalf_of": "buyer-contact"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{revision}");
+    assert_eq!(revision["sender_type"], "customer");
+    assert_eq!(
+        stack
+            .unread(TENANT, &conversation(), Side::Staff, "vendor-9")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn events_are_for_the_host_and_the_right_people_and_stop_at_the_close() {
+    let stack = TestStack::start().await;
+    let id = order(&stack).await;
+    let host = Claims::service(TENANT, "marketplace");
+    let system = json!({"type": "system", "text": "Deadline extended by 2 days"});
+    for claims in [
+        Claims::staff(TENANT, "s1"),
+        Claims::basic_staff(TENANT, "vendor-9"),
+        Claims::customer(TENANT, "buyer-contact", "buyer-1"),
+    ] {
+        assert_eq!(
+            post(&stack, event(&claims, &id, system.clone())).await.0,
+            403
+        );
+    }
+    let (status, body) = post(
+        &stack,
+        event(&Claims::admin(TENANT, "a1"), &id, system.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("observe_only"))
+    );
+
+    let bad = [
+        (json!({"type": "gift"}), "invalid_field"),
+        (json!({"type": "status_change"}), "invalid_metadata"),
+        (
+            json!({"type": "system", "metadata": {"Bad Key": 1}}),
+            "invalid_metadata",
+        ),
+        (json!({"type": "system"}), "empty_message"),
+        (json!({"type": "delivery", "text": "v1"}), "missing_field"),
+        (
+            json!({"type": "delivery", "text": "v1", "on_behalf_of": "vendor-7"}),
+            "invalid_on_behalf_of",
+        ),
+        (
+            json!({"type": "revision", "text": "again", "on_behalf_of": "vendor-9"}),
+            "invalid_on_behalf_of",
+        ),
+        (
+            json!({"type": "system", "text": "x", "on_behalf_of": "vendor-9"}),
+            "invalid_field",
+        ),
+        (
+            json!({"type": "system", "text": "x", "colour": "red"}),
+            "unknown_field",
+        ),
+    ];
+    for (body, code) in bad {
+        let (status, answer) = post(&stack, event(&host, &id, body.clone())).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (400, Some(code)),
+            "{body}"
+        );
+    }
+    let page = stack
+        .store
+        .thread_page(TENANT, &conversation(), None, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(page.messages.len(), 1, "nothing stored by refused events");
+
+    let general = ConversationId::new("buyer-1", Subject::General).encode();
+    assert_eq!(
+        post(&stack, event(&host, &general, system.clone())).await.0,
+        404
+    );
+    assert_eq!(
+        post(&stack, event(&host, "nope", system.clone())).await.0,
+        404
+    );
+    assert_eq!(
+        post(
+            &stack,
+            event(&Claims::service("market-b", "m"), &id, system.clone())
+        )
+        .await
+        .0,
+        404
+    );
+
+    assert_eq!(call(&stack, close(&host, &id)).await.0, 200);
+    let (status, body) = post(&stack, event(&host, &id, system)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conversation_closed"))
+    );
+}

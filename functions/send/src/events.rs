@@ -1,0 +1,225 @@
+//! `POST /conversations/{id}/events`: what happens to an order, in its thread.
+//! - `status_change` (metadata `old_status`, `new_status`) and `system` (extensions,
+//!   deadlines, timeouts): silent system messages, never unread, never notified.
+//! - `delivery` (metadata such as `version`, `files`), posted on behalf of a staff-side
+//!   participant, and `revision` (metadata such as `revision_count`), on behalf of one of
+//!   the buyer's contacts: they count and notify like a message from that person.
+//!
+//! The host application posts them; an admin too where the host let admins write.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::domain::notify::notify_delay;
+use shared::domain::order::validate_metadata;
+use shared::domain::permissions::Access;
+use shared::domain::text::{clean_message_text, TextError};
+use shared::domain::{
+    format_timestamp, ids, Channel, ConversationId, MessageType, Principal, Role, SenderType,
+};
+use shared::http::{self, Request, Response};
+use shared::store::{
+    DirectoryStore, Lifecycle, MessageDraft, MessageStore, OrderRecord, PendingNotification,
+    SettingsStore,
+};
+use shared::{ApiError, App};
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRequest {
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[serde(default)]
+    pub text: String,
+    pub metadata: Option<Value>,
+    pub on_behalf_of: Option<String>,
+}
+
+/// Who an event speaks for.
+enum Voice {
+    /// A silent system message.
+    System,
+    /// A staff-side participant.
+    Participant,
+    /// One of the buyer's contacts.
+    Buyer,
+}
+
+fn voice_of(event_type: &str) -> Result<(MessageType, Voice), ApiError> {
+    match event_type {
+        "status_change" => Ok((MessageType::StatusChange, Voice::System)),
+        "system" => Ok((MessageType::System, Voice::System)),
+        "delivery" => Ok((MessageType::Delivery, Voice::Participant)),
+        "revision" => Ok((MessageType::Revision, Voice::Buyer)),
+        _ => Err(ApiError::bad_request(
+            "invalid_field",
+            "type must be status_change, system, delivery or revision",
+        )),
+    }
+}
+
+fn text_of(body: &EventRequest) -> Result<String, ApiError> {
+    clean_message_text(&body.text).map_err(|err| match err {
+        TextError::TooLong => {
+            ApiError::bad_request("message_too_long", "text is longer than 4000 characters")
+        }
+        TextError::ControlCharacter => {
+            ApiError::bad_request("invalid_characters", "text contains control characters")
+        }
+    })
+}
+
+/// The text a status change shows when the host gives none.
+fn status_text(metadata: Option<&Value>) -> Result<String, ApiError> {
+    let status = |name: &str| {
+        metadata
+            .and_then(|m| m.get(name))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_metadata",
+                    "a status_change needs metadata old_status and new_status",
+                )
+            })
+    };
+    let (old, new) = (status("old_status")?, status("new_status")?);
+    Ok(format!("Status changed from {old} to {new}."))
+}
+
+/// The host application posts events; admins where the host let them write.
+fn require_event_writer(principal: &Principal, order: &OrderRecord) -> Result<(), ApiError> {
+    match principal.role {
+        Role::Service => Ok(()),
+        Role::Admin if order.admin_can_write => Ok(()),
+        Role::Admin => Err(ApiError::forbidden(
+            "observe_only",
+            "admins observe this conversation; the host application did not let them write",
+        )),
+        _ => Err(ApiError::forbidden(
+            "forbidden",
+            "only the host application (or an admin allowed to write) posts events",
+        )),
+    }
+}
+
+pub async fn post<S: MessageStore + SettingsStore + DirectoryStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let principal = app.caller(request)?;
+    if !matches!(principal.role, Role::Service | Role::Admin) {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "only the host application (or an admin allowed to write) posts events",
+        ));
+    }
+    let body: EventRequest = http::json_body(request)?;
+    let idempotency_key = crate::idempotency_key(request)?;
+    let conversation = http::path_param(request, "id")
+        .and_then(|id| ConversationId::decode(&id))
+        .ok_or(ApiError::NotFound)?;
+    let (message_type, voice) = voice_of(&body.event_type)?;
+    if let Some(metadata) = &body.metadata {
+        validate_metadata(metadata)?;
+    }
+    let mut text = text_of(&body)?;
+    if text.is_empty() && message_type == MessageType::StatusChange {
+        text = status_text(body.metadata.as_ref())?;
+    }
+    if text.is_empty() && body.metadata.is_none() {
+        return Err(ApiError::bad_request(
+            "empty_message",
+            "an event needs text or metadata",
+        ));
+    }
+    let on_behalf_of = match (&voice, &body.on_behalf_of) {
+        (Voice::System, None) => None,
+        (Voice::System, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                "on_behalf_of is for delivery and revision events",
+            ))
+        }
+        (_, None) => {
+            return Err(ApiError::bad_request(
+                "missing_field",
+                "on_behalf_of is required for delivery and revision events",
+            ))
+        }
+        (_, Some(user)) => Some(ids::parse_id("on_behalf_of", user)?),
+    };
+    let Some(order_id) = conversation.subject.order_id() else {
+        return Err(ApiError::NotFound);
+    };
+    let tenant = &principal.tenant_id;
+    let settings = app.check_mode(tenant, Access::Write).await?;
+    let order = app
+        .store
+        .order_conversation(tenant, order_id)
+        .await?
+        .filter(|order| order.conversation == conversation)
+        .ok_or(ApiError::NotFound)?;
+    require_event_writer(&principal, &order)?;
+
+    let (sender_type, sender_id, sender_name) = match (voice, on_behalf_of) {
+        (Voice::Participant, Some(user)) => {
+            if !order.participants.contains(&user) {
+                return Err(not_a_participant(&user));
+            }
+            let name = app
+                .store
+                .staff(tenant, &user)
+                .await?
+                .map(|(profile, _)| profile.name)
+                .unwrap_or_else(|| user.clone());
+            (SenderType::Staff, user, name)
+        }
+        (Voice::Buyer, Some(contact)) => {
+            let found = app
+                .store
+                .contact(tenant, &conversation.customer_id, &contact)
+                .await?
+                .ok_or_else(|| not_a_participant(&contact))?;
+            (SenderType::Customer, contact, found.name)
+        }
+        _ => (
+            SenderType::System,
+            principal.user_id.clone(),
+            "System".into(),
+        ),
+    };
+    let speaks = sender_type != SenderType::System;
+    let draft = MessageDraft {
+        conversation,
+        create_conversation: false,
+        sender_type,
+        sender_id,
+        sender_name,
+        message_type,
+        text,
+        attachments: Vec::new(),
+        metadata: body.metadata.clone(),
+        channel: Channel::Web,
+        external_ref: None,
+        notification: speaks.then(|| PendingNotification {
+            due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(&settings)),
+            now: Vec::new(),
+        }),
+        lifecycle: Lifecycle::Continue,
+    };
+    crate::append(
+        app,
+        tenant,
+        &draft,
+        idempotency_key,
+        crate::request_hash(&body),
+    )
+    .await
+}
+
+fn not_a_participant(user: &str) -> ApiError {
+    ApiError::bad_request(
+        "invalid_on_behalf_of",
+        format!("{user} does not take part in this order on that side"),
+    )
+}
