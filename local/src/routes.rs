@@ -46,6 +46,16 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/conversations", Function::Admin),
     route("POST", "/conversations/{id}/close", Function::Admin),
     route("POST", "/conversations/{id}/events", Function::Send),
+    route(
+        "PUT",
+        "/conversations/{id}/participants/{user_id}",
+        Function::Admin,
+    ),
+    route(
+        "DELETE",
+        "/conversations/{id}/participants/{user_id}",
+        Function::Admin,
+    ),
     route("GET", "/settings/messaging", Function::Admin),
     route("PUT", "/settings/messaging", Function::Admin),
     route("GET", "/notifications", Function::Admin),

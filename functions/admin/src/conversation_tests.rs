@@ -345,3 +345,111 @@ async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
         read_response(activity::handle(&stack.app(), badge(&outsider).request()).await);
     assert_eq!(counts["total_unread"], 0, "{counts}");
 }
+
+fn participant(method: &str, claims: &Claims, id: &str, user: &str) -> ApiEvent {
+    ApiEvent::new(method, "/conversations/{id}/participants/{user_id}")
+        .claims(claims)
+        .path_param("id", id)
+        .path_param("user_id", user)
+}
+
+#[tokio::test]
+async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follows() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    vendor(&stack, "helper").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let helper = Claims::basic_staff(TENANT, "helper");
+    let thread = |claims: &Claims| {
+        ApiEvent::new("GET", "/conversations/{id}/messages")
+            .claims(claims)
+            .path_param("id", &id)
+    };
+    let reads = |claims: Claims| {
+        let event = thread(&claims);
+        let app = stack.app();
+        async move { read_response(thread::handle(&app, event.request()).await).0 }
+    };
+    assert_eq!(reads(helper.clone()).await, 404);
+
+    let (status, joined) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(joined["participants"], json!(["helper", "vendor-9"]));
+    let (status, again) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    assert_eq!(
+        (status, &again["participants"]),
+        (200, &joined["participants"])
+    );
+    assert_eq!(reads(helper.clone()).await, 200);
+
+    let (status, _) = call(
+        &stack,
+        participant("DELETE", &Claims::admin(TENANT, "a1"), &id, "helper"),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(reads(helper.clone()).await, 404);
+    assert_eq!(
+        call(&stack, participant("DELETE", &host, &id, "helper"))
+            .await
+            .0,
+        404
+    );
+
+    let conversation = ConversationId::new("buyer-1", Subject::Order("1042".into()));
+    let notes: Vec<String> = stack
+        .store
+        .thread_page(TENANT, &conversation, None, 10, None)
+        .await
+        .unwrap()
+        .messages
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "Vendor helper left the conversation.",
+            "Vendor helper joined the conversation.",
+            "Order #1042 opened."
+        ]
+    );
+
+    let (status, body) = call(&stack, participant("PUT", &host, &id, "nobody")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("unknown_participant"))
+    );
+    for claims in [Claims::staff(TENANT, "s1"), helper.clone()] {
+        assert_eq!(
+            call(&stack, participant("PUT", &claims, &id, "helper"))
+                .await
+                .0,
+            403
+        );
+    }
+    assert_eq!(
+        call(
+            &stack,
+            participant("PUT", &Claims::service("market-b", "m"), &id, "helper")
+        )
+        .await
+        .0,
+        404
+    );
+    let general = ConversationId::new("buyer-1", Subject::General).encode();
+    assert_eq!(
+        call(&stack, participant("PUT", &host, &general, "helper"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(call(&stack, close(&host, &id)).await.0, 200);
+    let (status, body) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conversation_closed"))
+    );
+}

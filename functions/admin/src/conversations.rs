@@ -4,12 +4,14 @@
 //!   conversation it opened (200); a different one for the same order is refused (409).
 //! - `GET /conversations?order_id=`: the order's conversation, for whoever may read it.
 //! - `POST /conversations/{id}/close`: it stays readable and takes no more messages.
+//! - `PUT`/`DELETE /conversations/{id}/participants/{user_id}`: who takes part on the
+//!   staff side.
 //!
 //! Opening and closing are each one silent system message, written in the same
 //! transaction as what they change.
 
 use serde_json::{json, Value};
-use shared::domain::order::OpenOrderRequest;
+use shared::domain::order::{OpenOrderRequest, MAX_PARTICIPANTS};
 use shared::domain::permissions::Access;
 use shared::domain::{
     now_rfc3339, Channel, ConversationId, MessageType, Principal, Role, SenderType, Subject,
@@ -17,7 +19,7 @@ use shared::domain::{
 use shared::http::{self, Request, Response};
 use shared::store::{
     AppendGuard, AppendOutcome, ConversationHeader, DirectoryStore, Lifecycle, MessageDraft,
-    MessageStore, OrderRecord, SettingsStore,
+    MessageStore, OrderRecord, ParticipantChange, SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -232,4 +234,103 @@ where
         200,
         &order_view(&principal, &header, &order),
     ))
+}
+
+/// The order conversation a path names, with its entry; anything else is unknown.
+async fn order_of<S: MessageStore>(
+    app: &App<S>,
+    tenant: &str,
+    request: &Request,
+) -> Result<OrderRecord, ApiError> {
+    let conversation = http::path_param(request, "id")
+        .and_then(|id| ConversationId::decode(&id))
+        .ok_or(ApiError::NotFound)?;
+    let order_id = conversation.subject.order_id().ok_or(ApiError::NotFound)?;
+    app.store
+        .order_conversation(tenant, order_id)
+        .await?
+        .filter(|order| order.conversation == conversation)
+        .ok_or(ApiError::NotFound)
+}
+
+/// `PUT` (joins) and `DELETE` (leaves) `/conversations/{id}/participants/{user_id}`: a
+/// silent system message records it, in the same transaction.
+pub async fn change_participant<S>(
+    app: &App<S>,
+    request: &Request,
+    joins: bool,
+) -> Result<Response, ApiError>
+where
+    S: MessageStore + DirectoryStore + SettingsStore,
+{
+    let principal = app.caller(request)?;
+    require_host_or_admin(&principal)?;
+    let user = shared::domain::ids::parse_id(
+        "user_id",
+        &http::path_param(request, "user_id").unwrap_or_default(),
+    )?;
+    let tenant = &principal.tenant_id;
+    app.check_mode(tenant, Access::Write).await?;
+    let order = order_of(app, tenant, request).await?;
+    let name = match app.store.staff(tenant, &user).await? {
+        Some((profile, _)) => profile.name,
+        None if joins => {
+            return Err(ApiError::bad_request(
+                "unknown_participant",
+                format!("{user} has no staff profile: PUT /staff/{user} first"),
+            ))
+        }
+        None => user.clone(),
+    };
+    let (text, event) = if joins {
+        (
+            format!("{name} joined the conversation."),
+            "participant_added",
+        )
+    } else {
+        (
+            format!("{name} left the conversation."),
+            "participant_removed",
+        )
+    };
+    let draft = system_message(
+        &principal,
+        order.conversation.clone(),
+        text,
+        json!({"event": event, "user_id": user}),
+        Lifecycle::Continue,
+    );
+    let change = AppendGuard::Participant(ParticipantChange {
+        order_id: order.order_id.clone(),
+        conversation: order.conversation.clone(),
+        user: user.clone(),
+        joins,
+    });
+    let outcome = app
+        .store
+        .append_message(tenant, &draft, Some(&change))
+        .await?;
+    let order = app
+        .store
+        .order_conversation(tenant, &order.order_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let stored = matches!(outcome, AppendOutcome::Stored(_));
+    match (joins, stored, order.participants.contains(&user)) {
+        (false, true, _) => Ok(http::no_content()),
+        // Not a participant: nothing to remove.
+        (false, false, _) => Err(ApiError::NotFound),
+        // Joined now, or already there (the same PUT again).
+        (true, _, true) => {
+            let header = header_of(app, tenant, &order.conversation).await?;
+            Ok(http::json_response(
+                200,
+                &order_view(&principal, &header, &order),
+            ))
+        }
+        (true, _, false) => Err(ApiError::conflict(
+            "too_many_participants",
+            format!("an order conversation has at most {MAX_PARTICIPANTS} participants"),
+        )),
+    }
 }

@@ -23,6 +23,12 @@ where
         Some("POST /conversations") => conversations::open(app, &request).await,
         Some("GET /conversations") => conversations::find(app, &request).await,
         Some("POST /conversations/{id}/close") => conversations::close(app, &request).await,
+        Some("PUT /conversations/{id}/participants/{user_id}") => {
+            conversations::change_participant(app, &request, true).await
+        }
+        Some("DELETE /conversations/{id}/participants/{user_id}") => {
+            conversations::change_participant(app, &request, false).await
+        }
         Some("GET /settings/messaging") => settings::get(app, &request).await,
         Some("PUT /settings/messaging") => settings::put(app, &request).await,
         Some("PUT /staff/{user_id}") => directory::put_staff(app, &request).await,

@@ -140,9 +140,12 @@ async fn append<S: MessageStore>(
             "idempotency_key_reused",
             "this Idempotency-Key was used for a different request",
         )),
-        AppendOutcome::Duplicate | AppendOutcome::Superseded | AppendOutcome::OrderTaken => Err(
-            ApiError::Internal("a send was taken for an inbound text".into()),
-        ),
+        AppendOutcome::Duplicate
+        | AppendOutcome::Superseded
+        | AppendOutcome::OrderTaken
+        | AppendOutcome::Unchanged => Err(ApiError::Internal(
+            "a send was taken for an inbound text".into(),
+        )),
     }
 }
 

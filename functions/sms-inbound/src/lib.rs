@@ -260,7 +260,9 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
                 self.keep(&tenant, &effects, None, Handled::Keyword, None)
                     .await
             }
-            Ok(AppendOutcome::KeyUsed(_) | AppendOutcome::OrderTaken) => Err(ApiError::Internal(
+            Ok(
+                AppendOutcome::KeyUsed(_) | AppendOutcome::OrderTaken | AppendOutcome::Unchanged,
+            ) => Err(ApiError::Internal(
                 "an inbound text met an idempotency record".into(),
             )),
             // Closed between finding it and writing: kept for admins instead.

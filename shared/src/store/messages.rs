@@ -174,6 +174,17 @@ pub enum AppendGuard {
     Inbound(InboundEffects),
     /// An order's one conversation: the order's index entry, written only if absent.
     Order(OrderRecord),
+    /// A staff-side participant joins or leaves an order's conversation.
+    Participant(ParticipantChange),
+}
+
+/// Someone joining (or leaving) the staff side of an order's conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantChange {
+    pub order_id: String,
+    pub conversation: ConversationId,
+    pub user: String,
+    pub joins: bool,
 }
 
 /// An order's index entry: its one conversation, who takes part and who may write, and
@@ -201,6 +212,9 @@ pub enum AppendOutcome {
     Duplicate,
     /// The order already has a conversation: nothing was written.
     OrderTaken,
+    /// The participant already takes part (or already does not), or the order is full:
+    /// nothing was written.
+    Unchanged,
     /// A keyword the provider received after this one already set the number's opt-out:
     /// nothing was written.
     Superseded,

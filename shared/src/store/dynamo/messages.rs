@@ -50,30 +50,6 @@ impl DynamoStore {
         }))
     }
 
-    fn order_put(&self, tenant: &str, order: &OrderRecord) -> Result<Put, StoreError> {
-        let mut put = Put::builder()
-            .table_name(&self.table)
-            .item(PK, s(keys::order_pk(tenant, &order.order_id)))
-            .item(SK, s(keys::ORDER_SK))
-            .item("order_id", s(&order.order_id))
-            .item("conversation_id", s(order.conversation.encode()))
-            .item(
-                "admin_can_write",
-                AttributeValue::Bool(order.admin_can_write),
-            )
-            .item("request_hash", s(&order.request_hash))
-            .item("created_at", s(&order.created_at))
-            .item("created_by", s(&order.created_by))
-            .condition_expression(format!("attribute_not_exists({PK})"));
-        if !order.participants.is_empty() {
-            put = put.item(
-                "participants",
-                AttributeValue::Ss(order.participants.clone()),
-            );
-        }
-        put.build().map_err(|e| StoreError::Internal(e.to_string()))
-    }
-
     fn message_put(&self, pk: &str, message: &Message) -> Result<Put, StoreError> {
         Put::builder()
             .table_name(&self.table)
@@ -154,25 +130,9 @@ impl MessageStore for DynamoStore {
                 Some(AppendGuard::Inbound(effects)) => {
                     items.extend(self.inbound_effect_writes(tenant, effects)?)
                 }
-                Some(AppendGuard::Order(order)) => {
-                    items.push(
-                        TransactWriteItem::builder()
-                            .put(self.order_put(tenant, order)?)
-                            .build(),
-                    );
-                    // Each participant's part, beside their assignments: what their
-                    // feed and badge show.
-                    for user in &order.participants {
-                        let part = Put::builder()
-                            .table_name(&self.table)
-                            .item(PK, s(keys::staff_pk(tenant, user)))
-                            .item(SK, s(keys::part_sk(&order.conversation)))
-                            .item("conversation_id", s(order.conversation.encode()))
-                            .item("order_id", s(&order.order_id))
-                            .build()
-                            .map_err(|e| StoreError::Internal(e.to_string()))?;
-                        items.push(TransactWriteItem::builder().put(part).build());
-                    }
+                Some(AppendGuard::Order(order)) => items.extend(self.order_writes(tenant, order)?),
+                Some(AppendGuard::Participant(change)) => {
+                    items.extend(self.participant_writes(tenant, change)?)
                 }
                 None => {}
             }
@@ -194,8 +154,10 @@ impl MessageStore for DynamoStore {
             };
             let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
             if code(2) == "ConditionalCheckFailed" {
-                if matches!(guard, Some(AppendGuard::Order(_))) {
-                    return Ok(AppendOutcome::OrderTaken);
+                match guard {
+                    Some(AppendGuard::Order(_)) => return Ok(AppendOutcome::OrderTaken),
+                    Some(AppendGuard::Participant(_)) => return Ok(AppendOutcome::Unchanged),
+                    _ => {}
                 }
                 let Some(record_pk) = idempotency_pk.clone() else {
                     return Ok(AppendOutcome::Duplicate);
@@ -264,32 +226,7 @@ impl MessageStore for DynamoStore {
         tenant: &str,
         order_id: &str,
     ) -> Result<Option<OrderRecord>, StoreError> {
-        let Some(item) = self
-            .get_item(keys::order_pk(tenant, order_id), keys::ORDER_SK)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let mut participants: Vec<String> = item
-            .get("participants")
-            .and_then(|v| v.as_ss().ok())
-            .cloned()
-            .unwrap_or_default();
-        participants.sort();
-        Ok(Some(OrderRecord {
-            order_id: required(&item, "order_id")?.to_owned(),
-            conversation: ConversationId::decode(required(&item, "conversation_id")?)
-                .ok_or_else(|| StoreError::Internal("order with an invalid conversation".into()))?,
-            participants,
-            admin_can_write: item
-                .get("admin_can_write")
-                .and_then(|v| v.as_bool().ok())
-                .copied()
-                .unwrap_or(false),
-            request_hash: get_s(&item, "request_hash").unwrap_or_default().to_owned(),
-            created_at: get_s(&item, "created_at").unwrap_or_default().to_owned(),
-            created_by: get_s(&item, "created_by").unwrap_or_default().to_owned(),
-        }))
+        self.read_order(tenant, order_id).await
     }
 
     async fn thread_page(

@@ -14,6 +14,7 @@ mod inbound;
 mod item;
 mod messages;
 mod notifications;
+mod orders;
 mod reading;
 mod settings;
 
