@@ -21,6 +21,9 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// An answer that would be larger than a Lambda response may be.
+    #[error("the export would be larger than {limit} bytes")]
+    ExportTooLarge { limit: usize },
     #[error("too many requests")]
     Throttled { retry_after_secs: u32 },
     #[error("a service this request depends on is unavailable; retry later")]
@@ -58,7 +61,7 @@ impl ApiError {
             ApiError::Forbidden { .. } => 403,
             ApiError::NotFound | ApiError::Unknown { .. } => 404,
             ApiError::Conflict { .. } => 409,
-            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::PayloadTooLarge { .. } | ApiError::ExportTooLarge { .. } => 413,
             ApiError::Throttled { .. } => 429,
             ApiError::Unavailable { .. } => 503,
             ApiError::Internal(_) => 500,
@@ -74,6 +77,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound => "not_found",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::ExportTooLarge { .. } => "export_too_large",
             ApiError::Throttled { .. } => "throttled",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",

@@ -7,6 +7,7 @@
 
 mod conversations;
 mod directory;
+mod export;
 mod notifications;
 mod settings;
 mod unmatched;
@@ -22,6 +23,7 @@ where
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations") => conversations::open(app, &request).await,
         Some("GET /conversations") => conversations::find(app, &request).await,
+        Some("GET /conversations/{id}/export") => export::export(app, &request).await,
         Some("POST /conversations/{id}/close") => conversations::close(app, &request).await,
         Some("PUT /conversations/{id}/participants/{user_id}") => {
             conversations::change_participant(app, &request, true).await
@@ -67,3 +69,6 @@ mod conversation_tests;
 
 #[cfg(test)]
 mod event_tests;
+
+#[cfg(test)]
+mod export_tests;

@@ -1,6 +1,7 @@
 //! The product's types and rules. Nothing here performs I/O.
 
 pub mod conversation;
+pub mod csv;
 pub mod directory;
 pub mod feed;
 pub mod ids;

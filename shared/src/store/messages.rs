@@ -165,6 +165,9 @@ pub struct IdempotencyRecord {
     pub message: Message,
 }
 
+/// Messages a history Query reads a page.
+pub const HISTORY_PAGE: i32 = 1_000;
+
 /// What makes a retried append harmless, written in the message's own transaction.
 #[derive(Debug, Clone)]
 pub enum AppendGuard {
@@ -267,6 +270,14 @@ pub trait MessageStore: Send + Sync {
         reader: &Reader,
         up_to: Option<&str>,
     ) -> impl Future<Output = Result<(ConversationHeader, Option<ReadPosition>), StoreError>> + Send;
+
+    /// Every message of a conversation, oldest first: one Query a page of
+    /// [`HISTORY_PAGE`] messages (an export reads the whole history).
+    fn history(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<Vec<Message>, StoreError>> + Send;
 
     /// The conversation an order opened, by the order id (one GetItem).
     fn order_conversation(

@@ -18,7 +18,7 @@ use crate::domain::{
 use crate::store::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
 use crate::store::{
     AppendGuard, AppendOutcome, ConversationHeader, DueStage, IdempotencyClaim, IdempotencyRecord,
-    MessageDraft, MessageStore, OrderRecord, Reader, StoreError, ThreadPage,
+    MessageDraft, MessageStore, OrderRecord, Reader, StoreError, ThreadPage, HISTORY_PAGE,
 };
 
 /// Sends into one busy conversation retry until their id is the newest; each retry
@@ -219,6 +219,26 @@ impl MessageStore for DynamoStore {
             )));
         }
         Err(StoreError::Unavailable("conversation too busy".into()))
+    }
+
+    async fn history(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+    ) -> Result<Vec<Message>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :messages)")
+            .expression_attribute_values(":pk", s(keys::conversation_pk(tenant, conversation)))
+            .expression_attribute_values(":messages", s(MESSAGE_SK_PREFIX))
+            .limit(HISTORY_PAGE);
+        self.query_all(query)
+            .await?
+            .iter()
+            .map(message_from_item)
+            .collect()
     }
 
     async fn order_conversation(

@@ -1,0 +1,148 @@
+//! `GET /conversations/{id}/export?format=csv` (admins, the host application): a
+//! conversation's whole history, oldest first, as a spreadsheet opens it: time, sender
+//! type, id and name, type, text, attachment names, metadata, and who on the other side
+//! had read each message. UTF-8 with a byte order mark; cells quoted per RFC 4180 and
+//! neutralised against formulas.
+//!
+//! Lambda answers at most 6 MB: a history whose CSV is larger than [`MAX_EXPORT_BYTES`]
+//! is refused with 413 `export_too_large`, never cut short.
+
+use shared::domain::csv::{self, BOM};
+use shared::domain::permissions::Access;
+use shared::domain::{ConversationId, Role, Side};
+use shared::http::{self, Request, Response};
+use shared::store::{MessageStore, NotificationStore, Reader, SettingsStore};
+use shared::{ApiError, App};
+
+/// The CSV's limit: Lambda's 6 MB response less room for the headers and the envelope.
+pub const MAX_EXPORT_BYTES: usize = 5_500_000;
+
+const COLUMNS: [&str; 9] = [
+    "time",
+    "sender_type",
+    "sender_id",
+    "sender_name",
+    "type",
+    "text",
+    "attachments",
+    "metadata",
+    "read_by",
+];
+
+pub async fn export<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
+where
+    S: MessageStore + NotificationStore + SettingsStore,
+{
+    let principal = app.caller(request)?;
+    if !matches!(principal.role, Role::Admin | Role::Service) {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "only an admin or the host application may export a conversation",
+        ));
+    }
+    match http::query_param(request, "format").as_deref() {
+        None | Some("csv") => {}
+        Some(_) => return Err(ApiError::bad_request("invalid_field", "format must be csv")),
+    }
+    let conversation = http::path_param(request, "id")
+        .and_then(|id| ConversationId::decode(&id))
+        .ok_or(ApiError::NotFound)?;
+    let tenant = &principal.tenant_id;
+    app.check_mode(tenant, Access::Read).await?;
+    let header = app
+        .store
+        .conversation(tenant, &conversation)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let messages = app.store.history(tenant, &conversation).await?;
+
+    // Everyone who may have read it: the account's contacts and the staff directory.
+    let (contacts, _) = app
+        .store
+        .account_directory(tenant, &conversation.customer_id)
+        .await?;
+    let staff = app.store.staff_directory(tenant).await?;
+    let readers: Vec<Reader> = contacts
+        .iter()
+        .map(|c| Reader {
+            side: Side::Customer,
+            user_id: c.contact_id.clone(),
+        })
+        .chain(staff.iter().map(|p| Reader {
+            side: Side::Staff,
+            user_id: p.user_id.clone(),
+        }))
+        .collect();
+    let stored = if readers.is_empty() {
+        Default::default()
+    } else {
+        app.store
+            .read_positions(tenant, &conversation, &readers)
+            .await?
+    };
+    let read_up_to: Vec<(Side, &str, String)> = readers
+        .iter()
+        .filter_map(|reader| {
+            let position = header.position_of(reader.side, &reader.user_id, stored.get(reader))?;
+            Some((reader.side, reader.user_id.as_str(), position.up_to))
+        })
+        .collect();
+
+    let mut out = String::from(BOM);
+    out.push_str(&csv::row(&COLUMNS));
+    for message in &messages {
+        let read_by = match message.sender_type.side() {
+            Some(side) => read_up_to
+                .iter()
+                .filter(|(reader_side, _, up_to)| {
+                    *reader_side == side.other() && up_to.as_str() >= message.id.as_str()
+                })
+                .map(|(_, user, _)| *user)
+                .collect::<Vec<_>>()
+                .join("; "),
+            None => String::new(),
+        };
+        let attachments: Vec<&str> = message
+            .attachments
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        let metadata = message
+            .metadata
+            .as_ref()
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        out.push_str(&csv::row(&[
+            &message.created_at,
+            message.sender_type.as_str(),
+            &message.sender_id,
+            &message.sender_name,
+            message.message_type.as_str(),
+            &message.message,
+            &attachments.join("; "),
+            &metadata,
+            &read_by,
+        ]));
+        if out.len() > MAX_EXPORT_BYTES {
+            return Err(ApiError::ExportTooLarge {
+                limit: MAX_EXPORT_BYTES,
+            });
+        }
+    }
+    let name = match conversation.subject.order_id() {
+        Some(order) => format!("order-{order}"),
+        None => format!("{}-{}", conversation.customer_id, conversation.subject),
+    };
+    Ok(lambda_http::Response::builder()
+        .status(200)
+        .header("content-type", "text/csv; charset=utf-8")
+        .header(
+            "content-disposition",
+            format!(
+                "attachment; filename=\"{}.csv\"",
+                name.replace(['"', '\\', ':'], "_")
+            ),
+        )
+        .body(lambda_http::Body::Text(out))
+        .expect("a response from valid parts"))
+}

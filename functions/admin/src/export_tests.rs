@@ -1,0 +1,123 @@
+//! `GET /conversations/{id}/export` on an order conversation longer than a history page.
+
+use serde_json::json;
+use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+
+use super::conversation_tests::{call, open, order_1042, send, vendor, TENANT};
+
+fn export(claims: &Claims, id: &str) -> ApiEvent {
+    ApiEvent::new("GET", "/conversations/{id}/export")
+        .claims(claims)
+        .path_param("id", id)
+        .query("format", "csv")
+}
+
+fn body_text(response: &lambda_http::Response<lambda_http::Body>) -> String {
+    match response.body() {
+        lambda_http::Body::Text(text) => text.clone(),
+        other => panic!("a text body, not {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_whole_history_exports_oldest_first_with_who_read_it() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    seed::contact(
+        &stack.store,
+        TENANT,
+        "buyer-1",
+        "buyer-contact",
+        "b@example.com",
+        None,
+    )
+    .await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let app = stack.app();
+    let vendor = Claims::basic_staff(TENANT, "vendor-9");
+    let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
+    // More than a history page (1,000 messages).
+    for i in 0..1_100 {
+        let (who, text) = if i % 2 == 0 {
+            (&vendor, format!("update {i}"))
+        } else {
+            (&buyer, format!("reply {i}"))
+        };
+        let (status, _) = read_response(send::handle(&app, send(who, &id, &text).request()).await);
+        assert_eq!(status, 201);
+    }
+    let tricky = "=HYPERLINK(\"http://evil.example\",\"click\"), then \"quotes\"\nand a line";
+    read_response(send::handle(&app, send(&buyer, &id, tricky).request()).await);
+    read_response(send::handle(&app, send(&vendor, &id, "last word").request()).await);
+
+    stack.requests.reset();
+    let response = super::handle(&app, export(&host, &id).request()).await;
+    assert_eq!(response.status(), 200);
+    // Settings (cached by now), the header, two history pages, the account's contacts, the
+    // staff directory and the readers' positions.
+    assert!(stack.requests.total() <= 7, "{}", stack.requests.total());
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("order-1042.csv"));
+    let csv = body_text(&response);
+    assert!(csv.starts_with(
+        "\u{FEFF}time,sender_type,sender_id,sender_name,type,text,attachments,metadata,read_by\r\n"
+    ));
+    let records: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
+    // The column row, the opening note, 1,100 messages, the tricky one and the last word.
+    assert_eq!(records.len(), 1 + 1 + 1_100 + 2);
+    assert!(records[1].contains(",system,") && records[1].contains("Order #1042 opened."));
+    assert!(records[2].contains(",update 0,"));
+    assert!(csv.contains(
+        "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\"), then \"\"quotes\"\"\nand a line\""
+    ));
+    // The buyer last sent after every vendor message but the last: read by them.
+    assert!(records[2].ends_with(",buyer-contact"), "{}", records[2]);
+    assert!(
+        records.last().unwrap().ends_with("last word,,,"),
+        "{}",
+        records.last().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn exports_are_for_admins_and_the_host_in_their_own_tenant() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let status = |event: ApiEvent| {
+        let app = stack.app();
+        async move { super::handle(&app, event.request()).await.status().as_u16() }
+    };
+    assert_eq!(status(export(&Claims::admin(TENANT, "a1"), &id)).await, 200);
+    for claims in [
+        Claims::staff(TENANT, "s1"),
+        Claims::basic_staff(TENANT, "vendor-9"),
+        Claims::customer(TENANT, "buyer-contact", "buyer-1"),
+    ] {
+        assert_eq!(status(export(&claims, &id)).await, 403);
+    }
+    assert_eq!(
+        status(export(&Claims::service("market-b", "m"), &id)).await,
+        404
+    );
+    assert_eq!(status(export(&host, "nope")).await, 404);
+    let xml = ApiEvent::new("GET", "/conversations/{id}/export")
+        .claims(&host)
+        .path_param("id", &id)
+        .query("format", "xml");
+    let (code, body) = read_response(super::handle(&stack.app(), xml.request()).await);
+    assert_eq!(
+        (code, body["error"]["code"].clone()),
+        (400, json!("invalid_field"))
+    );
+}
