@@ -11,6 +11,8 @@ for bin in send thread mark-read activity admin notify sms-inbound; do
 done
 echo "== handler throughput (cargo bench)"
 cargo bench -p testkit --bench throughput
+echo "== exporting 20,000 messages as CSV"
+cargo bench -p testkit --bench export
 echo "== the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
 source scripts/moto.sh
 start_moto "$(free_port)"

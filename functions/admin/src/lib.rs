@@ -8,6 +8,8 @@
 mod conversations;
 mod directory;
 mod export;
+
+pub use export::MAX_EXPORT_BYTES;
 mod notifications;
 mod settings;
 mod unmatched;
