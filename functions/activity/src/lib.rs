@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use shared::domain::feed::{select_page, BADGE_REQUESTS, BADGE_WINDOW, FILTERED_WINDOW};
 use shared::domain::message::ReadPosition;
 use shared::domain::permissions::Access;
-use shared::domain::{ConversationId, Principal, Role};
+use shared::domain::{ConversationId, ConversationKind, ConversationStatus, Principal, Role};
 use shared::http::{self, Request, Response};
 use shared::store::{ConversationHeader, DirectoryStore, Feed, FeedStore, Reader, SettingsStore};
 use shared::{ApiError, App};
@@ -150,14 +150,76 @@ fn unread_filter(request: &Request) -> Result<bool, ApiError> {
     }
 }
 
+/// What a staff member narrows the feed to: one customer account, a kind of
+/// conversation, a status. Each keeps a page to one feed Query (and the positions' read).
+#[derive(Debug, Default)]
+struct Filters {
+    customer: Option<String>,
+    kind: Option<ConversationKind>,
+    status: Option<ConversationStatus>,
+}
+
+impl Filters {
+    fn from_request(request: &Request, principal: &Principal) -> Result<Filters, ApiError> {
+        let invalid = |message: &str| ApiError::bad_request("invalid_filter", message.to_owned());
+        let customer = match http::query_param(request, "customer_id") {
+            None => None,
+            Some(_) if principal.role == Role::Customer => {
+                return Err(invalid(
+                    "customer_id is for staff: a customer sees their own account",
+                ))
+            }
+            Some(id) => Some(shared::domain::ids::parse_id("customer_id", &id)?),
+        };
+        let kind = match http::query_param(request, "kind").as_deref() {
+            None => None,
+            Some("general") => Some(ConversationKind::General),
+            Some("patient") => Some(ConversationKind::Patient),
+            Some("order") => Some(ConversationKind::Order),
+            Some(_) => return Err(invalid("kind must be general, patient or order")),
+        };
+        let status = match http::query_param(request, "status").as_deref() {
+            None => None,
+            Some("open") => Some(ConversationStatus::Open),
+            Some("closed") => Some(ConversationStatus::Closed),
+            Some(_) => return Err(invalid("status must be open or closed")),
+        };
+        Ok(Filters {
+            customer,
+            kind,
+            status,
+        })
+    }
+
+    fn any(&self) -> bool {
+        self.customer.is_some() || self.kind.is_some() || self.status.is_some()
+    }
+
+    fn admits(&self, header: &ConversationHeader) -> bool {
+        self.kind
+            .is_none_or(|kind| header.id.subject.kind() == kind)
+            && self.status.is_none_or(|status| header.status == status)
+    }
+
+    fn scope(&self) -> String {
+        format!(
+            "{}/{:?}/{:?}",
+            self.customer.as_deref().unwrap_or_default(),
+            self.kind,
+            self.status
+        )
+    }
+}
+
 /// A cursor belongs to one caller's walk through one filtered or unfiltered feed.
-fn cursor_scope(principal: &Principal, unread_only: bool) -> String {
+fn cursor_scope(principal: &Principal, unread_only: bool, filters: &Filters) -> String {
     format!(
-        "activity/{}/{}/{}/{}",
+        "activity/{}/{}/{}/{}/{}",
         principal.tenant_id,
         principal.role.as_str(),
         principal.user_id,
-        unread_only
+        unread_only,
+        filters.scope()
     )
 }
 
@@ -166,20 +228,28 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
     request: &Request,
 ) -> Result<Response, ApiError> {
     let principal = app.caller(request)?;
-    only_params(request, &["limit", "cursor", "unread"])?;
+    only_params(
+        request,
+        &["limit", "cursor", "unread", "customer_id", "kind", "status"],
+    )?;
     let limit = http::limit(request)?;
     let unread_only = unread_filter(request)?;
-    let scope = cursor_scope(&principal, unread_only);
+    let filters = Filters::from_request(request, &principal)?;
+    let scope = cursor_scope(&principal, unread_only, &filters);
     let cursor = http::query_param(request, "cursor")
         .map(|c| app.cursors.open::<FeedCursor>(&scope, &c))
         .transpose()?;
     app.check_mode(&principal.tenant_id, Access::Read).await?;
 
-    let inbox = inbox(app, &principal).await?;
+    let mut inbox = inbox(app, &principal).await?;
     if inbox.is_empty() {
         return Ok(feed_response(&inbox, Vec::new(), None));
     }
-    let filtered = unread_only || inbox.customers.is_some();
+    if let Some(customer) = &filters.customer {
+        // One account's conversations: its own feed, whoever the caller.
+        inbox.feed = Feed::Customer(customer.clone());
+    }
+    let filtered = unread_only || inbox.customers.is_some() || filters.any();
     let before = cursor.as_ref().map(|c| c.before.as_str());
     let tenant = &principal.tenant_id;
     let entries = if filtered && inbox.feed == Feed::Tenant {
@@ -218,7 +288,9 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
         entries.1,
         limit as usize,
         |(header, position)| {
-            inbox.shows(header) && (!unread_only || inbox.unread(header, position.as_ref()) > 0)
+            inbox.shows(header)
+                && filters.admits(header)
+                && (!unread_only || inbox.unread(header, position.as_ref()) > 0)
         },
         |(header, _)| header.last_message_id.clone().unwrap_or_default(),
     );
