@@ -315,6 +315,46 @@ async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
         read_response(thread::handle(&stack.app(), thread(&vendor).request()).await);
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["messages"].as_array().unwrap().len(), 3);
+    assert!(page["messages"][0].get("read_by").is_none());
+
+    // Admins see who read each message: the buyer read the vendor's (they answered).
+    testkit::seed::contact(
+        &stack.store,
+        TENANT,
+        "buyer-1",
+        "buyer-contact",
+        "b@example.com",
+        None,
+    )
+    .await;
+    let admin = Claims::admin(TENANT, "a1");
+    let (status, page) = read_response(
+        thread::handle(
+            &stack.app(),
+            thread(&admin).query("read_by", "true").request(),
+        )
+        .await,
+    );
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page["messages"][0]["read_by"],
+        json!([]),
+        "the vendor has not read the buyer's answer"
+    );
+    assert_eq!(
+        page["messages"][1]["read_by"],
+        json!(["buyer-contact"]),
+        "{page}"
+    );
+    assert_eq!(page["messages"][2]["read_by"], json!([]));
+    let (status, _) = read_response(
+        thread::handle(
+            &stack.app(),
+            thread(&vendor).query("read_by", "true").request(),
+        )
+        .await,
+    );
+    assert_eq!(status, 403);
     let outsider = Claims::basic_staff(TENANT, "vendor-7");
     let (status, _) =
         read_response(thread::handle(&stack.app(), thread(&outsider).request()).await);

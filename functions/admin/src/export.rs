@@ -9,9 +9,10 @@
 
 use shared::domain::csv::{self, BOM};
 use shared::domain::permissions::Access;
-use shared::domain::{ConversationId, Role, Side};
+use shared::domain::{ConversationId, Role};
 use shared::http::{self, Request, Response};
-use shared::store::{MessageStore, NotificationStore, Reader, SettingsStore};
+use shared::store::readers::{read_by, read_frontiers};
+use shared::store::{MessageStore, NotificationStore, SettingsStore};
 use shared::{ApiError, App};
 
 /// The CSV's limit: Lambda's 6 MB response less room for the headers and the envelope.
@@ -56,52 +57,12 @@ where
         .ok_or(ApiError::NotFound)?;
     let messages = app.store.history(tenant, &conversation).await?;
 
-    // Everyone who may have read it: the account's contacts and the staff directory.
-    let (contacts, _) = app
-        .store
-        .account_directory(tenant, &conversation.customer_id)
-        .await?;
-    let staff = app.store.staff_directory(tenant).await?;
-    let readers: Vec<Reader> = contacts
-        .iter()
-        .map(|c| Reader {
-            side: Side::Customer,
-            user_id: c.contact_id.clone(),
-        })
-        .chain(staff.iter().map(|p| Reader {
-            side: Side::Staff,
-            user_id: p.user_id.clone(),
-        }))
-        .collect();
-    let stored = if readers.is_empty() {
-        Default::default()
-    } else {
-        app.store
-            .read_positions(tenant, &conversation, &readers)
-            .await?
-    };
-    let read_up_to: Vec<(Side, &str, String)> = readers
-        .iter()
-        .filter_map(|reader| {
-            let position = header.position_of(reader.side, &reader.user_id, stored.get(reader))?;
-            Some((reader.side, reader.user_id.as_str(), position.up_to))
-        })
-        .collect();
+    let frontiers = read_frontiers(&app.store, tenant, &header).await?;
 
     let mut out = String::from(BOM);
     out.push_str(&csv::row(&COLUMNS));
     for message in &messages {
-        let read_by = match message.sender_type.side() {
-            Some(side) => read_up_to
-                .iter()
-                .filter(|(reader_side, _, up_to)| {
-                    *reader_side == side.other() && up_to.as_str() >= message.id.as_str()
-                })
-                .map(|(_, user, _)| *user)
-                .collect::<Vec<_>>()
-                .join("; "),
-            None => String::new(),
-        };
+        let read_by = read_by(&frontiers, message).join("; ");
         let attachments: Vec<&str> = message
             .attachments
             .iter()

@@ -5,13 +5,20 @@
 //! one GetItem of the caller's read position. Later pages carry what the first
 //! established (the caller's position and both sides' receipt frontiers, a few hundred
 //! bytes) in a signed cursor, so they are one Query. Viewing never marks anything read.
+//!
+//! Admins and the host application may ask for `read_by=true`: each message then names
+//! who on the other side has read it (a few more requests a page, however many people:
+//! see [`shared::store::readers`]).
 
 use serde::{Deserialize, Serialize};
-use shared::domain::message::{MessageView, ReadPosition, ViewerReadState};
+use shared::domain::message::{ReadPosition, ViewerReadState};
 use shared::domain::permissions::{resolve_conversation, Access};
-use shared::domain::{ConversationId, Principal, Side};
+use shared::domain::{ConversationId, Principal, Role, Side};
 use shared::http::{self, Request, Response};
-use shared::store::{ConversationHeader, DirectoryStore, MessageStore, Reader, SettingsStore};
+use shared::store::readers::{read_by, read_frontiers};
+use shared::store::{
+    ConversationHeader, DirectoryStore, MessageStore, NotificationStore, Reader, SettingsStore,
+};
 use shared::{ApiError, App};
 
 #[derive(Serialize, Deserialize)]
@@ -21,14 +28,30 @@ struct ThreadCursor {
     read: ViewerReadState,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore + NotificationStore>(
     app: &App<S>,
     request: Request,
 ) -> Response {
     http::respond(thread(app, &request).await)
 }
 
-async fn thread<S: MessageStore + SettingsStore + DirectoryStore>(
+/// Whether the caller asked for each message's readers (admins and the host only).
+fn wants_read_by(request: &Request, principal: &Principal) -> Result<bool, ApiError> {
+    match http::query_param(request, "read_by").as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") if matches!(principal.role, Role::Admin | Role::Service) => Ok(true),
+        Some("true") => Err(ApiError::forbidden(
+            "forbidden",
+            "read_by is for admins and the host application",
+        )),
+        Some(_) => Err(ApiError::bad_request(
+            "invalid_filter",
+            "read_by must be true or false",
+        )),
+    }
+}
+
+async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
@@ -43,6 +66,7 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore>(
         }
     };
     let limit = http::limit(request)?;
+    let with_read_by = wants_read_by(request, &principal)?;
     let scope = cursor_scope(&principal, &conversation);
     let cursor = http::query_param(request, "cursor")
         .map(|c| app.cursors.open::<ThreadCursor>(&scope, &c))
@@ -73,16 +97,45 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore>(
         (None, None) if by_id.is_some() => return Err(ApiError::NotFound),
         (None, None) => ViewerReadState::default(),
     };
-    let messages: Vec<MessageView> = page
+    let frontiers = match (&page.header, with_read_by) {
+        (Some(header), true) => {
+            Some(read_frontiers(&app.store, &principal.tenant_id, header).await?)
+        }
+        (None, true) => {
+            let header = app
+                .store
+                .conversation(&principal.tenant_id, &conversation)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            Some(read_frontiers(&app.store, &principal.tenant_id, &header).await?)
+        }
+        _ => None,
+    };
+    let readers_of = |message: &shared::domain::Message| {
+        frontiers
+            .as_ref()
+            .map(|frontiers| read_by(frontiers, message))
+    };
+    let messages: Vec<serde_json::Value> = page
         .messages
         .into_iter()
-        .map(|m| read.view(m, side))
+        .map(|m| {
+            let readers = readers_of(&m);
+            let mut view = serde_json::to_value(read.view(m, side)).unwrap_or_default();
+            if let Some(readers) = readers {
+                view["read_by"] = serde_json::json!(readers);
+            }
+            view
+        })
         .collect();
-    let next_cursor = match (page.has_more, messages.last()) {
+    let next_cursor = match (
+        page.has_more,
+        messages.last().and_then(|m| m["id"].as_str()),
+    ) {
         (true, Some(oldest)) => Some(app.cursors.seal(
             &scope,
             &ThreadCursor {
-                before: oldest.message.id.clone(),
+                before: oldest.to_owned(),
                 read,
             },
         )),

@@ -11,6 +11,7 @@ mod inbound;
 pub mod keys;
 mod messages;
 mod notifications;
+pub mod readers;
 pub mod schema;
 mod settings;
 
