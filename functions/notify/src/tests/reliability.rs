@@ -389,3 +389,41 @@ async fn an_order_notifies_its_participants_and_not_other_basic_staff() {
     assert_eq!(emails_to(&people.email("s1")).await.len(), 1);
     assert!(emails_to(&people.email("vendor-7")).await.is_empty());
 }
+
+#[tokio::test]
+async fn what_was_sent_before_a_close_is_still_notified() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    staff(&stack, &people, "vendor-9", Role::BasicStaff).await;
+    contact(&stack, &people, "buyer-1", "buyer", None).await;
+    let host = Claims::service(TENANT, "marketplace");
+    let event = ApiEvent::new("POST", "/conversations").claims(&host).json(json!({
+        "customer_id": "buyer-1", "order_id": "7", "title": "Order #7", "participants": ["vendor-9"],
+    }));
+    let (status, opened) = read_response(admin::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 201, "{opened}");
+    send(
+        &stack,
+        &Claims::basic_staff(TENANT, "vendor-9"),
+        json!({"conversation_id": opened["id"], "message": "Delivered, enjoy!"}),
+    )
+    .await;
+    let close = ApiEvent::new("POST", "/conversations/{id}/close")
+        .claims(&host)
+        .path_param("id", opened["id"].as_str().unwrap());
+    assert_eq!(
+        read_response(admin::handle(&stack.app(), close.request()).await).0,
+        200
+    );
+    assert_eq!(
+        dispatcher(&stack).await.run(later(4)).await.unwrap().sent,
+        1
+    );
+    let mail = emails_to(&people.email("buyer")).await;
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("Delivered, enjoy!"));
+}
