@@ -4,11 +4,11 @@
 use futures_util::future::join_all;
 use jiff::{SignedDuration, Timestamp};
 use shared::domain::notify::notify_delay;
-use shared::domain::{format_timestamp, MessagingMode, Settings, Side};
+use shared::domain::{format_timestamp, MessagingMode, Settings};
 use shared::notify::{EmailSender, SendError, SmsSender};
 use shared::store::{
     Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueEntry, DueStage, DueStore,
-    MessageStore, NotificationStore, Reader, SettingsStore, Settlement, StoreError,
+    MessageStore, NotificationStore, SettingsStore, Settlement, StoreError,
 };
 use tokio::sync::Semaphore;
 
@@ -17,6 +17,7 @@ use crate::{
     retry_delay, Dispatcher, RunContext, RunReport, CLAIM_LEASE, DIGEST_SOURCE_MESSAGES,
     MAX_ATTEMPTS,
 };
+use shared::store::readers;
 
 /// Times a delivery's outcome is written before giving up (its claim then lapses).
 const RECORD_ATTEMPTS: u32 = 4;
@@ -139,24 +140,8 @@ where
         } else {
             self.store.opted_out(tenant, &candidates).await?
         };
-        let readers: Vec<Reader> = contacts
-            .iter()
-            .map(|c| Reader {
-                side: Side::Customer,
-                user_id: c.contact_id.clone(),
-            })
-            .chain(staff.iter().map(|p| Reader {
-                side: Side::Staff,
-                user_id: p.user_id.clone(),
-            }))
-            .collect();
-        let positions = if readers.is_empty() {
-            Default::default()
-        } else {
-            self.store
-                .read_positions(tenant, &header.id, &readers)
-                .await?
-        };
+        let readers = readers::everyone(&contacts, &staff);
+        let positions = readers::positions_of(&self.store, tenant, &header.id, &readers).await?;
         let planned = plan(&PlanInput {
             due,
             header: &header,

@@ -3,7 +3,11 @@
 //! stored positions, or from their own last message. A few requests whoever reads it: the
 //! account's Query, the staff directory's Query and one BatchGetItem per 100 people.
 
+use std::collections::HashMap;
+
 use super::{ConversationHeader, MessageStore, NotificationStore, Reader, StoreError};
+use crate::domain::directory::{Contact, StaffProfile};
+use crate::domain::message::ReadPosition;
 use crate::domain::{ConversationId, Message, Side};
 
 /// How far one person has read.
@@ -25,22 +29,8 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
         .account_directory(tenant, &conversation.customer_id)
         .await?;
     let staff = store.staff_directory(tenant).await?;
-    let readers: Vec<Reader> = contacts
-        .iter()
-        .map(|c| Reader {
-            side: Side::Customer,
-            user_id: c.contact_id.clone(),
-        })
-        .chain(staff.iter().map(|p| Reader {
-            side: Side::Staff,
-            user_id: p.user_id.clone(),
-        }))
-        .collect();
-    let stored = if readers.is_empty() {
-        Default::default()
-    } else {
-        store.read_positions(tenant, conversation, &readers).await?
-    };
+    let readers = everyone(&contacts, &staff);
+    let stored = positions_of(store, tenant, conversation, &readers).await?;
     Ok(readers
         .into_iter()
         .filter_map(|reader| {
@@ -54,6 +44,34 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
             })
         })
         .collect())
+}
+
+/// The account's contacts and the staff, as readers.
+pub fn everyone(contacts: &[Contact], staff: &[StaffProfile]) -> Vec<Reader> {
+    contacts
+        .iter()
+        .map(|c| Reader {
+            side: Side::Customer,
+            user_id: c.contact_id.clone(),
+        })
+        .chain(staff.iter().map(|p| Reader {
+            side: Side::Staff,
+            user_id: p.user_id.clone(),
+        }))
+        .collect()
+}
+
+/// Their stored positions (one BatchGetItem per 100; none for nobody).
+pub async fn positions_of<S: MessageStore>(
+    store: &S,
+    tenant: &str,
+    conversation: &ConversationId,
+    readers: &[Reader],
+) -> Result<HashMap<Reader, ReadPosition>, StoreError> {
+    if readers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    store.read_positions(tenant, conversation, readers).await
 }
 
 /// Who on the other side from its sender has read a message (none for system messages).
