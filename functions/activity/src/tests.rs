@@ -498,7 +498,8 @@ async fn refusals_foreign_tenants_modes_and_bad_input() {
         (vec![("cursor", "not-a-cursor")], "invalid_cursor"),
         (vec![("cursor", cursor_of_s2.as_str())], "invalid_cursor"),
         (vec![("unread", "maybe")], "invalid_filter"),
-        (vec![("customer_id", "c1")], "invalid_filter"),
+        (vec![("customer", "c1")], "invalid_filter"),
+        (vec![("kind", "pets")], "invalid_filter"),
     ] {
         let (status, body) = feed_with(&app, &staff, &query).await;
         assert_eq!(
