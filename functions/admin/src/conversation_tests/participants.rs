@@ -1,0 +1,310 @@
+//! Who takes part in an order: access, feed and badge, joining and leaving, and the staff feed's filters.
+
+use super::*;
+
+#[tokio::test]
+async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    vendor(&stack, "vendor-7").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    // vendor-7 is assigned the buyer's account, but takes no part in this order.
+    let (status, _) = call(
+        &stack,
+        ApiEvent::new("PUT", "/staff/{user_id}/assignments/{customer_id}")
+            .claims(&host)
+            .path_param("user_id", "vendor-7")
+            .path_param("customer_id", "buyer-1"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let thread = |claims: &Claims| {
+        ApiEvent::new("GET", "/conversations/{id}/messages")
+            .claims(claims)
+            .path_param("id", &id)
+    };
+    let vendor = Claims::basic_staff(TENANT, "vendor-9");
+    let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
+    for (claims, text) in [(&vendor, "Your order ships today"), (&buyer, "Thanks!")] {
+        let (status, body) =
+            read_response(send::handle(&stack.app(), send(claims, &id, text).request()).await);
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, page) =
+        read_response(thread::handle(&stack.app(), thread(&vendor).request()).await);
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["messages"].as_array().unwrap().len(), 3);
+    assert!(page["messages"][0].get("read_by").is_none());
+
+    // Admins see who read each message: the buyer read the vendor's (they answered).
+    testkit::seed::contact(
+        &stack.store,
+        TENANT,
+        "buyer-1",
+        "buyer-contact",
+        "b@example.com",
+        None,
+    )
+    .await;
+    let admin = Claims::admin(TENANT, "a1");
+    let (status, page) = read_response(
+        thread::handle(
+            &stack.app(),
+            thread(&admin).query("read_by", "true").request(),
+        )
+        .await,
+    );
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page["messages"][0]["read_by"],
+        json!([]),
+        "the vendor has not read the buyer's answer"
+    );
+    assert_eq!(
+        page["messages"][1]["read_by"],
+        json!(["buyer-contact"]),
+        "{page}"
+    );
+    assert_eq!(page["messages"][2]["read_by"], json!([]));
+    let (status, _) = read_response(
+        thread::handle(
+            &stack.app(),
+            thread(&vendor).query("read_by", "true").request(),
+        )
+        .await,
+    );
+    assert_eq!(status, 403);
+    let outsider = Claims::basic_staff(TENANT, "vendor-7");
+    let (status, _) =
+        read_response(thread::handle(&stack.app(), thread(&outsider).request()).await);
+    assert_eq!(status, 404);
+    let (status, _) =
+        read_response(send::handle(&stack.app(), send(&outsider, &id, "Hi").request()).await);
+    assert_eq!(status, 404);
+
+    // The vendor's feed and badge hold the order; the outsider's do not, though the
+    // buyer's account is assigned to them.
+    let feed = |claims: &Claims| ApiEvent::new("GET", "/messages/activity").claims(claims);
+    let badge = |claims: &Claims| ApiEvent::new("GET", "/messages/unread").claims(claims);
+    let (status, page) =
+        read_response(activity::handle(&stack.app(), feed(&vendor).request()).await);
+    assert_eq!(status, 200, "{page}");
+    let ids: Vec<&str> = page["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+    let (_, counts) = read_response(activity::handle(&stack.app(), badge(&vendor).request()).await);
+    assert_eq!(counts["total_unread"], 1, "{counts}");
+    let (_, page) = read_response(activity::handle(&stack.app(), feed(&outsider).request()).await);
+    assert_eq!(page["conversations"], json!([]));
+    let (_, counts) =
+        read_response(activity::handle(&stack.app(), badge(&outsider).request()).await);
+    assert_eq!(counts["total_unread"], 0, "{counts}");
+}
+
+fn participant(method: &str, claims: &Claims, id: &str, user: &str) -> ApiEvent {
+    ApiEvent::new(method, "/conversations/{id}/participants/{user_id}")
+        .claims(claims)
+        .path_param("id", id)
+        .path_param("user_id", user)
+}
+
+#[tokio::test]
+async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follows() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    vendor(&stack, "helper").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let helper = Claims::basic_staff(TENANT, "helper");
+    let thread = |claims: &Claims| {
+        ApiEvent::new("GET", "/conversations/{id}/messages")
+            .claims(claims)
+            .path_param("id", &id)
+    };
+    let reads = |claims: Claims| {
+        let event = thread(&claims);
+        let app = stack.app();
+        async move { read_response(thread::handle(&app, event.request()).await).0 }
+    };
+    assert_eq!(reads(helper.clone()).await, 404);
+
+    let (status, joined) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(joined["participants"], json!(["helper", "vendor-9"]));
+    let (status, again) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    assert_eq!(
+        (status, &again["participants"]),
+        (200, &joined["participants"])
+    );
+    assert_eq!(reads(helper.clone()).await, 200);
+
+    let (status, _) = call(
+        &stack,
+        participant("DELETE", &Claims::admin(TENANT, "a1"), &id, "helper"),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(reads(helper.clone()).await, 404);
+    assert_eq!(
+        call(&stack, participant("DELETE", &host, &id, "helper"))
+            .await
+            .0,
+        404
+    );
+
+    let conversation = ConversationId::new("buyer-1", Subject::Order("1042".into()));
+    let notes: Vec<String> = stack
+        .store
+        .thread_page(TENANT, &conversation, None, 10, None)
+        .await
+        .unwrap()
+        .messages
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "Vendor helper left the conversation.",
+            "Vendor helper joined the conversation.",
+            "Order #1042 opened."
+        ]
+    );
+
+    let (status, body) = call(&stack, participant("PUT", &host, &id, "nobody")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("unknown_participant"))
+    );
+    for claims in [Claims::staff(TENANT, "s1"), helper.clone()] {
+        assert_eq!(
+            call(&stack, participant("PUT", &claims, &id, "helper"))
+                .await
+                .0,
+            403
+        );
+    }
+    assert_eq!(
+        call(
+            &stack,
+            participant("PUT", &Claims::service("market-b", "m"), &id, "helper")
+        )
+        .await
+        .0,
+        404
+    );
+    let general = ConversationId::new("buyer-1", Subject::General).encode();
+    assert_eq!(
+        call(&stack, participant("PUT", &host, &general, "helper"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(call(&stack, close(&host, &id)).await.0, 200);
+    let (status, body) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conversation_closed"))
+    );
+}
+
+#[tokio::test]
+async fn staff_narrow_the_feed_by_customer_kind_and_status() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let order = opened["id"].as_str().unwrap().to_owned();
+    let staff = Claims::staff(TENANT, "s1");
+    for body in [
+        json!({"customer_id": "buyer-1", "message": "Welcome"}),
+        json!({"customer_id": "buyer-1", "patient_id": "rex", "message": "Rex's file"}),
+        json!({"customer_id": "buyer-2", "message": "Welcome"}),
+    ] {
+        let event = ApiEvent::new("POST", "/messages").claims(&staff).json(body);
+        assert_eq!(
+            read_response(send::handle(&stack.app(), event.request()).await).0,
+            201
+        );
+    }
+    assert_eq!(call(&stack, close(&host, &order)).await.0, 200);
+    let feed = |query: &[(&str, &str)], claims: &Claims| {
+        let mut event = ApiEvent::new("GET", "/messages/activity").claims(claims);
+        for (name, value) in query {
+            event = event.query(name, value);
+        }
+        let app = stack.app();
+        async move { read_response(activity::handle(&app, event.request()).await) }
+    };
+    let subjects = |page: &Value| -> Vec<String> {
+        page["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}/{}",
+                    c["customer_id"].as_str().unwrap(),
+                    c["subject"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    for (query, expected) in [
+        (vec![("kind", "order")], vec!["buyer-1/order:1042"]),
+        (vec![("status", "closed")], vec!["buyer-1/order:1042"]),
+        (
+            vec![("kind", "general")],
+            vec!["buyer-2/general", "buyer-1/general"],
+        ),
+        (
+            vec![("customer_id", "buyer-1")],
+            vec![
+                "buyer-1/order:1042",
+                "buyer-1/patient:rex",
+                "buyer-1/general",
+            ],
+        ),
+        (
+            vec![("customer_id", "buyer-1"), ("kind", "patient")],
+            vec!["buyer-1/patient:rex"],
+        ),
+        (
+            vec![
+                ("customer_id", "buyer-1"),
+                ("status", "open"),
+                ("limit", "1"),
+            ],
+            vec!["buyer-1/patient:rex"],
+        ),
+    ] {
+        let (status, page) = feed(&query, &staff).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(subjects(&page), expected, "{query:?}");
+    }
+    for query in [
+        vec![("kind", "pets")],
+        vec![("status", "archived")],
+        vec![("customer_id", "a b")],
+    ] {
+        assert_eq!(feed(&query, &staff).await.0, 400, "{query:?}");
+    }
+    let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
+    let (status, body) = feed(&[("customer_id", "buyer-2")], &buyer).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_filter"))
+    );
+    let (status, page) = feed(&[("kind", "order")], &buyer).await;
+    assert_eq!(
+        (status, subjects(&page)),
+        (200, vec!["buyer-1/order:1042".to_owned()])
+    );
+}

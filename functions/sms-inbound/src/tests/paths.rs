@@ -1,0 +1,334 @@
+//! The SNS path, SMS numbers claimed in settings, what a text costs, configuration and storage failures.
+
+use super::*;
+
+#[tokio::test]
+async fn an_inbound_text_costs_at_most_four_requests_once_the_number_is_known() {
+    let stack = TestStack::start().await;
+    clinic(&stack, Settings::default()).await;
+    staff_send(
+        &stack,
+        json!({"customer_id": "c1", "patient_id": "bella", "message": "hi"}),
+    )
+    .await;
+    let inbound = container(&stack);
+
+    stack.requests.reset();
+    twilio(&inbound, &text("SM700", CONTACT_PHONE, "first")).await;
+    // A cold container reads the number's tenant once.
+    assert_eq!(
+        stack.requests.operations(),
+        [
+            "GetItem",
+            "BatchGetItem",
+            "Query",
+            "BatchGetItem",
+            "TransactWriteItems"
+        ]
+    );
+
+    for (sid, from, body, expected) in [
+        (
+            "SM701",
+            CONTACT_PHONE,
+            "a message",
+            vec![
+                "BatchGetItem",
+                "Query",
+                "BatchGetItem",
+                "TransactWriteItems",
+            ],
+        ),
+        (
+            "SM701",
+            CONTACT_PHONE,
+            "a message",
+            vec![
+                "BatchGetItem",
+                "Query",
+                "BatchGetItem",
+                "TransactWriteItems",
+            ],
+        ),
+        (
+            "SM702",
+            CONTACT_PHONE,
+            "STOP",
+            vec![
+                "BatchGetItem",
+                "Query",
+                "BatchGetItem",
+                "TransactWriteItems",
+            ],
+        ),
+        (
+            "SM703",
+            CONTACT_PHONE,
+            "HELP",
+            vec!["BatchGetItem", "TransactWriteItems"],
+        ),
+        (
+            "SM704",
+            "+14255550777",
+            "who?",
+            vec!["BatchGetItem", "TransactWriteItems"],
+        ),
+    ] {
+        stack.requests.reset();
+        twilio(&inbound, &text(sid, from, body)).await;
+        assert_eq!(stack.requests.operations(), expected, "{sid} {body}");
+        assert!(stack.requests.total() <= 4);
+    }
+    assert_eq!(messages(&stack, &patient("bella")).await.len(), 4);
+}
+
+#[tokio::test]
+async fn settings_claim_sms_numbers_for_one_tenant() {
+    let stack = TestStack::start().await;
+    clinic(&stack, Settings::default()).await;
+    let admin_b = Claims::admin("clinic-b", "a9");
+    let put = |claims: &Claims, body: Value| {
+        ApiEvent::new("PUT", "/settings/messaging")
+            .claims(claims)
+            .json(body)
+    };
+    let (status, body) = read_response(
+        admin::handle(
+            &stack.app(),
+            put(&admin_b, json!({"sms_numbers": [CLINIC_NUMBER]})).request(),
+        )
+        .await,
+    );
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "sms_number_in_use");
+    assert!(
+        stack
+            .store
+            .get_settings("clinic-b")
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing stored"
+    );
+    for bad in [
+        json!(["+1"]),
+        json!([CLINIC_NUMBER, CLINIC_NUMBER]),
+        json!("x"),
+    ] {
+        let (status, _) = read_response(
+            admin::handle(
+                &stack.app(),
+                put(&admin_b, json!({"sms_numbers": bad})).request(),
+            )
+            .await,
+        );
+        assert_eq!(status, 400, "{bad}");
+    }
+
+    // Clinic A gives the number up for another; clinic B can then have it.
+    let admin_a = Claims::admin(TENANT, "a1");
+    let (status, body) = read_response(
+        admin::handle(
+            &stack.app(),
+            put(
+                &admin_a,
+                json!({"sms_numbers": [OTHER_CLINIC_NUMBER], "sms_help_text": "Call us"}),
+            )
+            .request(),
+        )
+        .await,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sms_numbers"], json!([OTHER_CLINIC_NUMBER]));
+    let (status, _) = read_response(
+        admin::handle(
+            &stack.app(),
+            put(&admin_b, json!({"sms_numbers": [CLINIC_NUMBER]})).request(),
+        )
+        .await,
+    );
+    assert_eq!(status, 200);
+    // A text to the old number is clinic B's now (an unknown sender there).
+    let (status, _) = twilio(&container(&stack), &text("SM800", CONTACT_PHONE, "hi")).await;
+    assert_eq!(status, 200);
+    assert!(messages(&stack, &general()).await.is_empty());
+    let (_, listed) = unmatched(&stack, &admin_b).await;
+    assert_eq!(listed["texts"][0]["reason"], "unknown_sender");
+}
+
+/// SNS events and replies by SMS need moto (`make test`).
+#[tokio::test]
+async fn two_way_sms_from_sns_is_taken_the_same_way() {
+    let stack = TestStack::start().await;
+    clinic(&stack, Settings::default()).await;
+    let inbound = container(&stack);
+    let replies =
+        shared::notify::SnsSms::new(aws_sdk_sns::Client::new(&testkit::moto::sdk_config().await));
+
+    // The fixture as AWS delivers it: its sender is the clinic's contact.
+    let event = sns_two_way_sms(&[]);
+    for _ in 0..2 {
+        let out = handle_event(&inbound, &replies, event.clone())
+            .await
+            .unwrap();
+        assert_eq!(out, Value::Null);
+    }
+    let thread = messages(&stack, &general()).await;
+    assert_eq!(thread.len(), 1, "a redelivery adds nothing");
+    assert_eq!(thread[0].message, "Is Bella ready to be picked up?");
+    assert_eq!(
+        thread[0].external_ref.as_deref(),
+        Some("cae173d2-66b9-564c-8309-21f858e9fb84")
+    );
+    assert_eq!(thread[0].channel, Channel::Sms);
+
+    // HELP is answered by SMS from the clinic's number.
+    let asker = format!("+1425{:07}", ulid::Ulid::new().random() as u64 % 10_000_000);
+    let help = sns_two_way_sms(&[
+        ("originationNumber", &asker),
+        ("messageBody", "help"),
+        ("inboundMessageId", "0b1d7f1e-help"),
+    ]);
+    handle_event(&inbound, &replies, help).await.unwrap();
+    let sent = testkit::moto::texts_to(&asker).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0]["message"].as_str().unwrap().contains("Reply STOP"));
+
+    // What is not a two-way SMS is dropped without failing the invocation.
+    let mut broken = sns_two_way_sms(&[]);
+    broken["Records"][0]["Sns"]["Message"] = "not json".into();
+    assert!(handle_event(&inbound, &replies, broken).await.is_ok());
+    let unknown = sns_two_way_sms(&[
+        ("destinationNumber", OTHER_CLINIC_NUMBER),
+        ("inboundMessageId", "unknown-destination"),
+    ]);
+    assert!(handle_event(&inbound, &replies, unknown).await.is_ok());
+    assert_eq!(messages(&stack, &general()).await.len(), 1);
+
+    // The webhook through the same Lambda entry point answers in API Gateway's format.
+    let params = [
+        ("MessageSid", "SM900"),
+        ("From", CONTACT_PHONE),
+        ("To", CLINIC_NUMBER),
+        ("Body", "via the gateway"),
+    ];
+    let event = webhook_event(&form(&params), Some(&signed(&params, URL))).to_json();
+    let out = handle_event(&inbound, &replies, event).await.unwrap();
+    assert_eq!(out["statusCode"], 200);
+    assert_eq!(out["headers"]["content-type"], "text/xml; charset=utf-8");
+    assert_eq!(out["body"], EMPTY_TWIML);
+    assert_eq!(messages(&stack, &general()).await.len(), 2);
+}
+
+/// After STOP the dispatcher texts the number nothing, even when staff ask for SMS.
+#[tokio::test]
+async fn an_opted_out_number_gets_no_sms_from_the_dispatcher() {
+    let stack = TestStack::start().await;
+    let phone = format!("+1425{:07}", ulid::Ulid::new().random() as u64 % 10_000_000);
+    clinic(&stack, Settings::default()).await;
+    contact(&stack, "c1", "p1", &phone).await;
+    let inbound = container(&stack);
+    let (status, _) = twilio(&inbound, &text("SM950", &phone, "STOP")).await;
+    assert_eq!(status, 200);
+    staff_send(
+        &stack,
+        json!({"customer_id": "c1", "message": "Your invoice", "notify": ["sms"]}),
+    )
+    .await;
+    let aws = testkit::moto::sdk_config().await;
+    let dispatcher = notify::Dispatcher {
+        store: stack.store.clone(),
+        email: shared::notify::SesEmail::new(aws_sdk_sesv2::Client::new(&aws)),
+        sms: shared::notify::SnsSms::new(aws_sdk_sns::Client::new(&aws)),
+        from_email: "notify@oakvets.example".into(),
+        concurrency: notify::DEFAULT_CONCURRENCY,
+    };
+    dispatcher.run(jiff::Timestamp::now()).await.unwrap();
+    assert!(testkit::moto::texts_to(&phone).await.is_empty());
+
+    // START: texts reach the number again, from the clinic's number.
+    twilio(&inbound, &text("SM951", &phone, "START")).await;
+    staff_send(
+        &stack,
+        json!({"customer_id": "c1", "message": "Your receipt", "notify": ["sms"]}),
+    )
+    .await;
+    dispatcher.run(jiff::Timestamp::now()).await.unwrap();
+    let sent = testkit::moto::texts_to(&phone).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+}
+
+#[test]
+fn configuration_needs_both_webhook_settings_or_neither() {
+    let lookup = |vars: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let none = InboundConfig::from_lookup(lookup(&[("TABLE_NAME", "t")])).unwrap();
+    assert!(none.webhook.is_none());
+    let both = InboundConfig::from_lookup(lookup(&[
+        ("TABLE_NAME", "t"),
+        ("SMS_WEBHOOK_URL", "https://api.example.com/sms/inbound"),
+        ("SMS_WEBHOOK_AUTH_TOKEN", "secret"),
+    ]))
+    .unwrap();
+    assert_eq!(both.webhook.unwrap().auth_token, "secret");
+    let half = InboundConfig::from_lookup(lookup(&[
+        ("TABLE_NAME", "t"),
+        ("SMS_WEBHOOK_AUTH_TOKEN", "secret"),
+    ]))
+    .unwrap_err();
+    assert!(half.to_string().contains("SMS_WEBHOOK_URL"));
+    let relative = InboundConfig::from_lookup(lookup(&[
+        ("TABLE_NAME", "t"),
+        ("SMS_WEBHOOK_URL", "/sms/inbound"),
+        ("SMS_WEBHOOK_AUTH_TOKEN", "secret"),
+    ]))
+    .unwrap_err();
+    assert!(relative.to_string().contains("SMS_WEBHOOK_URL"));
+    assert!(InboundConfig::from_lookup(lookup(&[])).is_err());
+}
+
+/// DynamoDB unreachable: the webhook answers 503 with Retry-After (the provider retries)
+/// and the SNS invocation fails (Lambda retries it); nothing is half written.
+#[tokio::test]
+async fn storage_failures_ask_for_a_retry() {
+    let client = testkit::dynamodb::client("http://127.0.0.1:9", None);
+    let store = DynamoStore::new(client, "tidings");
+    let config = config("tidings");
+    let inbound = Inbound::new(
+        store,
+        &config,
+        Arc::new(SettingsCache::new(config.settings_ttl)),
+    );
+    let params = text("SM990", CONTACT_PHONE, "hello");
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let event = webhook_event(&form(&params), Some(&signed(&params, URL)));
+    let response = handle_webhook(&inbound, event.request()).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(raw(response).1.contains("\"error\""));
+
+    let replies = NoReplies;
+    assert!(handle_event(&inbound, &replies, sns_two_way_sms(&[]))
+        .await
+        .is_err());
+}
+
+struct NoReplies;
+
+impl shared::notify::SmsSender for NoReplies {
+    async fn send_sms(
+        &self,
+        _from: Option<&str>,
+        _to: &str,
+        _text: &str,
+    ) -> Result<String, shared::notify::SendError> {
+        Err(shared::notify::SendError::Permanent(
+            "not in this test".into(),
+        ))
+    }
+}
