@@ -5,9 +5,8 @@ mod events;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use shared::domain::message::{
-    Attachment, MessageView, ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES,
-};
+use shared::domain::attachment::{check_declared, AttachmentRefusal};
+use shared::domain::message::{Attachment, MessageView, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES};
 use shared::domain::notify::{notify_delay, NotifyChannel};
 use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::text::{clean_message_text, TextError};
@@ -229,15 +228,19 @@ fn validate_attachment(attachment: &Attachment) -> Result<(), ApiError> {
             "attachment name must be 1-255 characters without control characters or slashes",
         ));
     }
-    if !ALLOWED_CONTENT_TYPES.contains(&attachment.content_type.as_str()) {
-        return Err(ApiError::bad_request(
-            "unsupported_attachment_type",
-            format!(
-                "attachments of type {} are not allowed",
-                attachment.content_type
+    check_declared(&attachment.name, &attachment.content_type).map_err(|refusal| {
+        let message = match refusal {
+            AttachmentRefusal::NotAllowed => format!(
+                "{} of type {} is not an allowed attachment",
+                attachment.name, attachment.content_type
             ),
-        ));
-    }
+            _ => format!(
+                "{}'s extension does not agree with its type {}",
+                attachment.name, attachment.content_type
+            ),
+        };
+        ApiError::bad_request(refusal.code(), message)
+    })?;
     if attachment.size == 0 || attachment.size > MAX_ATTACHMENT_BYTES {
         return Err(ApiError::bad_request(
             "invalid_attachment",

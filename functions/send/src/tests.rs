@@ -315,6 +315,14 @@ async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
         (
             post(
                 &staff,
+                json!({"customer_id": "c1", "attachments": [{"id": "a1", "name": "scan.pdf", "content_type": "image/png", "size": 10}]}),
+            ),
+            400,
+            "attachment_type_mismatch",
+        ),
+        (
+            post(
+                &staff,
                 json!({"customer_id": "c1", "attachments": [{"id": "a1", "name": "x.pdf", "content_type": "application/pdf", "size": 0}]}),
             ),
             400,

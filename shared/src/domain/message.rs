@@ -124,35 +124,6 @@ pub struct Attachment {
 pub const MAX_ATTACHMENTS: usize = 10;
 pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 
-/// Types a message may carry. Script-capable formats (SVG, HTML, CSS, JavaScript) are
-/// absent on purpose: a file served back to a browser must not run.
-pub const ALLOWED_CONTENT_TYPES: &[&str] = &[
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "image/webp",
-    "application/pdf",
-    "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.ms-excel",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.ms-powerpoint",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "text/plain",
-    "text/csv",
-    "application/zip",
-    "application/vnd.rar",
-    "application/x-7z-compressed",
-    "audio/mpeg",
-    "audio/wav",
-    "video/mp4",
-    "video/quicktime",
-    "video/x-msvideo",
-    "video/webm",
-    "application/json",
-    "application/xml",
-];
-
 /// A stored message, as every viewer shares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {

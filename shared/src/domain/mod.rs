@@ -1,5 +1,6 @@
 //! The product's types and rules. Nothing here performs I/O.
 
+pub mod attachment;
 pub mod conversation;
 pub mod csv;
 pub mod directory;
