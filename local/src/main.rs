@@ -46,6 +46,7 @@ fn local_config() -> Result<Config, String> {
         std::env::var(name).ok().or_else(|| match name {
             "TABLE_NAME" => Some("tidings".to_owned()),
             "CURSOR_SECRET" => Some("tidings-local-cursor-secret".to_owned()),
+            "ATTACHMENTS_BUCKET" => Some("tidings-local-files".to_owned()),
             _ => None,
         })
     })

@@ -37,6 +37,8 @@ pub struct Route {
 
 pub const ROUTES: &[Route] = &[
     route("POST", "/messages", Function::Send),
+    route("POST", "/attachments", Function::Send),
+    route("GET", "/attachments/{id}", Function::Thread),
     route("GET", "/messages/customer/{customer_id}", Function::Thread),
     route("GET", "/conversations/{id}/messages", Function::Thread),
     route("POST", "/messages/read", Function::MarkRead),

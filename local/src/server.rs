@@ -68,7 +68,17 @@ impl LocalApi {
         schema::ensure_table(&client, table).await?;
         let store = DynamoStore::new(client, table);
         let settings = Arc::new(SettingsCache::new(options.config.settings_ttl));
-        let app = || App::with_settings_cache(store.clone(), &options.config, settings.clone());
+        let files = match &options.config.attachments_bucket {
+            Some(bucket) => local_files(bucket).await,
+            None => None,
+        };
+        let app = || {
+            let app = App::with_settings_cache(store.clone(), &options.config, settings.clone());
+            match &files {
+                Some(files) => app.with_files(files.clone()),
+                None => app,
+            }
+        };
         Ok(Arc::new(LocalApi {
             send: app(),
             thread: app(),
@@ -222,4 +232,14 @@ fn to_axum(response: lambda_http::Response<lambda_http::Body>) -> Response<Body>
         _ => Body::empty(),
     };
     Response::from_parts(parts, body)
+}
+
+/// The attachments bucket on the local S3 (moto), created when missing.
+async fn local_files(bucket: &str) -> Option<shared::files::S3Files> {
+    let clients = shared::aws::Clients::from_environment().await;
+    let s3 = aws_sdk_s3::Client::new(clients.sdk_config());
+    if let Err(err) = s3.create_bucket().bucket(bucket).send().await {
+        tracing::debug!(error = %aws_sdk_s3::error::DisplayErrorContext(err), "attachments bucket not created (it may exist)");
+    }
+    clients.files(bucket)
 }

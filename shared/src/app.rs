@@ -12,6 +12,8 @@ pub struct App<S> {
     pub settings: Arc<SettingsCache>,
     pub claims: ClaimNames,
     pub cursors: CursorSigner,
+    /// Attachment files, where the function handles them.
+    pub files: Option<crate::files::S3Files>,
 }
 
 impl<S> App<S> {
@@ -31,7 +33,23 @@ impl<S> App<S> {
             settings,
             claims: config.claims.clone(),
             cursors: CursorSigner::new(&config.cursor_secret),
+            files: None,
         }
+    }
+
+    pub fn with_files(mut self, files: crate::files::S3Files) -> Self {
+        self.files = Some(files);
+        self
+    }
+
+    /// The attachment files, or 503 where the function has none configured.
+    pub fn files(&self) -> Result<&crate::files::S3Files, crate::ApiError> {
+        self.files.as_ref().ok_or_else(|| {
+            tracing::error!("ATTACHMENTS_BUCKET is not set for this function");
+            crate::ApiError::Unavailable {
+                retry_after_secs: 60,
+            }
+        })
     }
 }
 
@@ -40,7 +58,15 @@ impl App<DynamoStore> {
     /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`) the way every AWS SDK reads them.
     pub async fn from_environment(config: &Config) -> Self {
         let clients = crate::aws::Clients::from_environment().await;
-        App::new(clients.store(&config.table_name), config)
+        let app = App::new(clients.store(&config.table_name), config);
+        match config
+            .attachments_bucket
+            .as_deref()
+            .and_then(|bucket| clients.files(bucket))
+        {
+            Some(files) => app.with_files(files),
+            None => app,
+        }
     }
 }
 

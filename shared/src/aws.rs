@@ -58,6 +58,16 @@ impl Clients {
         SesEmail::new(self.sesv2())
     }
 
+    /// The attachment files in `bucket`.
+    pub fn files(&self, bucket: &str) -> Option<crate::files::S3Files> {
+        Some(crate::files::S3Files::new(
+            aws_sdk_s3::Client::new(&self.config),
+            bucket,
+            self.config.credentials_provider()?,
+            self.config.region()?.as_ref(),
+        ))
+    }
+
     pub fn sms(&self) -> SnsSms {
         SnsSms::new(aws_sdk_sns::Client::new(&self.config))
     }

@@ -42,6 +42,9 @@ pub struct Config {
     /// How long tenant settings are cached per container; at most a minute, so that a
     /// mode change takes effect everywhere within one.
     pub settings_ttl: Duration,
+    /// The private bucket of attachment files (`ATTACHMENTS_BUCKET`), for the functions
+    /// that upload, check and hand out files; none elsewhere.
+    pub attachments_bucket: Option<String>,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             },
             cursor_secret: cursor_secret.into_bytes(),
             settings_ttl,
+            attachments_bucket: lookup("ATTACHMENTS_BUCKET").filter(|v| !v.is_empty()),
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod aws;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod jwt;
 pub mod notify;

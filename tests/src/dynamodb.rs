@@ -82,6 +82,8 @@ pub fn client(endpoint: &str, counter: Option<&RequestCounter>) -> Client {
 pub struct TestStack {
     pub store: DynamoStore,
     pub requests: RequestCounter,
+    /// The attachments bucket on moto's S3, when moto runs (`make test`).
+    pub files: Option<shared::files::S3Files>,
     _server: Option<EmbeddedDynamo>,
 }
 
@@ -120,6 +122,7 @@ impl TestStack {
         TestStack {
             store: DynamoStore::new(client, table),
             requests,
+            files: test_files().await,
             _server: server,
         }
     }
@@ -164,7 +167,11 @@ impl TestStack {
 
     /// What a function builds per container, on this stack's store.
     pub fn app(&self) -> shared::App<DynamoStore> {
-        shared::App::new(self.store.clone(), &test_config(self.store.table()))
+        let app = shared::App::new(self.store.clone(), &test_config(self.store.table()));
+        match &self.files {
+            Some(files) => app.with_files(files.clone()),
+            None => app,
+        }
     }
 }
 
@@ -180,4 +187,20 @@ pub fn test_config(table: &str) -> shared::Config {
             .map(|(_, v)| v.to_string())
     })
     .expect("the test configuration is valid")
+}
+
+/// The bucket tests upload to: created once per test process on moto's S3.
+pub const TEST_BUCKET: &str = "tidings-test-files";
+
+async fn test_files() -> Option<shared::files::S3Files> {
+    static CREATED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    std::env::var("AWS_ENDPOINT_URL").ok()?;
+    let clients = shared::aws::Clients::from_environment().await;
+    CREATED
+        .get_or_init(|| async {
+            let s3 = aws_sdk_s3::Client::new(clients.sdk_config());
+            let _ = s3.create_bucket().bucket(TEST_BUCKET).send().await;
+        })
+        .await;
+    clients.files(TEST_BUCKET)
 }

@@ -37,3 +37,43 @@ pub async fn texts_to(number: &str) -> Vec<Value> {
         .filter(|m| m["phone_number"] == number)
         .collect()
 }
+
+/// Posts a file with an upload form as a browser would (`POST /attachments`'s `url` and
+/// `fields`, then the file last); the status S3 answered.
+pub async fn upload(form: &Value, bytes: &[u8]) -> u16 {
+    let mut multipart = reqwest::multipart::Form::new();
+    if let Some(fields) = form["fields"].as_object() {
+        for (name, value) in fields {
+            multipart = multipart.text(name.clone(), value.as_str().unwrap_or_default().to_owned());
+        }
+    }
+    multipart = multipart.part("file", reqwest::multipart::Part::bytes(bytes.to_vec()));
+    reqwest::Client::new()
+        .post(form["url"].as_str().expect("an upload URL"))
+        .multipart(multipart)
+        .send()
+        .await
+        .expect("S3 answers")
+        .status()
+        .as_u16()
+}
+
+/// What a link serves: status, content type and disposition, and the bytes.
+pub async fn fetch(url: &str) -> (u16, String, String, Vec<u8>) {
+    let response = reqwest::get(url).await.expect("S3 answers");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (status, content_type, disposition) = (
+        response.status().as_u16(),
+        header("content-type"),
+        header("content-disposition"),
+    );
+    let bytes = response.bytes().await.expect("a body").to_vec();
+    (status, content_type, disposition, bytes)
+}

@@ -1,22 +1,22 @@
 //! `POST /messages`: a message into a customer's general or patient thread, or into any
 //! conversation by id. With an `Idempotency-Key`, a retry returns the first result.
 
+mod attachments;
 mod events;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use shared::domain::attachment::{check_declared, AttachmentRefusal};
-use shared::domain::message::{Attachment, MessageView, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES};
+use shared::domain::message::MessageView;
 use shared::domain::notify::{notify_delay, NotifyChannel};
 use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{
-    format_timestamp, ids, Channel, Message, MessageType, Principal, Role, SenderType,
+    format_timestamp, Channel, Message, MessageType, Principal, Role, SenderType,
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
     keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft,
-    MessageStore, PendingNotification, SettingsStore,
+    MessageStore, PendingNotification, SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -28,25 +28,27 @@ pub struct SendRequest {
     pub patient_id: Option<String>,
     #[serde(default)]
     pub message: String,
+    /// Uploads to attach, by id (`POST /attachments`).
     #[serde(default)]
-    pub attachments: Vec<Attachment>,
+    pub attachments: Vec<attachments::AttachmentRef>,
     /// Channels to notify the customer on at once (staff sends only).
     #[serde(default)]
     pub notify: Vec<String>,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
     app: &App<S>,
     request: Request,
 ) -> Response {
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations/{id}/events") => events::post(app, &request).await,
+        Some("POST /attachments") => attachments::create_upload(app, &request).await,
         _ => send(app, &request).await,
     };
     http::respond(result)
 }
 
-async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
+async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
@@ -59,25 +61,13 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore>(
         body.customer_id.as_deref(),
         body.patient_id.as_deref(),
     )?;
-    let (text, attachments) = validate_content(&body)?;
+    let (text, attachment_ids) = validate_content(&body)?;
     let notify_now = validate_notify(&principal, &body.notify)?;
     let settings = app
         .open_conversation(&principal, &conversation, Access::Write)
         .await?;
-    if let (Role::Admin, Some(order_id)) = (principal.role, conversation.subject.order_id()) {
-        // Admins observe an order's conversation unless the host let them write (one
-        // read, for admins' sends into orders only).
-        let order = app
-            .store
-            .order_conversation(&principal.tenant_id, order_id)
-            .await?;
-        if order.is_some_and(|order| !order.admin_can_write) {
-            return Err(ApiError::forbidden(
-                "observe_only",
-                "admins observe this conversation; the host application did not let them write",
-            ));
-        }
-    }
+    check_admin_may_write(app, &principal, &conversation).await?;
+    let attachments = attachments::take(app, &principal, &conversation, &attachment_ids).await?;
 
     let draft = MessageDraft {
         conversation,
@@ -187,7 +177,7 @@ fn request_hash<T: Serialize>(body: &T) -> String {
     keys::hex(&Sha256::digest(canonical))
 }
 
-fn validate_content(body: &SendRequest) -> Result<(String, Vec<Attachment>), ApiError> {
+fn validate_content(body: &SendRequest) -> Result<(String, Vec<String>), ApiError> {
     let text = clean_message_text(&body.message).map_err(|err| match err {
         TextError::TooLong => {
             ApiError::bad_request("message_too_long", "message is longer than 4000 characters")
@@ -196,55 +186,34 @@ fn validate_content(body: &SendRequest) -> Result<(String, Vec<Attachment>), Api
             ApiError::bad_request("invalid_characters", "message contains control characters")
         }
     })?;
-    if body.attachments.len() > MAX_ATTACHMENTS {
-        return Err(ApiError::bad_request(
-            "too_many_attachments",
-            format!("at most {MAX_ATTACHMENTS} attachments per message"),
-        ));
-    }
-    for attachment in &body.attachments {
-        validate_attachment(attachment)?;
-    }
-    if text.is_empty() && body.attachments.is_empty() {
+    let attachment_ids = attachments::check_refs(&body.attachments)?;
+    if text.is_empty() && attachment_ids.is_empty() {
         return Err(ApiError::bad_request(
             "empty_message",
             "a message needs text or at least one attachment",
         ));
     }
-    Ok((text, body.attachments.clone()))
+    Ok((text, attachment_ids))
 }
 
-fn validate_attachment(attachment: &Attachment) -> Result<(), ApiError> {
-    ids::parse_id("attachments[].id", &attachment.id)?;
-    let name_ok = !attachment.name.trim().is_empty()
-        && attachment.name.chars().count() <= 255
-        && !attachment
-            .name
-            .chars()
-            .any(|c| c.is_control() || c == '/' || c == '\\');
-    if !name_ok {
-        return Err(ApiError::bad_request(
-            "invalid_attachment",
-            "attachment name must be 1-255 characters without control characters or slashes",
-        ));
-    }
-    check_declared(&attachment.name, &attachment.content_type).map_err(|refusal| {
-        let message = match refusal {
-            AttachmentRefusal::NotAllowed => format!(
-                "{} of type {} is not an allowed attachment",
-                attachment.name, attachment.content_type
-            ),
-            _ => format!(
-                "{}'s extension does not agree with its type {}",
-                attachment.name, attachment.content_type
-            ),
-        };
-        ApiError::bad_request(refusal.code(), message)
-    })?;
-    if attachment.size == 0 || attachment.size > MAX_ATTACHMENT_BYTES {
-        return Err(ApiError::bad_request(
-            "invalid_attachment",
-            format!("attachment size must be 1 to {MAX_ATTACHMENT_BYTES} bytes"),
+/// Admins observe an order's conversation unless the host let them write (one read, for
+/// admins' writes into orders only).
+async fn check_admin_may_write<S: MessageStore>(
+    app: &App<S>,
+    principal: &Principal,
+    conversation: &shared::domain::ConversationId,
+) -> Result<(), ApiError> {
+    let (Role::Admin, Some(order_id)) = (principal.role, conversation.subject.order_id()) else {
+        return Ok(());
+    };
+    let order = app
+        .store
+        .order_conversation(&principal.tenant_id, order_id)
+        .await?;
+    if order.is_some_and(|order| !order.admin_can_write) {
+        return Err(ApiError::forbidden(
+            "observe_only",
+            "admins observe this conversation; the host application did not let them write",
         ));
     }
     Ok(())

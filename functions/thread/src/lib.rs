@@ -18,7 +18,10 @@ use shared::http::{self, Request, Response};
 use shared::store::readers::{read_by, read_frontiers};
 use shared::store::{
     ConversationHeader, DirectoryStore, MessageStore, NotificationStore, Reader, SettingsStore,
+    UploadStore,
 };
+
+mod attachments;
 use shared::{ApiError, App};
 
 #[derive(Serialize, Deserialize)]
@@ -28,11 +31,15 @@ struct ThreadCursor {
     read: ViewerReadState,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore + NotificationStore>(
-    app: &App<S>,
-    request: Request,
-) -> Response {
-    http::respond(thread(app, &request).await)
+pub async fn handle<S>(app: &App<S>, request: Request) -> Response
+where
+    S: MessageStore + SettingsStore + DirectoryStore + NotificationStore + UploadStore,
+{
+    let result = match http::route_key(&request).as_deref() {
+        Some("GET /attachments/{id}") => attachments::download(app, &request).await,
+        _ => thread(app, &request).await,
+    };
+    http::respond(result)
 }
 
 /// Whether the caller asked for each message's readers (admins and the host only).

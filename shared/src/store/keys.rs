@@ -140,6 +140,7 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 pub const SETTINGS_SK: &str = "SETTINGS";
 pub const ORDER_SK: &str = "ORDER";
+pub const UPLOAD_SK: &str = "UPLOAD";
 /// The tenant's release marker: due (on `gsi3`) when passes held by quiet hours are to be
 /// looked at again.
 pub const RELEASE_SK: &str = "RELEASE";
@@ -157,6 +158,11 @@ pub const OPT_OUT_SK: &str = "OPTOUT";
 pub const SMS_NUMBER_SK: &str = "SMSNUM";
 pub const PROVIDER_MESSAGE_SK: &str = "EXT";
 pub const AUTO_REPLY_SK: &str = "AUTOREPLY";
+
+/// An upload: a file one person may attach in one conversation.
+pub fn upload_pk(tenant: &str, upload: &str) -> String {
+    format!("T#{tenant}#UPLOAD#{upload}")
+}
 
 /// An order's index entry: the one conversation it opened.
 pub fn order_pk(tenant: &str, order_id: &str) -> String {

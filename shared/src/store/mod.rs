@@ -14,6 +14,7 @@ mod notifications;
 pub mod readers;
 pub mod schema;
 mod settings;
+mod uploads;
 
 pub use directory::*;
 pub use due::*;
@@ -23,6 +24,7 @@ pub use inbound::*;
 pub use messages::*;
 pub use notifications::*;
 pub use settings::*;
+pub use uploads::*;
 
 use crate::error::ApiError;
 

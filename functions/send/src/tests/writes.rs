@@ -3,29 +3,6 @@
 use super::*;
 
 #[tokio::test]
-async fn attachments_alone_make_an_attachment_message() {
-    let stack = TestStack::start().await;
-    let (status, body) = send(
-        &stack,
-        post(
-            &Claims::customer(TENANT, "contact-1", "c1"),
-            json!({"attachments": [{"id": "up-1", "name": "bloodwork.pdf", "content_type": "application/pdf", "size": 2048}]}),
-        ),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    assert_eq!(body["type"], "attachment");
-    assert_eq!(body["attachments"][0]["name"], "bloodwork.pdf");
-    let header = stack
-        .store
-        .conversation(TENANT, &general("c1"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(header.last_excerpt.as_deref(), Some("bloodwork.pdf"));
-}
-
-#[tokio::test]
 async fn modes_refuse_sends_and_a_change_is_seen_by_the_next_request() {
     let stack = TestStack::start().await;
     let app = stack.app();

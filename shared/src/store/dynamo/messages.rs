@@ -136,6 +136,8 @@ impl MessageStore for DynamoStore {
                 }
                 None => {}
             }
+            let uploads_from = items.len();
+            items.extend(self.upload_claims(tenant, &message)?);
             let err = match self
                 .client
                 .transact_write_items()
@@ -153,6 +155,12 @@ impl MessageStore for DynamoStore {
                 _ => return Err(classify(err)),
             };
             let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
+            if (uploads_from..reasons.len()).any(|i| code(i) == "ConditionalCheckFailed") {
+                return Err(StoreError::Conflict {
+                    code: "attachment_already_used",
+                    message: "an attachment was sent with another message".into(),
+                });
+            }
             if code(2) == "ConditionalCheckFailed" {
                 match guard {
                     Some(AppendGuard::Order(_)) => return Ok(AppendOutcome::OrderTaken),

@@ -17,6 +17,7 @@ mod notifications;
 mod orders;
 mod reading;
 mod settings;
+mod uploads;
 
 use super::keys::{PK, SK};
 use super::StoreError;

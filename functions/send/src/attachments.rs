@@ -1,0 +1,248 @@
+//! Attachments: `POST /attachments` hands out an upload form for one file, and a message
+//! (or a delivery event) takes uploads by id once their files are checked.
+//!
+//! An upload belongs to one tenant, conversation and person. Before a message takes it,
+//! one ranged GET of the file's first bytes (S3, not DynamoDB) gives its size and type and
+//! the bytes to recognise it by; then the file moves out of the uploads prefix (which the
+//! bucket's lifecycle rule empties after a day) and the message's own transaction marks
+//! the upload taken, only if no message took it before.
+
+use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
+use shared::domain::attachment::{check_content, check_declared, AttachmentRefusal, SNIFF_BYTES};
+use shared::domain::message::{Attachment, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES};
+use shared::domain::permissions::{resolve_conversation, Access};
+use shared::domain::{ids, now_rfc3339, ConversationId, Principal};
+use shared::files::{file_key, upload_key, FileError};
+use shared::http::{self, Request, Response};
+use shared::store::{DirectoryStore, MessageStore, Reader, SettingsStore, Upload, UploadStore};
+use shared::{ApiError, App};
+
+/// An attachment of a send or an event: an upload, by id.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentRef {
+    pub id: String,
+}
+
+/// The body of `POST /attachments`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadRequest {
+    pub conversation_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub patient_id: Option<String>,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+fn refused(refusal: AttachmentRefusal, name: &str, content_type: &str) -> ApiError {
+    let message = match refusal {
+        AttachmentRefusal::NotAllowed => {
+            format!("{name} of type {content_type} is not an allowed attachment")
+        }
+        AttachmentRefusal::ExtensionMismatch => {
+            format!("{name}'s extension does not agree with its type {content_type}")
+        }
+        AttachmentRefusal::ContentMismatch => {
+            format!("{name} is not a file of type {content_type}")
+        }
+    };
+    ApiError::bad_request(refusal.code(), message)
+}
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.trim().is_empty()
+        && name.chars().count() <= 255
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_attachment",
+            "attachment name must be 1-255 characters without control characters or slashes",
+        ))
+    }
+}
+
+pub async fn create_upload<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
+where
+    S: MessageStore + SettingsStore + DirectoryStore + UploadStore,
+{
+    let principal = app.caller(request)?;
+    let body: UploadRequest = http::json_body(request)?;
+    let conversation = resolve_conversation(
+        &principal,
+        body.conversation_id.as_deref(),
+        body.customer_id.as_deref(),
+        body.patient_id.as_deref(),
+    )?;
+    check_name(&body.name)?;
+    check_declared(&body.name, &body.content_type)
+        .map_err(|r| refused(r, &body.name, &body.content_type))?;
+    if body.size == 0 || body.size > MAX_ATTACHMENT_BYTES {
+        return Err(ApiError::bad_request(
+            "attachment_too_large",
+            format!("a file is 1 to {MAX_ATTACHMENT_BYTES} bytes"),
+        ));
+    }
+    app.open_conversation(&principal, &conversation, Access::Write)
+        .await?;
+    crate::check_admin_may_write(app, &principal, &conversation).await?;
+    let files = app.files()?;
+    let upload = Upload {
+        id: format!("up_{}", ulid::Ulid::new().to_string().to_lowercase()),
+        conversation: conversation.clone(),
+        uploader: Reader {
+            side: principal.side(),
+            user_id: principal.user_id.clone(),
+        },
+        name: body.name.trim().to_owned(),
+        content_type: body.content_type.clone(),
+        size: body.size,
+        created_at: now_rfc3339(),
+        message_id: None,
+    };
+    app.store.put_upload(&principal.tenant_id, &upload).await?;
+    let form = files
+        .upload_form(
+            &upload_key(&principal.tenant_id, &conversation, &upload.id),
+            &upload.content_type,
+            upload.size,
+        )
+        .await?;
+    let fields: serde_json::Map<String, serde_json::Value> = form
+        .fields
+        .into_iter()
+        .map(|(name, value)| (name, value.into()))
+        .collect();
+    Ok(http::json_response(
+        201,
+        &serde_json::json!({
+            "upload_id": upload.id,
+            "url": form.url,
+            "fields": fields,
+            "expires_at": form.expires_at,
+        }),
+    ))
+}
+
+/// How many attachments a message may carry, and that each is named once.
+pub fn check_refs(refs: &[AttachmentRef]) -> Result<Vec<String>, ApiError> {
+    if refs.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::bad_request(
+            "too_many_attachments",
+            format!("at most {MAX_ATTACHMENTS} attachments per message"),
+        ));
+    }
+    let mut ids = Vec::with_capacity(refs.len());
+    for attachment in refs {
+        let id = ids::parse_id("attachments[].id", &attachment.id)?;
+        if ids.contains(&id) {
+            return Err(ApiError::bad_request(
+                "invalid_attachment",
+                format!("{id} is attached twice"),
+            ));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// The message's attachments: each an upload of this tenant, conversation and person,
+/// not taken yet, whose file is what it claims. Moves the files out of the uploads prefix.
+pub async fn take<S: UploadStore>(
+    app: &App<S>,
+    principal: &Principal,
+    conversation: &ConversationId,
+    ids: &[String],
+) -> Result<Vec<Attachment>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let files = app.files()?;
+    let tenant = &principal.tenant_id;
+    let found = app.store.uploads(tenant, ids).await?;
+    let mut uploads = Vec::with_capacity(ids.len());
+    for id in ids {
+        let upload = found
+            .iter()
+            .find(|u| &u.id == id)
+            .filter(|u| {
+                &u.conversation == conversation
+                    && u.uploader.side == principal.side()
+                    && u.uploader.user_id == principal.user_id
+            })
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "attachment_unknown",
+                    format!("{id} is not an upload of yours for this conversation"),
+                )
+            })?;
+        if upload.message_id.is_some() {
+            return Err(ApiError::conflict(
+                "attachment_already_used",
+                format!("{id} was sent with another message"),
+            ));
+        }
+        uploads.push(upload.clone());
+    }
+    let upload_keys: Vec<String> = uploads
+        .iter()
+        .map(|u| upload_key(tenant, conversation, &u.id))
+        .collect();
+    let file_keys: Vec<String> = uploads
+        .iter()
+        .map(|u| file_key(tenant, conversation, &u.id))
+        .collect();
+    let heads = join_all(upload_keys.iter().map(|key| files.head(key, SNIFF_BYTES))).await;
+    for (upload, head) in uploads.iter().zip(heads) {
+        let head = match head {
+            Ok(head) => head,
+            Err(FileError::Missing) => {
+                return Err(ApiError::bad_request(
+                    "attachment_missing",
+                    format!("{} has not been uploaded", upload.name),
+                ))
+            }
+            Err(err) => return Err(err.into()),
+        };
+        if head.size != upload.size {
+            return Err(ApiError::bad_request(
+                "attachment_size_mismatch",
+                format!(
+                    "{} is {} bytes, not the {} declared",
+                    upload.name, head.size, upload.size
+                ),
+            ));
+        }
+        if head.content_type.as_deref() != Some(upload.content_type.as_str()) {
+            return Err(refused(
+                AttachmentRefusal::ContentMismatch,
+                &upload.name,
+                &upload.content_type,
+            ));
+        }
+        check_content(&upload.name, &upload.content_type, &head.first_bytes)
+            .map_err(|r| refused(r, &upload.name, &upload.content_type))?;
+    }
+    let moves = upload_keys
+        .iter()
+        .zip(&file_keys)
+        .map(|(from, to)| files.keep(from, to));
+    for kept in join_all(moves).await {
+        kept?;
+    }
+    Ok(uploads
+        .into_iter()
+        .map(|u| Attachment {
+            id: u.id,
+            name: u.name,
+            content_type: u.content_type,
+            size: u.size,
+        })
+        .collect())
+}
