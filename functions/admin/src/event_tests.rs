@@ -218,3 +218,33 @@ async fn events_are_for_the_host_and_the_right_people_and_stop_at_the_close() {
         (409, Some("conversation_closed"))
     );
 }
+
+#[tokio::test]
+async fn a_delivery_carries_the_files_the_host_uploaded() {
+    let stack = TestStack::start().await;
+    let id = order(&stack).await;
+    let host = Claims::service(TENANT, "marketplace");
+    // moto's form parser mangles some binary bytes; a PDF's header is plain text.
+    let pdf: &[u8] = b"%PDF-1.7\nproof of version 2\n%%EOF\n";
+    let form = ApiEvent::new("POST", "/attachments").claims(&host).json(json!({
+        "conversation_id": id, "name": "logo-v2.pdf", "content_type": "application/pdf", "size": pdf.len(),
+    }));
+    let (status, form) = post(&stack, form).await;
+    assert_eq!(status, 201, "{form}");
+    testkit::moto::upload(&form, pdf).await;
+    let upload = form["upload_id"].as_str().unwrap();
+    let delivery = json!({
+        "type": "delivery", "text": "Version 2", "on_behalf_of": "vendor-9",
+        "metadata": {"version": 2}, "attachments": [{"id": upload}],
+    });
+    let (status, delivered) = post(&stack, event(&host, &id, delivery)).await;
+    assert_eq!(status, 201, "{delivered}");
+    assert_eq!(delivered["attachments"][0]["name"], "logo-v2.pdf");
+    assert_eq!(delivered["sender_id"], "vendor-9");
+    let status_change = json!({"type": "system", "text": "x", "attachments": [{"id": upload}]});
+    let (status, body) = post(&stack, event(&host, &id, status_change)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_attachment"))
+    );
+}

@@ -5,7 +5,9 @@
 //! neutralised against formulas.
 //!
 //! Lambda answers at most 6 MB: a history whose CSV is larger than [`MAX_EXPORT_BYTES`]
-//! is refused with 413 `export_too_large`, never cut short.
+//! is written to the attachments bucket (under `exports/`, deleted after a day) and the
+//! route answers 302 to a link valid minutes; never a file cut short. Without a bucket it
+//! is refused with 413 `export_too_large`.
 
 use shared::domain::csv::{self, BOM};
 use shared::domain::permissions::Access;
@@ -31,6 +33,18 @@ const COLUMNS: [&str; 9] = [
 ];
 
 pub async fn export<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
+where
+    S: MessageStore + NotificationStore + SettingsStore,
+{
+    export_within(app, request, MAX_EXPORT_BYTES).await
+}
+
+/// The export, answered in the response up to `limit` bytes.
+pub(crate) async fn export_within<S>(
+    app: &App<S>,
+    request: &Request,
+    limit: usize,
+) -> Result<Response, ApiError>
 where
     S: MessageStore + NotificationStore + SettingsStore,
 {
@@ -84,25 +98,38 @@ where
             &metadata,
             &read_by,
         ]));
-        if out.len() > MAX_EXPORT_BYTES {
-            return Err(ApiError::ExportTooLarge {
-                limit: MAX_EXPORT_BYTES,
-            });
-        }
     }
     let name = match conversation.subject.order_id() {
         Some(order) => format!("order-{order}"),
         None => format!("{}-{}", conversation.customer_id, conversation.subject),
     };
+    let name = format!("{}.csv", name.replace(['"', '\\', ':'], "_"));
+    if out.len() > limit {
+        let files = app
+            .files
+            .as_ref()
+            .ok_or(ApiError::ExportTooLarge { limit })?;
+        let key = format!(
+            "exports/{tenant}/{}/{}.csv",
+            conversation.encode(),
+            ulid::Ulid::new()
+        );
+        let link = files
+            .put_and_link(&key, &name, "text/csv; charset=utf-8", out.into_bytes())
+            .await?;
+        return Ok(lambda_http::Response::builder()
+            .status(302)
+            .header("location", link)
+            .header("cache-control", "no-store")
+            .body(lambda_http::Body::Empty)
+            .expect("a response from valid parts"));
+    }
     Ok(lambda_http::Response::builder()
         .status(200)
         .header("content-type", "text/csv; charset=utf-8")
         .header(
             "content-disposition",
-            format!(
-                "attachment; filename=\"{}.csv\"",
-                name.replace(['"', '\\', ':'], "_")
-            ),
+            format!("attachment; filename=\"{name}\""),
         )
         .body(lambda_http::Body::Text(out))
         .expect("a response from valid parts"))

@@ -121,3 +121,39 @@ async fn exports_are_for_admins_and_the_host_in_their_own_tenant() {
         (400, json!("invalid_field"))
     );
 }
+
+#[tokio::test]
+async fn an_export_past_the_response_limit_is_handed_over_through_the_bucket() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let app = stack.app();
+    for i in 0..20 {
+        let event = send(
+            &Claims::basic_staff(TENANT, "vendor-9"),
+            &id,
+            &format!("update {i}"),
+        );
+        assert_eq!(
+            read_response(send::handle(&app, event.request()).await).0,
+            201
+        );
+    }
+    // A limit of a kilobyte stands in for Lambda's 6 MB.
+    let response = super::export::export_within(&app, &export(&host, &id).request(), 1_024)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let link = response.headers()["location"].to_str().unwrap().to_owned();
+    let (status, _, disposition, bytes) = testkit::moto::fetch(&link).await;
+    assert_eq!(status, 200);
+    assert!(disposition.contains("order-1042.csv"), "{disposition}");
+    let csv = String::from_utf8(bytes).unwrap();
+    assert!(csv.starts_with('\u{FEFF}'));
+    assert_eq!(
+        csv.split("\r\n").filter(|r| !r.is_empty()).count(),
+        1 + 1 + 20
+    );
+}

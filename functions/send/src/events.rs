@@ -19,7 +19,7 @@ use shared::domain::{
 use shared::http::{self, Request, Response};
 use shared::store::{
     DirectoryStore, Lifecycle, MessageDraft, MessageStore, OrderRecord, PendingNotification,
-    SettingsStore,
+    SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -32,6 +32,9 @@ pub struct EventRequest {
     pub text: String,
     pub metadata: Option<Value>,
     pub on_behalf_of: Option<String>,
+    /// Uploads (by the poster) a delivery carries.
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::AttachmentRef>,
 }
 
 /// Who an event speaks for.
@@ -102,7 +105,7 @@ fn require_event_writer(principal: &Principal, order: &OrderRecord) -> Result<()
     }
 }
 
-pub async fn post<S: MessageStore + SettingsStore + DirectoryStore>(
+pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
@@ -126,7 +129,14 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore>(
     if text.is_empty() && message_type == MessageType::StatusChange {
         text = status_text(body.metadata.as_ref())?;
     }
-    if text.is_empty() && body.metadata.is_none() {
+    let attachment_ids = crate::attachments::check_refs(&body.attachments)?;
+    if !attachment_ids.is_empty() && message_type != MessageType::Delivery {
+        return Err(ApiError::bad_request(
+            "invalid_attachment",
+            "only delivery events carry attachments",
+        ));
+    }
+    if text.is_empty() && body.metadata.is_none() && attachment_ids.is_empty() {
         return Err(ApiError::bad_request(
             "empty_message",
             "an event needs text or metadata",
@@ -188,6 +198,8 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore>(
             "System".into(),
         ),
     };
+    let attachments =
+        crate::attachments::take(app, &principal, &conversation, &attachment_ids).await?;
     let speaks = sender_type != SenderType::System;
     let draft = MessageDraft {
         conversation,
@@ -197,7 +209,7 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore>(
         sender_name,
         message_type,
         text,
-        attachments: Vec::new(),
+        attachments,
         metadata: body.metadata.clone(),
         channel: Channel::Web,
         external_ref: None,
