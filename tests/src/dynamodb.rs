@@ -84,6 +84,8 @@ pub struct TestStack {
     pub requests: RequestCounter,
     /// The attachments bucket on moto's S3, when moto runs (`make test`).
     pub files: Option<shared::files::S3Files>,
+    /// The S3 requests of this stack's functions.
+    pub s3_requests: RequestCounter,
     _server: Option<EmbeddedDynamo>,
 }
 
@@ -119,10 +121,12 @@ impl TestStack {
             .await
             .expect("the test table is created");
         requests.reset();
+        let s3_requests = RequestCounter::default();
         TestStack {
             store: DynamoStore::new(client, table),
             requests,
-            files: test_files().await,
+            files: test_files(&s3_requests).await,
+            s3_requests,
             _server: server,
         }
     }
@@ -192,15 +196,24 @@ pub fn test_config(table: &str) -> shared::Config {
 /// The bucket tests upload to: created once per test process on moto's S3.
 pub const TEST_BUCKET: &str = "tidings-test-files";
 
-async fn test_files() -> Option<shared::files::S3Files> {
+async fn test_files(requests: &RequestCounter) -> Option<shared::files::S3Files> {
     static CREATED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     std::env::var("AWS_ENDPOINT_URL").ok()?;
     let clients = shared::aws::Clients::from_environment().await;
+    let sdk = clients.sdk_config();
     CREATED
         .get_or_init(|| async {
-            let s3 = aws_sdk_s3::Client::new(clients.sdk_config());
+            let s3 = aws_sdk_s3::Client::new(sdk);
             let _ = s3.create_bucket().bucket(TEST_BUCKET).send().await;
         })
         .await;
-    clients.files(TEST_BUCKET)
+    let counted = aws_sdk_s3::config::Builder::from(sdk)
+        .interceptor(requests.clone())
+        .build();
+    Some(shared::files::S3Files::new(
+        aws_sdk_s3::Client::from_conf(counted),
+        TEST_BUCKET,
+        sdk.credentials_provider()?,
+        sdk.region()?.as_ref(),
+    ))
 }

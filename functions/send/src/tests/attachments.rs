@@ -71,8 +71,17 @@ async fn an_uploaded_file_is_sent_and_downloaded_as_an_attachment() {
         PDF,
     )
     .await;
+    stack.requests.reset();
+    stack.s3_requests.reset();
     let (status, message) = send(&stack, with_attachments(&staff, "c1", &[&id])).await;
     assert_eq!(status, 201, "{message}");
+    // Settings (a new container), the uploads (one BatchGetItem), the send's transaction;
+    // per file one ranged GET and one server-side copy.
+    assert_eq!(
+        stack.requests.operations(),
+        ["GetItem", "BatchGetItem", "TransactWriteItems"]
+    );
+    assert_eq!(stack.s3_requests.operations(), ["GetObject", "CopyObject"]);
     assert_eq!(message["type"], "attachment");
     assert_eq!(message["attachments"][0]["id"], id.as_str());
     assert_eq!(message["attachments"][0]["name"], "Bloodwork.pdf");
