@@ -5,6 +5,7 @@
 use serde::{Deserialize, Deserializer};
 use shared::domain::notify::QuietHours;
 use shared::domain::permissions::require_admin;
+use shared::domain::settings::{LIMIT_ATTACHMENTS, LIMIT_ATTACHMENT_MB};
 use shared::domain::sms::{MAX_SMS_NUMBERS, MAX_SMS_REPLY_CHARS};
 use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_e164, is_valid_email};
 use shared::domain::{now_rfc3339, MessagingMode, Settings};
@@ -31,6 +32,8 @@ struct SettingsChange {
     quiet_hours: Option<Option<QuietHours>>,
     #[serde(default, deserialize_with = "present")]
     sms_escalation_minutes: Option<Option<u32>>,
+    max_attachment_mb: Option<u32>,
+    max_attachments: Option<u32>,
     #[serde(default, deserialize_with = "present")]
     admin_notification_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
@@ -141,6 +144,18 @@ fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, Api
             ));
         }
         settings.quiet_hours = quiet;
+    }
+    if let Some(mb) = change.max_attachment_mb {
+        if mb == 0 || mb > LIMIT_ATTACHMENT_MB {
+            return Err(invalid("max_attachment_mb must be 1 to 100"));
+        }
+        settings.max_attachment_mb = mb;
+    }
+    if let Some(count) = change.max_attachments {
+        if count == 0 || count > LIMIT_ATTACHMENTS {
+            return Err(invalid("max_attachments must be 1 to 20"));
+        }
+        settings.max_attachments = count;
     }
     if let Some(minutes) = change.sms_escalation_minutes {
         if minutes.is_some_and(|m| m == 0 || m > MAX_SMS_ESCALATION_MINUTES) {

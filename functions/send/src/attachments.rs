@@ -10,8 +10,9 @@
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use shared::domain::attachment::{check_content, check_declared, AttachmentRefusal, SNIFF_BYTES};
-use shared::domain::message::{Attachment, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES};
+use shared::domain::message::Attachment;
 use shared::domain::permissions::{resolve_conversation, Access};
+use shared::domain::settings::LIMIT_ATTACHMENTS;
 use shared::domain::{ids, now_rfc3339, ConversationId, Principal};
 use shared::files::{file_key, upload_key, FileError};
 use shared::http::{self, Request, Response};
@@ -83,14 +84,16 @@ where
     check_name(&body.name)?;
     check_declared(&body.name, &body.content_type)
         .map_err(|r| refused(r, &body.name, &body.content_type))?;
-    if body.size == 0 || body.size > MAX_ATTACHMENT_BYTES {
+    let settings = app
+        .open_conversation(&principal, &conversation, Access::Write)
+        .await?;
+    let max = settings.max_attachment_bytes();
+    if body.size == 0 || body.size > max {
         return Err(ApiError::bad_request(
             "attachment_too_large",
-            format!("a file is 1 to {MAX_ATTACHMENT_BYTES} bytes"),
+            format!("a file is 1 to {max} bytes here"),
         ));
     }
-    app.open_conversation(&principal, &conversation, Access::Write)
-        .await?;
     crate::check_admin_may_write(app, &principal, &conversation).await?;
     let files = app.files()?;
     let upload = Upload {
@@ -130,14 +133,9 @@ where
     ))
 }
 
-/// How many attachments a message may carry, and that each is named once.
+/// That a message names each attachment once, and no more than any tenant allows.
 pub fn check_refs(refs: &[AttachmentRef]) -> Result<Vec<String>, ApiError> {
-    if refs.len() > MAX_ATTACHMENTS {
-        return Err(ApiError::bad_request(
-            "too_many_attachments",
-            format!("at most {MAX_ATTACHMENTS} attachments per message"),
-        ));
-    }
+    check_count(refs.len(), LIMIT_ATTACHMENTS)?;
     let mut ids = Vec::with_capacity(refs.len());
     for attachment in refs {
         let id = ids::parse_id("attachments[].id", &attachment.id)?;
@@ -150,6 +148,17 @@ pub fn check_refs(refs: &[AttachmentRef]) -> Result<Vec<String>, ApiError> {
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// No more files than `max` on one message.
+pub fn check_count(count: usize, max: u32) -> Result<(), ApiError> {
+    if count > max as usize {
+        return Err(ApiError::bad_request(
+            "too_many_attachments",
+            format!("at most {max} attachments per message here"),
+        ));
+    }
+    Ok(())
 }
 
 /// The message's attachments: each an upload of this tenant, conversation and person,

@@ -198,6 +198,7 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
             "System".into(),
         ),
     };
+    crate::attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
     let attachments =
         crate::attachments::take(app, &principal, &conversation, &attachment_ids).await?;
     let speaks = sender_type != SenderType::System;

@@ -67,6 +67,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
         .open_conversation(&principal, &conversation, Access::Write)
         .await?;
     check_admin_may_write(app, &principal, &conversation).await?;
+    attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
     let attachments = attachments::take(app, &principal, &conversation, &attachment_ids).await?;
 
     let draft = MessageDraft {

@@ -121,9 +121,6 @@ pub struct Attachment {
     pub size: u64,
 }
 
-pub const MAX_ATTACHMENTS: usize = 10;
-pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
-
 /// A stored message, as every viewer shares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {

@@ -33,6 +33,17 @@ impl MessagingMode {
 }
 
 pub const DEFAULT_NOTIFY_DELAY_MINUTES: u32 = 3;
+pub const DEFAULT_MAX_ATTACHMENT_MB: u32 = 25;
+pub const DEFAULT_MAX_ATTACHMENTS: u32 = 10;
+/// What a tenant may raise the attachment limits to.
+pub const LIMIT_ATTACHMENT_MB: u32 = 100;
+pub const LIMIT_ATTACHMENTS: u32 = 20;
+
+impl Settings {
+    pub fn max_attachment_bytes(&self) -> u64 {
+        u64::from(self.max_attachment_mb) * 1024 * 1024
+    }
+}
 
 /// What a tenant has configured. A tenant that never saved settings gets the defaults:
 /// messaging on, email after three minutes unread.
@@ -47,6 +58,10 @@ pub struct Settings {
     pub quiet_hours: Option<QuietHours>,
     /// Minutes after the email until still-unread messages are also sent by SMS; none: never.
     pub sms_escalation_minutes: Option<u32>,
+    /// The largest file a person may attach, in MB (default 25).
+    pub max_attachment_mb: u32,
+    /// Files a message may carry (default 10).
+    pub max_attachments: u32,
     /// Address that gets a copy of every customer message, if set.
     pub admin_notification_email: Option<String>,
     pub from_email: Option<String>,
@@ -76,6 +91,8 @@ impl Default for Settings {
             notify_delay_seconds: None,
             quiet_hours: None,
             sms_escalation_minutes: None,
+            max_attachment_mb: DEFAULT_MAX_ATTACHMENT_MB,
+            max_attachments: DEFAULT_MAX_ATTACHMENTS,
             admin_notification_email: None,
             from_email: None,
             portal_base_url: None,

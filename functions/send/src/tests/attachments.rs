@@ -258,3 +258,54 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
     .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_tenant_sets_how_large_and_how_many_files_may_be_sent() {
+    let stack = TestStack::start().await;
+    stack
+        .set_settings(
+            TENANT,
+            &shared::domain::Settings {
+                max_attachment_mb: 1,
+                max_attachments: 1,
+                ..Default::default()
+            },
+        )
+        .await;
+    let staff = Claims::staff(TENANT, "s1");
+    let big = json!({"customer_id": "c1", "name": "scan.pdf", "content_type": "application/pdf", "size": 1_048_577});
+    let (status, body) = send(&stack, upload_request(&staff, big)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("attachment_too_large"))
+    );
+    let a = uploaded(
+        &stack,
+        &staff,
+        "c1",
+        "a.pdf",
+        "application/pdf",
+        PDF.len(),
+        PDF,
+    )
+    .await;
+    let b = uploaded(
+        &stack,
+        &staff,
+        "c1",
+        "b.pdf",
+        "application/pdf",
+        PDF.len(),
+        PDF,
+    )
+    .await;
+    let (status, body) = send(&stack, with_attachments(&staff, "c1", &[&a, &b])).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("too_many_attachments"))
+    );
+    assert_eq!(
+        send(&stack, with_attachments(&staff, "c1", &[&a])).await.0,
+        201
+    );
+}

@@ -52,6 +52,11 @@ impl SettingsStore for DynamoStore {
                 item.insert(name.to_owned(), s(value));
             }
         }
+        item.insert(
+            "max_attachment_mb".into(),
+            n(settings.max_attachment_mb.into()),
+        );
+        item.insert("max_attachments".into(), n(settings.max_attachments.into()));
         if let Some(minutes) = settings.sms_escalation_minutes {
             item.insert("sms_escalation_minutes".into(), n(minutes.into()));
         }
@@ -148,6 +153,8 @@ pub(super) fn settings_from_item(item: &Item) -> Settings {
         notify_delay_minutes: number("notify_delay_minutes")
             .unwrap_or(defaults.notify_delay_minutes),
         sms_escalation_minutes: number("sms_escalation_minutes"),
+        max_attachment_mb: number("max_attachment_mb").unwrap_or(defaults.max_attachment_mb),
+        max_attachments: number("max_attachments").unwrap_or(defaults.max_attachments),
         notify_delay_seconds: number("notify_delay_seconds"),
         quiet_hours: match (text("quiet_start"), text("quiet_end")) {
             (Some(start), Some(end)) => Some(crate::domain::notify::QuietHours { start, end }),
