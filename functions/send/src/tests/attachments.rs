@@ -87,6 +87,12 @@ async fn an_uploaded_file_is_sent_and_downloaded_as_an_attachment() {
     assert_eq!(message["attachments"][0]["name"], "Bloodwork.pdf");
     assert_eq!(message["attachments"][0]["size"], PDF.len());
 
+    // A download link: the upload read by key (and the settings); the link is signed
+    // here, nothing is asked of S3.
+    stack.requests.reset();
+    assert_eq!(download(&stack, &staff, &id).await.0, 302);
+    assert_eq!(stack.requests.operations(), ["BatchGetItem", "GetItem"]);
+
     for claims in [
         staff.clone(),
         Claims::customer(TENANT, "p1", "c1"),
@@ -247,6 +253,25 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
         stored_messages(&stack, TENANT, &general("c1")).await,
         0,
         "nothing sent"
+    );
+
+    // An upload form: the settings and the upload's record; the form is signed here.
+    stack.requests.reset();
+    let form = json!({"customer_id": "c1", "name": "x.pdf", "content_type": "application/pdf", "size": 10});
+    assert_eq!(
+        send(&stack, upload_request(&staff, form.clone())).await.0,
+        201
+    );
+    assert_eq!(stack.requests.operations(), ["GetItem", "PutItem"]);
+    // Who may not write there may not upload there either.
+    assert_eq!(
+        send(
+            &stack,
+            upload_request(&Claims::basic_staff(TENANT, "b1"), form.clone())
+        )
+        .await
+        .0,
+        404
     );
 
     // Customers upload to their own account only.
