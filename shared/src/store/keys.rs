@@ -13,6 +13,7 @@
 //! |---|---|---|---|
 //! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings, `version` (a save is conditional on the version it read) |
 //! | a staff member's part in an order | `T#{tenant}#STAFF#{user}` | `PART#{conversation id}` | beside their assignments: one Query of the partition (`sk < PROFILE`) gives a basic staff member's reach for their feed and badge |
+//! | upload | `T#{tenant}#UPLOAD#{upload id}` | `UPLOAD` | one file one person may attach in one conversation: name, type, size; `message_id` once a message took it (in the message's transaction, only if absent); expires after two days unless taken |
 //! | order entry | `T#{tenant}#ORDER#{order}` | `ORDER` | the order's one conversation, its staff-side participants, whether admins may write, the request that opened it; written only if absent, in the opening's transaction; the lookup by order id (GetItem) |
 //! | release marker | `T#{tenant}` | `RELEASE` | on `gsi3` (`DUE#{shard}`, due time) while quiet hours hold passes or a settings change is to be applied to what is pending; `delay_was` when the delay was shortened |
 //! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | what is the same for everyone, ~0.9 KB with UUID ids (below) |
@@ -111,6 +112,9 @@
 //! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
 //! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
 //! | open an order conversation | BatchGetItem of the participants' profiles; one TransactWriteItems: header Put (its title), the opening system message, the order entry, each participant's part, and the `gsi1`/`gsi2` entries; the header read back | 3 requests, 8 WRU + 2 per participant, 2 RRU |
+//! | upload form | settings (when not cached), PutItem of the upload; the POST policy is signed locally | 2 requests, 1 WRU |
+//! | send with files | the send's requests, plus one BatchGetItem of the uploads; per file one ranged GET and one copy in S3; the uploads marked taken in the send's transaction | +1 request, +2 WRU a file |
+//! | download link | BatchGetItem of the upload (and settings when not cached); the link is signed locally | 1-2 requests |
 //! | an order event | GetItem of the order's entry (and for a delivery a Query of the participant's profile, for their name); the send's TransactWriteItems | 2-3 requests, 6-7 WRU |
 //! | close it | one TransactWriteItems: header Update (status), the closing system message, `gsi1` moved; the header and the order entry read back | 3 requests, 7 WRU, 2 RRU |
 //! | settings | one GetItem (cached per container for at most a minute) / one TransactWriteItems (the settings Put conditional on its version, the release marker when quiet hours or the delay change, number claims) | |
