@@ -270,6 +270,15 @@ async fn admins_observe_an_order_unless_the_host_lets_them_write() {
         (status, refused["error"]["code"].as_str()),
         (403, Some("observe_only"))
     );
+    let upload = ApiEvent::new("POST", "/attachments").claims(&admin).json(json!({
+        "conversation_id": observed, "name": "a.pdf", "content_type": "application/pdf", "size": 10,
+    }));
+    let (status, refused) = read_response(send::handle(&stack.app(), upload.request()).await);
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (403, Some("observe_only")),
+        "nor upload"
+    );
 
     let mut writable = order_1042();
     writable["order_id"] = "1043".into();
