@@ -12,7 +12,7 @@
 
 use serde_json::{json, Value};
 use shared::domain::order::{OpenOrderRequest, MAX_PARTICIPANTS};
-use shared::domain::permissions::Access;
+use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::{
     now_rfc3339, Channel, ConversationId, MessageType, Principal, Role, SenderType, Subject,
 };
@@ -22,16 +22,6 @@ use shared::store::{
     MessageStore, OrderRecord, ParticipantChange, SettingsStore,
 };
 use shared::{ApiError, App};
-
-fn require_host_or_admin(principal: &Principal) -> Result<(), ApiError> {
-    match principal.role {
-        Role::Admin | Role::Service => Ok(()),
-        _ => Err(ApiError::forbidden(
-            "forbidden",
-            "only an admin or the host application may do this",
-        )),
-    }
-}
 
 /// The conversation as the caller sees it, with what the order's entry holds.
 fn order_view(principal: &Principal, header: &ConversationHeader, order: &OrderRecord) -> Value {
@@ -81,7 +71,7 @@ where
     S: MessageStore + DirectoryStore + SettingsStore,
 {
     let principal = app.caller(request)?;
-    require_host_or_admin(&principal)?;
+    require_host_or_admin(&principal, "manage order conversations")?;
     let order = http::json_body::<OpenOrderRequest>(request)?.validate()?;
     let tenant = &principal.tenant_id;
     app.check_mode(tenant, Access::Write).await?;
@@ -200,7 +190,7 @@ where
     S: MessageStore + SettingsStore,
 {
     let principal = app.caller(request)?;
-    require_host_or_admin(&principal)?;
+    require_host_or_admin(&principal, "manage order conversations")?;
     if !http::body_is_empty(request) {
         http::json_body::<serde_json::Map<String, Value>>(request)?;
     }
@@ -264,7 +254,7 @@ where
     S: MessageStore + DirectoryStore + SettingsStore,
 {
     let principal = app.caller(request)?;
-    require_host_or_admin(&principal)?;
+    require_host_or_admin(&principal, "manage order conversations")?;
     let user = shared::domain::ids::parse_id(
         "user_id",
         &http::path_param(request, "user_id").unwrap_or_default(),

@@ -10,8 +10,8 @@
 //! is refused with 413 `export_too_large`.
 
 use shared::domain::csv::{self, BOM};
-use shared::domain::permissions::Access;
-use shared::domain::{ConversationId, Role};
+use shared::domain::permissions::{require_host_or_admin, Access};
+use shared::domain::ConversationId;
 use shared::http::{self, Request, Response};
 use shared::store::readers::{read_by, read_frontiers};
 use shared::store::{MessageStore, NotificationStore, SettingsStore};
@@ -49,12 +49,7 @@ where
     S: MessageStore + NotificationStore + SettingsStore,
 {
     let principal = app.caller(request)?;
-    if !matches!(principal.role, Role::Admin | Role::Service) {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            "only an admin or the host application may export a conversation",
-        ));
-    }
+    require_host_or_admin(&principal, "export a conversation")?;
     match http::query_param(request, "format").as_deref() {
         None | Some("csv") => {}
         Some(_) => return Err(ApiError::bad_request("invalid_field", "format must be csv")),
@@ -117,12 +112,7 @@ where
         let link = files
             .put_and_link(&key, &name, "text/csv; charset=utf-8", out.into_bytes())
             .await?;
-        return Ok(lambda_http::Response::builder()
-            .status(302)
-            .header("location", link)
-            .header("cache-control", "no-store")
-            .body(lambda_http::Body::Empty)
-            .expect("a response from valid parts"));
+        return Ok(http::redirect(&link));
     }
     Ok(lambda_http::Response::builder()
         .status(200)

@@ -37,10 +37,5 @@ where
             &upload.content_type,
         )
         .await?;
-    Ok(lambda_http::Response::builder()
-        .status(302)
-        .header("location", link)
-        .header("cache-control", "no-store")
-        .body(lambda_http::Body::Empty)
-        .expect("a response from valid parts"))
+    Ok(http::redirect(&link))
 }

@@ -102,11 +102,16 @@ pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
 /// The directory (staff, assignments, contacts) is kept by admins and the host
 /// application.
 pub fn require_directory_manager(principal: &Principal) -> Result<(), ApiError> {
+    require_host_or_admin(principal, "change the directory")
+}
+
+/// Admins and the host application (the `service` role) only; `action` says what.
+pub fn require_host_or_admin(principal: &Principal, action: &str) -> Result<(), ApiError> {
     match principal.role {
         Role::Admin | Role::Service => Ok(()),
         _ => Err(ApiError::forbidden(
             "forbidden",
-            "only an admin or the host application may change the directory",
+            format!("only an admin or the host application may {action}"),
         )),
     }
 }

@@ -243,6 +243,16 @@ pub fn with_entity_tag(mut response: Response, tag: &str) -> Response {
 }
 
 /// 204, for a deletion.
+/// 302 to a short-lived link (never cached: the link expires).
+pub fn redirect(location: &str) -> Response {
+    lambda_http::Response::builder()
+        .status(302)
+        .header("location", location)
+        .header("cache-control", "no-store")
+        .body(lambda_http::Body::Empty)
+        .expect("a response from valid parts")
+}
+
 pub fn no_content() -> Response {
     lambda_http::Response::builder()
         .status(204)
