@@ -16,4 +16,6 @@ start_moto "$(free_port)"
 echo "   $AWS_ENDPOINT_URL"
 echo "== cargo test"
 cargo test --workspace
+echo "== API contract (schemathesis)"
+scripts/contract.sh
 echo "== make test passed in $(( $(date +%s) - start ))s"
