@@ -13,7 +13,7 @@ mkdir -p .tidings
 TIDINGS_DATA_DIR="$data" PORT="$port" TIDINGS_DISPATCH_SECONDS=3600 \
   target/debug/local >".tidings/contract-local-$port.log" 2>&1 &
 local_pid=$!
-trap 'kill $local_pid 2>/dev/null; wait $local_pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $local_pid 2>/dev/null; wait $local_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port/messages/unread" && break
   sleep 0.1
