@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 
+mod contacts;
 mod conversations;
 mod directory;
 mod due;

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::directory::{assignment_from_item, contact_from_item, profile_from_item};
+use super::contacts::contact_from_item;
+use super::directory::{assignment_from_item, profile_from_item};
 use super::inbound::is_opted_out;
 use super::item::{classify, failed_condition_item, get_n, get_s, is_conditional_failure, s, Item};
 use super::DynamoStore;
