@@ -15,25 +15,23 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use shared::config::ConfigError;
-use shared::domain::notify::notify_delay;
 use shared::domain::sms::{self, InboundSms, Keyword};
 use shared::domain::text::clean_inbound_text;
-use shared::domain::{
-    format_timestamp, now_rfc3339, Channel, ConversationId, MessageType, MessagingMode, SenderType,
-    Settings, Subject,
-};
+use shared::domain::{ConversationId, MessagingMode, Settings, Subject};
 use shared::http::{Request, Response};
 use shared::notify::SmsSender;
 use shared::settings_cache::{SettingsCache, TtlCache};
 use shared::store::{
     AppendGuard, AppendOutcome, AutoReplyMark, DynamoStore, InboundEffects, InboundOutcome,
-    InboundStore, Lifecycle, MessageDraft, MessageStore, OptOutChange, PendingNotification,
-    PhoneOwner, StoreError, UnmatchedReason, UnmatchedSms,
+    InboundStore, MessageStore, OptOutChange, StoreError, UnmatchedReason, UnmatchedSms,
 };
 use shared::ApiError;
 
+mod drafts;
 mod sns;
 mod webhook;
+
+use drafts::{customer_message, opt_out_notice, unmatched};
 
 pub use sns::handle_sns;
 pub use webhook::handle_webhook;
@@ -326,101 +324,6 @@ fn duplicate() -> Received {
 fn local_day(settings: &Settings) -> String {
     let zone = jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     jiff::Timestamp::now().to_zoned(zone).date().to_string()
-}
-
-/// `text` is the body cleaned as a message's would be: admins read it in the same
-/// screens as messages.
-fn unmatched(
-    sms: &InboundSms,
-    text: &str,
-    reason: UnmatchedReason,
-    owner: Option<&PhoneOwner>,
-) -> UnmatchedSms {
-    UnmatchedSms {
-        id: ulid::Ulid::new().to_string(),
-        received_at: now_rfc3339(),
-        from: sms.from.clone(),
-        to: sms.to.clone(),
-        body: text.to_owned(),
-        provider: sms.provider.as_str().to_owned(),
-        provider_message_id: sms.provider_message_id.clone(),
-        reason,
-        customer_id: owner.map(|o| o.customer_id.clone()),
-        contact_id: owner.map(|o| o.contact_id.clone()),
-    }
-}
-
-fn sender_name(sms: &InboundSms, owner: &PhoneOwner) -> String {
-    owner.name.clone().unwrap_or_else(|| sms.from.clone())
-}
-
-fn customer_message(
-    sms: &InboundSms,
-    owner: &PhoneOwner,
-    conversation: ConversationId,
-    text: String,
-    settings: &Settings,
-) -> MessageDraft {
-    MessageDraft {
-        conversation,
-        create_conversation: true,
-        sender_type: SenderType::Customer,
-        sender_id: owner.contact_id.clone(),
-        sender_name: sender_name(sms, owner),
-        message_type: MessageType::Text,
-        text,
-        attachments: Vec::new(),
-        metadata: None,
-        channel: Channel::Sms,
-        external_ref: Some(sms.provider_message_id.clone()),
-        notification: Some(PendingNotification {
-            due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(settings)),
-            now: Vec::new(),
-        }),
-        lifecycle: Lifecycle::Continue,
-    }
-}
-
-/// The thread's record of a keyword that changed the number's opt-out: a system
-/// message, so it is neither unread nor notified.
-fn opt_out_notice(
-    sms: &InboundSms,
-    owner: &PhoneOwner,
-    conversation: ConversationId,
-    opted_out: bool,
-) -> MessageDraft {
-    let name = sender_name(sms, owner);
-    let (event, text) = if opted_out {
-        (
-            "sms_opt_out",
-            format!("{name} ({}) opted out of text messages.", sms.from),
-        )
-    } else {
-        (
-            "sms_opt_in",
-            format!("{name} ({}) opted back in to text messages.", sms.from),
-        )
-    };
-    MessageDraft {
-        conversation,
-        create_conversation: true,
-        sender_type: SenderType::System,
-        sender_id: "sms".into(),
-        sender_name: "SMS".into(),
-        message_type: MessageType::System,
-        text,
-        attachments: Vec::new(),
-        metadata: Some(json!({
-            "event": event,
-            "phone": sms.from,
-            "keyword": sms.body.trim().to_ascii_uppercase(),
-            "contact_id": owner.contact_id,
-        })),
-        channel: Channel::Sms,
-        external_ref: Some(sms.provider_message_id.clone()),
-        notification: None,
-        lifecycle: Lifecycle::Continue,
-    }
 }
 
 /// The Lambda handler: an SNS event, or an API Gateway HTTP API request for the webhook
