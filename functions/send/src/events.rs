@@ -11,15 +11,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::domain::notify::notify_delay;
 use shared::domain::order::validate_metadata;
-use shared::domain::permissions::Access;
+use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{
-    format_timestamp, ids, Channel, ConversationId, MessageType, Principal, Role, SenderType,
+    format_timestamp, ids, Channel, ConversationId, MessageType, Role, SenderType,
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
-    DirectoryStore, Lifecycle, MessageDraft, MessageStore, OrderRecord, PendingNotification,
-    SettingsStore, UploadStore,
+    DirectoryStore, Lifecycle, MessageDraft, MessageStore, PendingNotification, SettingsStore,
+    UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -89,33 +89,12 @@ fn status_text(metadata: Option<&Value>) -> Result<String, ApiError> {
     Ok(format!("Status changed from {old} to {new}."))
 }
 
-/// The host application posts events; admins where the host let them write.
-fn require_event_writer(principal: &Principal, order: &OrderRecord) -> Result<(), ApiError> {
-    match principal.role {
-        Role::Service => Ok(()),
-        Role::Admin if order.admin_can_write => Ok(()),
-        Role::Admin => Err(ApiError::forbidden(
-            "observe_only",
-            "admins observe this conversation; the host application did not let them write",
-        )),
-        _ => Err(ApiError::forbidden(
-            "forbidden",
-            "only the host application (or an admin allowed to write) posts events",
-        )),
-    }
-}
-
 pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
     let principal = app.caller(request)?;
-    if !matches!(principal.role, Role::Service | Role::Admin) {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            "only the host application (or an admin allowed to write) posts events",
-        ));
-    }
+    require_host_or_admin(&principal, "post order events")?;
     let body: EventRequest = http::json_body(request)?;
     let idempotency_key = crate::idempotency_key(request)?;
     let conversation = http::path_param(request, "id")
@@ -169,7 +148,9 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         .await?
         .filter(|order| order.conversation == conversation)
         .ok_or(ApiError::NotFound)?;
-    require_event_writer(&principal, &order)?;
+    if principal.role == Role::Admin && !order.admin_can_write {
+        return Err(crate::observe_only());
+    }
 
     let (sender_type, sender_id, sender_name) = match (voice, on_behalf_of) {
         (Voice::Participant, Some(user)) => {

@@ -212,12 +212,16 @@ async fn check_admin_may_write<S: MessageStore>(
         .order_conversation(&principal.tenant_id, order_id)
         .await?;
     if order.is_some_and(|order| !order.admin_can_write) {
-        return Err(ApiError::forbidden(
-            "observe_only",
-            "admins observe this conversation; the host application did not let them write",
-        ));
+        return Err(observe_only());
     }
     Ok(())
+}
+
+fn observe_only() -> ApiError {
+    ApiError::forbidden(
+        "observe_only",
+        "admins observe this conversation; the host application did not let them write",
+    )
 }
 
 /// The channels a staff sender asked to notify on at once.
