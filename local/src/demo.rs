@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use shared::domain::directory::{Contact, StaffProfile};
+use shared::domain::grant::Grant;
 use shared::domain::{now_rfc3339, Role, Settings};
 use shared::notify::SesEmail;
-use shared::store::{DirectoryStore, DynamoStore, SettingsStore};
+use shared::store::{DirectoryStore, DynamoStore, GrantStore, SettingsStore};
 
 pub const DEMO_TENANT: &str = "demo";
 const DEMO_DOMAIN: &str = "demo.example";
@@ -24,6 +25,16 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
         .map_err(err)?
         .is_none()
     {
+        // As the operator would grant it: the demo number and domain.
+        let grant = Grant {
+            sms_numbers: vec![DEMO_SMS_NUMBER.into()],
+            sender_identities: vec![DEMO_DOMAIN.into()],
+            ..Grant::default()
+        };
+        store
+            .put_grant(DEMO_TENANT, &grant, None)
+            .await
+            .map_err(err)?;
         let settings = Settings {
             business_name: Some("Demo Vets".into()),
             portal_base_url: Some("http://localhost:3000".into()),

@@ -7,5 +7,5 @@ pub mod demo;
 pub mod routes;
 pub mod server;
 
-pub use routes::{Function, Route, ROUTES};
+pub use routes::{Auth, Function, Route, ROUTES};
 pub use server::{LocalApi, LocalOptions};

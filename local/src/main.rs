@@ -12,6 +12,7 @@ const USAGE: &str = "usage:
 
 const DEFAULT_JWT_SECRET: &str = "tidings-dev-secret";
 const DEFAULT_SMS_WEBHOOK_TOKEN: &str = "tidings-dev-sms-token";
+const DEFAULT_OPERATOR_KEY: &str = "tidings-dev-operator-key";
 const DEMO_TENANT: &str = local::demo::DEMO_TENANT;
 
 #[tokio::main]
@@ -68,8 +69,11 @@ async fn serve() -> Result<(), String> {
         auth_token: std::env::var("SMS_WEBHOOK_AUTH_TOKEN")
             .unwrap_or_else(|_| DEFAULT_SMS_WEBHOOK_TOKEN.to_owned()),
     };
+    let operator_key = std::env::var("TIDINGS_DEV_OPERATOR_KEY")
+        .unwrap_or_else(|_| DEFAULT_OPERATOR_KEY.to_owned());
     let options = LocalOptions {
         jwt_secret: jwt_secret().into_bytes(),
+        operator_key: operator_key.clone(),
         data_file: Some(format!(
             "{data_dir}/dynamodb-v{}.sqlite",
             shared::store::schema::LAYOUT_VERSION
@@ -135,6 +139,9 @@ async fn serve() -> Result<(), String> {
         ));
     }
     banner.push_str("  customer's account: demo-customer\n");
+    banner.push_str(&format!(
+        "  operator (IAM in AWS): curl -H 'Authorization: Operator {operator_key}' {url}/operator/tenants/{DEMO_TENANT}/grant\n"
+    ));
     banner.push_str(&format!(
         "  notifications: dispatcher every {every} s; sent mail and SMS at $AWS_ENDPOINT_URL/moto-api/data.json\n"
     ));

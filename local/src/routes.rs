@@ -31,8 +31,18 @@ pub struct Route {
     /// API Gateway's path template, e.g. `/conversations/{id}/messages`.
     pub path: &'static str,
     pub function: Function,
-    /// Behind the JWT authorizer.
-    pub authorized: bool,
+    pub auth: Auth,
+}
+
+/// How API Gateway authorizes a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// The JWT authorizer: tenants' users and the host application.
+    Jwt,
+    /// IAM (SigV4): the platform operator.
+    Iam,
+    /// None at the gateway: the SMS provider's webhook, checked by its signature.
+    Provider,
 }
 
 pub const ROUTES: &[Route] = &[
@@ -68,7 +78,19 @@ pub const ROUTES: &[Route] = &[
         method: "POST",
         path: "/sms/inbound",
         function: Function::SmsInbound,
-        authorized: false,
+        auth: Auth::Provider,
+    },
+    Route {
+        method: "GET",
+        path: "/operator/tenants/{tenant_id}/grant",
+        function: Function::Admin,
+        auth: Auth::Iam,
+    },
+    Route {
+        method: "PUT",
+        path: "/operator/tenants/{tenant_id}/grant",
+        function: Function::Admin,
+        auth: Auth::Iam,
     },
     route("PUT", "/staff/{user_id}", Function::Admin),
     route("GET", "/staff/{user_id}", Function::Admin),
@@ -105,7 +127,7 @@ const fn route(method: &'static str, path: &'static str, function: Function) -> 
         method,
         path,
         function,
-        authorized: true,
+        auth: Auth::Jwt,
     }
 }
 

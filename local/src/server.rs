@@ -13,7 +13,7 @@ use testkit::{ApiEvent, Claims, EmbeddedDynamo};
 use tokio::net::TcpListener;
 use tracing::Instrument;
 
-use crate::routes::{match_route, path_exists, Function};
+use crate::routes::{match_route, path_exists, Auth, Function};
 
 /// API Gateway's own payload limit.
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
@@ -21,6 +21,8 @@ const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct LocalOptions {
     pub jwt_secret: Vec<u8>,
+    /// Stands for the operator's IAM credentials on the operator's routes.
+    pub operator_key: String,
     /// Where the embedded DynamoDB keeps its data; `None` keeps it in memory.
     pub data_file: Option<String>,
     pub config: Config,
@@ -38,6 +40,7 @@ pub struct LocalApi {
     admin: App<DynamoStore>,
     sms_inbound: sms_inbound::Inbound<DynamoStore>,
     jwt_secret: Vec<u8>,
+    operator_key: String,
     _dynamodb: Option<EmbeddedDynamo>,
 }
 
@@ -95,6 +98,7 @@ impl LocalApi {
                 settings.clone(),
             ),
             jwt_secret: options.jwt_secret,
+            operator_key: options.operator_key,
             _dynamodb: embedded,
         }))
     }
@@ -157,14 +161,16 @@ async fn handle(
         return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
     };
     let mut event = ApiEvent::new(route.method, route.path);
-    if route.authorized {
-        match verified_claims(&headers, &api.jwt_secret) {
-            Some(claims) => event = event.claims(&Claims(claims)),
+    event = match route.auth {
+        Auth::Jwt => match verified_claims(&headers, &api.jwt_secret) {
+            Some(claims) => event.claims(&Claims(claims)),
             None => return gateway_error(StatusCode::UNAUTHORIZED, "Unauthorized"),
-        }
-    } else {
-        event = event.anonymous();
-    }
+        },
+        // Locally the operator's key stands for a SigV4 signature by the operator's role.
+        Auth::Iam if is_operator(&headers, &api.operator_key) => event.operator(),
+        Auth::Iam => return gateway_error(StatusCode::FORBIDDEN, "Forbidden"),
+        Auth::Provider => event.anonymous(),
+    };
     for (name, value) in params {
         event = event.path_param(&name, &value);
     }
@@ -196,6 +202,16 @@ async fn handle(
         .instrument(span)
         .await;
     to_axum(response)
+}
+
+/// `Authorization: Operator <key>`, compared in constant time.
+fn is_operator(headers: &HeaderMap, key: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Operator "))
+        .is_some_and(|given| bool::from(given.trim().as_bytes().ct_eq(key.as_bytes())))
 }
 
 /// Checks `Authorization: Bearer <jwt>` as API Gateway's JWT authorizer would.

@@ -134,12 +134,34 @@ impl TestStack {
 
 impl TestStack {
     /// Saves a tenant's settings, as an admin's PUT would.
+    /// Saves the tenant's settings, with the operator's grant of the SMS numbers and
+    /// sender address they name.
     pub async fn set_settings(&self, tenant: &str, settings: &shared::domain::Settings) {
         use shared::store::SettingsStore;
+        let grant = shared::domain::grant::Grant {
+            sms_numbers: settings.sms_numbers.clone(),
+            sender_identities: settings.from_email.iter().cloned().collect(),
+            ..Default::default()
+        };
+        self.set_grant(tenant, &grant).await;
         self.store
             .put_settings(tenant, settings, None)
             .await
             .expect("the settings are saved");
+    }
+
+    /// Saves the operator's grant to a tenant as it is given.
+    pub async fn set_grant(&self, tenant: &str, grant: &shared::domain::grant::Grant) {
+        use shared::store::GrantStore;
+        let previous = self
+            .store
+            .get_grant(tenant)
+            .await
+            .expect("the grant is read");
+        self.store
+            .put_grant(tenant, grant, previous.as_ref())
+            .await
+            .expect("the grant is saved");
     }
 
     /// A person's unread count in a conversation, from the header and their stored position.

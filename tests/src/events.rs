@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 const BASE_EVENT: &str = include_str!("../events/apigw-v2-jwt.json");
+const IAM_AUTHORIZER: &str = include_str!("../events/apigw-v2-iam-authorizer.json");
 const SNS_TWO_WAY_SMS: &str = include_str!("../events/sns-two-way-sms.json");
 
 /// An SNS event delivering one AWS End User Messaging two-way SMS, from the fixture
@@ -93,6 +94,14 @@ impl ApiEvent {
     pub fn claims(mut self, claims: &Claims) -> ApiEvent {
         self.event["requestContext"]["authorizer"]["jwt"]["claims"] =
             Value::Object(claims.0.clone());
+        self
+    }
+
+    /// Signed with the operator's IAM credentials: the context API Gateway's IAM
+    /// authorization passes (fixture `events/apigw-v2-iam-authorizer.json`), no JWT.
+    pub fn operator(mut self) -> ApiEvent {
+        self.event["requestContext"]["authorizer"] =
+            serde_json::from_str(IAM_AUTHORIZER).expect("the IAM fixture is JSON");
         self
     }
 

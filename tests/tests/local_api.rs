@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 const SECRET: &[u8] = b"local-api-test-secret";
 const SMS_TOKEN: &str = "local-api-sms-token";
+const OPERATOR_KEY: &str = "local-api-operator-key";
 
 struct Api {
     url: String,
@@ -17,6 +18,7 @@ impl Api {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let options = local::LocalOptions {
             jwt_secret: SECRET.to_vec(),
+            operator_key: OPERATOR_KEY.into(),
             data_file: None,
             config: testkit::test_config("tidings"),
             sms_webhook: Some(sms_inbound::Webhook {
@@ -39,11 +41,23 @@ impl Api {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
+        let authorization = token.map(|t| format!("Bearer {t}"));
+        self.call_with(method, path, authorization.as_deref(), body)
+            .await
+    }
+
+    async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .http
             .request(method.parse().unwrap(), format!("{}{path}", self.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
         }
         if let Some(body) = body {
             request = request.json(&body);
@@ -267,6 +281,53 @@ async fn inbound_sms_through_the_local_api() {
     let api = Api::start().await;
     let admin = token("admin", "ava", None, 3600);
     let staff = token("staff", "sam", None, 3600);
+    let grant = json!({"sms_numbers": ["+15550100999"]});
+    let (status, body) = api
+        .call(
+            "PUT",
+            "/settings/messaging",
+            Some(&admin),
+            Some(json!({"sms_numbers": ["+15550100999"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (403, &json!("not_granted"))
+    );
+    // Tenants' tokens never reach the operator's routes; the operator's credentials do.
+    for authorization in [
+        Some(format!("Bearer {admin}")),
+        Some("Operator not-the-key".to_owned()),
+        None,
+    ] {
+        let (status, body) = api
+            .call_with(
+                "PUT",
+                "/operator/tenants/demo/grant",
+                authorization.as_deref(),
+                Some(grant.clone()),
+            )
+            .await;
+        assert_eq!((status, body["message"].as_str()), (403, Some("Forbidden")));
+    }
+    let operator = format!("Operator {OPERATOR_KEY}");
+    let (status, body) = api
+        .call_with(
+            "PUT",
+            "/operator/tenants/demo/grant",
+            Some(&operator),
+            Some(grant),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api
+        .call_with("GET", "/operator/tenants/demo/grant", Some(&operator), None)
+        .await;
+    assert_eq!(
+        (status, &body["grant"]["sms_numbers"][0]),
+        (200, &json!("+15550100999"))
+    );
+    assert_eq!(body["used"]["emails"], 0);
     let (status, body) = api
         .call(
             "PUT",

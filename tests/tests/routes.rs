@@ -11,11 +11,11 @@ fn load(path: &str) -> Value {
     serde_yaml::from_str(&text).unwrap()
 }
 
-/// (method, path) of the routes without the JWT authorizer.
-fn local_open_routes() -> BTreeSet<(String, String)> {
+/// (method, path) of the routes the gateway authorizes this way.
+fn local_routes_by(auth: local::Auth) -> BTreeSet<(String, String)> {
     local::ROUTES
         .iter()
-        .filter(|r| !r.authorized)
+        .filter(|r| r.auth == auth)
         .map(|r| (r.method.to_owned(), r.path.to_owned()))
         .collect()
 }
@@ -47,6 +47,7 @@ fn the_template_declares_the_local_routes() {
     let template = load("infra/template.yaml");
     let mut declared = BTreeSet::new();
     let mut open = BTreeSet::new();
+    let mut iam = BTreeSet::new();
     for function in functions(&template) {
         let binary = function["Metadata"]["BuildProperties"]["Binary"]
             .as_str()
@@ -64,12 +65,16 @@ fn the_template_declares_the_local_routes() {
                 if properties["Auth"]["Authorizer"] == "NONE" {
                     open.insert((method.clone(), path.clone()));
                 }
+                if properties["Auth"]["Authorizer"] == "AWS_IAM" {
+                    iam.insert((method.clone(), path.clone()));
+                }
                 declared.insert((method, path, binary.to_owned()));
             }
         }
     }
     assert_eq!(declared, local_routes());
-    assert_eq!(open, local_open_routes());
+    assert_eq!(open, local_routes_by(local::Auth::Provider));
+    assert_eq!(iam, local_routes_by(local::Auth::Iam));
 }
 
 #[test]
@@ -101,6 +106,7 @@ fn openapi_documents_every_route() {
     assert_eq!(openapi["openapi"], "3.1.0");
     let mut documented = BTreeSet::new();
     let mut open = BTreeSet::new();
+    let mut iam = BTreeSet::new();
     for (path, item) in openapi["paths"].as_mapping().unwrap() {
         for method in ["get", "post", "put", "delete", "patch"] {
             if let Some(operation) = item.get(method) {
@@ -111,11 +117,15 @@ fn openapi_documents_every_route() {
                 {
                     open.insert(route.clone());
                 }
+                if operation["security"][0].get("operatorIam").is_some() {
+                    iam.insert(route.clone());
+                }
                 documented.insert(route);
             }
         }
     }
-    assert_eq!(open, local_open_routes());
+    assert_eq!(open, local_routes_by(local::Auth::Provider));
+    assert_eq!(iam, local_routes_by(local::Auth::Iam));
     let routes: BTreeSet<(String, String)> =
         local_routes().into_iter().map(|(m, p, _)| (m, p)).collect();
     assert_eq!(documented, routes);

@@ -2,7 +2,7 @@
 //! and notification settings) and the directory of staff, assignments and contacts
 //! (admins and the host application), delivery records of notifications and inbound
 //! texts that did not become messages (admins), and order conversations opened, found and
-//! closed by the host application.
+//! closed by the host application; and the platform operator's grants to tenants.
 //! One function, told apart by route.
 
 mod conversations;
@@ -11,16 +11,24 @@ mod export;
 
 pub use export::MAX_EXPORT_BYTES;
 mod notifications;
+pub mod operator;
 mod settings;
 mod unmatched;
 
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, InboundStore, MessageStore, NotificationStore, SettingsStore};
+use shared::store::{
+    DirectoryStore, GrantStore, InboundStore, MessageStore, NotificationStore, SettingsStore,
+};
 use shared::{ApiError, App};
 
 pub async fn handle<S>(app: &App<S>, request: Request) -> Response
 where
-    S: SettingsStore + DirectoryStore + MessageStore + NotificationStore + InboundStore,
+    S: SettingsStore
+        + DirectoryStore
+        + MessageStore
+        + NotificationStore
+        + InboundStore
+        + GrantStore,
 {
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations") => conversations::open(app, &request).await,
@@ -55,6 +63,8 @@ where
         }
         Some("GET /notifications") => notifications::list(app, &request).await,
         Some("GET /sms/unmatched") => unmatched::list(app, &request).await,
+        Some("GET /operator/tenants/{tenant_id}/grant") => operator::get(app, &request).await,
+        Some("PUT /operator/tenants/{tenant_id}/grant") => operator::put(app, &request).await,
         _ => Err(ApiError::NotFound),
     };
     http::respond(result)

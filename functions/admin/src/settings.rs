@@ -10,7 +10,7 @@ use shared::domain::sms::{MAX_SMS_NUMBERS, MAX_SMS_REPLY_CHARS};
 use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_e164, is_valid_email};
 use shared::domain::{now_rfc3339, MessagingMode, Settings};
 use shared::http::{self, Request, Response};
-use shared::store::{SettingsStore, StoreError};
+use shared::store::{GrantStore, SettingsStore, StoreError};
 use shared::{ApiError, App};
 
 const MAX_NOTIFY_DELAY_MINUTES: u32 = 24 * 60;
@@ -67,7 +67,10 @@ pub async fn get<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Re
     Ok(http::json_response(200, &settings))
 }
 
-pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+pub async fn put<S: SettingsStore + GrantStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
     let principal = app.caller(request)?;
     require_admin(&principal)?;
     let change: SettingsChange = http::json_body(request)?;
@@ -80,6 +83,9 @@ pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Re
             .await?
             .unwrap_or_default();
         let mut settings = apply(current.clone(), change.clone())?;
+        if attempt == 1 {
+            check_granted(app, &principal.tenant_id, &change).await?;
+        }
         settings.updated_at = Some(now_rfc3339());
         settings.updated_by = Some(principal.user_id.clone());
         match app
@@ -109,6 +115,35 @@ pub async fn put<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Re
     app.settings.put(&principal.tenant_id, settings.clone());
     tracing::info!(tenant = %principal.tenant_id, mode = settings.mode.as_str(), "messaging settings changed");
     Ok(http::json_response(200, &settings))
+}
+
+/// The numbers and sender a change names must be among what the operator granted the
+/// tenant. One answer for every number not granted, held by another tenant or by none:
+/// nothing tells a tenant what others hold.
+async fn check_granted<S: GrantStore>(
+    app: &App<S>,
+    tenant: &str,
+    change: &SettingsChange,
+) -> Result<(), ApiError> {
+    let from_email = change.from_email.as_ref().and_then(Option::as_deref);
+    if change.sms_numbers.is_none() && from_email.is_none() {
+        return Ok(());
+    }
+    let grant = app.store.get_grant(tenant).await?.unwrap_or_default();
+    let numbers = change.sms_numbers.as_deref().unwrap_or_default();
+    if let Some(number) = numbers.iter().find(|n| !grant.allows_number(n)) {
+        return Err(ApiError::forbidden(
+            "not_granted",
+            format!("{number} is not an SMS number granted to this account"),
+        ));
+    }
+    if let Some(address) = from_email.filter(|a| !grant.allows_sender(a)) {
+        return Err(ApiError::forbidden(
+            "not_granted",
+            format!("{address} is not a sender identity granted to this account"),
+        ));
+    }
+    Ok(())
 }
 
 fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, ApiError> {

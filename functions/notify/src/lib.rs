@@ -28,13 +28,17 @@
 
 mod pass;
 mod plan;
+mod quota;
 
 use futures_util::future::join_all;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use shared::domain::grant::Grant;
 use shared::domain::Settings;
 use tokio::sync::{OnceCell, Semaphore};
+
+use crate::quota::QuotaLedger;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -46,8 +50,8 @@ use shared::domain::validate::is_valid_email;
 use shared::notify::{EmailSender, SesEmail, SmsSender, SnsSms};
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
-    DirectoryStore, DueCursor, DueEntry, DueStore, DynamoStore, MessageStore, NotificationStore,
-    SettingsStore, StoreError,
+    DirectoryStore, DueCursor, DueEntry, DueStore, DynamoStore, GrantStore, MessageStore,
+    NotificationStore, SettingsStore, StoreError,
 };
 
 pub use plan::{plan, Outgoing, PlanInput, Planned};
@@ -111,6 +115,9 @@ pub struct RunReport {
     pub sent: u64,
     pub retrying: u64,
     pub failed: u64,
+    /// Not sent by the platform's rules: the tenant's quota spent, or a country it may
+    /// not text.
+    pub refused: u64,
     /// Retries given up because the recipient has read the thread since.
     pub cancelled: u64,
 }
@@ -125,6 +132,7 @@ impl RunReport {
         self.sent += other.sent;
         self.retrying += other.retrying;
         self.failed += other.failed;
+        self.refused += other.refused;
         self.cancelled += other.cancelled;
     }
 }
@@ -184,7 +192,7 @@ pub async fn handle<S, E, M>(
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
 ) -> Result<RunReport, lambda_runtime::Error>
 where
-    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore,
+    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore + GrantStore,
     E: EmailSender,
     M: SmsSender,
 {
@@ -199,6 +207,7 @@ where
 #[derive(Default)]
 struct TenantCache {
     settings: OncePerTenant<Settings>,
+    grants: OncePerTenant<Grant>,
     staff: OncePerTenant<Vec<StaffProfile>>,
 }
 
@@ -229,11 +238,12 @@ struct RunContext<'a> {
     now: Timestamp,
     budget: Budget,
     cache: &'a TenantCache,
+    quotas: &'a QuotaLedger,
 }
 
 impl<S, E, M> Dispatcher<S, E, M>
 where
-    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore,
+    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore + GrantStore,
     E: EmailSender,
     M: SmsSender,
 {
@@ -261,12 +271,15 @@ where
         budget: Budget,
     ) -> Result<RunReport, StoreError> {
         let cache = TenantCache::default();
+        let quotas = QuotaLedger::new(now.strftime("%Y-%m-%d").to_string());
         let context = RunContext {
             now,
             budget,
             cache: &cache,
+            quotas: &quotas,
         };
         let shards = join_all((0..DUE_SHARDS).map(|shard| self.drain_shard(shard, &context))).await;
+        quotas.settle(&self.store).await;
         let mut report = RunReport::default();
         let mut failure = None;
         for shard in shards {
@@ -326,7 +339,7 @@ where
 
 impl<S, E, M> Dispatcher<S, E, M>
 where
-    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore,
+    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore + GrantStore,
     E: EmailSender,
     M: SmsSender,
 {

@@ -3,12 +3,13 @@
 
 use futures_util::future::join_all;
 use jiff::{SignedDuration, Timestamp};
-use shared::domain::notify::notify_delay;
+use shared::domain::grant::Grant;
+use shared::domain::notify::{notify_delay, NotifyChannel};
 use shared::domain::{format_timestamp, MessagingMode, Settings};
 use shared::notify::{EmailSender, SendError, SmsSender};
 use shared::store::{
-    Claim, DeliveryOutcome, DirectoryStore, DueConversation, DueEntry, DueStage, DueStore,
-    MessageStore, NotificationStore, SettingsStore, Settlement, StoreError,
+    Claim, DeliveryOutcome, DeliveryStatus, DirectoryStore, DueConversation, DueEntry, DueStage,
+    DueStore, GrantStore, MessageStore, NotificationStore, SettingsStore, Settlement, StoreError,
 };
 use tokio::sync::Semaphore;
 
@@ -32,6 +33,13 @@ enum Delivered {
     Deferred,
 }
 
+/// Who a pass's deliveries go out as, and what the operator allows the tenant.
+struct Senders<'a> {
+    email: &'a str,
+    sms: Option<&'a str>,
+    grant: &'a Grant,
+}
+
 /// When the tenant's quiet hours end, if `now` is inside them.
 pub(crate) fn quiet_until(settings: &Settings, now: Timestamp) -> Option<Timestamp> {
     let zone = jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -40,10 +48,25 @@ pub(crate) fn quiet_until(settings: &Settings, now: Timestamp) -> Option<Timesta
 
 impl<S, E, M> Dispatcher<S, E, M>
 where
-    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore,
+    S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore + GrantStore,
     E: EmailSender,
     M: SmsSender,
 {
+    /// The operator's grant to the tenant, read once per run.
+    pub(crate) async fn grant(
+        &self,
+        context: &RunContext<'_>,
+        tenant: &str,
+    ) -> Result<Grant, StoreError> {
+        context
+            .cache
+            .grants
+            .get(tenant, || async {
+                Ok(self.store.get_grant(tenant).await?.unwrap_or_default())
+            })
+            .await
+    }
+
     /// The tenant's settings, read once per run.
     pub(crate) async fn settings(
         &self,
@@ -170,15 +193,28 @@ where
                 .await?;
         }
 
-        let senders = (
-            settings.from_email.as_deref().unwrap_or(&self.from_email),
-            settings.sms_origination_number(),
-        );
+        let grant = if planned.deliveries.is_empty() {
+            Grant::default()
+        } else {
+            self.grant(context, tenant).await?
+        };
+        // What a tenant chose is used only while the operator's grant still allows it.
+        let senders = Senders {
+            email: settings
+                .from_email
+                .as_deref()
+                .filter(|address| grant.allows_sender(address))
+                .unwrap_or(&self.from_email),
+            sms: settings
+                .sms_origination_number()
+                .filter(|number| grant.allows_number(number)),
+            grant: &grant,
+        };
         let outcomes = join_all(
             planned
                 .deliveries
                 .iter()
-                .map(|delivery| self.deliver_in_turn(due, delivery, senders, context, sends)),
+                .map(|delivery| self.deliver_in_turn(due, delivery, &senders, context, sends)),
         )
         .await;
         let mut look_again: Option<String> = None;
@@ -230,7 +266,7 @@ where
         &self,
         due: &DueConversation,
         delivery: &Planned,
-        senders: (&str, Option<&str>),
+        senders: &Senders<'_>,
         context: &RunContext<'_>,
         sends: &Semaphore,
     ) -> Result<(Delivered, RunReport), StoreError> {
@@ -238,7 +274,41 @@ where
         if context.budget.spent() {
             return Ok((Delivered::Deferred, RunReport::default()));
         }
-        self.deliver(due, delivery, senders, context.now).await
+        self.deliver(due, delivery, senders, context).await
+    }
+
+    /// Why the platform's rules keep a delivery from being sent, if they do: a number in
+    /// a country the tenant may not text, or the day's quota spent (a share of it is taken
+    /// when neither).
+    async fn refusal(
+        &self,
+        due: &DueConversation,
+        delivery: &Planned,
+        grant: &Grant,
+        context: &RunContext<'_>,
+    ) -> Result<Option<DeliveryOutcome>, StoreError> {
+        let channel = delivery.key.channel;
+        if channel == NotifyChannel::Sms && !grant.allows_sms_to(&delivery.address) {
+            return Ok(Some(DeliveryOutcome::Refused {
+                status: DeliveryStatus::CountryNotAllowed,
+                error: "the number is in a country this account may not text".into(),
+            }));
+        }
+        let per_day = grant.per_day(channel);
+        if context
+            .quotas
+            .take(&self.store, &due.tenant, channel, per_day)
+            .await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(DeliveryOutcome::Refused {
+            status: DeliveryStatus::QuotaExceeded,
+            error: format!(
+                "the account's {per_day} {} a day are spent",
+                channel.as_str()
+            ),
+        }))
     }
 
     /// Claims, sends and records one delivery.
@@ -246,9 +316,10 @@ where
         &self,
         due: &DueConversation,
         delivery: &Planned,
-        (email_from, sms_from): (&str, Option<&str>),
-        now: Timestamp,
+        senders: &Senders<'_>,
+        context: &RunContext<'_>,
     ) -> Result<(Delivered, RunReport), StoreError> {
+        let now = context.now;
         let mut report = RunReport::default();
         let now_text = format_timestamp(now);
         let claim = self
@@ -267,13 +338,22 @@ where
             Claim::Finished => return Ok((Delivered::Done, report)),
             Claim::Later(at) => return Ok((Delivered::LookAgainAt(at), report)),
         };
+        if let Some(refused) = self.refusal(due, delivery, senders.grant, context).await? {
+            report.refused += 1;
+            self.record(due, delivery, &refused, &now_text).await?;
+            return Ok((Delivered::Done, report));
+        }
         let sent = match &delivery.outgoing {
             Outgoing::Email(email) => {
                 self.email
-                    .send_email(email_from, &delivery.address, email)
+                    .send_email(senders.email, &delivery.address, email)
                     .await
             }
-            Outgoing::Sms(text) => self.sms.send_sms(sms_from, &delivery.address, text).await,
+            Outgoing::Sms(text) => {
+                self.sms
+                    .send_sms(senders.sms, &delivery.address, text)
+                    .await
+            }
         };
         let (outcome, delivered) = match sent {
             Ok(provider_message_id) => {

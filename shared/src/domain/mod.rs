@@ -2,9 +2,11 @@
 
 pub mod attachment;
 pub mod conversation;
+pub mod country;
 pub mod csv;
 pub mod directory;
 pub mod feed;
+pub mod grant;
 pub mod ids;
 pub mod message;
 pub mod notify;

@@ -37,6 +37,25 @@ const SERVER_OWNED_FIELDS: &[&str] = &[
     "external_ref",
 ];
 
+/// The operator, on routes API Gateway authorizes with IAM (SigV4): the signer's ARN.
+/// A tenant's token never makes an operator, whatever its claims say.
+pub fn operator(request: &Request) -> Result<String, ApiError> {
+    let refused = || ApiError::forbidden("operator_only", "this route is the platform operator's");
+    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+        return Err(refused());
+    };
+    let authorizer = context.authorizer.as_ref().ok_or_else(refused)?;
+    if authorizer.jwt.is_some() {
+        return Err(refused());
+    }
+    authorizer
+        .iam
+        .as_ref()
+        .and_then(|iam| iam.user_arn.clone().or_else(|| iam.caller_id.clone()))
+        .filter(|arn| !arn.is_empty())
+        .ok_or_else(refused)
+}
+
 /// The caller, from the JWT claims in the request context. Identity never comes from
 /// headers, query or body.
 pub fn principal(request: &Request, names: &ClaimNames) -> Result<Principal, ApiError> {

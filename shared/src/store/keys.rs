@@ -11,6 +11,8 @@
 //!
 //! | entity | pk | sk | notes |
 //! |---|---|---|---|
+//! | operator grant | `T#{tenant}` | `GRANT` | written by the operator only: SMS numbers (with their routing items, in the same transaction), sender identities, daily quotas, SMS countries; read by the settings save and once per tenant per dispatcher run |
+//! | quota counter | `T#{tenant}` | `QUOTA#{yyyy-mm-dd}` | emails and texts the dispatcher took from the day's quota (UTC), an atomic `ADD` per block of deliveries; TTL 8 days |
 //! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings, `version` (a save is conditional on the version it read) |
 //! | a staff member's part in an order | `T#{tenant}#STAFF#{user}` | `PART#{conversation id}` | beside their assignments: one Query of the partition (`sk < PROFILE`) gives a basic staff member's reach for their feed and badge |
 //! | upload | `T#{tenant}#UPLOAD#{upload id}` | `UPLOAD` | one file one person may attach in one conversation: name, type, size; `message_id` once a message took it (in the message's transaction, only if absent); expires after two days unless taken |
@@ -27,7 +29,7 @@
 //! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | GetItem; one Query gives an account's contacts and assigned staff |
 //! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put in the contact's transaction); inbound SMS finds the contact with one GetItem |
 //! | SMS opt-out | `T#{tenant}#OPTOUT#{e164}` | `OPTOUT` | per number, apart from the directory so it outlives contact edits: `opted_out` and `keyword_at` (the provider's time of the STOP or START that set it; an older keyword delivered later changes nothing); BatchGetItem before texting |
-//! | SMS number | `SMSNUM#{e164}` | `SMSNUM` | the tenant a text to that number belongs to; the only key without a tenant prefix, written with the tenant's settings under the condition that no other tenant holds it |
+//! | SMS number | `SMSNUM#{e164}` | `SMSNUM` | the tenant a text to that number belongs to; the only key without a tenant prefix, written with the operator's grant under the condition that no other tenant holds it |
 //! | provider message id | `T#{tenant}#EXT#{provider}#{id}` | `EXT` | conditional Put in the same transaction as what an inbound text writes: a redelivery, even a concurrent one, writes nothing; TTL 30 days |
 //! | unmatched inbound text | `T#{tenant}#UNMATCHED` | `{ulid}` | texts from unknown numbers or refused by the mode, as received; Query newest first |
 //! | auto-reply mark | `T#{tenant}#AUTOREPLY#{e164}` | `AUTOREPLY` | the tenant-local day a sender last got the auto-reply; conditional Put, so once a day; TTL 2 days |
@@ -148,6 +150,8 @@ pub const UPLOAD_SK: &str = "UPLOAD";
 /// The tenant's release marker: due (on `gsi3`) when passes held by quiet hours are to be
 /// looked at again.
 pub const RELEASE_SK: &str = "RELEASE";
+/// The operator's grant to the tenant.
+pub const GRANT_SK: &str = "GRANT";
 pub const HEADER_SK: &str = "~HDR";
 pub const MESSAGE_SK_PREFIX: &str = "M#";
 pub const IDEMPOTENCY_SK: &str = "IDEM";
@@ -171,6 +175,11 @@ pub fn upload_pk(tenant: &str, upload: &str) -> String {
 /// An order's index entry: the one conversation it opened.
 pub fn order_pk(tenant: &str, order_id: &str) -> String {
     format!("T#{tenant}#ORDER#{order_id}")
+}
+
+/// The tenant's quota counters of one UTC day (`YYYY-MM-DD`).
+pub fn quota_sk(day: &str) -> String {
+    format!("QUOTA#{day}")
 }
 
 pub fn tenant_pk(tenant: &str) -> String {

@@ -27,6 +27,10 @@ pub enum DeliveryStatus {
     Failed,
     /// Was to be retried, but the recipient has read the thread since.
     Cancelled,
+    /// Not sent: the tenant's daily quota for the channel was spent.
+    QuotaExceeded,
+    /// Not sent: the number is in a country the tenant may not text.
+    CountryNotAllowed,
 }
 
 impl DeliveryStatus {
@@ -37,6 +41,8 @@ impl DeliveryStatus {
             DeliveryStatus::Retry => "retry",
             DeliveryStatus::Failed => "failed",
             DeliveryStatus::Cancelled => "cancelled",
+            DeliveryStatus::QuotaExceeded => "quota_exceeded",
+            DeliveryStatus::CountryNotAllowed => "country_not_allowed",
         }
     }
 
@@ -47,6 +53,8 @@ impl DeliveryStatus {
             "retry" => Some(DeliveryStatus::Retry),
             "failed" => Some(DeliveryStatus::Failed),
             "cancelled" => Some(DeliveryStatus::Cancelled),
+            "quota_exceeded" => Some(DeliveryStatus::QuotaExceeded),
+            "country_not_allowed" => Some(DeliveryStatus::CountryNotAllowed),
             _ => None,
         }
     }
@@ -90,6 +98,22 @@ pub enum DeliveryOutcome {
     Failed {
         error: String,
     },
+    /// Not sent, by the platform's rules: `QuotaExceeded` or `CountryNotAllowed`.
+    Refused {
+        status: DeliveryStatus,
+        error: String,
+    },
+}
+
+impl DeliveryOutcome {
+    pub fn status(&self) -> DeliveryStatus {
+        match self {
+            DeliveryOutcome::Sent { .. } => DeliveryStatus::Sent,
+            DeliveryOutcome::Retry { .. } => DeliveryStatus::Retry,
+            DeliveryOutcome::Failed { .. } => DeliveryStatus::Failed,
+            DeliveryOutcome::Refused { status, .. } => *status,
+        }
+    }
 }
 
 pub trait NotificationStore: Send + Sync {

@@ -10,9 +10,9 @@ pub trait SettingsStore: Send + Sync {
         &self,
         tenant: &str,
     ) -> impl Future<Output = Result<Option<Settings>, StoreError>> + Send;
-    /// Saves the settings and, in the same transaction, claims their SMS numbers for the
-    /// tenant and releases those `previous` had and these do not. A number another tenant
-    /// holds is a `Conflict` and nothing is written.
+    /// Saves the settings over `previous` (the version read): a save in between is a
+    /// `Conflict` (`settings_changed`) and nothing is written. The SMS numbers and sender
+    /// identity are the caller's to check against the tenant's grant.
     fn put_settings(
         &self,
         tenant: &str,

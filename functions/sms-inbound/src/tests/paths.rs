@@ -83,7 +83,7 @@ async fn an_inbound_text_costs_at_most_four_requests_once_the_number_is_known() 
 }
 
 #[tokio::test]
-async fn settings_claim_sms_numbers_for_one_tenant() {
+async fn tenants_choose_only_numbers_the_operator_granted_them() {
     let stack = TestStack::start().await;
     clinic(&stack, Settings::default()).await;
     let admin_b = Claims::admin("clinic-b", "a9");
@@ -92,15 +92,25 @@ async fn settings_claim_sms_numbers_for_one_tenant() {
             .claims(claims)
             .json(body)
     };
-    let (status, body) = read_response(
-        admin::handle(
-            &stack.app(),
-            put(&admin_b, json!({"sms_numbers": [CLINIC_NUMBER]})).request(),
-        )
-        .await,
-    );
-    assert_eq!(status, 409, "{body}");
-    assert_eq!(body["error"]["code"], "sms_number_in_use");
+    let settings_put = |claims: &Claims, body: Value| {
+        let request = put(claims, body).request();
+        let app = stack.app();
+        async move { read_response(admin::handle(&app, request).await) }
+    };
+    // Clinic A's number and a number nobody holds get the same answer: no hint of A.
+    let mut answers = Vec::new();
+    for number in [CLINIC_NUMBER, "+15550109999"] {
+        let (status, body) = settings_put(&admin_b, json!({"sms_numbers": [number]})).await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(body["error"]["code"], "not_granted");
+        answers.push(
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .replace(number, "N"),
+        );
+    }
+    assert_eq!(answers[0], answers[1]);
     assert!(
         stack
             .store
@@ -115,40 +125,37 @@ async fn settings_claim_sms_numbers_for_one_tenant() {
         json!([CLINIC_NUMBER, CLINIC_NUMBER]),
         json!("x"),
     ] {
-        let (status, _) = read_response(
-            admin::handle(
-                &stack.app(),
-                put(&admin_b, json!({"sms_numbers": bad})).request(),
-            )
-            .await,
-        );
+        let (status, _) = settings_put(&admin_b, json!({"sms_numbers": bad})).await;
         assert_eq!(status, 400, "{bad}");
     }
+    let (status, body) =
+        settings_put(&admin_b, json!({"from_email": "notify@oakvets.example"})).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (403, &json!("not_granted"))
+    );
 
-    // Clinic A gives the number up for another; clinic B can then have it.
-    let admin_a = Claims::admin(TENANT, "a1");
-    let (status, body) = read_response(
-        admin::handle(
-            &stack.app(),
-            put(
-                &admin_a,
-                json!({"sms_numbers": [OTHER_CLINIC_NUMBER], "sms_help_text": "Call us"}),
-            )
-            .request(),
-        )
-        .await,
-    );
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["sms_numbers"], json!([OTHER_CLINIC_NUMBER]));
-    let (status, _) = read_response(
-        admin::handle(
-            &stack.app(),
-            put(&admin_b, json!({"sms_numbers": [CLINIC_NUMBER]})).request(),
-        )
-        .await,
-    );
+    // The operator moves the number from clinic A to clinic B: a text to it is B's now
+    // (an unknown sender there), and B may choose it.
+    let operator_put = |tenant: &str, body: Value| {
+        let request = ApiEvent::new("PUT", "/operator/tenants/{tenant_id}/grant")
+            .path_param("tenant_id", tenant)
+            .operator()
+            .json(body)
+            .request();
+        let app = stack.app();
+        async move { read_response(admin::handle(&app, request).await) }
+    };
+    let (status, body) = operator_put("clinic-b", json!({"sms_numbers": [CLINIC_NUMBER]})).await;
+    assert_eq!(status, 409, "still clinic A's: {body}");
+    assert_eq!(body["error"]["code"], "sms_number_granted_elsewhere");
+    let (status, _) = operator_put(TENANT, json!({"sms_numbers": [OTHER_CLINIC_NUMBER]})).await;
     assert_eq!(status, 200);
-    // A text to the old number is clinic B's now (an unknown sender there).
+    let (status, body) = operator_put("clinic-b", json!({"sms_numbers": [CLINIC_NUMBER]})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["grant"]["sms_numbers"], json!([CLINIC_NUMBER]));
+    let (status, body) = settings_put(&admin_b, json!({"sms_numbers": [CLINIC_NUMBER]})).await;
+    assert_eq!(status, 200, "{body}");
     let (status, _) = twilio(&container(&stack), &text("SM800", CONTACT_PHONE, "hi")).await;
     assert_eq!(status, 200);
     assert!(messages(&stack, &general()).await.is_empty());

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 use super::item::{
     classify, failed_condition, get_s, internal, s, unavailable, Item, TransactFailure,
@@ -89,65 +89,6 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder()
             .put(put.build().map_err(internal)?)
             .build())
-    }
-
-    /// The settings writes (the settings item first) with claims on the tenant's SMS
-    /// numbers (conditional: no other tenant holds them) and releases of the numbers it
-    /// gave up, in one transaction.
-    pub(super) async fn write_settings(
-        &self,
-        tenant: &str,
-        mut items: Vec<TransactWriteItem>,
-        numbers: &[String],
-        released: &[&String],
-    ) -> Result<(), StoreError> {
-        let owned_by_tenant = format!("attribute_not_exists({PK}) OR tenant = :tenant");
-        let claims_from = items.len();
-        for number in numbers {
-            let claim = Put::builder()
-                .table_name(&self.table)
-                .item(PK, s(keys::sms_number_pk(number)))
-                .item(SK, s(keys::SMS_NUMBER_SK))
-                .item("tenant", s(tenant))
-                .condition_expression(&owned_by_tenant)
-                .expression_attribute_values(":tenant", s(tenant))
-                .build()
-                .map_err(internal)?;
-            items.push(TransactWriteItem::builder().put(claim).build());
-        }
-        for number in released {
-            let release = Delete::builder()
-                .table_name(&self.table)
-                .key(PK, s(keys::sms_number_pk(number)))
-                .key(SK, s(keys::SMS_NUMBER_SK))
-                .condition_expression(&owned_by_tenant)
-                .expression_attribute_values(":tenant", s(tenant))
-                .build()
-                .map_err(internal)?;
-            items.push(TransactWriteItem::builder().delete(release).build());
-        }
-        match self.transact_retrying(items).await {
-            Ok(()) => Ok(()),
-            Err(TransactFailure::Store(err)) => Err(err),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
-                Err(StoreError::Conflict {
-                    code: "settings_changed",
-                    message: "the settings were changed meanwhile".into(),
-                })
-            }
-            Err(TransactFailure::Cancelled(reasons)) => {
-                match (claims_from..reasons.len()).find(|&i| failed_condition(&reasons, i)) {
-                    Some(i) => {
-                        let number = numbers.get(i - claims_from).map_or("", String::as_str);
-                        Err(StoreError::Conflict {
-                            code: "sms_number_in_use",
-                            message: format!("{number} is another account's SMS number"),
-                        })
-                    }
-                    None => Err(unavailable(&reasons)),
-                }
-            }
-        }
     }
 }
 

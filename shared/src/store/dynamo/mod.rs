@@ -11,6 +11,7 @@ mod conversations;
 mod directory;
 mod due;
 mod feed;
+mod grants;
 mod inbound;
 mod item;
 mod messages;

@@ -231,13 +231,13 @@ impl NotificationStore for DynamoStore {
                 .expression_attribute_values(":status", s(DeliveryStatus::Retry.as_str()))
                 .expression_attribute_values(":error", s(error))
                 .expression_attribute_values(":next", s(next_attempt_at)),
-            DeliveryOutcome::Failed { error } => request
+            DeliveryOutcome::Failed { error } | DeliveryOutcome::Refused { error, .. } => request
                 .update_expression(
                     "SET #status = :status, #error = :error, updated_at = :now \
                      REMOVE lease_until, next_attempt_at",
                 )
                 .expression_attribute_names("#error", "error")
-                .expression_attribute_values(":status", s(DeliveryStatus::Failed.as_str()))
+                .expression_attribute_values(":status", s(outcome.status().as_str()))
                 .expression_attribute_values(":error", s(error)),
         };
         request.send().await.map_err(classify)?;

@@ -1,9 +1,11 @@
-//! Tenant settings (and, in the same transaction, their SMS number claims and the release
-//! of notifications held by quiet hours they no longer have).
+//! Tenant settings (and, in the same transaction, the release of notifications held by
+//! quiet hours they no longer have).
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::item::{get_n, get_s, internal, n, s, Item};
+use super::item::{
+    failed_condition, get_n, get_s, internal, n, s, unavailable, Item, TransactFailure,
+};
 use super::DynamoStore;
 use crate::domain::notify::notify_delay;
 use crate::domain::{MessagingMode, Settings};
@@ -73,12 +75,6 @@ impl SettingsStore for DynamoStore {
                 AttributeValue::L(settings.sms_numbers.iter().map(s).collect()),
             );
         }
-        let released: Vec<&String> = previous
-            .map(|p| &p.sms_numbers)
-            .into_iter()
-            .flatten()
-            .filter(|number| !settings.sms_numbers.contains(number))
-            .collect();
         let version = previous.map_or(0, |p| p.version);
         item.insert("version".into(), n(version + 1));
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
@@ -101,8 +97,17 @@ impl SettingsStore for DynamoStore {
                 writes.push(self.release_now(tenant, shortened)?);
             }
         }
-        self.write_settings(tenant, writes, &settings.sms_numbers, &released)
-            .await
+        match self.transact_retrying(writes).await {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Store(err)) => Err(err),
+            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                Err(StoreError::Conflict {
+                    code: "settings_changed",
+                    message: "the settings were changed meanwhile".into(),
+                })
+            }
+            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+        }
     }
 }
 
