@@ -443,4 +443,6 @@ async fn staff_message_to_p1_and_unreachable_p2(
 
 mod reliability;
 
+mod platform;
+
 mod runs;
