@@ -105,6 +105,19 @@ pub const ROUTES: &[Route] = &[
         "/staff/{user_id}/assignments/{customer_id}",
         Function::Admin,
     ),
+    route("GET", "/staff", Function::Admin),
+    route("GET", "/customers/{customer_id}/contacts", Function::Admin),
+    route("GET", "/customers/{customer_id}/patients", Function::Admin),
+    route(
+        "PUT",
+        "/customers/{customer_id}/patients/{patient_id}",
+        Function::Admin,
+    ),
+    route(
+        "DELETE",
+        "/customers/{customer_id}/patients/{patient_id}",
+        Function::Admin,
+    ),
     route(
         "PUT",
         "/customers/{customer_id}/contacts/{contact_id}",

@@ -28,6 +28,16 @@ async fn main() {
         .unwrap_or(CONVERSATIONS);
     let stack = TestStack::start().await;
     stack.set_settings(TENANT, &Settings::default()).await;
+    // A large tenant: the operator raised its quota above the backlog.
+    stack
+        .set_grant(
+            TENANT,
+            &shared::domain::grant::Grant {
+                emails_per_day: shared::domain::grant::MAX_DAILY_QUOTA,
+                ..Default::default()
+            },
+        )
+        .await;
     for i in 0..STAFF {
         let now = now_rfc3339();
         let profile = StaffProfile {

@@ -5,6 +5,7 @@
 //! closed by the host application; and the platform operator's grants to tenants.
 //! One function, told apart by route.
 
+mod accounts;
 mod conversations;
 mod directory;
 mod export;
@@ -17,7 +18,8 @@ mod unmatched;
 
 use shared::http::{self, Request, Response};
 use shared::store::{
-    DirectoryStore, GrantStore, InboundStore, MessageStore, NotificationStore, SettingsStore,
+    DirectoryStore, GrantStore, InboundStore, MessageStore, NotificationStore, PatientStore,
+    SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -28,7 +30,8 @@ where
         + MessageStore
         + NotificationStore
         + InboundStore
-        + GrantStore,
+        + GrantStore
+        + PatientStore,
 {
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations") => conversations::open(app, &request).await,
@@ -61,6 +64,19 @@ where
         Some("DELETE /customers/{customer_id}/contacts/{contact_id}") => {
             directory::delete_contact(app, &request).await
         }
+        Some("PUT /customers/{customer_id}/patients/{patient_id}") => {
+            accounts::put_patient(app, &request).await
+        }
+        Some("DELETE /customers/{customer_id}/patients/{patient_id}") => {
+            accounts::delete_patient(app, &request).await
+        }
+        Some("GET /customers/{customer_id}/patients") => {
+            accounts::list_patients(app, &request).await
+        }
+        Some("GET /customers/{customer_id}/contacts") => {
+            accounts::list_contacts(app, &request).await
+        }
+        Some("GET /staff") => accounts::list_staff(app, &request).await,
         Some("GET /notifications") => notifications::list(app, &request).await,
         Some("GET /sms/unmatched") => unmatched::list(app, &request).await,
         Some("GET /operator/tenants/{tenant_id}/grant") => operator::get(app, &request).await,

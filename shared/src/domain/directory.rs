@@ -40,6 +40,16 @@ pub struct Contact {
     pub updated_at: String,
 }
 
+/// A pet or patient of a customer account: only registered patients get a thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patient {
+    pub customer_id: String,
+    pub patient_id: String,
+    pub name: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assignment {
     pub user_id: String,

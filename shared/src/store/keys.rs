@@ -27,6 +27,7 @@
 //! | basic-staff assignment | `T#{tenant}#STAFF#{user}` | `ASSIGN#{customer}` | GetItem for the +1 access check; one Query gives a profile with its assignments |
 //! | assignment, by customer | `T#{tenant}#CU#{customer}` | `ASSIGNED#{user}` | the same assignment, written in the same transaction: who to notify of a customer's messages |
 //! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | GetItem; one Query gives an account's contacts and assigned staff |
+//! | patient of a customer account | `T#{tenant}#CU#{customer}` | `PATIENT#{patient}` | registered by service or admin with a name; a patient thread is created only in a transaction that checks it exists (ConditionCheck, on a thread's first message only); Query `begins_with PATIENT#` lists them, the account's directory Query stops before them |
 //! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put in the contact's transaction); inbound SMS finds the contact with one GetItem |
 //! | SMS opt-out | `T#{tenant}#OPTOUT#{e164}` | `OPTOUT` | per number, apart from the directory so it outlives contact edits: `opted_out` and `keyword_at` (the provider's time of the STOP or START that set it; an older keyword delivered later changes nothing); BatchGetItem before texting |
 //! | SMS number | `SMSNUM#{e164}` | `SMSNUM` | the tenant a text to that number belongs to; the only key without a tenant prefix, written with the operator's grant under the condition that no other tenant holds it |
@@ -161,6 +162,8 @@ pub const ASSIGN_SK_PREFIX: &str = "ASSIGN#";
 pub const PART_SK_PREFIX: &str = "PART#";
 pub const ASSIGNED_SK_PREFIX: &str = "ASSIGNED#";
 pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
+/// Sorts after contacts and assignments: the account's directory Query stops before it.
+pub const PATIENT_SK_PREFIX: &str = "PATIENT#";
 pub const PHONE_SK: &str = "PHONE";
 pub const OPT_OUT_SK: &str = "OPTOUT";
 pub const SMS_NUMBER_SK: &str = "SMSNUM";
@@ -225,6 +228,10 @@ pub fn part_sk(conversation: &ConversationId) -> String {
 
 pub fn assign_sk(customer: &str) -> String {
     format!("{ASSIGN_SK_PREFIX}{customer}")
+}
+
+pub fn patient_sk(patient: &str) -> String {
+    format!("{PATIENT_SK_PREFIX}{patient}")
 }
 
 pub fn customer_pk(tenant: &str, customer: &str) -> String {

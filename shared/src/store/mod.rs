@@ -12,6 +12,7 @@ mod inbound;
 pub mod keys;
 mod messages;
 mod notifications;
+mod patients;
 pub mod readers;
 pub mod schema;
 mod settings;
@@ -25,6 +26,7 @@ pub use grants::*;
 pub use inbound::*;
 pub use messages::*;
 pub use notifications::*;
+pub use patients::*;
 pub use settings::*;
 pub use uploads::*;
 
@@ -40,6 +42,9 @@ pub enum StoreError {
     BadReference(String),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Something the request names that the tenant's directory does not hold.
+    #[error("{message}")]
+    Unknown { code: &'static str, message: String },
     /// Throttled, unreachable, timed out, or a 5xx: the request may be retried later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
@@ -58,6 +63,7 @@ impl From<StoreError> for ApiError {
                 ApiError::bad_request("invalid_reference", message)
             }
             StoreError::Conflict { code, message } => ApiError::conflict(code, message),
+            StoreError::Unknown { code, message } => ApiError::Unknown { code, message },
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "storage unavailable");
                 ApiError::Unavailable {

@@ -22,6 +22,7 @@ impl DynamoStore {
         message: &Message,
         tenant: &str,
         escalation_pending: bool,
+        creating_patient_thread: bool,
     ) -> Result<Update, StoreError> {
         let conversation = &draft.conversation;
         let mut set = vec![
@@ -81,7 +82,12 @@ impl DynamoStore {
         }
         let condition = match &draft.lifecycle {
             Lifecycle::Open { .. } => format!("attribute_not_exists({PK})"),
-            _ if draft.create_conversation && conversation.subject.created_on_first_message() => {
+            // A patient thread is created only with a check that the patient is registered,
+            // which the first attempt leaves out: most messages go to a thread that exists.
+            _ if draft.create_conversation
+                && conversation.subject.created_on_first_message()
+                && (creating_patient_thread || conversation.subject.patient_id().is_none()) =>
+            {
                 format!("attribute_not_exists({PK}) OR ({newer_than_last})")
             }
             _ => format!("attribute_exists({PK}) AND {newer_than_last}"),

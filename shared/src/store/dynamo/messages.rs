@@ -106,11 +106,19 @@ impl MessageStore for DynamoStore {
         let mut newer_than: Option<Ulid> = None;
         // Learnt from the header when a condition fails; rare enough not to read first.
         let mut escalation_pending = false;
+        let mut creating_patient_thread = false;
         for attempt in 0..MAX_APPEND_ATTEMPTS {
             let message = new_message(draft, next_message_id(newer_than));
             let mut items = vec![
                 TransactWriteItem::builder()
-                    .update(self.header_update(&pk, draft, &message, tenant, escalation_pending)?)
+                    .update(self.header_update(
+                        &pk,
+                        draft,
+                        &message,
+                        tenant,
+                        escalation_pending,
+                        creating_patient_thread,
+                    )?)
                     .build(),
                 TransactWriteItem::builder()
                     .put(self.message_put(&pk, &message)?)
@@ -136,6 +144,10 @@ impl MessageStore for DynamoStore {
                 }
                 None => {}
             }
+            let patient_check_at = items.len();
+            if creating_patient_thread {
+                items.push(self.patient_registered(tenant, &draft.conversation)?);
+            }
             let uploads_from = items.len();
             items.extend(self.upload_claims(tenant, &message)?);
             let err = match self
@@ -155,6 +167,12 @@ impl MessageStore for DynamoStore {
                 _ => return Err(classify(err)),
             };
             let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
+            if creating_patient_thread && code(patient_check_at) == "ConditionalCheckFailed" {
+                return Err(StoreError::Unknown {
+                    code: "unknown_patient",
+                    message: "no such patient is registered for this account".into(),
+                });
+            }
             if (uploads_from..reasons.len()).any(|i| code(i) == "ConditionalCheckFailed") {
                 return Err(StoreError::Conflict {
                     code: "attachment_already_used",
@@ -198,6 +216,13 @@ impl MessageStore for DynamoStore {
             }
             if code(0) == "ConditionalCheckFailed" {
                 let Some(current) = reasons[0].item() else {
+                    if draft.create_conversation
+                        && draft.conversation.subject.patient_id().is_some()
+                        && !creating_patient_thread
+                    {
+                        creating_patient_thread = true;
+                        continue;
+                    }
                     return Err(StoreError::NotFound);
                 };
                 if get_s(current, "status") == Some(ConversationStatus::Closed.as_str()) {

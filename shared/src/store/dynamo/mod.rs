@@ -17,6 +17,7 @@ mod item;
 mod messages;
 mod notifications;
 mod orders;
+mod patients;
 mod reading;
 mod settings;
 mod uploads;

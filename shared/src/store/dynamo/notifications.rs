@@ -52,8 +52,9 @@ impl NotificationStore for DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
+            .key_condition_expression("pk = :pk AND sk < :patients")
             .expression_attribute_values(":pk", s(keys::customer_pk(tenant, customer)))
+            .expression_attribute_values(":patients", s(keys::PATIENT_SK_PREFIX))
             .consistent_read(true);
         let mut contacts = Vec::new();
         let mut assignments = Vec::new();

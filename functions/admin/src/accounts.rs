@@ -1,0 +1,155 @@
+//! Customer accounts' patients and the lists of who is in the directory:
+//!
+//! - `PUT`/`DELETE /customers/{customer_id}/patients/{patient_id}` (admins, the host
+//!   application): registers a patient with its name. Only registered patients get a
+//!   patient thread; removing one keeps its thread and stops new ones.
+//! - `GET /customers/{customer_id}/patients` and `GET /customers/{customer_id}/contacts`:
+//!   for admins, the host application, staff, basic staff assigned the account, and the
+//!   account's own contacts (anyone else: 404).
+//! - `GET /staff`: the staff directory, for admins, the host application and staff.
+
+use serde::Deserialize;
+use shared::domain::directory::Patient;
+use shared::domain::ids::parse_id;
+use shared::domain::permissions::{require_directory_manager, require_host_or_admin};
+use shared::domain::validate::clean_label;
+use shared::domain::{now_rfc3339, Principal, Role};
+use shared::http::{self, Request, Response};
+use shared::store::{DirectoryStore, NotificationStore, PatientStore, SettingsStore};
+use shared::{ApiError, App};
+
+const MAX_PATIENT_NAME: usize = 120;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatientInput {
+    name: String,
+}
+
+fn path_id(request: &Request, name: &str) -> Result<String, ApiError> {
+    let value = http::path_param(request, name).ok_or(ApiError::NotFound)?;
+    parse_id(name, &value)
+}
+
+pub async fn put_patient<S: SettingsStore + PatientStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let principal = app.caller(request)?;
+    require_directory_manager(&principal)?;
+    let (customer, patient) = (
+        path_id(request, "customer_id")?,
+        path_id(request, "patient_id")?,
+    );
+    let input: PatientInput = http::json_body(request)?;
+    let name = clean_label(&input.name, MAX_PATIENT_NAME).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_field",
+            format!("name must be 1-{MAX_PATIENT_NAME} characters without control characters"),
+        )
+    })?;
+    let now = now_rfc3339();
+    let stored = app
+        .store
+        .put_patient(
+            &principal.tenant_id,
+            &Patient {
+                customer_id: customer,
+                patient_id: patient,
+                name,
+                created_at: now.clone(),
+                updated_at: now,
+            },
+        )
+        .await?;
+    Ok(http::json_response(200, &stored))
+}
+
+pub async fn delete_patient<S: SettingsStore + PatientStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let principal = app.caller(request)?;
+    require_directory_manager(&principal)?;
+    let (customer, patient) = (
+        path_id(request, "customer_id")?,
+        path_id(request, "patient_id")?,
+    );
+    if app
+        .store
+        .delete_patient(&principal.tenant_id, &customer, &patient)
+        .await?
+    {
+        Ok(http::no_content())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// The account the path names, if the caller may see who is in it.
+async fn visible_account<S: SettingsStore + DirectoryStore>(
+    app: &App<S>,
+    principal: &Principal,
+    request: &Request,
+) -> Result<String, ApiError> {
+    let customer = path_id(request, "customer_id")?;
+    let visible = match principal.role {
+        Role::Admin | Role::Service | Role::Staff => true,
+        Role::Customer => principal.customer_id.as_deref() == Some(customer.as_str()),
+        Role::BasicStaff => app
+            .store
+            .assignment(&principal.tenant_id, &principal.user_id, &customer)
+            .await?
+            .is_some_and(|a| a.is_active_at(jiff::Timestamp::now())),
+    };
+    if visible {
+        Ok(customer)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+pub async fn list_patients<S: SettingsStore + DirectoryStore + PatientStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let principal = app.caller(request)?;
+    let customer = visible_account(app, &principal, request).await?;
+    let patients = app.store.patients(&principal.tenant_id, &customer).await?;
+    Ok(http::json_response(
+        200,
+        &serde_json::json!({ "customer_id": customer, "patients": patients }),
+    ))
+}
+
+pub async fn list_contacts<S: SettingsStore + DirectoryStore + NotificationStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let principal = app.caller(request)?;
+    let customer = visible_account(app, &principal, request).await?;
+    let (contacts, _) = app
+        .store
+        .account_directory(&principal.tenant_id, &customer)
+        .await?;
+    Ok(http::json_response(
+        200,
+        &serde_json::json!({ "customer_id": customer, "contacts": contacts }),
+    ))
+}
+
+pub async fn list_staff<S: SettingsStore + NotificationStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let principal = app.caller(request)?;
+    if principal.role != Role::Staff {
+        require_host_or_admin(&principal, "list the staff directory")?;
+    }
+    let mut staff = app.store.staff_directory(&principal.tenant_id).await?;
+    staff.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    Ok(http::json_response(
+        200,
+        &serde_json::json!({ "staff": staff }),
+    ))
+}

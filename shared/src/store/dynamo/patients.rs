@@ -1,0 +1,100 @@
+//! Patients beside their account's contacts, and the check a new patient thread makes.
+
+use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem};
+
+use super::item::{classify, get_s, internal, required, s, Item};
+use super::DynamoStore;
+use crate::domain::directory::Patient;
+use crate::domain::ConversationId;
+use crate::store::keys::{self, PK, SK};
+use crate::store::{PatientStore, StoreError};
+
+impl DynamoStore {
+    /// The condition a patient thread's first message is written under: the patient is
+    /// registered for the account.
+    pub(super) fn patient_registered(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let patient = conversation.subject.patient_id().unwrap_or_default();
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(PK, s(keys::customer_pk(tenant, &conversation.customer_id)))
+            .key(SK, s(keys::patient_sk(patient)))
+            .condition_expression(format!("attribute_exists({PK})"))
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+}
+
+impl PatientStore for DynamoStore {
+    async fn put_patient(&self, tenant: &str, patient: &Patient) -> Result<Patient, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::customer_pk(tenant, &patient.customer_id)))
+            .key(SK, s(keys::patient_sk(&patient.patient_id)))
+            .update_expression(
+                "SET #name = :name, customer_id = :customer, patient_id = :patient, \
+                 updated_at = :now, created_at = if_not_exists(created_at, :now)",
+            )
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_values(":name", s(&patient.name))
+            .expression_attribute_values(":customer", s(&patient.customer_id))
+            .expression_attribute_values(":patient", s(&patient.patient_id))
+            .expression_attribute_values(":now", s(&patient.updated_at))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(classify)?;
+        patient_from_item(&output.attributes.unwrap_or_default())
+    }
+
+    async fn delete_patient(
+        &self,
+        tenant: &str,
+        customer: &str,
+        patient: &str,
+    ) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::customer_pk(tenant, customer)))
+            .key(SK, s(keys::patient_sk(patient)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.attributes.is_some_and(|item| !item.is_empty()))
+    }
+
+    async fn patients(&self, tenant: &str, customer: &str) -> Result<Vec<Patient>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :patients)")
+            .expression_attribute_values(":pk", s(keys::customer_pk(tenant, customer)))
+            .expression_attribute_values(":patients", s(keys::PATIENT_SK_PREFIX));
+        self.query_all(query)
+            .await?
+            .iter()
+            .map(patient_from_item)
+            .collect()
+    }
+}
+
+fn patient_from_item(item: &Item) -> Result<Patient, StoreError> {
+    let text = |name: &str| get_s(item, name).map(str::to_owned).unwrap_or_default();
+    Ok(Patient {
+        customer_id: required(item, "customer_id")?.to_owned(),
+        patient_id: required(item, "patient_id")?.to_owned(),
+        name: text("name"),
+        created_at: text("created_at"),
+        updated_at: text("updated_at"),
+    })
+}
