@@ -142,3 +142,20 @@ pub async fn contact(
         .await
         .expect("the contact is saved");
 }
+
+/// Registers a patient of a customer account, as the host application would.
+pub async fn patient(store: &DynamoStore, tenant: &str, customer: &str, id: &str) {
+    use shared::store::PatientStore;
+    let now = shared::domain::now_rfc3339();
+    let patient = shared::domain::directory::Patient {
+        customer_id: customer.into(),
+        patient_id: id.into(),
+        name: format!("Patient {id}"),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store
+        .put_patient(tenant, &patient)
+        .await
+        .expect("the patient is registered");
+}

@@ -178,6 +178,7 @@ async fn the_feed_puts_the_latest_message_on_top_with_its_excerpt_and_the_caller
         json!({"message": "Is Bella ok after her surgery?"}),
     )
     .await;
+    testkit::seed::patient(&stack.store, TENANT, "c2", "rex").await;
     send(
         &stack,
         &staff,

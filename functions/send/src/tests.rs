@@ -72,6 +72,29 @@ async fn staff_sends_into_a_customer_thread_which_starts_with_it() {
 async fn patient_threads_are_separate_and_customers_write_their_own() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
+    // Only a registered patient gets a thread, whoever writes first.
+    let customer = Claims::customer(TENANT, "contact-1", "c1");
+    for (claims, body) in [
+        (
+            &staff,
+            json!({"customer_id": "c1", "patient_id": "p9", "message": "x"}),
+        ),
+        (&customer, json!({"patient_id": "p9", "message": "x"})),
+        (&customer, json!({"patient_id": "anything", "message": "x"})),
+    ] {
+        let (status, body) = send(&stack, post(claims, body)).await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (404, &json!("unknown_patient"))
+        );
+    }
+    let patient = ConversationId::new("c1", Subject::Patient("p9".into()));
+    assert_eq!(
+        stored_messages(&stack, TENANT, &patient).await,
+        0,
+        "nothing stored"
+    );
+    testkit::seed::patient(&stack.store, TENANT, "c1", "p9").await;
     let (status, body) = send(
         &stack,
         post(
@@ -82,7 +105,6 @@ async fn patient_threads_are_separate_and_customers_write_their_own() {
     .await;
     assert_eq!(status, 201);
     assert_eq!(body["patient_id"], "p9");
-    let customer = Claims::customer(TENANT, "contact-1", "c1");
     let (status, body) = send(
         &stack,
         post(&customer, json!({"patient_id": "p9", "message": "thanks"})),
@@ -90,7 +112,6 @@ async fn patient_threads_are_separate_and_customers_write_their_own() {
     .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["sender_type"], "customer");
-    let patient = ConversationId::new("c1", Subject::Patient("p9".into()));
     assert_eq!(stored_messages(&stack, TENANT, &patient).await, 2);
     assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 0);
     // By id, into the same conversation.

@@ -205,6 +205,7 @@ async fn a_contacts_text_is_an_unread_customer_message_in_their_latest_conversat
     assert_eq!(first[0].message, "Hello?");
 
     // Staff write about Bella: that thread is now the most recently active one.
+    testkit::seed::patient(&stack.store, TENANT, "c1", "bella").await;
     staff_send(
         &stack,
         json!({"customer_id": "c1", "patient_id": "bella", "message": "Bella's X-ray is in."}),

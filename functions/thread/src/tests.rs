@@ -80,6 +80,7 @@ async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
 async fn pages_walk_newest_first_without_repeats_and_cost_one_query_each() {
     let stack = TestStack::start().await;
     let staff = Claims::staff(TENANT, "s1");
+    testkit::seed::patient(&stack.store, TENANT, "c1", "p1").await;
     for i in 0..45 {
         send(
             &stack,

@@ -7,6 +7,7 @@ async fn a_page_costs_one_request_and_the_badge_two_among_thousands_of_items() {
     let stack = TestStack::start().await;
     seed::other_tenants(&stack.store, 5_000).await;
     seed::conversations(&stack.store, TENANT, "quiet-", 40).await;
+    seed::patient(&stack.store, TENANT, "c1", "bella").await;
     let staff = Claims::staff(TENANT, "s1");
     let owner = Claims::customer(TENANT, "p1", "c1");
     let basic = Claims::basic_staff(TENANT, "b1");

@@ -219,6 +219,7 @@ async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follow
 async fn staff_narrow_the_feed_by_customer_kind_and_status() {
     let stack = TestStack::start().await;
     vendor(&stack, "vendor-9").await;
+    testkit::seed::patient(&stack.store, TENANT, "buyer-1", "rex").await;
     let host = Claims::service(TENANT, "marketplace");
     let (_, opened) = call(&stack, open(&host, order_1042())).await;
     let order = opened["id"].as_str().unwrap().to_owned();

@@ -1,4 +1,4 @@
-//! The SNS path, SMS numbers claimed in settings, what a text costs, configuration and storage failures.
+//! The SNS path, SMS numbers granted by the operator, what a text costs, configuration and storage failures.
 
 use super::*;
 
@@ -6,6 +6,7 @@ use super::*;
 async fn an_inbound_text_costs_at_most_four_requests_once_the_number_is_known() {
     let stack = TestStack::start().await;
     clinic(&stack, Settings::default()).await;
+    testkit::seed::patient(&stack.store, TENANT, "c1", "bella").await;
     staff_send(
         &stack,
         json!({"customer_id": "c1", "patient_id": "bella", "message": "hi"}),
