@@ -10,7 +10,9 @@ cargo build -q -p local
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data=$(mktemp -d)
 mkdir -p .tidings
+# The contract explores every route, far past one caller's rate limit.
 TIDINGS_DATA_DIR="$data" PORT="$port" TIDINGS_DISPATCH_SECONDS=3600 \
+  RATE_LIMIT_READS=100000/100000 RATE_LIMIT_WRITES=100000/100000 \
   target/debug/local >".tidings/contract-local-$port.log" 2>&1 &
 local_pid=$!
 trap 'kill $local_pid 2>/dev/null; wait $local_pid 2>/dev/null || true; rm -rf "$data"' EXIT

@@ -14,6 +14,7 @@ pub struct App<S> {
     pub cursors: CursorSigner,
     /// Attachment files, where the function handles them.
     pub files: Option<crate::files::S3Files>,
+    pub limiter: crate::rate_limit::RateLimiter,
 }
 
 impl<S> App<S> {
@@ -34,6 +35,7 @@ impl<S> App<S> {
             claims: config.claims.clone(),
             cursors: CursorSigner::new(&config.cursor_secret),
             files: None,
+            limiter: crate::rate_limit::RateLimiter::new(config.rate_limits),
         }
     }
 
@@ -101,13 +103,16 @@ where
 }
 
 impl<S: crate::store::SettingsStore> App<S> {
-    /// The caller, from the request's claims.
+    /// The caller, from the request's claims, within their rate limit (429 past it,
+    /// before anything is read or written).
     pub fn caller(
         &self,
         request: &crate::http::Request,
     ) -> Result<crate::domain::Principal, crate::ApiError> {
         let principal = crate::http::principal(request, &self.claims)?;
         tracing::Span::current().record("tenant", principal.tenant_id.as_str());
+        let kind = crate::rate_limit::RequestKind::of_method(request.method().as_str());
+        self.limiter.admit(&principal, kind)?;
         Ok(principal)
     }
 

@@ -45,6 +45,9 @@ pub struct Config {
     /// The private bucket of attachment files (`ATTACHMENTS_BUCKET`), for the functions
     /// that upload, check and hand out files; none elsewhere.
     pub attachments_bucket: Option<String>,
+    /// Per-caller limits in each container (`RATE_LIMIT_READS`, `RATE_LIMIT_WRITES`, as
+    /// `BURST/PER_MINUTE`).
+    pub rate_limits: crate::rate_limit::Limits,
 }
 
 impl Config {
@@ -62,6 +65,18 @@ impl Config {
             });
         }
         let settings_ttl = settings_ttl(&lookup)?;
+        let limit = |name: &'static str, default| match lookup(name).filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(value) => crate::rate_limit::Limit::parse(&value).ok_or(ConfigError::Invalid {
+                name,
+                reason: "must be BURST/PER_MINUTE, e.g. 30/120".into(),
+            }),
+        };
+        let default_limits = crate::rate_limit::Limits::default();
+        let rate_limits = crate::rate_limit::Limits {
+            read: limit("RATE_LIMIT_READS", default_limits.read)?,
+            write: limit("RATE_LIMIT_WRITES", default_limits.write)?,
+        };
         let defaults = ClaimNames::default();
         let claim =
             |name: &str, default: String| lookup(name).filter(|v| !v.is_empty()).unwrap_or(default);
@@ -77,6 +92,7 @@ impl Config {
             cursor_secret: cursor_secret.into_bytes(),
             settings_ttl,
             attachments_bucket: lookup("ATTACHMENTS_BUCKET").filter(|v| !v.is_empty()),
+            rate_limits,
         })
     }
 }

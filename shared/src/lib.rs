@@ -14,6 +14,7 @@ pub mod files;
 pub mod http;
 pub mod jwt;
 pub mod notify;
+pub mod rate_limit;
 pub mod settings_cache;
 pub mod store;
 pub mod telemetry;

@@ -206,6 +206,9 @@ pub fn test_config(table: &str) -> shared::Config {
         ("TABLE_NAME", table),
         ("CURSOR_SECRET", "tidings-test-cursor-secret"),
         ("SETTINGS_CACHE_SECONDS", "30"),
+        // Tests write faster than any person; the limits have tests of their own.
+        ("RATE_LIMIT_READS", "100000/100000"),
+        ("RATE_LIMIT_WRITES", "100000/100000"),
     ];
     shared::Config::from_lookup(|name| {
         vars.iter()

@@ -413,3 +413,5 @@ async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
 mod writes;
 
 mod attachments;
+
+mod limits;
