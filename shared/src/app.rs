@@ -56,10 +56,9 @@ impl<S> App<S> {
 }
 
 impl App<DynamoStore> {
-    /// Clients built from the environment: region, credentials, and endpoints
-    /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`) the way every AWS SDK reads them.
-    pub async fn from_environment(config: &Config) -> Self {
-        let clients = crate::aws::Clients::from_environment().await;
+    /// The store and, where the function handles them, the attachment files, on the
+    /// container's clients.
+    pub fn from_clients(clients: &crate::aws::Clients, config: &Config) -> Self {
         let app = App::new(clients.store(&config.table_name), config);
         match config
             .attachments_bucket
@@ -80,8 +79,14 @@ where
     Fut: std::future::Future<Output = crate::http::Response> + Send,
 {
     crate::telemetry::init();
-    let config = Config::from_env()?;
-    let app = Arc::new(App::from_environment(&config).await);
+    let clients = crate::aws::Clients::from_environment().await;
+    let started = std::time::Instant::now();
+    let config = Config::load(&clients.ssm()).await?;
+    tracing::info!(
+        secrets_ms = started.elapsed().as_millis() as u64,
+        "configuration read"
+    );
+    let app = Arc::new(App::from_clients(&clients, &config));
     lambda_http::run(lambda_http::service_fn(
         move |request: crate::http::Request| {
             use lambda_http::RequestExt;

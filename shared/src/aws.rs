@@ -50,6 +50,10 @@ impl Clients {
         DynamoStore::new(self.dynamodb(), table)
     }
 
+    pub fn ssm(&self) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(&self.config)
+    }
+
     pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
         aws_sdk_sesv2::Client::new(&self.config)
     }

@@ -9,6 +9,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("the secret parameter {name} could not be read: {reason}")]
+    Secret { name: String, reason: String },
 }
 
 /// Which JWT claims carry the identity, e.g. Cognito's `custom:tenant_id`.
@@ -51,8 +53,21 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+    /// The environment, with the cursor secret read from the SSM parameter
+    /// `CURSOR_SECRET_PARAMETER` names (one request).
+    pub async fn load(ssm: &aws_sdk_ssm::Client) -> Result<Config, ConfigError> {
+        Config::load_with(|name| std::env::var(name).ok(), ssm).await
+    }
+
+    pub async fn load_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        ssm: &aws_sdk_ssm::Client,
+    ) -> Result<Config, ConfigError> {
+        let secret = crate::secrets::CURSOR_SECRET;
+        if lookup(secret.parameter_var).is_none_or(|v| v.is_empty()) {
+            return Err(ConfigError::Missing(secret.parameter_var));
+        }
+        Config::from_lookup(crate::secrets::with_secrets(lookup, ssm, &[secret]).await?)
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {

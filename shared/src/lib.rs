@@ -15,6 +15,7 @@ pub mod http;
 pub mod jwt;
 pub mod notify;
 pub mod rate_limit;
+pub mod secrets;
 pub mod settings_cache;
 pub mod store;
 pub mod telemetry;

@@ -53,8 +53,18 @@ pub struct InboundConfig {
 }
 
 impl InboundConfig {
-    pub fn from_env() -> Result<InboundConfig, ConfigError> {
-        InboundConfig::from_lookup(|name| std::env::var(name).ok())
+    /// The environment, with the webhook's auth token read from the SSM parameter
+    /// `SMS_WEBHOOK_AUTH_TOKEN_PARAMETER` names (one request, when it names one).
+    pub async fn load(ssm: &aws_sdk_ssm::Client) -> Result<InboundConfig, ConfigError> {
+        InboundConfig::load_with(|name| std::env::var(name).ok(), ssm).await
+    }
+
+    pub async fn load_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        ssm: &aws_sdk_ssm::Client,
+    ) -> Result<InboundConfig, ConfigError> {
+        let secrets = [shared::secrets::SMS_WEBHOOK_AUTH_TOKEN];
+        InboundConfig::from_lookup(shared::secrets::with_secrets(lookup, ssm, &secrets).await?)
     }
 
     pub fn from_lookup(
@@ -76,7 +86,11 @@ impl InboundConfig {
                 })
             }
             (None, Some(_)) => return Err(ConfigError::Missing("SMS_WEBHOOK_URL")),
-            (Some(_), None) => return Err(ConfigError::Missing("SMS_WEBHOOK_AUTH_TOKEN")),
+            (Some(_), None) => {
+                return Err(ConfigError::Missing(
+                    shared::secrets::SMS_WEBHOOK_AUTH_TOKEN.parameter_var,
+                ))
+            }
         };
         Ok(InboundConfig {
             table_name: shared::config::table_name(&lookup)?,
@@ -108,9 +122,12 @@ impl<S> Inbound<S> {
 }
 
 impl Inbound<DynamoStore> {
-    /// The store and the SMS sender for replies on the SNS path, from the environment.
-    pub async fn from_environment(config: &InboundConfig) -> (Self, shared::notify::SnsSms) {
-        let clients = shared::aws::Clients::from_environment().await;
+    /// The store and the SMS sender for replies on the SNS path, on the container's
+    /// clients.
+    pub fn from_clients(
+        clients: &shared::aws::Clients,
+        config: &InboundConfig,
+    ) -> (Self, shared::notify::SnsSms) {
         let settings = Arc::new(SettingsCache::new(config.settings_ttl));
         (
             Inbound::new(clients.store(&config.table_name), config, settings),

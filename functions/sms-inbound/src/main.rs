@@ -6,8 +6,14 @@ use tracing::Instrument;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
-    let config = sms_inbound::InboundConfig::from_env()?;
-    let (inbound, replies) = sms_inbound::Inbound::from_environment(&config).await;
+    let clients = shared::aws::Clients::from_environment().await;
+    let started = std::time::Instant::now();
+    let config = sms_inbound::InboundConfig::load(&clients.ssm()).await?;
+    tracing::info!(
+        secrets_ms = started.elapsed().as_millis() as u64,
+        "configuration read"
+    );
+    let (inbound, replies) = sms_inbound::Inbound::from_clients(&clients, &config);
     lambda_runtime::run(lambda_runtime::service_fn(
         |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let span = tracing::info_span!(

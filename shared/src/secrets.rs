@@ -1,0 +1,80 @@
+//! Secrets from SSM Parameter Store (SecureString), read once per cold start with one
+//! `GetParameters` request, so that they are not in the function's environment where
+//! `lambda:GetFunctionConfiguration` would show them. The environment names the
+//! parameter (`CURSOR_SECRET_PARAMETER`); the configuration is then read as if the secret
+//! itself were there (`CURSOR_SECRET`).
+
+use std::collections::HashMap;
+
+use crate::config::ConfigError;
+
+/// A secret the configuration reads (`var`) and the variable naming its parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct SecretVar {
+    pub var: &'static str,
+    pub parameter_var: &'static str,
+}
+
+pub const CURSOR_SECRET: SecretVar = SecretVar {
+    var: "CURSOR_SECRET",
+    parameter_var: "CURSOR_SECRET_PARAMETER",
+};
+
+pub const SMS_WEBHOOK_AUTH_TOKEN: SecretVar = SecretVar {
+    var: "SMS_WEBHOOK_AUTH_TOKEN",
+    parameter_var: "SMS_WEBHOOK_AUTH_TOKEN_PARAMETER",
+};
+
+/// `lookup` with the secrets whose parameter is named filled in from Parameter Store (a
+/// secret whose parameter is not named stays absent). One request for all of them.
+pub async fn with_secrets(
+    lookup: impl Fn(&str) -> Option<String>,
+    ssm: &aws_sdk_ssm::Client,
+    secrets: &[SecretVar],
+) -> Result<impl Fn(&str) -> Option<String>, ConfigError> {
+    let named: Vec<(SecretVar, String)> = secrets
+        .iter()
+        .filter_map(|s| Some((*s, lookup(s.parameter_var).filter(|v| !v.is_empty())?)))
+        .collect();
+    let mut values = HashMap::new();
+    if !named.is_empty() {
+        let output = ssm
+            .get_parameters()
+            .set_names(Some(named.iter().map(|(_, name)| name.clone()).collect()))
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|err| ConfigError::Secret {
+                name: named[0].1.clone(),
+                reason: aws_sdk_ssm::error::DisplayErrorContext(err).to_string(),
+            })?;
+        if let Some(missing) = output.invalid_parameters().first() {
+            return Err(ConfigError::Secret {
+                name: missing.clone(),
+                reason: "no such parameter".into(),
+            });
+        }
+        let by_name: HashMap<&str, &str> = output
+            .parameters()
+            .iter()
+            .filter_map(|p| Some((p.name()?, p.value()?)))
+            .collect();
+        for (secret, name) in &named {
+            let value = by_name
+                .get(name.as_str())
+                .ok_or_else(|| ConfigError::Secret {
+                    name: name.clone(),
+                    reason: "not returned".into(),
+                })?;
+            values.insert(secret.var, (*value).to_owned());
+        }
+    }
+    let secret_vars: Vec<&'static str> = secrets.iter().map(|s| s.var).collect();
+    Ok(move |name: &str| {
+        if secret_vars.contains(&name) {
+            values.get(name).cloned()
+        } else {
+            lookup(name)
+        }
+    })
+}

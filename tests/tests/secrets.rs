@@ -1,0 +1,109 @@
+//! Secrets come from SSM Parameter Store (moto's, under `make test`), in one request per
+//! cold start, and never from the environment in a deployment.
+
+use shared::config::ConfigError;
+use shared::Config;
+
+async fn ssm() -> aws_sdk_ssm::Client {
+    aws_sdk_ssm::Client::new(&testkit::moto::sdk_config().await)
+}
+
+async fn secure_string(ssm: &aws_sdk_ssm::Client, value: &str) -> String {
+    let name = format!("/tidings-test/{}", ulid::Ulid::new());
+    ssm.put_parameter()
+        .name(&name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("moto keeps the parameter");
+    name
+}
+
+fn env(vars: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+    move |name: &str| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+#[tokio::test]
+async fn the_cursor_secret_is_read_from_its_parameter() {
+    let ssm = ssm().await;
+    let name = secure_string(&ssm, "a-cursor-secret-of-32-characters").await;
+    let config = Config::load_with(
+        env(vec![
+            ("TABLE_NAME", "t".into()),
+            ("CURSOR_SECRET_PARAMETER", name),
+            // A plain variable is not a way around the parameter.
+            ("CURSOR_SECRET", "from-the-environment-0123456789".into()),
+        ]),
+        &ssm,
+    )
+    .await
+    .unwrap();
+    assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
+
+    let missing = Config::load_with(env(vec![("TABLE_NAME", "t".into())]), &ssm).await;
+    assert_eq!(
+        missing.unwrap_err(),
+        ConfigError::Missing("CURSOR_SECRET_PARAMETER")
+    );
+    let unknown = Config::load_with(
+        env(vec![
+            ("TABLE_NAME", "t".into()),
+            ("CURSOR_SECRET_PARAMETER", "/tidings-test/none".into()),
+        ]),
+        &ssm,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        unknown.to_string().contains("/tidings-test/none"),
+        "{unknown}"
+    );
+}
+
+#[tokio::test]
+async fn the_webhook_token_is_read_from_its_parameter_when_the_webhook_is_used() {
+    let ssm = ssm().await;
+    let name = secure_string(&ssm, "twilio-auth-token").await;
+    let config = sms_inbound::InboundConfig::load_with(
+        env(vec![
+            ("TABLE_NAME", "t".into()),
+            (
+                "SMS_WEBHOOK_URL",
+                "https://api.example.com/sms/inbound".into(),
+            ),
+            ("SMS_WEBHOOK_AUTH_TOKEN_PARAMETER", name),
+        ]),
+        &ssm,
+    )
+    .await
+    .unwrap();
+    assert_eq!(config.webhook.unwrap().auth_token, "twilio-auth-token");
+    // The SNS path alone needs no secret, and reads none.
+    let sns_only =
+        sms_inbound::InboundConfig::load_with(env(vec![("TABLE_NAME", "t".into())]), &ssm)
+            .await
+            .unwrap();
+    assert!(sns_only.webhook.is_none());
+    let half = sms_inbound::InboundConfig::load_with(
+        env(vec![
+            ("TABLE_NAME", "t".into()),
+            (
+                "SMS_WEBHOOK_URL",
+                "https://api.example.com/sms/inbound".into(),
+            ),
+            ("SMS_WEBHOOK_AUTH_TOKEN", "in-the-environment".into()),
+        ]),
+        &ssm,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        half,
+        ConfigError::Missing("SMS_WEBHOOK_AUTH_TOKEN_PARAMETER")
+    );
+}
