@@ -17,5 +17,7 @@ echo "== the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
 source scripts/moto.sh
 start_moto "$(free_port)"
 cargo bench -p testkit --bench backlog
+echo "== what the secret read adds to a cold start (moto's SSM)"
+cargo bench -p testkit --bench secrets
 echo "== capacity per operation (make capacity)"
 scripts/capacity.sh
