@@ -100,3 +100,6 @@ mod event_tests;
 
 #[cfg(test)]
 mod export_tests;
+
+#[cfg(test)]
+mod platform_tests;
