@@ -478,3 +478,30 @@ async fn opening_an_order_posting_events_and_closing_stay_within_their_budgets()
         "{closed:?}"
     );
 }
+
+#[tokio::test]
+async fn a_patient_thread_pays_for_its_registration_check_on_its_first_message_only() {
+    let stack = TestStack::start().await;
+    stack.set_settings(TENANT, &Settings::default()).await;
+    seed::patient(&stack.store, TENANT, CUSTOMER, "bella").await;
+    let app = stack.app();
+    app.settings.put(TENANT, Settings::default());
+    let send_to_bella = || {
+        let event = ApiEvent::new("POST", "/messages")
+            .claims(&staff())
+            .json(json!({"customer_id": CUSTOMER, "patient_id": "bella", "message": text()}));
+        let app = &app;
+        async move { read_response(send::handle(app, event.request()).await).0 }
+    };
+    let (first, status) =
+        measure(&stack, "send_new_patient_thread", 0, true, send_to_bella()).await;
+    assert_eq!(status, 201);
+    let (next, status) = measure(&stack, "send_patient_thread", 0, true, send_to_bella()).await;
+    assert_eq!(status, 201);
+    // The first try meets no header; the second creates it with the patient's check.
+    assert!(first.requests <= 2 && first.wru <= 7.0 + 2.0, "{first:?}");
+    assert!(
+        next.requests <= 1 && next.rru == 0.0 && next.wru <= 7.0,
+        "{next:?}"
+    );
+}
