@@ -31,16 +31,25 @@ fn path_id(request: &Request, name: &str) -> Result<String, ApiError> {
     parse_id(name, &value)
 }
 
+/// The caller, if they keep the directory, and the account and patient the path names.
+fn patient_route<S: SettingsStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<(Principal, String, String), ApiError> {
+    let principal = app.caller(request)?;
+    require_directory_manager(&principal)?;
+    Ok((
+        principal,
+        path_id(request, "customer_id")?,
+        path_id(request, "patient_id")?,
+    ))
+}
+
 pub async fn put_patient<S: SettingsStore + PatientStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let principal = app.caller(request)?;
-    require_directory_manager(&principal)?;
-    let (customer, patient) = (
-        path_id(request, "customer_id")?,
-        path_id(request, "patient_id")?,
-    );
+    let (principal, customer, patient) = patient_route(app, request)?;
     let input: PatientInput = http::json_body(request)?;
     let name = clean_label(&input.name, MAX_PATIENT_NAME).ok_or_else(|| {
         ApiError::bad_request(
@@ -69,12 +78,7 @@ pub async fn delete_patient<S: SettingsStore + PatientStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let principal = app.caller(request)?;
-    require_directory_manager(&principal)?;
-    let (customer, patient) = (
-        path_id(request, "customer_id")?,
-        path_id(request, "patient_id")?,
-    );
+    let (principal, customer, patient) = patient_route(app, request)?;
     if app
         .store
         .delete_patient(&principal.tenant_id, &customer, &patient)

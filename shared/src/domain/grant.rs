@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::country::{country_of, is_known_country};
-use super::validate::{is_valid_e164, is_valid_email};
+use super::validate::{is_valid_domain, is_valid_e164, is_valid_email};
 
 /// Numbers one tenant may be granted.
 pub const MAX_GRANTED_NUMBERS: usize = 20;
@@ -117,21 +117,6 @@ fn has_duplicates(values: &[String]) -> bool {
         .iter()
         .enumerate()
         .any(|(i, v)| values[..i].contains(v))
-}
-
-/// A DNS name of at least two labels, as SES verifies domains.
-fn is_valid_domain(value: &str) -> bool {
-    value.len() <= 253
-        && value.split('.').count() >= 2
-        && value.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
 }
 
 #[cfg(test)]

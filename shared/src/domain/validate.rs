@@ -17,8 +17,15 @@ pub fn is_valid_email(value: &str) -> bool {
         && local
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
+    local_ok && is_valid_domain(domain)
+}
+
+/// A DNS name as mail and SES take it: dot-separated letter/digit/hyphen labels, at
+/// least two, the last of two or more characters and not all digits.
+pub fn is_valid_domain(domain: &str) -> bool {
     let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
+    domain.len() <= 253
+        && labels.len() >= 2
         && labels.iter().all(|label| {
             !label.is_empty()
                 && label.len() <= 63
@@ -30,8 +37,7 @@ pub fn is_valid_email(value: &str) -> bool {
         })
         && labels
             .last()
-            .is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
-    local_ok && domain_ok
+            .is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// E.164: `+`, a country code not starting with 0, at most 15 digits in all.
