@@ -23,6 +23,15 @@ pub struct Clients {
     config: SdkConfig,
 }
 
+/// HTTPS (and plain HTTP, for local endpoints) with rustls on ring, shared by every client
+/// built from one configuration.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 impl Clients {
     pub async fn from_environment() -> Clients {
         let timeouts = TimeoutConfig::builder()
@@ -31,6 +40,7 @@ impl Clients {
             .build();
         Clients {
             config: aws_config::defaults(BehaviorVersion::latest())
+                .http_client(http_client())
                 .timeout_config(timeouts)
                 .load()
                 .await,

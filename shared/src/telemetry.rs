@@ -1,34 +1,47 @@
 //! Logging for every binary: JSON lines in Lambda (CloudWatch parses them), level from
 //! `RUST_LOG` (default `info`).
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
 
 /// The SDK, and the embedded DynamoDB of the local API, log every error response at WARN,
 /// expected ones (a failed condition: an ordering retry, an idempotent replay, a provider
 /// redelivery) included; the store classifies them and logs what an operator should see.
-const DEFAULT_FILTER: &str =
-    "info,aws_smithy_runtime=error,aws_smithy_runtime_api=error,dynoxide=error";
+const QUIET_TARGETS: &str = "aws_smithy_runtime=error,aws_smithy_runtime_api=error,dynoxide=error";
 
-/// `RUST_LOG`, or the default.
-pub fn filter() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+/// `RUST_LOG` (a level, or `target=level` pairs; default `info`), with the targets above
+/// kept quiet unless it names them. A filter by target only: no regular expressions to
+/// carry in every function.
+pub fn filter() -> Targets {
+    let given = std::env::var("RUST_LOG").unwrap_or_default();
+    let level = if given.trim().is_empty() { "info" } else { given.trim() };
+    format!("{QUIET_TARGETS},{level}")
+        .parse()
+        .unwrap_or_else(|_| format!("{QUIET_TARGETS},info").parse().unwrap_or_default())
 }
 
 pub fn init() {
     let filter = filter();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let builder = tracing_subscriber::fmt::layer()
         .with_target(false)
         .without_time();
     // Lambda adds its own timestamps; a terminal gets readable lines instead of JSON.
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         // Each line carries its invocation's span: request id, operation and tenant.
-        let _ = builder
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
+        let _ = tracing_subscriber::registry()
+            .with(
+                builder
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_filter(filter),
+            )
             .try_init();
     } else {
-        let _ = builder.try_init();
+        let _ = tracing_subscriber::registry()
+            .with(builder.with_filter(filter))
+            .try_init();
     }
 }

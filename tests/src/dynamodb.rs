@@ -70,7 +70,8 @@ pub fn client(endpoint: &str, counter: Option<&RequestCounter>) -> Client {
             None,
             "tidings-local",
         ))
-        .endpoint_url(endpoint);
+        .endpoint_url(endpoint)
+        .http_client(shared::aws::http_client());
     if let Some(counter) = counter {
         config = config.interceptor(counter.clone());
     }

@@ -12,6 +12,7 @@ pub fn endpoint() -> String {
 pub async fn sdk_config() -> aws_config::SdkConfig {
     endpoint();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(shared::aws::http_client())
         .region(aws_config::Region::new("us-east-1"))
         .load()
         .await
