@@ -7,7 +7,7 @@ VENV := .venv
 PYTHON ?= python3
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: dev test bench capacity lint fmt clean
+.PHONY: dev test bench capacity package deploy-check lint fmt clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,22 @@ test: $(VENV)/.installed
 ## Release builds, binary sizes, start-up time and handler throughput.
 bench: $(VENV)/.installed
 	scripts/bench.sh
+
+$(VENV)/.packaging: requirements-package.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-package.txt
+	touch $@
+
+## Every function for Lambda (arm64): target/lambda/<function>/bootstrap.zip, sizes printed.
+package: $(VENV)/.packaging
+	scripts/package.sh
+
+$(VENV)/.deploying: requirements-deploy.txt $(VENV)/.packaging
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-deploy.txt
+	touch $@
+
+## `sam validate --lint` and `sam build` (arm64, no Docker), without deploying.
+deploy-check: $(VENV)/.deploying
+	scripts/deploy-check.sh
 
 ## DynamoDB requests and capacity units per operation, with the price per million.
 capacity:

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
-# Numbers, not assertions: release binary sizes, the time from exec to "listening" for the
-# local API, and handler throughput against embedded DynamoDB.
+# Numbers, not assertions, ending in one table: the Lambda packages' sizes (arm64), each
+# function's cold start and memory beside a hello-world lambda_http function, handler
+# throughput, the dispatcher draining a backlog, the secret read at cold start, and the
+# capacity and price of every operation. Logs in target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-echo "== release build (the profile the Lambdas ship with)"
-cargo build --release -p send -p thread -p mark-read -p activity -p admin -p notify -p sms-inbound
-for bin in send thread mark-read activity admin notify sms-inbound; do
-  printf "%-12s %6d KiB\n" "$bin" $(( $(stat -c %s "target/release/$bin") / 1024 ))
-done
-echo "== handler throughput (cargo bench)"
-cargo bench -p testkit --bench throughput
-echo "== exporting 20,000 messages as CSV"
-cargo bench -p testkit --bench export
-echo "== the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
 source scripts/moto.sh
+out=target/bench
+mkdir -p "$out"
+started=$(date +%s)
+step() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
+
+step "Lambda packages (make package)"
+scripts/package.sh | tee "$out/package.log"
 start_moto "$(free_port)"
-cargo bench -p testkit --bench backlog
-echo "== what the secret read adds to a cold start (moto's SSM)"
-cargo bench -p testkit --bench secrets
-echo "== capacity per operation (make capacity)"
-scripts/capacity.sh
+step "release builds of the functions and hello-world, one profile"
+cargo build --profile bench -p send -p thread -p mark-read -p activity -p admin -p notify \
+  -p sms-inbound -p hello
+step "cold start and memory against an emulated Lambda Runtime API"
+BENCH_BIN_DIR=target/release cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
+step "handler throughput"
+cargo bench -p testkit --bench throughput 2>&1 | tee "$out/throughput.log"
+step "exporting 20,000 messages as CSV"
+cargo bench -p testkit --bench export 2>&1 | tee "$out/export.log"
+step "the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
+cargo bench -p testkit --bench backlog 2>&1 | tee "$out/backlog.log"
+step "what the secret read adds to a cold start (moto's SSM)"
+cargo bench -p testkit --bench secrets 2>&1 | tee "$out/secrets.log"
+step "capacity per operation (make capacity)"
+scripts/capacity.sh | tee "$out/capacity.log"
+step "done"
+python3 scripts/bench_table.py "$out"
+echo "make bench took $(( $(date +%s) - started )) s"

@@ -79,14 +79,11 @@ where
     Fut: std::future::Future<Output = crate::http::Response> + Send,
 {
     crate::telemetry::init();
+    // Everything but the secret is checked now; init makes no network call.
+    Config::check_environment(|name| std::env::var(name).ok())?;
     let clients = crate::aws::Clients::from_environment().await;
-    let started = std::time::Instant::now();
-    let config = Config::load(&clients.ssm()).await?;
-    tracing::info!(
-        secrets_ms = started.elapsed().as_millis() as u64,
-        "configuration read"
-    );
-    let app = Arc::new(App::from_clients(&clients, &config));
+    let app: Arc<tokio::sync::OnceCell<Arc<App<DynamoStore>>>> = Arc::default();
+    let handler = Arc::new(handler);
     lambda_http::run(lambda_http::service_fn(
         move |request: crate::http::Request| {
             use lambda_http::RequestExt;
@@ -100,11 +97,36 @@ where
                 operation = crate::http::route_key(&request).unwrap_or_default(),
                 tenant = tracing::field::Empty,
             );
-            let response = handler(app.clone(), request).instrument(span);
-            async move { Ok::<_, std::convert::Infallible>(response.await) }
+            let (app, clients, handler) = (app.clone(), clients.clone(), handler.clone());
+            let response = async move {
+                match app.get_or_try_init(|| first_use(&clients)).await {
+                    Ok(app) => handler(app.clone(), request).await,
+                    Err(err) => {
+                        tracing::error!(%err, "the configuration could not be read");
+                        crate::http::respond(Err(crate::ApiError::Unavailable {
+                            retry_after_secs: 5,
+                        }))
+                    }
+                }
+            };
+            async move { Ok::<_, std::convert::Infallible>(response.instrument(span).await) }
         },
     ))
     .await
+}
+
+/// The app, built at the container's first request: the secret is read then (one
+/// request), once per cold start, and never during init.
+async fn first_use(
+    clients: &crate::aws::Clients,
+) -> Result<Arc<App<DynamoStore>>, crate::config::ConfigError> {
+    let started = std::time::Instant::now();
+    let config = Config::load(&clients.ssm()).await?;
+    tracing::info!(
+        secrets_ms = started.elapsed().as_millis() as u64,
+        "configuration read"
+    );
+    Ok(Arc::new(App::from_clients(clients, &config)))
 }
 
 impl<S: crate::store::SettingsStore> App<S> {

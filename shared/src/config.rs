@@ -59,6 +59,20 @@ impl Config {
         Config::load_with(|name| std::env::var(name).ok(), ssm).await
     }
 
+    /// Fails on what is missing or malformed, as `load` would, without reading the
+    /// secret: for the start of a container, which makes no network call.
+    pub fn check_environment(lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let secret = crate::secrets::CURSOR_SECRET;
+        if lookup(secret.parameter_var).is_none_or(|v| v.is_empty()) {
+            return Err(ConfigError::Missing(secret.parameter_var));
+        }
+        Config::from_lookup(|name| match name {
+            "CURSOR_SECRET" => Some("a placeholder as long as a secret".to_owned()),
+            _ => lookup(name),
+        })
+        .map(|_| ())
+    }
+
     pub async fn load_with(
         lookup: impl Fn(&str) -> Option<String>,
         ssm: &aws_sdk_ssm::Client,

@@ -16,7 +16,11 @@ const QUIET_TARGETS: &str = "aws_smithy_runtime=error,aws_smithy_runtime_api=err
 /// carry in every function.
 pub fn filter() -> Targets {
     let given = std::env::var("RUST_LOG").unwrap_or_default();
-    let level = if given.trim().is_empty() { "info" } else { given.trim() };
+    let level = if given.trim().is_empty() {
+        "info"
+    } else {
+        given.trim()
+    };
     format!("{QUIET_TARGETS},{level}")
         .parse()
         .unwrap_or_else(|_| format!("{QUIET_TARGETS},info").parse().unwrap_or_default())

@@ -1,19 +1,21 @@
 // The instrumented handler future nests deeper than the default layout limit.
 #![recursion_limit = "256"]
 
+use std::sync::Arc;
+
 use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
+    // Everything but the webhook's token is checked now; init makes no network call.
+    sms_inbound::InboundConfig::from_lookup(|name| match name {
+        "SMS_WEBHOOK_AUTH_TOKEN" => std::env::var("SMS_WEBHOOK_AUTH_TOKEN_PARAMETER").ok(),
+        _ => std::env::var(name).ok(),
+    })?;
     let clients = shared::aws::Clients::from_environment().await;
-    let started = std::time::Instant::now();
-    let config = sms_inbound::InboundConfig::load(&clients.ssm()).await?;
-    tracing::info!(
-        secrets_ms = started.elapsed().as_millis() as u64,
-        "configuration read"
-    );
-    let (inbound, replies) = sms_inbound::Inbound::from_clients(&clients, &config);
+    // Built at the first invocation, which reads the token (once per cold start).
+    let container = Arc::new(tokio::sync::OnceCell::new());
     lambda_runtime::run(lambda_runtime::service_fn(
         |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let span = tracing::info_span!(
@@ -22,7 +24,19 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 operation = "sms_inbound",
                 tenant = tracing::field::Empty,
             );
-            sms_inbound::handle_event(&inbound, &replies, event.payload).instrument(span)
+            let (container, clients) = (container.clone(), clients.clone());
+            async move {
+                let (inbound, replies) = container
+                    .get_or_try_init(|| async {
+                        let config = sms_inbound::InboundConfig::load(&clients.ssm()).await?;
+                        Ok::<_, shared::config::ConfigError>(sms_inbound::Inbound::from_clients(
+                            &clients, &config,
+                        ))
+                    })
+                    .await?;
+                sms_inbound::handle_event(inbound, replies, event.payload).await
+            }
+            .instrument(span)
         },
     ))
     .await

@@ -1,0 +1,45 @@
+"""One table from make bench's logs (target/bench/*.log)."""
+
+import re
+import sys
+from pathlib import Path
+
+out = Path(sys.argv[1])
+
+
+def lines(name):
+    path = out / f"{name}.log"
+    return path.read_text(errors="replace").splitlines() if path.exists() else []
+
+
+rows = []
+sizes = {}
+for line in lines("package"):
+    m = re.match(r"(\S+)\s+zip\s+(\d+) KiB\s+bootstrap\s+(\d+) KiB", line)
+    if m:
+        sizes[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+print()
+print(f"{'function':<12} {'zip KiB':>8} {'init ms':>8} {'x hello':>8} {'1st resp ms':>12} "
+      f"{'RSS 1st MB':>11} {'RSS 100th MB':>13}")
+for line in lines("coldstart"):
+    if line.startswith("COLDSTART"):
+        f = line.split()
+        name = f[1]
+        zip_kib = sizes.get(name, ("-", "-"))[0]
+        print(f"{name:<12} {zip_kib:>8} {f[2]:>8} {f[3]:>8} {f[4]:>12} {f[5]:>11} {f[7]:>13}")
+print()
+print(f"{'handler':<36} {'ops/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+for line in lines("throughput"):
+    m = re.match(r"(.{34})\s+(\d+) ops\s+(\d+) ops/s\s+p50\s+([\d.]+) ms\s+p99\s+([\d.]+) ms", line)
+    if m:
+        print(f"{m.group(1).strip():<36} {m.group(3):>10} {m.group(4):>8} {m.group(5):>8}")
+for name in ("export", "backlog", "secrets"):
+    for line in lines(name):
+        if re.search(r"\d", line) and not line.startswith(("   Compiling", "    Finished", "     Running")):
+            print(f"{name}: {line.strip()}")
+print()
+print(f"{'operation':<34} {'readers':>8} {'requests':>9} {'RRU':>6} {'WRU':>6} {'USD/million':>12}")
+for line in lines("capacity"):
+    m = re.match(r"CAPACITY (\S+) readers=(\d+) requests=(\d+) rru=([\d.]+) wru=([\d.]+) handler_ms=[\d.]+ usd_per_million=([\d.]+)", line)
+    if m:
+        print(f"{m.group(1):<34} {m.group(2):>8} {m.group(3):>9} {m.group(4):>6} {m.group(5):>6} {m.group(6):>12}")
