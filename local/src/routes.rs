@@ -57,7 +57,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/conversations", Function::Admin),
     route("GET", "/conversations", Function::Admin),
     route("POST", "/conversations/{id}/close", Function::Admin),
-    route("GET", "/conversations/{id}/export", Function::Admin),
+    route("GET", "/conversations/{id}/export", Function::Thread),
     route("POST", "/conversations/{id}/events", Function::Send),
     route(
         "PUT",

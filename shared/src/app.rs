@@ -56,24 +56,31 @@ impl<S> App<S> {
 }
 
 impl App<DynamoStore> {
-    /// The store and, where the function handles them, the attachment files, on the
-    /// container's clients.
-    pub fn from_clients(clients: &crate::aws::Clients, config: &Config) -> Self {
+    /// The store on the container's clients; with `files`, the attachment files too
+    /// (`ATTACHMENTS_BUCKET`).
+    pub fn from_clients(clients: &crate::aws::Clients, config: &Config, files: Files) -> Self {
         let app = App::new(clients.store(&config.table_name), config);
-        match config
-            .attachments_bucket
-            .as_deref()
-            .and_then(|bucket| clients.files(bucket))
-        {
-            Some(files) => app.with_files(files),
-            None => app,
+        match (files, config.attachments_bucket.as_deref()) {
+            (Files::Used, Some(bucket)) => match clients.files(bucket) {
+                Some(files) => app.with_files(files),
+                None => app,
+            },
+            _ => app,
         }
     }
 }
 
+/// Whether a function hands out attachment files. Only those that do link the S3
+/// client: it is a tenth of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Files {
+    Used,
+    NotUsed,
+}
+
 /// Runs an HTTP handler as the Lambda function: logging, configuration and clients once
 /// per container, then one call of `handler` per request.
-pub async fn run_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+pub async fn run_http<F, Fut>(files: Files, handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(Arc<App<DynamoStore>>, crate::http::Request) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = crate::http::Response> + Send,
@@ -99,7 +106,7 @@ where
             );
             let (app, clients, handler) = (app.clone(), clients.clone(), handler.clone());
             let response = async move {
-                match app.get_or_try_init(|| first_use(&clients)).await {
+                match app.get_or_try_init(|| first_use(&clients, files)).await {
                     Ok(app) => handler(app.clone(), request).await,
                     Err(err) => {
                         tracing::error!(%err, "the configuration could not be read");
@@ -119,6 +126,7 @@ where
 /// request), once per cold start, and never during init.
 async fn first_use(
     clients: &crate::aws::Clients,
+    files: Files,
 ) -> Result<Arc<App<DynamoStore>>, crate::config::ConfigError> {
     let started = std::time::Instant::now();
     let config = Config::load(&clients.ssm()).await?;
@@ -126,7 +134,7 @@ async fn first_use(
         secrets_ms = started.elapsed().as_millis() as u64,
         "configuration read"
     );
-    Ok(Arc::new(App::from_clients(clients, &config)))
+    Ok(Arc::new(App::from_clients(clients, &config, files)))
 }
 
 impl<S: crate::store::SettingsStore> App<S> {

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
 use aws_types::sdk_config::SdkConfig;
-use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 
 use crate::notify::{SesEmail, SnsSms};
 use crate::store::DynamoStore;
@@ -61,12 +61,16 @@ impl Clients {
         if let Some(region) = lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION")) {
             config = config.region(Region::new(region));
         }
-        if let (Some(key), Some(secret)) = (
-            lookup("AWS_ACCESS_KEY_ID"),
-            lookup("AWS_SECRET_ACCESS_KEY"),
-        ) {
-            let credentials =
-                Credentials::new(key, secret, lookup("AWS_SESSION_TOKEN"), None, "environment");
+        if let (Some(key), Some(secret)) =
+            (lookup("AWS_ACCESS_KEY_ID"), lookup("AWS_SECRET_ACCESS_KEY"))
+        {
+            let credentials = Credentials::new(
+                key,
+                secret,
+                lookup("AWS_SESSION_TOKEN"),
+                None,
+                "environment",
+            );
             config = config.credentials_provider(SharedCredentialsProvider::new(credentials));
         }
         if let Some(endpoint) = lookup("AWS_ENDPOINT_URL") {

@@ -70,7 +70,7 @@ async fn main() {
         .path_param("id", &id);
     stack.requests.reset();
     let started = Instant::now();
-    let response = admin::handle(&app, export.request()).await;
+    let response = thread::handle(&app, export.request()).await;
     let took = started.elapsed();
     let size = match response.body() {
         lambda_http::Body::Text(text) => text.len(),
@@ -81,8 +81,8 @@ async fn main() {
         "export of {MESSAGES} messages: {:.0} ms, {:.2} MB of CSV ({:.0} % of the {:.1} MB limit), {} requests, {:.1} RRU",
         took.as_secs_f64() * 1e3,
         size as f64 / 1e6,
-        size as f64 * 100.0 / admin::MAX_EXPORT_BYTES as f64,
-        admin::MAX_EXPORT_BYTES as f64 / 1e6,
+        size as f64 * 100.0 / thread::MAX_EXPORT_BYTES as f64,
+        thread::MAX_EXPORT_BYTES as f64 / 1e6,
         stack.requests.total(),
         stack.requests.read_units(),
     );

@@ -8,9 +8,6 @@
 mod accounts;
 mod conversations;
 mod directory;
-mod export;
-
-pub use export::MAX_EXPORT_BYTES;
 mod notifications;
 pub mod operator;
 mod settings;
@@ -36,7 +33,6 @@ where
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations") => conversations::open(app, &request).await,
         Some("GET /conversations") => conversations::find(app, &request).await,
-        Some("GET /conversations/{id}/export") => export::export(app, &request).await,
         Some("POST /conversations/{id}/close") => conversations::close(app, &request).await,
         Some("PUT /conversations/{id}/participants/{user_id}") => {
             conversations::change_participant(app, &request, true).await
@@ -97,9 +93,6 @@ mod conversation_tests;
 
 #[cfg(test)]
 mod event_tests;
-
-#[cfg(test)]
-mod export_tests;
 
 #[cfg(test)]
 mod platform_tests;

@@ -1,5 +1,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::app::run_http(|app, request| async move { mark_read::handle(&app, request).await })
-        .await
+    shared::app::run_http(shared::app::Files::NotUsed, |app, request| async move {
+        mark_read::handle(&app, request).await
+    })
+    .await
 }

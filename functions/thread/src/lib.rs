@@ -9,6 +9,9 @@
 //! Admins and the host application may ask for `read_by=true`: each message then names
 //! who on the other side has read it (a few more requests a page, however many people:
 //! see [`shared::store::readers`]).
+//!
+//! Also `GET /attachments/{id}` (a download link) and `GET /conversations/{id}/export`
+//! (the whole history as CSV): the reads that hand out files.
 
 use serde::{Deserialize, Serialize};
 use shared::domain::message::{ReadPosition, ViewerReadState};
@@ -22,6 +25,9 @@ use shared::store::{
 };
 
 mod attachments;
+pub mod export;
+
+pub use export::MAX_EXPORT_BYTES;
 use shared::{ApiError, App};
 
 #[derive(Serialize, Deserialize)]
@@ -37,6 +43,7 @@ where
 {
     let result = match http::route_key(&request).as_deref() {
         Some("GET /attachments/{id}") => attachments::download(app, &request).await,
+        Some("GET /conversations/{id}/export") => export::export(app, &request).await,
         _ => thread(app, &request).await,
     };
     http::respond(result)
@@ -193,3 +200,6 @@ fn cursor_scope(principal: &Principal, conversation: &ConversationId) -> String 
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod export_tests;

@@ -3,7 +3,48 @@
 use serde_json::json;
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
-use super::conversation_tests::{call, open, order_1042, send, vendor, TENANT};
+const TENANT: &str = "market-a";
+
+/// Opens the order conversation as the host application would (the admin function).
+async fn call(stack: &TestStack, event: ApiEvent) -> (u16, serde_json::Value) {
+    read_response(admin::handle(&stack.app(), event.request()).await)
+}
+
+fn open(claims: &Claims, body: serde_json::Value) -> ApiEvent {
+    ApiEvent::new("POST", "/conversations")
+        .claims(claims)
+        .json(body)
+}
+
+fn order_1042() -> serde_json::Value {
+    json!({
+        "customer_id": "buyer-1",
+        "order_id": "1042",
+        "title": "Order #1042",
+        "participants": ["vendor-9"],
+    })
+}
+
+async fn vendor(stack: &TestStack, user: &str) {
+    use shared::store::DirectoryStore;
+    let now = shared::domain::now_rfc3339();
+    let profile = shared::domain::directory::StaffProfile {
+        user_id: user.into(),
+        name: format!("Vendor {user}"),
+        email: None,
+        email_notifications: false,
+        role: shared::domain::Role::BasicStaff,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    stack.store.put_staff(TENANT, &profile).await.unwrap();
+}
+
+fn send(claims: &Claims, conversation: &str, text: &str) -> ApiEvent {
+    ApiEvent::new("POST", "/messages")
+        .claims(claims)
+        .json(json!({"conversation_id": conversation, "message": text}))
+}
 
 fn export(claims: &Claims, id: &str) -> ApiEvent {
     ApiEvent::new("GET", "/conversations/{id}/export")
