@@ -56,32 +56,50 @@ impl<S> App<S> {
 }
 
 impl App<DynamoStore> {
-    /// The store on the container's clients; with `files`, the attachment files too
-    /// (`ATTACHMENTS_BUCKET`).
-    pub fn from_clients(clients: &crate::aws::Clients, config: &Config, files: Files) -> Self {
+    /// The store on the container's clients, and for a function that hands out files
+    /// the attachment files too (`ATTACHMENTS_BUCKET`).
+    pub fn from_clients<F: FileAccess>(clients: &crate::aws::Clients, config: &Config) -> Self {
         let app = App::new(clients.store(&config.table_name), config);
-        match (files, config.attachments_bucket.as_deref()) {
-            (Files::Used, Some(bucket)) => match clients.files(bucket) {
-                Some(files) => app.with_files(files),
-                None => app,
-            },
-            _ => app,
+        if !F::HANDS_OUT_FILES {
+            return app;
+        }
+        match config
+            .attachments_bucket
+            .as_deref()
+            .and_then(|bucket| clients.files(bucket))
+        {
+            Some(files) => app.with_files(files),
+            None => app,
         }
     }
 }
 
-/// Whether a function hands out attachment files. Only those that do link the S3
-/// client: it is a tenth of a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Files {
-    Used,
-    NotUsed,
+/// Whether a function hands out attachment files, known when it is compiled: only those
+/// that do link the S3 client (its endpoint rules alone are a tenth of a package).
+pub trait FileAccess: Copy + Send + Sync + 'static {
+    const HANDS_OUT_FILES: bool;
+}
+
+/// Uploads, downloads and exports: the send and thread functions.
+#[derive(Debug, Clone, Copy)]
+pub struct WithFiles;
+
+#[derive(Debug, Clone, Copy)]
+pub struct WithoutFiles;
+
+impl FileAccess for WithFiles {
+    const HANDS_OUT_FILES: bool = true;
+}
+
+impl FileAccess for WithoutFiles {
+    const HANDS_OUT_FILES: bool = false;
 }
 
 /// Runs an HTTP handler as the Lambda function: logging, configuration and clients once
 /// per container, then one call of `handler` per request.
-pub async fn run_http<F, Fut>(files: Files, handler: F) -> Result<(), lambda_http::Error>
+pub async fn run_http<A, F, Fut>(_files: A, handler: F) -> Result<(), lambda_http::Error>
 where
+    A: FileAccess,
     F: Fn(Arc<App<DynamoStore>>, crate::http::Request) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = crate::http::Response> + Send,
 {
@@ -106,7 +124,7 @@ where
             );
             let (app, clients, handler) = (app.clone(), clients.clone(), handler.clone());
             let response = async move {
-                match app.get_or_try_init(|| first_use(&clients, files)).await {
+                match app.get_or_try_init(|| first_use::<A>(&clients)).await {
                     Ok(app) => handler(app.clone(), request).await,
                     Err(err) => {
                         tracing::error!(%err, "the configuration could not be read");
@@ -124,9 +142,8 @@ where
 
 /// The app, built at the container's first request: the secret is read then (one
 /// request), once per cold start, and never during init.
-async fn first_use(
+async fn first_use<A: FileAccess>(
     clients: &crate::aws::Clients,
-    files: Files,
 ) -> Result<Arc<App<DynamoStore>>, crate::config::ConfigError> {
     let started = std::time::Instant::now();
     let config = Config::load(&clients.ssm()).await?;
@@ -134,7 +151,7 @@ async fn first_use(
         secrets_ms = started.elapsed().as_millis() as u64,
         "configuration read"
     );
-    Ok(Arc::new(App::from_clients(clients, &config, files)))
+    Ok(Arc::new(App::from_clients::<A>(clients, &config)))
 }
 
 impl<S: crate::store::SettingsStore> App<S> {

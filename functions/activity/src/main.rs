@@ -1,6 +1,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::app::run_http(shared::app::Files::NotUsed, |app, request| async move {
+    shared::app::run_http(shared::app::WithoutFiles, |app, request| async move {
         activity::handle(&app, request).await
     })
     .await

@@ -1,6 +1,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::app::run_http(shared::app::Files::Used, |app, request| async move {
+    shared::app::run_http(shared::app::WithFiles, |app, request| async move {
         thread::handle(&app, request).await
     })
     .await
