@@ -18,7 +18,7 @@ step "release builds of the functions and hello-world, one profile"
 cargo build --profile bench -p send -p thread -p mark-read -p activity -p admin -p notify \
   -p sms-inbound -p hello
 step "cold start and memory against an emulated Lambda Runtime API"
-BENCH_BIN_DIR=target/release cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
+BENCH_BIN_DIR="$PWD/target/release" cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
 step "handler throughput"
 cargo bench -p testkit --bench throughput 2>&1 | tee "$out/throughput.log"
 step "exporting 20,000 messages as CSV"

@@ -256,7 +256,8 @@ fn median(mut values: Vec<Duration>) -> Duration {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let bin_dir = std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into());
+    let bin_dir = std::env::var("BENCH_BIN_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release").into());
     let dynamo = EmbeddedDynamo::in_memory().await;
     let client = testkit::dynamodb::client(&dynamo.endpoint, None);
     shared::store::schema::create_table(&client, "bench")
