@@ -263,16 +263,11 @@ async fn main() {
     shared::store::schema::create_table(&client, "bench")
         .await
         .unwrap();
-    let sdk = testkit::moto::sdk_config().await;
-    aws_sdk_ssm::Client::new(&sdk)
-        .put_parameter()
-        .name("/tidings-bench/cursor-secret")
-        .value("a-cursor-secret-of-32-characters")
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .overwrite(true)
-        .send()
-        .await
-        .expect("moto keeps the parameter");
+    testkit::moto::put_secret(
+        "/tidings-bench/cursor-secret",
+        "a-cursor-secret-of-32-characters",
+    )
+    .await;
     let env: Vec<(String, String)> = [
         ("TABLE_NAME", "bench".to_owned()),
         (

@@ -5,17 +5,8 @@ use std::time::{Duration, Instant};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let sdk = testkit::moto::sdk_config().await;
-    let ssm = aws_sdk_ssm::Client::new(&sdk);
     let name = "/tidings-bench/cursor-secret";
-    ssm.put_parameter()
-        .name(name)
-        .value("a-cursor-secret-of-32-characters")
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .overwrite(true)
-        .send()
-        .await
-        .expect("moto keeps the parameter");
+    testkit::moto::put_secret(name, "a-cursor-secret-of-32-characters").await;
     let lookup = |var: &str| match var {
         "TABLE_NAME" => Some("bench".to_owned()),
         "CURSOR_SECRET_PARAMETER" => Some(name.to_owned()),

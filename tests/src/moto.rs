@@ -78,3 +78,16 @@ pub async fn fetch(url: &str) -> (u16, String, String, Vec<u8>) {
     let bytes = response.bytes().await.expect("a body").to_vec();
     (status, content_type, disposition, bytes)
 }
+
+/// Keeps `value` in moto's SSM as the SecureString `name` (replacing one already there).
+pub async fn put_secret(name: &str, value: &str) {
+    aws_sdk_ssm::Client::new(&sdk_config().await)
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .expect("moto keeps the parameter");
+}

@@ -8,15 +8,9 @@ async fn ssm() -> aws_sdk_ssm::Client {
     aws_sdk_ssm::Client::new(&testkit::moto::sdk_config().await)
 }
 
-async fn secure_string(ssm: &aws_sdk_ssm::Client, value: &str) -> String {
+async fn secure_string(value: &str) -> String {
     let name = format!("/tidings-test/{}", ulid::Ulid::new());
-    ssm.put_parameter()
-        .name(&name)
-        .value(value)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .send()
-        .await
-        .expect("moto keeps the parameter");
+    testkit::moto::put_secret(&name, value).await;
     name
 }
 
@@ -31,7 +25,7 @@ fn env(vars: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
 #[tokio::test]
 async fn the_cursor_secret_is_read_from_its_parameter() {
     let ssm = ssm().await;
-    let name = secure_string(&ssm, "a-cursor-secret-of-32-characters").await;
+    let name = secure_string("a-cursor-secret-of-32-characters").await;
     let config = Config::load_with(
         env(vec![
             ("TABLE_NAME", "t".into()),
@@ -68,7 +62,7 @@ async fn the_cursor_secret_is_read_from_its_parameter() {
 #[tokio::test]
 async fn the_webhook_token_is_read_from_its_parameter_when_the_webhook_is_used() {
     let ssm = ssm().await;
-    let name = secure_string(&ssm, "twilio-auth-token").await;
+    let name = secure_string("twilio-auth-token").await;
     let config = sms_inbound::InboundConfig::load_with(
         env(vec![
             ("TABLE_NAME", "t".into()),
