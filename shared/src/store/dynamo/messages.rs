@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use ulid::Ulid;
 
 use super::conversations::header_from_item;
@@ -15,75 +15,22 @@ use crate::domain::message::ReadPosition;
 use crate::domain::{
     now_rfc3339, Channel, ConversationId, ConversationStatus, Message, MessageType, SenderType,
 };
-use crate::store::keys::{self, HEADER_SK, IDEMPOTENCY_SK, MESSAGE_SK_PREFIX, PK, SK};
+use crate::store::keys::{self, HEADER_SK, MESSAGE_SK_PREFIX, PK, SK};
 use crate::store::{
-    AppendGuard, AppendOutcome, ConversationHeader, DueStage, IdempotencyClaim, IdempotencyRecord,
-    MessageDraft, MessageStore, OrderRecord, Reader, StoreError, ThreadPage, HISTORY_PAGE,
+    AppendGuard, AppendOutcome, ConversationHeader, DueStage, MessageDraft, MessageStore,
+    OrderRecord, Reader, StoreError, ThreadPage, HISTORY_PAGE,
 };
 
 /// Sends into one busy conversation retry until their id is the newest; each retry
 /// follows a commit by someone else, so this bounds only pathological contention.
 const MAX_APPEND_ATTEMPTS: u32 = 100;
-const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
 
 impl DynamoStore {
-    async fn idempotency_record(
-        &self,
-        pk: String,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let Some(item) = self.get_item(pk, IDEMPOTENCY_SK).await? else {
-            return Ok(None);
-        };
-        // The record names the message (it stays small, so the send's write stays
-        // cheap); a replay reads the message itself.
-        let message_pk = required(&item, "message_pk")?.to_owned();
-        let message_sk = keys::message_sk(required(&item, "message_id")?);
-        let message = self
-            .get_item(message_pk, &message_sk)
-            .await?
-            .map(|item| message_from_item(&item))
-            .transpose()?
-            .ok_or_else(|| StoreError::Internal("idempotency record without its message".into()))?;
-        Ok(Some(IdempotencyRecord {
-            request_hash: get_s(&item, "request_hash").unwrap_or_default().to_owned(),
-            message,
-        }))
-    }
-
     fn message_put(&self, pk: &str, message: &Message) -> Result<Put, StoreError> {
         Put::builder()
             .table_name(&self.table)
             .set_item(Some(message_item(pk, message)))
             .condition_expression(format!("attribute_not_exists({PK})"))
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))
-    }
-
-    fn idempotency_put(
-        &self,
-        pk: String,
-        claim: &IdempotencyClaim,
-        message_pk: &str,
-        message: &Message,
-    ) -> Result<Put, StoreError> {
-        let now = jiff::Timestamp::now().as_second();
-        Put::builder()
-            .table_name(&self.table)
-            .item(PK, s(pk))
-            .item(SK, s(IDEMPOTENCY_SK))
-            .item("request_hash", s(&claim.request_hash))
-            .item("message_pk", s(message_pk))
-            .item("message_id", s(&message.id))
-            .item(
-                keys::TTL_ATTRIBUTE,
-                AttributeValue::N((now + IDEMPOTENCY_TTL_SECS).to_string()),
-            )
-            // TTL deletes late; an expired record must not block a new use of its key.
-            .condition_expression(format!(
-                "attribute_not_exists({PK}) OR {} < :now",
-                keys::TTL_ATTRIBUTE
-            ))
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .build()
             .map_err(|e| StoreError::Internal(e.to_string()))
     }

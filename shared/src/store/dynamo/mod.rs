@@ -12,6 +12,7 @@ mod directory;
 mod due;
 mod feed;
 mod grants;
+mod idempotency;
 mod inbound;
 mod item;
 mod messages;
