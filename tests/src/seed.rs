@@ -159,3 +159,22 @@ pub async fn patient(store: &DynamoStore, tenant: &str, customer: &str, id: &str
         .await
         .expect("the patient is registered");
 }
+
+/// A marketplace vendor: a basic staff profile without email, named `Vendor {user}`.
+pub async fn vendor(store: &DynamoStore, tenant: &str, user: &str) {
+    use shared::store::DirectoryStore;
+    let now = shared::domain::now_rfc3339();
+    let profile = shared::domain::directory::StaffProfile {
+        user_id: user.into(),
+        name: format!("Vendor {user}"),
+        email: None,
+        email_notifications: false,
+        role: shared::domain::Role::BasicStaff,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store
+        .put_staff(tenant, &profile)
+        .await
+        .expect("the profile is saved");
+}

@@ -1,7 +1,6 @@
 use serde_json::{json, Value};
-use shared::domain::directory::StaffProfile;
-use shared::domain::{ConversationId, Role, Subject};
-use shared::store::{DirectoryStore, MessageStore};
+use shared::domain::{ConversationId, Subject};
+use shared::store::MessageStore;
 use testkit::{read_response, ApiEvent, Claims, TestStack};
 
 use super::handle;
@@ -40,17 +39,7 @@ pub(super) fn order_1042() -> Value {
 }
 
 pub(super) async fn vendor(stack: &TestStack, user: &str) {
-    let now = shared::domain::now_rfc3339();
-    let profile = StaffProfile {
-        user_id: user.into(),
-        name: format!("Vendor {user}"),
-        email: None,
-        email_notifications: false,
-        role: Role::BasicStaff,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    stack.store.put_staff(TENANT, &profile).await.unwrap();
+    testkit::seed::vendor(&stack.store, TENANT, user).await;
 }
 
 pub(super) fn send(claims: &Claims, conversation: &str, text: &str) -> ApiEvent {

@@ -26,18 +26,7 @@ fn order_1042() -> serde_json::Value {
 }
 
 async fn vendor(stack: &TestStack, user: &str) {
-    use shared::store::DirectoryStore;
-    let now = shared::domain::now_rfc3339();
-    let profile = shared::domain::directory::StaffProfile {
-        user_id: user.into(),
-        name: format!("Vendor {user}"),
-        email: None,
-        email_notifications: false,
-        role: shared::domain::Role::BasicStaff,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    stack.store.put_staff(TENANT, &profile).await.unwrap();
+    testkit::seed::vendor(&stack.store, TENANT, user).await;
 }
 
 fn send(claims: &Claims, conversation: &str, text: &str) -> ApiEvent {
