@@ -62,10 +62,7 @@ impl Config {
     /// Fails on what is missing or malformed, as `load` would, without reading the
     /// secret: for the start of a container, which makes no network call.
     pub fn check_environment(lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        let secret = crate::secrets::CURSOR_SECRET;
-        if lookup(secret.parameter_var).is_none_or(|v| v.is_empty()) {
-            return Err(ConfigError::Missing(secret.parameter_var));
-        }
+        cursor_secret_parameter(&lookup)?;
         Config::from_lookup(|name| match name {
             "CURSOR_SECRET" => Some("a placeholder as long as a secret".to_owned()),
             _ => lookup(name),
@@ -77,10 +74,7 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
         ssm: &aws_sdk_ssm::Client,
     ) -> Result<Config, ConfigError> {
-        let secret = crate::secrets::CURSOR_SECRET;
-        if lookup(secret.parameter_var).is_none_or(|v| v.is_empty()) {
-            return Err(ConfigError::Missing(secret.parameter_var));
-        }
+        let secret = cursor_secret_parameter(&lookup)?;
         Config::from_lookup(crate::secrets::with_secrets(lookup, ssm, &[secret]).await?)
     }
 
@@ -123,6 +117,17 @@ impl Config {
             attachments_bucket: lookup("ATTACHMENTS_BUCKET").filter(|v| !v.is_empty()),
             rate_limits,
         })
+    }
+}
+
+/// The cursor secret, whose parameter the environment must name.
+fn cursor_secret_parameter(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<crate::secrets::SecretVar, ConfigError> {
+    let secret = crate::secrets::CURSOR_SECRET;
+    match lookup(secret.parameter_var) {
+        Some(name) if !name.is_empty() => Ok(secret),
+        _ => Err(ConfigError::Missing(secret.parameter_var)),
     }
 }
 
