@@ -14,9 +14,11 @@ step() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 step "Lambda packages (make package)"
 scripts/package.sh | tee "$out/package.log"
 start_moto "$(free_port)"
-step "release builds of the functions and hello-world, one profile"
-cargo build --profile bench -p send -p thread -p mark-read -p activity -p admin -p notify \
-  -p sms-inbound -p hello
+step "one optimised build: the functions, hello-world, the benchmarks and the capacity run"
+# One invocation, so the binaries and the benchmarks share one feature set and one build
+# of the SDK crates (built separately, the two sets differ and it is built twice).
+cargo build --profile bench --bins --benches --test capacity -p testkit -p send -p thread \
+  -p mark-read -p activity -p admin -p notify -p sms-inbound -p hello
 step "cold start and memory against an emulated Lambda Runtime API"
 BENCH_BIN_DIR="$PWD/target/release" cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
 step "handler throughput"
@@ -28,7 +30,7 @@ cargo bench -p testkit --bench backlog 2>&1 | tee "$out/backlog.log"
 step "what the secret read adds to a cold start (moto's SSM)"
 cargo bench -p testkit --bench secrets 2>&1 | tee "$out/secrets.log"
 step "capacity per operation (make capacity)"
-scripts/capacity.sh | tee "$out/capacity.log"
+scripts/capacity.sh --profile bench | tee "$out/capacity.log"
 step "done"
 python3 scripts/bench_table.py "$out"
 echo "make bench took $(( $(date +%s) - started )) s"

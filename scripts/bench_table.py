@@ -15,18 +15,18 @@ def lines(name):
 rows = []
 sizes = {}
 for line in lines("package"):
-    m = re.match(r"(\S+)\s+zip\s+(\d+) KiB\s+bootstrap\s+(\d+) KiB", line)
+    m = re.match(r"(\S+)\s+zip\s+(\d+) bytes", line)
     if m:
-        sizes[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+        sizes[m.group(1)] = f"{int(m.group(2)) / 1e6:.2f}"
 print()
-print(f"{'function':<12} {'zip KiB':>8} {'init ms':>8} {'x hello':>8} {'1st resp ms':>12} "
+print(f"{'function':<12} {'zip MB':>8} {'init ms':>8} {'x hello':>8} {'1st resp ms':>12} "
       f"{'RSS 1st MB':>11} {'RSS 100th MB':>13}")
 for line in lines("coldstart"):
     if line.startswith("COLDSTART"):
         f = line.split()
         name = f[1]
-        zip_kib = sizes.get(name, ("-", "-"))[0]
-        print(f"{name:<12} {zip_kib:>8} {f[2]:>8} {f[3]:>8} {f[4]:>12} {f[5]:>11} {f[7]:>13}")
+        zip_mb = sizes.get(name, "-")
+        print(f"{name:<12} {zip_mb:>8} {f[2]:>8} {f[3]:>8} {f[4]:>12} {f[5]:>11} {f[7]:>13}")
 print()
 print(f"{'handler':<36} {'ops/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
 for line in lines("throughput"):

@@ -2,9 +2,10 @@
 # One line per operation: DynamoDB requests and capacity units (table and indexes, as
 # ReturnConsumedCapacity: INDEXES reports them from the embedded emulator) in a
 # conversation read by 2, 500 and 3,000 people, and the price per million at us-east-1
-# list prices. Dev profile, no moto needed.
+# list prices. Dev profile unless the arguments say otherwise (make bench passes its own);
+# no moto needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test -p testkit --test capacity -- --nocapture --test-threads=1 >target/capacity.log 2>&1 \
+cargo test "$@" -p testkit --test capacity -- --nocapture --test-threads=1 >target/capacity.log 2>&1 \
   || { cat target/capacity.log; exit 1; }
 grep -o 'CAPACITY .*' target/capacity.log

@@ -55,7 +55,7 @@ fn local_config() -> Result<Config, String> {
 }
 
 async fn serve() -> Result<(), String> {
-    shared::telemetry::init();
+    shared::telemetry::init_terminal();
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
     let data_dir = std::env::var("TIDINGS_DATA_DIR").unwrap_or_else(|_| ".tidings".to_owned());
     std::fs::create_dir_all(&data_dir).map_err(|e| format!("creating {data_dir}: {e}"))?;

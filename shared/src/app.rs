@@ -103,7 +103,7 @@ where
     F: Fn(Arc<App<DynamoStore>>, crate::http::Request) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = crate::http::Response> + Send,
 {
-    crate::telemetry::init();
+    crate::telemetry::init_json();
     // Everything but the secret is checked now; init makes no network call.
     Config::check_environment(|name| std::env::var(name).ok())?;
     let clients = crate::aws::Clients::from_environment().await;

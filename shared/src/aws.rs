@@ -29,13 +29,10 @@ pub struct Clients {
     dynamodb_endpoint: Option<String>,
 }
 
-/// HTTPS (and plain HTTP, for local endpoints) with rustls on ring, shared by every client
-/// built from one configuration.
+/// HTTPS (and plain HTTP, for local endpoints), shared by every client built from one
+/// configuration (see [`crate::https`]).
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    aws_smithy_runtime_api::client::http::SharedHttpClient::new(crate::https::Https::default())
 }
 
 impl Clients {

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod https;
 pub mod jwt;
 pub mod notify;
 pub mod rate_limit;

@@ -26,26 +26,31 @@ pub fn filter() -> Targets {
         .unwrap_or_else(|_| format!("{QUIET_TARGETS},info").parse().unwrap_or_default())
 }
 
-pub fn init() {
-    let filter = filter();
-    let builder = tracing_subscriber::fmt::layer()
-        .with_target(false)
-        .without_time();
-    // Lambda adds its own timestamps; a terminal gets readable lines instead of JSON.
-    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-        // Each line carries its invocation's span: request id, operation and tenant.
-        let _ = tracing_subscriber::registry()
-            .with(
-                builder
-                    .json()
-                    .with_current_span(true)
-                    .with_span_list(false)
-                    .with_filter(filter),
-            )
-            .try_init();
-    } else {
-        let _ = tracing_subscriber::registry()
-            .with(builder.with_filter(filter))
-            .try_init();
-    }
+/// JSON lines for CloudWatch: what every function binary logs. Lambda adds its own
+/// timestamps; each line carries its invocation's span (request id, operation, tenant).
+/// Function binaries run nowhere else, so they carry no terminal formatter.
+pub fn init_json() {
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .without_time()
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_filter(filter()),
+        )
+        .try_init();
+}
+
+/// Readable lines for a terminal: the local API.
+pub fn init_terminal() {
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .without_time()
+                .with_filter(filter()),
+        )
+        .try_init();
 }

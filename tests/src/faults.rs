@@ -69,7 +69,7 @@ impl Faults {
     /// An HTTP client for SDK configs: plain HTTP to the local endpoints, with faults.
     pub fn http_client(&self) -> SharedHttpClient {
         SharedHttpClient::new(FaultyClient {
-            inner: aws_smithy_http_client::Builder::new().build_http(),
+            inner: shared::aws::http_client(),
             faults: self.clone(),
         })
     }

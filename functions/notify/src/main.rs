@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use tracing::Instrument;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
+    shared::telemetry::init_json();
     let config = notify::NotifyConfig::from_env()?;
     // The clients are built at the first run, not during init: building three SDK
     // clients would triple the function's init time.

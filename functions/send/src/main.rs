@@ -1,4 +1,4 @@
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::app::run_http(shared::app::WithFiles, |app, request| async move {
         send::handle(&app, request).await

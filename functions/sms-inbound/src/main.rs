@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use tracing::Instrument;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
+    shared::telemetry::init_json();
     // Everything but the webhook's token is checked now; init makes no network call.
     sms_inbound::InboundConfig::from_lookup(|name| match name {
         "SMS_WEBHOOK_AUTH_TOKEN" => std::env::var("SMS_WEBHOOK_AUTH_TOKEN_PARAMETER").ok(),
