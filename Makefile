@@ -22,8 +22,8 @@ dev: $(VENV)/.installed
 test: $(VENV)/.installed
 	scripts/test.sh
 
-## Release builds, binary sizes, start-up time and handler throughput.
-bench: $(VENV)/.installed
+## One table: package sizes, start-up time and memory, throughput, capacity and price.
+bench: $(VENV)/.packaging
 	scripts/bench.sh
 
 $(VENV)/.packaging: requirements-package.txt $(VENV)/.installed
