@@ -326,12 +326,21 @@ impl MessageStore for DynamoStore {
 }
 
 /// A ULID newer than `newer_than`, so that commit order stays id order.
+/// After `newer_than` (the conversation's last message, when a condition said so) and
+/// after every id this container issued before: back-to-back messages in one millisecond
+/// get increasing ids, so they do not pay an ordering retry each.
 fn next_message_id(newer_than: Option<Ulid>) -> Ulid {
+    static LAST_ISSUED: std::sync::Mutex<Option<Ulid>> = std::sync::Mutex::new(None);
+    let mut last_issued = LAST_ISSUED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let fresh = Ulid::new();
-    match newer_than.and_then(|last| last.increment()) {
+    let id = match newer_than.max(*last_issued).and_then(|last| last.increment()) {
         Some(after_last) if after_last > fresh => after_last,
         _ => fresh,
-    }
+    };
+    *last_issued = Some(id);
+    id
 }
 
 fn new_message(draft: &MessageDraft, id: Ulid) -> Message {
@@ -409,4 +418,21 @@ pub(super) fn message_from_item(item: &Item) -> Result<Message, StoreError> {
         external_ref: get_s(item, "external_ref").map(str::to_owned),
         created_at: required(item, "created_at")?.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_one_container_increase_within_a_millisecond() {
+        let ids: Vec<Ulid> = (0..1_000).map(|_| next_message_id(None)).collect();
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn an_id_follows_the_conversations_last_even_from_the_future() {
+        let ahead = Ulid::from_parts(Ulid::new().timestamp_ms() + 60_000, 0);
+        assert!(next_message_id(Some(ahead)) > ahead);
+    }
 }
