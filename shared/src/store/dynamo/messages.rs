@@ -326,21 +326,27 @@ impl MessageStore for DynamoStore {
 }
 
 /// A ULID newer than `newer_than`, so that commit order stays id order.
-/// After `newer_than` (the conversation's last message, when a condition said so) and
-/// after every id this container issued before: back-to-back messages in one millisecond
-/// get increasing ids, so they do not pay an ordering retry each.
+/// After `newer_than` (the conversation's last message, when a condition said so), and
+/// after the id this container last took from its clock: back-to-back messages in one
+/// millisecond get increasing ids, so they do not pay an ordering retry each. An id
+/// pushed ahead by another container's clock stays with its conversation.
 fn next_message_id(newer_than: Option<Ulid>) -> Ulid {
-    static LAST_ISSUED: std::sync::Mutex<Option<Ulid>> = std::sync::Mutex::new(None);
-    let mut last_issued = LAST_ISSUED
+    static LAST_FROM_CLOCK: std::sync::Mutex<Option<Ulid>> = std::sync::Mutex::new(None);
+    let mut last_from_clock = LAST_FROM_CLOCK
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let fresh = Ulid::new();
-    let id = match newer_than.max(*last_issued).and_then(|last| last.increment()) {
+    let mut fresh = Ulid::new();
+    if let Some(next) = last_from_clock
+        .filter(|last| *last >= fresh)
+        .and_then(|last| last.increment())
+    {
+        fresh = next;
+    }
+    *last_from_clock = Some(fresh);
+    match newer_than.and_then(|last| last.increment()) {
         Some(after_last) if after_last > fresh => after_last,
         _ => fresh,
-    };
-    *last_issued = Some(id);
-    id
+    }
 }
 
 fn new_message(draft: &MessageDraft, id: Ulid) -> Message {
@@ -431,8 +437,9 @@ mod tests {
     }
 
     #[test]
-    fn an_id_follows_the_conversations_last_even_from_the_future() {
+    fn an_id_follows_its_conversations_last_and_leaves_others_on_the_clock() {
         let ahead = Ulid::from_parts(Ulid::new().timestamp_ms() + 60_000, 0);
         assert!(next_message_id(Some(ahead)) > ahead);
+        assert!(next_message_id(None) < ahead);
     }
 }
