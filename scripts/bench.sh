@@ -11,22 +11,16 @@ mkdir -p "$out"
 started=$(date +%s)
 step() { echo "== $1 ($(( $(date +%s) - started )) s)"; }
 
-step "Lambda packages (make package) and one optimised build for the benchmarks, side by side"
-# The arm64 build spends long stretches on one core (the SDK crates, then seven LTO links);
-# the benchmarks' build fills the other. It has its own target directory because the two
-# would otherwise wait on each other's lock of target/release.
-scripts/package.sh >"$out/package.log" 2>&1 &
-packaging=$!
-export CARGO_TARGET_DIR="$PWD/target/bench-build"
+step "Lambda packages (make package)"
+scripts/package.sh | tee "$out/package.log"
+step "one optimised build: the functions, hello-world, the benchmarks and the capacity run"
 # One invocation, so the binaries and the benchmarks share one feature set and one build
 # of the SDK crates (built separately, the two sets differ and it is built twice).
 cargo build --profile bench --bins --benches --test capacity -p testkit -p send -p thread \
   -p mark-read -p activity -p admin -p notify -p sms-inbound -p hello
-wait "$packaging" || { cat "$out/package.log"; exit 1; }
-grep -E "^== packages|zip " "$out/package.log"
 start_moto "$(free_port)"
 step "cold start and memory against an emulated Lambda Runtime API"
-BENCH_BIN_DIR="$CARGO_TARGET_DIR/release" cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
+BENCH_BIN_DIR="$PWD/target/release" cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
 step "handler throughput"
 cargo bench -p testkit --bench throughput 2>&1 | tee "$out/throughput.log"
 step "exporting 20,000 messages as CSV"
