@@ -30,7 +30,7 @@ for line in lines("coldstart"):
 print()
 print(f"{'handler':<36} {'ops/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
 for line in lines("throughput"):
-    m = re.match(r"(.{34})\s+(\d+) ops\s+(\d+) ops/s\s+p50\s+([\d.]+) ms\s+p99\s+([\d.]+) ms", line)
+    m = re.match(r"(.+?)\s+(\d+) ops\s+(\d+) ops/s\s+p50\s+([\d.]+) ms\s+p99\s+([\d.]+) ms", line)
     if m:
         print(f"{m.group(1).strip():<36} {m.group(3):>10} {m.group(4):>8} {m.group(5):>8}")
 for name in ("export", "backlog", "secrets"):
