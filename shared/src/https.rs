@@ -148,10 +148,21 @@ mod tests {
         }
     }
 
+    /// A listener on a free loopback port, and the port.
+    async fn listen() -> (tokio::net::TcpListener, u16) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        (listener, port)
+    }
+
+    async fn body(response: HttpResponse) -> Vec<u8> {
+        let stream = aws_smithy_types::byte_stream::ByteStream::new(response.into_body());
+        stream.collect().await.unwrap().into_bytes().to_vec()
+    }
+
     #[tokio::test]
     async fn a_refused_connection_is_an_error_the_sdk_retries() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let (listener, port) = listen().await;
         drop(listener);
         let err = connector()
             .call(request(&format!("http://127.0.0.1:{port}/")))
@@ -163,8 +174,7 @@ mod tests {
     #[tokio::test]
     async fn https_to_a_server_that_does_not_speak_tls_fails_cleanly() {
         // A server that answers in plain HTTP: the TLS handshake cannot complete.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let (listener, port) = listen().await;
         let server = tokio::spawn(async move {
             use tokio::io::AsyncWriteExt;
             let (mut socket, _) = listener.accept().await.unwrap();
@@ -182,8 +192,7 @@ mod tests {
 
     #[tokio::test]
     async fn plain_http_round_trips_and_reuses_the_connection() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let (listener, port) = listen().await;
         let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = accepted.clone();
         tokio::spawn(async move {
@@ -211,8 +220,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(response.status().as_u16(), 200);
-            let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body());
-            assert_eq!(&body.collect().await.unwrap().into_bytes()[..], b"ok");
+            assert_eq!(body(response).await, b"ok");
         }
         assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
@@ -243,8 +251,7 @@ mod tests {
         )
         .unwrap();
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let (listener, port) = listen().await;
         tokio::spawn(async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let (socket, _) = listener.accept().await.unwrap();
@@ -262,8 +269,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 200);
-        let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body());
-        assert_eq!(&body.collect().await.unwrap().into_bytes()[..], b"secure");
+        assert_eq!(body(response).await, b"secure");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -4,7 +4,7 @@
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::Layer;
+use tracing_subscriber::{Layer, Registry};
 
 /// The SDK, and the embedded DynamoDB of the local API, log every error response at WARN,
 /// expected ones (a failed condition: an ordering retry, an idempotent replay, a provider
@@ -30,27 +30,28 @@ pub fn filter() -> Targets {
 /// timestamps; each line carries its invocation's span (request id, operation, tenant).
 /// Function binaries run nowhere else, so they carry no terminal formatter.
 pub fn init_json() {
-    let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_target(false)
-                .without_time()
-                .json()
-                .with_current_span(true)
-                .with_span_list(false)
-                .with_filter(filter()),
-        )
-        .try_init();
+    install(lines().json().with_current_span(true).with_span_list(false));
 }
 
 /// Readable lines for a terminal: the local API.
 pub fn init_terminal() {
+    install(lines());
+}
+
+/// One line per event, without target or time.
+fn lines() -> tracing_subscriber::fmt::Layer<
+    Registry,
+    tracing_subscriber::fmt::format::DefaultFields,
+    tracing_subscriber::fmt::format::Format<tracing_subscriber::fmt::format::Full, ()>,
+> {
+    tracing_subscriber::fmt::layer()
+        .with_target(false)
+        .without_time()
+}
+
+/// The process's logger: `layer` behind [`filter`]; a second call changes nothing.
+fn install(layer: impl Layer<Registry> + Send + Sync) {
     let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_target(false)
-                .without_time()
-                .with_filter(filter()),
-        )
+        .with(layer.with_filter(filter()))
         .try_init();
 }
