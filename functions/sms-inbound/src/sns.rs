@@ -21,9 +21,11 @@ struct TwoWaySms {
 }
 
 /// The SNS path: each record's text; replies go out by SMS from the tenant's number. A
-/// malformed text is logged and dropped (SNS would only deliver it again); storage being
-/// unavailable fails the invocation so that Lambda retries it, and what was already
-/// stored is then a duplicate.
+/// malformed text, or one refused for what it is (a number no tenant holds, a text too
+/// long), is logged and dropped: SNS would only deliver it again. Any other failure
+/// (storage unavailable, throttled, denied, a request DynamoDB refuses) fails the
+/// invocation, so that Lambda retries it and then puts it in the failure queue instead
+/// of losing it; what was already stored is then a duplicate.
 pub async fn handle_sns<S: InboundStore + MessageStore, M: SmsSender>(
     inbound: &Inbound<S>,
     replies: &M,
@@ -60,10 +62,17 @@ pub async fn handle_sns<S: InboundStore + MessageStore, M: SmsSender>(
         };
         let received = match inbound.receive(&sms).await {
             Ok(received) => received,
-            Err(err @ ApiError::Unavailable { .. }) => return Err(err.to_string().into()),
-            Err(err) => {
-                tracing::warn!(error = %err, to = %sms.to, "inbound text dropped");
+            Err(err) if refused(&err) => {
+                tracing::warn!(error = %err, code = err.code(), to = %sms.to, "inbound text refused");
                 continue;
+            }
+            Err(err) => {
+                let detail = match &err {
+                    ApiError::Internal(detail) => detail.clone(),
+                    other => other.to_string(),
+                };
+                tracing::error!(error = %detail, to = %sms.to, "inbound text not stored");
+                return Err(format!("inbound text not stored: {detail}").into());
             }
         };
         tracing::info!(provider = "aws", handled = ?received.handled, "inbound text");
@@ -74,4 +83,11 @@ pub async fn handle_sns<S: InboundStore + MessageStore, M: SmsSender>(
         }
     }
     Ok(())
+}
+
+/// A text refused for what it is, which no retry would store (the webhook's 4xx); a
+/// 5xx or a throttle is the service's failure, never the text's.
+fn refused(err: &ApiError) -> bool {
+    let status = err.status();
+    (400..500).contains(&status) && status != 429
 }

@@ -326,6 +326,33 @@ async fn storage_failures_ask_for_a_retry() {
         .is_err());
 }
 
+/// A request DynamoDB refuses for good (denied by IAM, or invalid) is no reason to lose a
+/// text: the SNS invocation fails, so Lambda retries it and then puts it in the failure
+/// queue; once storage takes it, the retry stores it once.
+#[tokio::test]
+async fn a_text_storage_refuses_fails_the_sns_invocation() {
+    for error in ["AccessDeniedException", "ValidationException"] {
+        let faults = testkit::faults::Faults::default();
+        let stack = TestStack::with_faults(&faults).await;
+        clinic(&stack, Settings::default()).await;
+        let inbound = container(&stack);
+        faults.inject(
+            &["TransactWriteItems"],
+            1,
+            testkit::faults::dynamodb_error(error, json!({})),
+        );
+        let event = sns_two_way_sms(&[]);
+        let failed = handle_event(&inbound, &NoReplies, event.clone()).await;
+        assert!(failed.is_err(), "{error}: the invocation must fail");
+        assert_eq!(faults.injected(), 1);
+        assert!(messages(&stack, &general()).await.is_empty());
+
+        // Lambda's retry.
+        handle_event(&inbound, &NoReplies, event).await.unwrap();
+        assert_eq!(messages(&stack, &general()).await.len(), 1, "{error}");
+    }
+}
+
 struct NoReplies;
 
 impl shared::notify::SmsSender for NoReplies {
