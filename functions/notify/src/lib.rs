@@ -393,12 +393,12 @@ where
                 }
             }
             report.conversations += held.len() as u64;
-            // A pass that failed stays held: the marker stays due for it.
+            // A pass that failed stays held, and so does one an overlapping run held
+            // meanwhile: the marker is due again (for the next run) while any remains.
             if !more || held.is_empty() {
-                let (left, _) = self.store.held(tenant, 1).await?;
-                if left.is_empty() {
-                    self.store.move_release(tenant, due_at, None).await?;
-                }
+                self.store
+                    .end_release(tenant, due_at, &format_timestamp(context.now))
+                    .await?;
                 return Ok(report);
             }
         }

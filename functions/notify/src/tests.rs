@@ -446,3 +446,5 @@ mod reliability;
 mod platform;
 
 mod runs;
+
+mod holds;

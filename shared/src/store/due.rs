@@ -73,7 +73,8 @@ pub enum Settlement {
     /// Look again at `due_at` (retries, a held claim), same pass.
     Postpone { due_at: String },
     /// Held by quiet hours until `until`, same pass; the tenant's release marker is due
-    /// by then, and a settings change makes it due at once.
+    /// by then (written in the same transaction), and a settings change makes it due at
+    /// once.
     Hold { until: String },
     /// The next pass, e.g. the SMS escalation.
     Next { due_at: String, stage: DueStage },
@@ -120,6 +121,17 @@ pub trait DueStore: Send + Sync {
         due_at: &str,
         to: Option<&str>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Ends a release that found nothing more to release: removes the tenant's marker
+    /// unless it was moved meanwhile, then makes it due at `rearm_at` again if any held
+    /// pass remains (one whose pass failed, or one an overlapping run held meanwhile).
+    /// True when a held pass remains. A delete and a one-item Query, and one write when
+    /// re-armed.
+    fn end_release(
+        &self,
+        tenant: &str,
+        due_at: &str,
+        rearm_at: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Ends or moves a pass, if the conversation is still as the pass found it. When
     /// messages arrived during the pass they get a pass of their own at `if_new_messages`.
     fn settle(

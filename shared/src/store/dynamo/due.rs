@@ -2,10 +2,13 @@
 //! `HELD#{tenant}` with the tenant's release marker, and settling a pass.
 
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 
 use super::item::{
-    classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, s, Item,
+    classify, failed_condition, failed_condition_item, get_n, get_s, internal,
+    is_conditional_failure, s, unavailable, Item, TransactFailure,
 };
 use super::DynamoStore;
 use crate::store::keys::{self, GSI3, PK, SK};
@@ -214,6 +217,40 @@ impl DueStore for DynamoStore {
         }
     }
 
+    async fn end_release(
+        &self,
+        tenant: &str,
+        due_at: &str,
+        rearm_at: &str,
+    ) -> Result<bool, StoreError> {
+        self.move_release(tenant, due_at, None).await?;
+        // Looked for after the marker is gone: a pass held before then is found here, one
+        // held after sets the marker itself.
+        let (left, _) = self.held(tenant, 1).await?;
+        if left.is_empty() {
+            return Ok(false);
+        }
+        let tenant_pk = keys::tenant_pk(tenant);
+        let rearmed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&tenant_pk))
+            .key(SK, s(keys::RELEASE_SK))
+            .update_expression("SET gsi3pk = :shard, gsi3sk = :at")
+            .condition_expression("attribute_not_exists(gsi3sk) OR gsi3sk > :at")
+            .expression_attribute_values(":shard", s(keys::due_shard(&tenant_pk)))
+            .expression_attribute_values(":at", s(rearm_at))
+            .send()
+            .await;
+        match rearmed {
+            // Or already due sooner.
+            Ok(_) => Ok(true),
+            Err(err) if is_conditional_failure(&err) => Ok(true),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
     async fn settle(
         &self,
         tenant: &str,
@@ -297,7 +334,10 @@ impl DueStore for DynamoStore {
 
 impl DynamoStore {
     /// Moves a pass to the tenant's held passes until `until`, and makes the tenant's
-    /// release marker due by then (the earliest hold wins).
+    /// release marker due by then (the earliest hold wins), in one transaction: a held
+    /// pass never goes without a marker due for it. The marker is set when it is absent
+    /// or due later; when it is due sooner, the transaction checks that it still is
+    /// instead (one more request, only then).
     async fn hold(
         &self,
         tenant: &str,
@@ -305,9 +345,11 @@ impl DynamoStore {
         pk: &str,
         until: &str,
     ) -> Result<(), StoreError> {
-        let held = self
-            .client
-            .update_item()
+        /// Each failed marker condition flips between setting and checking it; a marker
+        /// moving that often is another run's doing, and the pass stays due for the next.
+        const ATTEMPTS: u32 = 4;
+        let tenant_pk = keys::tenant_pk(tenant);
+        let header = Update::builder()
             .table_name(&self.table)
             .key(PK, s(pk))
             .key(SK, s(keys::HEADER_SK))
@@ -319,31 +361,49 @@ impl DynamoStore {
             .expression_attribute_values(":due", s(&due.due_at))
             .expression_attribute_values(":held", s(keys::held_pk(tenant)))
             .expression_attribute_values(":until", s(until))
-            .send()
-            .await;
-        match held {
-            Ok(_) => {}
-            // Moved meanwhile (a new message, another run): not this pass's to hold.
-            Err(err) if is_conditional_failure(&err) => return Ok(()),
-            Err(err) => return Err(classify(err)),
+            .build()
+            .map_err(internal)?;
+        let header = TransactWriteItem::builder().update(header).build();
+        let mut marker_is_sooner = false;
+        for _ in 0..ATTEMPTS {
+            let marker = if marker_is_sooner {
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .key(PK, s(&tenant_pk))
+                    .key(SK, s(keys::RELEASE_SK))
+                    .condition_expression("gsi3sk <= :until")
+                    .expression_attribute_values(":until", s(until))
+                    .build()
+                    .map_err(internal)?;
+                TransactWriteItem::builder().condition_check(check).build()
+            } else {
+                let set = Update::builder()
+                    .table_name(&self.table)
+                    .key(PK, s(&tenant_pk))
+                    .key(SK, s(keys::RELEASE_SK))
+                    .update_expression("SET gsi3pk = :shard, gsi3sk = :until")
+                    .condition_expression("attribute_not_exists(gsi3sk) OR gsi3sk >= :until")
+                    .expression_attribute_values(":shard", s(keys::due_shard(&tenant_pk)))
+                    .expression_attribute_values(":until", s(until))
+                    .build()
+                    .map_err(internal)?;
+                TransactWriteItem::builder().update(set).build()
+            };
+            match self.transact_retrying(vec![header.clone(), marker]).await {
+                Ok(()) => return Ok(()),
+                Err(TransactFailure::Store(err)) => return Err(err),
+                // Moved meanwhile (a new message, another run): not this pass's to hold.
+                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                    return Ok(())
+                }
+                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 1) => {
+                    marker_is_sooner = !marker_is_sooner;
+                }
+                Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
+            }
         }
-        let tenant_pk = keys::tenant_pk(tenant);
-        let marker = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&tenant_pk))
-            .key(SK, s(keys::RELEASE_SK))
-            .update_expression("SET gsi3pk = :shard, gsi3sk = :until")
-            .condition_expression("attribute_not_exists(gsi3sk) OR gsi3sk > :until")
-            .expression_attribute_values(":shard", s(keys::due_shard(&tenant_pk)))
-            .expression_attribute_values(":until", s(until))
-            .send()
-            .await;
-        match marker {
-            Ok(_) => Ok(()),
-            Err(err) if is_conditional_failure(&err) => Ok(()),
-            Err(err) => Err(classify(err)),
-        }
+        Err(StoreError::Unavailable(
+            "the release marker kept moving".into(),
+        ))
     }
 }

@@ -1,0 +1,233 @@
+//! Quiet hours never strand a pass: a held pass and its tenant's release marker are
+//! written together or not at all, and a release that leaves a pass held (one that
+//! failed, or one an overlapping run held meanwhile) makes the marker due again.
+
+use super::*;
+use shared::domain::format_timestamp;
+use shared::store::Settlement;
+use testkit::faults::{self, Faults};
+
+/// Quiet from an hour before `due` until `end`, in UTC.
+async fn quiet_until(stack: &TestStack, due: Timestamp, end: Timestamp) {
+    let clock = |t: Timestamp| {
+        t.to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%H:%M")
+            .to_string()
+    };
+    settings(stack, |s| {
+        s.quiet_hours = Some(QuietHours {
+            start: clock(due - SignedDuration::from_mins(60)),
+            end: clock(end),
+        })
+    })
+    .await;
+}
+
+/// When the tenant's release marker is due, if there is one.
+async fn marker(stack: &TestStack) -> Option<String> {
+    for shard in 0..shared::store::keys::DUE_SHARDS {
+        let page = stack
+            .store
+            .due(shard, "9999-12-31T00:00:00Z", 100, None)
+            .await
+            .unwrap();
+        if let Some((_, due_at)) = page.releases.into_iter().find(|(t, _)| t == TENANT) {
+            return Some(due_at);
+        }
+    }
+    None
+}
+
+async fn held(stack: &TestStack) -> Vec<shared::store::DueEntry> {
+    stack.store.held(TENANT, 100).await.unwrap().0
+}
+
+async fn message_to(stack: &TestStack, people: &People, customer: &str) {
+    contact(stack, people, customer, &format!("{customer}p"), None).await;
+    send(
+        stack,
+        &Claims::staff(TENANT, "s1"),
+        json!({"customer_id": customer, "message": "hi"}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_hold_writes_the_pass_and_its_release_marker_together() {
+    let faults = Faults::default();
+    let stack = TestStack::with_faults(&faults).await;
+    let people = People::new();
+    let due = later(4);
+    let end = due + SignedDuration::from_mins(61);
+    quiet_until(&stack, due, end).await;
+    message_to(&stack, &people, "c1").await;
+    let dispatcher = dispatcher(&stack).await;
+
+    // The marker's write is refused: the pass is not held without it.
+    faults.inject(
+        &["RELEASE"],
+        1,
+        faults::dynamodb_error("AccessDeniedException", json!({})),
+    );
+    assert_eq!(dispatcher.run(due).await.unwrap().sent, 0);
+    assert_eq!(faults.injected(), 1);
+    assert_eq!(
+        (held(&stack).await.len(), marker(&stack).await),
+        (0, None),
+        "neither the hold nor the marker"
+    );
+
+    // The next run holds it, in one request: both.
+    stack.requests.reset();
+    assert_eq!(dispatcher.run(due).await.unwrap().sent, 0);
+    assert_eq!(stack.requests.count("TransactWriteItems"), 1);
+    assert_eq!(stack.requests.count("UpdateItem"), 0);
+    assert_eq!(held(&stack).await.len(), 1);
+    let until = marker(&stack).await.expect("the marker is due");
+    assert!(until > format_timestamp(due), "{until}");
+
+    // A second pass held by then finds the marker due by then: one request as well.
+    message_to(&stack, &people, "c2").await;
+    stack.requests.reset();
+    dispatcher
+        .run(due + SignedDuration::from_mins(1))
+        .await
+        .unwrap();
+    assert_eq!(stack.requests.count("TransactWriteItems"), 1);
+    assert_eq!(held(&stack).await.len(), 2);
+    assert_eq!(marker(&stack).await, Some(until));
+
+    let report = dispatcher
+        .run(end + SignedDuration::from_mins(1))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+    assert_eq!((held(&stack).await.len(), marker(&stack).await), (0, None));
+}
+
+/// A marker due sooner than a new hold's end (a settings change made it due now) stays
+/// as it is; the hold checks it in the same transaction.
+#[tokio::test]
+async fn a_hold_keeps_a_marker_due_sooner() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    let due = later(4);
+    let end = due + SignedDuration::from_mins(61);
+    quiet_until(&stack, due, end).await;
+    message_to(&stack, &people, "c1").await;
+    let dispatcher = dispatcher(&stack).await;
+    dispatcher.run(due).await.unwrap();
+    let until = marker(&stack).await.expect("the marker is due");
+    let sooner = format_timestamp(due + SignedDuration::from_mins(5));
+    stack
+        .store
+        .move_release(TENANT, &until, Some(&sooner))
+        .await
+        .unwrap();
+
+    message_to(&stack, &people, "c2").await;
+    let pending = pending(&stack, "c2", due + SignedDuration::from_mins(1)).await;
+    stack.requests.reset();
+    stack
+        .store
+        .settle(
+            TENANT,
+            &pending,
+            &last_message(&stack, "c2").await,
+            &Settlement::Hold {
+                until: until.clone(),
+            },
+            &until,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stack.requests.count("TransactWriteItems"), 2);
+    assert_eq!(held(&stack).await.len(), 2);
+    assert_eq!(marker(&stack).await, Some(sooner));
+}
+
+/// Two runs overlap: one releases the tenant's held passes while the other, whose clock
+/// still says quiet, holds a new one. The release ends after the hold found the marker
+/// still due: the marker is made due again, and the next run sends the new pass.
+#[tokio::test]
+async fn a_release_that_leaves_a_pass_held_makes_the_marker_due_again() {
+    let stack = TestStack::start().await;
+    let people = People::new();
+    let due = later(4);
+    let end = due + SignedDuration::from_mins(61);
+    quiet_until(&stack, due, end).await;
+    message_to(&stack, &people, "c1").await;
+    let dispatcher = dispatcher(&stack).await;
+    dispatcher.run(due).await.unwrap();
+    let until = marker(&stack).await.expect("the marker is due");
+
+    // The releasing run reads what is held and delivers it...
+    let released = held(&stack).await;
+    assert_eq!(released.len(), 1);
+    // ...while the other run holds c2's pass: the marker is due by then already.
+    message_to(&stack, &people, "c2").await;
+    dispatcher
+        .run(due + SignedDuration::from_mins(2))
+        .await
+        .unwrap();
+    assert_eq!(held(&stack).await.len(), 2);
+    stack
+        .store
+        .settle(
+            TENANT,
+            &released[0],
+            &last_message(&stack, "c1").await,
+            &Settlement::Done,
+            &until,
+        )
+        .await
+        .unwrap();
+
+    let after = format_timestamp(end + SignedDuration::from_mins(1));
+    let rearmed = stack
+        .store
+        .end_release(TENANT, &until, &after)
+        .await
+        .unwrap();
+    assert!(rearmed, "a pass is still held");
+    assert_eq!(marker(&stack).await, Some(after));
+
+    let report = dispatcher
+        .run(end + SignedDuration::from_mins(2))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    assert_eq!(emails_to(&people.email("c2p")).await.len(), 1);
+    // Nothing held: the release that sent it removed the marker for good.
+    assert_eq!((held(&stack).await.len(), marker(&stack).await), (0, None));
+}
+
+async fn last_message(stack: &TestStack, customer: &str) -> String {
+    stack
+        .store
+        .conversation(TENANT, &general(customer))
+        .await
+        .unwrap()
+        .expect("the conversation exists")
+        .last_message_id
+        .expect("a message")
+}
+
+/// The customer's general thread's pass due by `by`.
+async fn pending(stack: &TestStack, customer: &str, by: Timestamp) -> shared::store::DueEntry {
+    for shard in 0..shared::store::keys::DUE_SHARDS {
+        let page = stack
+            .store
+            .due(shard, &format_timestamp(by), 100, None)
+            .await
+            .unwrap();
+        if let Some(entry) = page
+            .passes
+            .into_iter()
+            .find(|e| e.conversation == general(customer))
+        {
+            return entry;
+        }
+    }
+    panic!("no pass due for {customer}")
+}
