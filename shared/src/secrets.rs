@@ -3,8 +3,14 @@
 //! `lambda:GetFunctionConfiguration` would show them. The environment names the
 //! parameter (`CURSOR_SECRET_PARAMETER`); the configuration is then read as if the secret
 //! itself were there (`CURSOR_SECRET`).
+//!
+//! Parameter Store answers 40 `GetParameters` a second per account and region by default,
+//! so a burst of cold starts (a deploy, a surge) is throttled: the read is tried again
+//! with full-jitter exponential backoff, a few times and briefly, on throttling and 5xx
+//! only (a parameter that is not there, or not allowed, fails at once).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use crate::config::ConfigError;
 
@@ -25,8 +31,28 @@ pub const SMS_WEBHOOK_AUTH_TOKEN: SecretVar = SecretVar {
     parameter_var: "SMS_WEBHOOK_AUTH_TOKEN_PARAMETER",
 };
 
+/// Attempts of the secret's read, the first included. With [`READ_BACKOFF`] doubling
+/// from one retry to the next, at most 0.2 + 0.4 + 0.8 + 1.6 = 3 s of waiting (half that
+/// on average): a burst of a few hundred cold starts spreads over seconds, well inside a
+/// function's 10 s timeout.
+pub const READ_ATTEMPTS: u32 = 5;
+/// The first retry's longest wait; each retry waits a random time up to its bound (full
+/// jitter), so that throttled containers do not come back together.
+pub const READ_BACKOFF: Duration = Duration::from_millis(200);
+
+/// The SDK's own retries for the read: it classifies throttling, 5xx and connection
+/// errors as retryable and nothing else, and draws each wait at random below
+/// `READ_BACKOFF * 2^retry`.
+fn read_retries() -> aws_sdk_ssm::config::retry::RetryConfig {
+    aws_sdk_ssm::config::retry::RetryConfig::standard()
+        .with_max_attempts(READ_ATTEMPTS)
+        .with_initial_backoff(READ_BACKOFF)
+        .with_max_backoff(READ_BACKOFF * 2u32.pow(READ_ATTEMPTS - 2))
+}
+
 /// `lookup` with the secrets whose parameter is named filled in from Parameter Store (a
-/// secret whose parameter is not named stays absent). One request for all of them.
+/// secret whose parameter is not named stays absent). One request for all of them, tried
+/// again while throttled ([`READ_ATTEMPTS`]).
 pub async fn with_secrets(
     lookup: impl Fn(&str) -> Option<String>,
     ssm: &aws_sdk_ssm::Client,
@@ -42,6 +68,8 @@ pub async fn with_secrets(
             .get_parameters()
             .set_names(Some(named.iter().map(|(_, name)| name.clone()).collect()))
             .with_decryption(true)
+            .customize()
+            .config_override(aws_sdk_ssm::config::Builder::default().retry_config(read_retries()))
             .send()
             .await
             .map_err(|err| ConfigError::Secret {

@@ -211,3 +211,22 @@ impl HttpConnector for FaultyConnector {
         }
     }
 }
+
+/// An error answer of a JSON 1.1 service (SSM), e.g. `ThrottlingException` with 400.
+pub fn json_error(status: u16, error_type: &str) -> Answer {
+    Answer::Http {
+        status,
+        headers: vec![("content-type", "application/x-amz-json-1.1".into())],
+        body: json!({"__type": error_type, "message": format!("injected {error_type}")})
+            .to_string(),
+    }
+}
+
+/// S3's error answer (REST-XML), e.g. `AccessDenied` with 403.
+pub fn s3_error(status: u16, code: &str) -> Answer {
+    Answer::Http {
+        status,
+        headers: vec![("content-type", "application/xml".into())],
+        body: format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>injected {code}</Message></Error>"),
+    }
+}

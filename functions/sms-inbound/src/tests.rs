@@ -437,3 +437,5 @@ mod keywords;
 mod refused;
 
 mod paths;
+
+mod secret_reads;
