@@ -208,6 +208,8 @@ pub async fn take<S: UploadStore>(
         .map(|u| file_key(tenant, conversation, &u.id))
         .collect();
     let heads = join_all(upload_keys.iter().map(|key| files.head(key, SNIFF_BYTES))).await;
+    // Each file is copied only while it is the one checked here.
+    let mut etags = Vec::with_capacity(uploads.len());
     for (upload, head) in uploads.iter().zip(heads) {
         let head = match head {
             Ok(head) => head,
@@ -237,11 +239,13 @@ pub async fn take<S: UploadStore>(
         }
         check_content(&upload.name, &upload.content_type, &head.first_bytes)
             .map_err(|r| refused(r, &upload.name, &upload.content_type))?;
+        etags.push(head.etag);
     }
     let moves = upload_keys
         .iter()
         .zip(&file_keys)
-        .map(|(from, to)| files.keep(from, to));
+        .zip(&etags)
+        .map(|((from, to), etag)| files.keep(from, to, etag));
     for kept in join_all(moves).await {
         kept?;
     }

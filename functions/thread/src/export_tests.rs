@@ -187,3 +187,100 @@ async fn an_export_past_the_response_limit_is_handed_over_through_the_bucket() {
         1 + 1 + 20
     );
 }
+
+/// The size of the JSON Lambda answers with for this response: its body as a JSON string
+/// (where `"`, `\` and control characters are escaped again).
+fn encoded_body_len(response: &lambda_http::Response<lambda_http::Body>) -> usize {
+    serde_json::to_string(&body_text(response)).unwrap().len()
+}
+
+/// Opens order 1042 and has the buyer send `count` texts of 4,000 `"` (the most quotes a
+/// message holds).
+async fn quotes(stack: &TestStack, count: usize) -> String {
+    vendor(stack, "vendor-9").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, opened) = call(stack, open(&host, order_1042())).await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let app = stack.app();
+    let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
+    let text = "\"".repeat(4_000);
+    for _ in 0..count {
+        let (status, body) =
+            read_response(send::handle(&app, send(&buyer, &id, &text).request()).await);
+        assert_eq!(status, 201, "{body}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn the_limit_is_on_the_escaped_response_not_on_the_csv() {
+    let stack = TestStack::start().await;
+    let id = quotes(&stack, 30).await;
+    let host = Claims::service(TENANT, "marketplace");
+    let app = stack.app();
+    // About 240 kB of CSV, twice that once every quote is escaped in the JSON.
+    let inline = super::export::export_within(&app, &export(&host, &id).request(), 1_000_000)
+        .await
+        .unwrap();
+    assert_eq!(inline.status(), 200);
+    let (csv, encoded) = (body_text(&inline).len(), encoded_body_len(&inline));
+    assert!(csv < 300_000 && encoded > 400_000, "{csv} {encoded}");
+    let limit = (csv + encoded) / 2;
+    let response = super::export::export_within(&app, &export(&host, &id).request(), limit)
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        302,
+        "a {csv}-byte CSV is {encoded} bytes answered"
+    );
+    let link = response.headers()["location"].to_str().unwrap().to_owned();
+    let (status, _, _, bytes) = testkit::moto::fetch(&link).await;
+    assert_eq!((status, bytes.len()), (200, csv));
+}
+
+#[tokio::test]
+async fn a_long_history_streams_into_the_bucket_in_parts() {
+    let stack = TestStack::start().await;
+    // About 11 MB of CSV.
+    let id = quotes(&stack, 1_400).await;
+    let host = Claims::service(TENANT, "marketplace");
+    stack.requests.reset();
+    stack.s3_requests.reset();
+    let response = super::handle(&stack.app(), export(&host, &id).request()).await;
+    assert_eq!(response.status(), 302);
+    // Parts of 5 MiB and a page or so, then the rest (signing the link asks nothing of S3,
+    // though the counter sees it as a GetObject).
+    let s3 = stack.s3_requests.operations();
+    assert_eq!(
+        s3.first().map(String::as_str),
+        Some("CreateMultipartUpload")
+    );
+    assert_eq!(s3[s3.len() - 2..], ["CompleteMultipartUpload", "GetObject"]);
+    assert!(stack.s3_requests.count("UploadPart") >= 2, "{s3:?}");
+    assert_eq!(s3.len(), 3 + stack.s3_requests.count("UploadPart"));
+    // The header and the readers' positions, then one Query a megabyte of history (about
+    // 6 MB: each text is 4 kB stored, 8 kB once its quotes are doubled in the CSV).
+    let queries = stack.requests.count("Query");
+    assert!((6..=10).contains(&queries), "{queries}");
+    assert!(
+        stack.requests.total() - queries <= 5,
+        "{:?}",
+        stack.requests.operations()
+    );
+    let link = response.headers()["location"].to_str().unwrap().to_owned();
+    let (status, _, disposition, bytes) = testkit::moto::fetch(&link).await;
+    assert_eq!(status, 200);
+    assert!(disposition.contains("order-1042.csv"), "{disposition}");
+    let csv = String::from_utf8(bytes).unwrap();
+    assert!(csv.starts_with("\u{FEFF}time,sender_type,"));
+    let records: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
+    assert_eq!(records.len(), 1 + 1 + 1_400);
+    let quoted = format!(",\"{}\",", "\"".repeat(8_000));
+    assert!(records[2..].iter().all(|r| r.contains(&quoted)));
+    let times: Vec<&str> = records[1..]
+        .iter()
+        .map(|r| r.split(',').next().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+}

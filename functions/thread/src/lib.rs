@@ -203,3 +203,6 @@ mod tests;
 
 #[cfg(test)]
 mod export_tests;
+
+#[cfg(test)]
+mod file_tests;

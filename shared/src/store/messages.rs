@@ -223,6 +223,14 @@ pub enum AppendOutcome {
     Superseded,
 }
 
+/// Messages of a history, oldest first.
+#[derive(Debug, Clone)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    /// The last message's id, when more may follow it.
+    pub next: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ThreadPage {
     /// Present on the first page.
@@ -271,13 +279,15 @@ pub trait MessageStore: Send + Sync {
         up_to: Option<&str>,
     ) -> impl Future<Output = Result<(ConversationHeader, Option<ReadPosition>), StoreError>> + Send;
 
-    /// Every message of a conversation, oldest first: one Query a page of
-    /// [`HISTORY_PAGE`] messages (an export reads the whole history).
-    fn history(
+    /// A page of a conversation's history, oldest first, after the message `after`: one
+    /// Query of at most [`HISTORY_PAGE`] messages or 1 MB (an export streams the whole
+    /// history page by page, never holding it at once).
+    fn history_page(
         &self,
         tenant: &str,
         conversation: &ConversationId,
-    ) -> impl Future<Output = Result<Vec<Message>, StoreError>> + Send;
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
 
     /// The conversation an order opened, by the order id (one GetItem).
     fn order_conversation(

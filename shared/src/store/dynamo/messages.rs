@@ -17,8 +17,8 @@ use crate::domain::{
 };
 use crate::store::keys::{self, HEADER_SK, MESSAGE_SK_PREFIX, PK, SK};
 use crate::store::{
-    AppendGuard, AppendOutcome, ConversationHeader, DueStage, MessageDraft, MessageStore,
-    OrderRecord, Reader, StoreError, ThreadPage, HISTORY_PAGE,
+    AppendGuard, AppendOutcome, ConversationHeader, DueStage, HistoryPage, MessageDraft,
+    MessageStore, OrderRecord, Reader, StoreError, ThreadPage, HISTORY_PAGE,
 };
 
 /// Sends into one busy conversation retry until their id is the newest; each retry
@@ -201,24 +201,36 @@ impl MessageStore for DynamoStore {
         Err(StoreError::Unavailable("conversation too busy".into()))
     }
 
-    async fn history(
+    async fn history_page(
         &self,
         tenant: &str,
         conversation: &ConversationId,
-    ) -> Result<Vec<Message>, StoreError> {
-        let query = self
+        after: Option<&str>,
+    ) -> Result<HistoryPage, StoreError> {
+        let pk = keys::conversation_pk(tenant, conversation);
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :messages)")
-            .expression_attribute_values(":pk", s(keys::conversation_pk(tenant, conversation)))
+            .expression_attribute_values(":pk", s(&pk))
             .expression_attribute_values(":messages", s(MESSAGE_SK_PREFIX))
             .limit(HISTORY_PAGE);
-        self.query_all(query)
-            .await?
+        if let Some(after) = after {
+            query = query
+                .exclusive_start_key(PK, s(&pk))
+                .exclusive_start_key(SK, s(keys::message_sk(after)));
+        }
+        let output = query.send().await.map_err(classify)?;
+        let messages = output
+            .items()
             .iter()
             .map(message_from_item)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        // Stopped at the Limit or at 1 MB: the next page starts after the last message.
+        let more = output.last_evaluated_key.is_some_and(|key| !key.is_empty());
+        let next = messages.last().filter(|_| more).map(|m| m.id.clone());
+        Ok(HistoryPage { messages, next })
     }
 
     async fn order_conversation(
