@@ -71,7 +71,8 @@ pub fn client(endpoint: &str, counter: Option<&RequestCounter>) -> Client {
             "tidings-local",
         ))
         .endpoint_url(endpoint)
-        .http_client(shared::aws::http_client());
+        .http_client(shared::aws::http_client())
+        .interceptor(crate::aws_calls::AwsCalls);
     if let Some(counter) = counter {
         config = config.interceptor(counter.clone());
     }
@@ -95,7 +96,8 @@ impl TestStack {
         TestStack::start_with(None).await
     }
 
-    /// A stack whose client meets these faults (the table is created before any).
+    /// A stack whose DynamoDB and S3 clients meet these faults (the table is created
+    /// before any).
     pub async fn with_faults(faults: &crate::faults::Faults) -> TestStack {
         TestStack::start_with(Some(faults)).await
     }
@@ -126,7 +128,7 @@ impl TestStack {
         TestStack {
             store: DynamoStore::new(client, table),
             requests,
-            files: test_files(&s3_requests).await,
+            files: test_files(&s3_requests, faults).await,
             s3_requests,
             _server: server,
         }
@@ -222,7 +224,10 @@ pub fn test_config(table: &str) -> shared::Config {
 /// The bucket tests upload to: created once per test process on moto's S3.
 pub const TEST_BUCKET: &str = "tidings-test-files";
 
-async fn test_files(requests: &RequestCounter) -> Option<shared::files::S3Files> {
+async fn test_files(
+    requests: &RequestCounter,
+    faults: Option<&crate::faults::Faults>,
+) -> Option<shared::files::S3Files> {
     static CREATED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     std::env::var("AWS_ENDPOINT_URL").ok()?;
     let clients = shared::aws::Clients::from_environment().await;
@@ -233,9 +238,13 @@ async fn test_files(requests: &RequestCounter) -> Option<shared::files::S3Files>
             let _ = s3.create_bucket().bucket(TEST_BUCKET).send().await;
         })
         .await;
-    let counted = aws_sdk_s3::config::Builder::from(sdk)
+    let mut counted = aws_sdk_s3::config::Builder::from(sdk)
         .interceptor(requests.clone())
-        .build();
+        .interceptor(crate::aws_calls::AwsCalls);
+    if let Some(faults) = faults {
+        counted = counted.http_client(faults.http_client());
+    }
+    let counted = counted.build();
     Some(shared::files::S3Files::new(
         aws_sdk_s3::Client::from_conf(counted),
         TEST_BUCKET,

@@ -2,10 +2,12 @@
 //! our own, a request counter for DynamoDB budgets, tokens and claims, and API Gateway
 //! events built from the JSON fixture in `events/`.
 
+pub mod aws_calls;
 pub mod counter;
 pub mod dynamodb;
 pub mod events;
 pub mod faults;
+pub mod iam_actions;
 pub mod moto;
 pub mod seed;
 

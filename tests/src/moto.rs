@@ -18,6 +18,31 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
+/// SES v2 on moto, as a function sends with it (its calls recorded, see
+/// [`crate::aws_calls`]).
+pub async fn email() -> shared::notify::SesEmail {
+    let config = aws_sdk_sesv2::config::Builder::from(&sdk_config().await)
+        .interceptor(crate::aws_calls::AwsCalls)
+        .build();
+    shared::notify::SesEmail::new(aws_sdk_sesv2::Client::from_conf(config))
+}
+
+/// SNS on moto, as a function texts with it (its calls recorded).
+pub async fn sms() -> shared::notify::SnsSms {
+    let config = aws_sdk_sns::config::Builder::from(&sdk_config().await)
+        .interceptor(crate::aws_calls::AwsCalls)
+        .build();
+    shared::notify::SnsSms::new(aws_sdk_sns::Client::from_conf(config))
+}
+
+/// SSM on moto, as a function reads its secret at a cold start (its calls recorded).
+pub async fn ssm() -> aws_sdk_ssm::Client {
+    let config = aws_sdk_ssm::config::Builder::from(&sdk_config().await)
+        .interceptor(crate::aws_calls::AwsCalls)
+        .build();
+    aws_sdk_ssm::Client::from_conf(config)
+}
+
 /// Everything moto recorded (`GET /moto-api/data.json`).
 pub async fn data() -> Value {
     reqwest::get(format!("{}/moto-api/data.json", endpoint()))
@@ -42,6 +67,9 @@ pub async fn texts_to(number: &str) -> Vec<Value> {
 /// Posts a file with an upload form as a browser would (`POST /attachments`'s `url` and
 /// `fields`, then the file last); the status S3 answered.
 pub async fn upload(form: &Value, bytes: &[u8]) -> u16 {
+    if let Some(key) = form["fields"]["key"].as_str() {
+        crate::aws_calls::record_upload_form(key);
+    }
     let mut multipart = reqwest::multipart::Form::new();
     if let Some(fields) = form["fields"].as_object() {
         for (name, value) in fields {
@@ -90,4 +118,25 @@ pub async fn put_secret(name: &str, value: &str) {
         .send()
         .await
         .expect("moto keeps the parameter");
+}
+
+/// A new SecureString holding `value`; its name.
+pub async fn new_secret(value: &str) -> String {
+    let name = format!("/tidings-test/{}", ulid::Ulid::new());
+    put_secret(&name, value).await;
+    name
+}
+
+/// What an HTTP function does at its first request: the configuration, with the cursor
+/// secret read from its parameter (the call recorded for the crate whose tests run it).
+pub async fn cold_start_config(table: &str) -> shared::Config {
+    let parameter = new_secret("a-cursor-secret-of-32-characters").await;
+    let lookup = |name: &str| match name {
+        "TABLE_NAME" => Some(table.to_owned()),
+        "CURSOR_SECRET_PARAMETER" => Some(parameter.clone()),
+        _ => None,
+    };
+    shared::Config::load_with(lookup, &ssm().await)
+        .await
+        .expect("the configuration loads with its secret")
 }

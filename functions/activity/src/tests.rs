@@ -403,3 +403,9 @@ async fn the_unread_filter_keeps_what_the_caller_has_not_read() {
 mod costs;
 
 mod access;
+
+#[tokio::test]
+async fn its_first_request_reads_the_cursor_secret() {
+    let config = testkit::moto::cold_start_config("tidings").await;
+    assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
+}

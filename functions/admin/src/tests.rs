@@ -235,3 +235,9 @@ async fn a_save_over_settings_changed_meanwhile_is_refused_and_the_route_applies
     assert_eq!(saved.notify_delay_minutes, 5);
     assert_eq!(saved.version, 6);
 }
+
+#[tokio::test]
+async fn its_first_request_reads_the_cursor_secret() {
+    let config = testkit::moto::cold_start_config("tidings").await;
+    assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
+}

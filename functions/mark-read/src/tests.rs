@@ -283,3 +283,11 @@ async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_re
         "{body}"
     );
 }
+
+mod long;
+
+#[tokio::test]
+async fn its_first_request_reads_the_cursor_secret() {
+    let config = testkit::moto::cold_start_config("tidings").await;
+    assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
+}

@@ -23,17 +23,13 @@ const FROM: &str = "notify@oakvets.example";
 
 /// Senders on moto, with the sending domain verified as SES requires.
 async fn moto_senders() -> (SesEmail, SnsSms) {
-    let aws = moto::sdk_config().await;
-    let ses = aws_sdk_sesv2::Client::new(&aws);
+    let ses = aws_sdk_sesv2::Client::new(&moto::sdk_config().await);
     let _ = ses
         .create_email_identity()
         .email_identity("oakvets.example")
         .send()
         .await;
-    (
-        SesEmail::new(ses),
-        SnsSms::new(aws_sdk_sns::Client::new(&aws)),
-    )
+    (moto::email().await, moto::sms().await)
 }
 
 /// A tag that keeps one test's recipients apart from another's in moto's shared record.

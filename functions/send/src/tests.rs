@@ -415,3 +415,9 @@ mod writes;
 mod attachments;
 
 mod limits;
+
+#[tokio::test]
+async fn its_first_request_reads_the_cursor_secret() {
+    let config = testkit::moto::cold_start_config("tidings").await;
+    assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
+}

@@ -298,3 +298,9 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
         (403, Some("messaging_disabled"))
     );
 }
+
+#[tokio::test]
+async fn its_first_request_reads_the_cursor_secret() {
+    let config = testkit::moto::cold_start_config("tidings").await;
+    assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
+}

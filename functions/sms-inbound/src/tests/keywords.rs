@@ -25,7 +25,7 @@ async fn the_last_keyword_the_provider_received_decides() {
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
     let replies =
-        shared::notify::SnsSms::new(aws_sdk_sns::Client::new(&testkit::moto::sdk_config().await));
+        testkit::moto::sms().await;
     let deliver = |event: Value| handle_event(&inbound, &replies, event);
 
     // STOP, then START delivered late: the START came first, so the number stays out.

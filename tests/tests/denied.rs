@@ -1,0 +1,97 @@
+//! AWS refusing a call is no reason to retry: an AccessDenied (a grant missing from the
+//! template) or a validation error (a bug) answers 500 `internal` without Retry-After,
+//! after one attempt, and the log names the code AWS gave.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use testkit::faults::{self, Faults};
+use testkit::{read_response, ApiEvent, Claims, TestStack};
+
+const TENANT: &str = "clinic-a";
+
+/// Everything logged on this thread while the guard lives, as the functions log it.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Log {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Log {
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let log = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || log.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+fn denied() -> faults::Answer {
+    faults::dynamodb_error("AccessDeniedException", json!({}))
+}
+
+#[tokio::test]
+async fn a_send_aws_refuses_is_a_500_logged_with_its_code_and_stores_nothing() {
+    let log = Log::default();
+    let _guard = log.capture();
+    let faults = Faults::default();
+    let stack = TestStack::with_faults(&faults).await;
+    faults.inject(&["TransactWriteItems"], 10, denied());
+    let response = send::handle(
+        &stack.app(),
+        ApiEvent::new("POST", "/messages")
+            .claims(&Claims::staff(TENANT, "s1"))
+            .json(json!({"customer_id": "c1", "message": "hi"}))
+            .request(),
+    )
+    .await;
+    assert!(response.headers().get("retry-after").is_none());
+    let (status, body) = read_response(response);
+    assert_eq!((status, &body["error"]["code"]), (500, &json!("internal")));
+    assert_eq!(faults.injected(), 1, "a refusal is not retried");
+    assert!(log.text().contains("AccessDeniedException"), "{}", log.text());
+    assert!(
+        !body.to_string().contains("AccessDenied"),
+        "the caller is not told: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_read_aws_refuses_is_a_500_logged_with_its_code() {
+    let log = Log::default();
+    let _guard = log.capture();
+    let faults = Faults::default();
+    let stack = TestStack::with_faults(&faults).await;
+    faults.inject(
+        &["Query"],
+        10,
+        faults::dynamodb_error("ValidationException", json!({})),
+    );
+    let response = thread::handle(
+        &stack.app(),
+        ApiEvent::new("GET", "/messages/customer/{customer_id}")
+            .path_param("customer_id", "c1")
+            .claims(&Claims::staff(TENANT, "s1"))
+            .request(),
+    )
+    .await;
+    assert!(response.headers().get("retry-after").is_none());
+    let (status, body) = read_response(response);
+    assert_eq!((status, &body["error"]["code"]), (500, &json!("internal")));
+    assert!(log.text().contains("ValidationException"), "{}", log.text());
+}
