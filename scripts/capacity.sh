@@ -6,6 +6,7 @@
 # no moto needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p target
 cargo test "$@" -p testkit --test capacity -- --nocapture --test-threads=1 >target/capacity.log 2>&1 \
   || { cat target/capacity.log; exit 1; }
 grep -o 'CAPACITY .*' target/capacity.log
