@@ -95,3 +95,40 @@ async fn a_read_aws_refuses_is_a_500_logged_with_its_code() {
     assert_eq!((status, &body["error"]["code"]), (500, &json!("internal")));
     assert!(log.text().contains("ValidationException"), "{}", log.text());
 }
+
+#[tokio::test]
+async fn an_attachment_s3_refuses_is_a_500_logged_with_its_code_and_sends_nothing() {
+    let log = Log::default();
+    let _guard = log.capture();
+    let faults = Faults::default();
+    let stack = TestStack::with_faults(&faults).await;
+    let staff = Claims::staff(TENANT, "s1");
+    let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let form = send::handle(
+        &stack.app(),
+        ApiEvent::new("POST", "/attachments")
+            .claims(&staff)
+            .json(json!({"customer_id": "c1", "name": "Bloodwork.pdf",
+                "content_type": "application/pdf", "size": pdf.len()}))
+            .request(),
+    )
+    .await;
+    let (status, form) = read_response(form);
+    assert_eq!(status, 201, "{form}");
+    assert_eq!(testkit::moto::upload(&form, pdf).await, 204);
+    // The role may not read uploads: S3 says so on the check of the file's first bytes.
+    faults.inject(&["uploads/"], 10, faults::s3_error(403, "AccessDenied"));
+    let response = send::handle(
+        &stack.app(),
+        ApiEvent::new("POST", "/messages")
+            .claims(&staff)
+            .json(json!({"customer_id": "c1", "attachments": [{"id": form["upload_id"]}]}))
+            .request(),
+    )
+    .await;
+    assert!(response.headers().get("retry-after").is_none());
+    let (status, body) = read_response(response);
+    assert_eq!((status, &body["error"]["code"]), (500, &json!("internal")), "{body}");
+    assert_eq!(faults.injected(), 1, "a refusal is not retried");
+    assert!(log.text().contains("AccessDenied"), "{}", log.text());
+}

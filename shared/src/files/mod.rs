@@ -36,6 +36,9 @@ pub enum FileError {
     Changed,
     #[error("file storage unavailable: {0}")]
     Unavailable(String),
+    /// S3 refused the request, and would again.
+    #[error("file storage refused the request: {0}")]
+    Refused(String),
 }
 
 impl From<FileError> for crate::ApiError {
@@ -49,6 +52,7 @@ impl From<FileError> for crate::ApiError {
                 "attachment_changed",
                 "an attachment was uploaded again while the message was sent: send it again",
             ),
+            FileError::Refused(detail) => crate::ApiError::Internal(detail),
             FileError::Unavailable(detail) => {
                 tracing::warn!(%detail, "file storage unavailable");
                 crate::ApiError::Unavailable {
@@ -100,11 +104,27 @@ pub fn file_key(tenant: &str, conversation: &ConversationId, upload: &str) -> St
     format!("files/{tenant}/{}/{upload}", conversation.encode())
 }
 
+/// S3's answer as an error: a refusal that no retry changes (AccessDenied: a grant
+/// missing; a malformed request: a bug) apart from what may pass (throttling, 5xx, the
+/// network).
 fn sdk_error<E>(err: aws_sdk_s3::error::SdkError<E>) -> FileError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    unavailable(aws_sdk_s3::error::DisplayErrorContext(err))
+    const RETRYABLE: &[&str] = &["SlowDown", "RequestTimeout", "RequestTimeTooSkewed"];
+    let refused = match &err {
+        aws_sdk_s3::error::SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or_default();
+            service.raw().status().as_u16() < 500 && !RETRYABLE.contains(&code)
+        }
+        _ => false,
+    };
+    let detail = aws_sdk_s3::error::DisplayErrorContext(err).to_string();
+    if refused {
+        FileError::Refused(detail)
+    } else {
+        FileError::Unavailable(detail)
+    }
 }
 
 impl S3Files {
