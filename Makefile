@@ -7,7 +7,7 @@ VENV := .venv
 PYTHON ?= python3
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: dev test bench capacity package deploy-check lint fmt clean
+.PHONY: dev test readme bench capacity package deploy-check lint fmt clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ dev: $(VENV)/.installed
 ## fmt, clippy, cfn-lint, then every test against a moto server started on a free port.
 test: $(VENV)/.installed
 	scripts/test.sh
+
+## README.md's walk-through, run against its own local API and checked block by block.
+readme: $(VENV)/.installed
+	scripts/readme.sh
 
 ## One table: package sizes, start-up time and memory, throughput, capacity and price.
 bench: $(VENV)/.packaging

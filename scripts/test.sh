@@ -18,4 +18,6 @@ echo "== cargo test"
 cargo test --workspace
 echo "== API contract (schemathesis)"
 scripts/contract.sh
+echo "== README walk-through"
+scripts/readme.sh
 echo "== make test passed in $(( $(date +%s) - start ))s"
