@@ -14,8 +14,12 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== moto (SES v2, SNS, S3)"
 start_moto "$(free_port)"
 echo "   $AWS_ENDPOINT_URL"
-echo "== cargo test"
-cargo test --workspace
+echo "== cargo test (every AWS call recorded for the IAM check)"
+calls="$PWD/target/aws-calls"
+rm -rf "$calls"
+TIDINGS_AWS_CALLS="$calls" cargo test --workspace -- --skip iam_policies_grant
+echo "== IAM: each function's calls against its policies in infra/template.yaml"
+TIDINGS_AWS_CALLS_RECORDED="$calls" cargo test --workspace --test iam -- --nocapture
 echo "== API contract (schemathesis)"
 scripts/contract.sh
 echo "== README walk-through"

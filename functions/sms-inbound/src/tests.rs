@@ -438,4 +438,6 @@ mod refused;
 
 mod paths;
 
+mod secrets;
+
 mod secret_reads;

@@ -171,7 +171,7 @@ async fn two_way_sms_from_sns_is_taken_the_same_way() {
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
     let replies =
-        shared::notify::SnsSms::new(aws_sdk_sns::Client::new(&testkit::moto::sdk_config().await));
+        testkit::moto::sms().await;
 
     // The fixture as AWS delivers it: its sender is the clinic's contact.
     let event = sns_two_way_sms(&[]);
@@ -243,11 +243,10 @@ async fn an_opted_out_number_gets_no_sms_from_the_dispatcher() {
         json!({"customer_id": "c1", "message": "Your invoice", "notify": ["sms"]}),
     )
     .await;
-    let aws = testkit::moto::sdk_config().await;
     let dispatcher = notify::Dispatcher {
         store: stack.store.clone(),
-        email: shared::notify::SesEmail::new(aws_sdk_sesv2::Client::new(&aws)),
-        sms: shared::notify::SnsSms::new(aws_sdk_sns::Client::new(&aws)),
+        email: testkit::moto::email().await,
+        sms: testkit::moto::sms().await,
         from_email: "notify@oakvets.example".into(),
         concurrency: notify::DEFAULT_CONCURRENCY,
     };
