@@ -128,9 +128,7 @@ where
                     Ok(app) => handler(app.clone(), request).await,
                     Err(err) => {
                         tracing::error!(%err, "the configuration could not be read");
-                        crate::http::respond(Err(crate::ApiError::Unavailable {
-                            retry_after_secs: 5,
-                        }))
+                        crate::http::respond(Err(err.into()))
                     }
                 }
             };

@@ -9,8 +9,25 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    /// Parameter Store refused the read, or the parameter is not there: no retry helps.
     #[error("the secret parameter {name} could not be read: {reason}")]
     Secret { name: String, reason: String },
+    /// Throttled, a 5xx or the network, through every attempt: a later request may pass.
+    #[error("the secret parameter {name} could not be read for now: {reason}")]
+    SecretUnavailable { name: String, reason: String },
+}
+
+impl From<ConfigError> for crate::ApiError {
+    /// A container that cannot read its configuration: 503 while the cause may pass, else
+    /// a 500 (a missing grant or parameter is a deployment's fault, and logged as one).
+    fn from(err: ConfigError) -> Self {
+        match err {
+            ConfigError::SecretUnavailable { .. } => crate::ApiError::Unavailable {
+                retry_after_secs: 5,
+            },
+            other => crate::ApiError::Internal(other.to_string()),
+        }
+    }
 }
 
 /// Which JWT claims carry the identity, e.g. Cognito's `custom:tenant_id`.

@@ -50,6 +50,34 @@ fn read_retries() -> aws_sdk_ssm::config::retry::RetryConfig {
         .with_max_backoff(READ_BACKOFF * 2u32.pow(READ_ATTEMPTS - 2))
 }
 
+/// A failed read: unavailable while a later attempt may pass (throttling, 5xx, the
+/// network), refused otherwise (AccessDenied: the role lacks the grant).
+fn read_error<E>(name: String, err: aws_sdk_ssm::error::SdkError<E>) -> ConfigError
+where
+    E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    use aws_sdk_ssm::error::SdkError;
+    let passing = match &err {
+        SdkError::ServiceError(service) => {
+            service.raw().status().as_u16() >= 500
+                || service
+                    .err()
+                    .code()
+                    .is_some_and(|code| code.contains("Throttl") || code == "TooManyUpdates")
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        _ => false,
+    };
+    let reason = aws_sdk_ssm::error::DisplayErrorContext(err).to_string();
+    if passing {
+        ConfigError::SecretUnavailable { name, reason }
+    } else {
+        ConfigError::Secret { name, reason }
+    }
+}
+
 /// `lookup` with the secrets whose parameter is named filled in from Parameter Store (a
 /// secret whose parameter is not named stays absent). One request for all of them, tried
 /// again while throttled ([`READ_ATTEMPTS`]).
@@ -72,10 +100,7 @@ pub async fn with_secrets(
             .config_override(aws_sdk_ssm::config::Builder::default().retry_config(read_retries()))
             .send()
             .await
-            .map_err(|err| ConfigError::Secret {
-                name: named[0].1.clone(),
-                reason: aws_sdk_ssm::error::DisplayErrorContext(err).to_string(),
-            })?;
+            .map_err(|err| read_error(named[0].1.clone(), err))?;
         if let Some(missing) = output.invalid_parameters().first() {
             return Err(ConfigError::Secret {
                 name: missing.clone(),

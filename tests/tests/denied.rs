@@ -132,3 +132,52 @@ async fn an_attachment_s3_refuses_is_a_500_logged_with_its_code_and_sends_nothin
     assert_eq!(faults.injected(), 1, "a refusal is not retried");
     assert!(log.text().contains("AccessDenied"), "{}", log.text());
 }
+
+/// Parameter Store as a function reaches it, through the fault injector.
+async fn ssm_with(faults: &Faults) -> aws_sdk_ssm::Client {
+    let clients = shared::aws::Clients::from_environment().await;
+    let config = aws_sdk_ssm::config::Builder::from(clients.sdk_config())
+        .http_client(faults.http_client())
+        .build();
+    aws_sdk_ssm::Client::from_conf(config)
+}
+
+async fn first_request_with(faults: &Faults) -> shared::ApiError {
+    let parameter = testkit::moto::new_secret("a-cursor-secret-of-32-characters").await;
+    let lookup = |name: &str| match name {
+        "TABLE_NAME" => Some("t".to_owned()),
+        "CURSOR_SECRET_PARAMETER" => Some(parameter.clone()),
+        _ => None,
+    };
+    let err = shared::Config::load_with(lookup, &ssm_with(faults).await)
+        .await
+        .expect_err("the secret is not read");
+    err.into()
+}
+
+#[tokio::test]
+async fn a_secret_the_role_may_not_read_is_a_500_at_once_and_throttling_a_503() {
+    let faults = Faults::default();
+    faults.inject(
+        &["GetParameters"],
+        10,
+        faults::json_error(400, "AccessDeniedException"),
+    );
+    let denied = first_request_with(&faults).await;
+    assert_eq!((denied.status(), denied.code()), (500, "internal"));
+    assert!(
+        matches!(&denied, shared::ApiError::Internal(detail) if detail.contains("AccessDeniedException")),
+        "the log names the code: {denied:?}"
+    );
+    assert_eq!(faults.injected(), 1, "a refusal is not retried");
+
+    let faults = Faults::default();
+    faults.inject(
+        &["GetParameters"],
+        10,
+        faults::json_error(400, "ThrottlingException"),
+    );
+    let throttled = first_request_with(&faults).await;
+    assert_eq!((throttled.status(), throttled.code()), (503, "unavailable"));
+    assert!(throttled.retry_after_secs().is_some());
+}
