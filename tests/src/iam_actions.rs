@@ -30,6 +30,10 @@ pub fn of_input(service: &str, operation: &str, input: &Input) -> Calls {
     })
 }
 
+fn is<T: std::fmt::Debug + Send + Sync + 'static>(input: &Input) -> bool {
+    input.downcast_ref::<T>().is_some()
+}
+
 fn dynamodb(input: &Input) -> Option<Calls> {
     use aws_sdk_dynamodb::operation as op;
     const TABLE: &str = "dynamodb:table";
@@ -40,26 +44,33 @@ fn dynamodb(input: &Input) -> Option<Calls> {
             index.map_or(TABLE.to_owned(), |i| format!("{TABLE}/index/{i}")),
         )])
     };
-    if input.downcast_ref::<op::get_item::GetItemInput>().is_some() {
-        return on_table("dynamodb:GetItem");
-    }
-    if input.downcast_ref::<op::put_item::PutItemInput>().is_some() {
-        return on_table("dynamodb:PutItem");
-    }
-    if input.downcast_ref::<op::update_item::UpdateItemInput>().is_some() {
-        return on_table("dynamodb:UpdateItem");
-    }
-    if input.downcast_ref::<op::delete_item::DeleteItemInput>().is_some() {
-        return on_table("dynamodb:DeleteItem");
-    }
-    if input.downcast_ref::<op::batch_get_item::BatchGetItemInput>().is_some() {
-        return on_table("dynamodb:BatchGetItem");
-    }
-    if input.downcast_ref::<op::batch_write_item::BatchWriteItemInput>().is_some() {
-        return on_table("dynamodb:BatchWriteItem");
-    }
-    if input.downcast_ref::<op::transact_get_items::TransactGetItemsInput>().is_some() {
-        return on_table("dynamodb:GetItem");
+    let single_table = [
+        (is::<op::get_item::GetItemInput>(input), "dynamodb:GetItem"),
+        (is::<op::put_item::PutItemInput>(input), "dynamodb:PutItem"),
+        (
+            is::<op::update_item::UpdateItemInput>(input),
+            "dynamodb:UpdateItem",
+        ),
+        (
+            is::<op::delete_item::DeleteItemInput>(input),
+            "dynamodb:DeleteItem",
+        ),
+        (
+            is::<op::batch_get_item::BatchGetItemInput>(input),
+            "dynamodb:BatchGetItem",
+        ),
+        (
+            is::<op::batch_write_item::BatchWriteItemInput>(input),
+            "dynamodb:BatchWriteItem",
+        ),
+        // A TransactGetItems is authorized as the GetItem of each of its items.
+        (
+            is::<op::transact_get_items::TransactGetItemsInput>(input),
+            "dynamodb:GetItem",
+        ),
+    ];
+    if let Some((_, action)) = single_table.iter().find(|(hit, _)| *hit) {
+        return on_table(action);
     }
     if let Some(query) = input.downcast_ref::<op::query::QueryInput>() {
         return on_index("dynamodb:Query", query.index_name());
@@ -171,7 +182,10 @@ fn sesv2(input: &Input) -> Option<Calls> {
         .rsplit_once('<')
         .map_or(from, |(_, a)| a.trim_end_matches('>'));
     let domain = address.rsplit_once('@').map_or(address, |(_, d)| d);
-    Some(vec![call("ses:SendEmail", format!("ses:identity/{domain}"))])
+    Some(vec![call(
+        "ses:SendEmail",
+        format!("ses:identity/{domain}"),
+    )])
 }
 
 fn sns(input: &Input) -> Option<Calls> {

@@ -64,7 +64,11 @@ async fn a_send_aws_refuses_is_a_500_logged_with_its_code_and_stores_nothing() {
     let (status, body) = read_response(response);
     assert_eq!((status, &body["error"]["code"]), (500, &json!("internal")));
     assert_eq!(faults.injected(), 1, "a refusal is not retried");
-    assert!(log.text().contains("AccessDeniedException"), "{}", log.text());
+    assert!(
+        log.text().contains("AccessDeniedException"),
+        "{}",
+        log.text()
+    );
     assert!(
         !body.to_string().contains("AccessDenied"),
         "the caller is not told: {body}"
@@ -128,7 +132,11 @@ async fn an_attachment_s3_refuses_is_a_500_logged_with_its_code_and_sends_nothin
     .await;
     assert!(response.headers().get("retry-after").is_none());
     let (status, body) = read_response(response);
-    assert_eq!((status, &body["error"]["code"]), (500, &json!("internal")), "{body}");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (500, &json!("internal")),
+        "{body}"
+    );
     assert_eq!(faults.injected(), 1, "a refusal is not retried");
     assert!(log.text().contains("AccessDenied"), "{}", log.text());
 }

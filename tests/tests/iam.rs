@@ -125,7 +125,11 @@ fn function_test_binaries() -> Vec<(String, PathBuf)> {
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|m| m["reason"] == "compiler-artifact" && m["profile"]["test"] == true)
-        .filter(|m| m["target"]["kind"].as_array().is_some_and(|k| k.contains(&"lib".into())))
+        .filter(|m| {
+            m["target"]["kind"]
+                .as_array()
+                .is_some_and(|k| k.contains(&"lib".into()))
+        })
         .filter_map(|m| {
             let name = m["target"]["name"].as_str()?;
             let binary = FUNCTIONS.iter().find(|(krate, _)| *krate == name)?.1;
@@ -141,7 +145,8 @@ fn recorded_calls() -> (BTreeMap<String, BTreeSet<Call>>, Vec<String>) {
     if let Ok(dir) = std::env::var(RECORDED) {
         return (read_calls(Path::new(&dir)), Vec::new());
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aws-calls-{}", std::process::id()));
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aws-calls-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let binaries = function_test_binaries();
     assert_eq!(
@@ -280,7 +285,11 @@ fn iam_policies_grant_exactly_what_each_function_calls() {
             }
         }
     }
-    assert!(failures.is_empty(), "IAM findings:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "IAM findings:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
