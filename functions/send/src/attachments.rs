@@ -13,10 +13,13 @@ use shared::domain::attachment::{check_content, check_declared, AttachmentRefusa
 use shared::domain::message::Attachment;
 use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::settings::LIMIT_ATTACHMENTS;
-use shared::domain::{ids, now_rfc3339, ConversationId, Principal};
+use shared::domain::{ids, now_rfc3339, ConversationId, ConversationStatus, Principal};
 use shared::files::{file_key, upload_key, FileError};
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, MessageStore, Reader, SettingsStore, Upload, UploadStore};
+use shared::store::{
+    DirectoryStore, MessageStore, PatientStore, Reader, SettingsStore, StoreError, Upload,
+    UploadStore,
+};
 use shared::{ApiError, App};
 
 /// An attachment of a send or an event: an upload, by id.
@@ -69,9 +72,46 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Whether a send to this conversation would be taken, as far as its header says: one
+/// named by id must exist, and none may be closed. A customer's general thread starts with
+/// its first message, a patient thread too if the patient is registered (the send's
+/// transaction checks the same).
+async fn check_takes_messages<S: MessageStore + PatientStore>(
+    app: &App<S>,
+    tenant: &str,
+    conversation: &ConversationId,
+    body: &UploadRequest,
+) -> Result<(), ApiError> {
+    let header = app.store.conversation(tenant, conversation).await?;
+    match header {
+        Some(header) if header.status == ConversationStatus::Closed => {
+            Err(StoreError::Closed.into())
+        }
+        Some(_) => Ok(()),
+        None if body.conversation_id.is_some() => Err(ApiError::NotFound),
+        None => match conversation.subject.patient_id() {
+            None => Ok(()),
+            Some(patient) => {
+                let patients = app
+                    .store
+                    .patients(tenant, &conversation.customer_id)
+                    .await?;
+                if patients.iter().any(|p| p.patient_id == patient) {
+                    Ok(())
+                } else {
+                    Err(ApiError::Unknown {
+                        code: "unknown_patient",
+                        message: "no such patient is registered for this account".into(),
+                    })
+                }
+            }
+        },
+    }
+}
+
 pub async fn create_upload<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
 where
-    S: MessageStore + SettingsStore + DirectoryStore + UploadStore,
+    S: MessageStore + SettingsStore + DirectoryStore + UploadStore + PatientStore,
 {
     let principal = app.caller(request)?;
     let body: UploadRequest = http::json_body(request)?;
@@ -95,6 +135,7 @@ where
         ));
     }
     crate::check_admin_may_write(app, &principal, &conversation).await?;
+    check_takes_messages(app, &principal.tenant_id, &conversation, &body).await?;
     let files = app.files()?;
     let upload = Upload {
         id: format!("up_{}", ulid::Ulid::new().to_string().to_lowercase()),

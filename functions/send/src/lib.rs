@@ -16,7 +16,7 @@ use shared::domain::{
 use shared::http::{self, Request, Response};
 use shared::store::{
     keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft,
-    MessageStore, PendingNotification, SettingsStore, UploadStore,
+    MessageStore, PatientStore, PendingNotification, SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -36,10 +36,10 @@ pub struct SendRequest {
     pub notify: Vec<String>,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
-    app: &App<S>,
-    request: Request,
-) -> Response {
+pub async fn handle<S>(app: &App<S>, request: Request) -> Response
+where
+    S: MessageStore + SettingsStore + DirectoryStore + UploadStore + PatientStore,
+{
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations/{id}/events") => events::post(app, &request).await,
         Some("POST /attachments") => attachments::create_upload(app, &request).await,

@@ -1,8 +1,9 @@
 //! What may be attached, and whether a file is what it claims to be.
 //!
 //! The allow-list is the marketplace seed's: images (jpg, jpeg, png, gif, webp), documents
-//! (pdf, doc, docx, xls, xlsx, ppt, pptx, txt, rtf), archives (zip, rar, 7z), media (mp3,
-//! mp4, mov, wav), json, xml and design files (psd, ai, eps, sketch, fig). Nothing a
+//! (pdf, doc, docx, xls, xlsx, ppt, pptx, txt, csv, rtf), archives (zip, rar, 7z), media
+//! (mp3, wav, mp4, mov, avi, webm), json, xml and design files (psd, ai, eps, sketch, fig).
+//! Nothing a
 //! browser would run or render as a page (svg, html, css, js) and no executables. A name's
 //! extension must agree with the declared type, and the first bytes of the file with both.
 
@@ -19,9 +20,11 @@ struct Kind {
 enum Signature {
     /// These bytes at this offset (any of the list).
     Magic(&'static [(usize, &'static [u8])]),
+    /// A RIFF container of this form type (`RIFF`, the size, then the form).
+    Riff(&'static [u8]),
     /// A zip container (docx, xlsx, pptx, sketch, fig files are zips too).
     Zip,
-    /// Text: UTF-8 without NUL bytes (txt, json, xml, rtf with its own check).
+    /// Text: UTF-8 without NUL bytes (txt, csv, json, xml; rtf has its own check).
     Text,
 }
 
@@ -97,6 +100,12 @@ const KINDS: &[Kind] = &[
         signature: Signature::Text,
     },
     Kind {
+        extension: "csv",
+        // Browsers on Windows with Excel installed declare a .csv as Excel's type.
+        content_types: &["text/csv", "application/vnd.ms-excel"],
+        signature: Signature::Text,
+    },
+    Kind {
         extension: "rtf",
         content_types: &["application/rtf", "text/rtf"],
         signature: Signature::Magic(&[(0, b"{\\rtf")]),
@@ -142,6 +151,17 @@ const KINDS: &[Kind] = &[
         signature: Signature::Magic(&[(8, b"WAVE")]),
     },
     Kind {
+        extension: "avi",
+        content_types: &["video/x-msvideo", "video/avi", "video/msvideo"],
+        signature: Signature::Riff(b"AVI "),
+    },
+    Kind {
+        extension: "webm",
+        content_types: &["video/webm", "audio/webm"],
+        // EBML, as Matroska: the "webm" doctype comes later than the sniffed bytes.
+        signature: Signature::Magic(&[(0, b"\x1A\x45\xDF\xA3")]),
+    },
+    Kind {
         extension: "json",
         content_types: &["application/json"],
         signature: Signature::Text,
@@ -178,8 +198,10 @@ const KINDS: &[Kind] = &[
     },
 ];
 
-/// Bytes to read from the start of a file to recognise it.
-pub const SNIFF_BYTES: usize = 16;
+/// Bytes to read from the start of a file to recognise it: the signatures need 16, a text
+/// file (txt, csv, json, xml) shows it is text in the first few hundred. One ranged GET
+/// either way.
+pub const SNIFF_BYTES: usize = 512;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttachmentRefusal {
@@ -243,20 +265,28 @@ pub fn check_content(
                 .get(*offset..offset + magic.len())
                 .is_some_and(|bytes| bytes == *magic)
         }),
-        Signature::Zip => ZIP.iter().any(|(_, magic)| first_bytes.starts_with(magic)),
-        Signature::Text => {
-            !first_bytes.contains(&0)
-                && match std::str::from_utf8(first_bytes) {
-                    Ok(_) => true,
-                    // A multi-byte character cut at the end of the sniffed bytes.
-                    Err(err) => err.error_len().is_none(),
-                }
+        Signature::Riff(form) => {
+            first_bytes.starts_with(b"RIFF") && first_bytes.get(8..8 + form.len()) == Some(form)
         }
+        Signature::Zip => ZIP.iter().any(|(_, magic)| first_bytes.starts_with(magic)),
+        Signature::Text => is_text(first_bytes),
     };
     if matches {
         Ok(())
     } else {
         Err(AttachmentRefusal::ContentMismatch)
+    }
+}
+
+/// UTF-8 without NUL bytes. A multi-byte character may be cut at the end of the sniffed
+/// bytes, but not at the end of a file shorter than them (that is all of it).
+fn is_text(first_bytes: &[u8]) -> bool {
+    if first_bytes.contains(&0) {
+        return false;
+    }
+    match std::str::from_utf8(first_bytes) {
+        Ok(_) => true,
+        Err(err) => err.error_len().is_none() && first_bytes.len() >= SNIFF_BYTES,
     }
 }
 
@@ -316,9 +346,14 @@ mod tests {
             check_content("notes.txt", "text/plain", "héllo".as_bytes()),
             Ok(())
         );
+        // 512 bytes of three-byte characters end in the middle of one.
+        let cut = "€".repeat(SNIFF_BYTES).into_bytes()[..SNIFF_BYTES].to_vec();
+        assert!(std::str::from_utf8(&cut).is_err());
+        assert_eq!(check_content("cut.txt", "text/plain", &cut), Ok(()));
+        // ...but a file shorter than that is all there, and must be whole characters.
         assert_eq!(
-            check_content("cut.txt", "text/plain", &"é".as_bytes()[..1]),
-            Ok(())
+            check_content("cut.csv", "text/csv", &cut[..SNIFF_BYTES - 3]),
+            Err(AttachmentRefusal::ContentMismatch)
         );
         for (name, ty, bytes) in [
             ("a.png", "image/png", &b"%PDF-1.7"[..]),
@@ -333,5 +368,48 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn csv_avi_and_webm_are_recognised_by_their_bytes() {
+        let csv = "name,weight\nBella,12.5\nMiró,4\n".as_bytes();
+        let avi = b"RIFF\x24\x10\x00\x00AVI LIST\xF4\x03\x00\x00hdrlavih";
+        let webm = b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\xF7\x81\x01\x42\xF2\x81";
+        let wav = b"RIFF\x24\x10\x00\x00WAVEfmt \x10\x00\x00\x00";
+        let cases: [(&str, &str, &[u8]); 6] = [
+            ("weights.csv", "text/csv", csv),
+            ("weights.CSV", "application/vnd.ms-excel", csv),
+            ("walk.avi", "video/x-msvideo", avi),
+            ("walk.avi", "video/avi", avi),
+            ("walk.webm", "video/webm", webm),
+            ("bark.webm", "audio/webm", webm),
+        ];
+        for (name, ty, bytes) in cases {
+            assert_eq!(check_declared(name, ty), Ok(()), "{name} {ty}");
+            assert_eq!(check_content(name, ty, bytes), Ok(()), "{name} {ty}");
+        }
+        let refused: [(&str, &str, &[u8]); 6] = [
+            ("weights.csv", "text/csv", b"PK\x03\x04\x14\x00\x06\x00"),
+            ("weights.csv", "text/csv", b"name\xFF\xFEweight"),
+            ("walk.avi", "video/x-msvideo", wav),
+            ("walk.avi", "video/x-msvideo", webm),
+            ("walk.webm", "video/webm", avi),
+            ("walk.webm", "video/webm", b"\x00\x00\x00\x18ftypmp42"),
+        ];
+        for (name, ty, bytes) in refused {
+            assert_eq!(
+                check_content(name, ty, bytes),
+                Err(AttachmentRefusal::ContentMismatch),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            check_declared("walk.avi", "video/webm"),
+            Err(AttachmentRefusal::ExtensionMismatch)
+        );
+        assert_eq!(
+            check_declared("weights.xls", "text/csv"),
+            Err(AttachmentRefusal::ExtensionMismatch)
+        );
     }
 }

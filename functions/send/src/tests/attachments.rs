@@ -4,6 +4,9 @@
 use super::*;
 use testkit::moto;
 
+mod targets;
+mod types;
+
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 fn upload_request(claims: &Claims, body: Value) -> ApiEvent {
@@ -269,14 +272,18 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
         "nothing sent"
     );
 
-    // An upload form: the settings and the upload's record; the form is signed here.
+    // An upload form: the settings, the conversation's header (a send would be refused
+    // where it is missing or closed) and the upload's record; the form is signed here.
     stack.requests.reset();
     let form = json!({"customer_id": "c1", "name": "x.pdf", "content_type": "application/pdf", "size": 10});
     assert_eq!(
         send(&stack, upload_request(&staff, form.clone())).await.0,
         201
     );
-    assert_eq!(stack.requests.operations(), ["GetItem", "PutItem"]);
+    assert_eq!(
+        stack.requests.operations(),
+        ["GetItem", "GetItem", "PutItem"]
+    );
     // Who may not write there may not upload there either.
     assert_eq!(
         send(
