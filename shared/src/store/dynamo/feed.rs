@@ -112,14 +112,12 @@ impl FeedStore for DynamoStore {
                         "gsi1pk = :pk"
                     })
                     .expression_attribute_values(":pk", s(keys::tenant_feed_pk(tenant)))
-                    .scan_index_forward(false)
-                    .limit(max.max(1) as i32);
+                    .scan_index_forward(false);
                 if let Some(before) = before {
                     query = query.expression_attribute_values(":before", s(before));
                 }
-                let output = query.send().await.map_err(classify)?;
-                let headers = output
-                    .items()
+                let (items, stopped) = self.query_up_to(query, max.max(1) as usize).await?;
+                let headers = items
                     .iter()
                     .map(header_from_item)
                     .collect::<Result<Vec<_>, _>>()?;
@@ -130,7 +128,7 @@ impl FeedStore for DynamoStore {
                 };
                 Ok(FeedPage {
                     entries: attach(headers, &mut fetched.positions),
-                    more: output.last_evaluated_key.is_some_and(|key| !key.is_empty()),
+                    more: stopped.is_some(),
                     clock: fetched.clock,
                 })
             }

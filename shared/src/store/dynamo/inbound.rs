@@ -5,9 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use super::item::{
-    classify, failed_condition, get_s, internal, s, unavailable, Item, TransactFailure,
-};
+use super::item::{failed_condition, get_s, internal, s, unavailable, Item, TransactFailure};
 use super::settings::settings_from_item;
 use super::DynamoStore;
 use crate::domain::{ConversationId, ConversationStatus};
@@ -278,19 +276,16 @@ impl InboundStore for DynamoStore {
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", s(&pk))
-            .scan_index_forward(false)
-            .limit(limit as i32 + 1);
+            .scan_index_forward(false);
         if let Some(before) = before {
             query = query
                 .exclusive_start_key(PK, s(&pk))
                 .exclusive_start_key(SK, s(before));
         }
-        let output = query.send().await.map_err(classify)?;
-        let mut texts: Vec<UnmatchedSms> = output
-            .items()
-            .iter()
-            .filter_map(unmatched_from_item)
-            .collect();
+        // One more than shown tells whether there is another page; a page cut short at
+        // 1 MB must not look like the last one.
+        let (items, _) = self.query_up_to(query, limit as usize + 1).await?;
+        let mut texts: Vec<UnmatchedSms> = items.iter().filter_map(unmatched_from_item).collect();
         let next = if texts.len() > limit as usize {
             texts.truncate(limit as usize);
             texts.last().map(|t| t.id.clone())

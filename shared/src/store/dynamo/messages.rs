@@ -263,8 +263,7 @@ impl MessageStore for DynamoStore {
             .expression_attribute_values(":messages", s(MESSAGE_SK_PREFIX))
             .expression_attribute_values(":header", s(HEADER_SK))
             .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(probe as i32);
+            .consistent_read(true);
         if let Some(before) = before {
             query = query
                 .exclusive_start_key(PK, s(&pk))
@@ -282,20 +281,20 @@ impl MessageStore for DynamoStore {
                 None => Ok::<_, StoreError>(None),
             }
         };
-        let (output, position) = tokio::join!(query.send(), position);
-        let output = output.map_err(classify)?;
+        // Long messages fill DynamoDB's 1 MB page before the probe: then the next page.
+        let (found, position) = tokio::join!(self.query_up_to(query, probe), position);
+        let (items, _) = found?;
         let mut header = None;
         let mut messages = Vec::with_capacity(limit + 1);
-        for item in output.items() {
+        for item in &items {
             if get_s(item, SK) == Some(HEADER_SK) {
                 header = Some(header_from_item(item)?);
             } else {
                 messages.push(message_from_item(item)?);
             }
         }
-        // A Query also stops at 1 MB: whenever DynamoDB says it stopped, there is more.
-        let stopped_early = output.last_evaluated_key.is_some_and(|key| !key.is_empty());
-        let has_more = messages.len() > limit || (stopped_early && !messages.is_empty());
+        // The probe was read whole unless the conversation ended first.
+        let has_more = messages.len() > limit;
         messages.truncate(limit);
         Ok(ThreadPage {
             header,

@@ -71,6 +71,35 @@ impl DynamoStore {
         }
     }
 
+    /// Pages of a Query until it holds `wanted` items or DynamoDB has no more: a page
+    /// also stops at 1 MB of items read, short of its Limit. Each page asks only for what
+    /// is still missing, so an answer that fits one page costs one request. Returns the
+    /// items and the key the last page stopped at (none when DynamoDB read to the end).
+    pub(super) async fn query_up_to(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        wanted: usize,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let mut items: Vec<Item> = Vec::new();
+        let mut page = query;
+        loop {
+            let missing = wanted.saturating_sub(items.len()).max(1);
+            let output = page
+                .clone()
+                .limit(i32::try_from(missing).unwrap_or(i32::MAX))
+                .send()
+                .await
+                .map_err(classify)?;
+            items.extend(output.items.unwrap_or_default());
+            match output.last_evaluated_key.filter(|key| !key.is_empty()) {
+                Some(key) if items.len() < wanted => {
+                    page = page.set_exclusive_start_key(Some(key));
+                }
+                stopped => return Ok((items, stopped)),
+            }
+        }
+    }
+
     /// One TransactWriteItems; a cancellation comes back with its reasons.
     pub(super) async fn transact(
         &self,

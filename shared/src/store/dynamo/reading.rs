@@ -116,8 +116,8 @@ pub const OLDER_READ_WINDOW: usize = 100;
 impl DynamoStore {
     /// Moves a reader to a message older than the newest (`header`, as the first request
     /// of [`MessageStore::mark_read`] found it): one Query from that message to the newest
-    /// counts the other side's messages after it (at most [`OLDER_READ_WINDOW`]), beside
-    /// one GetItem of the reader's position.
+    /// (a page more for each 1 MB of long messages) counts the other side's messages after
+    /// it (at most [`OLDER_READ_WINDOW`]), beside one GetItem of the reader's position.
     async fn mark_read_to_older(
         &self,
         tenant: &str,
@@ -138,17 +138,17 @@ impl DynamoStore {
             .expression_attribute_values(":from", s(keys::message_sk(up_to)))
             .expression_attribute_values(":last", s(&last))
             .projection_expression("sk, sender_type")
-            .consistent_read(true)
-            .limit((OLDER_READ_WINDOW + 2) as i32)
-            .send();
+            .consistent_read(true);
+        // The marked message, at most the window after it, and one more to tell that the
+        // window is exceeded: long messages fill DynamoDB's 1 MB page well before that.
+        let query = self.query_up_to(query, OLDER_READ_WINDOW + 2);
         let reader_sk = keys::reader_sk(conversation);
         let own = self.get_item(
             keys::reader_pk(tenant, reader.side, &reader.user_id),
             &reader_sk,
         );
-        let (output, own) = tokio::join!(query, own);
-        let output = output.map_err(classify)?;
-        let items = output.items();
+        let (found, own) = tokio::join!(query, own);
+        let (items, _) = found?;
         let sk_of = |item: Option<&Item>| item.and_then(|item| get_s(item, SK)).map(str::to_owned);
         if sk_of(items.first()) != Some(keys::message_sk(up_to)) {
             return Err(not_in_conversation());
