@@ -285,6 +285,7 @@ async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_re
 }
 
 mod long;
+mod pages;
 
 #[tokio::test]
 async fn its_first_request_reads_the_cursor_secret() {
