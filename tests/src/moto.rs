@@ -43,14 +43,19 @@ pub async fn ssm() -> aws_sdk_ssm::Client {
     aws_sdk_ssm::Client::from_conf(config)
 }
 
-/// Everything moto recorded (`GET /moto-api/data.json`).
+/// Everything moto recorded (`GET /moto-api/data.json`). moto fails the dump once for
+/// each part of a multipart upload (an export) it has not dumped before (its state
+/// machine looks the part's bucket up, and a part has none), so a 500 is asked again
+/// (each dump gets further).
 pub async fn data() -> Value {
-    reqwest::get(format!("{}/moto-api/data.json", endpoint()))
-        .await
-        .expect("moto answers")
-        .json()
-        .await
-        .expect("moto's record is JSON")
+    let url = format!("{}/moto-api/data.json", endpoint());
+    for _ in 0..100 {
+        let response = reqwest::get(&url).await.expect("moto answers");
+        if response.status().is_success() {
+            return response.json().await.expect("moto's record is JSON");
+        }
+    }
+    panic!("moto's record could not be read from {url}")
 }
 
 /// The SMS moto recorded as published to one number.
