@@ -33,7 +33,17 @@ for line in lines("throughput"):
     m = re.match(r"(.+?)\s+(\d+) ops\s+(\d+) ops/s\s+p50\s+([\d.]+) ms\s+p99\s+([\d.]+) ms", line)
     if m:
         print(f"{m.group(1).strip():<36} {m.group(3):>10} {m.group(4):>8} {m.group(5):>8}")
-for name in ("export", "backlog", "secrets"):
+exports = [dict(kv.split("=", 1) for kv in line.split()[1:])
+           for line in lines("export") if line.startswith("EXPORT ")]
+if exports:
+    print()
+    print(f"{'export':<22} {'CSV MB':>7} {'ms':>7} {'CPU ms':>7} {'peak RSS MB':>12} "
+          f"{'DynamoDB req':>13} {'RRU':>8} {'S3 parts':>9}")
+    for e in exports:
+        label = f"{e['messages']} x {e['chars']} chars"
+        print(f"{label:<22} {e['csv_mb']:>7} {e['ms']:>7} {e['cpu_ms']:>7} {e['peak_rss_mb']:>12} "
+              f"{e['dynamodb_requests']:>13} {e['rru']:>8} {e['s3_parts']:>9}")
+for name in ("backlog", "secrets"):
     for line in lines(name):
         if re.search(r"\d", line) and not line.startswith(("   Compiling", "    Finished", "     Running")):
             print(f"{name}: {line.strip()}")
