@@ -61,6 +61,16 @@ impl Faults {
         });
     }
 
+    /// Parameter Store the way a function reaches it (its clients' configuration),
+    /// through these faults.
+    pub async fn ssm(&self) -> aws_sdk_ssm::Client {
+        let clients = shared::aws::Clients::from_environment().await;
+        let config = aws_sdk_ssm::config::Builder::from(clients.sdk_config())
+            .http_client(self.http_client())
+            .build();
+        aws_sdk_ssm::Client::from_conf(config)
+    }
+
     /// How many requests got a fault instead of the service.
     pub fn injected(&self) -> usize {
         *self.injected.lock().unwrap()

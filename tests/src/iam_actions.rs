@@ -98,30 +98,6 @@ fn dynamodb(input: &Input) -> Option<Calls> {
     Some(calls)
 }
 
-/// `%XX` sequences decoded (a CopySource is URL-encoded).
-fn percent_decoded(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn s3(input: &Input) -> Option<Calls> {
     use aws_sdk_s3::operation as op;
     let object = |action: &str, key: Option<&str>| {
@@ -131,7 +107,10 @@ fn s3(input: &Input) -> Option<Calls> {
         )])
     };
     if let Some(copy) = input.downcast_ref::<op::copy_object::CopyObjectInput>() {
-        let source = percent_decoded(copy.copy_source().unwrap_or_default());
+        // A CopySource is URL-encoded.
+        let source =
+            shared::http::percent_decode(copy.copy_source().unwrap_or_default().as_bytes());
+        let source = String::from_utf8_lossy(&source);
         let source = source.split('?').next().unwrap_or_default();
         let source_key = source.split_once('/').map_or("", |(_, key)| key);
         return Some(vec![

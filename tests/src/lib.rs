@@ -14,3 +14,12 @@ pub mod seed;
 pub use counter::RequestCounter;
 pub use dynamodb::{test_config, EmbeddedDynamo, TestStack};
 pub use events::{read_response, ApiEvent, Claims};
+
+/// An environment of these variables alone, as configuration loaders look names up.
+pub fn environment(vars: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+    move |name: &str| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
+}

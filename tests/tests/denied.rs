@@ -141,15 +141,6 @@ async fn an_attachment_s3_refuses_is_a_500_logged_with_its_code_and_sends_nothin
     assert!(log.text().contains("AccessDenied"), "{}", log.text());
 }
 
-/// Parameter Store as a function reaches it, through the fault injector.
-async fn ssm_with(faults: &Faults) -> aws_sdk_ssm::Client {
-    let clients = shared::aws::Clients::from_environment().await;
-    let config = aws_sdk_ssm::config::Builder::from(clients.sdk_config())
-        .http_client(faults.http_client())
-        .build();
-    aws_sdk_ssm::Client::from_conf(config)
-}
-
 async fn first_request_with(faults: &Faults) -> shared::ApiError {
     let parameter = testkit::moto::new_secret("a-cursor-secret-of-32-characters").await;
     let lookup = |name: &str| match name {
@@ -157,7 +148,7 @@ async fn first_request_with(faults: &Faults) -> shared::ApiError {
         "CURSOR_SECRET_PARAMETER" => Some(parameter.clone()),
         _ => None,
     };
-    let err = shared::Config::load_with(lookup, &ssm_with(faults).await)
+    let err = shared::Config::load_with(lookup, &faults.ssm().await)
         .await
         .expect_err("the secret is not read");
     err.into()

@@ -3,6 +3,7 @@
 
 use shared::config::ConfigError;
 use shared::Config;
+use testkit::environment as env;
 
 async fn ssm() -> aws_sdk_ssm::Client {
     aws_sdk_ssm::Client::new(&testkit::moto::sdk_config().await)
@@ -12,14 +13,6 @@ async fn secure_string(value: &str) -> String {
     let name = format!("/tidings-test/{}", ulid::Ulid::new());
     testkit::moto::put_secret(&name, value).await;
     name
-}
-
-fn env(vars: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
-    move |name: &str| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    }
 }
 
 #[tokio::test]

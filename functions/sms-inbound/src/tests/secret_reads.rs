@@ -6,16 +6,6 @@
 use super::*;
 use testkit::faults::{self, Faults};
 
-/// Parameter Store the way a function reaches it (its clients' configuration), through
-/// the fault injector.
-async fn ssm(faults: &Faults) -> aws_sdk_ssm::Client {
-    let clients = shared::aws::Clients::from_environment().await;
-    let config = aws_sdk_ssm::config::Builder::from(clients.sdk_config())
-        .http_client(faults.http_client())
-        .build();
-    aws_sdk_ssm::Client::from_conf(config)
-}
-
 fn env(parameter: String) -> impl Fn(&str) -> Option<String> {
     move |name: &str| match name {
         "TABLE_NAME" => Some("t".into()),
@@ -33,7 +23,7 @@ async fn secret() -> String {
 #[tokio::test]
 async fn a_throttled_secret_read_is_retried_with_backoff() {
     let faults = Faults::default();
-    let ssm = ssm(&faults).await;
+    let ssm = faults.ssm().await;
     let name = secret().await;
     faults.inject(
         &["GetParameters"],
@@ -64,7 +54,7 @@ async fn a_throttled_secret_read_is_retried_with_backoff() {
 #[tokio::test]
 async fn a_secret_read_gives_up_after_five_attempts() {
     let faults = Faults::default();
-    let ssm = ssm(&faults).await;
+    let ssm = faults.ssm().await;
     faults.inject(
         &["GetParameters"],
         100,
@@ -86,7 +76,7 @@ async fn a_secret_read_gives_up_after_five_attempts() {
 #[tokio::test]
 async fn a_missing_or_denied_secret_is_not_retried() {
     let faults = Faults::default();
-    let ssm = ssm(&faults).await;
+    let ssm = faults.ssm().await;
     let missing = shared::Config::load_with(env("/tidings-test/none".into()), &ssm)
         .await
         .unwrap_err();

@@ -3,14 +3,7 @@
 
 use super::*;
 use shared::config::ConfigError;
-
-fn env(vars: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
-    move |name: &str| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    }
-}
+use testkit::environment as env;
 
 #[tokio::test]
 async fn the_webhook_token_is_read_from_its_parameter_when_the_webhook_is_used() {
