@@ -17,7 +17,7 @@ scripts/package.sh | tee "$out/package.log"
 step "one optimised build: the functions, hello-world, the benchmarks and the capacity run"
 # One invocation, so the binaries and the benchmarks share one feature set and one build
 # of the SDK crates (built separately, the two sets differ and it is built twice).
-cargo build --profile bench --bins --benches --test capacity -p testkit -p send -p thread \
+cargo build --profile bench --bins --benches --test capacity -p testkit -p send -p thread -p export \
   -p mark-read -p activity -p admin -p notify -p sms-inbound -p hello
 start_moto "$(free_port)"
 step "cold start and memory against an emulated Lambda Runtime API"

@@ -5,6 +5,7 @@
 pub enum Function {
     Send,
     Thread,
+    Export,
     MarkRead,
     Activity,
     Admin,
@@ -17,6 +18,7 @@ impl Function {
         match self {
             Function::Send => "send",
             Function::Thread => "thread",
+            Function::Export => "export",
             Function::MarkRead => "mark-read",
             Function::Activity => "activity",
             Function::Admin => "admin",
@@ -57,7 +59,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/conversations", Function::Admin),
     route("GET", "/conversations", Function::Admin),
     route("POST", "/conversations/{id}/close", Function::Admin),
-    route("GET", "/conversations/{id}/export", Function::Thread),
+    route("GET", "/conversations/{id}/export", Function::Export),
     route("POST", "/conversations/{id}/events", Function::Send),
     route(
         "PUT",

@@ -35,6 +35,7 @@ pub struct LocalOptions {
 pub struct LocalApi {
     send: App<DynamoStore>,
     thread: App<DynamoStore>,
+    export: App<DynamoStore>,
     mark_read: App<DynamoStore>,
     activity: App<DynamoStore>,
     admin: App<DynamoStore>,
@@ -85,6 +86,7 @@ impl LocalApi {
         Ok(Arc::new(LocalApi {
             send: app(),
             thread: app(),
+            export: app(),
             mark_read: app(),
             activity: app(),
             admin: app(),
@@ -126,6 +128,7 @@ impl LocalApi {
         match function {
             Function::Send => send::handle(&self.send, request).await,
             Function::Thread => thread::handle(&self.thread, request).await,
+            Function::Export => export::handle(&self.export, request).await,
             Function::MarkRead => mark_read::handle(&self.mark_read, request).await,
             Function::Activity => activity::handle(&self.activity, request).await,
             Function::Admin => admin::handle(&self.admin, request).await,

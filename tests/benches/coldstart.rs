@@ -161,6 +161,21 @@ fn functions() -> Vec<Function> {
             ),
         },
         Function {
+            binary: "export",
+            event: http(
+                ApiEvent::new("GET", "/conversations/{id}/export")
+                    .claims(&Claims::admin(TENANT, "a1"))
+                    .path_param(
+                        "id",
+                        &shared::domain::ConversationId::new(
+                            "c1",
+                            shared::domain::Subject::General,
+                        )
+                        .encode(),
+                    ),
+            ),
+        },
+        Function {
             binary: "mark-read",
             event: http(
                 ApiEvent::new("POST", "/messages/read")

@@ -1,7 +1,7 @@
 //! Exporting an order conversation of 20,000 messages of 4,000 characters as CSV (about
 //! 80 MB, so it streams into the bucket in parts): the time it takes, the CPU it uses, the
 //! peak memory, and its DynamoDB and S3 requests. The export runs in a fresh child
-//! process on a current-thread runtime, as the thread function runs it, so its peak RSS
+//! process on a current-thread runtime, as the export function runs it, so its peak RSS
 //! is the function's alone (the embedded DynamoDB and the seeding stay in this process).
 //! Prints numbers; asserts only that the export is whole.
 
@@ -140,7 +140,7 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// The export, as the thread function makes it, in this fresh process.
+/// The export, as the export function makes it, in this fresh process.
 async fn child(job: &str) {
     let (table, id) = job.split_once(' ').unwrap();
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
@@ -172,7 +172,7 @@ async fn child(job: &str) {
     requests.reset();
     s3_requests.reset();
     let started = Instant::now();
-    let response = thread::handle(&app, export.request()).await;
+    let response = export::handle(&app, export.request()).await;
     let took = started.elapsed();
     let (peak, cpu) = (status_mb("VmHWM"), cpu_seconds() - cpu_before);
     assert_eq!(

@@ -29,6 +29,7 @@ pub const CALLS_DIR: &str = "TIDINGS_AWS_CALLS";
 pub const FUNCTIONS: &[(&str, &str)] = &[
     ("send", "send"),
     ("thread", "thread"),
+    ("export", "export"),
     ("mark_read", "mark-read"),
     ("activity", "activity"),
     ("admin", "admin"),

@@ -10,8 +10,7 @@
 //! who on the other side has read it (a few more requests a page, however many people:
 //! see [`shared::store::readers`]).
 //!
-//! Also `GET /attachments/{id}` (a download link) and `GET /conversations/{id}/export`
-//! (the whole history as CSV): the reads that hand out files.
+//! Also `GET /attachments/{id}`: a download link.
 
 use serde::{Deserialize, Serialize};
 use shared::domain::message::{ReadPosition, ViewerReadState};
@@ -25,9 +24,7 @@ use shared::store::{
 };
 
 mod attachments;
-pub mod export;
 
-pub use export::MAX_EXPORT_BYTES;
 use shared::{ApiError, App};
 
 #[derive(Serialize, Deserialize)]
@@ -43,7 +40,6 @@ where
 {
     let result = match http::route_key(&request).as_deref() {
         Some("GET /attachments/{id}") => attachments::download(app, &request).await,
-        Some("GET /conversations/{id}/export") => export::export(app, &request).await,
         _ => thread(app, &request).await,
     };
     http::respond(result)
@@ -200,9 +196,6 @@ fn cursor_scope(principal: &Principal, conversation: &ConversationId) -> String 
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod export_tests;
 
 #[cfg(test)]
 mod file_tests;

@@ -172,7 +172,7 @@ async fn an_export_past_the_response_limit_is_handed_over_through_the_bucket() {
         );
     }
     // A limit of a kilobyte stands in for Lambda's 6 MB.
-    let response = super::export::export_within(&app, &export(&host, &id).request(), 1_024)
+    let response = super::export_within(&app, &export(&host, &id).request(), 1_024)
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
@@ -219,14 +219,14 @@ async fn the_limit_is_on_the_escaped_response_not_on_the_csv() {
     let host = Claims::service(TENANT, "marketplace");
     let app = stack.app();
     // About 240 kB of CSV, twice that once every quote is escaped in the JSON.
-    let inline = super::export::export_within(&app, &export(&host, &id).request(), 1_000_000)
+    let inline = super::export_within(&app, &export(&host, &id).request(), 1_000_000)
         .await
         .unwrap();
     assert_eq!(inline.status(), 200);
     let (csv, encoded) = (body_text(&inline).len(), encoded_body_len(&inline));
     assert!(csv < 300_000 && encoded > 400_000, "{csv} {encoded}");
     let limit = (csv + encoded) / 2;
-    let response = super::export::export_within(&app, &export(&host, &id).request(), limit)
+    let response = super::export_within(&app, &export(&host, &id).request(), limit)
         .await
         .unwrap();
     assert_eq!(

@@ -1,4 +1,6 @@
-//! `GET /conversations/{id}/export?format=csv` (admins, the host application): a
+//! `GET /conversations/{id}/export?format=csv` (admins, the host application), a function
+//! of its own: sized for the CPU a long history takes to write (see the template), which
+//! the thread function's frequent small reads should not pay for. A
 //! conversation's whole history, oldest first, as a spreadsheet opens it: time, sender
 //! type, id and name, type, text, attachment names, metadata, and who on the other side
 //! had read each message. UTF-8 with a byte order mark; cells quoted per RFC 4180 and
@@ -40,11 +42,11 @@ const COLUMNS: [&str; 9] = [
     "read_by",
 ];
 
-pub async fn export<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
+pub async fn handle<S>(app: &App<S>, request: Request) -> Response
 where
     S: MessageStore + NotificationStore + SettingsStore,
 {
-    export_within(app, request, MAX_EXPORT_BYTES).await
+    http::respond(export_within(app, &request, MAX_EXPORT_BYTES).await)
 }
 
 /// The export, answered in the response while that is at most `limit` bytes.
@@ -162,3 +164,6 @@ fn file_name(conversation: &ConversationId) -> String {
     };
     format!("{}.csv", name.replace(['"', '\\', ':'], "_"))
 }
+
+#[cfg(test)]
+mod tests;
