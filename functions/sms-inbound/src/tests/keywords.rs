@@ -24,8 +24,7 @@ async fn the_last_keyword_the_provider_received_decides() {
     let stack = TestStack::start().await;
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
-    let replies =
-        testkit::moto::sms().await;
+    let replies = testkit::moto::sms().await;
     let deliver = |event: Value| handle_event(&inbound, &replies, event);
 
     // STOP, then START delivered late: the START came first, so the number stays out.

@@ -170,8 +170,7 @@ async fn two_way_sms_from_sns_is_taken_the_same_way() {
     let stack = TestStack::start().await;
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
-    let replies =
-        testkit::moto::sms().await;
+    let replies = testkit::moto::sms().await;
 
     // The fixture as AWS delivers it: its sender is the clinic's contact.
     let event = sns_two_way_sms(&[]);
