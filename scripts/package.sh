@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every function built as Lambda runs it (arm64, provided.al2023) with cargo-lambda and
 # zig from the project's .venv, zipped as Lambda takes it: target/lambda/<function>/
-# bootstrap.zip. One cargo invocation for all seven, so the SDK crates build once.
+# bootstrap.zip. One cargo invocation for all eight, so the SDK crates build once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -284,3 +284,31 @@ async fn a_long_history_streams_into_the_bucket_in_parts() {
         .collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first");
 }
+
+#[tokio::test]
+async fn an_export_the_bucket_fails_midway_is_aborted_and_retried_later() {
+    let faults = testkit::faults::Faults::default();
+    let stack = TestStack::with_faults(&faults).await;
+    let id = quotes(&stack, 1_400).await;
+    let host = Claims::service(TENANT, "marketplace");
+    // More than the SDK's own attempts: the second part never lands.
+    faults.inject(
+        &["partNumber=2"],
+        10,
+        testkit::faults::s3_error(500, "InternalError"),
+    );
+    stack.s3_requests.reset();
+    let response = super::handle(&stack.app(), export(&host, &id).request()).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().get("retry-after").is_some());
+    // No parts are left behind to be billed (the lifecycle rule sweeps any an abort
+    // could not reach).
+    assert_eq!(stack.s3_requests.count("AbortMultipartUpload"), 1);
+    assert_eq!(stack.s3_requests.count("CompleteMultipartUpload"), 0);
+}
+
+#[tokio::test]
+async fn its_first_request_reads_the_cursor_secret() {
+    let config = testkit::moto::cold_start_config("tidings").await;
+    assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
+}
