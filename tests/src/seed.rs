@@ -49,11 +49,24 @@ async fn write_all(store: &DynamoStore, items: Vec<HashMap<String, AttributeValu
 
 /// A conversation header of `customer`'s general thread with one customer message.
 fn header(tenant: &str, customer: &str, last_message_id: &str) -> HashMap<String, AttributeValue> {
-    let conversation = ConversationId::new(customer, Subject::General);
+    header_of(
+        tenant,
+        &ConversationId::new(customer, Subject::General),
+        last_message_id,
+    )
+}
+
+/// A conversation header with one customer message and one staff reply.
+fn header_of(
+    tenant: &str,
+    conversation: &ConversationId,
+    last_message_id: &str,
+) -> HashMap<String, AttributeValue> {
+    let customer = conversation.customer_id.as_str();
     HashMap::from([
         (
             keys::PK.into(),
-            s(keys::conversation_pk(tenant, &conversation)),
+            s(keys::conversation_pk(tenant, conversation)),
         ),
         (keys::SK.into(), s(keys::HEADER_SK)),
         ("status".into(), s("open")),
@@ -71,8 +84,54 @@ fn header(tenant: &str, customer: &str, last_message_id: &str) -> HashMap<String
             keys::GSI2_PK.into(),
             s(keys::customer_feed_pk(tenant, customer)),
         ),
-        (keys::GSI2_SK.into(), s("general")),
     ])
+}
+
+/// `count` order conversations of `customer` (`order:{prefix}{i}`), closed, each with a
+/// customer message, all older than anything sent afterwards, and read to the end by
+/// each of `readers` (side letter and user id): an account's, or a vendor's, history.
+pub async fn order_history(
+    store: &DynamoStore,
+    tenant: &str,
+    customer: &str,
+    prefix: &str,
+    count: usize,
+    readers: &[(shared::domain::Side, &str)],
+) {
+    let mut items = Vec::with_capacity(count * (1 + readers.len()));
+    for i in 0..count {
+        let conversation = ConversationId::new(customer, Subject::Order(format!("{prefix}{i}")));
+        let id = old_message_id(i);
+        let mut header = header_of(tenant, &conversation, &id);
+        header.insert("status".into(), s("closed"));
+        items.push(header);
+        for (side, user) in readers {
+            items.push(HashMap::from([
+                (keys::PK.into(), s(keys::reader_pk(tenant, *side, user))),
+                (keys::SK.into(), s(keys::reader_sk(&conversation))),
+                ("up_to".into(), s(&id)),
+                ("seen".into(), n(1)),
+                ("at".into(), s("2026-01-01T00:00:01.000Z")),
+            ]));
+        }
+    }
+    write_all(store, items).await;
+}
+
+/// `count` general threads of customers `{prefix}{i}`, each with one customer message
+/// newer than anything sent before now (an hour ahead): a busy tenant's newest.
+pub async fn newer_conversations(store: &DynamoStore, tenant: &str, prefix: &str, count: usize) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let base = now + 3_600_000;
+    let items = (0..count)
+        .map(|i| {
+            let id = ulid::Ulid::from_parts(base + i as u64, i as u128).to_string();
+            header(tenant, &format!("{prefix}{i}"), &id)
+        })
+        .collect();
+    write_all(store, items).await;
 }
 
 /// Message ids older than anything a test sends now, in order.

@@ -103,17 +103,19 @@ async fn inbox<S: DirectoryStore>(app: &App<S>, principal: &Principal) -> Result
                 .store
                 .reach_of(&principal.tenant_id, &principal.user_id)
                 .await?;
-            let assigned = reach
+            let assigned: HashSet<String> = reach
                 .assignments
                 .into_iter()
                 .filter(|a| a.is_active_at(now))
                 .map(|a| a.customer_id)
                 .collect();
-            (
-                Feed::Tenant,
-                Some(assigned),
-                reach.orders.into_iter().collect(),
-            )
+            let mut customers: Vec<String> = assigned.iter().cloned().collect();
+            customers.sort_unstable();
+            let feed = Feed::Reach {
+                customers,
+                orders: reach.orders.clone(),
+            };
+            (feed, Some(assigned), reach.orders.into_iter().collect())
         }
         (Role::Admin | Role::Staff | Role::Service, _) => (Feed::Tenant, None, HashSet::new()),
     };
@@ -151,10 +153,11 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
         // One account's conversations: its own feed, whoever the caller.
         inbox.feed = Feed::Customer(customer.clone());
     }
-    let filtered = unread_only || inbox.customers.is_some() || filters.any();
+    let filtered = unread_only || filters.any();
     let before = cursor.as_ref().map(|c| c.before.as_str());
     let tenant = &principal.tenant_id;
-    let entries = if filtered && inbox.feed == Feed::Tenant {
+    let reach = matches!(inbox.feed, Feed::Reach { .. });
+    let entries = if filtered && !reach {
         // A window of the feed and every position of the caller: one Query each, instead
         // of a key read per conversation in the window.
         let window = FILTERED_WINDOW.max(limit + 1);
@@ -174,8 +177,9 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
             .collect();
         (entries, page.more)
     } else {
+        // A reach is what the person takes part in: its positions are read by key.
         let window = if filtered {
-            FILTERED_WINDOW.max(limit)
+            FILTERED_WINDOW.max(limit + 1)
         } else {
             limit
         };
@@ -244,72 +248,34 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
     if inbox.is_empty() {
         return Ok(badge_response(Vec::new(), false, &tag(None, None)));
     }
-    let mut entries = Vec::new();
-    let mut capped = false;
-    let head_and_clock = match &inbox.feed {
-        Feed::Customer(_) => {
-            // An account's few conversations with the caller's positions: two requests,
-            // as cheap as any check that nothing changed.
-            let page = app
-                .store
-                .feed_page(tenant, &inbox.feed, None, BADGE_WINDOW, Some(&inbox.reader))
-                .await?;
-            let head = page
-                .entries
-                .first()
-                .and_then(|(h, _)| h.last_message_id.clone());
-            entries = page.entries;
-            (head, page.clock)
+    if http::header(request, "if-none-match").is_some() {
+        // Nothing changed when the feed's newest message and the caller's read clock are
+        // what they were: two small reads, whatever the feed holds.
+        let (head, clock) = tokio::join!(
+            app.store.feed_head(tenant, &inbox.feed),
+            app.store.read_clock(tenant, &inbox.reader),
+        );
+        let current = tag(head?.as_deref(), clock?.as_deref());
+        if http::not_modified_since(request, &current) {
+            return Ok(http::not_modified(&current));
         }
-        Feed::Tenant => {
-            if http::header(request, "if-none-match").is_some() {
-                // Nothing changed when the feed's newest message and the caller's read
-                // clock are what they were: two small reads.
-                let (head, clock) = tokio::join!(
-                    app.store.feed_head(tenant),
-                    app.store.read_clock(tenant, &inbox.reader),
-                );
-                let current = tag(head?.as_deref(), clock?.as_deref());
-                if http::not_modified_since(request, &current) {
-                    return Ok(http::not_modified(&current));
-                }
-            }
-            let mut before: Option<String> = None;
-            let mut head = None;
-            for request_number in 0..BADGE_REQUESTS {
-                // The last window reads one conversation more: whether the feed goes on
-                // past what the badge counts (a full page alone does not say).
-                let last = request_number + 1 == BADGE_REQUESTS;
-                let window = BADGE_WINDOW + u32::from(last);
-                let mut page = app
-                    .store
-                    .feed_page(tenant, &inbox.feed, before.as_deref(), window, None)
-                    .await?;
-                if request_number == 0 {
-                    head = page
-                        .entries
-                        .first()
-                        .and_then(|(h, _)| h.last_message_id.clone());
-                }
-                if page.entries.len() > BADGE_WINDOW as usize {
-                    page.entries.truncate(BADGE_WINDOW as usize);
-                    capped = true;
-                }
-                before = page
-                    .entries
-                    .last()
-                    .and_then(|(h, _)| h.last_message_id.clone());
-                entries.extend(page.entries);
-                if !page.more || before.is_none() || last {
-                    break;
-                }
-            }
-            let mut state = app.store.reader_state(tenant, &inbox.reader).await?;
-            for (header, position) in &mut entries {
-                *position = state.positions.remove(&header.id.encode());
-            }
-            (head, state.clock)
+    }
+    let (entries, head_and_clock, capped) = if let Feed::Reach { .. } = inbox.feed {
+        // What the person takes part in, with their positions by key: their positions'
+        // partition holds every order they ever read.
+        let page = app
+            .store
+            .feed_page(tenant, &inbox.feed, None, BADGE_WINDOW, Some(&inbox.reader))
+            .await?;
+        let head = app.store.feed_head(tenant, &inbox.feed).await?;
+        (page.entries, (head, page.clock), page.more)
+    } else {
+        let (mut entries, head, capped) = badge_window(app, tenant, &inbox.feed).await?;
+        let mut state = app.store.reader_state(tenant, &inbox.reader).await?;
+        for (header, position) in &mut entries {
+            *position = state.positions.remove(&header.id.encode());
         }
+        (entries, (head, state.clock), capped)
     };
     let current = tag(head_and_clock.0.as_deref(), head_and_clock.1.as_deref());
     if http::not_modified_since(request, &current) {
@@ -330,6 +296,50 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
         .collect();
     Ok(badge_response(counts, capped, &current))
 }
+
+/// The newest conversations of the feed the badge counts: at most [`BADGE_REQUESTS`]
+/// windows of [`BADGE_WINDOW`]; with the newest message id and whether it stopped short.
+async fn badge_window<S: FeedStore>(
+    app: &App<S>,
+    tenant: &str,
+    feed: &Feed,
+) -> Result<(Vec<FeedEntry>, Option<String>, bool), ApiError> {
+    let mut entries = Vec::new();
+    let mut capped = false;
+    let mut before: Option<String> = None;
+    let mut head = None;
+    for request_number in 0..BADGE_REQUESTS {
+        // The last window reads one conversation more: whether the feed goes on past
+        // what the badge counts (a full page alone does not say).
+        let last = request_number + 1 == BADGE_REQUESTS;
+        let window = BADGE_WINDOW + u32::from(last);
+        let mut page = app
+            .store
+            .feed_page(tenant, feed, before.as_deref(), window, None)
+            .await?;
+        if request_number == 0 {
+            head = page
+                .entries
+                .first()
+                .and_then(|(h, _)| h.last_message_id.clone());
+        }
+        if page.entries.len() > BADGE_WINDOW as usize {
+            page.entries.truncate(BADGE_WINDOW as usize);
+            capped = true;
+        }
+        before = page
+            .entries
+            .last()
+            .and_then(|(h, _)| h.last_message_id.clone());
+        entries.extend(page.entries);
+        if !page.more || before.is_none() || last {
+            break;
+        }
+    }
+    Ok((entries, head, capped))
+}
+
+type FeedEntry = (ConversationHeader, Option<ReadPosition>);
 
 fn badge_response(conversations: Vec<serde_json::Value>, capped: bool, tag: &str) -> Response {
     let total: u64 = conversations

@@ -172,11 +172,31 @@ async fn closing_keeps_it_readable_and_refuses_every_write() {
     let (status, found) = call(&stack, find(&host, "1042")).await;
     assert_eq!((status, &found["status"]), (200, &json!("closed")));
 
+    // Any conversation closes, not only orders: the buyer's general thread too.
     let general = ConversationId::new("buyer-1", Subject::General).encode();
-    let (status, body) = call(&stack, close(&host, &general)).await;
     assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_target"))
+        call(&stack, close(&host, &general)).await.0,
+        404,
+        "not started"
+    );
+    let welcome = ApiEvent::new("POST", "/messages")
+        .claims(&staff)
+        .json(json!({"customer_id": "buyer-1", "message": "Welcome"}));
+    let (status, _) = read_response(send::handle(&stack.app(), welcome.request()).await);
+    assert_eq!(status, 201);
+    let admin = Claims::admin(TENANT, "a1");
+    let (status, closed) = call(&stack, close(&admin, &general)).await;
+    assert_eq!(
+        (status, &closed["status"]),
+        (200, &json!("closed")),
+        "{closed}"
+    );
+    assert!(closed.get("participants").is_none());
+    let (status, refused) =
+        read_response(send::handle(&stack.app(), send(&staff, &general, "Hello?").request()).await);
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("conversation_closed"))
     );
     let unknown = ConversationId::new("buyer-1", Subject::Order("7".into())).encode();
     assert_eq!(call(&stack, close(&host, &unknown)).await.0, 404);

@@ -18,8 +18,8 @@ use shared::domain::{
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
-    AppendGuard, AppendOutcome, ConversationHeader, DirectoryStore, Lifecycle, MessageDraft,
-    MessageStore, OrderRecord, ParticipantChange, SettingsStore,
+    AppendGuard, AppendOutcome, ClosedParts, ConversationHeader, DirectoryStore, Lifecycle,
+    MessageDraft, MessageStore, OrderRecord, ParticipantChange, SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -190,39 +190,54 @@ where
     S: MessageStore + SettingsStore,
 {
     let principal = app.caller(request)?;
-    require_host_or_admin(&principal, "manage order conversations")?;
+    require_host_or_admin(&principal, "close conversations")?;
     if !http::body_is_empty(request) {
         http::json_body::<serde_json::Map<String, Value>>(request)?;
     }
     let conversation = http::path_param(request, "id")
         .and_then(|id| ConversationId::decode(&id))
         .ok_or(ApiError::NotFound)?;
-    let Some(order_id) = conversation.subject.order_id().map(str::to_owned) else {
-        return Err(ApiError::bad_request(
-            "invalid_target",
-            "only order conversations close",
-        ));
-    };
     let tenant = &principal.tenant_id;
     app.check_mode(tenant, Access::Write).await?;
+    let order_id = conversation.subject.order_id().map(str::to_owned);
+    // An order's participants leave their active sets in the closing's transaction.
+    let order = match &order_id {
+        Some(order_id) => Some(
+            app.store
+                .order_conversation(tenant, order_id)
+                .await?
+                .filter(|order| order.conversation == conversation)
+                .ok_or(ApiError::NotFound)?,
+        ),
+        None => None,
+    };
     let draft = system_message(
         &principal,
         conversation.clone(),
         "This conversation was closed.".into(),
-        json!({"event": "closed", "order_id": order_id}),
+        match &order_id {
+            Some(order_id) => json!({"event": "closed", "order_id": order_id}),
+            None => json!({"event": "closed"}),
+        },
         Lifecycle::Close,
     );
-    app.store.append_message(tenant, &draft, None).await?;
+    let guard = order.as_ref().map(|order| {
+        AppendGuard::Close(ClosedParts {
+            conversation: conversation.clone(),
+            participants: order.participants.clone(),
+        })
+    });
+    app.store
+        .append_message(tenant, &draft, guard.as_ref())
+        .await?;
     let header = header_of(app, tenant, &conversation).await?;
-    let order = app
-        .store
-        .order_conversation(tenant, &order_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    tracing::info!(order = %order_id, "order conversation closed");
+    tracing::info!(conversation = %conversation.encode(), "conversation closed");
     Ok(http::json_response(
         200,
-        &order_view(&principal, &header, &order),
+        &match &order {
+            Some(order) => order_view(&principal, &header, order),
+            None => header.view(principal.side(), &principal.user_id, None),
+        },
     ))
 }
 

@@ -13,6 +13,12 @@ pub enum Feed {
     Tenant,
     /// One customer account's conversations.
     Customer(String),
+    /// What a basic staff member reaches: their assigned customers' accounts and the open
+    /// orders they take part in (closed orders leave their active set).
+    Reach {
+        customers: Vec<String>,
+        orders: Vec<crate::domain::ConversationId>,
+    },
 }
 
 /// Conversation headers in feed order, most recent message first.
@@ -38,10 +44,9 @@ pub struct ReaderState {
 
 pub trait FeedStore: Send + Sync {
     /// At most `max` headers of `feed` whose last message is older than `before`; with a
-    /// `reader`, their positions and read clock too. Tenant feed: one Query on `gsi1`,
-    /// plus one BatchGetItem for a reader. Customer feed: one Query on `gsi2` for the
-    /// account's conversations and one BatchGetItem of their headers (with the reader's
-    /// positions).
+    /// `reader`, their positions and read clock too: one Query (`gsi1` for the tenant,
+    /// `gsi4` for an account), plus one BatchGetItem for a reader. A reach: one Query per
+    /// assigned account and one BatchGetItem of the orders' headers.
     fn feed_page(
         &self,
         tenant: &str,
@@ -56,10 +61,11 @@ pub trait FeedStore: Send + Sync {
         tenant: &str,
         reader: &Reader,
     ) -> impl Future<Output = Result<ReaderState, StoreError>> + Send;
-    /// One small Query: the newest message id of the tenant feed.
+    /// One small Query: the newest message id of the feed.
     fn feed_head(
         &self,
         tenant: &str,
+        feed: &Feed,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// One GetItem: the reader's read clock.
     fn read_clock(

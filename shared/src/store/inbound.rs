@@ -123,7 +123,8 @@ pub trait InboundStore: Send + Sync {
         phone: &str,
         with_settings: bool,
     ) -> impl Future<Output = Result<SenderState, StoreError>> + Send;
-    /// One request: the customer's most recently active open conversation, if any.
+    /// The customer's most recently active open conversation, if any: one Query of the
+    /// newest, a second over the next 20 when that one is closed.
     fn latest_open_conversation(
         &self,
         tenant: &str,

@@ -14,7 +14,7 @@
 //! | operator grant | `T#{tenant}` | `GRANT` | written by the operator only: SMS numbers (with their routing items, in the same transaction), sender identities, daily quotas, SMS countries; read by the settings save and once per tenant per dispatcher run |
 //! | quota counter | `T#{tenant}` | `QUOTA#{yyyy-mm-dd}` | emails and texts the dispatcher took from the day's quota (UTC), an atomic `ADD` per block of deliveries; TTL 8 days |
 //! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings, `version` (a save is conditional on the version it read) |
-//! | a staff member's part in an order | `T#{tenant}#STAFF#{user}` | `PART#{conversation id}` | beside their assignments: one Query of the partition (`sk < PROFILE`) gives a basic staff member's reach for their feed and badge |
+//! | a staff member's part in an order | `T#{tenant}#STAFF#{user}` | `PART#{conversation id}` | beside their assignments, while the order is open (closing deletes it in its transaction; access to a closed order stays with the order entry): one Query of the partition (`sk < PROFILE`) gives a basic staff member's active reach for their feed and badge, however many orders they finished |
 //! | upload | `T#{tenant}#UPLOAD#{upload id}` | `UPLOAD` | one file one person may attach in one conversation: name, type, size; `message_id` once a message took it (in the message's transaction, only if absent); expires after two days unless taken |
 //! | order entry | `T#{tenant}#ORDER#{order}` | `ORDER` | the order's one conversation, its staff-side participants, whether admins may write, the request that opened it; written only if absent, in the opening's transaction; the lookup by order id (GetItem) |
 //! | release marker | `T#{tenant}` | `RELEASE` | on `gsi3` (`DUE#{shard}`, due time) while quiet hours hold passes or a settings change is to be applied to what is pending; `delay_was` when the delay was shortened |
@@ -92,8 +92,8 @@
 //! | index | pk | sk | holds | projection | serves |
 //! |---|---|---|---|---|---|
 //! | `gsi1` | `gsi1pk` = `T#{tenant}#FEED` | `gsi1sk` = last message id | conversation headers | [`FEED_PROJECTION`] | the staff activity feed and badge, newest first |
-//! | `gsi2` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi2sk` = subject | conversation headers | [`ACCOUNT_PROJECTION`] | one customer account's conversations (a key that never moves: a send does not write it) |
-//! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` | `gsi2sk` = user id | staff profiles | [`ACCOUNT_PROJECTION`] | the staff directory (customer ids hold no `#`, so the keys never meet) |
+//! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` | `gsi2sk` = user id | staff profiles | [`ACCOUNT_PROJECTION`] | the staff directory |
+//! | `gsi4` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi1sk` = last message id | conversation headers (they carry `gsi2pk` but no `gsi2sk`, so they are not on `gsi2`) | [`FEED_PROJECTION`] | one customer account's conversations, newest first: the customer's feed, badge and the inbound text's thread read a page, however many conversations the account has |
 //! | `gsi3` | `gsi3pk` = `DUE#{shard}` | `gsi3sk` = due time | headers with a pending notification, and tenants' due release markers | keys only | the dispatcher (the pass is on the header it reads anyway) |
 //! | `gsi3` | `gsi3pk` = `HELD#{tenant}` | `gsi3sk` = end of the hold | headers held by quiet hours | keys only | the dispatcher, when the tenant's release marker is due |
 //!
@@ -108,24 +108,24 @@
 //!
 //! | operation | requests | capacity |
 //! |---|---|---|
-//! | send | settings GetItem when not cached; one TransactWriteItems: header Update (2 WRU), message Put (2), `gsi1` moved (2), `gsi3` put when a notification starts (1) | ≤ 7 WRU |
-//! | send with an Idempotency-Key | the same, with the idempotency Put (2) | ≤ 9 WRU |
+//! | send | settings GetItem when not cached; one TransactWriteItems: header Update (2 WRU), message Put (2), `gsi1` and `gsi4` moved (2 each), `gsi3` put when a notification starts (1) | 8 WRU, 9 when a pass starts |
+//! | send with an Idempotency-Key | the same, with the idempotency Put (2) | 10 WRU |
 //! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message | |
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
 //! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
 //! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
-//! | open an order conversation | BatchGetItem of the participants' profiles; one TransactWriteItems: header Put (its title), the opening system message, the order entry, each participant's part, and the `gsi1`/`gsi2` entries; the header read back | 3 requests, 8 WRU + 2 per participant, 2 RRU |
+//! | open an order conversation | BatchGetItem of the participants' profiles; one TransactWriteItems: header Put (its title), the opening system message, the order entry, each participant's part, and the `gsi1`/`gsi4` entries; the header read back | 3 requests, 10 WRU + 2 per participant, 2 RRU |
 //! | upload form | settings (when not cached), PutItem of the upload; the POST policy is signed locally | 2 requests, 1 WRU |
 //! | send with files | the send's requests, plus one BatchGetItem of the uploads; per file one ranged GET and one copy in S3; the uploads marked taken in the send's transaction | +1 request, +2 WRU a file |
 //! | download link | BatchGetItem of the upload (and settings when not cached); the link is signed locally | 1-2 requests |
 //! | an order event | GetItem of the order's entry (and for a delivery a Query of the participant's profile, for their name); the send's TransactWriteItems | 2-3 requests, 6-7 WRU |
-//! | close it | one TransactWriteItems: header Update (status), the closing system message, `gsi1` moved; the header and the order entry read back | 3 requests, 7 WRU, 2 RRU |
+//! | close it | an order's entry (GetItem); one TransactWriteItems: header Update (status), the closing system message, `gsi1` and `gsi4` moved, each participant's part deleted; the header read back | 3 requests, 8 WRU + 2 per participant, 2 RRU |
 //! | settings | one GetItem (cached per container for at most a minute) / one TransactWriteItems (the settings Put conditional on its version, the release marker when quiet hours or the delay change, number claims) | |
-//! | activity page | staff: one Query on `gsi1` and one eventually consistent BatchGetItem of the caller's positions and clock; a customer: one Query on `gsi2` and one BatchGetItem of the account's headers with the caller's positions; filtered pages read a window of the feed and the caller's whole position partition (one Query each) | 11.5 RRU for 20 |
-//! | unread badge | staff: at most two Queries on `gsi1` and one Query of the caller's position partition; with `If-None-Match`, first the newest feed entry and the read clock (two small reads) and 304 when they still match; a customer: the activity page's two requests | 44.5 RRU for 1,000 conversations; 1.5 RRU unchanged |
+//! | activity page | staff: one Query on `gsi1`, a customer one on `gsi4` (their account), and one eventually consistent BatchGetItem of the caller's positions and clock; basic staff: their reach (one Query of their partition), their open orders' headers (one BatchGetItem), one `gsi4` Query per assigned account, then their positions by key; filtered pages read a window of the feed and the caller's whole position partition (one Query each) | 12 RRU for 20, for an account of 500 as of 20 |
+//! | unread badge | staff and customers: at most two Queries on their feed (`gsi1`, `gsi4`) and one Query of the caller's position partition; with `If-None-Match`, first the feed's newest entry and the read clock (two small reads) and 304 when they still match; basic staff: the activity page's reads over their whole reach | 44.5 RRU for 1,000 conversations; 1.5 RRU unchanged at any size |
 //! | basic-staff access check | one GetItem of the assignment | |
 //! | notification run | per shard one Query; per tenant settings and staff directory; per conversation a thread Query, an account Query, a BatchGetItem of the recipients' positions, a settle UpdateItem (2 WRU: header and `gsi3`) and a BatchGetItem of opt-outs when texting; per delivery a claim and a record UpdateItem | |
-//! | inbound SMS | the number's tenant (one GetItem, cached per container like settings); one BatchGetItem of the phone claim, opt-out, auto-reply mark (and settings when not cached); a matched text: the account's conversations (Query on `gsi2`, BatchGetItem of their headers) for the most recently active open one; one TransactWriteItems (message, header, provider id, any opt-out change) | 8 WRU |
+//! | inbound SMS | the number's tenant (one GetItem, cached per container like settings); one BatchGetItem of the phone claim, opt-out, auto-reply mark (and settings when not cached); a matched text: the account's newest conversation on `gsi4` (one Query of one entry; the next 20 when it is closed) for the most recently active open one; one TransactWriteItems (message, header, provider id, any opt-out change) | 3 requests, 10 WRU |
 //! | directory writes | one GetItem of the current entry, then one TransactWriteItems (entry, phone claims or both assignment copies) | |
 
 use sha2::{Digest, Sha256};
@@ -143,6 +143,8 @@ pub const GSI2_SK: &str = "gsi2sk";
 pub const GSI3: &str = "gsi3";
 pub const GSI3_PK: &str = "gsi3pk";
 pub const GSI3_SK: &str = "gsi3sk";
+/// An account's conversations by activity: keyed by the header's `gsi2pk` and `gsi1sk`.
+pub const GSI4: &str = "gsi4";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 pub const SETTINGS_SK: &str = "SETTINGS";
@@ -346,8 +348,7 @@ pub const FEED_PROJECTION: &[&str] = &[
     "ls_s_seen",
 ];
 
-/// Attributes `gsi2` carries: a customer account's conversations (only what never changes
-/// on a send, so a send does not write this index) and the staff directory's profiles.
+/// Attributes `gsi2` carries: the staff directory's profiles.
 pub const ACCOUNT_PROJECTION: &[&str] = &[
     "status",
     "title",

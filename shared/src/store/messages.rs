@@ -179,6 +179,16 @@ pub enum AppendGuard {
     Order(OrderRecord),
     /// A staff-side participant joins or leaves an order's conversation.
     Participant(ParticipantChange),
+    /// The conversation closes: its staff-side participants' parts leave their active
+    /// sets (a vendor's inbox reads only open orders; access stays with the order entry).
+    Close(ClosedParts),
+}
+
+/// The parts a closing removes: the order conversation and who takes part in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedParts {
+    pub conversation: ConversationId,
+    pub participants: Vec<String>,
 }
 
 /// Someone joining (or leaving) the staff side of an order's conversation.

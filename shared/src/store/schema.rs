@@ -10,18 +10,21 @@ use aws_sdk_dynamodb::Client;
 
 use super::keys::{
     ACCOUNT_PROJECTION, FEED_PROJECTION, GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, GSI3,
-    GSI3_PK, GSI3_SK, PK, SK,
+    GSI3_PK, GSI3_SK, GSI4, PK, SK,
 };
 
 /// The item layout's version. Local data kept between runs is stored per version, so a
 /// database written with an older layout is left aside instead of misread.
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 
 /// (index name, partition key attribute, sort key attribute)
 pub const INDEXES: &[(&str, &str, &str)] = &[
     (GSI1, GSI1_PK, GSI1_SK),
     (GSI2, GSI2_PK, GSI2_SK),
     (GSI3, GSI3_PK, GSI3_SK),
+    // An account's conversations by activity: the account key and the feed's sort key,
+    // both already on every header.
+    (GSI4, GSI2_PK, GSI1_SK),
 ];
 
 /// What each index holds besides the keys: `None` is KEYS_ONLY. Every index entry is
@@ -29,7 +32,7 @@ pub const INDEXES: &[(&str, &str, &str)] = &[
 /// index's readers need ([`super::keys`] says which attributes change when).
 pub fn projection(index: &str) -> Option<&'static [&'static str]> {
     match index {
-        GSI1 => Some(FEED_PROJECTION),
+        GSI1 | GSI4 => Some(FEED_PROJECTION),
         GSI2 => Some(ACCOUNT_PROJECTION),
         _ => None,
     }
@@ -39,8 +42,11 @@ pub fn projection(index: &str) -> Option<&'static [&'static str]> {
 pub fn key_attributes() -> Vec<&'static str> {
     let mut names = vec![PK, SK];
     for (_, pk, sk) in INDEXES {
-        names.push(pk);
-        names.push(sk);
+        for name in [*pk, *sk] {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
     }
     names
 }

@@ -38,7 +38,6 @@ impl DynamoStore {
             "gsi1pk = :feed",
             "gsi1sk = :id",
             "gsi2pk = :customer_feed",
-            "gsi2sk = :subject",
         ];
         let mut add = vec!["message_count :one"];
         let mut remove: Vec<&str> = Vec::new();
@@ -93,8 +92,7 @@ impl DynamoStore {
             _ => format!("attribute_exists({PK}) AND {newer_than_last}"),
         };
         let mut values = HashMap::from([
-            (":subject".to_owned(), s(conversation.subject.to_string())),
-            (":open".into(), s(ConversationStatus::Open.as_str())),
+            (":open".to_owned(), s(ConversationStatus::Open.as_str())),
             (":now".into(), s(&message.created_at)),
             (":id".into(), s(&message.id)),
             (

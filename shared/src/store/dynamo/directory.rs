@@ -340,7 +340,7 @@ impl DirectoryStore for DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(keys::GSI2)
+            .index_name(keys::GSI4)
             .key_condition_expression("gsi2pk = :pk")
             .expression_attribute_values(":pk", s(keys::customer_feed_pk(tenant, customer)))
             .projection_expression("pk")

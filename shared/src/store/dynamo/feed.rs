@@ -1,7 +1,7 @@
-//! Feeds: the tenant's conversations on `gsi1` (newest last message first) and a customer
-//! account's on `gsi2` (a key that never moves, so a send does not write it: an account's
-//! few conversations are read whole and ordered here). A reader's positions come from
-//! their own partition, by key for a page or whole for the badge.
+//! Feeds: the tenant's conversations on `gsi1` and a customer account's on `gsi4`, both
+//! newest last message first, so a page reads a page however long the history. A
+//! reader's positions come from their own partition, by key for a page or whole for the
+//! badge.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use super::reading::position_from_item;
 use super::{key_item, DynamoStore};
 use crate::domain::message::ReadPosition;
 use crate::domain::ConversationId;
-use crate::store::keys::{self, GSI1, GSI2, HEADER_SK, PK, READ_CLOCK_SK, SK};
+use crate::store::keys::{self, GSI1, GSI4, READ_CLOCK_SK, SK};
 use crate::store::{
     ConversationHeader, Feed, FeedPage, FeedStore, Reader, ReaderState, StoreError,
 };
@@ -19,48 +19,31 @@ use crate::store::{
 /// Pages of a reader's partition the badge reads at most (about 5,000 positions a page).
 const READER_STATE_PAGES: usize = 2;
 
-/// What one BatchGetItem of headers, positions and the clock brought back.
+/// What one BatchGetItem of positions and the clock brought back.
 #[derive(Default)]
 struct Fetched {
-    headers: Vec<ConversationHeader>,
     positions: HashMap<String, ReadPosition>,
     clock: Option<String>,
 }
 
 impl DynamoStore {
-    /// Eventually consistent reads (half the units) of these conversations' headers
-    /// (when `with_headers`) and the reader's positions in them and read clock.
-    async fn fetch(
+    /// Eventually consistent reads (half the units) of the reader's positions in these
+    /// conversations and their read clock: one BatchGetItem.
+    async fn positions(
         &self,
         tenant: &str,
         conversations: &[ConversationId],
-        with_headers: bool,
-        reader: Option<&Reader>,
+        reader: &Reader,
     ) -> Result<Fetched, StoreError> {
-        let mut wanted: Vec<Item> = Vec::new();
-        if with_headers {
-            wanted.extend(
-                conversations
-                    .iter()
-                    .map(|c| key_item(keys::conversation_pk(tenant, c), HEADER_SK)),
-            );
-        }
-        if let Some(reader) = reader {
-            let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
-            wanted.extend(
-                conversations
-                    .iter()
-                    .map(|c| key_item(pk.clone(), keys::reader_sk(c))),
-            );
-            wanted.push(key_item(pk, READ_CLOCK_SK));
-        }
+        let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
+        let mut wanted: Vec<Item> = conversations
+            .iter()
+            .map(|c| key_item(pk.clone(), keys::reader_sk(c)))
+            .collect();
+        wanted.push(key_item(pk, READ_CLOCK_SK));
         let mut fetched = Fetched::default();
-        if wanted.is_empty() {
-            return Ok(fetched);
-        }
         for item in self.batch_get(wanted, false).await? {
             match get_s(&item, SK) {
-                Some(HEADER_SK) => fetched.headers.push(header_from_item(&item)?),
                 Some(READ_CLOCK_SK) => fetched.clock = get_s(&item, "at").map(str::to_owned),
                 Some(sk) => {
                     if let (Some(conversation), Some(position)) = (
@@ -90,6 +73,108 @@ fn attach(
         .collect()
 }
 
+/// The index, partition key attribute and partition of a feed read from one index; both
+/// sort on `gsi1sk`. A reach is read from several (`None`).
+fn feed_index(tenant: &str, feed: &Feed) -> Option<(&'static str, &'static str, String)> {
+    match feed {
+        Feed::Tenant => Some((GSI1, keys::GSI1_PK, keys::tenant_feed_pk(tenant))),
+        Feed::Customer(customer) => Some((
+            GSI4,
+            keys::GSI2_PK,
+            keys::customer_feed_pk(tenant, customer),
+        )),
+        Feed::Reach { .. } => None,
+    }
+}
+
+/// Newest first, below `before`, at most `max`; whether more were left out.
+fn merge(
+    mut headers: Vec<ConversationHeader>,
+    before: Option<&str>,
+    max: u32,
+    more: bool,
+) -> (Vec<ConversationHeader>, bool) {
+    headers.retain(|h| before.is_none_or(|b| h.last_message_id.as_deref().unwrap_or("") < b));
+    headers.sort_by(|a, b| b.last_message_id.cmp(&a.last_message_id));
+    headers.dedup_by(|a, b| a.id == b.id);
+    let more = more || headers.len() > max as usize;
+    headers.truncate(max as usize);
+    (headers, more)
+}
+
+impl DynamoStore {
+    /// One index's page: one Query.
+    async fn index_page(
+        &self,
+        (index, pk_attribute, pk): (&'static str, &'static str, String),
+        before: Option<&str>,
+        max: u32,
+    ) -> Result<(Vec<ConversationHeader>, bool), StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression(if before.is_some() {
+                "#pk = :pk AND gsi1sk < :before"
+            } else {
+                "#pk = :pk"
+            })
+            .expression_attribute_names("#pk", pk_attribute)
+            .expression_attribute_values(":pk", s(pk))
+            .scan_index_forward(false);
+        if let Some(before) = before {
+            query = query.expression_attribute_values(":before", s(before));
+        }
+        let (items, stopped) = self.query_up_to(query, max.max(1) as usize).await?;
+        let headers = items
+            .iter()
+            .map(header_from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((headers, stopped.is_some()))
+    }
+
+    /// A basic staff member's conversations: each assigned account's page (one Query
+    /// each) and their open orders' headers (one BatchGetItem), merged.
+    async fn reach_page(
+        &self,
+        tenant: &str,
+        customers: &[String],
+        orders: &[ConversationId],
+        before: Option<&str>,
+        max: u32,
+    ) -> Result<(Vec<ConversationHeader>, bool), StoreError> {
+        let order_headers = async {
+            if orders.is_empty() {
+                return Ok(Vec::new());
+            }
+            let wanted = orders
+                .iter()
+                .map(|c| key_item(keys::conversation_pk(tenant, c), keys::HEADER_SK))
+                .collect();
+            self.batch_get(wanted, false)
+                .await?
+                .iter()
+                .map(header_from_item)
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let mut headers = order_headers.await?;
+        let mut more = false;
+        // Assignments are few (a basic staff member's families); read one after another.
+        for customer in customers {
+            let index = (
+                GSI4,
+                keys::GSI2_PK,
+                keys::customer_feed_pk(tenant, customer),
+            );
+            let (page, page_more) = self.index_page(index, before, max).await?;
+            more |= page_more;
+            headers.extend(page);
+        }
+        Ok(merge(headers, before, max, more))
+    }
+}
+
 impl FeedStore for DynamoStore {
     async fn feed_page(
         &self,
@@ -99,73 +184,24 @@ impl FeedStore for DynamoStore {
         max: u32,
         reader: Option<&Reader>,
     ) -> Result<FeedPage, StoreError> {
-        match feed {
-            Feed::Tenant => {
-                let mut query = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(GSI1)
-                    .key_condition_expression(if before.is_some() {
-                        "gsi1pk = :pk AND gsi1sk < :before"
-                    } else {
-                        "gsi1pk = :pk"
-                    })
-                    .expression_attribute_values(":pk", s(keys::tenant_feed_pk(tenant)))
-                    .scan_index_forward(false);
-                if let Some(before) = before {
-                    query = query.expression_attribute_values(":before", s(before));
-                }
-                let (items, stopped) = self.query_up_to(query, max.max(1) as usize).await?;
-                let headers = items
-                    .iter()
-                    .map(header_from_item)
-                    .collect::<Result<Vec<_>, _>>()?;
-                let ids: Vec<ConversationId> = headers.iter().map(|h| h.id.clone()).collect();
-                let mut fetched = match reader {
-                    Some(_) if !ids.is_empty() => self.fetch(tenant, &ids, false, reader).await?,
-                    _ => Fetched::default(),
-                };
-                Ok(FeedPage {
-                    entries: attach(headers, &mut fetched.positions),
-                    more: stopped.is_some(),
-                    clock: fetched.clock,
-                })
-            }
-            Feed::Customer(customer) => {
-                let query = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(GSI2)
-                    .key_condition_expression("gsi2pk = :pk")
-                    .expression_attribute_values(":pk", s(keys::customer_feed_pk(tenant, customer)))
-                    .projection_expression(PK);
-                let ids: Vec<ConversationId> = self
-                    .query_all(query)
+        let (headers, more) = match (feed, feed_index(tenant, feed)) {
+            (_, Some(index)) => self.index_page(index, before, max).await?,
+            (Feed::Reach { customers, orders }, None) => {
+                self.reach_page(tenant, customers, orders, before, max)
                     .await?
-                    .iter()
-                    .filter_map(|item| get_s(item, PK).and_then(keys::parse_conversation_pk))
-                    .map(|(_, id)| id)
-                    .collect();
-                let mut fetched = self.fetch(tenant, &ids, true, reader).await?;
-                let mut headers: Vec<ConversationHeader> = fetched
-                    .headers
-                    .drain(..)
-                    .filter(|h| {
-                        before.is_none_or(|b| h.last_message_id.as_deref().unwrap_or("") < b)
-                    })
-                    .collect();
-                headers.sort_by(|a, b| b.last_message_id.cmp(&a.last_message_id));
-                let more = headers.len() > max as usize;
-                headers.truncate(max as usize);
-                Ok(FeedPage {
-                    entries: attach(headers, &mut fetched.positions),
-                    more,
-                    clock: fetched.clock,
-                })
             }
-        }
+            _ => (Vec::new(), false),
+        };
+        let ids: Vec<ConversationId> = headers.iter().map(|h| h.id.clone()).collect();
+        let mut fetched = match reader {
+            Some(reader) if !ids.is_empty() => self.positions(tenant, &ids, reader).await?,
+            _ => Fetched::default(),
+        };
+        Ok(FeedPage {
+            entries: attach(headers, &mut fetched.positions),
+            more,
+            clock: fetched.clock,
+        })
     }
 
     async fn reader_state(&self, tenant: &str, reader: &Reader) -> Result<ReaderState, StoreError> {
@@ -208,14 +244,18 @@ impl FeedStore for DynamoStore {
         Ok(state)
     }
 
-    async fn feed_head(&self, tenant: &str) -> Result<Option<String>, StoreError> {
+    async fn feed_head(&self, tenant: &str, feed: &Feed) -> Result<Option<String>, StoreError> {
+        // A reach changes with the tenant's feed at the latest.
+        let (index, pk_attribute, pk) =
+            feed_index(tenant, feed).unwrap_or((GSI1, keys::GSI1_PK, keys::tenant_feed_pk(tenant)));
         let output = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name(GSI1)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(keys::tenant_feed_pk(tenant)))
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", pk_attribute)
+            .expression_attribute_values(":pk", s(pk))
             .projection_expression(keys::GSI1_SK)
             .scan_index_forward(false)
             .limit(1)

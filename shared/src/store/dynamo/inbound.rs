@@ -5,21 +5,24 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use super::item::{failed_condition, get_s, internal, s, unavailable, Item, TransactFailure};
+use super::item::{
+    classify, failed_condition, get_s, internal, s, unavailable, Item, TransactFailure,
+};
 use super::settings::settings_from_item;
 use super::DynamoStore;
 use crate::domain::{ConversationId, ConversationStatus};
 use crate::store::keys::{self, PK, SK};
 use crate::store::{
-    AutoReplyMark, Feed, FeedStore, InboundEffects, InboundOutcome, InboundStore, OptOutChange,
-    PhoneOwner, SenderState, StoreError, UnmatchedReason, UnmatchedSms,
+    AutoReplyMark, InboundEffects, InboundOutcome, InboundStore, OptOutChange, PhoneOwner,
+    SenderState, StoreError, UnmatchedReason, UnmatchedSms,
 };
 
 /// Redeliveries come within hours (Twilio) or days (SNS retries); the id is kept longer.
 const PROVIDER_ID_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 const AUTO_REPLY_TTL_SECS: i64 = 2 * 24 * 60 * 60;
-/// How many of a customer's most recent conversations are looked at for an open one.
-const RECENT_CONVERSATIONS: u32 = 20;
+/// How many of a customer's most recent conversations are looked at for an open one
+/// after the newest.
+const RECENT_CONVERSATIONS: i32 = 20;
 
 fn expires_in(secs: i64) -> AttributeValue {
     AttributeValue::N((jiff::Timestamp::now().as_second() + secs).to_string())
@@ -181,21 +184,40 @@ impl InboundStore for DynamoStore {
         tenant: &str,
         customer: &str,
     ) -> Result<Option<ConversationId>, StoreError> {
-        // The account's conversations, most recently active first (two requests).
-        let page = self
-            .feed_page(
-                tenant,
-                &Feed::Customer(customer.to_owned()),
-                None,
-                RECENT_CONVERSATIONS,
-                None,
-            )
-            .await?;
-        Ok(page
-            .entries
-            .into_iter()
-            .find(|(header, _)| header.status != ConversationStatus::Closed)
-            .map(|(header, _)| header.id))
+        // The account's newest conversation is nearly always the open one: read it alone,
+        // then a few more (closed orders on top) before the general thread is taken.
+        let mut start = None;
+        for limit in [1, RECENT_CONVERSATIONS] {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI4)
+                .key_condition_expression("gsi2pk = :pk")
+                .filter_expression("#status = :open")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":pk", s(keys::customer_feed_pk(tenant, customer)))
+                .expression_attribute_values(":open", s(ConversationStatus::Open.as_str()))
+                .projection_expression("pk")
+                .scan_index_forward(false)
+                .limit(limit)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            if let Some(found) = output
+                .items()
+                .iter()
+                .find_map(|item| get_s(item, PK).and_then(keys::parse_conversation_pk))
+            {
+                return Ok(Some(found.1));
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(None)
     }
 
     async fn record_inbound(

@@ -89,6 +89,7 @@ impl MessageStore for DynamoStore {
                 Some(AppendGuard::Participant(change)) => {
                     items.extend(self.participant_writes(tenant, change)?)
                 }
+                Some(AppendGuard::Close(parts)) => items.extend(self.closed_parts(tenant, parts)?),
                 None => {}
             }
             let patient_check_at = items.len();

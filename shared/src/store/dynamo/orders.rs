@@ -10,7 +10,7 @@ use super::DynamoStore;
 use crate::domain::order::MAX_PARTICIPANTS;
 use crate::domain::ConversationId;
 use crate::store::keys::{self, PK, SK};
-use crate::store::{OrderRecord, ParticipantChange, StoreError};
+use crate::store::{ClosedParts, OrderRecord, ParticipantChange, StoreError};
 
 impl DynamoStore {
     fn order_put(&self, tenant: &str, order: &OrderRecord) -> Result<Put, StoreError> {
@@ -118,6 +118,28 @@ impl DynamoStore {
                 .build(),
             part,
         ])
+    }
+
+    /// Closing: each participant's part is deleted (unconditionally: one that is gone
+    /// already is what closing wants).
+    pub(super) fn closed_parts(
+        &self,
+        tenant: &str,
+        parts: &ClosedParts,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        parts
+            .participants
+            .iter()
+            .map(|user| {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .key(PK, s(keys::staff_pk(tenant, user)))
+                    .key(SK, s(keys::part_sk(&parts.conversation)))
+                    .build()
+                    .map_err(internal)?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            })
+            .collect()
     }
 
     pub(super) async fn read_order(
