@@ -185,8 +185,9 @@ impl<
 {
     /// Everything a conversation route checks once its input is valid: the tenant's mode
     /// for this kind of access, then, for basic staff, one read (anything else is unknown
-    /// to them: 404): an order's conversation is theirs when they take part in it (the
-    /// order's entry names them), any other when its customer is assigned to them. Other
+    /// to them: 404): an order's conversation is theirs when they have a profile and take
+    /// part in it (the order's entry names them; a closed one only if it closed after
+    /// their profile was created), any other when its customer is assigned to them. Other
     /// roles were checked by [`crate::domain::permissions::resolve_conversation`].
     /// Hands back the settings.
     pub async fn open_conversation(
@@ -198,14 +199,18 @@ impl<
         let settings = self.check_mode(&principal.tenant_id, access).await?;
         if principal.role == crate::domain::Role::BasicStaff {
             if let Some(order_id) = conversation.subject.order_id() {
-                let order = self
+                let (order, since) = self
                     .store
-                    .order_conversation(&principal.tenant_id, order_id)
+                    .order_with_profile(&principal.tenant_id, order_id, &principal.user_id)
                     .await?;
-                return match order {
-                    Some(order)
+                return match (order, since) {
+                    (Some(order), Some(since))
                         if order.conversation == *conversation
-                            && order.participants.contains(&principal.user_id) =>
+                            && order.participants.contains(&principal.user_id)
+                            && order
+                                .closed_at
+                                .as_deref()
+                                .is_none_or(|closed| closed >= since.as_str()) =>
                     {
                         Ok(settings)
                     }

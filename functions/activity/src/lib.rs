@@ -99,10 +99,14 @@ async fn inbox<S: DirectoryStore>(app: &App<S>, principal: &Principal) -> Result
         (Role::Customer, None) => return Err(ApiError::Unauthorized),
         (Role::BasicStaff, _) => {
             let now = jiff::Timestamp::now();
-            let reach = app
+            let mut reach = app
                 .store
                 .reach_of(&principal.tenant_id, &principal.user_id)
                 .await?;
+            if !reach.profile {
+                // Removed from the directory: a token still valid reaches nothing.
+                reach = Default::default();
+            }
             let assigned: HashSet<String> = reach
                 .assignments
                 .into_iter()

@@ -97,6 +97,7 @@ where
         request_hash: order.request_hash(),
         created_at: now_rfc3339(),
         created_by: principal.user_id.clone(),
+        closed_at: None,
     };
     let draft = system_message(
         &principal,

@@ -8,6 +8,8 @@ use crate::domain::directory::{Assignment, Contact, StaffProfile};
 /// What a basic staff member may open.
 #[derive(Debug, Clone, Default)]
 pub struct StaffReach {
+    /// Whether the person has a profile: without one they reach nothing.
+    pub profile: bool,
     pub assignments: Vec<Assignment>,
     /// Order conversations they take part in.
     pub orders: Vec<crate::domain::ConversationId>,

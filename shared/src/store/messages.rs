@@ -214,6 +214,10 @@ pub struct OrderRecord {
     pub request_hash: String,
     pub created_at: String,
     pub created_by: String,
+    /// When it closed: a participant's access to a closed order is theirs only if their
+    /// profile is older (a person re-created with the same id took part in nothing
+    /// that closed before).
+    pub closed_at: Option<String>,
 }
 
 #[derive(Debug)]
@@ -305,6 +309,15 @@ pub trait MessageStore: Send + Sync {
         tenant: &str,
         order_id: &str,
     ) -> impl Future<Output = Result<Option<OrderRecord>, StoreError>> + Send;
+
+    /// The order's entry and when `user`'s staff profile was created (absent: no
+    /// profile): one BatchGetItem, strongly consistent.
+    fn order_with_profile(
+        &self,
+        tenant: &str,
+        order_id: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<(Option<OrderRecord>, Option<String>), StoreError>> + Send;
 
     fn conversation(
         &self,

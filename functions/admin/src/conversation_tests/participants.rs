@@ -309,3 +309,79 @@ async fn staff_narrow_the_feed_by_customer_kind_and_status() {
         (200, vec!["buyer-1/order:1042".to_owned()])
     );
 }
+
+/// A vendor removed from the directory reaches nothing with a token still valid, and a
+/// person re-created with the same id inherits none of their orders.
+#[tokio::test]
+async fn a_removed_vendor_reaches_nothing_and_a_re_created_one_inherits_nothing() {
+    let stack = TestStack::start().await;
+    vendor(&stack, "vendor-9").await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (_, open_order) = call(&stack, open(&host, order_1042())).await;
+    let open_id = open_order["id"].as_str().unwrap().to_owned();
+    let mut earlier = order_1042();
+    earlier["order_id"] = json!("1041");
+    let (_, closed_order) = call(&stack, open(&host, earlier)).await;
+    let closed_id = closed_order["id"].as_str().unwrap().to_owned();
+    assert_eq!(call(&stack, close(&host, &closed_id)).await.0, 200);
+    let vendor_9 = Claims::basic_staff(TENANT, "vendor-9");
+    let thread = |id: &str| {
+        ApiEvent::new("GET", "/conversations/{id}/messages")
+            .claims(&vendor_9)
+            .path_param("id", id)
+    };
+    let status_of = |event: ApiEvent| {
+        let app = stack.app();
+        async move { read_response(thread::handle(&app, event.request()).await).0 }
+    };
+    assert_eq!(status_of(thread(&open_id)).await, 200);
+    assert_eq!(
+        status_of(thread(&closed_id)).await,
+        200,
+        "a closed order stays readable"
+    );
+
+    let remove = ApiEvent::new("DELETE", "/staff/{user_id}")
+        .claims(&host)
+        .path_param("user_id", "vendor-9");
+    assert_eq!(call(&stack, remove).await.0, 204);
+    let order = stack
+        .store
+        .order_conversation(TENANT, "1042")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(order.participants.is_empty(), "{order:?}");
+    reaches_nothing(&stack, &[&open_id, &closed_id], "removed").await;
+    // The same id again: a new person, none of the old orders.
+    vendor(&stack, "vendor-9").await;
+    reaches_nothing(&stack, &[&open_id, &closed_id], "re-created").await;
+    let mut later = order_1042();
+    later["order_id"] = json!("1043");
+    let (_, new_order) = call(&stack, open(&host, later)).await;
+    let new_id = new_order["id"].as_str().unwrap().to_owned();
+    assert_eq!(status_of(thread(&new_id)).await, 200);
+}
+
+/// vendor-9 reads and writes none of `orders`, and their inbox is empty.
+async fn reaches_nothing(stack: &TestStack, orders: &[&str], label: &str) {
+    let app = stack.app();
+    let vendor_9 = Claims::basic_staff(TENANT, "vendor-9");
+    for id in orders {
+        let page = ApiEvent::new("GET", "/conversations/{id}/messages")
+            .claims(&vendor_9)
+            .path_param("id", id);
+        let (status, _) = read_response(thread::handle(&app, page.request()).await);
+        assert_eq!(status, 404, "{label}: reading {id}");
+        let (status, body) =
+            read_response(send::handle(&app, send(&vendor_9, id, "still here?").request()).await);
+        assert_eq!(status, 404, "{label}: {body}");
+    }
+    let feed = ApiEvent::new("GET", "/messages/activity").claims(&vendor_9);
+    let (status, body) = read_response(activity::handle(&app, feed.request()).await);
+    assert_eq!(
+        (status, &body["conversations"]),
+        (200, &json!([])),
+        "{label}"
+    );
+}

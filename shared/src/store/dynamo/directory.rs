@@ -187,10 +187,17 @@ impl DirectoryStore for DynamoStore {
     }
 
     async fn delete_staff(&self, tenant: &str, user: &str) -> Result<bool, StoreError> {
-        let Some((_, assignments)) = self.staff(tenant, user).await? else {
+        let reach = self.reach_of(tenant, user).await?;
+        if !reach.profile {
             return Ok(false);
-        };
-        let mut deletes = Vec::with_capacity(assignments.len() * 2 + 1);
+        }
+        let assignments = reach.assignments;
+        let mut deletes = Vec::with_capacity(assignments.len() * 2 + reach.orders.len() * 2 + 1);
+        // The open orders they take part in forget them (closed ones keep their history,
+        // which a person re-created with the same id does not reach).
+        for conversation in &reach.orders {
+            deletes.extend(self.participant_removal(tenant, conversation, user)?);
+        }
         for assignment in &assignments {
             deletes.push(self.key_delete(
                 keys::staff_pk(tenant, user),
@@ -220,13 +227,14 @@ impl DirectoryStore for DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk < :profile")
+            .key_condition_expression("pk = :pk AND sk <= :profile")
             .expression_attribute_values(":pk", s(keys::staff_pk(tenant, user)))
             .expression_attribute_values(":profile", s(keys::PROFILE_SK))
             .consistent_read(true);
         let mut reach = StaffReach::default();
         for item in self.query_all(query).await? {
             match get_s(&item, SK) {
+                Some(PROFILE_SK) => reach.profile = true,
                 Some(sk) if sk.starts_with(keys::ASSIGN_SK_PREFIX) => {
                     reach.assignments.push(assignment_from_item(&item)?)
                 }

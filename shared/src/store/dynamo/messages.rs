@@ -89,7 +89,9 @@ impl MessageStore for DynamoStore {
                 Some(AppendGuard::Participant(change)) => {
                     items.extend(self.participant_writes(tenant, change)?)
                 }
-                Some(AppendGuard::Close(parts)) => items.extend(self.closed_parts(tenant, parts)?),
+                Some(AppendGuard::Close(parts)) => {
+                    items.extend(self.closed_parts(tenant, parts, &message.created_at)?)
+                }
                 None => {}
             }
             let patient_check_at = items.len();
@@ -240,6 +242,15 @@ impl MessageStore for DynamoStore {
         order_id: &str,
     ) -> Result<Option<OrderRecord>, StoreError> {
         self.read_order(tenant, order_id).await
+    }
+
+    async fn order_with_profile(
+        &self,
+        tenant: &str,
+        order_id: &str,
+        user: &str,
+    ) -> Result<(Option<OrderRecord>, Option<String>), StoreError> {
+        self.read_order_with_profile(tenant, order_id, user).await
     }
 
     async fn thread_page(

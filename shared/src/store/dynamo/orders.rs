@@ -120,26 +120,93 @@ impl DynamoStore {
         ])
     }
 
-    /// Closing: each participant's part is deleted (unconditionally: one that is gone
-    /// already is what closing wants).
+    /// Closing: the order's entry records when, and each participant's part is deleted
+    /// (unconditionally: one that is gone already is what closing wants).
     pub(super) fn closed_parts(
         &self,
         tenant: &str,
         parts: &ClosedParts,
+        closed_at: &str,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        parts
-            .participants
-            .iter()
-            .map(|user| {
-                let delete = Delete::builder()
-                    .table_name(&self.table)
-                    .key(PK, s(keys::staff_pk(tenant, user)))
-                    .key(SK, s(keys::part_sk(&parts.conversation)))
-                    .build()
-                    .map_err(internal)?;
-                Ok(TransactWriteItem::builder().delete(delete).build())
-            })
-            .collect()
+        let mut writes = Vec::with_capacity(parts.participants.len() + 1);
+        if let Some(order_id) = parts.conversation.subject.order_id() {
+            let entry = Update::builder()
+                .table_name(&self.table)
+                .key(PK, s(keys::order_pk(tenant, order_id)))
+                .key(SK, s(keys::ORDER_SK))
+                .update_expression("SET closed_at = :at")
+                .condition_expression(format!("attribute_exists({PK})"))
+                .expression_attribute_values(":at", s(closed_at))
+                .build()
+                .map_err(internal)?;
+            writes.push(TransactWriteItem::builder().update(entry).build());
+        }
+        for user in &parts.participants {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PK, s(keys::staff_pk(tenant, user)))
+                .key(SK, s(keys::part_sk(&parts.conversation)))
+                .build()
+                .map_err(internal)?;
+            writes.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        Ok(writes)
+    }
+
+    /// A removed staff member leaves an open order: its entry no longer names them (if
+    /// it did) and their part goes.
+    pub(super) fn participant_removal(
+        &self,
+        tenant: &str,
+        conversation: &ConversationId,
+        user: &str,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let Some(order_id) = conversation.subject.order_id() else {
+            return Ok(Vec::new());
+        };
+        let entry = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(keys::order_pk(tenant, order_id)))
+            .key(SK, s(keys::ORDER_SK))
+            .update_expression("DELETE participants :user")
+            .condition_expression(format!("attribute_exists({PK})"))
+            .expression_attribute_values(":user", AttributeValue::Ss(vec![user.to_owned()]))
+            .build()
+            .map_err(internal)?;
+        let part = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(keys::staff_pk(tenant, user)))
+            .key(SK, s(keys::part_sk(conversation)))
+            .build()
+            .map_err(internal)?;
+        Ok(vec![
+            TransactWriteItem::builder().update(entry).build(),
+            TransactWriteItem::builder().delete(part).build(),
+        ])
+    }
+
+    pub(super) async fn read_order_with_profile(
+        &self,
+        tenant: &str,
+        order_id: &str,
+        user: &str,
+    ) -> Result<(Option<OrderRecord>, Option<String>), StoreError> {
+        let wanted = vec![
+            super::key_item(keys::order_pk(tenant, order_id), keys::ORDER_SK),
+            super::key_item(keys::staff_pk(tenant, user), keys::PROFILE_SK),
+        ];
+        let mut order = None;
+        let mut since = None;
+        for item in self.batch_get(wanted, true).await? {
+            match get_s(&item, SK) {
+                Some(keys::ORDER_SK) => order = Some(order_from_item(&item)?),
+                Some(keys::PROFILE_SK) => {
+                    since = Some(get_s(&item, "created_at").unwrap_or_default().to_owned())
+                }
+                _ => {}
+            }
+        }
+        Ok((order, since))
     }
 
     pub(super) async fn read_order(
@@ -147,31 +214,33 @@ impl DynamoStore {
         tenant: &str,
         order_id: &str,
     ) -> Result<Option<OrderRecord>, StoreError> {
-        let Some(item) = self
-            .get_item(keys::order_pk(tenant, order_id), keys::ORDER_SK)
+        self.get_item(keys::order_pk(tenant, order_id), keys::ORDER_SK)
             .await?
-        else {
-            return Ok(None);
-        };
-        let mut participants: Vec<String> = item
-            .get("participants")
-            .and_then(|v| v.as_ss().ok())
-            .cloned()
-            .unwrap_or_default();
-        participants.sort();
-        Ok(Some(OrderRecord {
-            order_id: required(&item, "order_id")?.to_owned(),
-            conversation: ConversationId::decode(required(&item, "conversation_id")?)
-                .ok_or_else(|| StoreError::Internal("order with an invalid conversation".into()))?,
-            participants,
-            admin_can_write: item
-                .get("admin_can_write")
-                .and_then(|v| v.as_bool().ok())
-                .copied()
-                .unwrap_or(false),
-            request_hash: get_s(&item, "request_hash").unwrap_or_default().to_owned(),
-            created_at: get_s(&item, "created_at").unwrap_or_default().to_owned(),
-            created_by: get_s(&item, "created_by").unwrap_or_default().to_owned(),
-        }))
+            .map(|item| order_from_item(&item))
+            .transpose()
     }
+}
+
+fn order_from_item(item: &super::item::Item) -> Result<OrderRecord, StoreError> {
+    let mut participants: Vec<String> = item
+        .get("participants")
+        .and_then(|v| v.as_ss().ok())
+        .cloned()
+        .unwrap_or_default();
+    participants.sort();
+    Ok(OrderRecord {
+        order_id: required(item, "order_id")?.to_owned(),
+        conversation: ConversationId::decode(required(item, "conversation_id")?)
+            .ok_or_else(|| StoreError::Internal("order with an invalid conversation".into()))?,
+        participants,
+        admin_can_write: item
+            .get("admin_can_write")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        request_hash: get_s(item, "request_hash").unwrap_or_default().to_owned(),
+        created_at: get_s(item, "created_at").unwrap_or_default().to_owned(),
+        created_by: get_s(item, "created_by").unwrap_or_default().to_owned(),
+        closed_at: get_s(item, "closed_at").map(str::to_owned),
+    })
 }

@@ -54,6 +54,7 @@ async fn order_message(stack: &TestStack, tenant: &str, order: &str, lifecycle: 
             request_hash: "h".into(),
             created_at: shared::domain::now_rfc3339(),
             created_by: HOST.into(),
+            closed_at: None,
         })
     });
     let outcome = stack
