@@ -237,10 +237,22 @@ async fn a_delivery_carries_the_files_the_host_uploaded() {
         "type": "delivery", "text": "Version 2", "on_behalf_of": "vendor-9",
         "metadata": {"version": 2}, "attachments": [{"id": upload}],
     });
-    let (status, delivered) = post(&stack, event(&host, &id, delivery)).await;
+    let keyed = |key: &str| event(&host, &id, delivery.clone()).header("idempotency-key", key);
+    let (status, delivered) = post(&stack, keyed("delivery-2")).await;
     assert_eq!(status, 201, "{delivered}");
     assert_eq!(delivered["attachments"][0]["name"], "logo-v2.pdf");
     assert_eq!(delivered["sender_id"], "vendor-9");
+    let (status, replayed) = post(&stack, keyed("delivery-2")).await;
+    assert_eq!(
+        (status, &replayed),
+        (201, &delivered),
+        "a retry is the first event"
+    );
+    let (status, body) = post(&stack, keyed("delivery-3")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("attachment_already_used"))
+    );
     let status_change = json!({"type": "system", "text": "x", "attachments": [{"id": upload}]});
     let (status, body) = post(&stack, event(&host, &id, status_change)).await;
     assert_eq!(

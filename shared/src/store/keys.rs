@@ -110,7 +110,7 @@
 //! |---|---|---|
 //! | send | settings GetItem when not cached; one TransactWriteItems: header Update (2 WRU), message Put (2), `gsi1` moved (2), `gsi3` put when a notification starts (1) | ≤ 7 WRU |
 //! | send with an Idempotency-Key | the same, with the idempotency Put (2) | ≤ 9 WRU |
-//! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message | |
+//! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message; with files, the uploads' BatchGetItem (taken) and the two GetItems, no write | |
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
 //! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
 //! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |

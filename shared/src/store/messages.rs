@@ -155,6 +155,8 @@ pub struct PendingNotification {
 /// Ties a send to its `Idempotency-Key`.
 #[derive(Debug, Clone)]
 pub struct IdempotencyClaim {
+    /// Whose keys these are: one owner's key means one request.
+    pub owner: String,
     pub key: String,
     pub request_hash: String,
 }
@@ -288,6 +290,14 @@ pub trait MessageStore: Send + Sync {
         conversation: &ConversationId,
         after: Option<&str>,
     ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
+
+    /// The first result under an Idempotency-Key, while its record lasts (GetItem of the
+    /// record, then of its message).
+    fn idempotency_record(
+        &self,
+        tenant: &str,
+        claim: &IdempotencyClaim,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
 
     /// The conversation an order opened, by the order id (one GetItem).
     fn order_conversation(
