@@ -18,8 +18,8 @@ use shared::domain::{
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
-    DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft, MessageStore, PendingNotification,
-    SettingsStore, UploadStore,
+    keys, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft, MessageStore,
+    PendingNotification, SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -180,10 +180,11 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         ),
     };
     crate::attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
+    // The caller's key, for this conversation: the path is part of the request.
     let claim = idempotency_key.map(|key| IdempotencyClaim {
-        owner: sender_id.clone(),
+        owner: keys::event_key_owner(&principal.user_id, &conversation),
         key,
-        request_hash: crate::request_hash(&body),
+        request_hash: crate::request_hash(&(conversation.encode(), &body)),
     });
     let attachments =
         match crate::attachments::take(app, &principal, &conversation, &attachment_ids).await {

@@ -22,7 +22,7 @@
 //! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
 //! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` |
 //! | read clock | `T#{tenant}#R#{c\|s}#{user}` | `~CLOCK` | a new value with every position the person's mark read writes; the badge's ETag |
-//! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}` | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
+//! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}`; an order event's `T#{tenant}#IDEM#{caller}#{conversation}#{sha256(key)}` (the same key on another order is another event) | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
 //! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; listed on `gsi2` under `T#{tenant}#STAFFDIR` |
 //! | basic-staff assignment | `T#{tenant}#STAFF#{user}` | `ASSIGN#{customer}` | GetItem for the +1 access check; one Query gives a profile with its assignments |
 //! | assignment, by customer | `T#{tenant}#CU#{customer}` | `ASSIGNED#{user}` | the same assignment, written in the same transaction: who to notify of a customer's messages |
@@ -204,6 +204,11 @@ pub fn message_sk(message_id: &str) -> String {
 pub fn idempotency_pk(tenant: &str, user: &str, key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());
     format!("T#{tenant}#IDEM#{user}#{}", hex(&digest))
+}
+
+/// Whose an order event's key is: the caller's, within the conversation it targets.
+pub fn event_key_owner(caller: &str, conversation: &ConversationId) -> String {
+    format!("{caller}#{}", conversation.encode())
 }
 
 pub fn tenant_feed_pk(tenant: &str) -> String {
