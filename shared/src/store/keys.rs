@@ -73,7 +73,10 @@
 //! takes every tenant's writes) and `gsi3sk` = the due time (kept by later messages: they
 //! join it), `due_round` (names the pass in delivery records when it was postponed; absent,
 //! the due time names it), `due_stage` (`digest`, then `escalation` for SMS) and
-//! `notify_now` (channels a staff sender asked for at once, which makes it due now). The
+//! `notify_now` (channels a staff sender asked for at once, which makes it due now, while
+//! `digest_due` keeps the time of the digest it goes ahead of: that pass sends contacts
+//! only what was asked for, then moves back to `digest_due`, and `notified_now_up_to`
+//! keeps contacts from being told again of what they were told at once). The
 //! dispatcher Queries each shard for `gsi3sk <= now`: it reads what is due and nothing
 //! else, whatever the table holds. Settling a pass removes the keys (or moves `gsi3sk`),
 //! conditional on the pass and the last message it saw. A message that arrives while the

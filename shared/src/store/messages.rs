@@ -33,6 +33,11 @@ pub struct DueState {
     pub round: String,
     pub stage: DueStage,
     pub notify_now: Vec<NotifyChannel>,
+    /// When the digest a pass due now went ahead of is due.
+    pub digest_due: Option<String>,
+    /// The last message contacts were notified of at once (later passes tell them of
+    /// what follows).
+    pub notified_now_up_to: Option<String>,
 }
 
 /// A conversation's header: what a thread page and the feed show about it.
