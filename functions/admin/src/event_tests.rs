@@ -237,14 +237,68 @@ async fn a_delivery_carries_the_files_the_host_uploaded() {
         "type": "delivery", "text": "Version 2", "on_behalf_of": "vendor-9",
         "metadata": {"version": 2}, "attachments": [{"id": upload}],
     });
-    let (status, delivered) = post(&stack, event(&host, &id, delivery)).await;
+    let keyed = |key: &str| event(&host, &id, delivery.clone()).header("idempotency-key", key);
+    let (status, delivered) = post(&stack, keyed("delivery-2")).await;
     assert_eq!(status, 201, "{delivered}");
     assert_eq!(delivered["attachments"][0]["name"], "logo-v2.pdf");
     assert_eq!(delivered["sender_id"], "vendor-9");
+    let (status, replayed) = post(&stack, keyed("delivery-2")).await;
+    assert_eq!(
+        (status, &replayed),
+        (201, &delivered),
+        "a retry is the first event"
+    );
+    let (status, body) = post(&stack, keyed("delivery-3")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("attachment_already_used"))
+    );
     let status_change = json!({"type": "system", "text": "x", "attachments": [{"id": upload}]});
     let (status, body) = post(&stack, event(&host, &id, status_change)).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_attachment"))
+    );
+}
+
+#[tokio::test]
+async fn an_events_key_is_its_orders_so_another_order_gets_its_own_event() {
+    let stack = TestStack::start().await;
+    let a = order(&stack).await;
+    let host = Claims::service(TENANT, "marketplace");
+    let mut order_2 = order_1042();
+    order_2["order_id"] = "2077".into();
+    order_2["title"] = "Order #2077".into();
+    let (status, opened) = call(&stack, open(&host, order_2)).await;
+    assert_eq!(status, 201, "{opened}");
+    let b = opened["id"].as_str().unwrap().to_owned();
+    let delivery = json!({"type": "delivery", "text": "Version 1", "on_behalf_of": "vendor-9"});
+    let keyed = |id: &str| event(&host, id, delivery.clone()).header("idempotency-key", "v1");
+    let (status, to_a) = post(&stack, keyed(&a)).await;
+    assert_eq!(status, 201, "{to_a}");
+    let (status, to_b) = post(&stack, keyed(&b)).await;
+    assert_eq!(status, 201, "{to_b}");
+    assert_eq!(to_b["conversation_id"], b.as_str(), "never order A's event");
+    assert_ne!(to_b["id"], to_a["id"]);
+    let b_id = ConversationId::new("buyer-1", Subject::Order("2077".into()));
+    let page = stack
+        .store
+        .thread_page(TENANT, &b_id, None, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(page.messages[0].id, to_b["id"].as_str().unwrap());
+    // Each order's retry is its own first event.
+    assert_eq!(post(&stack, keyed(&a)).await.1["id"], to_a["id"]);
+    assert_eq!(post(&stack, keyed(&b)).await.1["id"], to_b["id"]);
+    // The key is the caller's: on behalf of someone else in the same order, a different request.
+    let system = json!({"type": "system", "text": "Deadline extended"});
+    let (status, body) = post(
+        &stack,
+        event(&host, &a, system).header("idempotency-key", "v1"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
     );
 }

@@ -118,12 +118,15 @@ where
             round: state.round,
             stage: state.stage,
             notify_now: state.notify_now,
+            digest_due: state.digest_due,
+            notified_now_up_to: state.notified_now_up_to,
             notified_up_to: header.notified_up_to.clone(),
         };
         let seen_last = header.last_message_id.clone().unwrap_or_default();
+        let (seen_last, if_new_messages) = (&seen_last, &if_new_messages);
         let settle = |settlement: Settlement| async move {
             self.store
-                .settle(tenant, entry, &seen_last, &settlement, &if_new_messages)
+                .settle(tenant, entry, seen_last, &settlement, if_new_messages)
                 .await
         };
         if settings.mode == MessagingMode::Disabled {
@@ -251,6 +254,9 @@ where
             settings.sms_escalation_minutes,
         ) {
             (Some(due_at), _, _) => Settlement::Postpone { due_at },
+            (None, _, _) if planned.ahead_of_digest => Settlement::Deferred {
+                due_at: due.digest_due.clone().unwrap_or(if_new_messages.clone()),
+            },
             (None, true, Some(minutes)) => Settlement::Next {
                 due_at: format_timestamp(now + SignedDuration::from_mins(minutes.into())),
                 stage: DueStage::Escalation,

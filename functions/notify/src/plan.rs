@@ -45,6 +45,9 @@ pub struct Plan {
     pub deliveries: Vec<Planned>,
     /// Contacts who could still get the SMS escalation after this pass.
     pub escalate: bool,
+    /// Only what the sender asked for at once: the digest this pass went ahead of is
+    /// still to come.
+    pub ahead_of_digest: bool,
 }
 
 /// Phone numbers this pass might text (to ask which opted out, in one read).
@@ -84,6 +87,14 @@ fn unread_lines(input: &PlanInput<'_>, side: Side, after: Option<&str>) -> Vec<D
     lines
 }
 
+/// The later of two message ids.
+fn later_of<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<&'a str> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let header = input.header;
     let settings = input.settings;
@@ -100,7 +111,16 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     };
     let mut deliveries = Vec::new();
     let mut escalate = false;
-    let texting_now = input.due.notify_now.contains(&NotifyChannel::Sms);
+    let notify_now = &input.due.notify_now;
+    let texting_now = notify_now.contains(&NotifyChannel::Sms);
+    let now_text = shared::domain::format_timestamp(input.now);
+    let ahead_of_digest = !notify_now.is_empty()
+        && input
+            .due
+            .digest_due
+            .as_ref()
+            .is_some_and(|due| *due > now_text);
+    let told_up_to = input.due.notified_now_up_to.as_deref();
 
     let position = |side: Side, user: &str| {
         let stored = input.positions.get(&Reader {
@@ -114,7 +134,11 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     };
     for contact in input.contacts {
         let (unread, read) = position(Side::Customer, &contact.contact_id);
-        if unread == 0 {
+        // Told at once of what they have not read: nothing more until a newer message.
+        let told = told_up_to.is_some()
+            && unread_lines(input, Side::Customer, later_of(read.as_deref(), told_up_to))
+                .is_empty();
+        if unread == 0 || told {
             continue;
         }
         let textable = contact
@@ -123,7 +147,10 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             .filter(|p| contact.sms_opt_in && !input.opted_out.contains(*p));
         let recipient = format!("contact:{}", contact.contact_id);
         let digest = input.due.stage == DueStage::Digest;
-        if let (true, true, Some(email)) = (digest, contact.email_opt_in, &contact.email) {
+        let emailing = !ahead_of_digest || notify_now.contains(&NotifyChannel::Email);
+        if let (true, true, Some(email)) =
+            (digest && emailing, contact.email_opt_in, &contact.email)
+        {
             let lines = unread_lines(input, Side::Customer, read.as_deref());
             deliveries.push(Planned {
                 key: key(NotifyChannel::Email, recipient.clone()),
@@ -143,10 +170,11 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             }
         }
     }
-    if input.due.stage == DueStage::Escalation {
+    if input.due.stage == DueStage::Escalation || ahead_of_digest {
         return Plan {
             deliveries,
             escalate: false,
+            ahead_of_digest,
         };
     }
 
@@ -190,5 +218,6 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     Plan {
         deliveries,
         escalate,
+        ahead_of_digest,
     }
 }

@@ -18,8 +18,8 @@ use shared::domain::{
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
-    DirectoryStore, Lifecycle, MessageDraft, MessageStore, PendingNotification, SettingsStore,
-    UploadStore,
+    keys, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft, MessageStore,
+    PendingNotification, SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -180,8 +180,17 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         ),
     };
     crate::attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
+    // The caller's key, for this conversation: the path is part of the request.
+    let claim = idempotency_key.map(|key| IdempotencyClaim {
+        owner: keys::event_key_owner(&principal.user_id, &conversation),
+        key,
+        request_hash: crate::request_hash(&(conversation.encode(), &body)),
+    });
     let attachments =
-        crate::attachments::take(app, &principal, &conversation, &attachment_ids).await?;
+        match crate::attachments::take(app, &principal, &conversation, &attachment_ids).await {
+            Ok(attachments) => attachments,
+            Err(refusal) => return crate::replay_or(app, tenant, claim, refusal).await,
+        };
     let speaks = sender_type != SenderType::System;
     let draft = MessageDraft {
         conversation,
@@ -201,14 +210,7 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         }),
         lifecycle: Lifecycle::Continue,
     };
-    crate::append(
-        app,
-        tenant,
-        &draft,
-        idempotency_key,
-        crate::request_hash(&body),
-    )
-    .await
+    crate::append(app, tenant, &draft, claim).await
 }
 
 fn not_a_participant(user: &str) -> ApiError {

@@ -15,8 +15,9 @@ use shared::domain::{
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
-    keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft,
-    MessageStore, PatientStore, PendingNotification, SettingsStore, UploadStore,
+    keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, IdempotencyRecord,
+    Lifecycle, MessageDraft, MessageStore, PatientStore, PendingNotification, SettingsStore,
+    UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -68,7 +69,16 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
         .await?;
     check_admin_may_write(app, &principal, &conversation).await?;
     attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
-    let attachments = attachments::take(app, &principal, &conversation, &attachment_ids).await?;
+    let claim = idempotency_key.map(|key| IdempotencyClaim {
+        owner: principal.user_id.clone(),
+        key,
+        request_hash: request_hash(&body),
+    });
+    let attachments = match attachments::take(app, &principal, &conversation, &attachment_ids).await
+    {
+        Ok(attachments) => attachments,
+        Err(refusal) => return replay_or(app, &principal.tenant_id, claim, refusal).await,
+    };
 
     let draft = MessageDraft {
         conversation,
@@ -92,14 +102,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
         }),
         lifecycle: Lifecycle::Continue,
     };
-    append(
-        app,
-        &principal.tenant_id,
-        &draft,
-        idempotency_key,
-        request_hash(&body),
-    )
-    .await
+    append(app, &principal.tenant_id, &draft, claim).await
 }
 
 /// Stores a message, once per Idempotency-Key: a retry of the same request gets the
@@ -108,34 +111,58 @@ async fn append<S: MessageStore>(
     app: &App<S>,
     tenant: &str,
     draft: &MessageDraft,
-    idempotency_key: Option<String>,
-    request_hash: String,
+    claim: Option<IdempotencyClaim>,
 ) -> Result<Response, ApiError> {
-    let guard = idempotency_key.map(|key| {
-        AppendGuard::Idempotency(IdempotencyClaim {
-            key,
-            request_hash: request_hash.clone(),
-        })
-    });
+    let request_hash = claim.as_ref().map(|c| c.request_hash.clone());
+    let guard = claim.map(AppendGuard::Idempotency);
     match app
         .store
         .append_message(tenant, draft, guard.as_ref())
         .await?
     {
         AppendOutcome::Stored(message) => Ok(created(message)),
-        AppendOutcome::KeyUsed(record) if record.request_hash == request_hash => {
-            Ok(created(record.message))
-        }
-        AppendOutcome::KeyUsed(_) => Err(ApiError::conflict(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used for a different request",
-        )),
+        AppendOutcome::KeyUsed(record) => replayed(record, request_hash.as_deref()),
         AppendOutcome::Duplicate
         | AppendOutcome::Superseded
         | AppendOutcome::OrderTaken
         | AppendOutcome::Unchanged => Err(ApiError::Internal(
             "a send was taken for an inbound text".into(),
         )),
+    }
+}
+
+/// The first answer under a key, for the same request; a different one is refused.
+fn replayed(record: IdempotencyRecord, request_hash: Option<&str>) -> Result<Response, ApiError> {
+    if Some(record.request_hash.as_str()) == request_hash {
+        return Ok(created(record.message));
+    }
+    Err(ApiError::conflict(
+        "idempotency_key_reused",
+        "this Idempotency-Key was used for a different request",
+    ))
+}
+
+/// A request refused because its files were taken: when its first attempt under the same
+/// Idempotency-Key took them, that attempt's answer (one record read, only then).
+async fn replay_or<S: MessageStore>(
+    app: &App<S>,
+    tenant: &str,
+    claim: Option<IdempotencyClaim>,
+    refusal: ApiError,
+) -> Result<Response, ApiError> {
+    let taken = matches!(
+        refusal,
+        ApiError::Conflict {
+            code: "attachment_already_used",
+            ..
+        }
+    );
+    let Some(claim) = claim.filter(|_| taken) else {
+        return Err(refusal);
+    };
+    match app.store.idempotency_record(tenant, &claim).await? {
+        Some(record) => replayed(record, Some(&claim.request_hash)),
+        None => Err(refusal),
     }
 }
 

@@ -376,6 +376,11 @@ async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
             "empty_message",
         ),
         (
+            post(&staff, json!({"customer_id": "c1", "message": "\u{FEFF}"})),
+            400,
+            "empty_message",
+        ),
+        (
             ApiEvent::new("POST", "/messages")
                 .claims(&staff)
                 .body(&format!(
@@ -415,6 +420,8 @@ mod writes;
 mod attachments;
 
 mod limits;
+
+mod text;
 
 #[tokio::test]
 async fn its_first_request_reads_the_cursor_secret() {

@@ -211,8 +211,9 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
             (Some(owner), None) => owner,
             (owner, refused) => {
                 let reason = refused.unwrap_or(UnmatchedReason::UnknownSender);
-                // Keywords get their own answer (or the provider's), not the auto-reply.
-                let auto_reply = (refused.is_some() && keyword.is_none())
+                // Keywords get their own answer (or the provider's), not the auto-reply;
+                // a number that opted out is never texted.
+                let auto_reply = (refused.is_some() && keyword.is_none() && !state.opted_out)
                     .then(|| AutoReplyMark {
                         phone: sms.from.clone(),
                         day: local_day(&settings),

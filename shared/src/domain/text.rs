@@ -19,7 +19,11 @@ pub fn clean_message_text(raw: &str) -> Result<String, TextError> {
     if raw.chars().any(is_refused_char) {
         return Err(TextError::ControlCharacter);
     }
-    let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+    // A byte-order mark (pasted from another app) shows nothing and joins nothing.
+    let normalised = raw
+        .replace('\u{FEFF}', "")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
     Ok(strip_html(&normalised)
         .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
         .to_owned())
@@ -43,7 +47,7 @@ pub fn clean_inbound_text(raw: &str) -> Result<String, TextError> {
 
 fn is_refused_char(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Removes tags, comments and the content of `script` and `style` elements. A `<` that
@@ -167,6 +171,12 @@ mod tests {
             ""
         );
         assert_eq!(clean_message_text("\u{200B}hi\u{2060}").unwrap(), "hi");
+        // A byte-order mark pasted from another app is invisible too, wherever it is.
+        assert_eq!(clean_message_text("\u{FEFF}").unwrap(), "");
+        assert_eq!(
+            clean_message_text("\u{FEFF}Bella is\u{FEFF} ready\u{FEFF}").unwrap(),
+            "Bella is ready"
+        );
         assert_eq!(
             clean_message_text("\u{1F468}\u{200D}\u{1F469}").unwrap(),
             "\u{1F468}\u{200D}\u{1F469}"

@@ -61,6 +61,11 @@ pub struct DueConversation {
     pub round: String,
     pub stage: DueStage,
     pub notify_now: Vec<NotifyChannel>,
+    /// When the digest this pass, due now at the sender's request, went ahead of is due.
+    pub digest_due: Option<String>,
+    /// The last message contacts were notified of at once (later passes tell them of
+    /// what follows).
+    pub notified_now_up_to: Option<String>,
     /// The last message an earlier pass covered (the admin copy lists what follows).
     pub notified_up_to: Option<String>,
 }
@@ -78,6 +83,9 @@ pub enum Settlement {
     Hold { until: String },
     /// The next pass, e.g. the SMS escalation.
     Next { due_at: String, stage: DueStage },
+    /// What the sender asked for at once was sent; the digest it went ahead of stays due
+    /// at `due_at`, same stage, and contacts are not told again of what they were told.
+    Deferred { due_at: String },
 }
 
 pub trait DueStore: Send + Sync {

@@ -22,7 +22,7 @@
 //! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
 //! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` |
 //! | read clock | `T#{tenant}#R#{c\|s}#{user}` | `~CLOCK` | a new value with every position the person's mark read writes; the badge's ETag |
-//! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}` | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
+//! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}`; an order event's `T#{tenant}#IDEM#{caller}#{conversation}#{sha256(key)}` (the same key on another order is another event) | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
 //! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; listed on `gsi2` under `T#{tenant}#STAFFDIR` |
 //! | basic-staff assignment | `T#{tenant}#STAFF#{user}` | `ASSIGN#{customer}` | GetItem for the +1 access check; one Query gives a profile with its assignments |
 //! | assignment, by customer | `T#{tenant}#CU#{customer}` | `ASSIGNED#{user}` | the same assignment, written in the same transaction: who to notify of a customer's messages |
@@ -73,7 +73,10 @@
 //! takes every tenant's writes) and `gsi3sk` = the due time (kept by later messages: they
 //! join it), `due_round` (names the pass in delivery records when it was postponed; absent,
 //! the due time names it), `due_stage` (`digest`, then `escalation` for SMS) and
-//! `notify_now` (channels a staff sender asked for at once, which makes it due now). The
+//! `notify_now` (channels a staff sender asked for at once, which makes it due now, while
+//! `digest_due` keeps the time of the digest it goes ahead of: that pass sends contacts
+//! only what was asked for, then moves back to `digest_due`, and `notified_now_up_to`
+//! keeps contacts from being told again of what they were told at once). The
 //! dispatcher Queries each shard for `gsi3sk <= now`: it reads what is due and nothing
 //! else, whatever the table holds. Settling a pass removes the keys (or moves `gsi3sk`),
 //! conditional on the pass and the last message it saw. A message that arrives while the
@@ -110,7 +113,7 @@
 //! |---|---|---|
 //! | send | settings GetItem when not cached; one TransactWriteItems: header Update (2 WRU), message Put (2), `gsi1` and `gsi4` moved (2 each), `gsi3` put when a notification starts (1) | 8 WRU, 9 when a pass starts |
 //! | send with an Idempotency-Key | the same, with the idempotency Put (2) | 10 WRU |
-//! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message | |
+//! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message; with files, the uploads' BatchGetItem (taken) and the two GetItems, no write | |
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
 //! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
 //! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
@@ -206,6 +209,11 @@ pub fn message_sk(message_id: &str) -> String {
 pub fn idempotency_pk(tenant: &str, user: &str, key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());
     format!("T#{tenant}#IDEM#{user}#{}", hex(&digest))
+}
+
+/// Whose an order event's key is: the caller's, within the conversation it targets.
+pub fn event_key_owner(caller: &str, conversation: &ConversationId) -> String {
+    format!("{caller}#{}", conversation.encode())
 }
 
 pub fn tenant_feed_pk(tenant: &str) -> String {

@@ -33,6 +33,11 @@ pub struct DueState {
     pub round: String,
     pub stage: DueStage,
     pub notify_now: Vec<NotifyChannel>,
+    /// When the digest a pass due now went ahead of is due.
+    pub digest_due: Option<String>,
+    /// The last message contacts were notified of at once (later passes tell them of
+    /// what follows).
+    pub notified_now_up_to: Option<String>,
 }
 
 /// A conversation's header: what a thread page and the feed show about it.
@@ -155,6 +160,8 @@ pub struct PendingNotification {
 /// Ties a send to its `Idempotency-Key`.
 #[derive(Debug, Clone)]
 pub struct IdempotencyClaim {
+    /// Whose keys these are: one owner's key means one request.
+    pub owner: String,
     pub key: String,
     pub request_hash: String,
 }
@@ -302,6 +309,14 @@ pub trait MessageStore: Send + Sync {
         conversation: &ConversationId,
         after: Option<&str>,
     ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
+
+    /// The first result under an Idempotency-Key, while its record lasts (GetItem of the
+    /// record, then of its message).
+    fn idempotency_record(
+        &self,
+        tenant: &str,
+        claim: &IdempotencyClaim,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
 
     /// The conversation an order opened, by the order id (one GetItem).
     fn order_conversation(

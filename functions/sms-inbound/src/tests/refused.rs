@@ -144,6 +144,51 @@ async fn while_messaging_is_off_texts_are_kept_and_the_sender_gets_one_auto_repl
 }
 
 #[tokio::test]
+async fn a_number_that_opted_out_never_gets_the_auto_reply() {
+    let stack = TestStack::start().await;
+    clinic(
+        &stack,
+        Settings {
+            mode: MessagingMode::Disabled,
+            sms_auto_reply: Some("We are closed for texts today.".into()),
+            ..Settings::default()
+        },
+    )
+    .await;
+    let inbound = container(&stack);
+    for (number, contact_phone) in [(CONTACT_PHONE, true), ("+14255550125", false)] {
+        let (_, body) = twilio(
+            &inbound,
+            &text(&format!("SM6{contact_phone}"), number, "STOP"),
+        )
+        .await;
+        assert_eq!(body, EMPTY_TWIML);
+        let (status, body) = twilio(
+            &inbound,
+            &text(&format!("SM7{contact_phone}"), number, "Hello?"),
+        )
+        .await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, EMPTY_TWIML),
+            "{number} opted out"
+        );
+        // Back in: the day's auto-reply is theirs again.
+        twilio(
+            &inbound,
+            &text(&format!("SM8{contact_phone}"), number, "START"),
+        )
+        .await;
+        let (_, body) = twilio(
+            &inbound,
+            &text(&format!("SM9{contact_phone}"), number, "Hi"),
+        )
+        .await;
+        assert!(body.contains("closed for texts"), "{body}");
+    }
+}
+
+#[tokio::test]
 async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
     let stack = TestStack::start().await;
     clinic(&stack, Settings::default()).await;

@@ -152,7 +152,11 @@ impl DynamoStore {
                     "gsi3sk = :now",
                     "due_stage = :digest",
                 ]);
+                // The digest it goes ahead of keeps its time: the one pending, or the
+                // delay after this message.
+                set.push("digest_due = if_not_exists(digest_due, if_not_exists(gsi3sk, :due))");
                 add.push("notify_now :channels");
+                values.insert(":due".into(), s(&pending.due_at));
                 values.insert(":digest".into(), s(DueStage::Digest.as_str()));
                 values.insert(
                     ":channels".into(),
@@ -218,6 +222,8 @@ pub(super) fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreE
                 .and_then(|v| v.as_ss().ok())
                 .map(|set| set.iter().filter_map(|c| NotifyChannel::parse(c)).collect())
                 .unwrap_or_default(),
+            digest_due: text("digest_due"),
+            notified_now_up_to: text("notified_now_up_to"),
         }),
         (None, _) => None,
     };

@@ -276,7 +276,8 @@ impl DueStore for DynamoStore {
         let request = match settlement {
             Settlement::Done => request.update_expression(
                 "SET notified_up_to = :seen \
-                 REMOVE due_round, due_stage, notify_now, gsi3pk, gsi3sk",
+                 REMOVE due_round, due_stage, notify_now, digest_due, notified_now_up_to, \
+                 gsi3pk, gsi3sk",
             ),
             Settlement::Postpone { due_at } => request
                 // The pass keeps its name (its first due time) when it moves.
@@ -289,11 +290,19 @@ impl DueStore for DynamoStore {
             Settlement::Next { due_at, stage } => request
                 .update_expression(
                     "SET gsi3pk = :shard, gsi3sk = :next, due_stage = :stage, \
-                     notified_up_to = :seen REMOVE notify_now, due_round",
+                     notified_up_to = :seen REMOVE notify_now, due_round, digest_due",
                 )
                 .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
                 .expression_attribute_values(":next", s(due_at))
                 .expression_attribute_values(":stage", s(stage.as_str())),
+            // The admin copy and staff digests are still to come: `notified_up_to` stays.
+            Settlement::Deferred { due_at } => request
+                .update_expression(
+                    "SET gsi3pk = :shard, gsi3sk = :next, notified_now_up_to = :seen \
+                     REMOVE notify_now, due_round, digest_due",
+                )
+                .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
+                .expression_attribute_values(":next", s(due_at)),
             Settlement::Hold { .. } => unreachable!("held above"),
         };
         let err = match request.send().await {
@@ -314,7 +323,7 @@ impl DueStore for DynamoStore {
             .key(SK, s(keys::HEADER_SK))
             .update_expression(
                 "SET gsi3pk = :shard, gsi3sk = :next, due_stage = :digest, \
-                 notified_up_to = :seen REMOVE notify_now, due_round",
+                 notified_up_to = :seen REMOVE notify_now, due_round, digest_due",
             )
             .condition_expression("gsi3sk = :due")
             .expression_attribute_values(":shard", s(keys::due_shard(&pk)))

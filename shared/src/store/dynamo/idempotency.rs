@@ -13,7 +13,7 @@ use crate::store::{IdempotencyClaim, IdempotencyRecord, StoreError};
 const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
 
 impl DynamoStore {
-    pub(super) async fn idempotency_record(
+    pub(super) async fn read_idempotency_record(
         &self,
         pk: String,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {

@@ -17,8 +17,9 @@ use crate::domain::{
 };
 use crate::store::keys::{self, HEADER_SK, MESSAGE_SK_PREFIX, PK, SK};
 use crate::store::{
-    AppendGuard, AppendOutcome, ConversationHeader, DueStage, HistoryPage, MessageDraft,
-    MessageStore, OrderRecord, Reader, StoreError, ThreadPage, HISTORY_PAGE,
+    AppendGuard, AppendOutcome, ConversationHeader, DueStage, HistoryPage, IdempotencyClaim,
+    IdempotencyRecord, MessageDraft, MessageStore, OrderRecord, Reader, StoreError, ThreadPage,
+    HISTORY_PAGE,
 };
 
 /// Sends into one busy conversation retry until their id is the newest; each retry
@@ -46,7 +47,7 @@ impl MessageStore for DynamoStore {
         let pk = keys::conversation_pk(tenant, &draft.conversation);
         let idempotency_pk = match guard {
             Some(AppendGuard::Idempotency(claim)) => {
-                Some(keys::idempotency_pk(tenant, &draft.sender_id, &claim.key))
+                Some(keys::idempotency_pk(tenant, &claim.owner, &claim.key))
             }
             _ => None,
         };
@@ -123,13 +124,9 @@ impl MessageStore for DynamoStore {
                     message: "no such patient is registered for this account".into(),
                 });
             }
-            if (uploads_from..reasons.len()).any(|i| code(i) == "ConditionalCheckFailed") {
-                return Err(StoreError::Conflict {
-                    code: "attachment_already_used",
-                    message: "an attachment was sent with another message".into(),
-                });
-            }
-            if code(2) == "ConditionalCheckFailed" {
+            // The guard (items 2 up to the patient check) first: a retry also fails on the
+            // uploads its first attempt took, and must get the first result.
+            if patient_check_at > 2 && code(2) == "ConditionalCheckFailed" {
                 match guard {
                     Some(AppendGuard::Order(_)) => return Ok(AppendOutcome::OrderTaken),
                     Some(AppendGuard::Participant(_)) => return Ok(AppendOutcome::Unchanged),
@@ -138,11 +135,17 @@ impl MessageStore for DynamoStore {
                 let Some(record_pk) = idempotency_pk.clone() else {
                     return Ok(AppendOutcome::Duplicate);
                 };
-                return match self.idempotency_record(record_pk).await? {
+                return match self.read_idempotency_record(record_pk).await? {
                     Some(record) => Ok(AppendOutcome::KeyUsed(record)),
                     // Expired and deleted between the two requests: try again as new.
                     None => continue,
                 };
+            }
+            if (uploads_from..reasons.len()).any(|i| code(i) == "ConditionalCheckFailed") {
+                return Err(StoreError::Conflict {
+                    code: "attachment_already_used",
+                    message: "an attachment was sent with another message".into(),
+                });
             }
             if matches!(guard, Some(AppendGuard::Inbound(e)) if e.opt_out.is_some())
                 && code(3) == "ConditionalCheckFailed"
@@ -234,6 +237,15 @@ impl MessageStore for DynamoStore {
         let more = output.last_evaluated_key.is_some_and(|key| !key.is_empty());
         let next = messages.last().filter(|_| more).map(|m| m.id.clone());
         Ok(HistoryPage { messages, next })
+    }
+
+    async fn idempotency_record(
+        &self,
+        tenant: &str,
+        claim: &IdempotencyClaim,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.read_idempotency_record(keys::idempotency_pk(tenant, &claim.owner, &claim.key))
+            .await
     }
 
     async fn order_conversation(
