@@ -112,8 +112,8 @@
 //! | send with an Idempotency-Key | the same, with the idempotency Put (2) | ≤ 9 WRU |
 //! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message | |
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
-//! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
-//! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
+//! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), then UpdateItem of the position (conditional on moving it forward, so a late one changes nothing; 1) and of the read clock (1, after the position: a read of the clock's partition that sees the clock sees the position) | 3 requests, 3 WRU |
+//! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the two position and clock UpdateItems, and an UpdateItem when the receipt frontier moves | |
 //! | open an order conversation | BatchGetItem of the participants' profiles; one TransactWriteItems: header Put (its title), the opening system message, the order entry, each participant's part, and the `gsi1`/`gsi2` entries; the header read back | 3 requests, 8 WRU + 2 per participant, 2 RRU |
 //! | upload form | settings (when not cached), PutItem of the upload; the POST policy is signed locally | 2 requests, 1 WRU |
 //! | send with files | the send's requests, plus one BatchGetItem of the uploads; per file one ranged GET and one copy in S3; the uploads marked taken in the send's transaction | +1 request, +2 WRU a file |

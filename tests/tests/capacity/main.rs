@@ -318,7 +318,7 @@ fn assert_within_budgets(costs: &Costs) {
     };
     within("send", &costs.send, 1, 0.0, 7.0);
     within("send_with_key", &costs.send_with_key, 1, 0.0, 9.0);
-    within("mark_read", &costs.mark_read, 2, 0.0, 3.0);
+    within("mark_read", &costs.mark_read, 3, 0.0, 3.0);
     within("thread_page", &costs.thread_page, 2, 5.0, 0.0);
     within("activity_page", &costs.activity_page, 2, 12.0, 0.0);
     within("badge", &costs.badge, 4, 80.0, 0.0);

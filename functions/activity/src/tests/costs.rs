@@ -151,7 +151,7 @@ async fn an_assigned_basic_staff_member_pays_one_read_more_per_operation() {
     );
     assert_eq!(
         stack.requests.operations(),
-        ["GetItem", "UpdateItem", "BatchWriteItem"]
+        ["GetItem", "UpdateItem", "UpdateItem", "UpdateItem"]
     );
 
     stack.requests.reset();
