@@ -444,3 +444,5 @@ mod platform;
 mod runs;
 
 mod holds;
+
+mod senders;

@@ -20,7 +20,7 @@
 //! | release marker | `T#{tenant}` | `RELEASE` | on `gsi3` (`DUE#{shard}`, due time) while quiet hours hold passes or a settings change is to be applied to what is pending; `delay_was` when the delay was shortened |
 //! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | what is the same for everyone, ~0.9 KB with UUID ids (below) |
 //! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
-//! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` |
+//! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` (marked read, only forward), and `sent_up_to`, `sent_seen`, `sent_at` (what their own last message implied when another sender of their side replaced them); the further of the two counts |
 //! | read clock | `T#{tenant}#R#{c\|s}#{user}` | `~CLOCK` | a new value with every position the person's mark read writes; the badge's ETag |
 //! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}` | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
 //! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; listed on `gsi2` under `T#{tenant}#STAFFDIR` |
@@ -49,7 +49,13 @@
 //! - per side, the counters `n_customer` and `n_staff` (system messages excluded);
 //! - per side (`c`, `s`), the last sender `ls_{side}`, the other side's counter when they
 //!   sent (`ls_{side}_seen`) and their message (`ls_{side}_id`): sending reads what came
-//!   before, so the last sender of a side needs no position write;
+//!   before, so the last sender of a side needs no position write. A send by someone else
+//!   of the side is conditional on whom it replaces (`#ls`): the common send (nobody, or
+//!   the sender) expects none; when the condition fails, the header it returns names the
+//!   replaced sender, and the retried transaction writes their implied position into
+//!   their position item (`sent_up_to`, `sent_seen`, `sent_at`, beside what they marked
+//!   read; unconditional, so it cannot cancel the send, and read as the further of the
+//!   two), conditional on that sender still being the last;
 //! - per side, the receipt frontier `rf_{side}` (the furthest message anyone on the side
 //!   has read, or sent) and `rf_{side}_at`: "read by the recipient" for the other side;
 //! - a pending notification (below) and `notified_up_to`.
@@ -109,6 +115,7 @@
 //! | operation | requests | capacity |
 //! |---|---|---|
 //! | send | settings GetItem when not cached; one TransactWriteItems: header Update (2 WRU), message Put (2), `gsi1` moved (2), `gsi3` put when a notification starts (1) | ≤ 7 WRU |
+//! | send replacing the side's last sender (someone else of the sender's side sent last) | the TransactWriteItems cancelled on the header's `#ls` condition (it returns the header), then the send's TransactWriteItems with the replaced sender's position Update (+2) | 2 requests, ≤ 9 WRU besides the cancelled attempt |
 //! | send with an Idempotency-Key | the same, with the idempotency Put (2) | ≤ 9 WRU |
 //! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message | |
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |

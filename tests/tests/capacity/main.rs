@@ -387,3 +387,6 @@ async fn reading_elsewhere_changes_the_badge() {
 
 /// Opening and closing an order's conversation, by a container that has the settings.
 mod conversations;
+
+/// A send that replaces its side's last sender.
+mod senders;

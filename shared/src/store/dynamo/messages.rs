@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use ulid::Ulid;
 
-use super::conversations::header_from_item;
+use super::conversations::{header_from_item, Replaced};
 use super::item::{backoff, classify, get_s, required, s, Item};
 use super::reading::position_from_item;
 use super::DynamoStore;
@@ -54,6 +54,8 @@ impl MessageStore for DynamoStore {
         // Learnt from the header when a condition fails; rare enough not to read first.
         let mut escalation_pending = false;
         let mut creating_patient_thread = false;
+        // Learnt the same way: the common send replaces nobody else as last sender.
+        let mut replaced: Option<Replaced> = None;
         for attempt in 0..MAX_APPEND_ATTEMPTS {
             let message = new_message(draft, next_message_id(newer_than));
             let mut items = vec![
@@ -65,6 +67,7 @@ impl MessageStore for DynamoStore {
                         tenant,
                         escalation_pending,
                         creating_patient_thread,
+                        replaced.as_ref(),
                     )?)
                     .build(),
                 TransactWriteItem::builder()
@@ -97,6 +100,10 @@ impl MessageStore for DynamoStore {
             }
             let uploads_from = items.len();
             items.extend(self.upload_claims(tenant, &message)?);
+            let uploads_end = items.len();
+            if let Some(replaced) = &replaced {
+                items.push(self.replaced_position(tenant, draft, replaced)?);
+            }
             let err = match self
                 .client
                 .transact_write_items()
@@ -120,7 +127,7 @@ impl MessageStore for DynamoStore {
                     message: "no such patient is registered for this account".into(),
                 });
             }
-            if (uploads_from..reasons.len()).any(|i| code(i) == "ConditionalCheckFailed") {
+            if (uploads_from..uploads_end).any(|i| code(i) == "ConditionalCheckFailed") {
                 return Err(StoreError::Conflict {
                     code: "attachment_already_used",
                     message: "an attachment was sent with another message".into(),
@@ -179,12 +186,14 @@ impl MessageStore for DynamoStore {
                     && get_s(current, "due_stage") == Some(DueStage::Escalation.as_str());
                 let last = get_s(current, keys::GSI1_SK).and_then(|id| Ulid::from_string(id).ok());
                 let behind = last.is_some_and(|last| last.to_string() >= message.id);
-                if !behind && stage_now == escalation_pending {
+                let replacing = Replaced::from_header(current, draft)?;
+                if !behind && stage_now == escalation_pending && replacing == replaced {
                     return Err(StoreError::Internal(
                         "conversation header refused a send".into(),
                     ));
                 }
                 escalation_pending = stage_now;
+                replaced = replacing;
                 if behind {
                     // Someone committed a newer message first: go after it.
                     newer_than = last;

@@ -248,10 +248,21 @@ impl DynamoStore {
     }
 }
 
+/// A position item: what the person marked read and, when they stopped being their side's
+/// last sender, what their own last message implied (`sent_*`); the further of the two.
 pub(super) fn position_from_item(item: &Item) -> Option<ReadPosition> {
-    Some(ReadPosition {
-        up_to: get_s(item, "up_to")?.to_owned(),
-        seen: get_n(item, "seen"),
-        at: get_s(item, "at").unwrap_or_default().to_owned(),
-    })
+    let read = |prefix: &str| {
+        Some(ReadPosition {
+            up_to: get_s(item, &format!("{prefix}up_to"))?.to_owned(),
+            seen: get_n(item, &format!("{prefix}seen")),
+            at: get_s(item, &format!("{prefix}at"))
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    };
+    match (read(""), read("sent_")) {
+        (Some(marked), Some(sent)) if sent.up_to > marked.up_to => Some(sent),
+        (Some(marked), _) => Some(marked),
+        (None, sent) => sent,
+    }
 }
