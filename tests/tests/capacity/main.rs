@@ -390,3 +390,6 @@ mod conversations;
 
 /// A send that replaces its side's last sender.
 mod senders;
+
+/// Costs at a small and a large staff directory.
+mod scale;
