@@ -4,12 +4,12 @@
 //! message first, each conversation with the caller's own unread count. Basic staff see
 //! the conversations of customers assigned to them (one more read: their assignments).
 //! A feed page is one Query and one read of the caller's positions; the badge at most two
-//! Queries of the feed and one of the caller's positions, and answers 304 after two small
-//! reads when the caller's `If-None-Match` still holds (the feed's newest message and the
-//! caller's read clock are unchanged). How a page is picked and how far the badge looks is
-//! in [`shared::domain::feed`].
+//! Queries of the feed, one of the caller's positions and a consistent read of their read
+//! clock, and answers 304 after two small reads when the caller's `If-None-Match` still
+//! holds (the feed's recent entries, [`tag`], and the caller's read clock are unchanged).
+//! How a page is picked and how far the badge looks is in [`shared::domain::feed`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use shared::domain::feed::{select_page, BADGE_REQUESTS, BADGE_WINDOW, FILTERED_WINDOW};
@@ -21,6 +21,7 @@ use shared::store::{ConversationHeader, DirectoryStore, Feed, FeedStore, Reader,
 use shared::{ApiError, App};
 
 mod query;
+mod tag;
 
 use query::{cursor_scope, only_params, unread_filter, Filters};
 
@@ -230,23 +231,21 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
 
     let inbox = inbox(app, &principal).await?;
     let tenant = &principal.tenant_id;
-    let tag = |head: Option<&str>, clock: Option<&str>| {
+    let tag = |recent: &str, clock: Option<&str>| {
         let role = principal.role.as_str();
         http::entity_tag(&[
             tenant,
             role,
             &principal.user_id,
-            head.unwrap_or_default(),
+            recent,
             clock.unwrap_or_default(),
             &inbox.scope(),
         ])
     };
     if inbox.is_empty() {
-        return Ok(badge_response(Vec::new(), false, &tag(None, None)));
+        return Ok(badge_response(Vec::new(), false, &tag("", None)));
     }
-    let mut entries = Vec::new();
-    let mut capped = false;
-    let head_and_clock = match &inbox.feed {
+    let (entries, capped, recent, clock) = match &inbox.feed {
         Feed::Customer(_) => {
             // An account's few conversations with the caller's positions: two requests,
             // as cheap as any check that nothing changed.
@@ -254,64 +253,46 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
                 .store
                 .feed_page(tenant, &inbox.feed, None, BADGE_WINDOW, Some(&inbox.reader))
                 .await?;
-            let head = page
-                .entries
-                .first()
-                .and_then(|(h, _)| h.last_message_id.clone());
-            entries = page.entries;
-            (head, page.clock)
+            let recent = tag::recent_entries(&page.entries, !page.more, usize::MAX);
+            (page.entries, false, recent, page.clock)
         }
         Feed::Tenant => {
+            let mut checked_clock = None;
             if http::header(request, "if-none-match").is_some() {
-                // Nothing changed when the feed's newest message and the caller's read
+                // Nothing changed when the feed's recent entries and the caller's read
                 // clock are what they were: two small reads.
-                let (head, clock) = tokio::join!(
-                    app.store.feed_head(tenant),
+                let window = tag::CHECK_WINDOW as u32 + 1;
+                let (page, clock) = tokio::join!(
+                    app.store
+                        .feed_page(tenant, &Feed::Tenant, None, window, None),
                     app.store.read_clock(tenant, &inbox.reader),
                 );
-                let current = tag(head?.as_deref(), clock?.as_deref());
-                if http::not_modified_since(request, &current) {
-                    return Ok(http::not_modified(&current));
+                let (page, clock) = (page?, clock?);
+                if let Some(recent) =
+                    tag::recent_entries(&page.entries, !page.more, tag::CHECK_WINDOW)
+                {
+                    let current = tag(&recent, clock.as_deref());
+                    if http::not_modified_since(request, &current) {
+                        return Ok(http::not_modified(&current));
+                    }
                 }
+                checked_clock = Some(clock);
             }
-            let mut before: Option<String> = None;
-            let mut head = None;
-            for request_number in 0..BADGE_REQUESTS {
-                // The last window reads one conversation more: whether the feed goes on
-                // past what the badge counts (a full page alone does not say).
-                let last = request_number + 1 == BADGE_REQUESTS;
-                let window = BADGE_WINDOW + u32::from(last);
-                let mut page = app
-                    .store
-                    .feed_page(tenant, &inbox.feed, before.as_deref(), window, None)
-                    .await?;
-                if request_number == 0 {
-                    head = page
-                        .entries
-                        .first()
-                        .and_then(|(h, _)| h.last_message_id.clone());
-                }
-                if page.entries.len() > BADGE_WINDOW as usize {
-                    page.entries.truncate(BADGE_WINDOW as usize);
-                    capped = true;
-                }
-                before = page
-                    .entries
-                    .last()
-                    .and_then(|(h, _)| h.last_message_id.clone());
-                entries.extend(page.entries);
-                if !page.more || before.is_none() || last {
-                    break;
-                }
-            }
-            let mut state = app.store.reader_state(tenant, &inbox.reader).await?;
+            let (mut entries, capped, complete) = tenant_badge_entries(app, tenant).await?;
+            let recent = tag::recent_entries(&entries, complete, usize::MAX);
+            let (mut positions, clock) =
+                reader_positions(app, tenant, &inbox.reader, checked_clock).await?;
             for (header, position) in &mut entries {
-                *position = state.positions.remove(&header.id.encode());
+                *position = positions.remove(&header.id.encode());
             }
-            (head, state.clock)
+            match clock {
+                Some(clock) => (entries, capped, recent, clock),
+                None => (entries, capped, None, None),
+            }
         }
     };
-    let current = tag(head_and_clock.0.as_deref(), head_and_clock.1.as_deref());
+    let recent = recent.unwrap_or_else(tag::unmatchable);
+    let current = tag(&recent, clock.as_deref());
     if http::not_modified_since(request, &current) {
         return Ok(http::not_modified(&current));
     }
@@ -329,6 +310,71 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
         })
         .collect();
     Ok(badge_response(counts, capped, &current))
+}
+
+type Entries = Vec<(ConversationHeader, Option<ReadPosition>)>;
+
+/// The tenant feed's most recent conversations the badge counts: at most
+/// [`BADGE_REQUESTS`] windows of [`BADGE_WINDOW`]; whether they were capped, and whether
+/// the feed ends with them.
+async fn tenant_badge_entries<S: FeedStore>(
+    app: &App<S>,
+    tenant: &str,
+) -> Result<(Entries, bool, bool), ApiError> {
+    let mut entries = Vec::new();
+    let mut capped = false;
+    let mut before: Option<String> = None;
+    let mut complete = false;
+    for request_number in 0..BADGE_REQUESTS {
+        // The last window reads one conversation more: whether the feed goes on past
+        // what the badge counts (a full page alone does not say).
+        let last = request_number + 1 == BADGE_REQUESTS;
+        let window = BADGE_WINDOW + u32::from(last);
+        let mut page = app
+            .store
+            .feed_page(tenant, &Feed::Tenant, before.as_deref(), window, None)
+            .await?;
+        if page.entries.len() > BADGE_WINDOW as usize {
+            page.entries.truncate(BADGE_WINDOW as usize);
+            capped = true;
+        }
+        before = page
+            .entries
+            .last()
+            .and_then(|(h, _)| h.last_message_id.clone());
+        complete = !page.more;
+        entries.extend(page.entries);
+        if !page.more || before.is_none() || last {
+            break;
+        }
+    }
+    Ok((entries, capped, complete))
+}
+
+/// The caller's positions with a read clock read consistently (`checked`, when the
+/// unchanged check read it already): the positions' Query is eventually consistent, and
+/// its clock says whether it saw the caller's latest mark read (the clock is written after
+/// its position, in the same partition). Read again once when it did not; the clock is
+/// given (`Some`) only when they agree, so a stale answer never gets a tag that holds.
+async fn reader_positions<S: FeedStore>(
+    app: &App<S>,
+    tenant: &str,
+    reader: &Reader,
+    checked: Option<Option<String>>,
+) -> Result<(HashMap<String, ReadPosition>, Option<Option<String>>), ApiError> {
+    let clock = async {
+        match checked {
+            Some(clock) => Ok(clock),
+            None => app.store.read_clock(tenant, reader).await,
+        }
+    };
+    let (state, clock) = tokio::join!(app.store.reader_state(tenant, reader), clock);
+    let (mut state, clock) = (state?, clock?);
+    if state.clock != clock {
+        state = app.store.reader_state(tenant, reader).await?;
+    }
+    let agreed = (state.clock == clock).then_some(clock);
+    Ok((state.positions, agreed))
 }
 
 fn badge_response(conversations: Vec<serde_json::Value>, capped: bool, tag: &str) -> Response {
