@@ -57,3 +57,35 @@ async fn a_message_committed_after_a_newer_one_changes_the_tag() {
     assert_ne!(response.headers()["etag"].to_str().unwrap(), tag);
     assert_eq!(read_response(response).1["total_unread"], 3);
 }
+
+/// What an eventually consistent Query of the caller's positions returns from a replica
+/// that has not seen their mark read yet: nothing.
+fn before_the_mark_read() -> Answer {
+    Answer::FromRequest(std::sync::Arc::new(
+        |_| json!({"Items": [], "Count": 0, "ScannedCount": 0}),
+    ))
+}
+
+#[tokio::test]
+async fn a_positions_read_behind_the_clock_is_read_again() {
+    let faults = Faults::default();
+    let stack = TestStack::with_faults(&faults).await;
+    let staff = Claims::staff(TENANT, "s1");
+    send(
+        &stack,
+        &Claims::customer(TENANT, "p1", "c1"),
+        json!({"message": "hello"}),
+    )
+    .await;
+    mark_read(&stack, &staff, json!({"customer_id": "c1"})).await;
+
+    faults.inject(&["Query", "T#clinic-a#R#s#s1"], 1, before_the_mark_read());
+    let app = stack.app();
+    let unread = ApiEvent::new("GET", "/messages/unread").claims(&staff);
+    let response = handle(&app, unread.request()).await;
+    assert_eq!(faults.injected(), 1);
+    let tag = response.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(read_response(response).1["total_unread"], 0, "read already");
+    let again = unread.header("If-None-Match", &tag);
+    assert_eq!(handle(&app, again.request()).await.status(), 304);
+}
