@@ -24,11 +24,12 @@ impl DynamoStore {
         draft: &MessageDraft,
         message: &Message,
         tenant: &str,
-        escalation_pending: bool,
-        creating_patient_thread: bool,
-        replaced: Option<&Replaced>,
+        learnt: &Learnt,
     ) -> Result<Update, StoreError> {
         let conversation = &draft.conversation;
+        let (escalation_pending, creating_patient_thread) =
+            (learnt.escalation_pending, learnt.creating_patient_thread);
+        let replaced = learnt.replaced.as_ref();
         let mut set = vec![
             match draft.lifecycle {
                 Lifecycle::Close => "#status = :closed",
@@ -194,6 +195,18 @@ impl DynamoStore {
             .build()
             .map_err(|e| StoreError::Internal(e.to_string()))
     }
+}
+
+/// What a send learnt from the header its earlier attempts' conditions returned (rare
+/// enough not to read the header first).
+#[derive(Debug, Default)]
+pub(super) struct Learnt {
+    /// The pass waits for its SMS escalation.
+    pub escalation_pending: bool,
+    /// The patient thread does not exist yet: create it, checking the patient.
+    pub creating_patient_thread: bool,
+    /// Someone else of the sender's side sent last.
+    pub replaced: Option<Replaced>,
 }
 
 /// The last sender of the sender's side, when a send replaces someone else: what their
