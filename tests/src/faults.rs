@@ -30,6 +30,8 @@ pub enum Answer {
     FromRequest(Arc<dyn Fn(&Value) -> Value + Send + Sync>),
     /// No answer within this time (the client's timeout decides).
     Hang(Duration),
+    /// The service's own answer, sent this much later (to interleave concurrent requests).
+    Delay(Duration),
 }
 
 struct Fault {
@@ -218,6 +220,13 @@ impl HttpConnector for FaultyConnector {
                 tokio::time::sleep(time).await;
                 respond(500, Vec::new(), String::new())
             }),
+            Answer::Delay(time) => {
+                let inner = self.inner.clone();
+                HttpConnectorFuture::new(async move {
+                    tokio::time::sleep(time).await;
+                    inner.call(request).await
+                })
+            }
         }
     }
 }

@@ -122,7 +122,7 @@ async fn throttled_mark_read_and_settings_writes_are_503s() {
     );
     assert_eq!(status, 201);
 
-    faults.inject(&["BatchWriteItem"], 10, faults::throttled());
+    faults.inject(&["UpdateItem", "#R#c#p1"], 10, faults::throttled());
     let event = ApiEvent::new("POST", "/messages/read")
         .claims(&Claims::customer(TENANT, "p1", "c1"))
         .json(json!({}));

@@ -4,15 +4,15 @@
 //! message first, each conversation with the caller's own unread count. Basic staff see
 //! the conversations of customers assigned to them (one more read: their assignments).
 //! A feed page is one Query and one read of the caller's positions; the badge at most two
-//! Queries of the feed and one of the caller's positions, and answers 304 after two small
-//! reads when the caller's `If-None-Match` still holds (the feed's newest message and the
-//! caller's read clock are unchanged). How a page is picked and how far the badge looks is
-//! in [`shared::domain::feed`].
+//! Queries of the feed, one of the caller's positions and a consistent read of their read
+//! clock, and answers 304 after two small reads when the caller's `If-None-Match` still
+//! holds (the feed's recent entries, [`tag`], and the caller's read clock are unchanged).
+//! How a page is picked and how far the badge looks is in [`shared::domain::feed`].
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use shared::domain::feed::{select_page, BADGE_REQUESTS, BADGE_WINDOW, FILTERED_WINDOW};
+use shared::domain::feed::{select_page, FILTERED_WINDOW};
 use shared::domain::message::ReadPosition;
 use shared::domain::permissions::Access;
 use shared::domain::{ConversationId, Principal, Role};
@@ -20,7 +20,9 @@ use shared::http::{self, Request, Response};
 use shared::store::{ConversationHeader, DirectoryStore, Feed, FeedStore, Reader, SettingsStore};
 use shared::{ApiError, App};
 
+mod badge;
 mod query;
+mod tag;
 
 use query::{cursor_scope, only_params, unread_filter, Filters};
 
@@ -29,8 +31,8 @@ pub async fn handle<S: FeedStore + SettingsStore + DirectoryStore>(
     request: Request,
 ) -> Response {
     let result = match http::route_key(&request).as_deref() {
-        Some("GET /messages/activity") => activity(app, &request).await,
-        Some("GET /messages/unread") => badge(app, &request).await,
+        Some("GET /messages/activity") => Box::pin(activity(app, &request)).await,
+        Some("GET /messages/unread") => Box::pin(badge::badge(app, &request)).await,
         _ => Err(ApiError::NotFound),
     };
     http::respond(result)
@@ -43,7 +45,7 @@ struct FeedCursor {
 }
 
 /// Whose inbox: which feed, whose read positions, and for basic staff, what they reach.
-struct Inbox {
+pub(crate) struct Inbox {
     feed: Feed,
     reader: Reader,
     /// Only these customers' conversations (basic staff); `None` is every conversation
@@ -87,7 +89,10 @@ impl Inbox {
     }
 }
 
-async fn inbox<S: DirectoryStore>(app: &App<S>, principal: &Principal) -> Result<Inbox, ApiError> {
+pub(crate) async fn inbox<S: DirectoryStore>(
+    app: &App<S>,
+    principal: &Principal,
+) -> Result<Inbox, ApiError> {
     let reader = Reader {
         side: principal.side(),
         user_id: principal.user_id.clone(),
@@ -225,141 +230,6 @@ fn feed_response(
             "conversations": conversations,
             "next_cursor": next_cursor,
         }),
-    )
-}
-
-async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
-    app: &App<S>,
-    request: &Request,
-) -> Result<Response, ApiError> {
-    let principal = app.caller(request)?;
-    only_params(request, &[])?;
-    app.check_mode(&principal.tenant_id, Access::Read).await?;
-
-    let inbox = inbox(app, &principal).await?;
-    let tenant = &principal.tenant_id;
-    let tag = |head: Option<&str>, clock: Option<&str>| {
-        let role = principal.role.as_str();
-        http::entity_tag(&[
-            tenant,
-            role,
-            &principal.user_id,
-            head.unwrap_or_default(),
-            clock.unwrap_or_default(),
-            &inbox.scope(),
-        ])
-    };
-    if inbox.is_empty() {
-        return Ok(badge_response(Vec::new(), false, &tag(None, None)));
-    }
-    if http::header(request, "if-none-match").is_some() {
-        // Nothing changed when the feed's newest message and the caller's read clock are
-        // what they were: two small reads, whatever the feed holds.
-        let (head, clock) = tokio::join!(
-            app.store.feed_head(tenant, &inbox.feed),
-            app.store.read_clock(tenant, &inbox.reader),
-        );
-        let current = tag(head?.as_deref(), clock?.as_deref());
-        if http::not_modified_since(request, &current) {
-            return Ok(http::not_modified(&current));
-        }
-    }
-    let (entries, head_and_clock, capped) = if let Feed::Reach { .. } = inbox.feed {
-        // What the person takes part in, with their positions by key: their positions'
-        // partition holds every order they ever read.
-        let page = app
-            .store
-            .feed_page(tenant, &inbox.feed, None, BADGE_WINDOW, Some(&inbox.reader))
-            .await?;
-        let head = app.store.feed_head(tenant, &inbox.feed).await?;
-        (page.entries, (head, page.clock), page.more)
-    } else {
-        let (mut entries, head, capped) = badge_window(app, tenant, &inbox.feed).await?;
-        let mut state = app.store.reader_state(tenant, &inbox.reader).await?;
-        for (header, position) in &mut entries {
-            *position = state.positions.remove(&header.id.encode());
-        }
-        (entries, (head, state.clock), capped)
-    };
-    let current = tag(head_and_clock.0.as_deref(), head_and_clock.1.as_deref());
-    if http::not_modified_since(request, &current) {
-        return Ok(http::not_modified(&current));
-    }
-    let counts = entries
-        .iter()
-        .filter(|(header, _)| inbox.shows(header))
-        .map(|(header, position)| (header, inbox.unread(header, position.as_ref())))
-        .filter(|(_, unread)| *unread > 0)
-        .map(|(header, unread)| {
-            serde_json::json!({
-                "conversation_id": header.id.encode(),
-                "customer_id": header.id.customer_id,
-                "unread_count": unread,
-            })
-        })
-        .collect();
-    Ok(badge_response(counts, capped, &current))
-}
-
-/// The newest conversations of the feed the badge counts: at most [`BADGE_REQUESTS`]
-/// windows of [`BADGE_WINDOW`]; with the newest message id and whether it stopped short.
-async fn badge_window<S: FeedStore>(
-    app: &App<S>,
-    tenant: &str,
-    feed: &Feed,
-) -> Result<(Vec<FeedEntry>, Option<String>, bool), ApiError> {
-    let mut entries = Vec::new();
-    let mut capped = false;
-    let mut before: Option<String> = None;
-    let mut head = None;
-    for request_number in 0..BADGE_REQUESTS {
-        // The last window reads one conversation more: whether the feed goes on past
-        // what the badge counts (a full page alone does not say).
-        let last = request_number + 1 == BADGE_REQUESTS;
-        let window = BADGE_WINDOW + u32::from(last);
-        let mut page = app
-            .store
-            .feed_page(tenant, feed, before.as_deref(), window, None)
-            .await?;
-        if request_number == 0 {
-            head = page
-                .entries
-                .first()
-                .and_then(|(h, _)| h.last_message_id.clone());
-        }
-        if page.entries.len() > BADGE_WINDOW as usize {
-            page.entries.truncate(BADGE_WINDOW as usize);
-            capped = true;
-        }
-        before = page
-            .entries
-            .last()
-            .and_then(|(h, _)| h.last_message_id.clone());
-        entries.extend(page.entries);
-        if !page.more || before.is_none() || last {
-            break;
-        }
-    }
-    Ok((entries, head, capped))
-}
-
-type FeedEntry = (ConversationHeader, Option<ReadPosition>);
-
-fn badge_response(conversations: Vec<serde_json::Value>, capped: bool, tag: &str) -> Response {
-    let total: u64 = conversations
-        .iter()
-        .filter_map(|c| c["unread_count"].as_u64())
-        .sum();
-    http::with_entity_tag(
-        http::json_response(
-            200,
-            &serde_json::json!({
-                "total_unread": total,
-                "conversations": conversations,
-                "capped": capped,
-            }),
-        ),
-        tag,
     )
 }
 

@@ -403,6 +403,7 @@ async fn the_unread_filter_keeps_what_the_caller_has_not_read() {
 mod costs;
 
 mod access;
+mod tags;
 
 #[tokio::test]
 async fn its_first_request_reads_the_cursor_secret() {

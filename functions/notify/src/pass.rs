@@ -166,7 +166,16 @@ where
         } else {
             self.store.opted_out(tenant, &candidates).await?
         };
-        let readers = readers::everyone(&contacts, &staff);
+        let participants = order.as_ref().map(|o| o.participants.as_slice());
+        let readers = plan::recipients(
+            due,
+            &header,
+            &contacts,
+            &assignments,
+            participants,
+            &staff,
+            now,
+        );
         let positions = readers::positions_of(&self.store, tenant, &header.id, &readers).await?;
         let planned = plan(&PlanInput {
             due,
@@ -176,7 +185,7 @@ where
             settings: &settings,
             contacts: &contacts,
             assignments: &assignments,
-            participants: order.as_ref().map(|o| o.participants.as_slice()),
+            participants,
             staff: &staff,
             opted_out: &opted_out,
             now,

@@ -8,7 +8,8 @@ use shared::domain::message::ReadPosition;
 use shared::domain::notify::{
     conversation_link, digest_email, digest_sms, DigestContext, DigestLine, Email, NotifyChannel,
 };
-use shared::domain::{Message, Role, Settings, Side};
+use shared::domain::{Message, Settings, Side};
+use shared::store::readers::staff_reaches;
 use shared::store::{ConversationHeader, DeliveryKey, DueConversation, DueStage, Reader};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +62,47 @@ pub fn sms_candidates(due: &DueConversation, contacts: &[Contact]) -> Vec<String
         .filter(|c| c.sms_opt_in)
         .filter_map(|c| c.phone.clone())
         .collect()
+}
+
+/// Whom this pass could tell anything, whatever they have read: contacts with an address
+/// the stage uses, and staff who want email, have an address and reach the conversation.
+/// Only their positions are read, so a pass costs the same however large the directory.
+pub fn recipients(
+    due: &DueConversation,
+    header: &ConversationHeader,
+    contacts: &[Contact],
+    assignments: &[Assignment],
+    participants: Option<&[String]>,
+    staff: &[StaffProfile],
+    now: jiff::Timestamp,
+) -> Vec<Reader> {
+    let digest = due.stage == DueStage::Digest;
+    let contacts = contacts
+        .iter()
+        .filter(|c| (digest && c.email_opt_in && c.email.is_some()) || textable(c))
+        .map(|c| Reader {
+            side: Side::Customer,
+            user_id: c.contact_id.clone(),
+        });
+    let staff = staff
+        .iter()
+        .filter(|_| digest)
+        .filter(|p| {
+            emailable(p).is_some() && staff_reaches(p, &header.id, assignments, participants, now)
+        })
+        .map(|p| Reader {
+            side: Side::Staff,
+            user_id: p.user_id.clone(),
+        });
+    contacts.chain(staff).collect()
+}
+
+fn textable(contact: &Contact) -> bool {
+    contact.sms_opt_in && contact.phone.is_some()
+}
+
+fn emailable(person: &StaffProfile) -> Option<&String> {
+    person.email.as_ref().filter(|_| person.email_notifications)
 }
 
 /// The messages one person has not read, oldest first.
@@ -178,23 +220,20 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         };
     }
 
-    let now = input.now;
-    let customer = &header.id.customer_id;
     for person in input.staff {
-        let Some(email) = person.email.as_ref().filter(|_| person.email_notifications) else {
+        let Some(email) = emailable(person) else {
             continue;
         };
-        // Notified of what they may open: basic staff of an order they take part in, or
-        // of a customer assigned to them.
-        let reaches = person.role != Role::BasicStaff
-            || match input.participants {
-                Some(participants) => participants.contains(&person.user_id),
-                None => input.assignments.iter().any(|a| {
-                    a.user_id == person.user_id && &a.customer_id == customer && a.is_active_at(now)
-                }),
-            };
+        // Notified of what they may open.
+        let reached = staff_reaches(
+            person,
+            &header.id,
+            input.assignments,
+            input.participants,
+            input.now,
+        );
         let (unread, read) = position(Side::Staff, &person.user_id);
-        if !reaches || unread == 0 {
+        if !reached || unread == 0 {
             continue;
         }
         let lines = unread_lines(input, Side::Staff, read.as_deref());

@@ -446,3 +446,5 @@ mod runs;
 mod holds;
 
 mod at_once;
+
+mod senders;

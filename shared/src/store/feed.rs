@@ -61,12 +61,6 @@ pub trait FeedStore: Send + Sync {
         tenant: &str,
         reader: &Reader,
     ) -> impl Future<Output = Result<ReaderState, StoreError>> + Send;
-    /// One small Query: the newest message id of the feed.
-    fn feed_head(
-        &self,
-        tenant: &str,
-        feed: &Feed,
-    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// One GetItem: the reader's read clock.
     fn read_clock(
         &self,

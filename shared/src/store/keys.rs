@@ -20,7 +20,7 @@
 //! | release marker | `T#{tenant}` | `RELEASE` | on `gsi3` (`DUE#{shard}`, due time) while quiet hours hold passes or a settings change is to be applied to what is pending; `delay_was` when the delay was shortened |
 //! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | what is the same for everyone, ~0.9 KB with UUID ids (below) |
 //! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
-//! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` |
+//! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` (marked read, only forward), and `sent_up_to`, `sent_seen`, `sent_at` (what their own last message implied when another sender of their side replaced them); the further of the two counts |
 //! | read clock | `T#{tenant}#R#{c\|s}#{user}` | `~CLOCK` | a new value with every position the person's mark read writes; the badge's ETag |
 //! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}`; an order event's `T#{tenant}#IDEM#{caller}#{conversation}#{sha256(key)}` (the same key on another order is another event) | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
 //! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; listed on `gsi2` under `T#{tenant}#STAFFDIR` |
@@ -49,7 +49,13 @@
 //! - per side, the counters `n_customer` and `n_staff` (system messages excluded);
 //! - per side (`c`, `s`), the last sender `ls_{side}`, the other side's counter when they
 //!   sent (`ls_{side}_seen`) and their message (`ls_{side}_id`): sending reads what came
-//!   before, so the last sender of a side needs no position write;
+//!   before, so the last sender of a side needs no position write. A send by someone else
+//!   of the side is conditional on whom it replaces (`#ls`): the common send (nobody, or
+//!   the sender) expects none; when the condition fails, the header it returns names the
+//!   replaced sender, and the retried transaction writes their implied position into
+//!   their position item (`sent_up_to`, `sent_seen`, `sent_at`, beside what they marked
+//!   read; unconditional, so it cannot cancel the send, and read as the further of the
+//!   two), conditional on that sender still being the last;
 //! - per side, the receipt frontier `rf_{side}` (the furthest message anyone on the side
 //!   has read, or sent) and `rf_{side}_at`: "read by the recipient" for the other side;
 //! - a pending notification (below) and `notified_up_to`.
@@ -112,11 +118,12 @@
 //! | operation | requests | capacity |
 //! |---|---|---|
 //! | send | settings GetItem when not cached; one TransactWriteItems: header Update (2 WRU), message Put (2), `gsi1` and `gsi4` moved (2 each), `gsi3` put when a notification starts (1) | 8 WRU, 9 when a pass starts |
+//! | send replacing the side's last sender (someone else of the sender's side sent last) | the TransactWriteItems cancelled on the header's `#ls` condition (it returns the header), then the send's TransactWriteItems with the replaced sender's position Update (+2) | 2 requests, 10 WRU besides the cancelled attempt |
 //! | send with an Idempotency-Key | the same, with the idempotency Put (2) | 10 WRU |
 //! | idempotent replay | the TransactWriteItems that fails on the record, GetItem of the record, GetItem of the message; with files, the uploads' BatchGetItem (taken) and the two GetItems, no write | |
 //! | thread page | one Query (header and newest messages; later pages from a signed cursor) beside one GetItem of the viewer's position (first page) | 5 RRU for 20 messages |
-//! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), BatchWriteItem of the position and the read clock (2) | 3 WRU |
-//! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the BatchWriteItem, and an UpdateItem when the receipt frontier moves | |
+//! | mark read to the newest | UpdateItem of the header's receipt frontier (conditional; returns the header either way, 1 WRU), then UpdateItem of the position (conditional on moving it forward, so a late one changes nothing; 1) and of the read clock (1, after the position: a read of the clock's partition that sees the clock sees the position) | 3 requests, 3 WRU |
+//! | mark read to an older message | that UpdateItem (its condition fails), a Query counting what follows (at most 100) beside a GetItem of the position, the two position and clock UpdateItems, and an UpdateItem when the receipt frontier moves | |
 //! | open an order conversation | BatchGetItem of the participants' profiles; one TransactWriteItems: header Put (its title), the opening system message, the order entry, each participant's part, and the `gsi1`/`gsi4` entries; the header read back | 3 requests, 10 WRU + 2 per participant, 2 RRU |
 //! | upload form | settings (when not cached), PutItem of the upload; the POST policy is signed locally | 2 requests, 1 WRU |
 //! | send with files | the send's requests, plus one BatchGetItem of the uploads; per file one ranged GET and one copy in S3; the uploads marked taken in the send's transaction | +1 request, +2 WRU a file |
@@ -125,9 +132,9 @@
 //! | close it | an order's entry (GetItem); one TransactWriteItems: header Update (status), the closing system message, `gsi1` and `gsi4` moved, the order entry's `closed_at` (2), each participant's part deleted (2 each); the header read back | 3 requests, 10 WRU + 2 per participant, 2 RRU |
 //! | settings | one GetItem (cached per container for at most a minute) / one TransactWriteItems (the settings Put conditional on its version, the release marker when quiet hours or the delay change, number claims) | |
 //! | activity page | staff: one Query on `gsi1`, a customer one on `gsi4` (their account), and one eventually consistent BatchGetItem of the caller's positions and clock; basic staff: their reach (one Query of their partition), their open orders' headers (one BatchGetItem), one `gsi4` Query per assigned account, then their positions by key; filtered pages read a window of the feed and the caller's whole position partition (one Query each) | 12 RRU for 20, for an account of 500 as of 20 |
-//! | unread badge | staff and customers: at most two Queries on their feed (`gsi1`, `gsi4`) and one Query of the caller's position partition; with `If-None-Match`, first the feed's newest entry and the read clock (two small reads) and 304 when they still match; basic staff: the activity page's reads over their whole reach | 44.5 RRU for 1,000 conversations; 1.5 RRU unchanged at any size |
+//! | unread badge | staff and customers: at most two Queries on their feed (`gsi1`, `gsi4`), one Query of the caller's position partition beside a consistent GetItem of the read clock (the Query is read again when its clock is behind); with `If-None-Match`, first the feed's newest entries (at most 9: the tag covers every entry within a minute of the newest, where a message committed after a newer one lands) and the read clock (two small reads) and 304 when they still match; basic staff: the activity page's reads over their whole reach | 45.5 RRU for 1,000 conversations; 1.5 RRU unchanged at any size |
 //! | basic-staff access check | one GetItem of the assignment; for an order, one BatchGetItem of the order entry and the person's profile (removed or re-created people reach no earlier order) | 1 request, 2 RRU for an order |
-//! | notification run | per shard one Query; per tenant settings and staff directory; per conversation a thread Query, an account Query, a BatchGetItem of the recipients' positions, a settle UpdateItem (2 WRU: header and `gsi3`) and a BatchGetItem of opt-outs when texting; per delivery a claim and a record UpdateItem | |
+//! | notification run | per shard one Query; per tenant settings and staff directory; per conversation a thread Query, an account Query (and an order's entry), a BatchGetItem of the positions of only those the pass could notify (an address, opted in, and for staff reach: role, participation, active assignment; so the same with 5 or 3,000 staff profiles), a settle UpdateItem (2 WRU: header and `gsi3`) and a BatchGetItem of opt-outs when texting; per delivery a claim and a record UpdateItem | |
 //! | inbound SMS | the number's tenant (one GetItem, cached per container like settings); one BatchGetItem of the phone claim, opt-out, auto-reply mark (and settings when not cached); a matched text: the account's newest conversation on `gsi4` (one Query of one entry; the next 20 when it is closed) for the most recently active open one; one TransactWriteItems (message, header, provider id, any opt-out change) | 3 requests, 10 WRU |
 //! | directory writes | one GetItem of the current entry, then one TransactWriteItems (entry, phone claims or both assignment copies) | |
 

@@ -1,14 +1,15 @@
 //! Who has read how far in a conversation, for admins (per-message `read_by`, exports):
-//! everyone who may read it — the account's contacts and the staff directory — from their
-//! stored positions, or from their own last message. A few requests whoever reads it: the
-//! account's Query, the staff directory's Query and one BatchGetItem per 100 people.
+//! everyone who may read it — the account's contacts and the staff who reach it — from
+//! their stored positions, or from their own last message. The account's Query, the staff
+//! directory's Query (and an order's entry) side by side, then one BatchGetItem per 100
+//! people who reach it: a tenant's vendors are not read for every order.
 
 use std::collections::HashMap;
 
 use super::{ConversationHeader, MessageStore, NotificationStore, Reader, StoreError};
-use crate::domain::directory::{Contact, StaffProfile};
+use crate::domain::directory::{Assignment, Contact, StaffProfile};
 use crate::domain::message::ReadPosition;
-use crate::domain::{ConversationId, Message, Side};
+use crate::domain::{ConversationId, Message, Role, Side};
 
 /// How far one person has read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,10 +26,25 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
     header: &ConversationHeader,
 ) -> Result<Vec<ReadFrontier>, StoreError> {
     let conversation: &ConversationId = &header.id;
-    let (contacts, _) = store
-        .account_directory(tenant, &conversation.customer_id)
-        .await?;
-    let staff = store.staff_directory(tenant).await?;
+    let order = async {
+        match conversation.subject.order_id() {
+            Some(order_id) => store.order_conversation(tenant, order_id).await,
+            None => Ok(None),
+        }
+    };
+    let (directory, staff, order) = tokio::join!(
+        store.account_directory(tenant, &conversation.customer_id),
+        store.staff_directory(tenant),
+        order,
+    );
+    let ((contacts, assignments), staff, order) = (directory?, staff?, order?);
+    // Only who may read it: a tenant's many vendors are not read for every order.
+    let now = jiff::Timestamp::now();
+    let participants = order.as_ref().map(|o| o.participants.as_slice());
+    let staff: Vec<StaffProfile> = staff
+        .into_iter()
+        .filter(|p| staff_reaches(p, conversation, &assignments, participants, now))
+        .collect();
     let readers = everyone(&contacts, &staff);
     let stored = positions_of(store, tenant, conversation, &readers).await?;
     Ok(readers
@@ -44,6 +60,27 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
             })
         })
         .collect())
+}
+
+/// Whether a staff member may open a conversation: anyone but basic staff; basic staff an
+/// order they take part in (`participants`, for an order), or a conversation of a
+/// customer assigned to them (`assignments`, the account's).
+pub fn staff_reaches(
+    person: &StaffProfile,
+    conversation: &ConversationId,
+    assignments: &[Assignment],
+    participants: Option<&[String]>,
+    now: jiff::Timestamp,
+) -> bool {
+    person.role != Role::BasicStaff
+        || match participants {
+            Some(participants) => participants.contains(&person.user_id),
+            None => assignments.iter().any(|a| {
+                a.user_id == person.user_id
+                    && a.customer_id == conversation.customer_id
+                    && a.is_active_at(now)
+            }),
+        }
 }
 
 /// The account's contacts and the staff, as readers.

@@ -353,7 +353,9 @@ fn assert_within_budgets(costs: &Costs) {
         0.0,
         SEND_WRU + 2.0,
     );
-    within("mark_read", &costs.mark_read, 2, 0.0, 3.0);
+    // The position's write is conditional (it only moves forward), so it and the read
+    // clock are two UpdateItems where one BatchWriteItem took both.
+    within("mark_read", &costs.mark_read, 3, 0.0, 3.0);
     within("thread_page", &costs.thread_page, 2, 5.0, 0.0);
     within("activity_page", &costs.activity_page, 2, 12.0, 0.0);
     within("badge", &costs.badge, 4, 80.0, 0.0);
@@ -376,10 +378,11 @@ fn assert_same_whoever_read(few: &Costs, many: &Costs) {
 /// cost what they cost in a conversation read by two.
 #[tokio::test]
 async fn every_operation_stays_within_its_budget_however_many_read() {
-    let few = costs(2).await;
+    // Boxed: every handler's future in one test's would crowd a test thread's stack.
+    let few = Box::pin(costs(2)).await;
     assert_within_budgets(&few);
     for readers in [500, 3_000] {
-        let many = costs(readers).await;
+        let many = Box::pin(costs(readers)).await;
         assert_within_budgets(&many);
         assert_same_whoever_read(&few, &many);
     }
@@ -422,6 +425,13 @@ async fn reading_elsewhere_changes_the_badge() {
 
 /// Opening and closing an order's conversation, by a container that has the settings.
 mod conversations;
+
+/// A send that replaces its side's last sender.
+mod senders;
+
+/// The dispatcher and `read_by` at a small and a large staff directory.
+mod directory;
+
 /// The same operations for a large account, a vendor in thousands of orders and a busy
 /// tenant as for a small one.
 mod scale;

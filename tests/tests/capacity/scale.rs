@@ -184,7 +184,7 @@ async fn a_vendor_in_5000_orders_costs_what_their_open_orders_cost() {
         // Basic staff read their reach (+1) and, for orders, the order's entry with their
         // profile (+1 request, 2 RRU: both strongly consistent).
         within("vendor_feed", &costs[0], 3, 12.0, 0.0);
-        within("vendor_badge", &costs[1], 4, 80.0, 0.0);
+        within("vendor_badge", &costs[1], 5, 80.0, 0.0);
         within("vendor_thread_page", &costs[2], 3, 6.0, 0.0);
         within("vendor_send", &costs[3], 2, 2.0, SEND_WRU + 1.0);
     }

@@ -2,11 +2,14 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use ulid::Ulid;
 
 use super::item::{get_n, get_s, n, s, Item};
 use super::DynamoStore;
+use crate::domain::message::ReadPosition;
 use crate::domain::notify::NotifyChannel;
 use crate::domain::{text, ConversationStatus, Message, SenderType, Side};
 use crate::store::keys::{self, HEADER_SK, PK, SK};
@@ -21,10 +24,12 @@ impl DynamoStore {
         draft: &MessageDraft,
         message: &Message,
         tenant: &str,
-        escalation_pending: bool,
-        creating_patient_thread: bool,
+        learnt: &Learnt,
     ) -> Result<Update, StoreError> {
         let conversation = &draft.conversation;
+        let (escalation_pending, creating_patient_thread) =
+            (learnt.escalation_pending, learnt.creating_patient_thread);
+        let replaced = learnt.replaced.as_ref();
         let mut set = vec![
             match draft.lifecycle {
                 Lifecycle::Close => "#status = :closed",
@@ -79,6 +84,14 @@ impl DynamoStore {
         if let Some(extra) = escalation_condition {
             newer_than_last.push_str(extra);
         }
+        if sender_side.is_some() {
+            // The side's last sender is the one this send expects to replace: nobody or
+            // the sender (nothing to keep), or the one whose position it writes.
+            newer_than_last.push_str(match replaced {
+                None => " AND (attribute_not_exists(#ls) OR #ls = :sender_id)",
+                Some(_) => " AND #ls = :replaced AND #ls_id = :replaced_id",
+            });
+        }
         let condition = match &draft.lifecycle {
             Lifecycle::Open { .. } => format!("attribute_not_exists({PK})"),
             // A patient thread is created only with a check that the patient is registered,
@@ -111,6 +124,10 @@ impl DynamoStore {
         if sender_side.is_some() {
             values.insert(":zero".into(), n(0));
             values.insert(":sender_id".into(), s(&draft.sender_id));
+            if let Some(replaced) = replaced {
+                values.insert(":replaced".into(), s(&replaced.user));
+                values.insert(":replaced_id".into(), s(&replaced.position.up_to));
+            }
         }
         match &draft.lifecycle {
             Lifecycle::Continue => {}
@@ -179,6 +196,85 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(|e| StoreError::Internal(e.to_string()))
+    }
+}
+
+/// What a send learnt from the header its earlier attempts' conditions returned (rare
+/// enough not to read the header first).
+#[derive(Debug, Default)]
+pub(super) struct Learnt {
+    /// The pass waits for its SMS escalation.
+    pub escalation_pending: bool,
+    /// The patient thread does not exist yet: create it, checking the patient.
+    pub creating_patient_thread: bool,
+    /// Someone else of the sender's side sent last.
+    pub replaced: Option<Replaced>,
+}
+
+/// The last sender of the sender's side, when a send replaces someone else: what their
+/// own last message implied they had read is kept in their position item, written in the
+/// send's transaction (the header keeps one last sender a side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Replaced {
+    user: String,
+    position: ReadPosition,
+}
+
+impl Replaced {
+    /// Whom a send by `draft`'s sender would replace, as `current` (the header a failed
+    /// condition returned) says.
+    pub(super) fn from_header(
+        current: &Item,
+        draft: &MessageDraft,
+    ) -> Result<Option<Replaced>, StoreError> {
+        let Some(side) = draft.sender_type.side() else {
+            return Ok(None);
+        };
+        if matches!(draft.lifecycle, Lifecycle::Open { .. }) {
+            // An opening writes a header of its own: nobody sent before it.
+            return Ok(None);
+        }
+        let header = header_from_item(current)?;
+        let state = header.side(side);
+        Ok(match (&state.last_sender, &state.last_sender_message) {
+            (Some(user), Some(message)) if *user != draft.sender_id => Some(Replaced {
+                user: user.clone(),
+                position: ReadPosition {
+                    up_to: message.clone(),
+                    seen: state.last_sender_seen,
+                    at: state.last_sender_at.clone().unwrap_or_default(),
+                },
+            }),
+            _ => None,
+        })
+    }
+}
+
+impl DynamoStore {
+    /// The replaced sender's implied position, beside what they marked read (`sent_*`): an
+    /// unconditional write cannot undo a further mark read, and the two are read as one
+    /// ([`super::reading::position_from_item`]).
+    pub(super) fn replaced_position(
+        &self,
+        tenant: &str,
+        draft: &MessageDraft,
+        replaced: &Replaced,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let side = draft
+            .sender_type
+            .side()
+            .ok_or_else(|| StoreError::Internal("a system message replaces no sender".into()))?;
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(keys::reader_pk(tenant, side, &replaced.user)))
+            .key(SK, s(keys::reader_sk(&draft.conversation)))
+            .update_expression("SET sent_up_to = :up_to, sent_seen = :seen, sent_at = :at")
+            .expression_attribute_values(":up_to", s(&replaced.position.up_to))
+            .expression_attribute_values(":seen", n(replaced.position.seen))
+            .expression_attribute_values(":at", s(&replaced.position.at))
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 }
 

@@ -244,31 +244,6 @@ impl FeedStore for DynamoStore {
         Ok(state)
     }
 
-    async fn feed_head(&self, tenant: &str, feed: &Feed) -> Result<Option<String>, StoreError> {
-        // A reach changes with the tenant's feed at the latest.
-        let (index, pk_attribute, pk) =
-            feed_index(tenant, feed).unwrap_or((GSI1, keys::GSI1_PK, keys::tenant_feed_pk(tenant)));
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", pk_attribute)
-            .expression_attribute_values(":pk", s(pk))
-            .projection_expression(keys::GSI1_SK)
-            .scan_index_forward(false)
-            .limit(1)
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(output
-            .items()
-            .first()
-            .and_then(|item| get_s(item, keys::GSI1_SK))
-            .map(str::to_owned))
-    }
-
     async fn read_clock(
         &self,
         tenant: &str,

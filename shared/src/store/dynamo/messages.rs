@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use ulid::Ulid;
 
-use super::conversations::header_from_item;
+use super::conversations::{header_from_item, Learnt, Replaced};
 use super::item::{backoff, classify, get_s, required, s, Item};
 use super::reading::position_from_item;
 use super::DynamoStore;
@@ -52,21 +52,12 @@ impl MessageStore for DynamoStore {
             _ => None,
         };
         let mut newer_than: Option<Ulid> = None;
-        // Learnt from the header when a condition fails; rare enough not to read first.
-        let mut escalation_pending = false;
-        let mut creating_patient_thread = false;
+        let mut learnt = Learnt::default();
         for attempt in 0..MAX_APPEND_ATTEMPTS {
             let message = new_message(draft, next_message_id(newer_than));
             let mut items = vec![
                 TransactWriteItem::builder()
-                    .update(self.header_update(
-                        &pk,
-                        draft,
-                        &message,
-                        tenant,
-                        escalation_pending,
-                        creating_patient_thread,
-                    )?)
+                    .update(self.header_update(&pk, draft, &message, tenant, &learnt)?)
                     .build(),
                 TransactWriteItem::builder()
                     .put(self.message_put(&pk, &message)?)
@@ -96,11 +87,15 @@ impl MessageStore for DynamoStore {
                 None => {}
             }
             let patient_check_at = items.len();
-            if creating_patient_thread {
+            if learnt.creating_patient_thread {
                 items.push(self.patient_registered(tenant, &draft.conversation)?);
             }
             let uploads_from = items.len();
             items.extend(self.upload_claims(tenant, &message)?);
+            let uploads_end = items.len();
+            if let Some(replaced) = &learnt.replaced {
+                items.push(self.replaced_position(tenant, draft, replaced)?);
+            }
             let err = match self
                 .client
                 .transact_write_items()
@@ -118,7 +113,8 @@ impl MessageStore for DynamoStore {
                 _ => return Err(classify(err)),
             };
             let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
-            if creating_patient_thread && code(patient_check_at) == "ConditionalCheckFailed" {
+            if learnt.creating_patient_thread && code(patient_check_at) == "ConditionalCheckFailed"
+            {
                 return Err(StoreError::Unknown {
                     code: "unknown_patient",
                     message: "no such patient is registered for this account".into(),
@@ -141,7 +137,7 @@ impl MessageStore for DynamoStore {
                     None => continue,
                 };
             }
-            if (uploads_from..reasons.len()).any(|i| code(i) == "ConditionalCheckFailed") {
+            if (uploads_from..uploads_end).any(|i| code(i) == "ConditionalCheckFailed") {
                 return Err(StoreError::Conflict {
                     code: "attachment_already_used",
                     message: "an attachment was sent with another message".into(),
@@ -171,9 +167,9 @@ impl MessageStore for DynamoStore {
                 let Some(current) = reasons[0].item() else {
                     if draft.create_conversation
                         && draft.conversation.subject.patient_id().is_some()
-                        && !creating_patient_thread
+                        && !learnt.creating_patient_thread
                     {
-                        creating_patient_thread = true;
+                        learnt.creating_patient_thread = true;
                         continue;
                     }
                     return Err(StoreError::NotFound);
@@ -185,12 +181,15 @@ impl MessageStore for DynamoStore {
                     && get_s(current, "due_stage") == Some(DueStage::Escalation.as_str());
                 let last = get_s(current, keys::GSI1_SK).and_then(|id| Ulid::from_string(id).ok());
                 let behind = last.is_some_and(|last| last.to_string() >= message.id);
-                if !behind && stage_now == escalation_pending {
+                let replacing = Replaced::from_header(current, draft)?;
+                if !behind && stage_now == learnt.escalation_pending && replacing == learnt.replaced
+                {
                     return Err(StoreError::Internal(
                         "conversation header refused a send".into(),
                     ));
                 }
-                escalation_pending = stage_now;
+                learnt.escalation_pending = stage_now;
+                learnt.replaced = replacing;
                 if behind {
                     // Someone committed a newer message first: go after it.
                     newer_than = last;

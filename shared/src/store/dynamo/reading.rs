@@ -3,15 +3,12 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{
-    PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use ulid::Ulid;
 
 use super::conversations::header_from_item;
 use super::item::{
-    backoff, classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, n, s,
-    Item,
+    classify, failed_condition_item, get_n, get_s, is_conditional_failure, n, s, Item,
 };
 use super::{key_item, DynamoStore};
 use crate::domain::message::ReadPosition;
@@ -21,8 +18,8 @@ use crate::store::{ConversationHeader, Reader, StoreError};
 
 impl DynamoStore {
     /// [`crate::store::MessageStore::mark_read`]: to the newest message, one UpdateItem of the
-    /// header (the receipt frontier; it returns the header either way) and one
-    /// BatchWriteItem of the position and the read clock.
+    /// header (the receipt frontier; it returns the header either way), then UpdateItems
+    /// of the position (conditional) and of the read clock.
     pub(super) async fn move_read_position(
         &self,
         tenant: &str,
@@ -77,7 +74,8 @@ impl DynamoStore {
             seen: header.sent_by(reader.side.other()),
             at: now,
         };
-        self.write_position(tenant, conversation, reader, &position)
+        let position = self
+            .write_position(tenant, conversation, reader, &position)
             .await?;
         Ok((header, Some(position)))
     }
@@ -173,7 +171,8 @@ impl DynamoStore {
             seen: header.sent_by(reader.side.other()).saturating_sub(after),
             at: now.to_owned(),
         };
-        self.write_position(tenant, conversation, reader, &position)
+        let position = self
+            .write_position(tenant, conversation, reader, &position)
             .await?;
         let frontier = header.side(reader.side).read_up_to.as_deref();
         if frontier.is_none_or(|f| f < up_to) {
@@ -201,70 +200,69 @@ impl DynamoStore {
         Ok((header, Some(position)))
     }
 
-    /// The reader's position and their read clock, in one BatchWriteItem (two small puts,
-    /// no transaction: the clock only has to change, and positions only move forward
-    /// because they are computed from what the header says now).
+    /// The reader's position, then their read clock: two small writes, no transaction.
+    /// The position only moves forward (its write is conditional: a mark read that
+    /// computed an older position and lands late changes nothing, and gets the stored one
+    /// back). The clock follows the position, in the same partition, so whoever reads the
+    /// new clock reads the position with it.
     async fn write_position(
         &self,
         tenant: &str,
         conversation: &ConversationId,
         reader: &Reader,
         position: &ReadPosition,
-    ) -> Result<(), StoreError> {
+    ) -> Result<ReadPosition, StoreError> {
         let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
-        let mut clock = key_item(pk.clone(), keys::READ_CLOCK_SK);
-        clock.insert("at".into(), s(Ulid::new().to_string()));
-        let puts = [
-            position_item(pk, keys::reader_sk(conversation), position),
-            clock,
-        ]
-        .into_iter()
-        .map(|item| {
-            PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .map(|put| WriteRequest::builder().put_request(put).build())
-                .map_err(internal)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-        let mut pending = Some(HashMap::from([(self.table.clone(), puts)]));
-        for round in 0..5 {
-            let Some(requests) = pending.take().filter(|r| !r.is_empty()) else {
-                return Ok(());
-            };
-            if round > 0 {
-                backoff(round).await;
-            }
-            let output = self
-                .client
-                .batch_write_item()
-                .set_request_items(Some(requests))
-                .send()
-                .await
-                .map_err(classify)?;
-            pending = output.unprocessed_items;
+        let written = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(keys::reader_sk(conversation)))
+            .update_expression("SET up_to = :up_to, seen = :seen, #at = :at")
+            .condition_expression("attribute_not_exists(up_to) OR up_to < :up_to")
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":up_to", s(&position.up_to))
+            .expression_attribute_values(":seen", n(position.seen))
+            .expression_attribute_values(":at", s(&position.at))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        if let Err(err) = written {
+            let stored = failed_condition_item(err)?.and_then(|item| position_from_item(&item));
+            // Someone got further first; their mark read moves the clock.
+            return Ok(stored.unwrap_or_else(|| position.clone()));
         }
-        match pending.filter(|r| !r.is_empty()) {
-            None => Ok(()),
-            Some(_) => Err(StoreError::Unavailable("read position not written".into())),
-        }
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(keys::READ_CLOCK_SK))
+            .update_expression("SET #at = :at")
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":at", s(Ulid::new().to_string()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(position.clone())
     }
 }
 
+/// A position item: what the person marked read and, when they stopped being their side's
+/// last sender, what their own last message implied (`sent_*`); the further of the two.
 pub(super) fn position_from_item(item: &Item) -> Option<ReadPosition> {
-    Some(ReadPosition {
-        up_to: get_s(item, "up_to")?.to_owned(),
-        seen: get_n(item, "seen"),
-        at: get_s(item, "at").unwrap_or_default().to_owned(),
-    })
-}
-
-fn position_item(pk: String, sk: String, position: &ReadPosition) -> Item {
-    Item::from([
-        (PK.to_owned(), s(pk)),
-        (SK.to_owned(), s(sk)),
-        ("up_to".to_owned(), s(&position.up_to)),
-        ("seen".to_owned(), n(position.seen)),
-        ("at".to_owned(), s(&position.at)),
-    ])
+    let read = |prefix: &str| {
+        Some(ReadPosition {
+            up_to: get_s(item, &format!("{prefix}up_to"))?.to_owned(),
+            seen: get_n(item, &format!("{prefix}seen")),
+            at: get_s(item, &format!("{prefix}at"))
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    };
+    match (read(""), read("sent_")) {
+        (Some(marked), Some(sent)) if sent.up_to > marked.up_to => Some(sent),
+        (Some(marked), _) => Some(marked),
+        (None, sent) => sent,
+    }
 }
