@@ -259,24 +259,10 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
         Feed::Tenant => {
             let mut checked_clock = None;
             if http::header(request, "if-none-match").is_some() {
-                // Nothing changed when the feed's recent entries and the caller's read
-                // clock are what they were: two small reads.
-                let window = tag::CHECK_WINDOW as u32 + 1;
-                let (page, clock) = tokio::join!(
-                    app.store
-                        .feed_page(tenant, &Feed::Tenant, None, window, None),
-                    app.store.read_clock(tenant, &inbox.reader),
-                );
-                let (page, clock) = (page?, clock?);
-                if let Some(recent) =
-                    tag::recent_entries(&page.entries, !page.more, tag::CHECK_WINDOW)
-                {
-                    let current = tag(&recent, clock.as_deref());
-                    if http::not_modified_since(request, &current) {
-                        return Ok(http::not_modified(&current));
-                    }
+                match unchanged(app, request, tenant, &inbox.reader, &tag).await? {
+                    Ok(not_modified) => return Ok(not_modified),
+                    Err(clock) => checked_clock = Some(clock),
                 }
-                checked_clock = Some(clock);
             }
             let (mut entries, capped, complete) = tenant_badge_entries(app, tenant).await?;
             let recent = tag::recent_entries(&entries, complete, usize::MAX);
@@ -310,6 +296,32 @@ async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
         })
         .collect();
     Ok(badge_response(counts, capped, &current))
+}
+
+/// The staff badge's unchanged check: nothing changed when the feed's recent entries and
+/// the caller's read clock are what they were (two small reads). The 304, or the clock it
+/// read.
+async fn unchanged<S: FeedStore>(
+    app: &App<S>,
+    request: &Request,
+    tenant: &str,
+    reader: &Reader,
+    tag: &impl Fn(&str, Option<&str>) -> String,
+) -> Result<Result<Response, Option<String>>, ApiError> {
+    let window = tag::CHECK_WINDOW as u32 + 1;
+    let (page, clock) = tokio::join!(
+        app.store
+            .feed_page(tenant, &Feed::Tenant, None, window, None),
+        app.store.read_clock(tenant, reader),
+    );
+    let (page, clock) = (page?, clock?);
+    if let Some(recent) = tag::recent_entries(&page.entries, !page.more, tag::CHECK_WINDOW) {
+        let current = tag(&recent, clock.as_deref());
+        if http::not_modified_since(request, &current) {
+            return Ok(Ok(http::not_modified(&current)));
+        }
+    }
+    Ok(Err(clock))
 }
 
 type Entries = Vec<(ConversationHeader, Option<ReadPosition>)>;
