@@ -302,3 +302,61 @@ async fn an_events_key_is_its_orders_so_another_order_gets_its_own_event() {
         (409, Some("idempotency_key_reused"))
     );
 }
+
+#[tokio::test]
+async fn event_text_and_metadata_are_plain_text_like_a_message() {
+    let stack = TestStack::start().await;
+    let id = order(&stack).await;
+    let host = Claims::service(TENANT, "marketplace");
+    let (status, changed) = post(
+        &stack,
+        event(
+            &host,
+            &id,
+            json!({"type": "status_change", "metadata": {
+                "old_status": "<b>in_progress</b>",
+                "new_status": "<img src=x onerror=alert(1)>delivered",
+            }}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{changed}");
+    assert_eq!(
+        changed["message"],
+        "Status changed from in_progress to delivered."
+    );
+    assert_eq!(
+        changed["metadata"],
+        json!({"old_status": "in_progress", "new_status": "delivered"})
+    );
+    let header = stack
+        .store
+        .conversation(TENANT, &conversation())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        header.last_excerpt.as_deref(),
+        Some("Status changed from in_progress to delivered.")
+    );
+    for metadata in [
+        json!({"note": "gnp.\u{202E}exe"}),
+        json!({"old_status": "a", "new_status": "\u{2067}b"}),
+        json!({"old_status": "a", "new_status": "<p> </p>"}),
+    ] {
+        let (status, body) = post(
+            &stack,
+            event(
+                &host,
+                &id,
+                json!({"type": "status_change", "metadata": metadata}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_metadata")),
+            "{metadata}"
+        );
+    }
+}

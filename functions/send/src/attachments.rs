@@ -13,6 +13,7 @@ use shared::domain::attachment::{check_content, check_declared, AttachmentRefusa
 use shared::domain::message::Attachment;
 use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::settings::LIMIT_ATTACHMENTS;
+use shared::domain::text::clean_text;
 use shared::domain::{ids, now_rfc3339, ConversationId, ConversationStatus, Principal};
 use shared::files::{file_key, upload_key, FileError};
 use shared::http::{self, Request, Response};
@@ -56,20 +57,22 @@ fn refused(refusal: AttachmentRefusal, name: &str, content_type: &str) -> ApiErr
     ApiError::bad_request(refusal.code(), message)
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.trim().is_empty()
-        && name.chars().count() <= 255
-        && !name
-            .chars()
-            .any(|c| c.is_control() || c == '/' || c == '\\');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
+/// A file's name as plain text (shown in the thread, the feed and digests): cleaned as a
+/// message's text, on one line, without slashes, and more than an extension.
+fn clean_name(name: &str) -> Result<String, ApiError> {
+    let cleaned = clean_text(name, 255).ok().filter(|name| {
+        let stem = name
+            .rsplit_once('.')
+            .map_or(name.as_str(), |(stem, _)| stem);
+        !stem.trim().is_empty() && !name.contains(['/', '\\', '\n', '\t'])
+    });
+    cleaned.ok_or_else(|| {
+        ApiError::bad_request(
             "invalid_attachment",
-            "attachment name must be 1-255 characters without control characters or slashes",
-        ))
-    }
+            "attachment name must be 1-255 characters of plain text on one line, without \
+             control or bidi-override characters or slashes",
+        )
+    })
 }
 
 /// Whether a send to this conversation would be taken, as far as its header says: one
@@ -121,9 +124,8 @@ where
         body.customer_id.as_deref(),
         body.patient_id.as_deref(),
     )?;
-    check_name(&body.name)?;
-    check_declared(&body.name, &body.content_type)
-        .map_err(|r| refused(r, &body.name, &body.content_type))?;
+    let name = clean_name(&body.name)?;
+    check_declared(&name, &body.content_type).map_err(|r| refused(r, &name, &body.content_type))?;
     let settings = app
         .open_conversation(&principal, &conversation, Access::Write)
         .await?;
@@ -144,7 +146,7 @@ where
             side: principal.side(),
             user_id: principal.user_id.clone(),
         },
-        name: body.name.trim().to_owned(),
+        name,
         content_type: body.content_type.clone(),
         size: body.size,
         created_at: now_rfc3339(),

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::domain::notify::notify_delay;
-use shared::domain::order::validate_metadata;
+use shared::domain::order::clean_metadata;
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{
@@ -71,7 +71,8 @@ fn text_of(body: &EventRequest) -> Result<String, ApiError> {
     })
 }
 
-/// The text a status change shows when the host gives none.
+/// The text a status change shows when the host gives none (from cleaned metadata, and
+/// cleaned itself as any text is).
 fn status_text(metadata: Option<&Value>) -> Result<String, ApiError> {
     let status = |name: &str| {
         metadata
@@ -86,7 +87,12 @@ fn status_text(metadata: Option<&Value>) -> Result<String, ApiError> {
             })
     };
     let (old, new) = (status("old_status")?, status("new_status")?);
-    Ok(format!("Status changed from {old} to {new}."))
+    clean_message_text(&format!("Status changed from {old} to {new}.")).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_metadata",
+            "old_status and new_status must be plain text",
+        )
+    })
 }
 
 pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
@@ -101,12 +107,10 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         .and_then(|id| ConversationId::decode(&id))
         .ok_or(ApiError::NotFound)?;
     let (message_type, voice) = voice_of(&body.event_type)?;
-    if let Some(metadata) = &body.metadata {
-        validate_metadata(metadata)?;
-    }
+    let metadata = body.metadata.as_ref().map(clean_metadata).transpose()?;
     let mut text = text_of(&body)?;
     if text.is_empty() && message_type == MessageType::StatusChange {
-        text = status_text(body.metadata.as_ref())?;
+        text = status_text(metadata.as_ref())?;
     }
     let attachment_ids = crate::attachments::check_refs(&body.attachments)?;
     if !attachment_ids.is_empty() && message_type != MessageType::Delivery {
@@ -115,7 +119,7 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
             "only delivery events carry attachments",
         ));
     }
-    if text.is_empty() && body.metadata.is_none() && attachment_ids.is_empty() {
+    if text.is_empty() && metadata.is_none() && attachment_ids.is_empty() {
         return Err(ApiError::bad_request(
             "empty_message",
             "an event needs text or metadata",
@@ -201,7 +205,7 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         message_type,
         text,
         attachments,
-        metadata: body.metadata.clone(),
+        metadata,
         channel: Channel::Web,
         external_ref: None,
         notification: speaks.then(|| PendingNotification {

@@ -138,6 +138,8 @@ mod tests {
             request("", &[]),
             request("<b>Order</b>", &[]),
             request("Order\u{0007}", &[]),
+            request("Order \u{202E}2401", &[]),
+            request("Order \u{2067}2401", &[]),
             request("Order\nsecond line", &[]),
             request(&"x".repeat(121), &[]),
             request("Order", &["not valid"]),
@@ -156,7 +158,7 @@ mod tests {
     }
 }
 
-/// Metadata of an order event: a small JSON object, stored and returned as given.
+/// Metadata of an order event: a small JSON object, its strings kept as plain text.
 pub const MAX_METADATA_BYTES: usize = 2_048;
 const MAX_METADATA_DEPTH: usize = 3;
 const MAX_METADATA_KEYS: usize = 20;
@@ -227,6 +229,25 @@ mod metadata_tests {
 
     #[test]
     fn metadata_is_a_small_shallow_object() {
+        assert_eq!(
+            clean_metadata(&json!({"version": 2, "files": ["a.psd"]})).unwrap(),
+            json!({"version": 2, "files": ["a.psd"]})
+        );
+        // Strings are plain text, as a message's.
+        assert_eq!(
+            clean_metadata(&json!({"note": " <b>late</b>\u{FEFF}", "files": ["<img src=x onerror=alert(1)>a.psd"]}))
+                .unwrap(),
+            json!({"note": "late", "files": ["a.psd"]})
+        );
+        for bidi in [
+            json!({"note": "abc\u{202E}def"}),
+            json!({"files": ["\u{2066}x"]}),
+        ] {
+            assert_eq!(
+                clean_metadata(&bidi).unwrap_err().code(),
+                "invalid_metadata"
+            );
+        }
         assert!(validate_metadata(&json!({"version": 2, "files": ["a.psd"]})).is_ok());
         assert!(validate_metadata(
             &json!({"old_status": "in_progress", "new_status": "delivered"})
@@ -250,4 +271,29 @@ mod metadata_tests {
             );
         }
     }
+}
+
+/// Valid metadata with every string as plain text, cleaned as a message's text is.
+pub fn clean_metadata(value: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    fn clean(value: &mut serde_json::Value) -> Result<(), ApiError> {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => map.values_mut().try_for_each(clean),
+            Value::Array(items) => items.iter_mut().try_for_each(clean),
+            Value::String(text) => {
+                *text = clean_message_text(text).map_err(|_| {
+                    ApiError::bad_request(
+                        "invalid_metadata",
+                        "metadata strings may not hold control or bidi-override characters",
+                    )
+                })?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    validate_metadata(value)?;
+    let mut cleaned = value.clone();
+    clean(&mut cleaned)?;
+    Ok(cleaned)
 }

@@ -9,11 +9,18 @@ pub enum TextError {
     ControlCharacter,
 }
 
-/// Validates and normalises message text: refuses control and bidi-override characters
-/// (they break rendering and hide content), strips HTML tags (stored text is plain and is
-/// escaped by whoever renders it), normalises line endings and trims.
+/// A message's text: [`clean_text`] of at most [`MAX_TEXT_CHARS`] characters.
 pub fn clean_message_text(raw: &str) -> Result<String, TextError> {
-    if raw.chars().count() > MAX_TEXT_CHARS {
+    clean_text(raw, MAX_TEXT_CHARS)
+}
+
+/// Plain text, as everything people or a host write is stored (messages, the text of
+/// events and what is generated from them, metadata strings, file names): refuses control
+/// and bidi-override characters (they break rendering and hide content), strips HTML tags
+/// (stored text is plain and is escaped by whoever renders it), drops byte-order marks,
+/// normalises line endings and trims.
+pub fn clean_text(raw: &str, max_chars: usize) -> Result<String, TextError> {
+    if raw.chars().count() > max_chars {
         return Err(TextError::TooLong);
     }
     if raw.chars().any(is_refused_char) {
@@ -24,9 +31,21 @@ pub fn clean_message_text(raw: &str) -> Result<String, TextError> {
         .replace('\u{FEFF}', "")
         .replace("\r\n", "\n")
         .replace('\r', "\n");
-    Ok(strip_html(&normalised)
-        .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
-        .to_owned())
+    Ok(trim_padding(&strip_html(&normalised)).to_owned())
+}
+
+/// A label (a person's or business's name, a short reply): refused and dropped as
+/// [`clean_text`] does, and trimmed, but kept as given otherwise: "Sam <Rivera>" is a
+/// name, escaped by whoever shows it.
+pub fn clean_label_text(raw: &str) -> Result<String, TextError> {
+    if raw.chars().any(is_refused_char) {
+        return Err(TextError::ControlCharacter);
+    }
+    Ok(trim_padding(&raw.replace('\u{FEFF}', "")).to_owned())
+}
+
+fn trim_padding(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
 }
 
 /// Zero-width characters: they show nothing, so text made only of them is empty, and

@@ -72,18 +72,45 @@ pub fn is_valid_base_url(value: &str) -> bool {
 }
 
 /// A short display string (names, titles): trimmed, 1 to `max` characters, no control
-/// characters.
+/// or bidi-override characters.
 pub fn clean_label(value: &str, max: usize) -> Option<String> {
-    let trimmed = value.trim();
-    (!trimmed.is_empty()
-        && trimmed.chars().count() <= max
-        && !trimmed.chars().any(char::is_control))
-    .then(|| trimmed.to_owned())
+    let trimmed = super::text::clean_label_text(value).ok()?;
+    // One line: no line breaks or tabs either.
+    let one_line = !trimmed.chars().any(char::is_control);
+    (one_line && !trimmed.is_empty() && trimmed.chars().count() <= max).then_some(trimmed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_plain_text_on_one_line() {
+        assert_eq!(
+            clean_label(" Oak & Elm ", 200).as_deref(),
+            Some("Oak & Elm")
+        );
+        assert_eq!(
+            clean_label("Sam <Rivera>", 200).as_deref(),
+            Some("Sam <Rivera>")
+        );
+        assert_eq!(
+            clean_label("\u{FEFF}Oak\u{200B}", 200).as_deref(),
+            Some("Oak")
+        );
+        for bad in [
+            "",
+            " ",
+            "\u{FEFF}",
+            "a\u{7}b",
+            "a\nb",
+            "Oak \u{202E}smleV",
+            "\u{2066}Oak",
+        ] {
+            assert_eq!(clean_label(bad, 200), None, "{bad:?}");
+        }
+        assert_eq!(clean_label(&"x".repeat(201), 200), None);
+    }
 
     #[test]
     fn emails() {

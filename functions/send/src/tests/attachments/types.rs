@@ -102,3 +102,42 @@ async fn csv_avi_and_webm_files_whose_bytes_disagree_are_refused() {
     );
     assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 0);
 }
+
+#[tokio::test]
+async fn a_files_name_is_plain_text_in_the_message_and_the_feed() {
+    let stack = TestStack::start().await;
+    let staff = Claims::staff(TENANT, "s1");
+    let id = uploaded(
+        &stack,
+        &staff,
+        "c1",
+        "<img src=x onerror=alert(1)>scan.pdf",
+        "application/pdf",
+        PDF.len(),
+        PDF,
+    )
+    .await;
+    let (status, message) = send(&stack, with_attachments(&staff, "c1", &[&id])).await;
+    assert_eq!(status, 201, "{message}");
+    assert_eq!(message["attachments"][0]["name"], "scan.pdf");
+    let header = stack
+        .store
+        .conversation(TENANT, &general("c1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(header.last_excerpt.as_deref(), Some("scan.pdf"));
+    for name in [
+        "scan\u{202E}fdp.exe.pdf",
+        "<b></b>.pdf",
+        "<script>x</script>",
+    ] {
+        let form = json!({"customer_id": "c1", "name": name, "content_type": "application/pdf", "size": 10});
+        let (status, body) = send(&stack, upload_request(&staff, form)).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_attachment")),
+            "{name}"
+        );
+    }
+}
