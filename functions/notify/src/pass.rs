@@ -150,12 +150,15 @@ where
             }
             _ => None,
         };
+        let participants = order.as_ref().map(|o| o.participants.as_slice());
         let staff = match due.stage {
             DueStage::Digest => {
-                context
+                let reaching = context
                     .cache
                     .staff
-                    .get(tenant, || self.store.staff_directory(tenant))
+                    .get(tenant, || self.store.reaching_staff(tenant))
+                    .await?;
+                readers::with_basic_staff(&self.store, tenant, reaching, &assignments, participants)
                     .await?
             }
             DueStage::Escalation => Vec::new(),
@@ -166,7 +169,6 @@ where
         } else {
             self.store.opted_out(tenant, &candidates).await?
         };
-        let participants = order.as_ref().map(|o| o.participants.as_slice());
         let readers = plan::recipients(
             due,
             &header,

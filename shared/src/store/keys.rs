@@ -23,7 +23,7 @@
 //! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` (marked read, only forward), and `sent_up_to`, `sent_seen`, `sent_at` (what their own last message implied when another sender of their side replaced them); the further of the two counts |
 //! | read clock | `T#{tenant}#R#{c\|s}#{user}` | `~CLOCK` | a new value with every position the person's mark read writes; the badge's ETag |
 //! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}`; an order event's `T#{tenant}#IDEM#{caller}#{conversation}#{sha256(key)}` (the same key on another order is another event) | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
-//! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; listed on `gsi2` under `T#{tenant}#STAFFDIR` |
+//! | staff profile | `T#{tenant}#STAFF#{user}` | `PROFILE` | GetItem; listed on `gsi2` under `T#{tenant}#STAFFDIR` (admins, staff: who reaches every conversation) or `T#{tenant}#STAFFDIR#BASIC` (basic staff, read by key where they take part or are assigned) |
 //! | basic-staff assignment | `T#{tenant}#STAFF#{user}` | `ASSIGN#{customer}` | GetItem for the +1 access check; one Query gives a profile with its assignments |
 //! | assignment, by customer | `T#{tenant}#CU#{customer}` | `ASSIGNED#{user}` | the same assignment, written in the same transaction: who to notify of a customer's messages |
 //! | contact of a customer account | `T#{tenant}#CU#{customer}` | `CONTACT#{contact}` | GetItem; one Query gives an account's contacts and assigned staff |
@@ -101,7 +101,7 @@
 //! | index | pk | sk | holds | projection | serves |
 //! |---|---|---|---|---|---|
 //! | `gsi1` | `gsi1pk` = `T#{tenant}#FEED` | `gsi1sk` = last message id | conversation headers | [`FEED_PROJECTION`] | the staff activity feed and badge, newest first |
-//! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` | `gsi2sk` = user id | staff profiles | [`ACCOUNT_PROJECTION`] | the staff directory |
+//! | `gsi2` | `gsi2pk` = `T#{tenant}#STAFFDIR` or `…#STAFFDIR#BASIC` | `gsi2sk` = user id | staff profiles | [`ACCOUNT_PROJECTION`] | the staff directory: those who reach every conversation, apart from the basic staff |
 //! | `gsi4` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi1sk` = last message id | conversation headers (they carry `gsi2pk` but no `gsi2sk`, so they are not on `gsi2`) | [`FEED_PROJECTION`] | one customer account's conversations, newest first: the customer's feed, badge and the inbound text's thread read a page, however many conversations the account has |
 //! | `gsi3` | `gsi3pk` = `DUE#{shard}` | `gsi3sk` = due time | headers with a pending notification, and tenants' due release markers | keys only | the dispatcher (the pass is on the header it reads anyway) |
 //! | `gsi3` | `gsi3pk` = `HELD#{tenant}` | `gsi3sk` = end of the hold | headers held by quiet hours | keys only | the dispatcher, when the tenant's release marker is due |
@@ -237,6 +237,20 @@ pub fn staff_pk(tenant: &str, user: &str) -> String {
 
 pub fn staff_directory_pk(tenant: &str) -> String {
     format!("T#{tenant}#STAFFDIR")
+}
+
+/// Basic staff (a marketplace's vendors: thousands) are listed apart, so that who reaches
+/// every conversation is read without them.
+pub fn basic_staff_directory_pk(tenant: &str) -> String {
+    format!("T#{tenant}#STAFFDIR#BASIC")
+}
+
+/// The directory partition a profile of `role` is listed in.
+pub fn directory_pk_for(tenant: &str, role: crate::domain::Role) -> String {
+    match role {
+        crate::domain::Role::BasicStaff => basic_staff_directory_pk(tenant),
+        _ => staff_directory_pk(tenant),
+    }
 }
 
 pub fn part_sk(conversation: &ConversationId) -> String {

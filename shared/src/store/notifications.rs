@@ -123,10 +123,22 @@ pub trait NotificationStore: Send + Sync {
         tenant: &str,
         customer: &str,
     ) -> impl Future<Output = Result<(Vec<Contact>, Vec<Assignment>), StoreError>> + Send;
-    /// The tenant's staff profiles (one request a page).
+    /// The tenant's staff profiles (two Queries, a page each).
     fn staff_directory(
         &self,
         tenant: &str,
+    ) -> impl Future<Output = Result<Vec<StaffProfile>, StoreError>> + Send;
+    /// The profiles of those who reach every conversation, basic staff left out: one Query
+    /// however many vendors the tenant has.
+    fn reaching_staff(
+        &self,
+        tenant: &str,
+    ) -> impl Future<Output = Result<Vec<StaffProfile>, StoreError>> + Send;
+    /// These people's profiles, by key (one BatchGetItem per 100).
+    fn staff_profiles(
+        &self,
+        tenant: &str,
+        users: &[String],
     ) -> impl Future<Output = Result<Vec<StaffProfile>, StoreError>> + Send;
     /// Which of these numbers opted out of SMS (one request).
     fn opted_out(

@@ -34,13 +34,14 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
     };
     let (directory, staff, order) = tokio::join!(
         store.account_directory(tenant, &conversation.customer_id),
-        store.staff_directory(tenant),
+        store.reaching_staff(tenant),
         order,
     );
     let ((contacts, assignments), staff, order) = (directory?, staff?, order?);
     // Only who may read it: a tenant's many vendors are not read for every order.
     let now = jiff::Timestamp::now();
     let participants = order.as_ref().map(|o| o.participants.as_slice());
+    let staff = with_basic_staff(store, tenant, staff, &assignments, participants).await?;
     let staff: Vec<StaffProfile> = staff
         .into_iter()
         .filter(|p| staff_reaches(p, conversation, &assignments, participants, now))
@@ -60,6 +61,26 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
             })
         })
         .collect())
+}
+
+/// `staff` (those who reach every conversation) with the basic staff who may reach this
+/// one: an order's participants, or the account's assigned people; read by key.
+pub async fn with_basic_staff<S: NotificationStore>(
+    store: &S,
+    tenant: &str,
+    mut staff: Vec<StaffProfile>,
+    assignments: &[Assignment],
+    participants: Option<&[String]>,
+) -> Result<Vec<StaffProfile>, StoreError> {
+    let mut wanted: Vec<String> = match participants {
+        Some(participants) => participants.to_vec(),
+        None => assignments.iter().map(|a| a.user_id.clone()).collect(),
+    };
+    wanted.retain(|user| !staff.iter().any(|p| &p.user_id == user));
+    wanted.sort_unstable();
+    wanted.dedup();
+    staff.extend(store.staff_profiles(tenant, &wanted).await?);
+    Ok(staff)
 }
 
 /// Whether a staff member may open a conversation: anyone but basic staff; basic staff an

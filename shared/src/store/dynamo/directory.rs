@@ -125,7 +125,10 @@ impl DirectoryStore for DynamoStore {
             )
             .expression_attribute_values(":role", s(profile.role.as_str()))
             .expression_attribute_values(":now", s(&profile.updated_at))
-            .expression_attribute_values(":directory", s(keys::staff_directory_pk(tenant)))
+            .expression_attribute_values(
+                ":directory",
+                s(keys::directory_pk_for(tenant, profile.role)),
+            )
             .return_values(ReturnValue::AllNew);
         let remove = match &profile.email {
             Some(email) => {

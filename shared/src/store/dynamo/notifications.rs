@@ -42,6 +42,23 @@ fn record_from_item(item: &Item) -> Option<DeliveryRecord> {
     })
 }
 
+impl DynamoStore {
+    async fn directory_partition(&self, pk: String) -> Result<Vec<StaffProfile>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI2)
+            .key_condition_expression("gsi2pk = :pk")
+            .expression_attribute_values(":pk", s(pk));
+        self.query_all(query)
+            .await?
+            .iter()
+            .map(profile_from_item)
+            .collect()
+    }
+}
+
 impl NotificationStore for DynamoStore {
     async fn account_directory(
         &self,
@@ -73,14 +90,32 @@ impl NotificationStore for DynamoStore {
     }
 
     async fn staff_directory(&self, tenant: &str) -> Result<Vec<StaffProfile>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI2)
-            .key_condition_expression("gsi2pk = :pk")
-            .expression_attribute_values(":pk", s(keys::staff_directory_pk(tenant)));
-        self.query_all(query)
+        let (mut reaching, basic) = tokio::try_join!(
+            self.directory_partition(keys::staff_directory_pk(tenant)),
+            self.directory_partition(keys::basic_staff_directory_pk(tenant)),
+        )?;
+        reaching.extend(basic);
+        Ok(reaching)
+    }
+
+    async fn reaching_staff(&self, tenant: &str) -> Result<Vec<StaffProfile>, StoreError> {
+        self.directory_partition(keys::staff_directory_pk(tenant))
+            .await
+    }
+
+    async fn staff_profiles(
+        &self,
+        tenant: &str,
+        users: &[String],
+    ) -> Result<Vec<StaffProfile>, StoreError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted = users
+            .iter()
+            .map(|user| super::key_item(keys::staff_pk(tenant, user), keys::PROFILE_SK))
+            .collect();
+        self.batch_get(wanted, false)
             .await?
             .iter()
             .map(profile_from_item)
