@@ -97,3 +97,38 @@ impl ApiError {
         json!({ "error": { "code": self.code(), "message": self.to_string() } })
     }
 }
+
+impl From<crate::domain::DomainError> for ApiError {
+    fn from(err: crate::domain::DomainError) -> Self {
+        use crate::domain::DomainError;
+        match err {
+            DomainError::Invalid { code, message } => ApiError::BadRequest { code, message },
+            DomainError::Forbidden { code, message } => ApiError::Forbidden { code, message },
+            DomainError::NotFound => ApiError::NotFound,
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match err {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Closed => {
+                ApiError::conflict("conversation_closed", "this conversation is closed")
+            }
+            StoreError::BadReference(message) => {
+                ApiError::bad_request("invalid_reference", message)
+            }
+            StoreError::Conflict { code, message } => ApiError::conflict(code, message),
+            StoreError::Unknown { code, message } => ApiError::Unknown { code, message },
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "storage unavailable");
+                ApiError::Unavailable {
+                    retry_after_secs: 1,
+                }
+            }
+            StoreError::Internal(detail) => ApiError::Internal(detail),
+        }
+    }
+}

@@ -10,7 +10,6 @@
 
 use serde::Deserialize;
 use shared::domain::directory::Patient;
-use shared::domain::ids::parse_id;
 use shared::domain::permissions::{require_directory_manager, require_host_or_admin};
 use shared::domain::validate::clean_label;
 use shared::domain::{now_rfc3339, Principal, Role};
@@ -26,11 +25,6 @@ struct PatientInput {
     name: String,
 }
 
-fn path_id(request: &Request, name: &str) -> Result<String, ApiError> {
-    let value = http::path_param(request, name).ok_or(ApiError::NotFound)?;
-    parse_id(name, &value)
-}
-
 /// The caller, if they keep the directory, and the account and patient the path names.
 fn patient_route<S: SettingsStore>(
     app: &App<S>,
@@ -40,8 +34,8 @@ fn patient_route<S: SettingsStore>(
     require_directory_manager(&principal)?;
     Ok((
         principal,
-        path_id(request, "customer_id")?,
-        path_id(request, "patient_id")?,
+        http::path_id(request, "customer_id")?,
+        http::path_id(request, "patient_id")?,
     ))
 }
 
@@ -96,7 +90,7 @@ async fn visible_account<S: SettingsStore + DirectoryStore>(
     principal: &Principal,
     request: &Request,
 ) -> Result<String, ApiError> {
-    let customer = path_id(request, "customer_id")?;
+    let customer = http::path_id(request, "customer_id")?;
     let visible = match principal.role {
         Role::Admin | Role::Service | Role::Staff => true,
         Role::Customer => principal.customer_id.as_deref() == Some(customer.as_str()),

@@ -10,7 +10,6 @@
 //! A `PUT` replaces the entry (fields left out take their defaults) and answers with it.
 
 use shared::domain::directory::{Assignment, AssignmentInput, ContactInput, StaffProfileInput};
-use shared::domain::ids::parse_id;
 use shared::domain::permissions::require_directory_manager;
 use shared::domain::{now_rfc3339, Principal};
 use shared::http::{self, Request, Response};
@@ -27,10 +26,7 @@ fn manager<S: SettingsStore>(
     require_directory_manager(&principal)?;
     let ids = params
         .iter()
-        .map(|name| {
-            let value = http::path_param(request, name).ok_or(ApiError::NotFound)?;
-            parse_id(name, &value)
-        })
+        .map(|name| http::path_id(request, name))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((principal, ids))
 }

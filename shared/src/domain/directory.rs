@@ -6,9 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::DomainError;
 use super::principal::Role;
 use super::validate::{clean_label, is_valid_e164, is_valid_email};
-use crate::error::ApiError;
 
 /// Assignments end at most this far ahead; a longer one is a mistake, not a schedule.
 pub const MAX_ASSIGNMENT_DAYS: i64 = 366;
@@ -104,11 +104,11 @@ pub struct AssignmentInput {
     pub until: Option<String>,
 }
 
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::bad_request("invalid_field", format!("{field} {message}"))
+fn invalid(field: &str, message: &str) -> DomainError {
+    DomainError::invalid("invalid_field", format!("{field} {message}"))
 }
 
-fn optional_email(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+fn optional_email(field: &str, value: Option<String>) -> Result<Option<String>, DomainError> {
     let Some(value) = value else { return Ok(None) };
     let value = value.trim().to_owned();
     if !is_valid_email(&value) {
@@ -117,14 +117,14 @@ fn optional_email(field: &str, value: Option<String>) -> Result<Option<String>, 
     Ok(Some(value))
 }
 
-fn name(value: &str) -> Result<String, ApiError> {
+fn name(value: &str) -> Result<String, DomainError> {
     clean_label(value, 200).ok_or_else(|| invalid("name", "must be 1-200 characters"))
 }
 
 impl StaffProfileInput {
     /// The profile this body describes; `now` becomes `updated_at` (and `created_at` of a
     /// new profile, which the store keeps from the first write).
-    pub fn into_profile(self, user_id: &str, now: &str) -> Result<StaffProfile, ApiError> {
+    pub fn into_profile(self, user_id: &str, now: &str) -> Result<StaffProfile, DomainError> {
         let name = name(&self.name)?;
         let email = optional_email("email", self.email)?;
         let email_notifications = self.email_notifications.unwrap_or(email.is_some());
@@ -156,7 +156,7 @@ impl ContactInput {
         customer_id: &str,
         contact_id: &str,
         now: &str,
-    ) -> Result<Contact, ApiError> {
+    ) -> Result<Contact, DomainError> {
         let name = name(&self.name)?;
         let email = optional_email("email", self.email)?;
         let phone = match self.phone {
@@ -188,7 +188,7 @@ impl ContactInput {
 
 impl AssignmentInput {
     /// `until` must lie ahead of `now`, and not absurdly far.
-    pub fn until(&self, now: jiff::Timestamp) -> Result<Option<String>, ApiError> {
+    pub fn until(&self, now: jiff::Timestamp) -> Result<Option<String>, DomainError> {
         let Some(until) = &self.until else {
             return Ok(None);
         };
@@ -259,7 +259,10 @@ mod tests {
                 role: None,
             },
         ] {
-            assert_eq!(bad.into_profile("u1", "now").unwrap_err().status(), 400);
+            assert_eq!(
+                bad.into_profile("u1", "now").unwrap_err().code(),
+                "invalid_field"
+            );
         }
     }
 
@@ -287,8 +290,8 @@ mod tests {
             input(Some("sam@"), None, None),
         ] {
             assert_eq!(
-                bad.into_contact("c1", "p1", "now").unwrap_err().status(),
-                400
+                bad.into_contact("c1", "p1", "now").unwrap_err().code(),
+                "invalid_field"
             );
         }
     }
@@ -305,7 +308,7 @@ mod tests {
         );
         assert_eq!(AssignmentInput::default().until(now).unwrap(), None);
         for bad in ["2026-05-01T11:59:59Z", "tomorrow", "2030-01-01T00:00:00Z"] {
-            assert_eq!(input(bad).until(now).unwrap_err().status(), 400);
+            assert_eq!(input(bad).until(now).unwrap_err().code(), "invalid_field");
         }
         let assignment = Assignment {
             user_id: "b1".into(),

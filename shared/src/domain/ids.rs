@@ -3,7 +3,7 @@
 //! They are embedded in DynamoDB keys, so the alphabet excludes the key separators `#`
 //! and `/`; anything else that is printable ASCII and usual in ids is accepted.
 
-use crate::error::ApiError;
+use super::error::DomainError;
 
 pub const MAX_ID_LEN: usize = 128;
 
@@ -16,11 +16,11 @@ pub fn is_valid_id(value: &str) -> bool {
 }
 
 /// Validates an id taken from a body or query, naming the field in the error.
-pub fn parse_id(field: &str, value: &str) -> Result<String, ApiError> {
+pub fn parse_id(field: &str, value: &str) -> Result<String, DomainError> {
     if is_valid_id(value) {
         Ok(value.to_owned())
     } else {
-        Err(ApiError::bad_request(
+        Err(DomainError::invalid(
             "invalid_id",
             format!(
                 "{field} must be 1-{MAX_ID_LEN} characters of letters, digits and - _ . : @ + |"

@@ -5,6 +5,7 @@ pub mod conversation;
 pub mod country;
 pub mod csv;
 pub mod directory;
+pub mod error;
 pub mod feed;
 pub mod grant;
 pub mod ids;
@@ -19,6 +20,7 @@ pub mod text;
 pub mod validate;
 
 pub use conversation::{ConversationId, ConversationKind, ConversationStatus, Subject};
+pub use error::DomainError;
 pub use message::{Attachment, Channel, Message, MessageType, MessageView, SenderType};
 pub use principal::{Principal, Role, Side};
 pub use settings::{MessagingMode, Settings};

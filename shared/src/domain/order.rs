@@ -3,9 +3,9 @@
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::error::DomainError;
 use super::ids::parse_id;
 use super::text::{clean_message_text, excerpt};
-use crate::ApiError;
 
 /// Staff-side participants of one order conversation (the vendor and whoever the host
 /// adds): enough for a marketplace order, small enough to list on the order's entry.
@@ -35,13 +35,13 @@ pub struct OpenOrder {
     pub admin_can_write: bool,
 }
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("invalid_field", message)
+fn invalid(message: impl Into<String>) -> DomainError {
+    DomainError::invalid("invalid_field", message)
 }
 
 /// A title as a message's text is checked (no control or bidi characters), but HTML is
 /// refused rather than stripped: a title is shown as given.
-pub fn validate_title(raw: &str) -> Result<String, ApiError> {
+pub fn validate_title(raw: &str) -> Result<String, DomainError> {
     let cleaned = clean_message_text(raw).map_err(|_| {
         invalid(format!(
             "title must be 1-{MAX_TITLE_CHARS} characters of text"
@@ -59,7 +59,7 @@ pub fn validate_title(raw: &str) -> Result<String, ApiError> {
 }
 
 impl OpenOrderRequest {
-    pub fn validate(self) -> Result<OpenOrder, ApiError> {
+    pub fn validate(self) -> Result<OpenOrder, DomainError> {
         let mut participants = Vec::with_capacity(self.participants.len());
         for user in &self.participants {
             participants.push(parse_id("participants", user)?);
@@ -153,7 +153,7 @@ mod tests {
                     .collect::<Vec<_>>(),
             ),
         ] {
-            assert_eq!(bad.validate().unwrap_err().status(), 400);
+            assert_eq!(bad.validate().unwrap_err().code(), "invalid_field");
         }
     }
 }
@@ -166,7 +166,7 @@ const MAX_METADATA_KEYS: usize = 20;
 /// What an order event's `metadata` may be: an object of at most 2 KiB serialized, three
 /// levels deep, 20 keys an object, keys of lowercase letters, digits and `_` (1-40), and
 /// strings without control characters.
-pub fn validate_metadata(value: &serde_json::Value) -> Result<(), ApiError> {
+pub fn validate_metadata(value: &serde_json::Value) -> Result<(), DomainError> {
     fn check(value: &serde_json::Value, depth: usize) -> Result<(), String> {
         use serde_json::Value;
         match value {
@@ -208,18 +208,18 @@ pub fn validate_metadata(value: &serde_json::Value) -> Result<(), ApiError> {
         }
     }
     if !value.is_object() {
-        return Err(ApiError::bad_request(
+        return Err(DomainError::invalid(
             "invalid_metadata",
             "metadata must be an object",
         ));
     }
     if value.to_string().len() > MAX_METADATA_BYTES {
-        return Err(ApiError::bad_request(
+        return Err(DomainError::invalid(
             "invalid_metadata",
             format!("metadata is at most {MAX_METADATA_BYTES} bytes"),
         ));
     }
-    check(value, 0).map_err(|message| ApiError::bad_request("invalid_metadata", message))
+    check(value, 0).map_err(|message| DomainError::invalid("invalid_metadata", message))
 }
 
 #[cfg(test)]
@@ -274,15 +274,15 @@ mod metadata_tests {
 }
 
 /// Valid metadata with every string as plain text, cleaned as a message's text is.
-pub fn clean_metadata(value: &serde_json::Value) -> Result<serde_json::Value, ApiError> {
-    fn clean(value: &mut serde_json::Value) -> Result<(), ApiError> {
+pub fn clean_metadata(value: &serde_json::Value) -> Result<serde_json::Value, DomainError> {
+    fn clean(value: &mut serde_json::Value) -> Result<(), DomainError> {
         use serde_json::Value;
         match value {
             Value::Object(map) => map.values_mut().try_for_each(clean),
             Value::Array(items) => items.iter_mut().try_for_each(clean),
             Value::String(text) => {
                 *text = clean_message_text(text).map_err(|_| {
-                    ApiError::bad_request(
+                    DomainError::invalid(
                         "invalid_metadata",
                         "metadata strings may not hold control or bidi-override characters",
                     )

@@ -1,10 +1,10 @@
 //! Who may do what. Refusals that would reveal that something exists are 404s.
 
 use super::conversation::{ConversationId, Subject};
+use super::error::DomainError;
 use super::ids::parse_id;
 use super::principal::{Principal, Role};
 use super::settings::MessagingMode;
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -13,13 +13,13 @@ pub enum Access {
 }
 
 /// The tenant's messaging mode, applied to a messaging route.
-pub fn check_mode(mode: MessagingMode, access: Access) -> Result<(), ApiError> {
+pub fn check_mode(mode: MessagingMode, access: Access) -> Result<(), DomainError> {
     match (mode, access) {
-        (MessagingMode::Disabled, _) => Err(ApiError::forbidden(
+        (MessagingMode::Disabled, _) => Err(DomainError::forbidden(
             "messaging_disabled",
             "messaging is disabled for this business",
         )),
-        (MessagingMode::ReadOnly, Access::Write) => Err(ApiError::forbidden(
+        (MessagingMode::ReadOnly, Access::Write) => Err(DomainError::forbidden(
             "messaging_read_only",
             "messaging is read-only for this business",
         )),
@@ -33,7 +33,7 @@ pub fn check_mode(mode: MessagingMode, access: Access) -> Result<(), ApiError> {
 pub fn check_conversation_access(
     principal: &Principal,
     conversation: &ConversationId,
-) -> Result<(), ApiError> {
+) -> Result<(), DomainError> {
     match principal.role {
         Role::Admin | Role::Staff | Role::Service | Role::BasicStaff => Ok(()),
         Role::Customer
@@ -41,7 +41,7 @@ pub fn check_conversation_access(
         {
             Ok(())
         }
-        Role::Customer => Err(ApiError::NotFound),
+        Role::Customer => Err(DomainError::NotFound),
     }
 }
 
@@ -52,21 +52,21 @@ pub fn resolve_conversation(
     conversation_id: Option<&str>,
     customer_id: Option<&str>,
     patient_id: Option<&str>,
-) -> Result<ConversationId, ApiError> {
+) -> Result<ConversationId, DomainError> {
     let conversation = match (conversation_id, customer_id, patient_id) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return Err(ApiError::bad_request(
+            return Err(DomainError::invalid(
                 "invalid_target",
                 "give either conversation_id, or customer_id with an optional patient_id",
             ))
         }
-        (Some(id), None, None) => ConversationId::decode(id).ok_or(ApiError::NotFound)?,
+        (Some(id), None, None) => ConversationId::decode(id).ok_or(DomainError::NotFound)?,
         (None, customer, patient) => {
             let customer = match (customer, principal.role, principal.customer_id.as_deref()) {
                 (Some(customer), _, _) => parse_id("customer_id", customer)?,
                 (None, Role::Customer, Some(own)) => own.to_owned(),
                 (None, _, _) => {
-                    return Err(ApiError::bad_request(
+                    return Err(DomainError::invalid(
                         "missing_field",
                         "customer_id or conversation_id is required",
                     ))
@@ -88,11 +88,11 @@ pub fn tracks_read_state(principal: &Principal) -> bool {
     principal.role != Role::Admin
 }
 
-pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
+pub fn require_admin(principal: &Principal) -> Result<(), DomainError> {
     if principal.role == Role::Admin {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(DomainError::forbidden(
             "forbidden",
             "only an admin may do this",
         ))
@@ -101,15 +101,15 @@ pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
 
 /// The directory (staff, assignments, contacts) is kept by admins and the host
 /// application.
-pub fn require_directory_manager(principal: &Principal) -> Result<(), ApiError> {
+pub fn require_directory_manager(principal: &Principal) -> Result<(), DomainError> {
     require_host_or_admin(principal, "change the directory")
 }
 
 /// Admins and the host application (the `service` role) only; `action` says what.
-pub fn require_host_or_admin(principal: &Principal, action: &str) -> Result<(), ApiError> {
+pub fn require_host_or_admin(principal: &Principal, action: &str) -> Result<(), DomainError> {
     match principal.role {
         Role::Admin | Role::Service => Ok(()),
-        _ => Err(ApiError::forbidden(
+        _ => Err(DomainError::forbidden(
             "forbidden",
             format!("only an admin or the host application may {action}"),
         )),
@@ -136,7 +136,7 @@ mod tests {
         let conv = ConversationId::new("c1", Subject::General);
         assert!(check_conversation_access(&principal(Role::Customer, Some("c1")), &conv).is_ok());
         let other = check_conversation_access(&principal(Role::Customer, Some("c2")), &conv);
-        assert!(matches!(other, Err(ApiError::NotFound)));
+        assert!(matches!(other, Err(DomainError::NotFound)));
         for role in [Role::Admin, Role::Staff, Role::Service, Role::BasicStaff] {
             assert!(check_conversation_access(&principal(role, None), &conv).is_ok());
         }

@@ -189,6 +189,12 @@ pub fn path_param(request: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An id in the path: absent is 404 (no such route), malformed is 400.
+pub fn path_id(request: &Request, name: &str) -> Result<String, ApiError> {
+    let value = path_param(request, name).ok_or(ApiError::NotFound)?;
+    Ok(crate::domain::ids::parse_id(name, &value)?)
+}
+
 pub fn header(request: &Request, name: &str) -> Option<String> {
     request
         .headers()

@@ -30,8 +30,6 @@ pub use patients::*;
 pub use settings::*;
 pub use uploads::*;
 
-use crate::error::ApiError;
-
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -50,27 +48,4 @@ pub enum StoreError {
     Unavailable(String),
     #[error("storage error: {0}")]
     Internal(String),
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound => ApiError::NotFound,
-            StoreError::Closed => {
-                ApiError::conflict("conversation_closed", "this conversation is closed")
-            }
-            StoreError::BadReference(message) => {
-                ApiError::bad_request("invalid_reference", message)
-            }
-            StoreError::Conflict { code, message } => ApiError::conflict(code, message),
-            StoreError::Unknown { code, message } => ApiError::Unknown { code, message },
-            StoreError::Unavailable(detail) => {
-                tracing::warn!(%detail, "storage unavailable");
-                ApiError::Unavailable {
-                    retry_after_secs: 1,
-                }
-            }
-            StoreError::Internal(detail) => ApiError::Internal(detail),
-        }
-    }
 }
