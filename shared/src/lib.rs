@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod files;
+pub mod gate;
 pub mod http;
 pub mod https;
 pub mod jwt;

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use shared::domain::order::{OpenOrderRequest, MAX_PARTICIPANTS};
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::{
-    now_rfc3339, Channel, ConversationId, MessageType, Principal, Role, SenderType, Subject,
+    now_rfc3339, Channel, ConversationId, MessageType, Principal, SenderType, Subject,
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
@@ -151,34 +151,16 @@ where
     }
 }
 
-/// Who may find an order's conversation: the host application and tenant-wide staff;
-/// basic staff when they take part; the buyer's contacts. Anyone else learns nothing.
-fn may_read(principal: &Principal, order: &OrderRecord) -> bool {
-    match principal.role {
-        Role::Admin | Role::Service | Role::Staff => true,
-        Role::BasicStaff => order.participants.contains(&principal.user_id),
-        Role::Customer => {
-            principal.customer_id.as_deref() == Some(order.conversation.customer_id.as_str())
-        }
-    }
-}
-
 pub async fn find<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
 where
-    S: MessageStore + SettingsStore,
+    S: MessageStore + SettingsStore + DirectoryStore,
 {
     let principal = app.caller(request)?;
     let order_id = http::query_param(request, "order_id")
         .ok_or_else(|| ApiError::bad_request("missing_field", "order_id is required"))?;
     let order_id = shared::domain::ids::parse_id("order_id", &order_id)?;
     let tenant = &principal.tenant_id;
-    app.check_mode(tenant, Access::Read).await?;
-    let order = app
-        .store
-        .order_conversation(tenant, &order_id)
-        .await?
-        .filter(|order| may_read(&principal, order))
-        .ok_or(ApiError::NotFound)?;
+    let (_, order) = app.find_order(&principal, &order_id, Access::Read).await?;
     let header = header_of(app, tenant, &order.conversation).await?;
     Ok(http::json_response(
         200,
@@ -188,7 +170,7 @@ where
 
 pub async fn close<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
 where
-    S: MessageStore + SettingsStore,
+    S: MessageStore + SettingsStore + DirectoryStore,
 {
     let principal = app.caller(request)?;
     require_host_or_admin(&principal, "close conversations")?;
@@ -199,18 +181,16 @@ where
         .and_then(|id| ConversationId::decode(&id))
         .ok_or(ApiError::NotFound)?;
     let tenant = &principal.tenant_id;
-    app.check_mode(tenant, Access::Write).await?;
     let order_id = conversation.subject.order_id().map(str::to_owned);
     // An order's participants leave their active sets in the closing's transaction.
-    let order = match &order_id {
-        Some(order_id) => Some(
-            app.store
-                .order_conversation(tenant, order_id)
-                .await?
-                .filter(|order| order.conversation == conversation)
-                .ok_or(ApiError::NotFound)?,
-        ),
-        None => None,
+    let (conversation, order) = if order_id.is_some() {
+        let (opened, order) = app
+            .open_order(&principal, conversation, Access::Manage)
+            .await?;
+        (opened.conversation, Some(order))
+    } else {
+        let opened = app.open(&principal, conversation, Access::Manage).await?;
+        (opened.conversation, None)
     };
     let draft = system_message(
         &principal,
@@ -242,23 +222,6 @@ where
     ))
 }
 
-/// The order conversation a path names, with its entry; anything else is unknown.
-async fn order_of<S: MessageStore>(
-    app: &App<S>,
-    tenant: &str,
-    request: &Request,
-) -> Result<OrderRecord, ApiError> {
-    let conversation = http::path_param(request, "id")
-        .and_then(|id| ConversationId::decode(&id))
-        .ok_or(ApiError::NotFound)?;
-    let order_id = conversation.subject.order_id().ok_or(ApiError::NotFound)?;
-    app.store
-        .order_conversation(tenant, order_id)
-        .await?
-        .filter(|order| order.conversation == conversation)
-        .ok_or(ApiError::NotFound)
-}
-
 /// `PUT` (joins) and `DELETE` (leaves) `/conversations/{id}/participants/{user_id}`: a
 /// silent system message records it, in the same transaction.
 pub async fn change_participant<S>(
@@ -276,8 +239,12 @@ where
         &http::path_param(request, "user_id").unwrap_or_default(),
     )?;
     let tenant = &principal.tenant_id;
-    app.check_mode(tenant, Access::Write).await?;
-    let order = order_of(app, tenant, request).await?;
+    let conversation = http::path_param(request, "id")
+        .and_then(|id| ConversationId::decode(&id))
+        .ok_or(ApiError::NotFound)?;
+    let (_, order) = app
+        .open_order(&principal, conversation, Access::Manage)
+        .await?;
     let name = match app.store.staff(tenant, &user).await? {
         Some((profile, _)) => profile.name,
         None if joins => {

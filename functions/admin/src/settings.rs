@@ -146,20 +146,32 @@ async fn check_granted<S: GrantStore>(
     Ok(())
 }
 
+fn invalid(message: &str) -> ApiError {
+    ApiError::bad_request("invalid_field", message.to_owned())
+}
+
 fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, ApiError> {
-    let invalid = |message: &str| ApiError::bad_request("invalid_field", message.to_owned());
-    if let Some(mode) = change.mode {
-        settings.mode = MessagingMode::parse(&mode)
+    if let Some(mode) = &change.mode {
+        settings.mode = MessagingMode::parse(mode)
             .ok_or_else(|| invalid("mode must be disabled, read_only or full"))?;
     }
-    if let Some(name) = change.business_name {
+    if let Some(name) = &change.business_name {
         settings.business_name = name
+            .as_ref()
             .map(|n| {
-                clean_label(&n, 200)
-                    .ok_or_else(|| invalid("business_name must be 1-200 characters"))
+                clean_label(n, 200).ok_or_else(|| invalid("business_name must be 1-200 characters"))
             })
             .transpose()?;
     }
+    apply_timing(&mut settings, &change)?;
+    apply_limits(&mut settings, &change)?;
+    apply_addresses(&mut settings, &change)?;
+    apply_sms(&mut settings, change)?;
+    Ok(settings)
+}
+
+/// When notifications go out: delays, quiet hours, escalation to SMS.
+fn apply_timing(settings: &mut Settings, change: &SettingsChange) -> Result<(), ApiError> {
     if let Some(minutes) = change.notify_delay_minutes {
         if minutes > MAX_NOTIFY_DELAY_MINUTES {
             return Err(invalid("notify_delay_minutes must be 0 to 1440"));
@@ -172,14 +184,26 @@ fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, Api
         }
         settings.notify_delay_seconds = seconds;
     }
-    if let Some(quiet) = change.quiet_hours {
+    if let Some(quiet) = &change.quiet_hours {
         if quiet.as_ref().is_some_and(|q| !q.is_valid()) {
             return Err(invalid(
                 "quiet_hours must be {\"start\": \"HH:MM\", \"end\": \"HH:MM\"} with different times, or null",
             ));
         }
-        settings.quiet_hours = quiet;
+        settings.quiet_hours = quiet.clone();
     }
+    if let Some(minutes) = change.sms_escalation_minutes {
+        if minutes.is_some_and(|m| m == 0 || m > MAX_SMS_ESCALATION_MINUTES) {
+            return Err(invalid(
+                "sms_escalation_minutes must be 1 to 10080, or null for never",
+            ));
+        }
+        settings.sms_escalation_minutes = minutes;
+    }
+    Ok(())
+}
+
+fn apply_limits(settings: &mut Settings, change: &SettingsChange) -> Result<(), ApiError> {
     if let Some(mb) = change.max_attachment_mb {
         if mb == 0 || mb > LIMIT_ATTACHMENT_MB {
             return Err(invalid("max_attachment_mb must be 1 to 100"));
@@ -192,45 +216,46 @@ fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, Api
         }
         settings.max_attachments = count;
     }
-    if let Some(minutes) = change.sms_escalation_minutes {
-        if minutes.is_some_and(|m| m == 0 || m > MAX_SMS_ESCALATION_MINUTES) {
-            return Err(invalid(
-                "sms_escalation_minutes must be 1 to 10080, or null for never",
-            ));
-        }
-        settings.sms_escalation_minutes = minutes;
-    }
+    Ok(())
+}
+
+/// Email addresses, the portal's address and the time zone digests are written in.
+fn apply_addresses(settings: &mut Settings, change: &SettingsChange) -> Result<(), ApiError> {
     for (field, value, target) in [
         (
             "admin_notification_email",
-            change.admin_notification_email,
+            &change.admin_notification_email,
             &mut settings.admin_notification_email,
         ),
-        ("from_email", change.from_email, &mut settings.from_email),
+        ("from_email", &change.from_email, &mut settings.from_email),
     ] {
         if let Some(value) = value {
             if value.as_deref().is_some_and(|v| !is_valid_email(v)) {
                 return Err(invalid(&format!("{field} must be an email address")));
             }
-            *target = value;
+            *target = value.clone();
         }
     }
-    if let Some(url) = change.portal_base_url {
+    if let Some(url) = &change.portal_base_url {
         if url.as_deref().is_some_and(|u| !is_valid_base_url(u)) {
             return Err(invalid(
                 "portal_base_url must be an https URL without query or credentials",
             ));
         }
-        settings.portal_base_url = url;
+        settings.portal_base_url = url.clone();
     }
-    if let Some(zone) = change.timezone {
-        if jiff::tz::TimeZone::get(&zone).is_err() {
+    if let Some(zone) = &change.timezone {
+        if jiff::tz::TimeZone::get(zone).is_err() {
             return Err(invalid(
                 "timezone must be an IANA time zone such as Europe/Berlin",
             ));
         }
-        settings.timezone = zone;
+        settings.timezone = zone.clone();
     }
+    Ok(())
+}
+
+fn apply_sms(settings: &mut Settings, change: SettingsChange) -> Result<(), ApiError> {
     if let Some(numbers) = change.sms_numbers {
         let mut unique = numbers.clone();
         unique.sort();
@@ -269,5 +294,5 @@ fn apply(mut settings: Settings, change: SettingsChange) -> Result<Settings, Api
                 .transpose()?;
         }
     }
-    Ok(settings)
+    Ok(())
 }

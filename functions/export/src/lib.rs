@@ -19,7 +19,7 @@ use shared::domain::{ConversationId, Message};
 use shared::files::names::content_disposition;
 use shared::http::{self, Request, Response};
 use shared::store::readers::{read_by, read_frontiers, ReadFrontier};
-use shared::store::{MessageStore, NotificationStore, SettingsStore};
+use shared::store::{DirectoryStore, MessageStore, NotificationStore, SettingsStore};
 use shared::{ApiError, App};
 
 mod spool;
@@ -44,7 +44,7 @@ const COLUMNS: [&str; 9] = [
 
 pub async fn handle<S>(app: &App<S>, request: Request) -> Response
 where
-    S: MessageStore + NotificationStore + SettingsStore,
+    S: MessageStore + NotificationStore + SettingsStore + DirectoryStore,
 {
     http::respond(export_within(app, &request, MAX_EXPORT_BYTES).await)
 }
@@ -56,7 +56,7 @@ pub(crate) async fn export_within<S>(
     limit: usize,
 ) -> Result<Response, ApiError>
 where
-    S: MessageStore + NotificationStore + SettingsStore,
+    S: MessageStore + NotificationStore + SettingsStore + DirectoryStore,
 {
     let principal = app.caller(request)?;
     require_host_or_admin(&principal, "export a conversation")?;
@@ -68,7 +68,10 @@ where
         .and_then(|id| ConversationId::decode(&id))
         .ok_or(ApiError::NotFound)?;
     let tenant = &principal.tenant_id;
-    app.check_mode(tenant, Access::Read).await?;
+    let conversation = app
+        .open(&principal, conversation, Access::Read)
+        .await?
+        .conversation;
     let header = app
         .store
         .conversation(tenant, &conversation)

@@ -3,7 +3,7 @@
 //! Admins monitor: their call changes nothing and reports the state as it is.
 
 use serde::Deserialize;
-use shared::domain::permissions::{resolve_conversation, tracks_read_state, Access};
+use shared::domain::permissions::{tracks_read_state, Access, ConversationTarget};
 use shared::http::{self, Request, Response};
 use shared::store::{DirectoryStore, MessageStore, Reader, SettingsStore};
 use shared::{ApiError, App};
@@ -11,9 +11,8 @@ use shared::{ApiError, App};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MarkReadRequest {
-    conversation_id: Option<String>,
-    customer_id: Option<String>,
-    patient_id: Option<String>,
+    #[serde(flatten)]
+    target: ConversationTarget,
     /// A message id; absent means the newest message.
     up_to: Option<String>,
 }
@@ -31,12 +30,7 @@ async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(
 ) -> Result<Response, ApiError> {
     let principal = app.caller(request)?;
     let body: MarkReadRequest = http::json_body(request)?;
-    let conversation = resolve_conversation(
-        &principal,
-        body.conversation_id.as_deref(),
-        body.customer_id.as_deref(),
-        body.patient_id.as_deref(),
-    )?;
+    let conversation = body.target.resolve(&principal)?;
     if let Some(up_to) = &body.up_to {
         if ulid::Ulid::from_string(up_to).is_err() {
             return Err(ApiError::bad_request(
@@ -45,8 +39,10 @@ async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(
             ));
         }
     }
-    app.open_conversation(&principal, &conversation, Access::Read)
-        .await?;
+    let conversation = app
+        .open(&principal, conversation, Access::Read)
+        .await?
+        .conversation;
 
     let side = principal.side();
     let reader = Reader {

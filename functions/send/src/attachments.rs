@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use shared::domain::attachment::{check_content, check_declared, AttachmentRefusal, SNIFF_BYTES};
 use shared::domain::message::Attachment;
-use shared::domain::permissions::{resolve_conversation, Access};
+use shared::domain::permissions::{Access, ConversationTarget};
 use shared::domain::settings::LIMIT_ATTACHMENTS;
 use shared::domain::text::clean_text;
 use shared::domain::{ids, now_rfc3339, ConversationId, ConversationStatus, Principal};
@@ -34,9 +34,8 @@ pub struct AttachmentRef {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UploadRequest {
-    pub conversation_id: Option<String>,
-    pub customer_id: Option<String>,
-    pub patient_id: Option<String>,
+    #[serde(flatten)]
+    pub target: ConversationTarget,
     pub name: String,
     pub content_type: String,
     pub size: u64,
@@ -91,7 +90,7 @@ async fn check_takes_messages<S: MessageStore + PatientStore>(
             Err(StoreError::Closed.into())
         }
         Some(_) => Ok(()),
-        None if body.conversation_id.is_some() => Err(ApiError::NotFound),
+        None if body.target.conversation_id.is_some() => Err(ApiError::NotFound),
         None => match conversation.subject.patient_id() {
             None => Ok(()),
             Some(patient) => {
@@ -118,17 +117,11 @@ where
 {
     let principal = app.caller(request)?;
     let body: UploadRequest = http::json_body(request)?;
-    let conversation = resolve_conversation(
-        &principal,
-        body.conversation_id.as_deref(),
-        body.customer_id.as_deref(),
-        body.patient_id.as_deref(),
-    )?;
+    let conversation = body.target.resolve(&principal)?;
     let name = clean_name(&body.name)?;
     check_declared(&name, &body.content_type).map_err(|r| refused(r, &name, &body.content_type))?;
-    let settings = app
-        .open_conversation(&principal, &conversation, Access::Write)
-        .await?;
+    let opened = app.open(&principal, conversation, Access::Write).await?;
+    let (conversation, settings) = (opened.conversation, opened.settings);
     let max = settings.max_attachment_bytes();
     if body.size == 0 || body.size > max {
         return Err(ApiError::bad_request(
@@ -136,7 +129,6 @@ where
             format!("a file is 1 to {max} bytes here"),
         ));
     }
-    crate::check_admin_may_write(app, &principal, &conversation).await?;
     check_takes_messages(app, &principal.tenant_id, &conversation, &body).await?;
     let files = app.files()?;
     let upload = Upload {

@@ -14,11 +14,11 @@ use shared::domain::order::clean_metadata;
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{
-    format_timestamp, ids, Channel, ConversationId, MessageType, Role, SenderType,
+    format_timestamp, ids, Channel, ConversationId, MessageType, Principal, SenderType,
 };
 use shared::http::{self, Request, Response};
 use shared::store::{
-    keys, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft, MessageStore,
+    keys, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft, MessageStore, OrderRecord,
     PendingNotification, SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
@@ -95,20 +95,20 @@ fn status_text(metadata: Option<&Value>) -> Result<String, ApiError> {
     })
 }
 
-pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
-    app: &App<S>,
-    request: &Request,
-) -> Result<Response, ApiError> {
-    let principal = app.caller(request)?;
-    require_host_or_admin(&principal, "post order events")?;
-    let body: EventRequest = http::json_body(request)?;
-    let idempotency_key = crate::idempotency_key(request)?;
-    let conversation = http::path_param(request, "id")
-        .and_then(|id| ConversationId::decode(&id))
-        .ok_or(ApiError::NotFound)?;
+/// An event's content, checked before anything is read.
+struct Checked {
+    message_type: MessageType,
+    voice: Voice,
+    text: String,
+    metadata: Option<Value>,
+    attachment_ids: Vec<String>,
+    on_behalf_of: Option<String>,
+}
+
+fn check(body: &EventRequest) -> Result<Checked, ApiError> {
     let (message_type, voice) = voice_of(&body.event_type)?;
     let metadata = body.metadata.as_ref().map(clean_metadata).transpose()?;
-    let mut text = text_of(&body)?;
+    let mut text = text_of(body)?;
     if text.is_empty() && message_type == MessageType::StatusChange {
         text = status_text(metadata.as_ref())?;
     }
@@ -141,22 +141,27 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         }
         (_, Some(user)) => Some(ids::parse_id("on_behalf_of", user)?),
     };
-    let Some(order_id) = conversation.subject.order_id() else {
-        return Err(ApiError::NotFound);
-    };
-    let tenant = &principal.tenant_id;
-    let settings = app.check_mode(tenant, Access::Write).await?;
-    let order = app
-        .store
-        .order_conversation(tenant, order_id)
-        .await?
-        .filter(|order| order.conversation == conversation)
-        .ok_or(ApiError::NotFound)?;
-    if principal.role == Role::Admin && !order.admin_can_write {
-        return Err(crate::observe_only());
-    }
+    Ok(Checked {
+        message_type,
+        voice,
+        text,
+        metadata,
+        attachment_ids,
+        on_behalf_of,
+    })
+}
 
-    let (sender_type, sender_id, sender_name) = match (voice, on_behalf_of) {
+/// Who the event speaks as: a participant or one of the buyer's contacts, by name, or
+/// the system.
+async fn speaker<S: DirectoryStore>(
+    app: &App<S>,
+    principal: &Principal,
+    order: &OrderRecord,
+    voice: Voice,
+    on_behalf_of: Option<String>,
+) -> Result<(SenderType, String, String), ApiError> {
+    let tenant = &principal.tenant_id;
+    Ok(match (voice, on_behalf_of) {
         (Voice::Participant, Some(user)) => {
             if !order.participants.contains(&user) {
                 return Err(not_a_participant(&user));
@@ -172,7 +177,7 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         (Voice::Buyer, Some(contact)) => {
             let found = app
                 .store
-                .contact(tenant, &conversation.customer_id, &contact)
+                .contact(tenant, &order.conversation.customer_id, &contact)
                 .await?
                 .ok_or_else(|| not_a_participant(&contact))?;
             (SenderType::Customer, contact, found.name)
@@ -182,7 +187,35 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
             principal.user_id.clone(),
             "System".into(),
         ),
-    };
+    })
+}
+
+pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
+    let principal = app.caller(request)?;
+    require_host_or_admin(&principal, "post order events")?;
+    let body: EventRequest = http::json_body(request)?;
+    let idempotency_key = crate::idempotency_key(request)?;
+    let conversation = http::path_param(request, "id")
+        .and_then(|id| ConversationId::decode(&id))
+        .ok_or(ApiError::NotFound)?;
+    let Checked {
+        message_type,
+        voice,
+        text,
+        metadata,
+        attachment_ids,
+        on_behalf_of,
+    } = check(&body)?;
+    let tenant = &principal.tenant_id;
+    let (opened, order) = app
+        .open_order(&principal, conversation, Access::Write)
+        .await?;
+    let (conversation, settings) = (opened.conversation, opened.settings);
+    let (sender_type, sender_id, sender_name) =
+        speaker(app, &principal, &order, voice, on_behalf_of).await?;
     crate::attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
     // The caller's key, for this conversation: the path is part of the request.
     let claim = idempotency_key.map(|key| IdempotencyClaim {

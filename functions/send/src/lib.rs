@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::domain::message::MessageView;
 use shared::domain::notify::{notify_delay, NotifyChannel};
-use shared::domain::permissions::{resolve_conversation, Access};
+use shared::domain::permissions::{Access, ConversationTarget};
 use shared::domain::text::{clean_message_text, TextError};
 use shared::domain::{
     format_timestamp, Channel, Message, MessageType, Principal, Role, SenderType,
@@ -24,9 +24,8 @@ use shared::{ApiError, App};
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
-    pub conversation_id: Option<String>,
-    pub customer_id: Option<String>,
-    pub patient_id: Option<String>,
+    #[serde(flatten)]
+    pub target: ConversationTarget,
     #[serde(default)]
     pub message: String,
     /// Uploads to attach, by id (`POST /attachments`).
@@ -56,18 +55,11 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
     let principal = app.caller(request)?;
     let body: SendRequest = http::json_body(request)?;
     let idempotency_key = idempotency_key(request)?;
-    let conversation = resolve_conversation(
-        &principal,
-        body.conversation_id.as_deref(),
-        body.customer_id.as_deref(),
-        body.patient_id.as_deref(),
-    )?;
+    let conversation = body.target.resolve(&principal)?;
     let (text, attachment_ids) = validate_content(&body)?;
     let notify_now = validate_notify(&principal, &body.notify)?;
-    let settings = app
-        .open_conversation(&principal, &conversation, Access::Write)
-        .await?;
-    check_admin_may_write(app, &principal, &conversation).await?;
+    let opened = app.open(&principal, conversation, Access::Write).await?;
+    let (conversation, settings) = (opened.conversation, opened.settings);
     attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
     let claim = idempotency_key.map(|key| IdempotencyClaim {
         owner: principal.user_id.clone(),
@@ -82,7 +74,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
 
     let draft = MessageDraft {
         conversation,
-        create_conversation: body.conversation_id.is_none(),
+        create_conversation: body.target.conversation_id.is_none(),
         sender_type: SenderType::of_side(principal.side()),
         sender_id: principal.user_id.clone(),
         sender_name: principal.display_name().to_owned(),
@@ -222,33 +214,6 @@ fn validate_content(body: &SendRequest) -> Result<(String, Vec<String>), ApiErro
         ));
     }
     Ok((text, attachment_ids))
-}
-
-/// Admins observe an order's conversation unless the host let them write (one read, for
-/// admins' writes into orders only).
-async fn check_admin_may_write<S: MessageStore>(
-    app: &App<S>,
-    principal: &Principal,
-    conversation: &shared::domain::ConversationId,
-) -> Result<(), ApiError> {
-    let (Role::Admin, Some(order_id)) = (principal.role, conversation.subject.order_id()) else {
-        return Ok(());
-    };
-    let order = app
-        .store
-        .order_conversation(&principal.tenant_id, order_id)
-        .await?;
-    if order.is_some_and(|order| !order.admin_can_write) {
-        return Err(observe_only());
-    }
-    Ok(())
-}
-
-fn observe_only() -> ApiError {
-    ApiError::forbidden(
-        "observe_only",
-        "admins observe this conversation; the host application did not let them write",
-    )
 }
 
 /// The channels a staff sender asked to notify on at once.

@@ -4,7 +4,7 @@
 //! message took, and other tenants' or conversations' files are 404.
 
 use shared::domain::ids::is_valid_id;
-use shared::domain::permissions::{check_conversation_access, Access};
+use shared::domain::permissions::Access;
 use shared::files::file_key;
 use shared::http::{self, Request, Response};
 use shared::store::{DirectoryStore, MessageStore, SettingsStore, UploadStore};
@@ -26,8 +26,7 @@ where
         .pop()
         .filter(|upload| upload.message_id.is_some())
         .ok_or(ApiError::NotFound)?;
-    check_conversation_access(&principal, &upload.conversation)?;
-    app.open_conversation(&principal, &upload.conversation, Access::Read)
+    app.open(&principal, upload.conversation.clone(), Access::Read)
         .await?;
     let link = app
         .files()?

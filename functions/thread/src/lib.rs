@@ -14,10 +14,10 @@
 
 use serde::{Deserialize, Serialize};
 use shared::domain::message::{ReadPosition, ViewerReadState};
-use shared::domain::permissions::{resolve_conversation, Access};
-use shared::domain::{ConversationId, Principal, Role, Side};
+use shared::domain::permissions::{Access, ConversationTarget};
+use shared::domain::{ConversationId, Message, Principal, Role, Side};
 use shared::http::{self, Request, Response};
-use shared::store::readers::{read_by, read_frontiers};
+use shared::store::readers::{read_by, read_frontiers, ReadFrontier};
 use shared::store::{
     ConversationHeader, DirectoryStore, MessageStore, NotificationStore, Reader, SettingsStore,
     UploadStore,
@@ -66,23 +66,18 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
     request: &Request,
 ) -> Result<Response, ApiError> {
     let principal = app.caller(request)?;
-    let by_id = http::path_param(request, "id");
-    let conversation = match &by_id {
-        Some(id) => resolve_conversation(&principal, Some(id), None, None)?,
-        None => {
-            let customer = http::path_param(request, "customer_id").ok_or(ApiError::NotFound)?;
-            let patient = http::query_param(request, "patient_id");
-            resolve_conversation(&principal, None, Some(&customer), patient.as_deref())?
-        }
-    };
+    let target = target_of(request)?;
+    let conversation = target.resolve(&principal)?;
     let limit = http::limit(request)?;
     let with_read_by = wants_read_by(request, &principal)?;
     let scope = cursor_scope(&principal, &conversation);
     let cursor = http::query_param(request, "cursor")
         .map(|c| app.cursors.open::<ThreadCursor>(&scope, &c))
         .transpose()?;
-    app.open_conversation(&principal, &conversation, Access::Read)
-        .await?;
+    let conversation = app
+        .open(&principal, conversation, Access::Read)
+        .await?
+        .conversation;
 
     let side = principal.side();
     let viewer = Reader {
@@ -104,40 +99,22 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
         (Some(cursor), _) => cursor.read.clone(),
         (None, Some(header)) => read_state(header, &viewer, page.position.as_ref()),
         // A thread that has not started: empty when named by customer, unknown by id.
-        (None, None) if by_id.is_some() => return Err(ApiError::NotFound),
+        (None, None) if target.conversation_id.is_some() => return Err(ApiError::NotFound),
         (None, None) => ViewerReadState::default(),
     };
-    let frontiers = match (&page.header, with_read_by) {
-        (Some(header), true) => {
-            Some(read_frontiers(&app.store, &principal.tenant_id, header).await?)
-        }
-        (None, true) => {
-            let header = app
-                .store
-                .conversation(&principal.tenant_id, &conversation)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            Some(read_frontiers(&app.store, &principal.tenant_id, &header).await?)
-        }
-        _ => None,
+    let frontiers = match with_read_by {
+        true => Some(
+            frontiers_of(
+                app,
+                &principal.tenant_id,
+                &conversation,
+                page.header.as_ref(),
+            )
+            .await?,
+        ),
+        false => None,
     };
-    let readers_of = |message: &shared::domain::Message| {
-        frontiers
-            .as_ref()
-            .map(|frontiers| read_by(frontiers, message))
-    };
-    let messages: Vec<serde_json::Value> = page
-        .messages
-        .into_iter()
-        .map(|m| {
-            let readers = readers_of(&m);
-            let mut view = serde_json::to_value(read.view(m, side)).unwrap_or_default();
-            if let Some(readers) = readers {
-                view["read_by"] = serde_json::json!(readers);
-            }
-            view
-        })
-        .collect();
+    let messages = message_views(page.messages, &read, side, frontiers.as_deref());
     let next_cursor = match (
         page.has_more,
         messages.last().and_then(|m| m["id"].as_str()),
@@ -161,6 +138,60 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
             "next_cursor": next_cursor,
         }),
     ))
+}
+
+/// The conversation the path names: by id, or a customer's general or patient thread.
+fn target_of(request: &Request) -> Result<ConversationTarget, ApiError> {
+    Ok(match http::path_param(request, "id") {
+        Some(id) => ConversationTarget::by_id(id),
+        None => ConversationTarget {
+            customer_id: Some(http::path_param(request, "customer_id").ok_or(ApiError::NotFound)?),
+            patient_id: http::query_param(request, "patient_id"),
+            conversation_id: None,
+        },
+    })
+}
+
+/// How far each person has read, for `read_by` (the header a later page did not read,
+/// read now).
+async fn frontiers_of<S: MessageStore + NotificationStore>(
+    app: &App<S>,
+    tenant: &str,
+    conversation: &ConversationId,
+    header: Option<&ConversationHeader>,
+) -> Result<Vec<ReadFrontier>, ApiError> {
+    let read = match header {
+        Some(header) => read_frontiers(&app.store, tenant, header).await?,
+        None => {
+            let header = app
+                .store
+                .conversation(tenant, conversation)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            read_frontiers(&app.store, tenant, &header).await?
+        }
+    };
+    Ok(read)
+}
+
+/// Each message as the viewer sees it, with who has read it when that was asked for.
+fn message_views(
+    messages: Vec<Message>,
+    read: &ViewerReadState,
+    side: Side,
+    frontiers: Option<&[ReadFrontier]>,
+) -> Vec<serde_json::Value> {
+    messages
+        .into_iter()
+        .map(|m| {
+            let readers = frontiers.map(|frontiers| read_by(frontiers, &m));
+            let mut view = serde_json::to_value(read.view(m, side)).unwrap_or_default();
+            if let Some(readers) = readers {
+                view["read_by"] = serde_json::json!(readers);
+            }
+            view
+        })
+        .collect()
 }
 
 /// The viewer's own position (stored or implied by their last message) and both sides'

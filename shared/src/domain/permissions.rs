@@ -5,11 +5,26 @@ use super::error::DomainError;
 use super::ids::parse_id;
 use super::principal::{Principal, Role};
 use super::settings::MessagingMode;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Read,
+    /// Posting into the conversation.
     Write,
+    /// Changing the conversation itself (closing it, its participants): the host
+    /// application's and admins' routes, which an observed order does not refuse.
+    Manage,
+}
+
+/// Which conversation a request names: either `conversation_id`, or a customer
+/// (customers may leave out their own) and optionally a patient. Flattened into every
+/// request body that names one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ConversationTarget {
+    pub conversation_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub patient_id: Option<String>,
 }
 
 /// The tenant's messaging mode, applied to a messaging route.
@@ -19,7 +34,7 @@ pub fn check_mode(mode: MessagingMode, access: Access) -> Result<(), DomainError
             "messaging_disabled",
             "messaging is disabled for this business",
         )),
-        (MessagingMode::ReadOnly, Access::Write) => Err(DomainError::forbidden(
+        (MessagingMode::ReadOnly, Access::Write | Access::Manage) => Err(DomainError::forbidden(
             "messaging_read_only",
             "messaging is read-only for this business",
         )),
@@ -28,8 +43,8 @@ pub fn check_mode(mode: MessagingMode, access: Access) -> Result<(), DomainError
 }
 
 /// Whether the caller may see (and, for writes, post in) a customer's conversation.
-/// Basic staff pass here and are checked against their assignments by
-/// [`crate::App::open_conversation`].
+/// Basic staff pass here and are checked against their assignments by the gate
+/// (`crate::gate`).
 pub fn check_conversation_access(
     principal: &Principal,
     conversation: &ConversationId,
@@ -45,42 +60,50 @@ pub fn check_conversation_access(
     }
 }
 
-/// The conversation a request names: either `conversation_id`, or a customer (customers
-/// may leave out their own) and optionally a patient. Checks the caller may reach it.
-pub fn resolve_conversation(
-    principal: &Principal,
-    conversation_id: Option<&str>,
-    customer_id: Option<&str>,
-    patient_id: Option<&str>,
-) -> Result<ConversationId, DomainError> {
-    let conversation = match (conversation_id, customer_id, patient_id) {
-        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return Err(DomainError::invalid(
-                "invalid_target",
-                "give either conversation_id, or customer_id with an optional patient_id",
-            ))
+impl ConversationTarget {
+    pub fn by_id(conversation_id: impl Into<String>) -> Self {
+        ConversationTarget {
+            conversation_id: Some(conversation_id.into()),
+            ..ConversationTarget::default()
         }
-        (Some(id), None, None) => ConversationId::decode(id).ok_or(DomainError::NotFound)?,
-        (None, customer, patient) => {
-            let customer = match (customer, principal.role, principal.customer_id.as_deref()) {
-                (Some(customer), _, _) => parse_id("customer_id", customer)?,
-                (None, Role::Customer, Some(own)) => own.to_owned(),
-                (None, _, _) => {
-                    return Err(DomainError::invalid(
-                        "missing_field",
-                        "customer_id or conversation_id is required",
-                    ))
-                }
-            };
-            let subject = match patient {
-                Some(patient) => Subject::Patient(parse_id("patient_id", patient)?),
-                None => Subject::General,
-            };
-            ConversationId::new(customer, subject)
-        }
-    };
-    check_conversation_access(principal, &conversation)?;
-    Ok(conversation)
+    }
+
+    /// The conversation named, if the caller may reach it at all (the gate applies the
+    /// rest).
+    pub fn resolve(&self, principal: &Principal) -> Result<ConversationId, DomainError> {
+        let conversation = match (
+            self.conversation_id.as_deref(),
+            self.customer_id.as_deref(),
+            self.patient_id.as_deref(),
+        ) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(DomainError::invalid(
+                    "invalid_target",
+                    "give either conversation_id, or customer_id with an optional patient_id",
+                ))
+            }
+            (Some(id), None, None) => ConversationId::decode(id).ok_or(DomainError::NotFound)?,
+            (None, customer, patient) => {
+                let customer = match (customer, principal.role, principal.customer_id.as_deref()) {
+                    (Some(customer), _, _) => parse_id("customer_id", customer)?,
+                    (None, Role::Customer, Some(own)) => own.to_owned(),
+                    (None, _, _) => {
+                        return Err(DomainError::invalid(
+                            "missing_field",
+                            "customer_id or conversation_id is required",
+                        ))
+                    }
+                };
+                let subject = match patient {
+                    Some(patient) => Subject::Patient(parse_id("patient_id", patient)?),
+                    None => Subject::General,
+                };
+                ConversationId::new(customer, subject)
+            }
+        };
+        check_conversation_access(principal, &conversation)?;
+        Ok(conversation)
+    }
 }
 
 /// Whose read position a viewing moves. Admins monitor without leaving a trace.
