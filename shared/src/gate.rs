@@ -21,6 +21,13 @@ use crate::domain::{ConversationId, Principal, Role, Settings};
 use crate::store::{DirectoryStore, MessageStore, OrderRecord, SettingsStore, StoreError};
 use crate::{ApiError, App};
 
+/// The conversation a route's path names by id (`{id}`); anything else is unknown.
+pub fn path_conversation(request: &crate::http::Request) -> Result<ConversationId, ApiError> {
+    crate::http::path_param(request, "id")
+        .and_then(|id| ConversationId::decode(&id))
+        .ok_or(ApiError::NotFound)
+}
+
 /// A conversation the caller may reach for the access asked, and what the gate read.
 #[derive(Debug)]
 pub struct Opened {

@@ -17,7 +17,7 @@ use shared::store::{ConversationHeader, DirectoryStore, Feed, FeedStore, Reader,
 use shared::{ApiError, App};
 
 use crate::query::only_params;
-use crate::{inbox, tag};
+use crate::{inbox, tag, Inbox};
 
 type Entries = Vec<(ConversationHeader, Option<ReadPosition>)>;
 
@@ -94,7 +94,16 @@ pub(crate) async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
     if http::not_modified_since(request, &current) {
         return Ok(http::not_modified(&current));
     }
-    let counts = entries
+    Ok(badge_response(
+        unread_counts(&inbox, &entries),
+        capped,
+        &current,
+    ))
+}
+
+/// The conversations the caller has unread messages in, with how many.
+fn unread_counts(inbox: &Inbox, entries: &Entries) -> Vec<serde_json::Value> {
+    entries
         .iter()
         .filter(|(header, _)| inbox.shows(header))
         .map(|(header, position)| (header, inbox.unread(header, position.as_ref())))
@@ -106,8 +115,7 @@ pub(crate) async fn badge<S: FeedStore + SettingsStore + DirectoryStore>(
                 "unread_count": unread,
             })
         })
-        .collect();
-    Ok(badge_response(counts, capped, &current))
+        .collect()
 }
 
 /// The feed's recent entries, from one small Query ([`tag::CHECK_WINDOW`]).

@@ -66,6 +66,51 @@ async fn header_of<S: MessageStore>(
         .ok_or(ApiError::NotFound)
 }
 
+/// Participants must have staff profiles (one BatchGetItem per 100).
+async fn check_have_profiles<S: DirectoryStore>(
+    app: &App<S>,
+    tenant: &str,
+    participants: &[String],
+) -> Result<(), ApiError> {
+    if participants.is_empty() {
+        return Ok(());
+    }
+    let known = app.store.staff_with_profiles(tenant, participants).await?;
+    match participants.iter().find(|u| !known.contains(*u)) {
+        Some(unknown) => Err(ApiError::bad_request(
+            "unknown_participant",
+            format!("{unknown} has no staff profile: PUT /staff/{unknown} first"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The order's conversation was opened before: the same request gets it again (200), a
+/// different one is refused.
+async fn opened_before<S: MessageStore>(
+    app: &App<S>,
+    principal: &Principal,
+    record: &OrderRecord,
+) -> Result<Response, ApiError> {
+    let tenant = &principal.tenant_id;
+    let existing = app
+        .store
+        .order_conversation(tenant, &record.order_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("an order taken without its entry".into()))?;
+    if existing.request_hash != record.request_hash {
+        return Err(ApiError::conflict(
+            "order_conversation_exists",
+            "this order has a conversation opened with other details",
+        ));
+    }
+    let header = header_of(app, tenant, &existing.conversation).await?;
+    Ok(http::json_response(
+        200,
+        &order_view(principal, &header, &existing),
+    ))
+}
+
 pub async fn open<S>(app: &App<S>, request: &Request) -> Result<Response, ApiError>
 where
     S: MessageStore + DirectoryStore + SettingsStore,
@@ -75,18 +120,7 @@ where
     let order = http::json_body::<OpenOrderRequest>(request)?.validate()?;
     let tenant = &principal.tenant_id;
     app.check_mode(tenant, Access::Write).await?;
-    if !order.participants.is_empty() {
-        let known = app
-            .store
-            .staff_with_profiles(tenant, &order.participants)
-            .await?;
-        if let Some(unknown) = order.participants.iter().find(|u| !known.contains(*u)) {
-            return Err(ApiError::bad_request(
-                "unknown_participant",
-                format!("{unknown} has no staff profile: PUT /staff/{unknown} first"),
-            ));
-        }
-    }
+    check_have_profiles(app, tenant, &order.participants).await?;
     let conversation =
         ConversationId::new(&order.customer_id, Subject::Order(order.order_id.clone()));
     let record = OrderRecord {
@@ -127,24 +161,7 @@ where
                 &order_view(&principal, &header, &record),
             ))
         }
-        AppendOutcome::OrderTaken => {
-            let existing = app
-                .store
-                .order_conversation(tenant, &order.order_id)
-                .await?
-                .ok_or_else(|| ApiError::Internal("an order taken without its entry".into()))?;
-            if existing.request_hash != record.request_hash {
-                return Err(ApiError::conflict(
-                    "order_conversation_exists",
-                    "this order has a conversation opened with other details",
-                ));
-            }
-            let header = header_of(app, tenant, &existing.conversation).await?;
-            Ok(http::json_response(
-                200,
-                &order_view(&principal, &header, &existing),
-            ))
-        }
+        AppendOutcome::OrderTaken => opened_before(app, &principal, &record).await,
         _ => Err(ApiError::Internal(
             "an order conversation met another guard".into(),
         )),
@@ -177,9 +194,7 @@ where
     if !http::body_is_empty(request) {
         http::json_body::<serde_json::Map<String, Value>>(request)?;
     }
-    let conversation = http::path_param(request, "id")
-        .and_then(|id| ConversationId::decode(&id))
-        .ok_or(ApiError::NotFound)?;
+    let conversation = shared::gate::path_conversation(request)?;
     let tenant = &principal.tenant_id;
     let order_id = conversation.subject.order_id().map(str::to_owned);
     // An order's participants leave their active sets in the closing's transaction.
@@ -239,9 +254,7 @@ where
         &http::path_param(request, "user_id").unwrap_or_default(),
     )?;
     let tenant = &principal.tenant_id;
-    let conversation = http::path_param(request, "id")
-        .and_then(|id| ConversationId::decode(&id))
-        .ok_or(ApiError::NotFound)?;
+    let conversation = shared::gate::path_conversation(request)?;
     let (_, order) = app
         .open_order(&principal, conversation, Access::Manage)
         .await?;
@@ -255,16 +268,15 @@ where
         }
         None => user.clone(),
     };
-    let (text, event) = if joins {
-        (
+    let (text, event) = match joins {
+        true => (
             format!("{name} joined the conversation."),
             "participant_added",
-        )
-    } else {
-        (
+        ),
+        false => (
             format!("{name} left the conversation."),
             "participant_removed",
-        )
+        ),
     };
     let draft = system_message(
         &principal,
@@ -283,13 +295,37 @@ where
         .store
         .append_message(tenant, &draft, Some(&change))
         .await?;
+    answer_change(
+        app,
+        &principal,
+        &order.order_id,
+        &user,
+        joins,
+        stored(&outcome),
+    )
+    .await
+}
+
+fn stored(outcome: &AppendOutcome) -> bool {
+    matches!(outcome, AppendOutcome::Stored(_))
+}
+
+/// What a participant change answers, from the order's entry as it now stands.
+async fn answer_change<S: MessageStore>(
+    app: &App<S>,
+    principal: &Principal,
+    order_id: &str,
+    user: &str,
+    joins: bool,
+    stored: bool,
+) -> Result<Response, ApiError> {
+    let tenant = &principal.tenant_id;
     let order = app
         .store
-        .order_conversation(tenant, &order.order_id)
+        .order_conversation(tenant, order_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let stored = matches!(outcome, AppendOutcome::Stored(_));
-    match (joins, stored, order.participants.contains(&user)) {
+    match (joins, stored, order.participants.iter().any(|p| p == user)) {
         (false, true, _) => Ok(http::no_content()),
         // Not a participant: nothing to remove.
         (false, false, _) => Err(ApiError::NotFound),
@@ -298,7 +334,7 @@ where
             let header = header_of(app, tenant, &order.conversation).await?;
             Ok(http::json_response(
                 200,
-                &order_view(&principal, &header, &order),
+                &order_view(principal, &header, &order),
             ))
         }
         (true, _, false) => Err(ApiError::conflict(

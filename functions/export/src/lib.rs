@@ -64,9 +64,7 @@ where
         None | Some("csv") => {}
         Some(_) => return Err(ApiError::bad_request("invalid_field", "format must be csv")),
     }
-    let conversation = http::path_param(request, "id")
-        .and_then(|id| ConversationId::decode(&id))
-        .ok_or(ApiError::NotFound)?;
+    let conversation = shared::gate::path_conversation(request)?;
     let tenant = &principal.tenant_id;
     let conversation = app
         .open(&principal, conversation, Access::Read)

@@ -15,7 +15,7 @@ use shared::domain::permissions::{Access, ConversationTarget};
 use shared::domain::settings::LIMIT_ATTACHMENTS;
 use shared::domain::text::clean_text;
 use shared::domain::{ids, now_rfc3339, ConversationId, ConversationStatus, Principal};
-use shared::files::{file_key, upload_key, FileError};
+use shared::files::{file_key, upload_key, FileError, FileHead};
 use shared::http::{self, Request, Response};
 use shared::store::{
     DirectoryStore, MessageStore, PatientStore, Reader, SettingsStore, StoreError, Upload,
@@ -196,20 +196,14 @@ pub fn check_count(count: usize, max: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The message's attachments: each an upload of this tenant, conversation and person,
-/// not taken yet, whose file is what it claims. Moves the files out of the uploads prefix.
-pub async fn take<S: UploadStore>(
+/// The uploads named, each of this tenant, conversation and person, and not taken yet.
+async fn untaken_uploads<S: UploadStore>(
     app: &App<S>,
     principal: &Principal,
     conversation: &ConversationId,
     ids: &[String],
-) -> Result<Vec<Attachment>, ApiError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let files = app.files()?;
-    let tenant = &principal.tenant_id;
-    let found = app.store.uploads(tenant, ids).await?;
+) -> Result<Vec<Upload>, ApiError> {
+    let found = app.store.uploads(&principal.tenant_id, ids).await?;
     let mut uploads = Vec::with_capacity(ids.len());
     for id in ids {
         let upload = found
@@ -234,6 +228,56 @@ pub async fn take<S: UploadStore>(
         }
         uploads.push(upload.clone());
     }
+    Ok(uploads)
+}
+
+/// The file's first bytes, as S3 holds them, against what its upload declared.
+fn checked(upload: &Upload, head: Result<FileHead, FileError>) -> Result<FileHead, ApiError> {
+    let head = match head {
+        Ok(head) => head,
+        Err(FileError::Missing) => {
+            return Err(ApiError::bad_request(
+                "attachment_missing",
+                format!("{} has not been uploaded", upload.name),
+            ))
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if head.size != upload.size {
+        return Err(ApiError::bad_request(
+            "attachment_size_mismatch",
+            format!(
+                "{} is {} bytes, not the {} declared",
+                upload.name, head.size, upload.size
+            ),
+        ));
+    }
+    if head.content_type.as_deref() != Some(upload.content_type.as_str()) {
+        return Err(refused(
+            AttachmentRefusal::ContentMismatch,
+            &upload.name,
+            &upload.content_type,
+        ));
+    }
+    check_content(&upload.name, &upload.content_type, &head.first_bytes)
+        .map_err(|r| refused(r, &upload.name, &upload.content_type))?;
+    Ok(head)
+}
+
+/// The message's attachments: each an upload of this tenant, conversation and person,
+/// not taken yet, whose file is what it claims. Moves the files out of the uploads prefix.
+pub async fn take<S: UploadStore>(
+    app: &App<S>,
+    principal: &Principal,
+    conversation: &ConversationId,
+    ids: &[String],
+) -> Result<Vec<Attachment>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let files = app.files()?;
+    let tenant = &principal.tenant_id;
+    let uploads = untaken_uploads(app, principal, conversation, ids).await?;
     let upload_keys: Vec<String> = uploads
         .iter()
         .map(|u| upload_key(tenant, conversation, &u.id))
@@ -246,34 +290,7 @@ pub async fn take<S: UploadStore>(
     // Each file is copied only while it is the one checked here.
     let mut etags = Vec::with_capacity(uploads.len());
     for (upload, head) in uploads.iter().zip(heads) {
-        let head = match head {
-            Ok(head) => head,
-            Err(FileError::Missing) => {
-                return Err(ApiError::bad_request(
-                    "attachment_missing",
-                    format!("{} has not been uploaded", upload.name),
-                ))
-            }
-            Err(err) => return Err(err.into()),
-        };
-        if head.size != upload.size {
-            return Err(ApiError::bad_request(
-                "attachment_size_mismatch",
-                format!(
-                    "{} is {} bytes, not the {} declared",
-                    upload.name, head.size, upload.size
-                ),
-            ));
-        }
-        if head.content_type.as_deref() != Some(upload.content_type.as_str()) {
-            return Err(refused(
-                AttachmentRefusal::ContentMismatch,
-                &upload.name,
-                &upload.content_type,
-            ));
-        }
-        check_content(&upload.name, &upload.content_type, &head.first_bytes)
-            .map_err(|r| refused(r, &upload.name, &upload.content_type))?;
+        let head = checked(upload, head)?;
         etags.push(head.etag);
     }
     let moves = upload_keys

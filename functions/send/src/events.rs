@@ -13,9 +13,7 @@ use shared::domain::notify::notify_delay;
 use shared::domain::order::clean_metadata;
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::text::{clean_message_text, TextError};
-use shared::domain::{
-    format_timestamp, ids, Channel, ConversationId, MessageType, Principal, SenderType,
-};
+use shared::domain::{format_timestamp, ids, Channel, MessageType, Principal, SenderType};
 use shared::http::{self, Request, Response};
 use shared::store::{
     keys, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft, MessageStore, OrderRecord,
@@ -198,9 +196,7 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
     require_host_or_admin(&principal, "post order events")?;
     let body: EventRequest = http::json_body(request)?;
     let idempotency_key = crate::idempotency_key(request)?;
-    let conversation = http::path_param(request, "id")
-        .and_then(|id| ConversationId::decode(&id))
-        .ok_or(ApiError::NotFound)?;
+    let conversation = shared::gate::path_conversation(request)?;
     let Checked {
         message_type,
         voice,

@@ -153,7 +153,10 @@ mod tests {
                     .collect::<Vec<_>>(),
             ),
         ] {
-            assert_eq!(bad.validate().unwrap_err().code(), "invalid_field");
+            assert!(matches!(
+                bad.validate().unwrap_err(),
+                DomainError::Invalid { .. }
+            ));
         }
     }
 }
