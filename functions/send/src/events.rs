@@ -197,22 +197,15 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
     let body: EventRequest = http::json_body(request)?;
     let idempotency_key = crate::idempotency_key(request)?;
     let conversation = shared::gate::path_conversation(request)?;
-    let Checked {
-        message_type,
-        voice,
-        text,
-        metadata,
-        attachment_ids,
-        on_behalf_of,
-    } = check(&body)?;
+    let checked = check(&body)?;
     let tenant = &principal.tenant_id;
     let (opened, order) = app
         .open_order(&principal, conversation, Access::Write)
         .await?;
     let (conversation, settings) = (opened.conversation, opened.settings);
     let (sender_type, sender_id, sender_name) =
-        speaker(app, &principal, &order, voice, on_behalf_of).await?;
-    crate::attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
+        speaker(app, &principal, &order, checked.voice, checked.on_behalf_of).await?;
+    crate::attachments::check_count(checked.attachment_ids.len(), settings.max_attachments)?;
     // The caller's key, for this conversation: the path is part of the request.
     let claim = idempotency_key.map(|key| IdempotencyClaim {
         owner: keys::event_key_owner(&principal.user_id, &conversation),
@@ -220,7 +213,9 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         request_hash: crate::request_hash(&(conversation.encode(), &body)),
     });
     let attachments =
-        match crate::attachments::take(app, &principal, &conversation, &attachment_ids).await {
+        match crate::attachments::take(app, &principal, &conversation, &checked.attachment_ids)
+            .await
+        {
             Ok(attachments) => attachments,
             Err(refusal) => return crate::replay_or(app, tenant, claim, refusal).await,
         };
@@ -231,10 +226,10 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
         sender_type,
         sender_id,
         sender_name,
-        message_type,
-        text,
+        message_type: checked.message_type,
+        text: checked.text,
         attachments,
-        metadata,
+        metadata: checked.metadata,
         channel: Channel::Web,
         external_ref: None,
         notification: speaks.then(|| PendingNotification {
