@@ -196,6 +196,3 @@ fn cursor_scope(principal: &Principal, conversation: &ConversationId) -> String 
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod file_tests;

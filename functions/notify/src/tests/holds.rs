@@ -8,7 +8,7 @@ use shared::store::Settlement;
 use testkit::faults::{self, Faults};
 
 /// Quiet from an hour before `due` until `end`, in UTC.
-async fn quiet_until(stack: &TestStack, due: Timestamp, end: Timestamp) {
+async fn quiet_until(stack: &TestApp, due: Timestamp, end: Timestamp) {
     let clock = |t: Timestamp| {
         t.to_zoned(jiff::tz::TimeZone::UTC)
             .strftime("%H:%M")
@@ -24,7 +24,7 @@ async fn quiet_until(stack: &TestStack, due: Timestamp, end: Timestamp) {
 }
 
 /// When the tenant's release marker is due, if there is one.
-async fn marker(stack: &TestStack) -> Option<String> {
+async fn marker(stack: &TestApp) -> Option<String> {
     for shard in 0..shared::store::keys::DUE_SHARDS {
         let page = stack
             .store
@@ -38,24 +38,25 @@ async fn marker(stack: &TestStack) -> Option<String> {
     None
 }
 
-async fn held(stack: &TestStack) -> Vec<shared::store::DueEntry> {
+async fn held(stack: &TestApp) -> Vec<shared::store::DueEntry> {
     stack.store.held(TENANT, 100).await.unwrap().0
 }
 
-async fn message_to(stack: &TestStack, people: &People, customer: &str) {
+async fn message_to(stack: &TestApp, people: &People, customer: &str) {
     contact(stack, people, customer, &format!("{customer}p"), None).await;
-    send(
-        stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": customer, "message": "hi"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": customer, "message": "hi"}),
+        )
+        .await;
 }
 
 #[tokio::test]
 async fn a_hold_writes_the_pass_and_its_release_marker_together() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     let people = People::new();
     let due = later(4);
     let end = due + SignedDuration::from_mins(61);
@@ -109,7 +110,7 @@ async fn a_hold_writes_the_pass_and_its_release_marker_together() {
 /// as it is; the hold checks it in the same transaction.
 #[tokio::test]
 async fn a_hold_keeps_a_marker_due_sooner() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     let due = later(4);
     let end = due + SignedDuration::from_mins(61);
@@ -142,7 +143,7 @@ async fn a_hold_keeps_a_marker_due_sooner() {
 /// still due: the marker is made due again, and the next run sends the new pass.
 #[tokio::test]
 async fn a_release_that_leaves_a_pass_held_makes_the_marker_due_again() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     let due = later(4);
     let end = due + SignedDuration::from_mins(61);
@@ -193,7 +194,7 @@ async fn a_release_that_leaves_a_pass_held_makes_the_marker_due_again() {
     assert_eq!((held(&stack).await.len(), marker(&stack).await), (0, None));
 }
 
-async fn last_message(stack: &TestStack, customer: &str) -> String {
+async fn last_message(stack: &TestApp, customer: &str) -> String {
     stack
         .store
         .conversation(TENANT, &general(customer))

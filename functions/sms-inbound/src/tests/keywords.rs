@@ -9,7 +9,7 @@ fn keyword(body: &str, id: &str, published_at: &str) -> Value {
     event
 }
 
-async fn opted_out(stack: &TestStack) -> bool {
+async fn opted_out(stack: &TestApp) -> bool {
     use shared::store::NotificationStore;
     !stack
         .store
@@ -21,7 +21,7 @@ async fn opted_out(stack: &TestStack) -> bool {
 
 #[tokio::test]
 async fn the_last_keyword_the_provider_received_decides() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
     let replies = testkit::moto::sms().await;
@@ -59,7 +59,8 @@ async fn the_last_keyword_the_provider_received_decides() {
     assert!(!opted_out(&stack).await);
 
     // The thread notes only the changes that stood: out at k1, in at k5.
-    let notes: Vec<String> = messages(&stack, &general())
+    let notes: Vec<String> = stack
+        .messages(&general("c1"), 100)
         .await
         .into_iter()
         .filter(|m| m.sender_type == shared::domain::SenderType::System)

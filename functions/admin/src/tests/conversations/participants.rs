@@ -4,21 +4,24 @@ use super::*;
 
 #[tokio::test]
 async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
-    let stack = TestStack::start().await;
-    vendor(&stack, "vendor-9").await;
-    vendor(&stack, "vendor-7").await;
+    let stack = TestApp::start(TENANT).await;
+    stack.vendor("vendor-9").await;
+    stack.vendor("vendor-7").await;
     let host = Claims::service(TENANT, "marketplace");
-    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let (_, opened) = stack
+        .call(handle, open_conversation(&host, order_1042()))
+        .await;
     let id = opened["id"].as_str().unwrap().to_owned();
     // vendor-7 is assigned the buyer's account, but takes no part in this order.
-    let (status, _) = call(
-        &stack,
-        ApiEvent::new("PUT", "/staff/{user_id}/assignments/{customer_id}")
-            .claims(&host)
-            .path_param("user_id", "vendor-7")
-            .path_param("customer_id", "buyer-1"),
-    )
-    .await;
+    let (status, _) = stack
+        .call(
+            handle,
+            ApiEvent::new("PUT", "/staff/{user_id}/assignments/{customer_id}")
+                .claims(&host)
+                .path_param("user_id", "vendor-7")
+                .path_param("customer_id", "buyer-1"),
+        )
+        .await;
     assert_eq!(status, 200);
     let thread = |claims: &Claims| {
         ApiEvent::new("GET", "/conversations/{id}/messages")
@@ -28,8 +31,9 @@ async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
     let vendor = Claims::basic_staff(TENANT, "vendor-9");
     let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
     for (claims, text) in [(&vendor, "Your order ships today"), (&buyer, "Thanks!")] {
-        let (status, body) =
-            read_response(send::handle(&stack.app(), send(claims, &id, text).request()).await);
+        let (status, body) = read_response(
+            send::handle(&stack.app(), message_in(claims, &id, text).request()).await,
+        );
         assert_eq!(status, 201, "{body}");
     }
     let (status, page) =
@@ -81,7 +85,7 @@ async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
         read_response(thread::handle(&stack.app(), thread(&outsider).request()).await);
     assert_eq!(status, 404);
     let (status, _) =
-        read_response(send::handle(&stack.app(), send(&outsider, &id, "Hi").request()).await);
+        read_response(send::handle(&stack.app(), message_in(&outsider, &id, "Hi").request()).await);
     assert_eq!(status, 404);
 
     // The vendor's feed and badge hold the order; the outsider's do not, though the
@@ -116,11 +120,13 @@ fn participant(method: &str, claims: &Claims, id: &str, user: &str) -> ApiEvent 
 
 #[tokio::test]
 async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follows() {
-    let stack = TestStack::start().await;
-    vendor(&stack, "vendor-9").await;
-    vendor(&stack, "helper").await;
+    let stack = TestApp::start(TENANT).await;
+    stack.vendor("vendor-9").await;
+    stack.vendor("helper").await;
     let host = Claims::service(TENANT, "marketplace");
-    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let (_, opened) = stack
+        .call(handle, open_conversation(&host, order_1042()))
+        .await;
     let id = opened["id"].as_str().unwrap().to_owned();
     let helper = Claims::basic_staff(TENANT, "helper");
     let thread = |claims: &Claims| {
@@ -135,25 +141,31 @@ async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follow
     };
     assert_eq!(reads(helper.clone()).await, 404);
 
-    let (status, joined) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    let (status, joined) = stack
+        .call(handle, participant("PUT", &host, &id, "helper"))
+        .await;
     assert_eq!(status, 200, "{joined}");
     assert_eq!(joined["participants"], json!(["helper", "vendor-9"]));
-    let (status, again) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    let (status, again) = stack
+        .call(handle, participant("PUT", &host, &id, "helper"))
+        .await;
     assert_eq!(
         (status, &again["participants"]),
         (200, &joined["participants"])
     );
     assert_eq!(reads(helper.clone()).await, 200);
 
-    let (status, _) = call(
-        &stack,
-        participant("DELETE", &Claims::admin(TENANT, "a1"), &id, "helper"),
-    )
-    .await;
+    let (status, _) = stack
+        .call(
+            handle,
+            participant("DELETE", &Claims::admin(TENANT, "a1"), &id, "helper"),
+        )
+        .await;
     assert_eq!(status, 204);
     assert_eq!(reads(helper.clone()).await, 404);
     assert_eq!(
-        call(&stack, participant("DELETE", &host, &id, "helper"))
+        stack
+            .call(handle, participant("DELETE", &host, &id, "helper"))
             .await
             .0,
         404
@@ -178,37 +190,47 @@ async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follow
         ]
     );
 
-    let (status, body) = call(&stack, participant("PUT", &host, &id, "nobody")).await;
+    let (status, body) = stack
+        .call(handle, participant("PUT", &host, &id, "nobody"))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("unknown_participant"))
     );
     for claims in [Claims::staff(TENANT, "s1"), helper.clone()] {
         assert_eq!(
-            call(&stack, participant("PUT", &claims, &id, "helper"))
+            stack
+                .call(handle, participant("PUT", &claims, &id, "helper"))
                 .await
                 .0,
             403
         );
     }
     assert_eq!(
-        call(
-            &stack,
-            participant("PUT", &Claims::service("market-b", "m"), &id, "helper")
-        )
-        .await
-        .0,
-        404
-    );
-    let general = ConversationId::new("buyer-1", Subject::General).encode();
-    assert_eq!(
-        call(&stack, participant("PUT", &host, &general, "helper"))
+        stack
+            .call(
+                handle,
+                participant("PUT", &Claims::service("market-b", "m"), &id, "helper")
+            )
             .await
             .0,
         404
     );
-    assert_eq!(call(&stack, close(&host, &id)).await.0, 200);
-    let (status, body) = call(&stack, participant("PUT", &host, &id, "helper")).await;
+    let general = ConversationId::new("buyer-1", Subject::General).encode();
+    assert_eq!(
+        stack
+            .call(handle, participant("PUT", &host, &general, "helper"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        stack.call(handle, close_conversation(&host, &id)).await.0,
+        200
+    );
+    let (status, body) = stack
+        .call(handle, participant("PUT", &host, &id, "helper"))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("conversation_closed"))
@@ -217,11 +239,13 @@ async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follow
 
 #[tokio::test]
 async fn staff_narrow_the_feed_by_customer_kind_and_status() {
-    let stack = TestStack::start().await;
-    vendor(&stack, "vendor-9").await;
+    let stack = TestApp::start(TENANT).await;
+    stack.vendor("vendor-9").await;
     testkit::seed::patient(&stack.store, TENANT, "buyer-1", "rex").await;
     let host = Claims::service(TENANT, "marketplace");
-    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let (_, opened) = stack
+        .call(handle, open_conversation(&host, order_1042()))
+        .await;
     let order = opened["id"].as_str().unwrap().to_owned();
     let staff = Claims::staff(TENANT, "s1");
     for body in [
@@ -235,7 +259,13 @@ async fn staff_narrow_the_feed_by_customer_kind_and_status() {
             201
         );
     }
-    assert_eq!(call(&stack, close(&host, &order)).await.0, 200);
+    assert_eq!(
+        stack
+            .call(handle, close_conversation(&host, &order))
+            .await
+            .0,
+        200
+    );
     let feed = |query: &[(&str, &str)], claims: &Claims| {
         let mut event = ApiEvent::new("GET", "/messages/activity").claims(claims);
         for (name, value) in query {
@@ -314,16 +344,24 @@ async fn staff_narrow_the_feed_by_customer_kind_and_status() {
 /// person re-created with the same id inherits none of their orders.
 #[tokio::test]
 async fn a_removed_vendor_reaches_nothing_and_a_re_created_one_inherits_nothing() {
-    let stack = TestStack::start().await;
-    vendor(&stack, "vendor-9").await;
+    let stack = TestApp::start(TENANT).await;
+    stack.vendor("vendor-9").await;
     let host = Claims::service(TENANT, "marketplace");
-    let (_, open_order) = call(&stack, open(&host, order_1042())).await;
+    let (_, open_order) = stack
+        .call(handle, open_conversation(&host, order_1042()))
+        .await;
     let open_id = open_order["id"].as_str().unwrap().to_owned();
     let mut earlier = order_1042();
     earlier["order_id"] = json!("1041");
-    let (_, closed_order) = call(&stack, open(&host, earlier)).await;
+    let (_, closed_order) = stack.call(handle, open_conversation(&host, earlier)).await;
     let closed_id = closed_order["id"].as_str().unwrap().to_owned();
-    assert_eq!(call(&stack, close(&host, &closed_id)).await.0, 200);
+    assert_eq!(
+        stack
+            .call(handle, close_conversation(&host, &closed_id))
+            .await
+            .0,
+        200
+    );
     let vendor_9 = Claims::basic_staff(TENANT, "vendor-9");
     let thread = |id: &str| {
         ApiEvent::new("GET", "/conversations/{id}/messages")
@@ -344,7 +382,7 @@ async fn a_removed_vendor_reaches_nothing_and_a_re_created_one_inherits_nothing(
     let remove = ApiEvent::new("DELETE", "/staff/{user_id}")
         .claims(&host)
         .path_param("user_id", "vendor-9");
-    assert_eq!(call(&stack, remove).await.0, 204);
+    assert_eq!(stack.call(handle, remove).await.0, 204);
     let order = stack
         .store
         .order_conversation(TENANT, "1042")
@@ -354,17 +392,17 @@ async fn a_removed_vendor_reaches_nothing_and_a_re_created_one_inherits_nothing(
     assert!(order.participants.is_empty(), "{order:?}");
     reaches_nothing(&stack, &[&open_id, &closed_id], "removed").await;
     // The same id again: a new person, none of the old orders.
-    vendor(&stack, "vendor-9").await;
+    stack.vendor("vendor-9").await;
     reaches_nothing(&stack, &[&open_id, &closed_id], "re-created").await;
     let mut later = order_1042();
     later["order_id"] = json!("1043");
-    let (_, new_order) = call(&stack, open(&host, later)).await;
+    let (_, new_order) = stack.call(handle, open_conversation(&host, later)).await;
     let new_id = new_order["id"].as_str().unwrap().to_owned();
     assert_eq!(status_of(thread(&new_id)).await, 200);
 }
 
 /// vendor-9 reads and writes none of `orders`, and their inbox is empty.
-async fn reaches_nothing(stack: &TestStack, orders: &[&str], label: &str) {
+async fn reaches_nothing(stack: &TestApp, orders: &[&str], label: &str) {
     let app = stack.app();
     let vendor_9 = Claims::basic_staff(TENANT, "vendor-9");
     for id in orders {
@@ -373,8 +411,9 @@ async fn reaches_nothing(stack: &TestStack, orders: &[&str], label: &str) {
             .path_param("id", id);
         let (status, _) = read_response(thread::handle(&app, page.request()).await);
         assert_eq!(status, 404, "{label}: reading {id}");
-        let (status, body) =
-            read_response(send::handle(&app, send(&vendor_9, id, "still here?").request()).await);
+        let (status, body) = read_response(
+            send::handle(&app, message_in(&vendor_9, id, "still here?").request()).await,
+        );
         assert_eq!(status, 404, "{label}: {body}");
     }
     let feed = ApiEvent::new("GET", "/messages/activity").claims(&vendor_9);
