@@ -129,6 +129,27 @@ pub fn mark_read(claims: &Claims, body: Value) -> ApiEvent {
         .json(body)
 }
 
+/// `GET /conversations/{id}/messages`: a conversation's thread by its id.
+pub fn conversation_thread(claims: &Claims, id: &str) -> ApiEvent {
+    ApiEvent::new("GET", "/conversations/{id}/messages")
+        .claims(claims)
+        .path_param("id", id)
+}
+
+/// `GET /messages/customer/{customer_id}`: a customer account's thread.
+pub fn customer_thread(claims: &Claims, customer: &str) -> ApiEvent {
+    ApiEvent::new("GET", "/messages/customer/{customer_id}")
+        .claims(claims)
+        .path_param("customer_id", customer)
+}
+
+/// `GET /conversations?order_id=`: the conversation of an order.
+pub fn find_conversation(claims: &Claims, order: &str) -> ApiEvent {
+    ApiEvent::new("GET", "/conversations")
+        .claims(claims)
+        .query("order_id", order)
+}
+
 /// `POST /conversations` with `body`.
 pub fn open_conversation(claims: &Claims, body: Value) -> ApiEvent {
     ApiEvent::new("POST", "/conversations")

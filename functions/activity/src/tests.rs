@@ -12,6 +12,7 @@ use testkit::app::{general, hours_from_now};
 use testkit::{read_response, seed, ApiEvent, Claims, TestApp};
 
 use super::handle;
+use testkit::app::conversation_thread;
 
 const TENANT: &str = "clinic-a";
 
@@ -56,10 +57,7 @@ fn customers(page: &Value) -> Vec<String> {
 
 /// Unread messages of one conversation as the thread shows them to the caller.
 async fn thread_unread(stack: &TestApp, claims: &Claims, conversation: &str) -> u64 {
-    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(claims)
-        .path_param("id", conversation)
-        .query("limit", "100");
+    let event = conversation_thread(claims, conversation).query("limit", "100");
     let (status, body) = read_response(thread::handle(&stack.app(), event.request()).await);
     assert_eq!(status, 200, "{body}");
     body["messages"]

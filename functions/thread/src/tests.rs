@@ -7,20 +7,9 @@ use testkit::app::general;
 use testkit::{read_response, ApiEvent, Claims, TestApp};
 
 use super::handle;
+use testkit::app::{conversation_thread, customer_thread};
 
 const TENANT: &str = "clinic-a";
-
-fn by_customer(claims: &Claims, customer: &str) -> ApiEvent {
-    ApiEvent::new("GET", "/messages/customer/{customer_id}")
-        .claims(claims)
-        .path_param("customer_id", customer)
-}
-
-fn by_id(claims: &Claims, id: &str) -> ApiEvent {
-    ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(claims)
-        .path_param("id", id)
-}
 
 #[tokio::test]
 async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
@@ -35,7 +24,7 @@ async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
         )
         .await;
 
-    let (status, body) = stack.call(handle, by_customer(&customer, "c1")).await;
+    let (status, body) = stack.call(handle, customer_thread(&customer, "c1")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["conversation"]["unread_count"], 1);
     assert_eq!(body["conversation"]["kind"], "general");
@@ -51,13 +40,13 @@ async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
     let (status, _) = read_response(mark_read::handle(&stack.app(), event.request()).await);
     assert_eq!(status, 200);
 
-    let (_, body) = stack.call(handle, by_customer(&customer, "c1")).await;
+    let (_, body) = stack.call(handle, customer_thread(&customer, "c1")).await;
     assert_eq!(body["messages"][0]["is_read"], true);
     assert!(body["messages"][0]["read_at"].is_string());
     assert_eq!(body["conversation"]["unread_count"], 0);
 
     let (_, body) = stack
-        .call(handle, by_id(&staff, &general("c1").encode()))
+        .call(handle, conversation_thread(&staff, &general("c1").encode()))
         .await;
     let message = &body["messages"][0];
     assert_eq!(message["is_read"], true, "own side");
@@ -86,7 +75,7 @@ async fn pages_walk_newest_first_without_repeats_and_cost_one_query_each() {
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
-        let mut event = by_customer(&customer, "c1")
+        let mut event = customer_thread(&customer, "c1")
             .query("patient_id", "p1")
             .query("limit", "20");
         if let Some(c) = &cursor {
@@ -145,19 +134,19 @@ async fn cursors_from_elsewhere_or_altered_are_400() {
             .await;
     }
     let (_, body) = stack
-        .call(handle, by_customer(&staff, "c1").query("limit", "1"))
+        .call(handle, customer_thread(&staff, "c1").query("limit", "1"))
         .await;
     let cursor = body["next_cursor"].as_str().unwrap().to_owned();
     let mut altered = cursor.clone().into_bytes();
     altered[3] = if altered[3] == b'A' { b'B' } else { b'A' };
     let altered = String::from_utf8(altered).unwrap();
     let cases = [
-        by_customer(&staff, "c2").query("cursor", &cursor),
-        by_customer(&Claims::staff(TENANT, "s2"), "c1").query("cursor", &cursor),
-        by_customer(&Claims::staff("clinic-b", "s1"), "c1").query("cursor", &cursor),
-        by_customer(&staff, "c1").query("cursor", &altered),
-        by_customer(&staff, "c1").query("cursor", "garbage"),
-        by_customer(&staff, "c1").query("cursor", ""),
+        customer_thread(&staff, "c2").query("cursor", &cursor),
+        customer_thread(&Claims::staff(TENANT, "s2"), "c1").query("cursor", &cursor),
+        customer_thread(&Claims::staff("clinic-b", "s1"), "c1").query("cursor", &cursor),
+        customer_thread(&staff, "c1").query("cursor", &altered),
+        customer_thread(&staff, "c1").query("cursor", "garbage"),
+        customer_thread(&staff, "c1").query("cursor", ""),
     ];
     for event in cases {
         let (status, body) = stack.call(handle, event).await;
@@ -167,7 +156,10 @@ async fn cursors_from_elsewhere_or_altered_are_400() {
         );
     }
     let (status, body) = stack
-        .call(handle, by_customer(&staff, "c1").query("cursor", &cursor))
+        .call(
+            handle,
+            customer_thread(&staff, "c1").query("cursor", &cursor),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["messages"].as_array().unwrap().len(), 2);
@@ -187,16 +179,22 @@ async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
     let other_customer = Claims::customer(TENANT, "contact-2", "c2");
     assert_eq!(
         stack
-            .call(handle, by_customer(&other_customer, "c1"))
+            .call(handle, customer_thread(&other_customer, "c1"))
             .await
             .0,
         404
     );
-    assert_eq!(stack.call(handle, by_id(&other_customer, &id)).await.0, 404);
+    assert_eq!(
+        stack
+            .call(handle, conversation_thread(&other_customer, &id))
+            .await
+            .0,
+        404
+    );
     let (status, body) = stack
         .call(
             handle,
-            by_customer(&Claims::basic_staff(TENANT, "b1"), "c1"),
+            customer_thread(&Claims::basic_staff(TENANT, "b1"), "c1"),
         )
         .await;
     assert_eq!(
@@ -204,8 +202,14 @@ async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
         (404, Some("not_found"))
     );
     let foreign = Claims::admin("clinic-b", "a1");
-    assert_eq!(stack.call(handle, by_id(&foreign, &id)).await.0, 404);
-    let (status, body) = stack.call(handle, by_customer(&foreign, "c1")).await;
+    assert_eq!(
+        stack
+            .call(handle, conversation_thread(&foreign, &id))
+            .await
+            .0,
+        404
+    );
+    let (status, body) = stack.call(handle, customer_thread(&foreign, "c1")).await;
     assert_eq!(status, 200);
     assert_eq!(
         body,
@@ -215,7 +219,7 @@ async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
         stack
             .call(
                 handle,
-                by_id(&Claims::staff(TENANT, "s1"), "bm90LWEtY29udg")
+                conversation_thread(&Claims::staff(TENANT, "s1"), "bm90LWEtY29udg")
             )
             .await
             .0,
@@ -225,7 +229,7 @@ async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
         stack
             .call(
                 handle,
-                by_id(&Claims::staff(TENANT, "s1"), &general("c9").encode())
+                conversation_thread(&Claims::staff(TENANT, "s1"), &general("c9").encode())
             )
             .await
             .0,
@@ -234,7 +238,7 @@ async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
     let (status, _) = stack
         .call(
             handle,
-            by_customer(&Claims::staff(TENANT, "s1"), "c1").anonymous(),
+            customer_thread(&Claims::staff(TENANT, "s1"), "c1").anonymous(),
         )
         .await;
     assert_eq!(status, 401);
@@ -246,7 +250,7 @@ async fn bad_limits_and_ids_are_400() {
     let staff = Claims::staff(TENANT, "s1");
     for limit in ["0", "101", "-1", "ten", ""] {
         let (status, body) = stack
-            .call(handle, by_customer(&staff, "c1").query("limit", limit))
+            .call(handle, customer_thread(&staff, "c1").query("limit", limit))
             .await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
@@ -255,7 +259,10 @@ async fn bad_limits_and_ids_are_400() {
         );
     }
     let (status, body) = stack
-        .call(handle, by_customer(&staff, "c1").query("patient_id", "p#1"))
+        .call(
+            handle,
+            customer_thread(&staff, "c1").query("patient_id", "p#1"),
+        )
         .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -280,7 +287,7 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
         .await
         .unwrap();
     let (status, body) = stack
-        .call(handle, by_customer(&Claims::admin(TENANT, "a1"), "c1"))
+        .call(handle, customer_thread(&Claims::admin(TENANT, "a1"), "c1"))
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["messages"][0]["is_read"], false);
@@ -300,7 +307,7 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
     stack.set_settings(TENANT, &read_only).await;
     assert_eq!(
         stack
-            .call(handle, by_customer(&Claims::staff(TENANT, "s1"), "c1"))
+            .call(handle, customer_thread(&Claims::staff(TENANT, "s1"), "c1"))
             .await
             .0,
         200
@@ -311,7 +318,7 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
     };
     stack.set_settings(TENANT, &disabled).await;
     let (status, body) = stack
-        .call(handle, by_customer(&Claims::staff(TENANT, "s1"), "c1"))
+        .call(handle, customer_thread(&Claims::staff(TENANT, "s1"), "c1"))
         .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),

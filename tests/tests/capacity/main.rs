@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use shared::domain::directory::Contact;
 use shared::domain::sms::{InboundSms, Provider};
-use shared::domain::{now_rfc3339, ConversationId, Settings, Side, Subject};
+use shared::domain::{now_rfc3339, Settings, Side};
 use shared::settings_cache::SettingsCache;
 use shared::store::{DirectoryStore, DueStore, DynamoStore, MessageStore, Reader, Settlement};
 use shared::App;
+use testkit::app::customer_thread;
+use testkit::app::{general, open_conversation};
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
 const TENANT: &str = "7d3f5c2e-1b4a-4c8e-9f0d-2a6b8c4e1f3a";
@@ -47,10 +49,6 @@ fn customer() -> Claims {
 
 fn staff() -> Claims {
     Claims::staff(TENANT, STAFF)
-}
-
-fn general() -> ConversationId {
-    ConversationId::new(CUSTOMER, Subject::General)
 }
 
 /// The functions' memory size, as the template gives it (read once).
@@ -206,7 +204,7 @@ async fn costs(readers: usize) -> Costs {
         };
         stack
             .store
-            .mark_read(TENANT, &general(), &reader, None)
+            .mark_read(TENANT, &general(CUSTOMER), &reader, None)
             .await
             .unwrap();
     }
@@ -228,9 +226,7 @@ async fn costs(readers: usize) -> Costs {
     )
     .await;
 
-    let page = ApiEvent::new("GET", "/messages/customer/{customer_id}")
-        .claims(&customer())
-        .path_param("customer_id", CUSTOMER);
+    let page = customer_thread(&customer(), CUSTOMER);
     let (thread_page, (status, body)) = measure(&stack, "thread_page", readers, true, async {
         read_response(thread::handle(&app, page.request()).await)
     })
@@ -286,7 +282,7 @@ async fn costs(readers: usize) -> Costs {
 
     let header = stack
         .store
-        .conversation(TENANT, &general())
+        .conversation(TENANT, &general(CUSTOMER))
         .await
         .unwrap()
         .unwrap();
@@ -304,7 +300,7 @@ async fn costs(readers: usize) -> Costs {
     }
     let due = due
         .into_iter()
-        .find(|d| d.conversation == general())
+        .find(|d| d.conversation == general(CUSTOMER))
         .expect("the conversation is due");
     let last = header.last_message_id.unwrap();
     let (dispatch_settle, settled) = measure(&stack, "dispatch_settle", readers, false, async {

@@ -6,6 +6,7 @@
 use shared::domain::Side;
 
 use super::*;
+use testkit::app::conversation_thread;
 
 const VENDOR: &str = "b7e4c1a9-2f6d-4e8b-9c3a-5d1f7e9b3c2a";
 
@@ -98,14 +99,15 @@ async fn a_customer_account_costs_the_same_with_1_20_and_500_conversations() {
 async fn open_order(stack: &TestStack, i: usize) -> String {
     let app = stack.app();
     let host = Claims::service(TENANT, "marketplace");
-    let open = ApiEvent::new("POST", "/conversations")
-        .claims(&host)
-        .json(json!({
+    let open = open_conversation(
+        &host,
+        json!({
             "customer_id": format!("buyer-{i}"),
             "order_id": format!("o{i}"),
             "title": format!("Order o{i}"),
             "participants": [VENDOR],
-        }));
+        }),
+    );
     let (status, body) = read_response(admin::handle(&app, open.request()).await);
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_str().unwrap().to_owned();
@@ -153,9 +155,7 @@ async fn vendor_costs(open: usize, closed: usize) -> [Cost; 4] {
         "{body}"
     );
 
-    let thread = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(&vendor())
-        .path_param("id", &orders[0]);
+    let thread = conversation_thread(&vendor(), &orders[0]);
     let (access, (status, body)) = measure_as(&stack, "vendor_thread_page", &label, true, async {
         read_response(thread::handle(&app, thread.request()).await)
     })

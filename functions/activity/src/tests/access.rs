@@ -1,6 +1,7 @@
 //! Basic staff, refusals, foreign tenants, modes and bad input.
 
 use super::*;
+use testkit::app::conversation_thread;
 
 #[tokio::test]
 async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
@@ -35,9 +36,7 @@ async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
         .await;
 
     for customer in ["c2", "c3"] {
-        let event = ApiEvent::new("GET", "/conversations/{id}/messages")
-            .claims(&basic)
-            .path_param("id", &general(customer).encode());
+        let event = conversation_thread(&basic, &general(customer).encode());
         let (status, _) = read_response(thread::handle(&stack.app(), event.request()).await);
         assert_eq!(status, 404, "{customer} is not theirs");
         let event = ApiEvent::new("POST", "/messages")
@@ -59,9 +58,7 @@ async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
         Vec::<String>::new()
     );
     assert_eq!(badge(&stack, &basic).await["total_unread"], 0);
-    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(&basic)
-        .path_param("id", &general("c1").encode());
+    let event = conversation_thread(&basic, &general("c1").encode());
     let (status, _) = read_response(thread::handle(&stack.app(), event.request()).await);
     assert_eq!(status, 404);
 }

@@ -1,6 +1,7 @@
 //! What a page and a badge cost, among thousands of items and for basic staff.
 
 use super::*;
+use testkit::app::conversation_thread;
 
 #[tokio::test]
 async fn a_page_costs_one_request_and_the_badge_two_among_thousands_of_items() {
@@ -137,9 +138,7 @@ async fn an_assigned_basic_staff_member_pays_one_read_more_per_operation() {
     feed_with(&app, &basic, &[]).await;
 
     stack.requests.reset();
-    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(&basic)
-        .path_param("id", &general("c1").encode());
+    let event = conversation_thread(&basic, &general("c1").encode());
     assert_eq!(
         read_response(thread::handle(&app, event.request()).await).0,
         200

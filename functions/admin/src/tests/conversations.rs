@@ -1,18 +1,14 @@
 use serde_json::{json, Value};
 use shared::domain::{ConversationId, Subject};
 use shared::store::MessageStore;
-use testkit::app::{close_conversation, message_in, open_conversation, order_1042};
+use testkit::app::{
+    close_conversation, find_conversation, message_in, open_conversation, order_1042,
+};
 use testkit::{read_response, ApiEvent, Claims, TestApp};
 
 use crate::handle;
 
 pub(super) const TENANT: &str = "market-a";
-
-pub(super) fn find(claims: &Claims, order: &str) -> ApiEvent {
-    ApiEvent::new("GET", "/conversations")
-        .claims(claims)
-        .query("order_id", order)
-}
 
 #[tokio::test]
 async fn the_host_opens_one_conversation_per_order_and_opening_again_finds_it() {
@@ -87,7 +83,7 @@ async fn the_order_id_finds_the_conversation_for_those_who_may_read_it() {
         Claims::basic_staff(TENANT, "vendor-9"),
         Claims::customer(TENANT, "buyer-contact", "buyer-1"),
     ] {
-        let (status, found) = stack.call(handle, find(&claims, "1042")).await;
+        let (status, found) = stack.call(handle, find_conversation(&claims, "1042")).await;
         assert_eq!((status, &found["id"]), (200, &opened["id"]), "{claims:?}");
     }
     for claims in [
@@ -96,12 +92,18 @@ async fn the_order_id_finds_the_conversation_for_those_who_may_read_it() {
         Claims::service("market-b", "marketplace"),
     ] {
         assert_eq!(
-            stack.call(handle, find(&claims, "1042")).await.0,
+            stack
+                .call(handle, find_conversation(&claims, "1042"))
+                .await
+                .0,
             404,
             "{claims:?}"
         );
     }
-    assert_eq!(stack.call(handle, find(&host, "9999")).await.0, 404);
+    assert_eq!(
+        stack.call(handle, find_conversation(&host, "9999")).await.0,
+        404
+    );
     let (status, body) = stack
         .call(handle, ApiEvent::new("GET", "/conversations").claims(&host))
         .await;
@@ -109,7 +111,13 @@ async fn the_order_id_finds_the_conversation_for_those_who_may_read_it() {
         (status, body["error"]["code"].as_str()),
         (400, Some("missing_field"))
     );
-    assert_eq!(stack.call(handle, find(&host, "not valid")).await.0, 400);
+    assert_eq!(
+        stack
+            .call(handle, find_conversation(&host, "not valid"))
+            .await
+            .0,
+        400
+    );
 }
 
 #[tokio::test]
@@ -150,7 +158,7 @@ async fn closing_keeps_it_readable_and_refuses_every_write() {
         (status, again["error"]["code"].as_str()),
         (409, Some("conversation_closed"))
     );
-    let (status, found) = stack.call(handle, find(&host, "1042")).await;
+    let (status, found) = stack.call(handle, find_conversation(&host, "1042")).await;
     assert_eq!((status, &found["status"]), (200, &json!("closed")));
 
     // Any conversation closes, not only orders: the buyer's general thread too.
@@ -277,7 +285,10 @@ async fn only_the_host_and_admins_open_and_close_and_bad_bodies_store_nothing() 
         );
     }
     assert_eq!(
-        stack.call(handle, find(&admin, "1042")).await.0,
+        stack
+            .call(handle, find_conversation(&admin, "1042"))
+            .await
+            .0,
         404,
         "nothing stored"
     );

@@ -1,6 +1,7 @@
 //! Who takes part in an order: access, feed and badge, joining and leaving, and the staff feed's filters.
 
 use super::*;
+use testkit::app::conversation_thread;
 
 #[tokio::test]
 async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
@@ -23,11 +24,7 @@ async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
         )
         .await;
     assert_eq!(status, 200);
-    let thread = |claims: &Claims| {
-        ApiEvent::new("GET", "/conversations/{id}/messages")
-            .claims(claims)
-            .path_param("id", &id)
-    };
+    let thread = |claims: &Claims| conversation_thread(claims, &id);
     let vendor = Claims::basic_staff(TENANT, "vendor-9");
     let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
     for (claims, text) in [(&vendor, "Your order ships today"), (&buyer, "Thanks!")] {
@@ -129,11 +126,7 @@ async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follow
         .await;
     let id = opened["id"].as_str().unwrap().to_owned();
     let helper = Claims::basic_staff(TENANT, "helper");
-    let thread = |claims: &Claims| {
-        ApiEvent::new("GET", "/conversations/{id}/messages")
-            .claims(claims)
-            .path_param("id", &id)
-    };
+    let thread = |claims: &Claims| conversation_thread(claims, &id);
     let reads = |claims: Claims| {
         let event = thread(&claims);
         let app = stack.app();
@@ -363,11 +356,7 @@ async fn a_removed_vendor_reaches_nothing_and_a_re_created_one_inherits_nothing(
         200
     );
     let vendor_9 = Claims::basic_staff(TENANT, "vendor-9");
-    let thread = |id: &str| {
-        ApiEvent::new("GET", "/conversations/{id}/messages")
-            .claims(&vendor_9)
-            .path_param("id", id)
-    };
+    let thread = |id: &str| conversation_thread(&vendor_9, id);
     let status_of = |event: ApiEvent| {
         let app = stack.app();
         async move { read_response(thread::handle(&app, event.request()).await).0 }
@@ -406,9 +395,7 @@ async fn reaches_nothing(stack: &TestApp, orders: &[&str], label: &str) {
     let app = stack.app();
     let vendor_9 = Claims::basic_staff(TENANT, "vendor-9");
     for id in orders {
-        let page = ApiEvent::new("GET", "/conversations/{id}/messages")
-            .claims(&vendor_9)
-            .path_param("id", id);
+        let page = conversation_thread(&vendor_9, id);
         let (status, _) = read_response(thread::handle(&app, page.request()).await);
         assert_eq!(status, 404, "{label}: reading {id}");
         let (status, body) = read_response(
