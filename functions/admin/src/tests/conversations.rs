@@ -341,3 +341,5 @@ async fn admins_observe_an_order_unless_the_host_lets_them_write() {
 }
 
 mod participants;
+
+mod feed;

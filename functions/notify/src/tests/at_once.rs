@@ -85,3 +85,27 @@ async fn a_message_after_the_text_is_in_the_contacts_digest() {
         .unwrap()
         .contains("We close at six"));
 }
+
+#[tokio::test]
+async fn a_staff_member_can_notify_at_once_by_email_and_sms() {
+    let stack = TestApp::start(TENANT).await;
+    let people = People::new();
+    settings(&stack, |_| {}).await;
+    let number = phone();
+    contact(&stack, &people, "c1", "p1", Some(&number)).await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "Bella is ready", "notify": ["email", "sms"]}),
+        )
+        .await;
+    let report = dispatcher(&stack).await.run(later(0)).await.unwrap();
+    assert_eq!(report.sent, 2);
+    assert_eq!(emails_to(&people.email("p1")).await.len(), 1);
+    assert_eq!(texts_to(&number).await.len(), 1);
+    assert_eq!(
+        dispatcher(&stack).await.run(later(5)).await.unwrap().sent,
+        0
+    );
+}
