@@ -155,6 +155,47 @@ fn text_from_contact(sid: &str) -> InboundSms {
     }
 }
 
+/// The badge measured as `operation`, then asked again with its ETag (a 304) as
+/// `{operation}_unchanged`: both costs, and the first answer's body.
+async fn measure_badge(
+    stack: &TestStack,
+    app: &App<DynamoStore>,
+    operation: &str,
+    label: &str,
+    unread: ApiEvent,
+) -> (Cost, Value, Cost) {
+    let (badge, response) = measure_as(stack, operation, label, true, async {
+        activity::handle(app, unread.request()).await
+    })
+    .await;
+    let tag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let (status, body) = read_response(response);
+    assert_eq!(status, 200, "{body}");
+    let unchanged = unread.clone().header("If-None-Match", &tag);
+    let operation = format!("{operation}_unchanged");
+    let (unchanged, response) = measure_as(stack, &operation, label, true, async {
+        activity::handle(app, unchanged.request()).await
+    })
+    .await;
+    assert_eq!(response.status(), 304);
+    (badge, body, unchanged)
+}
+
+/// A text from the contact received by a warm container (it knows the number's tenant).
+async fn measure_sms_inbound(stack: &TestStack, label: &str) -> Cost {
+    let inbound = inbound(stack);
+    inbound
+        .receive(&text_from_contact("SM-warm"))
+        .await
+        .unwrap();
+    let (cost, received) = measure_as(stack, "sms_inbound", label, true, async {
+        inbound.receive(&text_from_contact("SM-measured")).await
+    })
+    .await;
+    received.unwrap();
+    cost
+}
+
 async fn post(app: &App<DynamoStore>, claims: &Claims, key: Option<&str>) -> Value {
     let mut event = ApiEvent::new("POST", "/messages")
         .claims(claims)
@@ -253,32 +294,11 @@ async fn costs(readers: usize) -> Costs {
     assert_eq!(body["conversations"].as_array().map(Vec::len), Some(20));
 
     let unread = ApiEvent::new("GET", "/messages/unread").claims(&staff());
-    let (badge, response) = measure(&stack, "badge", readers, true, async {
-        activity::handle(&app, unread.request()).await
-    })
-    .await;
-    let tag = response.headers()["etag"].to_str().unwrap().to_owned();
-    let (status, body) = read_response(response);
-    assert_eq!(status, 200, "{body}");
+    let label = format!("readers={readers}");
+    let (badge, body, badge_unchanged) = measure_badge(&stack, &app, "badge", &label, unread).await;
     assert_eq!(body["capped"], false, "the badge covers all 1,000");
-    let unchanged = unread.clone().header("If-None-Match", &tag);
-    let (badge_unchanged, response) = measure(&stack, "badge_unchanged", readers, true, async {
-        activity::handle(&app, unchanged.request()).await
-    })
-    .await;
-    assert_eq!(response.status(), 304);
 
-    let inbound = inbound(&stack);
-    // A warm container knows the number's tenant.
-    inbound
-        .receive(&text_from_contact("SM-warm"))
-        .await
-        .unwrap();
-    let (sms_inbound, received) = measure(&stack, "sms_inbound", readers, true, async {
-        inbound.receive(&text_from_contact("SM-measured")).await
-    })
-    .await;
-    received.unwrap();
+    let sms_inbound = measure_sms_inbound(&stack, &label).await;
 
     let header = stack
         .store

@@ -46,31 +46,11 @@ async fn customer_costs(conversations: usize) -> [Cost; 4] {
     assert_eq!(rows[0]["unread_count"], 3, "the general thread is on top");
 
     let unread = ApiEvent::new("GET", "/messages/unread").claims(&customer());
-    let (badge, response) = measure_as(&stack, "customer_badge", &label, true, async {
-        activity::handle(&app, unread.request()).await
-    })
-    .await;
-    let tag = response.headers()["etag"].to_str().unwrap().to_owned();
-    let (status, body) = read_response(response);
-    assert_eq!((status, &body["total_unread"]), (200, &json!(3)), "{body}");
-    let unchanged = unread.clone().header("If-None-Match", &tag);
-    let (unchanged, response) =
-        measure_as(&stack, "customer_badge_unchanged", &label, true, async {
-            activity::handle(&app, unchanged.request()).await
-        })
-        .await;
-    assert_eq!(response.status(), 304);
+    let (badge, body, unchanged) =
+        measure_badge(&stack, &app, "customer_badge", &label, unread).await;
+    assert_eq!(body["total_unread"], json!(3), "{body}");
 
-    let inbound = inbound(&stack);
-    inbound
-        .receive(&text_from_contact("SM-warm"))
-        .await
-        .unwrap();
-    let (text, received) = measure_as(&stack, "sms_inbound", &label, true, async {
-        inbound.receive(&text_from_contact("SM-measured")).await
-    })
-    .await;
-    received.unwrap();
+    let text = measure_sms_inbound(&stack, &label).await;
     [page, badge, unchanged, text]
 }
 
