@@ -2,6 +2,7 @@
 //! our own, a request counter for DynamoDB budgets, tokens and claims, and API Gateway
 //! events built from the JSON fixture in `events/`.
 
+pub mod app;
 pub mod aws_calls;
 pub mod counter;
 pub mod dynamodb;
@@ -11,6 +12,7 @@ pub mod iam_actions;
 pub mod moto;
 pub mod seed;
 
+pub use app::TestApp;
 pub use counter::RequestCounter;
 pub use dynamodb::{test_config, EmbeddedDynamo, TestStack};
 pub use events::{read_response, ApiEvent, Claims};

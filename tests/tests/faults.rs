@@ -5,31 +5,20 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use shared::domain::{ConversationId, Settings, Subject};
-use shared::store::{DeliveryStatus, MessageStore, NotificationStore};
+use shared::domain::Settings;
+use shared::store::{DeliveryStatus, NotificationStore};
+use testkit::app::general;
 use testkit::faults::{self, Answer, Faults};
-use testkit::{read_response, ApiEvent, Claims, TestStack};
+use testkit::{read_response, ApiEvent, Claims, TestApp};
 
 const TENANT: &str = "clinic-a";
 
-fn general(customer: &str) -> ConversationId {
-    ConversationId::new(customer, Subject::General)
-}
-
-async fn messages(stack: &TestStack, customer: &str) -> usize {
-    stack
-        .store
-        .thread_page(TENANT, &general(customer), None, 50, None)
-        .await
-        .unwrap()
-        .messages
-        .len()
+async fn messages(stack: &TestApp, customer: &str) -> usize {
+    stack.messages(&general(customer), 50).await.len()
 }
 
 fn post_message(body: Value) -> ApiEvent {
-    ApiEvent::new("POST", "/messages")
-        .claims(&Claims::staff(TENANT, "s1"))
-        .json(body)
+    testkit::app::post_message(&Claims::staff(TENANT, "s1"), body)
 }
 
 /// Status, Retry-After and error code of a response.
@@ -46,7 +35,7 @@ fn outcome(response: lambda_http::Response<lambda_http::Body>) -> (u16, Option<S
 #[tokio::test]
 async fn a_throttled_send_is_a_503_with_retry_after_and_stores_nothing() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     // More than the SDK's own attempts.
     faults.inject(&["TransactWriteItems"], 10, faults::throttled());
     let response = send::handle(
@@ -63,7 +52,7 @@ async fn a_throttled_send_is_a_503_with_retry_after_and_stores_nothing() {
 #[tokio::test]
 async fn a_transaction_conflict_is_retried_into_one_message() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     faults.inject(
         &["TransactWriteItems"],
         2,
@@ -85,7 +74,7 @@ async fn a_transaction_conflict_is_retried_into_one_message() {
 #[tokio::test]
 async fn keys_left_unprocessed_are_asked_for_again_then_a_503() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     stack.set_settings(TENANT, &Settings::default()).await;
     let send = |customer: &str| {
         ApiEvent::new("POST", "/messages")
@@ -112,7 +101,7 @@ async fn keys_left_unprocessed_are_asked_for_again_then_a_503() {
 #[tokio::test]
 async fn throttled_mark_read_and_settings_writes_are_503s() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     let (status, _) = read_response(
         send::handle(
             &stack.app(),
@@ -171,14 +160,14 @@ async fn senders(faults: &Faults) -> (shared::notify::SesEmail, shared::notify::
     )
 }
 
-async fn contact(stack: &TestStack, id: &str, email: &str, phone: Option<&str>) {
+async fn contact(stack: &TestApp, id: &str, email: &str, phone: Option<&str>) {
     testkit::seed::contact(&stack.store, TENANT, "c1", id, email, phone).await;
 }
 
 #[tokio::test]
 async fn provider_errors_and_timeouts_are_retries_and_records_survive_throttling() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     stack.set_settings(TENANT, &Settings::default()).await;
     let tag = ulid::Ulid::new().to_string().to_lowercase();
     let address = |who: &str| format!("{who}.{tag}@example.com");

@@ -8,26 +8,13 @@ use shared::domain::{
 };
 use shared::store::{DirectoryStore, DynamoStore, Lifecycle, MessageDraft, MessageStore};
 use shared::App;
-use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+use testkit::app::{general, hours_from_now};
+use testkit::{read_response, seed, ApiEvent, Claims, TestApp};
 
 use super::handle;
+use testkit::app::conversation_thread;
 
 const TENANT: &str = "clinic-a";
-
-async fn send(stack: &TestStack, claims: &Claims, body: Value) -> Value {
-    let event = ApiEvent::new("POST", "/messages").claims(claims).json(body);
-    let (status, body) = read_response(send::handle(&stack.app(), event.request()).await);
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-async fn mark_read(stack: &TestStack, claims: &Claims, body: Value) {
-    let event = ApiEvent::new("POST", "/messages/read")
-        .claims(claims)
-        .json(body);
-    let (status, body) = read_response(mark_read::handle(&stack.app(), event.request()).await);
-    assert_eq!(status, 200, "{body}");
-}
 
 async fn feed_with(
     app: &App<DynamoStore>,
@@ -41,7 +28,7 @@ async fn feed_with(
     read_response(handle(app, event.request()).await)
 }
 
-async fn feed(stack: &TestStack, claims: &Claims, query: &[(&str, &str)]) -> Value {
+async fn feed(stack: &TestApp, claims: &Claims, query: &[(&str, &str)]) -> Value {
     let (status, body) = feed_with(&stack.app(), claims, query).await;
     assert_eq!(status, 200, "{body}");
     body
@@ -52,7 +39,7 @@ async fn badge_with(app: &App<DynamoStore>, claims: &Claims) -> (u16, Value) {
     read_response(handle(app, event.request()).await)
 }
 
-async fn badge(stack: &TestStack, claims: &Claims) -> Value {
+async fn badge(stack: &TestApp, claims: &Claims) -> Value {
     let (status, body) = badge_with(&stack.app(), claims).await;
     assert_eq!(status, 200, "{body}");
     body
@@ -68,16 +55,9 @@ fn customers(page: &Value) -> Vec<String> {
         .collect()
 }
 
-fn general(customer: &str) -> String {
-    ConversationId::new(customer, Subject::General).encode()
-}
-
 /// Unread messages of one conversation as the thread shows them to the caller.
-async fn thread_unread(stack: &TestStack, claims: &Claims, conversation: &str) -> u64 {
-    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(claims)
-        .path_param("id", conversation)
-        .query("limit", "100");
+async fn thread_unread(stack: &TestApp, claims: &Claims, conversation: &str) -> u64 {
+    let event = conversation_thread(claims, conversation).query("limit", "100");
     let (status, body) = read_response(thread::handle(&stack.app(), event.request()).await);
     assert_eq!(status, 200, "{body}");
     body["messages"]
@@ -89,7 +69,7 @@ async fn thread_unread(stack: &TestStack, claims: &Claims, conversation: &str) -
 }
 
 /// The badge, the feed and the thread tell the caller the same, and it is `expected`.
-async fn assert_unread(stack: &TestStack, claims: &Claims, conversation: &str, expected: u64) {
+async fn assert_unread(stack: &TestApp, claims: &Claims, conversation: &str, expected: u64) {
     let badge = badge(stack, claims).await;
     let in_badge = badge["conversations"]
         .as_array()
@@ -112,7 +92,7 @@ async fn assert_unread(stack: &TestStack, claims: &Claims, conversation: &str, e
     );
 }
 
-async fn system_message(stack: &TestStack, customer: &str) {
+async fn system_message(stack: &TestApp, customer: &str) {
     let draft = MessageDraft {
         conversation: ConversationId::new(customer, Subject::General),
         create_conversation: true,
@@ -135,7 +115,7 @@ async fn system_message(stack: &TestStack, customer: &str) {
         .unwrap();
 }
 
-async fn assign(stack: &TestStack, user: &str, customer: &str, until: Option<&str>) {
+async fn assign(stack: &TestApp, user: &str, customer: &str, until: Option<&str>) {
     let now = now_rfc3339();
     let profile = StaffProfile {
         user_id: user.into(),
@@ -161,36 +141,33 @@ async fn assign(stack: &TestStack, user: &str, customer: &str, until: Option<&st
         .unwrap();
 }
 
-fn hours_from_now(hours: i64) -> String {
-    shared::domain::format_timestamp(
-        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(hours),
-    )
-}
-
 #[tokio::test]
 async fn the_feed_puts_the_latest_message_on_top_with_its_excerpt_and_the_callers_unread() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let owner = Claims::customer(TENANT, "p1", "c1").with("name", "Sam Rivera");
-    send(
-        &stack,
-        &owner,
-        json!({"message": "Is Bella ok after her surgery?"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &owner,
+            json!({"message": "Is Bella ok after her surgery?"}),
+        )
+        .await;
     testkit::seed::patient(&stack.store, TENANT, "c2", "rex").await;
-    send(
-        &stack,
-        &staff,
-        json!({"customer_id": "c2", "patient_id": "rex", "message": "Rex's results are in"}),
-    )
-    .await;
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p3", "c3"),
-        json!({"message": "Can we move Tuesday's visit?"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &staff,
+            json!({"customer_id": "c2", "patient_id": "rex", "message": "Rex's results are in"}),
+        )
+        .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p3", "c3"),
+            json!({"message": "Can we move Tuesday's visit?"}),
+        )
+        .await;
 
     let page = feed(&stack, &staff, &[]).await;
     assert_eq!(customers(&page), ["c3", "c2", "c1"]);
@@ -215,12 +192,13 @@ async fn the_feed_puts_the_latest_message_on_top_with_its_excerpt_and_the_caller
     assert_eq!(bella["last_message"]["sender_name"], "Sam Rivera");
     assert_eq!(page["next_cursor"], Value::Null);
 
-    send(
-        &stack,
-        &staff,
-        json!({"customer_id": "c1", "message": "She is doing well"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &staff,
+            json!({"customer_id": "c1", "message": "She is doing well"}),
+        )
+        .await;
     let page = feed(&stack, &staff, &[]).await;
     assert_eq!(
         customers(&page),
@@ -247,36 +225,43 @@ async fn the_feed_puts_the_latest_message_on_top_with_its_excerpt_and_the_caller
 
 #[tokio::test]
 async fn unread_is_per_person_and_the_badge_feed_and_thread_agree() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let (s1, s2) = (Claims::staff(TENANT, "s1"), Claims::staff(TENANT, "s2"));
     let (p1, p2) = (
         Claims::customer(TENANT, "p1", "c1"),
         Claims::customer(TENANT, "p2", "c1"),
     );
-    let thread = general("c1");
-    send(&stack, &p1, json!({"message": "Bella is limping"})).await;
-    send(&stack, &p1, json!({"message": "Since this morning"})).await;
+    let thread = general("c1").encode();
+    stack
+        .send_as(send::handle, &p1, json!({"message": "Bella is limping"}))
+        .await;
+    stack
+        .send_as(send::handle, &p1, json!({"message": "Since this morning"}))
+        .await;
     system_message(&stack, "c1").await;
 
     for (who, unread) in [(&s1, 2), (&s2, 2), (&p1, 0), (&p2, 0)] {
         assert_unread(&stack, who, &thread, unread).await;
     }
-    mark_read(&stack, &s1, json!({"conversation_id": thread})).await;
+    stack
+        .mark_read_as(mark_read::handle, &s1, json!({"conversation_id": thread}))
+        .await;
     assert_unread(&stack, &s1, &thread, 0).await;
     assert_unread(&stack, &s2, &thread, 2).await;
 
-    send(
-        &stack,
-        &s1,
-        json!({"customer_id": "c1", "message": "Bring her in at 3"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &s1,
+            json!({"customer_id": "c1", "message": "Bring her in at 3"}),
+        )
+        .await;
     system_message(&stack, "c1").await;
     assert_unread(&stack, &s2, &thread, 2).await;
     assert_unread(&stack, &p1, &thread, 1).await;
     assert_unread(&stack, &p2, &thread, 1).await;
 
-    mark_read(&stack, &p2, json!({})).await;
+    stack.mark_read_as(mark_read::handle, &p2, json!({})).await;
     assert_unread(&stack, &p2, &thread, 0).await;
     assert_unread(&stack, &p1, &thread, 1).await;
     let badge = badge(&stack, &s2).await;
@@ -288,20 +273,22 @@ async fn unread_is_per_person_and_the_badge_feed_and_thread_agree() {
 
 #[tokio::test]
 async fn an_admin_looking_around_leaves_no_trace() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let admin = Claims::admin(TENANT, "a1");
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p1", "c1"),
-        json!({"message": "Hello?"}),
-    )
-    .await;
-    mark_read(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"conversation_id": general("c1")}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"message": "Hello?"}),
+        )
+        .await;
+    stack
+        .mark_read_as(
+            mark_read::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"conversation_id": general("c1").encode()}),
+        )
+        .await;
     let conversation = ConversationId::new("c1", Subject::General);
     let before = stack
         .store
@@ -309,8 +296,17 @@ async fn an_admin_looking_around_leaves_no_trace() {
         .await
         .unwrap();
 
-    assert_eq!(thread_unread(&stack, &admin, &general("c1")).await, 1);
-    mark_read(&stack, &admin, json!({"conversation_id": general("c1")})).await;
+    assert_eq!(
+        thread_unread(&stack, &admin, &general("c1").encode()).await,
+        1
+    );
+    stack
+        .mark_read_as(
+            mark_read::handle,
+            &admin,
+            json!({"conversation_id": general("c1").encode()}),
+        )
+        .await;
     let page = feed(&stack, &admin, &[]).await;
     assert_eq!(page["conversations"][0]["unread_count"], 1);
     assert_eq!(badge(&stack, &admin).await["total_unread"], 1);
@@ -323,83 +319,6 @@ async fn an_admin_looking_around_leaves_no_trace() {
     assert_eq!(before, after, "no read position moved");
 }
 
-#[tokio::test]
-async fn paging_while_messages_arrive_never_repeats_or_skips_a_conversation() {
-    let stack = TestStack::start().await;
-    let staff = Claims::staff(TENANT, "s1");
-    for i in 0..8 {
-        send(
-            &stack,
-            &Claims::customer(TENANT, &format!("p{i}"), &format!("c{i}")),
-            json!({"message": format!("message {i}")}),
-        )
-        .await;
-    }
-    let first = feed(&stack, &staff, &[("limit", "3")]).await;
-    assert_eq!(customers(&first), ["c7", "c6", "c5"]);
-    // One conversation already shown and one not yet shown move to the top.
-    for customer in ["c6", "c2"] {
-        send(
-            &stack,
-            &staff,
-            json!({"customer_id": customer, "message": "reply"}),
-        )
-        .await;
-    }
-    let mut seen = customers(&first);
-    let mut cursor = first["next_cursor"].as_str().unwrap().to_owned();
-    loop {
-        let page = feed(&stack, &staff, &[("limit", "3"), ("cursor", &cursor)]).await;
-        seen.extend(customers(&page));
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = next.to_owned(),
-            None => break,
-        }
-    }
-    let unique: HashSet<&String> = seen.iter().collect();
-    assert_eq!(unique.len(), seen.len(), "no conversation twice: {seen:?}");
-    for unmoved in ["c7", "c5", "c4", "c3", "c1", "c0"] {
-        assert!(
-            seen.contains(&unmoved.to_owned()),
-            "{unmoved} was skipped: {seen:?}"
-        );
-    }
-    let fresh = feed(&stack, &staff, &[("limit", "3")]).await;
-    assert_eq!(customers(&fresh), ["c2", "c6", "c7"]);
-}
-
-#[tokio::test]
-async fn the_unread_filter_keeps_what_the_caller_has_not_read() {
-    let stack = TestStack::start().await;
-    let staff = Claims::staff(TENANT, "s1");
-    for i in 0..5 {
-        send(
-            &stack,
-            &Claims::customer(TENANT, &format!("p{i}"), &format!("c{i}")),
-            json!({"message": "hi"}),
-        )
-        .await;
-    }
-    for read in ["c1", "c3"] {
-        mark_read(&stack, &staff, json!({"customer_id": read})).await;
-    }
-    let first = feed(&stack, &staff, &[("unread", "true"), ("limit", "2")]).await;
-    assert_eq!(customers(&first), ["c4", "c2"]);
-    let cursor = first["next_cursor"].as_str().unwrap();
-    let second = feed(&stack, &staff, &[("unread", "true"), ("cursor", cursor)]).await;
-    assert_eq!(customers(&second), ["c0"]);
-    assert_eq!(second["next_cursor"], Value::Null);
-
-    let (status, body) = feed_with(&stack.app(), &staff, &[("cursor", cursor)]).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_cursor")),
-        "a filtered walk's cursor does not continue an unfiltered one"
-    );
-    let all = feed(&stack, &staff, &[("unread", "false")]).await;
-    assert_eq!(customers(&all).len(), 5);
-}
-
 mod costs;
 
 mod access;
@@ -410,3 +329,5 @@ async fn its_first_request_reads_the_cursor_secret() {
     let config = testkit::moto::cold_start_config("tidings").await;
     assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
 }
+
+mod pages;

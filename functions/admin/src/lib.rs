@@ -84,15 +84,3 @@ where
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod directory_tests;
-
-#[cfg(test)]
-mod conversation_tests;
-
-#[cfg(test)]
-mod event_tests;
-
-#[cfg(test)]
-mod platform_tests;

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 use shared::store::SettingsStore;
-use testkit::{read_response, ApiEvent, Claims, TestStack};
+use testkit::{read_response, ApiEvent, Claims, TestApp};
 
 use super::handle;
 
@@ -10,15 +10,11 @@ fn settings_event(method: &str, claims: &Claims) -> ApiEvent {
     ApiEvent::new(method, "/settings/messaging").claims(claims)
 }
 
-async fn call(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
-    read_response(handle(&stack.app(), event.request()).await)
-}
-
 #[tokio::test]
 async fn admins_read_defaults_and_change_fields_one_at_a_time() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let admin = Claims::admin(TENANT, "a1");
-    let (status, body) = call(&stack, settings_event("GET", &admin)).await;
+    let (status, body) = stack.call(handle, settings_event("GET", &admin)).await;
     assert_eq!(status, 200);
     assert_eq!(
         (body["mode"].as_str(), body["notify_delay_minutes"].as_u64()),
@@ -33,14 +29,17 @@ async fn admins_read_defaults_and_change_fields_one_at_a_time() {
         "timezone": "America/Chicago",
         "sms_escalation_minutes": 30
     });
-    let (status, body) = call(&stack, settings_event("PUT", &admin).json(change)).await;
+    let (status, body) = stack
+        .call(handle, settings_event("PUT", &admin).json(change))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["updated_by"], "a1");
-    let (_, body) = call(
-        &stack,
-        settings_event("PUT", &admin).json(json!({"sms_escalation_minutes": null})),
-    )
-    .await;
+    let (_, body) = stack
+        .call(
+            handle,
+            settings_event("PUT", &admin).json(json!({"sms_escalation_minutes": null})),
+        )
+        .await;
     assert_eq!(body["sms_escalation_minutes"], Value::Null);
     assert_eq!(
         body["business_name"], "Oak Street Vets",
@@ -62,7 +61,7 @@ async fn admins_read_defaults_and_change_fields_one_at_a_time() {
 
 #[tokio::test]
 async fn only_admins_and_only_valid_settings() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     for claims in [
         Claims::staff(TENANT, "s1"),
         Claims::basic_staff(TENANT, "b1"),
@@ -70,22 +69,24 @@ async fn only_admins_and_only_valid_settings() {
         Claims::customer(TENANT, "contact-1", "c1"),
     ] {
         for method in ["GET", "PUT"] {
-            let (status, body) = call(
-                &stack,
-                settings_event(method, &claims).json(json!({"mode": "disabled"})),
-            )
-            .await;
+            let (status, body) = stack
+                .call(
+                    handle,
+                    settings_event(method, &claims).json(json!({"mode": "disabled"})),
+                )
+                .await;
             assert_eq!(
                 (status, body["error"]["code"].as_str()),
                 (403, Some("forbidden"))
             );
         }
     }
-    let (status, _) = call(
-        &stack,
-        settings_event("GET", &Claims::admin(TENANT, "a1")).anonymous(),
-    )
-    .await;
+    let (status, _) = stack
+        .call(
+            handle,
+            settings_event("GET", &Claims::admin(TENANT, "a1")).anonymous(),
+        )
+        .await;
     assert_eq!(status, 401);
     let admin = Claims::admin(TENANT, "a1");
     let bad = [
@@ -105,11 +106,14 @@ async fn only_admins_and_only_valid_settings() {
         json!({"colour": "red"}),
     ];
     for body in bad {
-        let (status, response) =
-            call(&stack, settings_event("PUT", &admin).json(body.clone())).await;
+        let (status, response) = stack
+            .call(handle, settings_event("PUT", &admin).json(body.clone()))
+            .await;
         assert_eq!(status, 400, "{body} -> {response}");
     }
-    let (status, _) = call(&stack, settings_event("PUT", &admin).body("{")).await;
+    let (status, _) = stack
+        .call(handle, settings_event("PUT", &admin).body("{"))
+        .await;
     assert_eq!(status, 400);
     assert!(
         stack.store.get_settings(TENANT).await.unwrap().is_none(),
@@ -119,7 +123,7 @@ async fn only_admins_and_only_valid_settings() {
 
 #[tokio::test]
 async fn a_mode_change_reaches_the_send_function() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     // One process serving several functions shares a settings cache (the local API).
     let admin_app = stack.app();
     let send_app = shared::App::with_settings_cache(
@@ -149,11 +153,13 @@ async fn a_mode_change_reaches_the_send_function() {
 
 #[tokio::test]
 async fn quiet_hours_and_a_delay_in_seconds_are_validated() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let admin = Claims::admin(TENANT, "a1");
     let change =
         json!({"quiet_hours": {"start": "21:00", "end": "07:30"}, "notify_delay_seconds": 20});
-    let (status, body) = call(&stack, settings_event("PUT", &admin).json(change)).await;
+    let (status, body) = stack
+        .call(handle, settings_event("PUT", &admin).json(change))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["quiet_hours"]["end"], "07:30");
     let stored = stack.store.get_settings(TENANT).await.unwrap().unwrap();
@@ -165,20 +171,23 @@ async fn quiet_hours_and_a_delay_in_seconds_are_validated() {
         json!({"quiet_hours": {"start": "21:00"}}),
         json!({"notify_delay_seconds": 90000}),
     ] {
-        let (status, body) = call(&stack, settings_event("PUT", &admin).json(bad.clone())).await;
+        let (status, body) = stack
+            .call(handle, settings_event("PUT", &admin).json(bad.clone()))
+            .await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
-    let (_, body) = call(
-        &stack,
-        settings_event("PUT", &admin).json(json!({"quiet_hours": null})),
-    )
-    .await;
+    let (_, body) = stack
+        .call(
+            handle,
+            settings_event("PUT", &admin).json(json!({"quiet_hours": null})),
+        )
+        .await;
     assert_eq!(body["quiet_hours"], Value::Null);
 }
 
 #[tokio::test]
 async fn a_save_over_settings_changed_meanwhile_is_refused_and_the_route_applies_it_again() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let tenant = "clinic-a";
     let stale = stack
         .store
@@ -187,11 +196,12 @@ async fn a_save_over_settings_changed_meanwhile_is_refused_and_the_route_applies
         .unwrap()
         .unwrap_or_default();
     let admin = Claims::admin(tenant, "a1");
-    let (status, _) = call(
-        &stack,
-        settings_event("PUT", &admin).json(json!({"mode": "read_only"})),
-    )
-    .await;
+    let (status, _) = stack
+        .call(
+            handle,
+            settings_event("PUT", &admin).json(json!({"mode": "read_only"})),
+        )
+        .await;
     assert_eq!(status, 200);
     // A save based on what was read before that one would undo it: refused.
     let mut undo = stale.clone();
@@ -214,15 +224,15 @@ async fn a_save_over_settings_changed_meanwhile_is_refused_and_the_route_applies
     // Through the route, concurrent changes of different fields all stay.
     let names = ["A", "B", "C", "D"];
     let saves = names.iter().map(|name| {
-        call(
-            &stack,
+        stack.call(
+            handle,
             settings_event("PUT", &admin)
                 .json(json!({"business_name": name, "notify_delay_minutes": 5})),
         )
     });
     let (mode_change, results) = tokio::join!(
-        call(
-            &stack,
+        stack.call(
+            handle,
             settings_event("PUT", &admin).json(json!({"sms_escalation_minutes": 30}))
         ),
         futures_util::future::join_all(saves)
@@ -241,3 +251,9 @@ async fn its_first_request_reads_the_cursor_secret() {
     let config = testkit::moto::cold_start_config("tidings").await;
     assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
 }
+
+mod conversations;
+mod directory;
+mod platform;
+
+mod deliveries;

@@ -1,39 +1,10 @@
 //! `GET /conversations/{id}/export` on an order conversation longer than a history page.
 
 use serde_json::json;
-use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+use testkit::app::{message_in, open_conversation, order_1042};
+use testkit::{read_response, seed, ApiEvent, Claims, TestApp};
 
 const TENANT: &str = "market-a";
-
-/// Opens the order conversation as the host application would (the admin function).
-async fn call(stack: &TestStack, event: ApiEvent) -> (u16, serde_json::Value) {
-    read_response(admin::handle(&stack.app(), event.request()).await)
-}
-
-fn open(claims: &Claims, body: serde_json::Value) -> ApiEvent {
-    ApiEvent::new("POST", "/conversations")
-        .claims(claims)
-        .json(body)
-}
-
-fn order_1042() -> serde_json::Value {
-    json!({
-        "customer_id": "buyer-1",
-        "order_id": "1042",
-        "title": "Order #1042",
-        "participants": ["vendor-9"],
-    })
-}
-
-async fn vendor(stack: &TestStack, user: &str) {
-    testkit::seed::vendor(&stack.store, TENANT, user).await;
-}
-
-fn send(claims: &Claims, conversation: &str, text: &str) -> ApiEvent {
-    ApiEvent::new("POST", "/messages")
-        .claims(claims)
-        .json(json!({"conversation_id": conversation, "message": text}))
-}
 
 fn export(claims: &Claims, id: &str) -> ApiEvent {
     ApiEvent::new("GET", "/conversations/{id}/export")
@@ -51,8 +22,8 @@ fn body_text(response: &lambda_http::Response<lambda_http::Body>) -> String {
 
 #[tokio::test]
 async fn the_whole_history_exports_oldest_first_with_who_read_it() {
-    let stack = TestStack::start().await;
-    vendor(&stack, "vendor-9").await;
+    let stack = TestApp::start(TENANT).await;
+    stack.vendor("vendor-9").await;
     seed::contact(
         &stack.store,
         TENANT,
@@ -63,7 +34,9 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
     )
     .await;
     let host = Claims::service(TENANT, "marketplace");
-    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let (_, opened) = stack
+        .call(admin::handle, open_conversation(&host, order_1042()))
+        .await;
     let id = opened["id"].as_str().unwrap().to_owned();
     let app = stack.app();
     let vendor = Claims::basic_staff(TENANT, "vendor-9");
@@ -75,12 +48,13 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
         } else {
             (&buyer, format!("reply {i}"))
         };
-        let (status, _) = read_response(send::handle(&app, send(who, &id, &text).request()).await);
+        let (status, _) =
+            read_response(send::handle(&app, message_in(who, &id, &text).request()).await);
         assert_eq!(status, 201);
     }
     let tricky = "=HYPERLINK(\"http://evil.example\",\"click\"), then \"quotes\"\nand a line";
-    read_response(send::handle(&app, send(&buyer, &id, tricky).request()).await);
-    read_response(send::handle(&app, send(&vendor, &id, "last word").request()).await);
+    read_response(send::handle(&app, message_in(&buyer, &id, tricky).request()).await);
+    read_response(send::handle(&app, message_in(&vendor, &id, "last word").request()).await);
 
     stack.requests.reset();
     let response = super::handle(&app, export(&host, &id).request()).await;
@@ -120,10 +94,12 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
 
 #[tokio::test]
 async fn exports_are_for_admins_and_the_host_in_their_own_tenant() {
-    let stack = TestStack::start().await;
-    vendor(&stack, "vendor-9").await;
+    let stack = TestApp::start(TENANT).await;
+    stack.vendor("vendor-9").await;
     let host = Claims::service(TENANT, "marketplace");
-    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let (_, opened) = stack
+        .call(admin::handle, open_conversation(&host, order_1042()))
+        .await;
     let id = opened["id"].as_str().unwrap().to_owned();
     let status = |event: ApiEvent| {
         let app = stack.app();
@@ -155,14 +131,16 @@ async fn exports_are_for_admins_and_the_host_in_their_own_tenant() {
 
 #[tokio::test]
 async fn an_export_past_the_response_limit_is_handed_over_through_the_bucket() {
-    let stack = TestStack::start().await;
-    vendor(&stack, "vendor-9").await;
+    let stack = TestApp::start(TENANT).await;
+    stack.vendor("vendor-9").await;
     let host = Claims::service(TENANT, "marketplace");
-    let (_, opened) = call(&stack, open(&host, order_1042())).await;
+    let (_, opened) = stack
+        .call(admin::handle, open_conversation(&host, order_1042()))
+        .await;
     let id = opened["id"].as_str().unwrap().to_owned();
     let app = stack.app();
     for i in 0..20 {
-        let event = send(
+        let event = message_in(
             &Claims::basic_staff(TENANT, "vendor-9"),
             &id,
             &format!("update {i}"),
@@ -197,17 +175,19 @@ fn encoded_body_len(response: &lambda_http::Response<lambda_http::Body>) -> usiz
 
 /// Opens order 1042 and has the buyer send `count` texts of 4,000 `"` (the most quotes a
 /// message holds).
-async fn quotes(stack: &TestStack, count: usize) -> String {
-    vendor(stack, "vendor-9").await;
+async fn quotes(stack: &TestApp, count: usize) -> String {
+    stack.vendor("vendor-9").await;
     let host = Claims::service(TENANT, "marketplace");
-    let (_, opened) = call(stack, open(&host, order_1042())).await;
+    let (_, opened) = stack
+        .call(admin::handle, open_conversation(&host, order_1042()))
+        .await;
     let id = opened["id"].as_str().unwrap().to_owned();
     let app = stack.app();
     let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
     let text = "\"".repeat(4_000);
     for _ in 0..count {
         let (status, body) =
-            read_response(send::handle(&app, send(&buyer, &id, &text).request()).await);
+            read_response(send::handle(&app, message_in(&buyer, &id, &text).request()).await);
         assert_eq!(status, 201, "{body}");
     }
     id
@@ -215,7 +195,7 @@ async fn quotes(stack: &TestStack, count: usize) -> String {
 
 #[tokio::test]
 async fn the_limit_is_on_the_escaped_response_not_on_the_csv() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let id = quotes(&stack, 30).await;
     let host = Claims::service(TENANT, "marketplace");
     let app = stack.app();
@@ -242,7 +222,7 @@ async fn the_limit_is_on_the_escaped_response_not_on_the_csv() {
 
 #[tokio::test]
 async fn a_long_history_streams_into_the_bucket_in_parts() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     // About 11 MB of CSV.
     let id = quotes(&stack, 1_400).await;
     let host = Claims::service(TENANT, "marketplace");
@@ -289,7 +269,7 @@ async fn a_long_history_streams_into_the_bucket_in_parts() {
 #[tokio::test]
 async fn an_export_the_bucket_fails_midway_is_aborted_and_retried_later() {
     let faults = testkit::faults::Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     let id = quotes(&stack, 1_400).await;
     let host = Claims::service(TENANT, "marketplace");
     // More than the SDK's own attempts: the second part never lands.

@@ -1,44 +1,27 @@
 use serde_json::{json, Value};
-use shared::domain::{ConversationId, MessagingMode, Settings, Side, Subject};
-use shared::store::{ConversationHeader, MessageStore};
-use testkit::{read_response, ApiEvent, Claims, TestStack};
+use shared::domain::{MessagingMode, Settings, Side};
+use shared::store::MessageStore;
+use testkit::app::{general, mark_read};
+use testkit::{read_response, ApiEvent, Claims, TestApp};
 
 use super::handle;
 
 const TENANT: &str = "clinic-a";
 
-async fn send(stack: &TestStack, claims: &Claims, text: &str) -> String {
-    let event = ApiEvent::new("POST", "/messages")
-        .claims(claims)
-        .json(json!({"customer_id": "c1", "message": text}));
-    let (status, body) = read_response(send::handle(&stack.app(), event.request()).await);
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().unwrap().to_owned()
+/// Sends `text` into c1's general conversation; the message's id.
+async fn send(stack: &TestApp, claims: &Claims, text: &str) -> String {
+    let body = json!({"customer_id": "c1", "message": text});
+    let sent = stack.send_as(send::handle, claims, body).await;
+    sent["id"].as_str().unwrap().to_owned()
 }
 
-async fn mark(stack: &TestStack, claims: &Claims, body: Value) -> (u16, Value) {
-    let event = ApiEvent::new("POST", "/messages/read")
-        .claims(claims)
-        .json(body);
-    read_response(handle(&stack.app(), event.request()).await)
-}
-
-fn general() -> ConversationId {
-    ConversationId::new("c1", Subject::General)
-}
-
-async fn current_header(stack: &TestStack) -> ConversationHeader {
-    stack
-        .store
-        .conversation(TENANT, &general())
-        .await
-        .unwrap()
-        .unwrap()
+async fn mark(stack: &TestApp, claims: &Claims, body: Value) -> (u16, Value) {
+    stack.call(handle, mark_read(claims, body)).await
 }
 
 #[tokio::test]
 async fn marking_read_is_per_person_and_only_moves_forward() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let (s1, s2) = (Claims::staff(TENANT, "s1"), Claims::staff(TENANT, "s2"));
     let customer = Claims::customer(TENANT, "contact-1", "c1");
     let first = send(&stack, &customer, "one").await;
@@ -51,7 +34,12 @@ async fn marking_read_is_per_person_and_only_moves_forward() {
         (body["unread_count"].as_u64(), body["read_up_to"].as_str()),
         (Some(1), Some(first.as_str()))
     );
-    let (_, body) = mark(&stack, &s2, json!({"conversation_id": general().encode()})).await;
+    let (_, body) = mark(
+        &stack,
+        &s2,
+        json!({"conversation_id": general("c1").encode()}),
+    )
+    .await;
     assert_eq!(body["unread_count"], 0);
     let newest = body["read_up_to"].as_str().unwrap().to_owned();
     assert!(newest > second);
@@ -62,8 +50,13 @@ async fn marking_read_is_per_person_and_only_moves_forward() {
         (200, Some(newest.as_str()))
     );
 
-    let header = current_header(&stack).await;
-    assert_eq!(stack.unread(TENANT, &general(), Side::Staff, "s2").await, 0);
+    let header = stack.header(&general("c1")).await;
+    assert_eq!(
+        stack
+            .unread(TENANT, &general("c1"), Side::Staff, "s2")
+            .await,
+        0
+    );
     assert_eq!(
         header.unread_for(Side::Staff, "s1", None),
         0,
@@ -79,20 +72,20 @@ async fn marking_read_is_per_person_and_only_moves_forward() {
     assert_eq!(header.unread_for(Side::Customer, "contact-2", None), 1);
     let (_, body) = mark(&stack, &customer, json!({})).await;
     assert_eq!(body["unread_count"], 0);
-    let header = current_header(&stack).await;
+    let header = stack.header(&general("c1")).await;
     assert_eq!(header.unread_for(Side::Customer, "contact-2", None), 1);
 }
 
 #[tokio::test]
 async fn admins_leave_no_trace() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     send(
         &stack,
         &Claims::customer(TENANT, "contact-1", "c1"),
         "hello",
     )
     .await;
-    let before = current_header(&stack).await;
+    let before = stack.header(&general("c1")).await;
     let (status, body) = mark(
         &stack,
         &Claims::admin(TENANT, "a1"),
@@ -100,21 +93,21 @@ async fn admins_leave_no_trace() {
     )
     .await;
     assert_eq!((status, body["unread_count"].as_u64()), (200, Some(1)));
-    let after = current_header(&stack).await;
+    let after = stack.header(&general("c1")).await;
     assert_eq!(before, after);
 }
 
 #[tokio::test]
 async fn unknown_foreign_and_refused_callers_change_nothing() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     send(
         &stack,
         &Claims::customer(TENANT, "contact-1", "c1"),
         "hello",
     )
     .await;
-    let before = current_header(&stack).await;
-    let id = general().encode();
+    let before = stack.header(&general("c1")).await;
+    let id = general("c1").encode();
     let cases = [
         (
             Claims::staff(TENANT, "s1"),
@@ -185,13 +178,13 @@ async fn unknown_foreign_and_refused_callers_change_nothing() {
             "{response}"
         );
     }
-    let after = current_header(&stack).await;
+    let after = stack.header(&general("c1")).await;
     assert_eq!(before, after);
 }
 
 #[tokio::test]
 async fn read_only_mode_still_marks_and_disabled_refuses() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     send(
         &stack,
         &Claims::customer(TENANT, "contact-1", "c1"),
@@ -222,7 +215,7 @@ async fn read_only_mode_still_marks_and_disabled_refuses() {
 
 #[tokio::test]
 async fn marking_read_costs_three_small_writes() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let customer = Claims::customer(TENANT, "contact-1", "c1");
     send(&stack, &customer, "one").await;
     let newest = send(&stack, &customer, "two").await;
@@ -247,7 +240,7 @@ async fn marking_read_costs_three_small_writes() {
 
 #[tokio::test]
 async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_receipt() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let first = send(&stack, &staff, "first").await;
     let second = send(&stack, &staff, "second").await;
@@ -257,7 +250,7 @@ async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_re
     let (status, body) = mark(&stack, &reader, json!({"up_to": second})).await;
     assert_eq!((status, &body["unread_count"]), (200, &json!(1)), "{body}");
     // The staff see that the customer side read the first two, not the third.
-    let header = current_header(&stack).await;
+    let header = stack.header(&general("c1")).await;
     assert_eq!(header.customer.read_up_to.as_deref(), Some(second.as_str()));
 
     for i in 0..100 {
@@ -270,7 +263,7 @@ async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_re
     assert_eq!(body["error"]["code"], "invalid_reference");
     assert_eq!(
         stack
-            .unread(TENANT, &general(), Side::Customer, "contact-2")
+            .unread(TENANT, &general("c1"), Side::Customer, "contact-2")
             .await,
         103
     );

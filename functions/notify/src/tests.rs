@@ -13,8 +13,9 @@ use shared::notify::{EmailSender, SendError, SesEmail, SnsSms};
 use shared::store::{
     DeliveryStatus, DirectoryStore, DueStore, DynamoStore, MessageStore, NotificationStore,
 };
+use testkit::app::general;
 use testkit::moto::{self, texts_to};
-use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+use testkit::{read_response, seed, ApiEvent, Claims, TestApp};
 
 use super::{Dispatcher, RunReport, MAX_ATTEMPTS};
 
@@ -61,21 +62,6 @@ fn later(minutes: i64) -> Timestamp {
     Timestamp::now() + SignedDuration::from_mins(minutes)
 }
 
-async fn send(stack: &TestStack, claims: &Claims, body: Value) -> Value {
-    let event = ApiEvent::new("POST", "/messages").claims(claims).json(body);
-    let (status, body) = read_response(send::handle(&stack.app(), event.request()).await);
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-async fn mark_read(stack: &TestStack, claims: &Claims) {
-    let event = ApiEvent::new("POST", "/messages/read")
-        .claims(claims)
-        .json(json!({"customer_id": "c1"}));
-    let (status, body) = read_response(mark_read::handle(&stack.app(), event.request()).await);
-    assert_eq!(status, 200, "{body}");
-}
-
 struct People {
     tag: String,
 }
@@ -90,17 +76,11 @@ impl People {
     }
 }
 
-async fn contact(
-    stack: &TestStack,
-    people: &People,
-    customer: &str,
-    id: &str,
-    phone: Option<&str>,
-) {
+async fn contact(stack: &TestApp, people: &People, customer: &str, id: &str, phone: Option<&str>) {
     seed::contact(&stack.store, TENANT, customer, id, &people.email(id), phone).await;
 }
 
-async fn staff(stack: &TestStack, people: &People, id: &str, role: Role) {
+async fn staff(stack: &TestApp, people: &People, id: &str, role: Role) {
     let now = shared::domain::now_rfc3339();
     let profile = StaffProfile {
         user_id: id.into(),
@@ -114,7 +94,7 @@ async fn staff(stack: &TestStack, people: &People, id: &str, role: Role) {
     stack.store.put_staff(TENANT, &profile).await.unwrap();
 }
 
-async fn settings(stack: &TestStack, change: impl FnOnce(&mut Settings)) {
+async fn settings(stack: &TestApp, change: impl FnOnce(&mut Settings)) {
     let mut settings = Settings {
         business_name: Some("Oak & Elm Vets".into()),
         portal_base_url: Some("https://portal.oakvets.example".into()),
@@ -124,7 +104,7 @@ async fn settings(stack: &TestStack, change: impl FnOnce(&mut Settings)) {
     stack.set_settings(TENANT, &settings).await;
 }
 
-async fn dispatcher(stack: &TestStack) -> Dispatcher<DynamoStore, SesEmail, SnsSms> {
+async fn dispatcher(stack: &TestApp) -> Dispatcher<DynamoStore, SesEmail, SnsSms> {
     let (email, sms) = moto_senders().await;
     Dispatcher {
         store: stack.store.clone(),
@@ -135,13 +115,9 @@ async fn dispatcher(stack: &TestStack) -> Dispatcher<DynamoStore, SesEmail, SnsS
     }
 }
 
-fn general(customer: &str) -> ConversationId {
-    ConversationId::new(customer, Subject::General)
-}
-
 #[tokio::test]
 async fn a_customer_message_becomes_one_digest_per_staff_member_who_has_not_read_it() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |s| {
         s.admin_notification_email = Some(people.email("front-desk"));
@@ -169,14 +145,23 @@ async fn a_customer_message_becomes_one_digest_per_staff_member_who_has_not_read
         .await
         .unwrap();
     let owner = Claims::customer(TENANT, "p1", "c1").with("name", "Sam <Rivera>");
-    send(
-        &stack,
-        &owner,
-        json!({"message": "Is <b>Bella</b> ok & eating?"}),
-    )
-    .await;
-    send(&stack, &owner, json!({"message": "x".repeat(150)})).await;
-    mark_read(&stack, &Claims::staff(TENANT, "s2")).await;
+    stack
+        .send_as(
+            send::handle,
+            &owner,
+            json!({"message": "Is <b>Bella</b> ok & eating?"}),
+        )
+        .await;
+    stack
+        .send_as(send::handle, &owner, json!({"message": "x".repeat(150)}))
+        .await;
+    stack
+        .mark_read_as(
+            mark_read::handle,
+            &Claims::staff(TENANT, "s2"),
+            json!({"customer_id": "c1"}),
+        )
+        .await;
 
     let dispatcher = dispatcher(&stack).await;
     let early = dispatcher.run(later(1)).await.unwrap();
@@ -242,25 +227,33 @@ async fn a_customer_message_becomes_one_digest_per_staff_member_who_has_not_read
 
 #[tokio::test]
 async fn reading_before_it_is_due_cancels_each_persons_notification() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     contact(&stack, &people, "c1", "p1", None).await;
     contact(&stack, &people, "c1", "p2", None).await;
     let vet = Claims::staff(TENANT, "s1").with("name", "Dr. Ada");
-    send(
-        &stack,
-        &vet,
-        json!({"customer_id": "c1", "message": "Results are in"}),
-    )
-    .await;
-    send(
-        &stack,
-        &vet,
-        json!({"customer_id": "c1", "message": "All normal"}),
-    )
-    .await;
-    mark_read(&stack, &Claims::customer(TENANT, "p1", "c1")).await;
+    stack
+        .send_as(
+            send::handle,
+            &vet,
+            json!({"customer_id": "c1", "message": "Results are in"}),
+        )
+        .await;
+    stack
+        .send_as(
+            send::handle,
+            &vet,
+            json!({"customer_id": "c1", "message": "All normal"}),
+        )
+        .await;
+    stack
+        .mark_read_as(
+            mark_read::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"customer_id": "c1"}),
+        )
+        .await;
 
     let report = dispatcher(&stack).await.run(later(4)).await.unwrap();
     assert_eq!(report.sent, 1);
@@ -276,7 +269,7 @@ async fn reading_before_it_is_due_cancels_each_persons_notification() {
 
 #[tokio::test]
 async fn still_unread_escalates_to_sms_except_to_opted_out_numbers() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |s| s.sms_escalation_minutes = Some(10)).await;
     let (n1, n2, n3) = (phone(), phone(), phone());
@@ -284,12 +277,13 @@ async fn still_unread_escalates_to_sms_except_to_opted_out_numbers() {
     contact(&stack, &people, "c1", "p2", Some(&n2)).await;
     contact(&stack, &people, "c1", "p3", Some(&n3)).await;
     stack.store.set_opted_out(TENANT, &n3, true).await.unwrap();
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "Please call us"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "Please call us"}),
+        )
+        .await;
 
     let dispatcher = dispatcher(&stack).await;
     let report = dispatcher.run(later(4)).await.unwrap();
@@ -297,7 +291,13 @@ async fn still_unread_escalates_to_sms_except_to_opted_out_numbers() {
     for number in [&n1, &n2, &n3] {
         assert!(texts_to(number).await.is_empty());
     }
-    mark_read(&stack, &Claims::customer(TENANT, "p2", "c1")).await;
+    stack
+        .mark_read_as(
+            mark_read::handle,
+            &Claims::customer(TENANT, "p2", "c1"),
+            json!({"customer_id": "c1"}),
+        )
+        .await;
     assert_eq!(dispatcher.run(later(8)).await.unwrap().sent, 0, "not yet");
     let report = dispatcher.run(later(15)).await.unwrap();
     assert_eq!(report.sent, 1, "{report:?}");
@@ -310,73 +310,6 @@ async fn still_unread_escalates_to_sms_except_to_opted_out_numbers() {
     assert!(texts_to(&n2).await.is_empty(), "p2 read it");
     assert!(texts_to(&n3).await.is_empty(), "p3 opted out");
     assert_eq!(dispatcher.run(later(40)).await.unwrap().sent, 0);
-}
-
-#[tokio::test]
-async fn a_staff_member_can_notify_at_once_by_email_and_sms() {
-    let stack = TestStack::start().await;
-    let people = People::new();
-    settings(&stack, |_| {}).await;
-    let number = phone();
-    contact(&stack, &people, "c1", "p1", Some(&number)).await;
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "Bella is ready", "notify": ["email", "sms"]}),
-    )
-    .await;
-    let report = dispatcher(&stack).await.run(later(0)).await.unwrap();
-    assert_eq!(report.sent, 2);
-    assert_eq!(emails_to(&people.email("p1")).await.len(), 1);
-    assert_eq!(texts_to(&number).await.len(), 1);
-    assert_eq!(
-        dispatcher(&stack).await.run(later(5)).await.unwrap().sent,
-        0
-    );
-}
-
-#[tokio::test]
-async fn quiet_hours_hold_notifications_until_they_end() {
-    let stack = TestStack::start().await;
-    let people = People::new();
-    let due = later(4);
-    let zone = jiff::tz::TimeZone::UTC;
-    let clock = |t: Timestamp| t.to_zoned(zone.clone()).strftime("%H:%M").to_string();
-    let end = due + SignedDuration::from_mins(61);
-    settings(&stack, |s| {
-        s.quiet_hours = Some(QuietHours {
-            start: clock(due - SignedDuration::from_mins(60)),
-            end: clock(end),
-        })
-    })
-    .await;
-    contact(&stack, &people, "c1", "p1", None).await;
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "hi"}),
-    )
-    .await;
-
-    let dispatcher = dispatcher(&stack).await;
-    assert_eq!(dispatcher.run(due).await.unwrap().sent, 0, "quiet");
-    assert_eq!(
-        dispatcher
-            .run(due + SignedDuration::from_mins(30))
-            .await
-            .unwrap()
-            .sent,
-        0
-    );
-    assert_eq!(
-        dispatcher
-            .run(end + SignedDuration::from_mins(1))
-            .await
-            .unwrap()
-            .sent,
-        1
-    );
-    assert_eq!(emails_to(&people.email("p1")).await.len(), 1);
 }
 
 /// SES that cannot be reached, for one address; moto for the rest.
@@ -399,7 +332,7 @@ impl EmailSender for Unreachable {
 /// A dispatcher whose SES cannot be reached for `bad` (connection refused); moto for the
 /// rest.
 async fn unreachable_for(
-    stack: &TestStack,
+    stack: &TestApp,
     bad: String,
 ) -> Dispatcher<DynamoStore, Unreachable, SnsSms> {
     let aws = moto::sdk_config().await;
@@ -422,18 +355,19 @@ async fn unreachable_for(
 
 /// A staff message to two contacts of `c1`, p1 and p2; SES cannot reach p2.
 async fn staff_message_to_p1_and_unreachable_p2(
-    stack: &TestStack,
+    stack: &TestApp,
     people: &People,
 ) -> Dispatcher<DynamoStore, Unreachable, SnsSms> {
     settings(stack, |_| {}).await;
     contact(stack, people, "c1", "p1", None).await;
     contact(stack, people, "c1", "p2", None).await;
-    send(
-        stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "hi"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "hi"}),
+        )
+        .await;
     unreachable_for(stack, people.email("p2")).await
 }
 

@@ -3,21 +3,14 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use shared::domain::{ConversationId, MessagingMode, Settings, Subject};
 use shared::store::MessageStore;
-use testkit::{read_response, ApiEvent, Claims, TestStack};
+use testkit::app::{general, post_message};
+use testkit::{read_response, ApiEvent, Claims, TestApp};
 
 use super::handle;
 
 const TENANT: &str = "clinic-a";
 
-fn post(claims: &Claims, body: Value) -> ApiEvent {
-    ApiEvent::new("POST", "/messages").claims(claims).json(body)
-}
-
-async fn send(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
-    read_response(handle(&stack.app(), event.request()).await)
-}
-
-async fn stored_messages(stack: &TestStack, tenant: &str, conversation: &ConversationId) -> usize {
+async fn stored_messages(stack: &TestApp, tenant: &str, conversation: &ConversationId) -> usize {
     stack
         .store
         .thread_page(tenant, conversation, None, 100, None)
@@ -27,21 +20,18 @@ async fn stored_messages(stack: &TestStack, tenant: &str, conversation: &Convers
         .len()
 }
 
-fn general(customer: &str) -> ConversationId {
-    ConversationId::new(customer, Subject::General)
-}
-
 #[tokio::test]
 async fn staff_sends_into_a_customer_thread_which_starts_with_it() {
-    let stack = TestStack::start().await;
-    let (status, body) = send(
-        &stack,
-        post(
-            &Claims::staff(TENANT, "s1"),
-            json!({"customer_id": "c1", "message": "<b>Bella</b> is ready"}),
-        ),
-    )
-    .await;
+    let stack = TestApp::start(TENANT).await;
+    let (status, body) = stack
+        .call(
+            handle,
+            post_message(
+                &Claims::staff(TENANT, "s1"),
+                json!({"customer_id": "c1", "message": "<b>Bella</b> is ready"}),
+            ),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["message"], "Bella is ready", "HTML is stripped");
     assert_eq!(body["sender_type"], "staff");
@@ -70,7 +60,7 @@ async fn staff_sends_into_a_customer_thread_which_starts_with_it() {
 
 #[tokio::test]
 async fn patient_threads_are_separate_and_customers_write_their_own() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     // Only a registered patient gets a thread, whoever writes first.
     let customer = Claims::customer(TENANT, "contact-1", "c1");
@@ -82,7 +72,7 @@ async fn patient_threads_are_separate_and_customers_write_their_own() {
         (&customer, json!({"patient_id": "p9", "message": "x"})),
         (&customer, json!({"patient_id": "anything", "message": "x"})),
     ] {
-        let (status, body) = send(&stack, post(claims, body)).await;
+        let (status, body) = stack.call(handle, post_message(claims, body)).await;
         assert_eq!(
             (status, &body["error"]["code"]),
             (404, &json!("unknown_patient"))
@@ -95,325 +85,42 @@ async fn patient_threads_are_separate_and_customers_write_their_own() {
         "nothing stored"
     );
     testkit::seed::patient(&stack.store, TENANT, "c1", "p9").await;
-    let (status, body) = send(
-        &stack,
-        post(
-            &staff,
-            json!({"customer_id": "c1", "patient_id": "p9", "message": "x"}),
-        ),
-    )
-    .await;
+    let (status, body) = stack
+        .call(
+            handle,
+            post_message(
+                &staff,
+                json!({"customer_id": "c1", "patient_id": "p9", "message": "x"}),
+            ),
+        )
+        .await;
     assert_eq!(status, 201);
     assert_eq!(body["patient_id"], "p9");
-    let (status, body) = send(
-        &stack,
-        post(&customer, json!({"patient_id": "p9", "message": "thanks"})),
-    )
-    .await;
+    let (status, body) = stack
+        .call(
+            handle,
+            post_message(&customer, json!({"patient_id": "p9", "message": "thanks"})),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["sender_type"], "customer");
     assert_eq!(stored_messages(&stack, TENANT, &patient).await, 2);
     assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 0);
     // By id, into the same conversation.
-    let (status, _) = send(
-        &stack,
-        post(
-            &customer,
-            json!({"conversation_id": patient.encode(), "message": "again"}),
-        ),
-    )
-    .await;
+    let (status, _) = stack
+        .call(
+            handle,
+            post_message(
+                &customer,
+                json!({"conversation_id": patient.encode(), "message": "again"}),
+            ),
+        )
+        .await;
     assert_eq!(status, 201);
     assert_eq!(stored_messages(&stack, TENANT, &patient).await, 3);
 }
 
-#[tokio::test]
-async fn refused_roles_other_customers_and_foreign_tenants_store_nothing() {
-    let stack = TestStack::start().await;
-    let staff = Claims::staff(TENANT, "s1");
-    send(
-        &stack,
-        post(&staff, json!({"customer_id": "c1", "message": "hello"})),
-    )
-    .await;
-    let existing = general("c1").encode();
-
-    let basic = Claims::basic_staff(TENANT, "b1");
-    let (status, body) = send(
-        &stack,
-        post(&basic, json!({"customer_id": "c1", "message": "x"})),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found")),
-        "a customer not assigned to a basic staff member does not exist for them"
-    );
-
-    let other_customer = Claims::customer(TENANT, "contact-2", "c2");
-    for body in [
-        json!({"customer_id": "c1", "message": "x"}),
-        json!({"conversation_id": existing, "message": "x"}),
-    ] {
-        let (status, _) = send(&stack, post(&other_customer, body)).await;
-        assert_eq!(status, 404);
-    }
-
-    let foreign = Claims::staff("clinic-b", "s9");
-    let (status, _) = send(
-        &stack,
-        post(
-            &foreign,
-            json!({"conversation_id": existing, "message": "x"}),
-        ),
-    )
-    .await;
-    assert_eq!(status, 404, "an id from another tenant is unknown here");
-    let (status, _) = send(
-        &stack,
-        post(
-            &foreign,
-            json!({"conversation_id": "not-an-id", "message": "x"}),
-        ),
-    )
-    .await;
-    assert_eq!(status, 404);
-
-    assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 1);
-    assert_eq!(stored_messages(&stack, "clinic-b", &general("c1")).await, 0);
-}
-
-#[tokio::test]
-async fn a_missing_or_unusable_identity_is_401() {
-    let stack = TestStack::start().await;
-    let body = json!({"customer_id": "c1", "message": "x"});
-    let cases = [
-        ApiEvent::new("POST", "/messages")
-            .anonymous()
-            .json(body.clone()),
-        post(
-            &Claims::staff(TENANT, "s1").without("tenant_id"),
-            body.clone(),
-        ),
-        post(
-            &Claims::staff(TENANT, "s1").with("role", "owner"),
-            body.clone(),
-        ),
-        post(&Claims::staff("bad#tenant", "s1"), body.clone()),
-        post(&Claims::new(TENANT, "x", "customer"), body.clone()),
-    ];
-    for event in cases {
-        let (status, body) = send(&stack, event).await;
-        assert_eq!(status, 401, "{body}");
-        assert_eq!(body["error"]["code"], "unauthorized");
-    }
-}
-
-#[tokio::test]
-async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
-    let stack = TestStack::start().await;
-    let staff = Claims::staff(TENANT, "s1");
-    let long = "x".repeat(4001);
-    let cases: Vec<(ApiEvent, u16, &str)> = vec![
-        (
-            ApiEvent::new("POST", "/messages")
-                .claims(&staff)
-                .body("{not json"),
-            400,
-            "invalid_json",
-        ),
-        (
-            ApiEvent::new("POST", "/messages").claims(&staff).body(""),
-            400,
-            "invalid_json",
-        ),
-        (post(&staff, json!([1, 2])), 400, "invalid_field"),
-        (post(&staff, json!({"message": "x"})), 400, "missing_field"),
-        (
-            post(&staff, json!({"customer_id": 5, "message": "x"})),
-            400,
-            "invalid_field",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": 5})),
-            400,
-            "invalid_field",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c#1", "message": "x"})),
-            400,
-            "invalid_id",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "message": "x", "sender_id": "s2"}),
-            ),
-            400,
-            "read_only_field",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "message": "x", "sender_type": "customer"}),
-            ),
-            400,
-            "read_only_field",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "message": "x", "created_at": "2020"}),
-            ),
-            400,
-            "read_only_field",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "message": "x", "message_count": 3}),
-            ),
-            400,
-            "read_only_field",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "message": "x", "colour": "red"}),
-            ),
-            400,
-            "unknown_field",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": "   "})),
-            400,
-            "empty_message",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": "<p></p>"})),
-            400,
-            "empty_message",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1"})),
-            400,
-            "empty_message",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": long})),
-            400,
-            "message_too_long",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": "bell\u{7}"})),
-            400,
-            "invalid_characters",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "conversation_id": "x", "message": "x"}),
-            ),
-            400,
-            "invalid_target",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "message": "x", "notify": ["pigeon"]}),
-            ),
-            400,
-            "invalid_notify",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "attachments": [{"id": "a b"}]}),
-            ),
-            400,
-            "invalid_id",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "attachments": [{"id": "up_1", "name": "scan.pdf"}]}),
-            ),
-            400,
-            "unknown_field",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "attachments": [{"id": "up_1"}, {"id": "up_1"}]}),
-            ),
-            400,
-            "invalid_attachment",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": "x"}))
-                .header("content-type", "text/plain"),
-            400,
-            "unsupported_media_type",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": "x"}))
-                .header("idempotency-key", ""),
-            400,
-            "invalid_idempotency_key",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": "x"}))
-                .header("idempotency-key", "ключ-1"),
-            400,
-            "invalid_idempotency_key",
-        ),
-        (
-            post(
-                &staff,
-                json!({"customer_id": "c1", "message": "\u{200B}\u{2060}"}),
-            ),
-            400,
-            "empty_message",
-        ),
-        (
-            post(&staff, json!({"customer_id": "c1", "message": "\u{FEFF}"})),
-            400,
-            "empty_message",
-        ),
-        (
-            ApiEvent::new("POST", "/messages")
-                .claims(&staff)
-                .body(&format!(
-                    "{{\"customer_id\":\"c1\",\"message\":\"{}\"}}",
-                    "y".repeat(70_000)
-                )),
-            413,
-            "payload_too_large",
-        ),
-    ];
-    for (event, status, code) in cases {
-        let (got, body) = send(&stack, event).await;
-        assert_eq!(
-            (got, body["error"]["code"].as_str()),
-            (status, Some(code)),
-            "{body}"
-        );
-        assert!(body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()));
-    }
-    assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 0);
-    let customer = Claims::customer(TENANT, "contact-1", "c1");
-    let (status, _) = send(
-        &stack,
-        post(&customer, json!({"message": "x", "notify": ["email"]})),
-    )
-    .await;
-    assert_eq!(
-        status, 400,
-        "customers do not trigger notifications by request"
-    );
-}
+mod events;
 
 mod writes;
 
@@ -428,3 +135,5 @@ async fn its_first_request_reads_the_cursor_secret() {
     let config = testkit::moto::cold_start_config("tidings").await;
     assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
 }
+
+mod refusals;

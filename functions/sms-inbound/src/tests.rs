@@ -11,12 +11,10 @@ use shared::domain::{
     Subject,
 };
 use shared::settings_cache::SettingsCache;
-use shared::store::{
-    ConversationHeader, DirectoryStore, DueStore, DynamoStore, MessageStore, NotificationStore,
-    SettingsStore,
-};
+use shared::store::{DirectoryStore, DueStore, DynamoStore, NotificationStore, SettingsStore};
+use testkit::app::general;
 use testkit::events::{form, sns_two_way_sms};
-use testkit::{read_response, ApiEvent, Claims, TestStack};
+use testkit::{read_response, ApiEvent, Claims, TestApp};
 
 use super::{handle_event, handle_webhook, Inbound, InboundConfig, Webhook};
 
@@ -39,7 +37,7 @@ fn config(table: &str) -> InboundConfig {
 }
 
 /// What one container builds.
-fn container(stack: &TestStack) -> Inbound<DynamoStore> {
+fn container(stack: &TestApp) -> Inbound<DynamoStore> {
     let config = config(stack.store.table());
     Inbound::new(
         stack.store.clone(),
@@ -49,7 +47,7 @@ fn container(stack: &TestStack) -> Inbound<DynamoStore> {
 }
 
 /// A clinic with an SMS number and one contact (customer c1, contact p1) with a phone.
-async fn clinic(stack: &TestStack, settings: Settings) {
+async fn clinic(stack: &TestApp, settings: Settings) {
     let settings = Settings {
         sms_numbers: vec![CLINIC_NUMBER.into()],
         business_name: Some("Oak Vets".into()),
@@ -59,7 +57,7 @@ async fn clinic(stack: &TestStack, settings: Settings) {
     contact(stack, "c1", "p1", CONTACT_PHONE).await;
 }
 
-async fn contact(stack: &TestStack, customer: &str, contact: &str, phone: &str) {
+async fn contact(stack: &TestApp, customer: &str, contact: &str, phone: &str) {
     let now = now_rfc3339();
     stack
         .store
@@ -79,15 +77,6 @@ async fn contact(stack: &TestStack, customer: &str, contact: &str, phone: &str) 
         )
         .await
         .unwrap();
-}
-
-async fn header(stack: &TestStack, conversation: &ConversationId) -> ConversationHeader {
-    stack
-        .store
-        .conversation(TENANT, conversation)
-        .await
-        .unwrap()
-        .expect("the conversation exists")
 }
 
 fn signed(params: &[(&str, &str)], url: &str) -> String {
@@ -138,35 +127,16 @@ fn raw(response: shared::http::Response) -> (u16, String) {
     (status, body)
 }
 
-fn general() -> ConversationId {
-    ConversationId::new("c1", Subject::General)
-}
-
 fn patient(id: &str) -> ConversationId {
     ConversationId::new("c1", Subject::Patient(id.into()))
 }
 
-async fn messages(
-    stack: &TestStack,
-    conversation: &ConversationId,
-) -> Vec<shared::domain::Message> {
-    stack
-        .store
-        .thread_page(TENANT, conversation, None, 100, None)
-        .await
-        .unwrap()
-        .messages
+async fn staff_send(stack: &TestApp, body: Value) {
+    let staff = Claims::staff(TENANT, "s1");
+    stack.send_as(send::handle, &staff, body).await;
 }
 
-async fn staff_send(stack: &TestStack, body: Value) {
-    let event = ApiEvent::new("POST", "/messages")
-        .claims(&Claims::staff(TENANT, "s1"))
-        .json(body);
-    let (status, body) = read_response(send::handle(&stack.app(), event.request()).await);
-    assert_eq!(status, 201, "{body}");
-}
-
-async fn pending(stack: &TestStack, conversation: &ConversationId) -> bool {
+async fn pending(stack: &TestApp, conversation: &ConversationId) -> bool {
     let later = shared::domain::format_timestamp(
         jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
     );
@@ -184,7 +154,7 @@ async fn pending(stack: &TestStack, conversation: &ConversationId) -> bool {
     false
 }
 
-async fn unmatched(stack: &TestStack, claims: &Claims) -> (u16, Value) {
+async fn unmatched(stack: &TestApp, claims: &Claims) -> (u16, Value) {
     let event = ApiEvent::new("GET", "/sms/unmatched").claims(claims);
     read_response(admin::handle(&stack.app(), event.request()).await)
 }
@@ -193,14 +163,14 @@ const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><
 
 #[tokio::test]
 async fn a_contacts_text_is_an_unread_customer_message_in_their_latest_conversation() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
 
     // No conversation yet: the general thread.
     let (status, body) = twilio(&inbound, &text("SM001", CONTACT_PHONE, "Hello?")).await;
     assert_eq!((status, body.as_str()), (200, EMPTY_TWIML));
-    let first = messages(&stack, &general()).await;
+    let first = stack.messages(&general("c1"), 100).await;
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].message, "Hello?");
 
@@ -221,7 +191,7 @@ async fn a_contacts_text_is_an_unread_customer_message_in_their_latest_conversat
     )
     .await;
     assert_eq!(status, 200);
-    let thread = messages(&stack, &patient("bella")).await;
+    let thread = stack.messages(&patient("bella"), 100).await;
     assert_eq!(thread.len(), 2);
     let reply = &thread[0];
     assert_eq!(reply.message, "Great, thanks! Can I call?");
@@ -232,7 +202,7 @@ async fn a_contacts_text_is_an_unread_customer_message_in_their_latest_conversat
     assert_eq!(reply.sender_name, "Jamie Fox");
     assert_eq!(reply.message_type, MessageType::Text);
 
-    let header = header(&stack, &patient("bella")).await;
+    let header = stack.header(&patient("bella")).await;
     assert_eq!(
         header.unread_for(Side::Staff, "s1", None),
         1,
@@ -247,12 +217,12 @@ async fn a_contacts_text_is_an_unread_customer_message_in_their_latest_conversat
         pending(&stack, &patient("bella")).await,
         "staff get notified"
     );
-    assert_eq!(messages(&stack, &general()).await.len(), 1);
+    assert_eq!(stack.messages(&general("c1"), 100).await.len(), 1);
 }
 
 #[tokio::test]
 async fn unsigned_forged_and_unconfigured_webhooks_are_refused_and_store_nothing() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
     let params = [
@@ -290,7 +260,7 @@ async fn unsigned_forged_and_unconfigured_webhooks_are_refused_and_store_nothing
     let (status, _) =
         raw(handle_webhook(&unconfigured, webhook_event(&body, Some(&good)).request()).await);
     assert_eq!(status, 403);
-    assert!(messages(&stack, &general()).await.is_empty());
+    assert!(stack.messages(&general("c1"), 100).await.is_empty());
     assert_eq!(
         unmatched(&stack, &Claims::admin(TENANT, "a1")).await.1["texts"],
         json!([])
@@ -301,19 +271,19 @@ async fn unsigned_forged_and_unconfigured_webhooks_are_refused_and_store_nothing
     let (status, answer) =
         raw(handle_webhook(&inbound, webhook_event(&body, Some(&with_port)).request()).await);
     assert_eq!(status, 200, "{answer}");
-    assert_eq!(messages(&stack, &general()).await.len(), 1);
+    assert_eq!(stack.messages(&general("c1"), 100).await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_redelivered_text_never_makes_a_second_message() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     let inbound = Arc::new(container(&stack));
     for _ in 0..3 {
         let (status, body) = twilio(&inbound, &text("SM200", CONTACT_PHONE, "once")).await;
         assert_eq!((status, body.as_str()), (200, EMPTY_TWIML));
     }
-    assert_eq!(messages(&stack, &general()).await.len(), 1);
+    assert_eq!(stack.messages(&general("c1"), 100).await.len(), 1);
 
     // Twenty deliveries of one text at the same time, each its own container.
     let mut tasks = Vec::new();
@@ -326,10 +296,10 @@ async fn a_redelivered_text_never_makes_a_second_message() {
     for task in tasks {
         assert_eq!(task.await.unwrap().0, 200);
     }
-    let thread = messages(&stack, &general()).await;
+    let thread = stack.messages(&general("c1"), 100).await;
     assert_eq!(thread.len(), 2);
     assert_eq!(thread.iter().filter(|m| m.message == "at once").count(), 1);
-    let header = header(&stack, &general()).await;
+    let header = stack.header(&general("c1")).await;
     assert_eq!(header.unread_for(Side::Staff, "s1", None), 2);
 
     // Unmatched texts are kept once too.
@@ -338,98 +308,6 @@ async fn a_redelivered_text_never_makes_a_second_message() {
     }
     let (_, listed) = unmatched(&stack, &Claims::admin(TENANT, "a1")).await;
     assert_eq!(listed["texts"].as_array().unwrap().len(), 1);
-}
-
-#[tokio::test]
-async fn keywords_opt_out_opt_in_and_answer_help() {
-    let stack = TestStack::start().await;
-    clinic(&stack, Settings::default()).await;
-    let inbound = container(&stack);
-    staff_send(
-        &stack,
-        json!({"customer_id": "c1", "message": "Reminder: vaccines due."}),
-    )
-    .await;
-    let before = header(&stack, &general()).await;
-    let phones = vec![CONTACT_PHONE.to_owned()];
-
-    let (status, body) = twilio(&inbound, &text("SM300", CONTACT_PHONE, "  stop ")).await;
-    assert_eq!((status, body.as_str()), (200, EMPTY_TWIML));
-    assert!(stack
-        .store
-        .opted_out(TENANT, &phones)
-        .await
-        .unwrap()
-        .contains(CONTACT_PHONE));
-    let thread = messages(&stack, &general()).await;
-    assert_eq!(thread.len(), 2);
-    let notice = &thread[0];
-    assert_eq!(notice.sender_type, SenderType::System);
-    assert_eq!(notice.message_type, MessageType::System);
-    assert_eq!(notice.channel, Channel::Sms);
-    assert_eq!(notice.external_ref.as_deref(), Some("SM300"));
-    assert_eq!(notice.metadata.as_ref().unwrap()["event"], "sms_opt_out");
-    assert!(notice.message.contains("opted out"), "{}", notice.message);
-    let after = header(&stack, &general()).await;
-    assert_eq!(
-        after.unread_for(Side::Staff, "s1", None),
-        before.unread_for(Side::Staff, "s1", None),
-        "silent: not unread"
-    );
-    assert_eq!(after.customer_messages, before.customer_messages);
-
-    // Already out: nothing changes, nothing is added.
-    for (sid, word) in [
-        ("SM301", "UNSUBSCRIBE"),
-        ("SM302", "Cancel"),
-        ("SM303", "quit"),
-    ] {
-        twilio(&inbound, &text(sid, CONTACT_PHONE, word)).await;
-    }
-    assert_eq!(messages(&stack, &general()).await.len(), 2);
-
-    let (_, body) = twilio(&inbound, &text("SM304", CONTACT_PHONE, "HELP")).await;
-    assert!(
-        body.contains("<Message>Oak Vets: messages about your account"),
-        "{body}"
-    );
-    let (_, body) = twilio(&inbound, &text("SM305", CONTACT_PHONE, "Start")).await;
-    assert_eq!(body, EMPTY_TWIML);
-    assert!(stack
-        .store
-        .opted_out(TENANT, &phones)
-        .await
-        .unwrap()
-        .is_empty());
-    let thread = messages(&stack, &general()).await;
-    assert_eq!(thread.len(), 3);
-    assert_eq!(thread[0].metadata.as_ref().unwrap()["event"], "sms_opt_in");
-
-    // The tenant's own help text, escaped into TwiML.
-    let mut settings = stack.store.get_settings(TENANT).await.unwrap().unwrap();
-    settings.sms_help_text = Some("Oak Vets <help> & hours: call 555-0100".into());
-    stack.set_settings(TENANT, &settings).await;
-    let (_, body) = twilio(&container(&stack), &text("SM306", CONTACT_PHONE, "info")).await;
-    assert!(
-        body.contains("<Message>Oak Vets &lt;help&gt; &amp; hours: call 555-0100</Message>"),
-        "{body}"
-    );
-    // "stop" inside a sentence is a message.
-    twilio(
-        &inbound,
-        &text("SM307", CONTACT_PHONE, "please stop by at 5"),
-    )
-    .await;
-    assert_eq!(
-        messages(&stack, &general()).await[0].message,
-        "please stop by at 5"
-    );
-    assert!(stack
-        .store
-        .opted_out(TENANT, &phones)
-        .await
-        .unwrap()
-        .is_empty());
 }
 
 mod keywords;

@@ -227,6 +227,3 @@ fn cursor_scope(principal: &Principal, conversation: &ConversationId) -> String 
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod file_tests;

@@ -1,54 +1,30 @@
 use std::collections::HashSet;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use shared::domain::{ConversationId, MessagingMode, Settings, Subject};
 use shared::store::MessageStore;
-use testkit::{read_response, ApiEvent, Claims, TestStack};
+use testkit::app::general;
+use testkit::{read_response, ApiEvent, Claims, TestApp};
 
 use super::handle;
+use testkit::app::{conversation_thread, customer_thread};
 
 const TENANT: &str = "clinic-a";
 
-async fn send(stack: &TestStack, claims: &Claims, body: Value) -> Value {
-    let event = ApiEvent::new("POST", "/messages").claims(claims).json(body);
-    let (status, body) = read_response(send::handle(&stack.app(), event.request()).await);
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-fn by_customer(claims: &Claims, customer: &str) -> ApiEvent {
-    ApiEvent::new("GET", "/messages/customer/{customer_id}")
-        .claims(claims)
-        .path_param("customer_id", customer)
-}
-
-fn by_id(claims: &Claims, id: &str) -> ApiEvent {
-    ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(claims)
-        .path_param("id", id)
-}
-
-async fn get(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
-    read_response(handle(&stack.app(), event.request()).await)
-}
-
-fn general(customer: &str) -> String {
-    ConversationId::new(customer, Subject::General).encode()
-}
-
 #[tokio::test]
 async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let customer = Claims::customer(TENANT, "contact-1", "c1");
-    send(
-        &stack,
-        &staff,
-        json!({"customer_id": "c1", "message": "Bella's results are in"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &staff,
+            json!({"customer_id": "c1", "message": "Bella's results are in"}),
+        )
+        .await;
 
-    let (status, body) = get(&stack, by_customer(&customer, "c1")).await;
+    let (status, body) = stack.call(handle, customer_thread(&customer, "c1")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["conversation"]["unread_count"], 1);
     assert_eq!(body["conversation"]["kind"], "general");
@@ -64,12 +40,14 @@ async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
     let (status, _) = read_response(mark_read::handle(&stack.app(), event.request()).await);
     assert_eq!(status, 200);
 
-    let (_, body) = get(&stack, by_customer(&customer, "c1")).await;
+    let (_, body) = stack.call(handle, customer_thread(&customer, "c1")).await;
     assert_eq!(body["messages"][0]["is_read"], true);
     assert!(body["messages"][0]["read_at"].is_string());
     assert_eq!(body["conversation"]["unread_count"], 0);
 
-    let (_, body) = get(&stack, by_id(&staff, &general("c1"))).await;
+    let (_, body) = stack
+        .call(handle, conversation_thread(&staff, &general("c1").encode()))
+        .await;
     let message = &body["messages"][0];
     assert_eq!(message["is_read"], true, "own side");
     assert_eq!(message["read_by_recipient"], true);
@@ -78,16 +56,17 @@ async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
 
 #[tokio::test]
 async fn pages_walk_newest_first_without_repeats_and_cost_one_query_each() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     testkit::seed::patient(&stack.store, TENANT, "c1", "p1").await;
     for i in 0..45 {
-        send(
-            &stack,
-            &staff,
-            json!({"customer_id": "c1", "patient_id": "p1", "message": format!("m{i}")}),
-        )
-        .await;
+        stack
+            .send_as(
+                send::handle,
+                &staff,
+                json!({"customer_id": "c1", "patient_id": "p1", "message": format!("m{i}")}),
+            )
+            .await;
     }
     let app = stack.app();
     app.settings.put(TENANT, Settings::default());
@@ -96,7 +75,7 @@ async fn pages_walk_newest_first_without_repeats_and_cost_one_query_each() {
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
-        let mut event = by_customer(&customer, "c1")
+        let mut event = customer_thread(&customer, "c1")
             .query("patient_id", "p1")
             .query("limit", "20");
         if let Some(c) = &cursor {
@@ -136,113 +115,155 @@ async fn pages_walk_newest_first_without_repeats_and_cost_one_query_each() {
 
 #[tokio::test]
 async fn cursors_from_elsewhere_or_altered_are_400() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     for i in 0..3 {
-        send(
-            &stack,
-            &staff,
-            json!({"customer_id": "c1", "message": format!("m{i}")}),
-        )
-        .await;
-        send(
-            &stack,
-            &staff,
-            json!({"customer_id": "c2", "message": format!("m{i}")}),
-        )
-        .await;
+        stack
+            .send_as(
+                send::handle,
+                &staff,
+                json!({"customer_id": "c1", "message": format!("m{i}")}),
+            )
+            .await;
+        stack
+            .send_as(
+                send::handle,
+                &staff,
+                json!({"customer_id": "c2", "message": format!("m{i}")}),
+            )
+            .await;
     }
-    let (_, body) = get(&stack, by_customer(&staff, "c1").query("limit", "1")).await;
+    let (_, body) = stack
+        .call(handle, customer_thread(&staff, "c1").query("limit", "1"))
+        .await;
     let cursor = body["next_cursor"].as_str().unwrap().to_owned();
     let mut altered = cursor.clone().into_bytes();
     altered[3] = if altered[3] == b'A' { b'B' } else { b'A' };
     let altered = String::from_utf8(altered).unwrap();
     let cases = [
-        by_customer(&staff, "c2").query("cursor", &cursor),
-        by_customer(&Claims::staff(TENANT, "s2"), "c1").query("cursor", &cursor),
-        by_customer(&Claims::staff("clinic-b", "s1"), "c1").query("cursor", &cursor),
-        by_customer(&staff, "c1").query("cursor", &altered),
-        by_customer(&staff, "c1").query("cursor", "garbage"),
-        by_customer(&staff, "c1").query("cursor", ""),
+        customer_thread(&staff, "c2").query("cursor", &cursor),
+        customer_thread(&Claims::staff(TENANT, "s2"), "c1").query("cursor", &cursor),
+        customer_thread(&Claims::staff("clinic-b", "s1"), "c1").query("cursor", &cursor),
+        customer_thread(&staff, "c1").query("cursor", &altered),
+        customer_thread(&staff, "c1").query("cursor", "garbage"),
+        customer_thread(&staff, "c1").query("cursor", ""),
     ];
     for event in cases {
-        let (status, body) = get(&stack, event).await;
+        let (status, body) = stack.call(handle, event).await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (400, Some("invalid_cursor"))
         );
     }
-    let (status, body) = get(&stack, by_customer(&staff, "c1").query("cursor", &cursor)).await;
+    let (status, body) = stack
+        .call(
+            handle,
+            customer_thread(&staff, "c1").query("cursor", &cursor),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["messages"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]
 async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
-    let stack = TestStack::start().await;
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "private"}),
-    )
-    .await;
-    let id = general("c1");
+    let stack = TestApp::start(TENANT).await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "private"}),
+        )
+        .await;
+    let id = general("c1").encode();
     let other_customer = Claims::customer(TENANT, "contact-2", "c2");
-    assert_eq!(get(&stack, by_customer(&other_customer, "c1")).await.0, 404);
-    assert_eq!(get(&stack, by_id(&other_customer, &id)).await.0, 404);
-    let (status, body) = get(
-        &stack,
-        by_customer(&Claims::basic_staff(TENANT, "b1"), "c1"),
-    )
-    .await;
+    assert_eq!(
+        stack
+            .call(handle, customer_thread(&other_customer, "c1"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        stack
+            .call(handle, conversation_thread(&other_customer, &id))
+            .await
+            .0,
+        404
+    );
+    let (status, body) = stack
+        .call(
+            handle,
+            customer_thread(&Claims::basic_staff(TENANT, "b1"), "c1"),
+        )
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("not_found"))
     );
     let foreign = Claims::admin("clinic-b", "a1");
-    assert_eq!(get(&stack, by_id(&foreign, &id)).await.0, 404);
-    let (status, body) = get(&stack, by_customer(&foreign, "c1")).await;
+    assert_eq!(
+        stack
+            .call(handle, conversation_thread(&foreign, &id))
+            .await
+            .0,
+        404
+    );
+    let (status, body) = stack.call(handle, customer_thread(&foreign, "c1")).await;
     assert_eq!(status, 200);
     assert_eq!(
         body,
         json!({"conversation": null, "messages": [], "next_cursor": null})
     );
     assert_eq!(
-        get(
-            &stack,
-            by_id(&Claims::staff(TENANT, "s1"), "bm90LWEtY29udg")
-        )
-        .await
-        .0,
-        404
-    );
-    assert_eq!(
-        get(&stack, by_id(&Claims::staff(TENANT, "s1"), &general("c9")))
+        stack
+            .call(
+                handle,
+                conversation_thread(&Claims::staff(TENANT, "s1"), "bm90LWEtY29udg")
+            )
             .await
             .0,
         404
     );
-    let (status, _) = get(
-        &stack,
-        by_customer(&Claims::staff(TENANT, "s1"), "c1").anonymous(),
-    )
-    .await;
+    assert_eq!(
+        stack
+            .call(
+                handle,
+                conversation_thread(&Claims::staff(TENANT, "s1"), &general("c9").encode())
+            )
+            .await
+            .0,
+        404
+    );
+    let (status, _) = stack
+        .call(
+            handle,
+            customer_thread(&Claims::staff(TENANT, "s1"), "c1").anonymous(),
+        )
+        .await;
     assert_eq!(status, 401);
 }
 
 #[tokio::test]
 async fn bad_limits_and_ids_are_400() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     for limit in ["0", "101", "-1", "ten", ""] {
-        let (status, body) = get(&stack, by_customer(&staff, "c1").query("limit", limit)).await;
+        let (status, body) = stack
+            .call(handle, customer_thread(&staff, "c1").query("limit", limit))
+            .await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (400, Some("invalid_limit")),
             "{limit}"
         );
     }
-    let (status, body) = get(&stack, by_customer(&staff, "c1").query("patient_id", "p#1")).await;
+    let (status, body) = stack
+        .call(
+            handle,
+            customer_thread(&staff, "c1").query("patient_id", "p#1"),
+        )
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_id"))
@@ -251,20 +272,23 @@ async fn bad_limits_and_ids_are_400() {
 
 #[tokio::test]
 async fn admins_read_without_leaving_a_trace_and_modes_apply() {
-    let stack = TestStack::start().await;
-    send(
-        &stack,
-        &Claims::customer(TENANT, "contact-1", "c1"),
-        json!({"message": "hi"}),
-    )
-    .await;
+    let stack = TestApp::start(TENANT).await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "contact-1", "c1"),
+            json!({"message": "hi"}),
+        )
+        .await;
     let conversation = ConversationId::new("c1", Subject::General);
     let before = stack
         .store
         .conversation(TENANT, &conversation)
         .await
         .unwrap();
-    let (status, body) = get(&stack, by_customer(&Claims::admin(TENANT, "a1"), "c1")).await;
+    let (status, body) = stack
+        .call(handle, customer_thread(&Claims::admin(TENANT, "a1"), "c1"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["messages"][0]["is_read"], false);
     assert_eq!(
@@ -282,7 +306,8 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
     };
     stack.set_settings(TENANT, &read_only).await;
     assert_eq!(
-        get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1"))
+        stack
+            .call(handle, customer_thread(&Claims::staff(TENANT, "s1"), "c1"))
             .await
             .0,
         200
@@ -292,7 +317,9 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
         ..Settings::default()
     };
     stack.set_settings(TENANT, &disabled).await;
-    let (status, body) = get(&stack, by_customer(&Claims::staff(TENANT, "s1"), "c1")).await;
+    let (status, body) = stack
+        .call(handle, customer_thread(&Claims::staff(TENANT, "s1"), "c1"))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (403, Some("messaging_disabled"))
@@ -304,3 +331,5 @@ async fn its_first_request_reads_the_cursor_secret() {
     let config = testkit::moto::cold_start_config("tidings").await;
     assert_eq!(config.cursor_secret, b"a-cursor-secret-of-32-characters");
 }
+
+mod files;

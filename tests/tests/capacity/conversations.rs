@@ -18,14 +18,15 @@ async fn opening_an_order_posting_events_and_closing_stay_within_their_budgets()
         );
     }
     let open = |order: &str| {
-        ApiEvent::new("POST", "/conversations")
-            .claims(&host)
-            .json(json!({
+        open_conversation(
+            &host,
+            json!({
                 "customer_id": CUSTOMER,
                 "order_id": order,
                 "title": format!("Order #{order}"),
                 "participants": ["vendor-9", "ops"],
-            }))
+            }),
+        )
     };
     // Warm: the container has read the settings.
     assert_eq!(

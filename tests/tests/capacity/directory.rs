@@ -10,6 +10,7 @@ use shared::domain::Role;
 use shared::notify::{EmailSender, SendError, SmsSender};
 
 use super::*;
+use testkit::app::conversation_thread;
 
 /// Accepts every delivery: the measurement is of the table, not of a provider.
 #[derive(Clone)]
@@ -47,14 +48,15 @@ async fn vendors(stack: &TestStack, count: usize) {
 }
 
 async fn open_order(app: &App<DynamoStore>, order: &str) -> String {
-    let event = ApiEvent::new("POST", "/conversations")
-        .claims(&Claims::service(TENANT, HOST))
-        .json(json!({
+    let event = open_conversation(
+        &Claims::service(TENANT, HOST),
+        json!({
             "customer_id": CUSTOMER,
             "order_id": order,
             "title": format!("Order #{order}"),
             "participants": [VENDOR],
-        }));
+        }),
+    );
     let (status, body) = read_response(admin::handle(app, event.request()).await);
     assert_eq!(status, 201, "{body}");
     body["id"].as_str().unwrap().to_owned()
@@ -146,10 +148,8 @@ async fn per_conversation(profiles: usize) -> (Cost, Cost) {
         read_response(mark_read::handle(&app, read.request()).await).0,
         200
     );
-    let page = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(&Claims::admin(TENANT, "admin-1"))
-        .path_param("id", &orders[0])
-        .query("read_by", "true");
+    let page =
+        conversation_thread(&Claims::admin(TENANT, "admin-1"), &orders[0]).query("read_by", "true");
     let (read_by, (status, body)) = measure(&stack, "thread_read_by", profiles, true, async {
         read_response(thread::handle(&app, page.request()).await)
     })

@@ -6,6 +6,7 @@
 use shared::domain::Side;
 
 use super::*;
+use testkit::app::conversation_thread;
 
 const VENDOR: &str = "b7e4c1a9-2f6d-4e8b-9c3a-5d1f7e9b3c2a";
 
@@ -45,31 +46,11 @@ async fn customer_costs(conversations: usize) -> [Cost; 4] {
     assert_eq!(rows[0]["unread_count"], 3, "the general thread is on top");
 
     let unread = ApiEvent::new("GET", "/messages/unread").claims(&customer());
-    let (badge, response) = measure_as(&stack, "customer_badge", &label, true, async {
-        activity::handle(&app, unread.request()).await
-    })
-    .await;
-    let tag = response.headers()["etag"].to_str().unwrap().to_owned();
-    let (status, body) = read_response(response);
-    assert_eq!((status, &body["total_unread"]), (200, &json!(3)), "{body}");
-    let unchanged = unread.clone().header("If-None-Match", &tag);
-    let (unchanged, response) =
-        measure_as(&stack, "customer_badge_unchanged", &label, true, async {
-            activity::handle(&app, unchanged.request()).await
-        })
-        .await;
-    assert_eq!(response.status(), 304);
+    let (badge, body, unchanged) =
+        measure_badge(&stack, &app, "customer_badge", &label, unread).await;
+    assert_eq!(body["total_unread"], json!(3), "{body}");
 
-    let inbound = inbound(&stack);
-    inbound
-        .receive(&text_from_contact("SM-warm"))
-        .await
-        .unwrap();
-    let (text, received) = measure_as(&stack, "sms_inbound", &label, true, async {
-        inbound.receive(&text_from_contact("SM-measured")).await
-    })
-    .await;
-    received.unwrap();
+    let text = measure_sms_inbound(&stack, &label).await;
     [page, badge, unchanged, text]
 }
 
@@ -98,14 +79,15 @@ async fn a_customer_account_costs_the_same_with_1_20_and_500_conversations() {
 async fn open_order(stack: &TestStack, i: usize) -> String {
     let app = stack.app();
     let host = Claims::service(TENANT, "marketplace");
-    let open = ApiEvent::new("POST", "/conversations")
-        .claims(&host)
-        .json(json!({
+    let open = open_conversation(
+        &host,
+        json!({
             "customer_id": format!("buyer-{i}"),
             "order_id": format!("o{i}"),
             "title": format!("Order o{i}"),
             "participants": [VENDOR],
-        }));
+        }),
+    );
     let (status, body) = read_response(admin::handle(&app, open.request()).await);
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_str().unwrap().to_owned();
@@ -153,9 +135,7 @@ async fn vendor_costs(open: usize, closed: usize) -> [Cost; 4] {
         "{body}"
     );
 
-    let thread = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(&vendor())
-        .path_param("id", &orders[0]);
+    let thread = conversation_thread(&vendor(), &orders[0]);
     let (access, (status, body)) = measure_as(&stack, "vendor_thread_page", &label, true, async {
         read_response(thread::handle(&app, thread.request()).await)
     })

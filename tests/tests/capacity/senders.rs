@@ -39,7 +39,9 @@ async fn replacing_the_last_sender_costs_one_attempt_and_one_small_write_more() 
     );
     assert!(replacing.wru <= same.wru + 2.0, "{replacing:?} vs {same:?}");
     assert_eq!(
-        stack.unread(TENANT, &general(), Side::Staff, STAFF).await,
+        stack
+            .unread(TENANT, &general(CUSTOMER), Side::Staff, STAFF)
+            .await,
         0
     );
 }

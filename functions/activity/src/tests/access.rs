@@ -1,18 +1,20 @@
 //! Basic staff, refusals, foreign tenants, modes and bad input.
 
 use super::*;
+use testkit::app::conversation_thread;
 
 #[tokio::test]
 async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let basic = Claims::basic_staff(TENANT, "b1");
     for customer in ["c1", "c2", "c3"] {
-        send(
-            &stack,
-            &Claims::customer(TENANT, &format!("p-{customer}"), customer),
-            json!({"message": format!("hello from {customer}")}),
-        )
-        .await;
+        stack
+            .send_as(
+                send::handle,
+                &Claims::customer(TENANT, &format!("p-{customer}"), customer),
+                json!({"message": format!("hello from {customer}")}),
+            )
+            .await;
     }
     assign(&stack, "b1", "c1", Some(&hours_from_now(8))).await;
     assign(&stack, "b1", "c2", Some(&hours_from_now(-1))).await;
@@ -21,18 +23,20 @@ async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
     let counts = badge(&stack, &basic).await;
     assert_eq!(counts["total_unread"], 1);
     assert_eq!(counts["conversations"][0]["customer_id"], "c1");
-    assert_eq!(thread_unread(&stack, &basic, &general("c1")).await, 1);
-    send(
-        &stack,
-        &basic,
-        json!({"customer_id": "c1", "message": "See you at 3"}),
-    )
-    .await;
+    assert_eq!(
+        thread_unread(&stack, &basic, &general("c1").encode()).await,
+        1
+    );
+    stack
+        .send_as(
+            send::handle,
+            &basic,
+            json!({"customer_id": "c1", "message": "See you at 3"}),
+        )
+        .await;
 
     for customer in ["c2", "c3"] {
-        let event = ApiEvent::new("GET", "/conversations/{id}/messages")
-            .claims(&basic)
-            .path_param("id", &general(customer));
+        let event = conversation_thread(&basic, &general(customer).encode());
         let (status, _) = read_response(thread::handle(&stack.app(), event.request()).await);
         assert_eq!(status, 404, "{customer} is not theirs");
         let event = ApiEvent::new("POST", "/messages")
@@ -54,23 +58,22 @@ async fn basic_staff_see_assigned_customers_only_until_the_assignment_ends() {
         Vec::<String>::new()
     );
     assert_eq!(badge(&stack, &basic).await["total_unread"], 0);
-    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(&basic)
-        .path_param("id", &general("c1"));
+    let event = conversation_thread(&basic, &general("c1").encode());
     let (status, _) = read_response(thread::handle(&stack.app(), event.request()).await);
     assert_eq!(status, 404);
 }
 
 #[tokio::test]
 async fn refusals_foreign_tenants_modes_and_bad_input() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p1", "c1"),
-        json!({"message": "hi"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"message": "hi"}),
+        )
+        .await;
     let app = stack.app();
 
     for route in ["/messages/activity", "/messages/unread"] {
@@ -84,12 +87,13 @@ async fn refusals_foreign_tenants_modes_and_bad_input() {
 
     let cursor_of_s2 = {
         for i in 0..3 {
-            send(
-                &stack,
-                &Claims::customer(TENANT, "p9", &format!("x{i}")),
-                json!({"message": "hi"}),
-            )
-            .await;
+            stack
+                .send_as(
+                    send::handle,
+                    &Claims::customer(TENANT, "p9", &format!("x{i}")),
+                    json!({"message": "hi"}),
+                )
+                .await;
         }
         let page = feed(&stack, &Claims::staff(TENANT, "s2"), &[("limit", "1")]).await;
         page["next_cursor"].as_str().unwrap().to_owned()

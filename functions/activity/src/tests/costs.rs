@@ -1,28 +1,31 @@
 //! What a page and a badge cost, among thousands of items and for basic staff.
 
 use super::*;
+use testkit::app::conversation_thread;
 
 #[tokio::test]
 async fn a_page_costs_one_request_and_the_badge_two_among_thousands_of_items() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     seed::other_tenants(&stack.store, 5_000).await;
     seed::conversations(&stack.store, TENANT, "quiet-", 40).await;
     seed::patient(&stack.store, TENANT, "c1", "bella").await;
     let staff = Claims::staff(TENANT, "s1");
     let owner = Claims::customer(TENANT, "p1", "c1");
     let basic = Claims::basic_staff(TENANT, "b1");
-    send(
-        &stack,
-        &owner,
-        json!({"message": "Is Bella due for shots?"}),
-    )
-    .await;
-    send(
-        &stack,
-        &owner,
-        json!({"patient_id": "bella", "message": "And her teeth?"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &owner,
+            json!({"message": "Is Bella due for shots?"}),
+        )
+        .await;
+    stack
+        .send_as(
+            send::handle,
+            &owner,
+            json!({"patient_id": "bella", "message": "And her teeth?"}),
+        )
+        .await;
     assign(&stack, "b1", "c1", None).await;
 
     // One app: settings are cached per container, so they are read once.
@@ -77,15 +80,16 @@ async fn a_page_costs_one_request_and_the_badge_two_among_thousands_of_items() {
 
 #[tokio::test]
 async fn the_badge_of_a_very_busy_tenant_is_bounded_and_says_so() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     seed::conversations(&stack.store, TENANT, "busy-", 1_100).await;
     let staff = Claims::staff(TENANT, "s1");
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p1", "c1"),
-        json!({"message": "urgent"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"message": "urgent"}),
+        )
+        .await;
 
     let app = stack.app();
     badge_with(&app, &staff).await;
@@ -119,23 +123,22 @@ async fn the_badge_of_a_very_busy_tenant_is_bounded_and_says_so() {
 
 #[tokio::test]
 async fn an_assigned_basic_staff_member_pays_one_read_more_per_operation() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     seed::other_tenants(&stack.store, 1_000).await;
     let basic = Claims::basic_staff(TENANT, "b1");
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p1", "c1"),
-        json!({"message": "hi"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"message": "hi"}),
+        )
+        .await;
     assign(&stack, "b1", "c1", Some(&hours_from_now(4))).await;
     let app = stack.app();
     feed_with(&app, &basic, &[]).await;
 
     stack.requests.reset();
-    let event = ApiEvent::new("GET", "/conversations/{id}/messages")
-        .claims(&basic)
-        .path_param("id", &general("c1"));
+    let event = conversation_thread(&basic, &general("c1").encode());
     assert_eq!(
         read_response(thread::handle(&app, event.request()).await).0,
         200

@@ -10,13 +10,15 @@ use super::*;
 #[tokio::test]
 async fn a_message_committed_after_a_newer_one_changes_the_tag() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     let staff = Claims::staff(TENANT, "s1");
     let (first, second) = (
         Claims::customer(TENANT, "p1", "c1"),
         Claims::customer(TENANT, "p2", "c2"),
     );
-    send(&stack, &first, json!({"message": "earlier"})).await;
+    stack
+        .send_as(send::handle, &first, json!({"message": "earlier"}))
+        .await;
     // c1's next message takes its id now and reaches the table only after c2's.
     faults.inject(
         &["TransactWriteItems", "T#clinic-a#C#c1#general"],
@@ -33,12 +35,13 @@ async fn a_message_committed_after_a_newer_one_changes_the_tag() {
         })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
-    send(
-        &stack,
-        &second,
-        json!({"message": "newer id, committed first"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &second,
+            json!({"message": "newer id, committed first"}),
+        )
+        .await;
     let app = stack.app();
     let unread = ApiEvent::new("GET", "/messages/unread").claims(&staff);
     let response = handle(&app, unread.request()).await;
@@ -69,15 +72,18 @@ fn before_the_mark_read() -> Answer {
 #[tokio::test]
 async fn a_positions_read_behind_the_clock_is_read_again() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     let staff = Claims::staff(TENANT, "s1");
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p1", "c1"),
-        json!({"message": "hello"}),
-    )
-    .await;
-    mark_read(&stack, &staff, json!({"customer_id": "c1"})).await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"message": "hello"}),
+        )
+        .await;
+    stack
+        .mark_read_as(mark_read::handle, &staff, json!({"customer_id": "c1"}))
+        .await;
 
     faults.inject(&["Query", "T#clinic-a#R#s#s1"], 1, before_the_mark_read());
     let app = stack.app();

@@ -21,7 +21,7 @@ const AFTER: usize = 95;
 
 #[tokio::test]
 async fn an_older_message_behind_more_than_a_megabyte_of_long_ones_is_marked_read() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let marked = send(&stack, &staff, &long_text(0)).await;
     for i in 1..=AFTER {
@@ -42,11 +42,11 @@ async fn an_older_message_behind_more_than_a_megabyte_of_long_ones_is_marked_rea
         "{:?}",
         stack.requests.operations()
     );
-    let header = current_header(&stack).await;
+    let header = stack.header(&general("c1")).await;
     assert_eq!(header.customer.read_up_to.as_deref(), Some(marked.as_str()));
     assert_eq!(
         stack
-            .unread(TENANT, &general(), Side::Customer, "contact-1")
+            .unread(TENANT, &general("c1"), Side::Customer, "contact-1")
             .await,
         AFTER as u64
     );
@@ -54,7 +54,7 @@ async fn an_older_message_behind_more_than_a_megabyte_of_long_ones_is_marked_rea
     // A thread page of all of them, though they are more than one DynamoDB page.
     let page = stack
         .store
-        .thread_page(TENANT, &general(), None, 100, None)
+        .thread_page(TENANT, &general("c1"), None, 100, None)
         .await
         .unwrap();
     assert_eq!(page.messages.len(), AFTER + 1);
@@ -62,7 +62,7 @@ async fn an_older_message_behind_more_than_a_megabyte_of_long_ones_is_marked_rea
     assert!(page.header.is_some());
     let page = stack
         .store
-        .thread_page(TENANT, &general(), None, AFTER as u32, None)
+        .thread_page(TENANT, &general("c1"), None, AFTER as u32, None)
         .await
         .unwrap();
     assert_eq!(page.messages.len(), AFTER);

@@ -29,7 +29,7 @@ fn cut_short() -> Answer {
 #[tokio::test]
 async fn a_feed_page_cut_short_goes_on_to_the_next() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     testkit::seed::conversations(&stack.store, TENANT, "cust-", 8).await;
     faults.inject(&["Query", "gsi1"], 1, cut_short());
     stack.requests.reset();

@@ -9,7 +9,7 @@ use super::*;
 #[tokio::test]
 async fn a_slow_mark_read_does_not_move_a_position_back() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     let customer = Claims::customer(TENANT, "contact-1", "c1");
     let s1 = Claims::staff(TENANT, "s1");
     let first = send(&stack, &customer, "one").await;
@@ -44,12 +44,17 @@ async fn a_slow_mark_read_does_not_move_a_position_back() {
         "the first position write was held back"
     );
 
-    assert_eq!(stack.unread(TENANT, &general(), Side::Staff, "s1").await, 0);
+    assert_eq!(
+        stack
+            .unread(TENANT, &general("c1"), Side::Staff, "s1")
+            .await,
+        0
+    );
     let positions = stack
         .store
         .read_positions(
             TENANT,
-            &general(),
+            &general("c1"),
             &[shared::store::Reader {
                 side: Side::Staff,
                 user_id: "s1".into(),

@@ -8,7 +8,7 @@ use shared::store::Settlement;
 use testkit::faults::{self, Faults};
 
 /// Quiet from an hour before `due` until `end`, in UTC.
-async fn quiet_until(stack: &TestStack, due: Timestamp, end: Timestamp) {
+async fn quiet_until(stack: &TestApp, due: Timestamp, end: Timestamp) {
     let clock = |t: Timestamp| {
         t.to_zoned(jiff::tz::TimeZone::UTC)
             .strftime("%H:%M")
@@ -24,7 +24,7 @@ async fn quiet_until(stack: &TestStack, due: Timestamp, end: Timestamp) {
 }
 
 /// When the tenant's release marker is due, if there is one.
-async fn marker(stack: &TestStack) -> Option<String> {
+async fn marker(stack: &TestApp) -> Option<String> {
     for shard in 0..shared::store::keys::DUE_SHARDS {
         let page = stack
             .store
@@ -38,24 +38,25 @@ async fn marker(stack: &TestStack) -> Option<String> {
     None
 }
 
-async fn held(stack: &TestStack) -> Vec<shared::store::DueEntry> {
+async fn held(stack: &TestApp) -> Vec<shared::store::DueEntry> {
     stack.store.held(TENANT, 100).await.unwrap().0
 }
 
-async fn message_to(stack: &TestStack, people: &People, customer: &str) {
+async fn message_to(stack: &TestApp, people: &People, customer: &str) {
     contact(stack, people, customer, &format!("{customer}p"), None).await;
-    send(
-        stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": customer, "message": "hi"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": customer, "message": "hi"}),
+        )
+        .await;
 }
 
 #[tokio::test]
 async fn a_hold_writes_the_pass_and_its_release_marker_together() {
     let faults = Faults::default();
-    let stack = TestStack::with_faults(&faults).await;
+    let stack = TestApp::with_faults(TENANT, &faults).await;
     let people = People::new();
     let due = later(4);
     let end = due + SignedDuration::from_mins(61);
@@ -109,7 +110,7 @@ async fn a_hold_writes_the_pass_and_its_release_marker_together() {
 /// as it is; the hold checks it in the same transaction.
 #[tokio::test]
 async fn a_hold_keeps_a_marker_due_sooner() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     let due = later(4);
     let end = due + SignedDuration::from_mins(61);
@@ -142,7 +143,7 @@ async fn a_hold_keeps_a_marker_due_sooner() {
 /// still due: the marker is made due again, and the next run sends the new pass.
 #[tokio::test]
 async fn a_release_that_leaves_a_pass_held_makes_the_marker_due_again() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     let due = later(4);
     let end = due + SignedDuration::from_mins(61);
@@ -193,7 +194,7 @@ async fn a_release_that_leaves_a_pass_held_makes_the_marker_due_again() {
     assert_eq!((held(&stack).await.len(), marker(&stack).await), (0, None));
 }
 
-async fn last_message(stack: &TestStack, customer: &str) -> String {
+async fn last_message(stack: &TestApp, customer: &str) -> String {
     stack
         .store
         .conversation(TENANT, &general(customer))
@@ -202,4 +203,166 @@ async fn last_message(stack: &TestStack, customer: &str) -> String {
         .expect("the conversation exists")
         .last_message_id
         .expect("a message")
+}
+
+#[tokio::test]
+async fn quiet_hours_hold_notifications_until_they_end() {
+    let stack = TestApp::start(TENANT).await;
+    let people = People::new();
+    let due = later(4);
+    let zone = jiff::tz::TimeZone::UTC;
+    let clock = |t: Timestamp| t.to_zoned(zone.clone()).strftime("%H:%M").to_string();
+    let end = due + SignedDuration::from_mins(61);
+    settings(&stack, |s| {
+        s.quiet_hours = Some(QuietHours {
+            start: clock(due - SignedDuration::from_mins(60)),
+            end: clock(end),
+        })
+    })
+    .await;
+    contact(&stack, &people, "c1", "p1", None).await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "hi"}),
+        )
+        .await;
+
+    let dispatcher = dispatcher(&stack).await;
+    assert_eq!(dispatcher.run(due).await.unwrap().sent, 0, "quiet");
+    assert_eq!(
+        dispatcher
+            .run(due + SignedDuration::from_mins(30))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    assert_eq!(
+        dispatcher
+            .run(end + SignedDuration::from_mins(1))
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    assert_eq!(emails_to(&people.email("p1")).await.len(), 1);
+}
+
+async fn put_settings(stack: &TestApp, body: Value) {
+    let event = ApiEvent::new("PUT", "/settings/messaging")
+        .claims(&Claims::admin(TENANT, "a1"))
+        .json(body);
+    let (status, body) = read_response(admin::handle(&stack.app(), event.request()).await);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn ending_or_shortening_quiet_hours_releases_what_they_hold() {
+    let stack = TestApp::start(TENANT).await;
+    let people = People::new();
+    let due = later(4);
+    let clock = |t: Timestamp| {
+        t.to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%H:%M")
+            .to_string()
+    };
+    let night = |end: Timestamp| json!({"quiet_hours": {"start": clock(due - SignedDuration::from_mins(60)), "end": clock(end)}});
+    settings(&stack, |_| {}).await;
+    put_settings(&stack, night(due + SignedDuration::from_mins(300))).await;
+    for customer in ["c1", "c2"] {
+        contact(&stack, &people, customer, &format!("{customer}p"), None).await;
+        stack
+            .send_as(
+                send::handle,
+                &Claims::staff(TENANT, "s1"),
+                json!({"customer_id": customer, "message": "hi"}),
+            )
+            .await;
+    }
+    let dispatcher = dispatcher(&stack).await;
+    assert_eq!(dispatcher.run(due).await.unwrap().sent, 0, "held");
+
+    // Shortened: what is held goes out when the new end comes, not the old.
+    let new_end = due + SignedDuration::from_mins(30);
+    put_settings(&stack, night(new_end)).await;
+    assert_eq!(
+        dispatcher
+            .run(due + SignedDuration::from_mins(1))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    let report = dispatcher
+        .run(new_end + SignedDuration::from_mins(1))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+
+    // Cleared: a pass held again is released by the next run.
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "again"}),
+        )
+        .await;
+    put_settings(&stack, night(due + SignedDuration::from_mins(300))).await;
+    assert_eq!(
+        dispatcher
+            .run(due + SignedDuration::from_mins(2))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    put_settings(&stack, json!({"quiet_hours": null})).await;
+    let report = dispatcher
+        .run(due + SignedDuration::from_mins(3))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    assert_eq!(emails_to(&people.email("c1p")).await.len(), 2);
+    assert_eq!(
+        dispatcher
+            .run(due + SignedDuration::from_mins(400))
+            .await
+            .unwrap(),
+        RunReport::default(),
+        "nothing left held, no marker left due"
+    );
+}
+
+#[tokio::test]
+async fn shortening_the_delay_brings_forward_what_is_pending() {
+    let stack = TestApp::start(TENANT).await;
+    let people = People::new();
+    settings(&stack, |s| s.notify_delay_minutes = 30).await;
+    staff(&stack, &people, "s1", Role::Staff).await;
+    contact(&stack, &people, "c1", "p1", None).await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"message": "Is the clinic open on Sunday?"}),
+        )
+        .await;
+    let dispatcher = dispatcher(&stack).await;
+    assert_eq!(
+        dispatcher.run(later(4)).await.unwrap().sent,
+        0,
+        "due at +30"
+    );
+
+    put_settings(&stack, json!({"notify_delay_minutes": 3})).await;
+    let sent =
+        dispatcher.run(later(4)).await.unwrap().sent + dispatcher.run(later(5)).await.unwrap().sent;
+    assert_eq!(sent, 1, "within a run or two");
+    assert_eq!(emails_to(&people.email("s1")).await.len(), 1);
+    assert_eq!(
+        dispatcher.run(later(60)).await.unwrap(),
+        RunReport::default()
+    );
 }

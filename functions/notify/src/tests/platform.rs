@@ -4,7 +4,7 @@ use super::*;
 use shared::domain::grant::Grant;
 use shared::store::GrantStore;
 
-async fn statuses(stack: &TestStack, customer: &str) -> Vec<(String, DeliveryStatus)> {
+async fn statuses(stack: &TestApp, customer: &str) -> Vec<(String, DeliveryStatus)> {
     let conversation = ConversationId::new(customer, Subject::General);
     let (records, _) = stack
         .store
@@ -19,7 +19,7 @@ async fn statuses(stack: &TestStack, customer: &str) -> Vec<(String, DeliverySta
 
 #[tokio::test]
 async fn past_the_daily_quota_nothing_is_sent_and_the_delivery_says_why() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     stack
@@ -34,12 +34,13 @@ async fn past_the_daily_quota_nothing_is_sent_and_the_delivery_says_why() {
     for i in 0..3 {
         let customer = format!("c{i}");
         contact(&stack, &people, &customer, &format!("p{i}"), None).await;
-        send(
-            &stack,
-            &Claims::staff(TENANT, "s1"),
-            json!({"customer_id": customer, "message": "hi"}),
-        )
-        .await;
+        stack
+            .send_as(
+                send::handle,
+                &Claims::staff(TENANT, "s1"),
+                json!({"customer_id": customer, "message": "hi"}),
+            )
+            .await;
     }
     let dispatcher = dispatcher(&stack).await;
     let report = dispatcher.run(later(4)).await.unwrap();
@@ -68,18 +69,19 @@ async fn past_the_daily_quota_nothing_is_sent_and_the_delivery_says_why() {
 
 #[tokio::test]
 async fn texts_go_only_to_the_countries_the_tenant_may_text() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     let (home, abroad) = (phone(), "+18765550123");
     contact(&stack, &people, "c1", "p1", Some(&home)).await;
     contact(&stack, &people, "c1", "p2", Some(abroad)).await;
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "Bella is ready", "notify": ["sms"]}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "Bella is ready", "notify": ["sms"]}),
+        )
+        .await;
     let report = dispatcher(&stack).await.run(later(1)).await.unwrap();
     assert_eq!(report.refused, 1, "{report:?}");
     assert_eq!(texts_to(&home).await.len(), 1);
@@ -92,7 +94,7 @@ async fn texts_go_only_to_the_countries_the_tenant_may_text() {
 
 #[tokio::test]
 async fn mail_goes_out_as_the_tenant_only_while_its_identity_is_granted() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     let own = "front@oakvets.example";
     settings(&stack, |s| s.from_email = Some(own.into())).await;
@@ -105,23 +107,25 @@ async fn mail_goes_out_as_the_tenant_only_while_its_identity_is_granted() {
             .unwrap_or_default()
             .to_owned()
     };
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "hi"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "hi"}),
+        )
+        .await;
     dispatcher.run(later(4)).await.unwrap();
     assert!(source(people.email("p1")).await.contains(own));
 
     // The operator takes the identity back: the platform's address, at once.
     stack.set_grant(TENANT, &Grant::default()).await;
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c2", "message": "hi"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c2", "message": "hi"}),
+        )
+        .await;
     dispatcher.run(later(8)).await.unwrap();
     assert!(source(people.email("p2")).await.contains(FROM));
 }

@@ -6,7 +6,7 @@ use crate::Budget;
 
 #[tokio::test]
 async fn a_reply_during_the_escalation_wait_gets_its_own_digest() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |s| {
         s.sms_escalation_minutes = Some(30);
@@ -17,22 +17,24 @@ async fn a_reply_during_the_escalation_wait_gets_its_own_digest() {
     contact(&stack, &people, "c1", "p1", Some(&owner_phone)).await;
     contact(&stack, &people, "c1", "p2", Some(&partner_phone)).await;
     staff(&stack, &people, "s1", Role::Staff).await;
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "Bella's results are in"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "Bella's results are in"}),
+        )
+        .await;
     let dispatcher = dispatcher(&stack).await;
     assert_eq!(dispatcher.run(later(4)).await.unwrap().sent, 2, "digests");
 
     // The owner answers while the escalation waits.
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p1", "c1"),
-        json!({"message": "Thanks, can we talk today?"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"message": "Thanks, can we talk today?"}),
+        )
+        .await;
     let report = dispatcher.run(later(5)).await.unwrap();
     let staff_mail = emails_to(&people.email("s1")).await;
     assert_eq!(staff_mail.len(), 1, "{report:?}");
@@ -55,7 +57,7 @@ async fn a_reply_during_the_escalation_wait_gets_its_own_digest() {
 
 #[tokio::test]
 async fn a_retry_for_someone_who_has_read_since_is_cancelled() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     let dispatcher = staff_message_to_p1_and_unreachable_p2(&stack, &people).await;
     let first = dispatcher.run(later(4)).await.unwrap();
@@ -88,7 +90,7 @@ async fn a_retry_for_someone_who_has_read_since_is_cancelled() {
 
 #[tokio::test]
 async fn staff_without_a_role_hear_only_of_what_basic_staff_may_open() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     staff(&stack, &people, "s1", Role::Staff).await;
@@ -108,12 +110,13 @@ async fn staff_without_a_role_hear_only_of_what_basic_staff_may_open() {
         .await
         .unwrap();
     contact(&stack, &people, "c1", "p1", None).await;
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p1", "c1"),
-        json!({"message": "hello"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p1", "c1"),
+            json!({"message": "hello"}),
+        )
+        .await;
     assert_eq!(
         dispatcher(&stack).await.run(later(4)).await.unwrap().sent,
         1
@@ -147,7 +150,7 @@ impl EmailSender for Slow {
 
 #[tokio::test]
 async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     let customers: Vec<String> = (0..24).map(|i| format!("k{i}")).collect();
@@ -155,12 +158,13 @@ async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice(
         for who in ["a", "b", "c"] {
             contact(&stack, &people, customer, &format!("{customer}{who}"), None).await;
         }
-        send(
-            &stack,
-            &Claims::staff(TENANT, "s1"),
-            json!({"customer_id": customer, "message": "Reminder"}),
-        )
-        .await;
+        stack
+            .send_as(
+                send::handle,
+                &Claims::staff(TENANT, "s1"),
+                json!({"customer_id": customer, "message": "Reminder"}),
+            )
+            .await;
     }
     let (email, sms) = moto_senders().await;
     let dispatcher = Dispatcher {
@@ -223,123 +227,9 @@ async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice(
     }
 }
 
-async fn put_settings(stack: &TestStack, body: Value) {
-    let event = ApiEvent::new("PUT", "/settings/messaging")
-        .claims(&Claims::admin(TENANT, "a1"))
-        .json(body);
-    let (status, body) = read_response(admin::handle(&stack.app(), event.request()).await);
-    assert_eq!(status, 200, "{body}");
-}
-
-#[tokio::test]
-async fn ending_or_shortening_quiet_hours_releases_what_they_hold() {
-    let stack = TestStack::start().await;
-    let people = People::new();
-    let due = later(4);
-    let clock = |t: Timestamp| {
-        t.to_zoned(jiff::tz::TimeZone::UTC)
-            .strftime("%H:%M")
-            .to_string()
-    };
-    let night = |end: Timestamp| json!({"quiet_hours": {"start": clock(due - SignedDuration::from_mins(60)), "end": clock(end)}});
-    settings(&stack, |_| {}).await;
-    put_settings(&stack, night(due + SignedDuration::from_mins(300))).await;
-    for customer in ["c1", "c2"] {
-        contact(&stack, &people, customer, &format!("{customer}p"), None).await;
-        send(
-            &stack,
-            &Claims::staff(TENANT, "s1"),
-            json!({"customer_id": customer, "message": "hi"}),
-        )
-        .await;
-    }
-    let dispatcher = dispatcher(&stack).await;
-    assert_eq!(dispatcher.run(due).await.unwrap().sent, 0, "held");
-
-    // Shortened: what is held goes out when the new end comes, not the old.
-    let new_end = due + SignedDuration::from_mins(30);
-    put_settings(&stack, night(new_end)).await;
-    assert_eq!(
-        dispatcher
-            .run(due + SignedDuration::from_mins(1))
-            .await
-            .unwrap()
-            .sent,
-        0
-    );
-    let report = dispatcher
-        .run(new_end + SignedDuration::from_mins(1))
-        .await
-        .unwrap();
-    assert_eq!(report.sent, 2, "{report:?}");
-
-    // Cleared: a pass held again is released by the next run.
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "again"}),
-    )
-    .await;
-    put_settings(&stack, night(due + SignedDuration::from_mins(300))).await;
-    assert_eq!(
-        dispatcher
-            .run(due + SignedDuration::from_mins(2))
-            .await
-            .unwrap()
-            .sent,
-        0
-    );
-    put_settings(&stack, json!({"quiet_hours": null})).await;
-    let report = dispatcher
-        .run(due + SignedDuration::from_mins(3))
-        .await
-        .unwrap();
-    assert_eq!(report.sent, 1, "{report:?}");
-    assert_eq!(emails_to(&people.email("c1p")).await.len(), 2);
-    assert_eq!(
-        dispatcher
-            .run(due + SignedDuration::from_mins(400))
-            .await
-            .unwrap(),
-        RunReport::default(),
-        "nothing left held, no marker left due"
-    );
-}
-
-#[tokio::test]
-async fn shortening_the_delay_brings_forward_what_is_pending() {
-    let stack = TestStack::start().await;
-    let people = People::new();
-    settings(&stack, |s| s.notify_delay_minutes = 30).await;
-    staff(&stack, &people, "s1", Role::Staff).await;
-    contact(&stack, &people, "c1", "p1", None).await;
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p1", "c1"),
-        json!({"message": "Is the clinic open on Sunday?"}),
-    )
-    .await;
-    let dispatcher = dispatcher(&stack).await;
-    assert_eq!(
-        dispatcher.run(later(4)).await.unwrap().sent,
-        0,
-        "due at +30"
-    );
-
-    put_settings(&stack, json!({"notify_delay_minutes": 3})).await;
-    let sent =
-        dispatcher.run(later(4)).await.unwrap().sent + dispatcher.run(later(5)).await.unwrap().sent;
-    assert_eq!(sent, 1, "within a run or two");
-    assert_eq!(emails_to(&people.email("s1")).await.len(), 1);
-    assert_eq!(
-        dispatcher.run(later(60)).await.unwrap(),
-        RunReport::default()
-    );
-}
-
 #[tokio::test]
 async fn an_order_notifies_its_participants_and_not_other_basic_staff() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     staff(&stack, &people, "s1", Role::Staff).await;
@@ -372,12 +262,13 @@ async fn an_order_notifies_its_participants_and_not_other_basic_staff() {
         )
         .await
         .unwrap();
-    send(
-        &stack,
-        &Claims::customer(TENANT, "buyer", "buyer-1"),
-        json!({"conversation_id": opened["id"], "message": "Where is my parcel?"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "buyer", "buyer-1"),
+            json!({"conversation_id": opened["id"], "message": "Where is my parcel?"}),
+        )
+        .await;
     let report = dispatcher(&stack).await.run(later(4)).await.unwrap();
     assert_eq!(report.sent, 2, "{report:?}");
     let vendor = emails_to(&people.email("vendor-9")).await;
@@ -392,7 +283,7 @@ async fn an_order_notifies_its_participants_and_not_other_basic_staff() {
 
 #[tokio::test]
 async fn what_was_sent_before_a_close_is_still_notified() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     staff(&stack, &people, "vendor-9", Role::BasicStaff).await;
@@ -403,12 +294,13 @@ async fn what_was_sent_before_a_close_is_still_notified() {
     }));
     let (status, opened) = read_response(admin::handle(&stack.app(), event.request()).await);
     assert_eq!(status, 201, "{opened}");
-    send(
-        &stack,
-        &Claims::basic_staff(TENANT, "vendor-9"),
-        json!({"conversation_id": opened["id"], "message": "Delivered, enjoy!"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::basic_staff(TENANT, "vendor-9"),
+            json!({"conversation_id": opened["id"], "message": "Delivered, enjoy!"}),
+        )
+        .await;
     let close = ApiEvent::new("POST", "/conversations/{id}/close")
         .claims(&host)
         .path_param("id", opened["id"].as_str().unwrap());

@@ -4,7 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn overlapping_runs_send_each_notification_once() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     for i in 0..4 {
@@ -12,12 +12,13 @@ async fn overlapping_runs_send_each_notification_once() {
         contact(&stack, &people, "c2", &format!("q{i}"), None).await;
     }
     for customer in ["c1", "c2"] {
-        send(
-            &stack,
-            &Claims::staff(TENANT, "s1"),
-            json!({"customer_id": customer, "message": "hi"}),
-        )
-        .await;
+        stack
+            .send_as(
+                send::handle,
+                &Claims::staff(TENANT, "s1"),
+                json!({"customer_id": customer, "message": "hi"}),
+            )
+            .await;
     }
     let (a, b) = (dispatcher(&stack).await, dispatcher(&stack).await);
     let now = later(4);
@@ -50,18 +51,19 @@ impl EmailSender for Stalls {
 
 #[tokio::test]
 async fn a_run_that_dies_half_way_is_finished_by_the_next_without_repeats() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     for i in 0..4 {
         contact(&stack, &people, "c1", &format!("p{i}"), None).await;
     }
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "hi"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "hi"}),
+        )
+        .await;
 
     let (email, sms) = moto_senders().await;
     let sent = Arc::new(AtomicUsize::new(0));
@@ -106,7 +108,7 @@ async fn a_run_that_dies_half_way_is_finished_by_the_next_without_repeats() {
 }
 #[tokio::test]
 async fn ses_failures_are_retried_later_and_finally_marked_failed() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     let dispatcher = staff_message_to_p1_and_unreachable_p2(&stack, &people).await;
     let mut now = later(4);
@@ -152,7 +154,7 @@ async fn ses_failures_are_retried_later_and_finally_marked_failed() {
 }
 
 async fn run_cost(unrelated: usize) -> usize {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     seed::other_tenants(&stack.store, unrelated).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
@@ -160,18 +162,20 @@ async fn run_cost(unrelated: usize) -> usize {
     for i in 0..3 {
         let customer = format!("c{i}");
         contact(&stack, &people, &customer, &format!("p{i}"), None).await;
-        send(
-            &stack,
-            &Claims::customer(TENANT, &format!("p{i}"), &customer),
-            json!({"message": "hi"}),
-        )
-        .await;
-        send(
-            &stack,
-            &Claims::staff(TENANT, "s1"),
-            json!({"customer_id": format!("r{i}"), "message": "hi"}),
-        )
-        .await;
+        stack
+            .send_as(
+                send::handle,
+                &Claims::customer(TENANT, &format!("p{i}"), &customer),
+                json!({"message": "hi"}),
+            )
+            .await;
+        stack
+            .send_as(
+                send::handle,
+                &Claims::staff(TENANT, "s1"),
+                json!({"customer_id": format!("r{i}"), "message": "hi"}),
+            )
+            .await;
     }
     let dispatcher = dispatcher(&stack).await;
     stack.requests.reset();
@@ -193,16 +197,17 @@ async fn a_run_costs_what_is_due_whatever_the_table_holds() {
 
 #[tokio::test]
 async fn messages_during_a_pass_get_a_pass_of_their_own() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     contact(&stack, &people, "c1", "p1", None).await;
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "first"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "first"}),
+        )
+        .await;
     let dispatcher = dispatcher(&stack).await;
     let due = stack
         .store
@@ -224,12 +229,13 @@ async fn messages_during_a_pass_get_a_pass_of_their_own() {
         .unwrap()
         .last_message_id
         .unwrap();
-    send(
-        &stack,
-        &Claims::staff(TENANT, "s1"),
-        json!({"customer_id": "c1", "message": "second"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::staff(TENANT, "s1"),
+            json!({"customer_id": "c1", "message": "second"}),
+        )
+        .await;
     // A pass that had read the conversation before "second" arrived settles.
     stack
         .store

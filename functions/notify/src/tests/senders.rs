@@ -7,7 +7,7 @@ use super::*;
 
 #[tokio::test]
 async fn a_contact_who_answered_is_not_told_of_what_they_answered_when_their_spouse_writes() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     contact(&stack, &people, "c1", "p1", None).await;
@@ -15,30 +15,38 @@ async fn a_contact_who_answered_is_not_told_of_what_they_answered_when_their_spo
     staff(&stack, &people, "s1", Role::Staff).await;
     let vet = Claims::staff(TENANT, "s1");
     for n in 0..5 {
-        send(
-            &stack,
-            &vet,
-            json!({"customer_id": "c1", "message": format!("update {n}")}),
-        )
-        .await;
+        stack
+            .send_as(
+                send::handle,
+                &vet,
+                json!({"customer_id": "c1", "message": format!("update {n}")}),
+            )
+            .await;
     }
     let (owner, spouse) = (
         Claims::customer(TENANT, "p1", "c1"),
         Claims::customer(TENANT, "p2", "c1"),
     );
-    send(&stack, &owner, json!({"message": "Thanks, all clear"})).await;
+    stack
+        .send_as(
+            send::handle,
+            &owner,
+            json!({"message": "Thanks, all clear"}),
+        )
+        .await;
     assert_eq!(
         stack
             .unread(TENANT, &general("c1"), Side::Customer, "p1")
             .await,
         0
     );
-    send(
-        &stack,
-        &spouse,
-        json!({"message": "Can I pick her up at 5?"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &spouse,
+            json!({"message": "Can I pick her up at 5?"}),
+        )
+        .await;
     assert_eq!(
         stack
             .unread(TENANT, &general("c1"), Side::Customer, "p1")
@@ -54,12 +62,13 @@ async fn a_contact_who_answered_is_not_told_of_what_they_answered_when_their_spo
     );
     // A third writer of the side does not undo the first's reply either.
     seed::contact(&stack.store, TENANT, "c1", "p3", &people.email("p3"), None).await;
-    send(
-        &stack,
-        &Claims::customer(TENANT, "p3", "c1"),
-        json!({"message": "Me too"}),
-    )
-    .await;
+    stack
+        .send_as(
+            send::handle,
+            &Claims::customer(TENANT, "p3", "c1"),
+            json!({"message": "Me too"}),
+        )
+        .await;
     for answered in ["p1", "p2", "p3"] {
         assert_eq!(
             stack
@@ -82,7 +91,7 @@ async fn a_contact_who_answered_is_not_told_of_what_they_answered_when_their_spo
 
 #[tokio::test]
 async fn a_staff_member_who_replied_is_not_told_of_what_they_replied_to_when_a_colleague_writes() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
     contact(&stack, &people, "c1", "p1", None).await;
@@ -90,11 +99,21 @@ async fn a_staff_member_who_replied_is_not_told_of_what_they_replied_to_when_a_c
     staff(&stack, &people, "s2", Role::Staff).await;
     let owner = Claims::customer(TENANT, "p1", "c1");
     for n in 0..3 {
-        send(&stack, &owner, json!({"message": format!("question {n}")})).await;
+        stack
+            .send_as(
+                send::handle,
+                &owner,
+                json!({"message": format!("question {n}")}),
+            )
+            .await;
     }
     let reply = json!({"customer_id": "c1", "message": "Answered"});
-    send(&stack, &Claims::staff(TENANT, "s1"), reply.clone()).await;
-    send(&stack, &Claims::staff(TENANT, "s2"), reply).await;
+    stack
+        .send_as(send::handle, &Claims::staff(TENANT, "s1"), reply.clone())
+        .await;
+    stack
+        .send_as(send::handle, &Claims::staff(TENANT, "s2"), reply)
+        .await;
     for replied in ["s1", "s2"] {
         assert_eq!(
             stack

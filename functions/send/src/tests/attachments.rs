@@ -17,7 +17,7 @@ fn upload_request(claims: &Claims, body: Value) -> ApiEvent {
 
 /// An upload form for `name`, filled with `bytes` (declared as `declared` bytes).
 async fn uploaded(
-    stack: &TestStack,
+    stack: &TestApp,
     claims: &Claims,
     customer: &str,
     name: &str,
@@ -25,9 +25,7 @@ async fn uploaded(
     declared: usize,
     bytes: &[u8],
 ) -> String {
-    let (status, form) = send(
-        stack,
-        upload_request(
+    let (status, form) = stack.call(handle, upload_request(
             claims,
             json!({"customer_id": customer, "name": name, "content_type": content_type, "size": declared}),
         ),
@@ -41,13 +39,13 @@ async fn uploaded(
 
 fn with_attachments(claims: &Claims, customer: &str, ids: &[&str]) -> ApiEvent {
     let attachments: Vec<Value> = ids.iter().map(|id| json!({"id": id})).collect();
-    post(
+    post_message(
         claims,
         json!({"customer_id": customer, "attachments": attachments}),
     )
 }
 
-async fn download(stack: &TestStack, claims: &Claims, id: &str) -> (u16, Option<String>) {
+async fn download(stack: &TestApp, claims: &Claims, id: &str) -> (u16, Option<String>) {
     let event = ApiEvent::new("GET", "/attachments/{id}")
         .claims(claims)
         .path_param("id", id);
@@ -62,7 +60,7 @@ async fn download(stack: &TestStack, claims: &Claims, id: &str) -> (u16, Option<
 
 #[tokio::test]
 async fn an_uploaded_file_is_sent_and_downloaded_as_an_attachment() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let id = uploaded(
         &stack,
@@ -76,7 +74,9 @@ async fn an_uploaded_file_is_sent_and_downloaded_as_an_attachment() {
     .await;
     stack.requests.reset();
     stack.s3_requests.reset();
-    let (status, message) = send(&stack, with_attachments(&staff, "c1", &[&id])).await;
+    let (status, message) = stack
+        .call(handle, with_attachments(&staff, "c1", &[&id]))
+        .await;
     assert_eq!(status, 201, "{message}");
     // Settings (a new container), the uploads (one BatchGetItem), the send's transaction;
     // per file one ranged GET and one server-side copy.
@@ -122,7 +122,9 @@ async fn an_uploaded_file_is_sent_and_downloaded_as_an_attachment() {
     assert_eq!(download(&stack, &staff, "up_unknown").await.0, 404);
 
     // Once taken, never again.
-    let (status, body) = send(&stack, with_attachments(&staff, "c1", &[&id])).await;
+    let (status, body) = stack
+        .call(handle, with_attachments(&staff, "c1", &[&id]))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("attachment_already_used"))
@@ -132,7 +134,7 @@ async fn an_uploaded_file_is_sent_and_downloaded_as_an_attachment() {
 
 #[tokio::test]
 async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     for (body, code) in [
         (
@@ -160,7 +162,9 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
             "invalid_attachment",
         ),
     ] {
-        let (status, answer) = send(&stack, upload_request(&staff, body.clone())).await;
+        let (status, answer) = stack
+            .call(handle, upload_request(&staff, body.clone()))
+            .await;
         assert_eq!(
             (status, answer["error"]["code"].as_str()),
             (400, Some(code)),
@@ -200,9 +204,7 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
     )
     .await;
     // A form asked for and never posted.
-    let (status, form) = send(
-        &stack,
-        upload_request(
+    let (status, form) = stack.call(handle, upload_request(
             &staff,
             json!({"customer_id": "c1", "name": "never.pdf", "content_type": "application/pdf", "size": 10}),
         ),
@@ -248,19 +250,25 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
         (foreign.as_str(), "attachment_unknown"),
         ("up_nothing", "attachment_unknown"),
     ] {
-        let (status, answer) = send(&stack, with_attachments(&staff, "c1", &[id])).await;
+        let (status, answer) = stack
+            .call(handle, with_attachments(&staff, "c1", &[id]))
+            .await;
         assert_eq!(
             (status, answer["error"]["code"].as_str()),
             (400, Some(code)),
             "{id}"
         );
     }
-    let (status, answer) = send(&stack, with_attachments(&staff, "c1", &[&never])).await;
+    let (status, answer) = stack
+        .call(handle, with_attachments(&staff, "c1", &[&never]))
+        .await;
     assert_eq!(
         (status, answer["error"]["code"].as_str()),
         (400, Some("attachment_missing"))
     );
-    let (status, answer) = send(&stack, with_attachments(&staff, "c1", &[&empty])).await;
+    let (status, answer) = stack
+        .call(handle, with_attachments(&staff, "c1", &[&empty]))
+        .await;
     assert_eq!(
         (status, answer["error"]["code"].as_str()),
         (400, Some("attachment_size_mismatch")),
@@ -277,7 +285,10 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
     stack.requests.reset();
     let form = json!({"customer_id": "c1", "name": "x.pdf", "content_type": "application/pdf", "size": 10});
     assert_eq!(
-        send(&stack, upload_request(&staff, form.clone())).await.0,
+        stack
+            .call(handle, upload_request(&staff, form.clone()))
+            .await
+            .0,
         201
     );
     assert_eq!(
@@ -286,20 +297,19 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
     );
     // Who may not write there may not upload there either.
     assert_eq!(
-        send(
-            &stack,
-            upload_request(&Claims::basic_staff(TENANT, "b1"), form.clone())
-        )
-        .await
-        .0,
+        stack
+            .call(
+                handle,
+                upload_request(&Claims::basic_staff(TENANT, "b1"), form.clone())
+            )
+            .await
+            .0,
         404
     );
 
     // Customers upload to their own account only.
     let owner = Claims::customer(TENANT, "p1", "c1");
-    let (status, _) = send(
-        &stack,
-        upload_request(&owner, json!({"customer_id": "c2", "name": "x.pdf", "content_type": "application/pdf", "size": 10})),
+    let (status, _) = stack.call(handle, upload_request(&owner, json!({"customer_id": "c2", "name": "x.pdf", "content_type": "application/pdf", "size": 10})),
     )
     .await;
     assert_eq!(status, 404);
@@ -307,7 +317,7 @@ async fn uploads_that_are_not_what_they_claim_are_refused_and_nothing_is_sent() 
 
 #[tokio::test]
 async fn a_tenant_sets_how_large_and_how_many_files_may_be_sent() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     stack
         .set_settings(
             TENANT,
@@ -320,7 +330,7 @@ async fn a_tenant_sets_how_large_and_how_many_files_may_be_sent() {
         .await;
     let staff = Claims::staff(TENANT, "s1");
     let big = json!({"customer_id": "c1", "name": "scan.pdf", "content_type": "application/pdf", "size": 1_048_577});
-    let (status, body) = send(&stack, upload_request(&staff, big)).await;
+    let (status, body) = stack.call(handle, upload_request(&staff, big)).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("attachment_too_large"))
@@ -345,123 +355,20 @@ async fn a_tenant_sets_how_large_and_how_many_files_may_be_sent() {
         PDF,
     )
     .await;
-    let (status, body) = send(&stack, with_attachments(&staff, "c1", &[&a, &b])).await;
+    let (status, body) = stack
+        .call(handle, with_attachments(&staff, "c1", &[&a, &b]))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("too_many_attachments"))
     );
     assert_eq!(
-        send(&stack, with_attachments(&staff, "c1", &[&a])).await.0,
+        stack
+            .call(handle, with_attachments(&staff, "c1", &[&a]))
+            .await
+            .0,
         201
     );
 }
 
-#[tokio::test]
-async fn a_replayed_send_with_files_returns_the_first_message() {
-    let stack = TestStack::start().await;
-    let staff = Claims::staff(TENANT, "s1");
-    let id = uploaded(
-        &stack,
-        &staff,
-        "c1",
-        "scan.pdf",
-        "application/pdf",
-        PDF.len(),
-        PDF,
-    )
-    .await;
-    let keyed = |key: &str| with_attachments(&staff, "c1", &[&id]).header("Idempotency-Key", key);
-    let (status, first) = send(&stack, keyed("files-1")).await;
-    assert_eq!(status, 201, "{first}");
-    let (status, again) = send(&stack, keyed("files-1")).await;
-    assert_eq!(
-        (status, &again),
-        (201, &first),
-        "a retry gets the first message"
-    );
-    let (status, body) = send(&stack, keyed("files-2")).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (409, Some("attachment_already_used")),
-        "another request may not take the file"
-    );
-    let changed = post(
-        &staff,
-        json!({"customer_id": "c1", "message": "and this", "attachments": [{"id": id}]}),
-    )
-    .header("Idempotency-Key", "files-1");
-    let (status, body) = send(&stack, changed).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (409, Some("idempotency_key_reused"))
-    );
-    assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 1);
-}
-
-/// Two requests under one key that both passed the uploads' check: the transaction of
-/// the second fails on the idempotency record and on the upload alike; the record wins.
-#[tokio::test]
-async fn a_send_racing_its_own_retry_for_the_same_files_is_a_replay() {
-    use shared::domain::message::Attachment;
-    use shared::domain::{Channel, MessageType, SenderType, Side};
-    use shared::store::{
-        AppendGuard, AppendOutcome, IdempotencyClaim, Lifecycle, MessageDraft, Reader, Upload,
-        UploadStore,
-    };
-    let stack = TestStack::start().await;
-    let upload = Upload {
-        id: "up_race".into(),
-        conversation: general("c1"),
-        uploader: Reader {
-            side: Side::Staff,
-            user_id: "s1".into(),
-        },
-        name: "scan.pdf".into(),
-        content_type: "application/pdf".into(),
-        size: 10,
-        created_at: shared::domain::now_rfc3339(),
-        message_id: None,
-    };
-    stack.store.put_upload(TENANT, &upload).await.unwrap();
-    let draft = MessageDraft {
-        conversation: general("c1"),
-        create_conversation: true,
-        sender_type: SenderType::Staff,
-        sender_id: "s1".into(),
-        sender_name: "s1".into(),
-        message_type: MessageType::Attachment,
-        text: String::new(),
-        attachments: vec![Attachment {
-            id: upload.id.clone(),
-            name: upload.name.clone(),
-            content_type: upload.content_type.clone(),
-            size: upload.size,
-        }],
-        metadata: None,
-        channel: Channel::Web,
-        external_ref: None,
-        notification: None,
-        lifecycle: Lifecycle::Continue,
-    };
-    let guard = AppendGuard::Idempotency(IdempotencyClaim {
-        owner: "s1".into(),
-        key: "race".into(),
-        request_hash: "h".into(),
-    });
-    let first = match stack
-        .store
-        .append_message(TENANT, &draft, Some(&guard))
-        .await
-    {
-        Ok(AppendOutcome::Stored(message)) => message,
-        other => panic!("{other:?}"),
-    };
-    match stack
-        .store
-        .append_message(TENANT, &draft, Some(&guard))
-        .await
-    {
-        Ok(AppendOutcome::KeyUsed(record)) => assert_eq!(record.message.id, first.id),
-        other => panic!("the first result, not {other:?}"),
-    }
-}
+mod replays;

@@ -4,10 +4,10 @@ use super::*;
 
 #[tokio::test]
 async fn modes_refuse_sends_and_a_change_is_seen_by_the_next_request() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let app = stack.app();
     let staff = Claims::staff(TENANT, "s1");
-    let event = post(&staff, json!({"customer_id": "c1", "message": "x"}));
+    let event = post_message(&staff, json!({"customer_id": "c1", "message": "x"}));
     let (status, _) = read_response(handle(&app, event.request()).await);
     assert_eq!(status, 201);
     for (mode, code) in [
@@ -29,13 +29,14 @@ async fn modes_refuse_sends_and_a_change_is_seen_by_the_next_request() {
 
 #[tokio::test]
 async fn closed_conversations_refuse_sends_with_409() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
-    send(
-        &stack,
-        post(&staff, json!({"customer_id": "c1", "message": "x"})),
-    )
-    .await;
+    stack
+        .call(
+            handle,
+            post_message(&staff, json!({"customer_id": "c1", "message": "x"})),
+        )
+        .await;
     stack
         .store
         .client()
@@ -58,11 +59,12 @@ async fn closed_conversations_refuse_sends_with_409() {
         .send()
         .await
         .unwrap();
-    let (status, body) = send(
-        &stack,
-        post(&staff, json!({"customer_id": "c1", "message": "y"})),
-    )
-    .await;
+    let (status, body) = stack
+        .call(
+            handle,
+            post_message(&staff, json!({"customer_id": "c1", "message": "y"})),
+        )
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("conversation_closed"))
@@ -72,15 +74,15 @@ async fn closed_conversations_refuse_sends_with_409() {
 
 #[tokio::test]
 async fn idempotent_replays_return_the_first_message_and_a_different_body_conflicts() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
-    let event = post(
+    let event = post_message(
         &staff,
         json!({"customer_id": "c1", "message": "Your invoice"}),
     )
     .header("Idempotency-Key", "k-1");
-    let (first_status, first) = send(&stack, event.clone()).await;
-    let (again_status, again) = send(&stack, event).await;
+    let (first_status, first) = stack.call(handle, event.clone()).await;
+    let (again_status, again) = stack.call(handle, event).await;
     assert_eq!((first_status, again_status), (201, 201));
     assert_eq!(first, again);
     // Same body, formatted differently, is the same request.
@@ -88,21 +90,21 @@ async fn idempotent_replays_return_the_first_message_and_a_different_body_confli
         .claims(&staff)
         .header("Idempotency-Key", "k-1")
         .body("{ \"message\" : \"Your invoice\", \"customer_id\" : \"c1\" }");
-    assert_eq!(send(&stack, reformatted).await.1["id"], first["id"]);
-    let changed = post(&staff, json!({"customer_id": "c1", "message": "Other"}))
+    assert_eq!(stack.call(handle, reformatted).await.1["id"], first["id"]);
+    let changed = post_message(&staff, json!({"customer_id": "c1", "message": "Other"}))
         .header("Idempotency-Key", "k-1");
-    let (status, body) = send(&stack, changed).await;
+    let (status, body) = stack.call(handle, changed).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("idempotency_key_reused"))
     );
     // Keys belong to their user: another staff member's k-1 is a new message.
-    let other = post(
+    let other = post_message(
         &Claims::staff(TENANT, "s2"),
         json!({"customer_id": "c1", "message": "Your invoice"}),
     )
     .header("Idempotency-Key", "k-1");
-    let (status, body) = send(&stack, other).await;
+    let (status, body) = stack.call(handle, other).await;
     assert_eq!(status, 201);
     assert_ne!(body["id"], first["id"]);
     assert_eq!(stored_messages(&stack, TENANT, &general("c1")).await, 2);
@@ -110,9 +112,9 @@ async fn idempotent_replays_return_the_first_message_and_a_different_body_confli
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_requests_with_one_key_store_one_message() {
-    let stack = Arc::new(TestStack::start().await);
+    let stack = Arc::new(TestApp::start(TENANT).await);
     let app = Arc::new(stack.app());
-    let event = post(
+    let event = post_message(
         &Claims::staff(TENANT, "s1"),
         json!({"customer_id": "c1", "message": "once"}),
     )
@@ -135,7 +137,7 @@ async fn twenty_concurrent_requests_with_one_key_store_one_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
-    let stack = Arc::new(TestStack::start().await);
+    let stack = Arc::new(TestApp::start(TENANT).await);
     let app = Arc::new(stack.app());
     let tasks: Vec<_> = (0..50)
         .map(|i| {
@@ -145,7 +147,7 @@ async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
             } else {
                 Claims::customer(TENANT, &format!("contact-{i}"), "c1")
             };
-            let event = post(
+            let event = post_message(
                 &claims,
                 json!({"customer_id": "c1", "message": format!("m{i}")}),
             );
@@ -184,10 +186,10 @@ async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
 
 #[tokio::test]
 async fn a_send_costs_one_write_and_at_most_one_read() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let app = stack.app();
     let staff = Claims::staff(TENANT, "s1");
-    let event = post(&staff, json!({"customer_id": "c1", "message": "first"}))
+    let event = post_message(&staff, json!({"customer_id": "c1", "message": "first"}))
         .header("Idempotency-Key", "b-1");
     read_response(handle(&app, event.request()).await);
     assert_eq!(
@@ -197,7 +199,7 @@ async fn a_send_costs_one_write_and_at_most_one_read() {
     );
 
     stack.requests.reset();
-    let event = post(&staff, json!({"customer_id": "c1", "message": "second"}));
+    let event = post_message(&staff, json!({"customer_id": "c1", "message": "second"}));
     let (status, _) = read_response(handle(&app, event.request()).await);
     assert_eq!(status, 201);
     assert_eq!(
@@ -207,7 +209,7 @@ async fn a_send_costs_one_write_and_at_most_one_read() {
     );
 
     stack.requests.reset();
-    let replay = post(&staff, json!({"customer_id": "c1", "message": "first"}))
+    let replay = post_message(&staff, json!({"customer_id": "c1", "message": "first"}))
         .header("Idempotency-Key", "b-1");
     let (status, _) = read_response(handle(&app, replay.request()).await);
     assert_eq!(status, 201);

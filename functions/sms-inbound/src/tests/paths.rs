@@ -4,7 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn an_inbound_text_costs_at_most_four_requests_once_the_number_is_known() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     testkit::seed::patient(&stack.store, TENANT, "c1", "bella").await;
     staff_send(
@@ -59,12 +59,12 @@ async fn an_inbound_text_costs_at_most_four_requests_once_the_number_is_known() 
         assert_eq!(stack.requests.operations(), expected, "{sid} {body}");
         assert!(stack.requests.total() <= 4);
     }
-    assert_eq!(messages(&stack, &patient("bella")).await.len(), 4);
+    assert_eq!(stack.messages(&patient("bella"), 100).await.len(), 4);
 }
 
 #[tokio::test]
 async fn tenants_choose_only_numbers_the_operator_granted_them() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     let admin_b = Claims::admin("clinic-b", "a9");
     let put = |claims: &Claims, body: Value| {
@@ -138,7 +138,7 @@ async fn tenants_choose_only_numbers_the_operator_granted_them() {
     assert_eq!(status, 200, "{body}");
     let (status, _) = twilio(&container(&stack), &text("SM800", CONTACT_PHONE, "hi")).await;
     assert_eq!(status, 200);
-    assert!(messages(&stack, &general()).await.is_empty());
+    assert!(stack.messages(&general("c1"), 100).await.is_empty());
     let (_, listed) = unmatched(&stack, &admin_b).await;
     assert_eq!(listed["texts"][0]["reason"], "unknown_sender");
 }
@@ -146,7 +146,7 @@ async fn tenants_choose_only_numbers_the_operator_granted_them() {
 /// SNS events and replies by SMS need moto (`make test`).
 #[tokio::test]
 async fn two_way_sms_from_sns_is_taken_the_same_way() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
     let replies = testkit::moto::sms().await;
@@ -159,7 +159,7 @@ async fn two_way_sms_from_sns_is_taken_the_same_way() {
             .unwrap();
         assert_eq!(out, Value::Null);
     }
-    let thread = messages(&stack, &general()).await;
+    let thread = stack.messages(&general("c1"), 100).await;
     assert_eq!(thread.len(), 1, "a redelivery adds nothing");
     assert_eq!(thread[0].message, "Is Bella ready to be picked up?");
     assert_eq!(
@@ -189,7 +189,7 @@ async fn two_way_sms_from_sns_is_taken_the_same_way() {
         ("inboundMessageId", "unknown-destination"),
     ]);
     assert!(handle_event(&inbound, &replies, unknown).await.is_ok());
-    assert_eq!(messages(&stack, &general()).await.len(), 1);
+    assert_eq!(stack.messages(&general("c1"), 100).await.len(), 1);
 
     // The webhook through the same Lambda entry point answers in API Gateway's format.
     let params = [
@@ -203,13 +203,13 @@ async fn two_way_sms_from_sns_is_taken_the_same_way() {
     assert_eq!(out["statusCode"], 200);
     assert_eq!(out["headers"]["content-type"], "text/xml; charset=utf-8");
     assert_eq!(out["body"], EMPTY_TWIML);
-    assert_eq!(messages(&stack, &general()).await.len(), 2);
+    assert_eq!(stack.messages(&general("c1"), 100).await.len(), 2);
 }
 
 /// After STOP the dispatcher texts the number nothing, even when staff ask for SMS.
 #[tokio::test]
 async fn an_opted_out_number_gets_no_sms_from_the_dispatcher() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let phone = format!("+1425{:07}", ulid::Ulid::new().random() as u64 % 10_000_000);
     clinic(&stack, Settings::default()).await;
     contact(&stack, "c1", "p1", &phone).await;
@@ -310,7 +310,7 @@ async fn storage_failures_ask_for_a_retry() {
 async fn a_text_storage_refuses_fails_the_sns_invocation() {
     for error in ["AccessDeniedException", "ValidationException"] {
         let faults = testkit::faults::Faults::default();
-        let stack = TestStack::with_faults(&faults).await;
+        let stack = TestApp::with_faults(TENANT, &faults).await;
         clinic(&stack, Settings::default()).await;
         let inbound = container(&stack);
         faults.inject(
@@ -322,11 +322,15 @@ async fn a_text_storage_refuses_fails_the_sns_invocation() {
         let failed = handle_event(&inbound, &NoReplies, event.clone()).await;
         assert!(failed.is_err(), "{error}: the invocation must fail");
         assert_eq!(faults.injected(), 1);
-        assert!(messages(&stack, &general()).await.is_empty());
+        assert!(stack.messages(&general("c1"), 100).await.is_empty());
 
         // Lambda's retry.
         handle_event(&inbound, &NoReplies, event).await.unwrap();
-        assert_eq!(messages(&stack, &general()).await.len(), 1, "{error}");
+        assert_eq!(
+            stack.messages(&general("c1"), 100).await.len(),
+            1,
+            "{error}"
+        );
     }
 }
 

@@ -4,7 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn unknown_senders_are_kept_for_admins_as_they_arrived() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
     let stranger = "+14255550777";
@@ -94,7 +94,7 @@ async fn while_messaging_is_off_texts_are_kept_and_the_sender_gets_one_auto_repl
         (MessagingMode::Disabled, "messaging_disabled"),
         (MessagingMode::ReadOnly, "messaging_read_only"),
     ] {
-        let stack = TestStack::start().await;
+        let stack = TestApp::start(TENANT).await;
         clinic(
             &stack,
             Settings {
@@ -129,7 +129,10 @@ async fn while_messaging_is_off_texts_are_kept_and_the_sender_gets_one_auto_repl
             1
         );
 
-        assert!(messages(&stack, &general()).await.is_empty(), "{reason}");
+        assert!(
+            stack.messages(&general("c1"), 100).await.is_empty(),
+            "{reason}"
+        );
         let (_, listed) = unmatched(&stack, &Claims::admin(TENANT, "a1")).await;
         let texts = listed["texts"].as_array().unwrap();
         assert_eq!(texts.len(), 4);
@@ -145,7 +148,7 @@ async fn while_messaging_is_off_texts_are_kept_and_the_sender_gets_one_auto_repl
 
 #[tokio::test]
 async fn a_number_that_opted_out_never_gets_the_auto_reply() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(
         &stack,
         Settings {
@@ -190,7 +193,7 @@ async fn a_number_that_opted_out_never_gets_the_auto_reply() {
 
 #[tokio::test]
 async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     clinic(&stack, Settings::default()).await;
     let inbound = container(&stack);
     let too_long = "x".repeat(1601);
@@ -277,7 +280,7 @@ async fn bad_input_is_a_clear_4xx_and_stores_nothing() {
     let (status, _) = twilio(&inbound, &text("SM600", CONTACT_PHONE, "   ")).await;
     assert_eq!(status, 200);
 
-    assert!(messages(&stack, &general()).await.is_empty());
+    assert!(stack.messages(&general("c1"), 100).await.is_empty());
     let (_, listed) = unmatched(&stack, &Claims::admin(TENANT, "a1")).await;
     assert_eq!(listed["texts"], json!([]));
 }

@@ -27,7 +27,7 @@ fn message_for(target: &Value) -> Value {
 
 /// An order conversation as the host opens it (or closes it), written as the admin
 /// function writes it.
-async fn order_message(stack: &TestStack, tenant: &str, order: &str, lifecycle: Lifecycle) {
+async fn order_message(stack: &TestApp, tenant: &str, order: &str, lifecycle: Lifecycle) {
     let conversation = ConversationId::new("c1", Subject::Order(order.into()));
     let opening = matches!(lifecycle, Lifecycle::Open { .. });
     let draft = MessageDraft {
@@ -65,7 +65,7 @@ async fn order_message(stack: &TestStack, tenant: &str, order: &str, lifecycle: 
     assert!(matches!(outcome, AppendOutcome::Stored(_)), "{outcome:?}");
 }
 
-async fn open_order(stack: &TestStack, tenant: &str, order: &str) -> String {
+async fn open_order(stack: &TestApp, tenant: &str, order: &str) -> String {
     let title = format!("Order #{order}");
     order_message(stack, tenant, order, Lifecycle::Open { title }).await;
     ConversationId::new("c1", Subject::Order(order.into())).encode()
@@ -73,7 +73,7 @@ async fn open_order(stack: &TestStack, tenant: &str, order: &str) -> String {
 
 #[tokio::test]
 async fn a_form_is_refused_exactly_where_a_send_would_be() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let customer = Claims::customer(TENANT, "p1", "c1");
     let host = Claims::service(TENANT, HOST);
@@ -181,7 +181,9 @@ async fn a_form_is_refused_exactly_where_a_send_would_be() {
     ];
     for (case, claims, target, expected) in cases {
         stack.requests.reset();
-        let (status, body) = send(&stack, upload_request(claims, form_for(&target))).await;
+        let (status, body) = stack
+            .call(handle, upload_request(claims, form_for(&target)))
+            .await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             expected,
@@ -195,7 +197,9 @@ async fn a_form_is_refused_exactly_where_a_send_would_be() {
         }
         // The send to the same conversation answers the same (and may start the thread,
         // which the later cases count on).
-        let (status, body) = send(&stack, post(claims, message_for(&target))).await;
+        let (status, body) = stack
+            .call(handle, post_message(claims, message_for(&target)))
+            .await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             expected,
@@ -206,18 +210,23 @@ async fn a_form_is_refused_exactly_where_a_send_would_be() {
 
 #[tokio::test]
 async fn a_form_for_a_conversation_that_closed_since_is_refused_and_its_upload_cannot_be_sent() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let id = open_order(&stack, TENANT, "1042").await;
     let form = json!({"conversation_id": id, "name": "a.pdf", "content_type": "application/pdf", "size": PDF.len()});
-    let (status, answer) = send(&stack, upload_request(&staff, form.clone())).await;
+    let (status, answer) = stack
+        .call(handle, upload_request(&staff, form.clone()))
+        .await;
     assert_eq!(status, 201, "{answer}");
     moto::upload(&answer, PDF).await;
     let upload = answer["upload_id"].as_str().unwrap().to_owned();
     // The settings, the header (what a send's transaction checks), the upload's record.
     stack.requests.reset();
     assert_eq!(
-        send(&stack, upload_request(&staff, form.clone())).await.0,
+        stack
+            .call(handle, upload_request(&staff, form.clone()))
+            .await
+            .0,
         201
     );
     assert_eq!(
@@ -226,13 +235,13 @@ async fn a_form_for_a_conversation_that_closed_since_is_refused_and_its_upload_c
     );
 
     order_message(&stack, TENANT, "1042", Lifecycle::Close).await;
-    let (status, refused) = send(&stack, upload_request(&staff, form)).await;
+    let (status, refused) = stack.call(handle, upload_request(&staff, form)).await;
     assert_eq!(
         (status, refused["error"]["code"].as_str()),
         (409, Some("conversation_closed"))
     );
     let with_file = json!({"conversation_id": id, "attachments": [{"id": upload}]});
-    let (status, refused) = send(&stack, post(&staff, with_file)).await;
+    let (status, refused) = stack.call(handle, post_message(&staff, with_file)).await;
     assert_eq!(
         (status, refused["error"]["code"].as_str()),
         (409, Some("conversation_closed"))

@@ -33,7 +33,7 @@ fn webm() -> Vec<u8> {
 
 #[tokio::test]
 async fn csv_avi_and_webm_files_are_sent_when_their_bytes_agree() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let (csv, avi, webm) = (csv(), avi(), webm());
     let cut_at = shared::domain::attachment::SNIFF_BYTES;
@@ -49,7 +49,9 @@ async fn csv_avi_and_webm_files_are_sent_when_their_bytes_agree() {
     ];
     for (name, content_type, bytes) in files {
         let id = uploaded(&stack, &staff, "c1", name, content_type, bytes.len(), bytes).await;
-        let (status, message) = send(&stack, with_attachments(&staff, "c1", &[&id])).await;
+        let (status, message) = stack
+            .call(handle, with_attachments(&staff, "c1", &[&id]))
+            .await;
         assert_eq!(status, 201, "{name}: {message}");
         assert_eq!(message["attachments"][0]["name"], name);
         assert_eq!(message["attachments"][0]["content_type"], content_type);
@@ -63,7 +65,7 @@ async fn csv_avi_and_webm_files_are_sent_when_their_bytes_agree() {
 
 #[tokio::test]
 async fn csv_avi_and_webm_files_whose_bytes_disagree_are_refused() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let (avi, webm) = (avi(), webm());
     let with_nul = b"patient,note\n\x00\x00\x00\x00".to_vec();
@@ -85,7 +87,9 @@ async fn csv_avi_and_webm_files_whose_bytes_disagree_are_refused() {
     ];
     for (name, content_type, bytes) in files {
         let id = uploaded(&stack, &staff, "c1", name, content_type, bytes.len(), bytes).await;
-        let (status, answer) = send(&stack, with_attachments(&staff, "c1", &[&id])).await;
+        let (status, answer) = stack
+            .call(handle, with_attachments(&staff, "c1", &[&id]))
+            .await;
         assert_eq!(
             (status, answer["error"]["code"].as_str()),
             (400, Some("attachment_content_mismatch")),
@@ -95,7 +99,7 @@ async fn csv_avi_and_webm_files_whose_bytes_disagree_are_refused() {
     // Declared as another file's type, no form at all.
     let form =
         json!({"customer_id": "c1", "name": "walk.avi", "content_type": "video/webm", "size": 10});
-    let (status, answer) = send(&stack, upload_request(&staff, form)).await;
+    let (status, answer) = stack.call(handle, upload_request(&staff, form)).await;
     assert_eq!(
         (status, answer["error"]["code"].as_str()),
         (400, Some("attachment_type_mismatch"))
@@ -105,7 +109,7 @@ async fn csv_avi_and_webm_files_whose_bytes_disagree_are_refused() {
 
 #[tokio::test]
 async fn a_files_name_is_plain_text_in_the_message_and_the_feed() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let staff = Claims::staff(TENANT, "s1");
     let id = uploaded(
         &stack,
@@ -117,7 +121,9 @@ async fn a_files_name_is_plain_text_in_the_message_and_the_feed() {
         PDF,
     )
     .await;
-    let (status, message) = send(&stack, with_attachments(&staff, "c1", &[&id])).await;
+    let (status, message) = stack
+        .call(handle, with_attachments(&staff, "c1", &[&id]))
+        .await;
     assert_eq!(status, 201, "{message}");
     assert_eq!(message["attachments"][0]["name"], "scan.pdf");
     let header = stack
@@ -133,7 +139,7 @@ async fn a_files_name_is_plain_text_in_the_message_and_the_feed() {
         "<script>x</script>",
     ] {
         let form = json!({"customer_id": "c1", "name": name, "content_type": "application/pdf", "size": 10});
-        let (status, body) = send(&stack, upload_request(&staff, form)).await;
+        let (status, body) = stack.call(handle, upload_request(&staff, form)).await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (400, Some("invalid_attachment")),

@@ -2,8 +2,8 @@
 //! `+ | @ :` in keys and form URLs (a file replaced between its check and its copy is
 //! `shared::files`' test: moto ignores `x-amz-copy-source-if-match`).
 
-use serde_json::{json, Value};
-use testkit::{moto, read_response, ApiEvent, Claims, TestStack};
+use serde_json::json;
+use testkit::{moto, ApiEvent, Claims, TestApp};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
@@ -55,7 +55,7 @@ fn saved_name(disposition: &str) -> String {
 
 #[tokio::test]
 async fn names_outside_latin_1_download_under_their_own_name() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(super::TENANT).await;
     let files = stack.files.clone().expect("moto runs (make test)");
     for name in [
         "Отчёт.pdf",
@@ -83,44 +83,42 @@ async fn names_outside_latin_1_download_under_their_own_name() {
     }
 }
 
-async fn call(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
-    read_response(send::handle(&stack.app(), event.request()).await)
-}
-
 #[tokio::test]
 async fn ids_with_plus_bar_at_and_colon_upload_send_and_download() {
-    let stack = TestStack::start().await;
     let tenant = "acme+eu";
+    let stack = TestApp::start(tenant).await;
     let staff = Claims::staff(tenant, "auth0|s1");
     let customer = "c@x:1|a+b";
-    let (status, form) = call(
-        &stack,
-        ApiEvent::new("POST", "/attachments")
-            .claims(&staff)
-            .json(json!({
-                "customer_id": customer, "name": "Bloodwork.pdf",
-                "content_type": "application/pdf", "size": PDF.len(),
-            })),
-    )
-    .await;
+    let (status, form) = stack
+        .call(
+            send::handle,
+            ApiEvent::new("POST", "/attachments")
+                .claims(&staff)
+                .json(json!({
+                    "customer_id": customer, "name": "Bloodwork.pdf",
+                    "content_type": "application/pdf", "size": PDF.len(),
+                })),
+        )
+        .await;
     assert_eq!(status, 201, "{form}");
     assert!(!form["url"].as_str().unwrap().contains("uploads"), "{form}");
     assert!(matches!(moto::upload(&form, PDF).await, 200..=204));
     let id = form["upload_id"].as_str().unwrap();
-    let (status, message) = call(
-        &stack,
-        ApiEvent::new("POST", "/messages")
-            .claims(&staff)
-            .json(json!({
-                "customer_id": customer, "attachments": [{"id": id}],
-            })),
-    )
-    .await;
+    let (status, message) = stack
+        .call(
+            send::handle,
+            ApiEvent::new("POST", "/messages")
+                .claims(&staff)
+                .json(json!({
+                    "customer_id": customer, "attachments": [{"id": id}],
+                })),
+        )
+        .await;
     assert_eq!(status, 201, "{message}");
     let download = ApiEvent::new("GET", "/attachments/{id}")
         .claims(&staff)
         .path_param("id", id);
-    let response = super::handle(&stack.app(), download.request()).await;
+    let response = crate::handle(&stack.app(), download.request()).await;
     assert_eq!(response.status(), 302);
     let link = response.headers()["location"].to_str().unwrap().to_owned();
     let (status, _, _, bytes) = moto::fetch(&link).await;

@@ -1,16 +1,12 @@
 //! The operator's grants, patients, and who may list an account or the staff.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use shared::store::{GrantStore, PatientStore, SettingsStore};
-use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+use testkit::{seed, ApiEvent, Claims, TestApp};
 
-use super::handle;
+use crate::handle;
 
 const TENANT: &str = "clinic-a";
-
-async fn call(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
-    read_response(handle(&stack.app(), event.request()).await)
-}
 
 fn grant_route(method: &str, tenant: &str) -> ApiEvent {
     ApiEvent::new(method, "/operator/tenants/{tenant_id}/grant").path_param("tenant_id", tenant)
@@ -28,7 +24,7 @@ fn every_tenant_role() -> Vec<Claims> {
 
 #[tokio::test]
 async fn the_operator_routes_answer_the_operator_and_no_tenant_role() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let body = json!({"sms_numbers": ["+15550100999"], "emails_per_day": 5});
     for claims in every_tenant_role() {
         for event in [
@@ -37,12 +33,14 @@ async fn the_operator_routes_answer_the_operator_and_no_tenant_role() {
                 .json(body.clone()),
             grant_route("GET", TENANT).claims(&claims),
         ] {
-            let (status, answer) = call(&stack, event).await;
+            let (status, answer) = stack.call(handle, event).await;
             assert_eq!(status, 403, "{claims:?}");
             assert_eq!(answer["error"]["code"], "operator_only");
         }
     }
-    let (status, _) = call(&stack, grant_route("GET", TENANT).anonymous()).await;
+    let (status, _) = stack
+        .call(handle, grant_route("GET", TENANT).anonymous())
+        .await;
     assert_eq!(status, 403);
     assert!(
         stack.store.get_grant(TENANT).await.unwrap().is_none(),
@@ -50,13 +48,17 @@ async fn the_operator_routes_answer_the_operator_and_no_tenant_role() {
     );
 
     // Never granted: the defaults, and nothing used today.
-    let (status, view) = call(&stack, grant_route("GET", TENANT).operator()).await;
+    let (status, view) = stack
+        .call(handle, grant_route("GET", TENANT).operator())
+        .await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["grant"]["emails_per_day"], 500);
     assert_eq!(view["grant"]["sms_countries"], json!(["US", "CA"]));
     assert_eq!(view["used"]["emails"], 0);
 
-    let (status, view) = call(&stack, grant_route("PUT", TENANT).operator().json(body)).await;
+    let (status, view) = stack
+        .call(handle, grant_route("PUT", TENANT).operator().json(body))
+        .await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["grant"]["emails_per_day"], 5);
     assert_eq!(view["grant"]["sms_per_day"], 100, "the rest stays");
@@ -71,20 +73,23 @@ async fn the_operator_routes_answer_the_operator_and_no_tenant_role() {
         json!({"emails_per_day": 2_000_000}),
         json!({"tenant": "other"}),
     ] {
-        let (status, _) = call(
-            &stack,
-            grant_route("PUT", TENANT).operator().json(bad.clone()),
-        )
-        .await;
+        let (status, _) = stack
+            .call(
+                handle,
+                grant_route("PUT", TENANT).operator().json(bad.clone()),
+            )
+            .await;
         assert_eq!(status, 400, "{bad}");
     }
-    let (status, _) = call(&stack, grant_route("GET", "bad#id").operator()).await;
+    let (status, _) = stack
+        .call(handle, grant_route("GET", "bad#id").operator())
+        .await;
     assert_eq!(status, 400);
 }
 
 #[tokio::test]
 async fn a_tenant_admin_cannot_take_an_identity_it_was_not_granted() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     stack
         .set_grant(
             TENANT,
@@ -105,7 +110,7 @@ async fn a_tenant_admin_cannot_take_an_identity_it_was_not_granted() {
         "front@elmvets.example",
         "a@sub.oakvets.example",
     ] {
-        let (status, body) = call(&stack, put(taken)).await;
+        let (status, body) = stack.call(handle, put(taken)).await;
         assert_eq!(
             (status, &body["error"]["code"]),
             (403, &json!("not_granted")),
@@ -116,13 +121,13 @@ async fn a_tenant_admin_cannot_take_an_identity_it_was_not_granted() {
         stack.store.get_settings(TENANT).await.unwrap().is_none(),
         "nothing saved"
     );
-    let (status, body) = call(&stack, put("front@oakvets.example")).await;
+    let (status, body) = stack.call(handle, put("front@oakvets.example")).await;
     assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]
 async fn patients_are_registered_by_the_host_or_an_admin_and_listed_for_their_account() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let route = |method: &str, claims: &Claims, customer: &str, patient: &str| {
         ApiEvent::new(method, "/customers/{customer_id}/patients/{patient_id}")
             .claims(claims)
@@ -130,11 +135,12 @@ async fn patients_are_registered_by_the_host_or_an_admin_and_listed_for_their_ac
             .path_param("patient_id", patient)
     };
     let host = Claims::service(TENANT, "practice-sync");
-    let (status, bella) = call(
-        &stack,
-        route("PUT", &host, "c1", "bella").json(json!({"name": "Bella"})),
-    )
-    .await;
+    let (status, bella) = stack
+        .call(
+            handle,
+            route("PUT", &host, "c1", "bella").json(json!({"name": "Bella"})),
+        )
+        .await;
     assert_eq!(status, 200, "{bella}");
     assert_eq!(bella["name"], "Bella");
     for refused in [
@@ -142,15 +148,18 @@ async fn patients_are_registered_by_the_host_or_an_admin_and_listed_for_their_ac
         Claims::basic_staff(TENANT, "b1"),
         Claims::customer(TENANT, "p1", "c1"),
     ] {
-        let (status, _) = call(
-            &stack,
-            route("PUT", &refused, "c1", "rex").json(json!({"name": "Rex"})),
-        )
-        .await;
+        let (status, _) = stack
+            .call(
+                handle,
+                route("PUT", &refused, "c1", "rex").json(json!({"name": "Rex"})),
+            )
+            .await;
         assert_eq!(status, 403);
     }
     for bad in [json!({"name": ""}), json!({"name": "a\u{7}b"}), json!({})] {
-        let (status, _) = call(&stack, route("PUT", &host, "c1", "rex").json(bad.clone())).await;
+        let (status, _) = stack
+            .call(handle, route("PUT", &host, "c1", "rex").json(bad.clone()))
+            .await;
         assert_eq!(status, 400, "{bad}");
     }
     assert_eq!(stack.store.patients(TENANT, "c1").await.unwrap().len(), 1);
@@ -168,12 +177,12 @@ async fn patients_are_registered_by_the_host_or_an_admin_and_listed_for_their_ac
         Claims::staff(TENANT, "s1"),
         Claims::customer(TENANT, "p1", "c1"),
     ] {
-        let (status, body) = call(&stack, list(&allowed, "patients", "c1")).await;
+        let (status, body) = stack.call(handle, list(&allowed, "patients", "c1")).await;
         assert_eq!(
             (status, &body["patients"][0]["name"]),
             (200, &json!("Bella"))
         );
-        let (status, body) = call(&stack, list(&allowed, "contacts", "c1")).await;
+        let (status, body) = stack.call(handle, list(&allowed, "contacts", "c1")).await;
         assert_eq!(status, 200);
         // Another tenant's contacts of an account with the same id never show.
         assert_eq!(body["contacts"].as_array().unwrap().len(), 1, "{body}");
@@ -183,27 +192,31 @@ async fn patients_are_registered_by_the_host_or_an_admin_and_listed_for_their_ac
         (Claims::basic_staff(TENANT, "b1"), "c1"),
     ] {
         for what in ["patients", "contacts"] {
-            let (status, _) = call(&stack, list(&claims, what, customer)).await;
+            let (status, _) = stack.call(handle, list(&claims, what, customer)).await;
             assert_eq!(status, 404, "{claims:?} {what}");
         }
     }
 
-    let (status, _) = call(&stack, route("DELETE", &host, "c1", "bella")).await;
+    let (status, _) = stack
+        .call(handle, route("DELETE", &host, "c1", "bella"))
+        .await;
     assert_eq!(status, 204);
-    let (status, _) = call(&stack, route("DELETE", &host, "c1", "bella")).await;
+    let (status, _) = stack
+        .call(handle, route("DELETE", &host, "c1", "bella"))
+        .await;
     assert_eq!(status, 404);
 }
 
 #[tokio::test]
 async fn the_staff_directory_is_listed_for_staff_admins_and_the_host() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let host = Claims::service(TENANT, "practice-sync");
     for user in ["s2", "s1"] {
         let event = ApiEvent::new("PUT", "/staff/{user_id}")
             .claims(&host)
             .path_param("user_id", user)
             .json(json!({"name": format!("Staff {user}"), "role": "staff"}));
-        assert_eq!(call(&stack, event).await.0, 200);
+        assert_eq!(stack.call(handle, event).await.0, 200);
     }
     let list = |claims: &Claims| ApiEvent::new("GET", "/staff").claims(claims);
     for allowed in [
@@ -211,7 +224,7 @@ async fn the_staff_directory_is_listed_for_staff_admins_and_the_host() {
         host.clone(),
         Claims::staff(TENANT, "s1"),
     ] {
-        let (status, body) = call(&stack, list(&allowed)).await;
+        let (status, body) = stack.call(handle, list(&allowed)).await;
         assert_eq!(status, 200);
         assert_eq!(body["staff"][0]["user_id"], "s1");
         assert_eq!(body["staff"].as_array().unwrap().len(), 2);
@@ -220,9 +233,11 @@ async fn the_staff_directory_is_listed_for_staff_admins_and_the_host() {
         Claims::basic_staff(TENANT, "b1"),
         Claims::customer(TENANT, "p1", "c1"),
     ] {
-        assert_eq!(call(&stack, list(&refused)).await.0, 403);
+        assert_eq!(stack.call(handle, list(&refused)).await.0, 403);
     }
-    let (_, body) = call(&stack, list(&Claims::admin("clinic-b", "a9"))).await;
+    let (_, body) = stack
+        .call(handle, list(&Claims::admin("clinic-b", "a9")))
+        .await;
     assert_eq!(
         body["staff"],
         json!([]),

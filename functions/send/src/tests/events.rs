@@ -4,9 +4,15 @@
 use serde_json::{json, Value};
 use shared::domain::{ConversationId, Side, Subject};
 use shared::store::MessageStore;
-use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
+use testkit::{seed, ApiEvent, Claims, TestApp};
 
-use super::conversation_tests::{call, close, open, order_1042, vendor, TENANT};
+use testkit::app::{close_conversation, open_conversation, order_1042};
+
+const TENANT: &str = "market-a";
+
+fn conversation() -> ConversationId {
+    ConversationId::new("buyer-1", Subject::Order("1042".into()))
+}
 
 fn event(claims: &Claims, id: &str, body: Value) -> ApiEvent {
     ApiEvent::new("POST", "/conversations/{id}/events")
@@ -15,13 +21,9 @@ fn event(claims: &Claims, id: &str, body: Value) -> ApiEvent {
         .json(body)
 }
 
-async fn post(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
-    read_response(send::handle(&stack.app(), event.request()).await)
-}
-
 /// An opened order 1042 with vendor-9 taking part and buyer-contact as the buyer.
-async fn order(stack: &TestStack) -> String {
-    vendor(stack, "vendor-9").await;
+async fn order(stack: &TestApp) -> String {
+    stack.vendor("vendor-9").await;
     seed::contact(
         &stack.store,
         TENANT,
@@ -31,27 +33,22 @@ async fn order(stack: &TestStack) -> String {
         None,
     )
     .await;
-    let (status, opened) = call(
-        stack,
-        open(&Claims::service(TENANT, "marketplace"), order_1042()),
-    )
-    .await;
+    let (status, opened) = stack
+        .call(
+            admin::handle,
+            open_conversation(&Claims::service(TENANT, "marketplace"), order_1042()),
+        )
+        .await;
     assert_eq!(status, 201, "{opened}");
     opened["id"].as_str().unwrap().to_owned()
 }
 
-fn conversation() -> ConversationId {
-    ConversationId::new("buyer-1", Subject::Order("1042".into()))
-}
-
 #[tokio::test]
 async fn status_changes_are_silent_and_deliveries_count_like_the_vendors_message() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let id = order(&stack).await;
     let host = Claims::service(TENANT, "marketplace");
-    let (status, changed) = post(
-        &stack,
-        event(
+    let (status, changed) = stack.call(crate::handle, event(
             &host,
             &id,
             json!({"type": "status_change", "metadata": {"old_status": "in_progress", "new_status": "delivered"}}),
@@ -81,12 +78,12 @@ async fn status_changes_are_silent_and_deliveries_count_like_the_vendors_message
     });
     let keyed =
         |body: &Value| event(&host, &id, body.clone()).header("idempotency-key", "delivery-2");
-    let (status, delivered) = post(&stack, keyed(&delivery)).await;
+    let (status, delivered) = stack.call(crate::handle, keyed(&delivery)).await;
     assert_eq!(status, 201, "{delivered}");
     assert_eq!(delivered["sender_type"], "staff");
     assert_eq!(delivered["sender_id"], "vendor-9");
     assert_eq!(delivered["sender_name"], "Vendor vendor-9");
-    let (status, replayed) = post(&stack, keyed(&delivery)).await;
+    let (status, replayed) = stack.call(crate::handle, keyed(&delivery)).await;
     assert_eq!(
         (status, &replayed["id"]),
         (201, &delivered["id"]),
@@ -106,9 +103,7 @@ async fn status_changes_are_silent_and_deliveries_count_like_the_vendors_message
         .unwrap();
     assert!(header.due.is_some(), "the buyer will be notified");
 
-    let (status, revision) = post(
-        &stack,
-        event(
+    let (status, revision) = stack.call(crate::handle, event(
             &host,
             &id,
             json!({"type": "revision", "metadata": {"revision_count": 1}, "on_behalf_of": "buyer-contact"}),
@@ -127,7 +122,7 @@ async fn status_changes_are_silent_and_deliveries_count_like_the_vendors_message
 
 #[tokio::test]
 async fn events_are_for_the_host_and_the_right_people_and_stop_at_the_close() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let id = order(&stack).await;
     let host = Claims::service(TENANT, "marketplace");
     let system = json!({"type": "system", "text": "Deadline extended by 2 days"});
@@ -137,15 +132,19 @@ async fn events_are_for_the_host_and_the_right_people_and_stop_at_the_close() {
         Claims::customer(TENANT, "buyer-contact", "buyer-1"),
     ] {
         assert_eq!(
-            post(&stack, event(&claims, &id, system.clone())).await.0,
+            stack
+                .call(crate::handle, event(&claims, &id, system.clone()))
+                .await
+                .0,
             403
         );
     }
-    let (status, body) = post(
-        &stack,
-        event(&Claims::admin(TENANT, "a1"), &id, system.clone()),
-    )
-    .await;
+    let (status, body) = stack
+        .call(
+            crate::handle,
+            event(&Claims::admin(TENANT, "a1"), &id, system.clone()),
+        )
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (403, Some("observe_only"))
@@ -178,7 +177,9 @@ async fn events_are_for_the_host_and_the_right_people_and_stop_at_the_close() {
         ),
     ];
     for (body, code) in bad {
-        let (status, answer) = post(&stack, event(&host, &id, body.clone())).await;
+        let (status, answer) = stack
+            .call(crate::handle, event(&host, &id, body.clone()))
+            .await;
         assert_eq!(
             (status, answer["error"]["code"].as_str()),
             (400, Some(code)),
@@ -194,25 +195,38 @@ async fn events_are_for_the_host_and_the_right_people_and_stop_at_the_close() {
 
     let general = ConversationId::new("buyer-1", Subject::General).encode();
     assert_eq!(
-        post(&stack, event(&host, &general, system.clone())).await.0,
+        stack
+            .call(crate::handle, event(&host, &general, system.clone()))
+            .await
+            .0,
         404
     );
     assert_eq!(
-        post(&stack, event(&host, "nope", system.clone())).await.0,
+        stack
+            .call(crate::handle, event(&host, "nope", system.clone()))
+            .await
+            .0,
         404
     );
     assert_eq!(
-        post(
-            &stack,
-            event(&Claims::service("market-b", "m"), &id, system.clone())
-        )
-        .await
-        .0,
+        stack
+            .call(
+                crate::handle,
+                event(&Claims::service("market-b", "m"), &id, system.clone())
+            )
+            .await
+            .0,
         404
     );
 
-    assert_eq!(call(&stack, close(&host, &id)).await.0, 200);
-    let (status, body) = post(&stack, event(&host, &id, system)).await;
+    assert_eq!(
+        stack
+            .call(admin::handle, close_conversation(&host, &id))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = stack.call(crate::handle, event(&host, &id, system)).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("conversation_closed"))
@@ -221,7 +235,7 @@ async fn events_are_for_the_host_and_the_right_people_and_stop_at_the_close() {
 
 #[tokio::test]
 async fn a_delivery_carries_the_files_the_host_uploaded() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let id = order(&stack).await;
     let host = Claims::service(TENANT, "marketplace");
     // moto's form parser mangles some binary bytes; a PDF's header is plain text.
@@ -229,7 +243,7 @@ async fn a_delivery_carries_the_files_the_host_uploaded() {
     let form = ApiEvent::new("POST", "/attachments").claims(&host).json(json!({
         "conversation_id": id, "name": "logo-v2.pdf", "content_type": "application/pdf", "size": pdf.len(),
     }));
-    let (status, form) = post(&stack, form).await;
+    let (status, form) = stack.call(crate::handle, form).await;
     assert_eq!(status, 201, "{form}");
     testkit::moto::upload(&form, pdf).await;
     let upload = form["upload_id"].as_str().unwrap();
@@ -238,23 +252,25 @@ async fn a_delivery_carries_the_files_the_host_uploaded() {
         "metadata": {"version": 2}, "attachments": [{"id": upload}],
     });
     let keyed = |key: &str| event(&host, &id, delivery.clone()).header("idempotency-key", key);
-    let (status, delivered) = post(&stack, keyed("delivery-2")).await;
+    let (status, delivered) = stack.call(crate::handle, keyed("delivery-2")).await;
     assert_eq!(status, 201, "{delivered}");
     assert_eq!(delivered["attachments"][0]["name"], "logo-v2.pdf");
     assert_eq!(delivered["sender_id"], "vendor-9");
-    let (status, replayed) = post(&stack, keyed("delivery-2")).await;
+    let (status, replayed) = stack.call(crate::handle, keyed("delivery-2")).await;
     assert_eq!(
         (status, &replayed),
         (201, &delivered),
         "a retry is the first event"
     );
-    let (status, body) = post(&stack, keyed("delivery-3")).await;
+    let (status, body) = stack.call(crate::handle, keyed("delivery-3")).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("attachment_already_used"))
     );
     let status_change = json!({"type": "system", "text": "x", "attachments": [{"id": upload}]});
-    let (status, body) = post(&stack, event(&host, &id, status_change)).await;
+    let (status, body) = stack
+        .call(crate::handle, event(&host, &id, status_change))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (400, Some("invalid_attachment"))
@@ -263,20 +279,22 @@ async fn a_delivery_carries_the_files_the_host_uploaded() {
 
 #[tokio::test]
 async fn an_events_key_is_its_orders_so_another_order_gets_its_own_event() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let a = order(&stack).await;
     let host = Claims::service(TENANT, "marketplace");
     let mut order_2 = order_1042();
     order_2["order_id"] = "2077".into();
     order_2["title"] = "Order #2077".into();
-    let (status, opened) = call(&stack, open(&host, order_2)).await;
+    let (status, opened) = stack
+        .call(admin::handle, open_conversation(&host, order_2))
+        .await;
     assert_eq!(status, 201, "{opened}");
     let b = opened["id"].as_str().unwrap().to_owned();
     let delivery = json!({"type": "delivery", "text": "Version 1", "on_behalf_of": "vendor-9"});
     let keyed = |id: &str| event(&host, id, delivery.clone()).header("idempotency-key", "v1");
-    let (status, to_a) = post(&stack, keyed(&a)).await;
+    let (status, to_a) = stack.call(crate::handle, keyed(&a)).await;
     assert_eq!(status, 201, "{to_a}");
-    let (status, to_b) = post(&stack, keyed(&b)).await;
+    let (status, to_b) = stack.call(crate::handle, keyed(&b)).await;
     assert_eq!(status, 201, "{to_b}");
     assert_eq!(to_b["conversation_id"], b.as_str(), "never order A's event");
     assert_ne!(to_b["id"], to_a["id"]);
@@ -288,15 +306,22 @@ async fn an_events_key_is_its_orders_so_another_order_gets_its_own_event() {
         .unwrap();
     assert_eq!(page.messages[0].id, to_b["id"].as_str().unwrap());
     // Each order's retry is its own first event.
-    assert_eq!(post(&stack, keyed(&a)).await.1["id"], to_a["id"]);
-    assert_eq!(post(&stack, keyed(&b)).await.1["id"], to_b["id"]);
+    assert_eq!(
+        stack.call(crate::handle, keyed(&a)).await.1["id"],
+        to_a["id"]
+    );
+    assert_eq!(
+        stack.call(crate::handle, keyed(&b)).await.1["id"],
+        to_b["id"]
+    );
     // The key is the caller's: on behalf of someone else in the same order, a different request.
     let system = json!({"type": "system", "text": "Deadline extended"});
-    let (status, body) = post(
-        &stack,
-        event(&host, &a, system).header("idempotency-key", "v1"),
-    )
-    .await;
+    let (status, body) = stack
+        .call(
+            crate::handle,
+            event(&host, &a, system).header("idempotency-key", "v1"),
+        )
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("idempotency_key_reused"))
@@ -305,21 +330,22 @@ async fn an_events_key_is_its_orders_so_another_order_gets_its_own_event() {
 
 #[tokio::test]
 async fn event_text_and_metadata_are_plain_text_like_a_message() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let id = order(&stack).await;
     let host = Claims::service(TENANT, "marketplace");
-    let (status, changed) = post(
-        &stack,
-        event(
-            &host,
-            &id,
-            json!({"type": "status_change", "metadata": {
-                "old_status": "<b>in_progress</b>",
-                "new_status": "<img src=x onerror=alert(1)>delivered",
-            }}),
-        ),
-    )
-    .await;
+    let (status, changed) = stack
+        .call(
+            crate::handle,
+            event(
+                &host,
+                &id,
+                json!({"type": "status_change", "metadata": {
+                    "old_status": "<b>in_progress</b>",
+                    "new_status": "<img src=x onerror=alert(1)>delivered",
+                }}),
+            ),
+        )
+        .await;
     assert_eq!(status, 201, "{changed}");
     assert_eq!(
         changed["message"],
@@ -344,15 +370,16 @@ async fn event_text_and_metadata_are_plain_text_like_a_message() {
         json!({"old_status": "a", "new_status": "\u{2067}b"}),
         json!({"old_status": "a", "new_status": "<p> </p>"}),
     ] {
-        let (status, body) = post(
-            &stack,
-            event(
-                &host,
-                &id,
-                json!({"type": "status_change", "metadata": metadata}),
-            ),
-        )
-        .await;
+        let (status, body) = stack
+            .call(
+                crate::handle,
+                event(
+                    &host,
+                    &id,
+                    json!({"type": "status_change", "metadata": metadata}),
+                ),
+            )
+            .await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (400, Some("invalid_metadata")),

@@ -1,14 +1,12 @@
 use serde_json::{json, Value};
 use shared::store::DirectoryStore;
-use testkit::{read_response, ApiEvent, Claims, TestStack};
+use testkit::{ApiEvent, Claims, TestApp};
 
-use super::handle;
+use testkit::app::hours_from_now;
+
+use crate::handle;
 
 const TENANT: &str = "clinic-a";
-
-async fn call(stack: &TestStack, event: ApiEvent) -> (u16, Value) {
-    read_response(handle(&stack.app(), event.request()).await)
-}
 
 fn staff_route(method: &str, claims: &Claims, user: &str) -> ApiEvent {
     ApiEvent::new(method, "/staff/{user_id}")
@@ -30,24 +28,19 @@ fn contact_route(method: &str, claims: &Claims, customer: &str, contact: &str) -
         .path_param("contact_id", contact)
 }
 
-fn in_hours(hours: i64) -> String {
-    shared::domain::format_timestamp(
-        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(hours),
-    )
-}
-
 #[tokio::test]
 async fn staff_profiles_are_created_replaced_read_and_removed() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let service = Claims::service(TENANT, "practice-sync");
     let admin = Claims::admin(TENANT, "a1");
-    let (status, created) = call(
-        &stack,
-        staff_route("PUT", &service, "b1").json(json!({
-            "name": "Bea Jones", "email": "bea@oakvets.example", "role": "basic_staff"
-        })),
-    )
-    .await;
+    let (status, created) = stack
+        .call(
+            handle,
+            staff_route("PUT", &service, "b1").json(json!({
+                "name": "Bea Jones", "email": "bea@oakvets.example", "role": "basic_staff"
+            })),
+        )
+        .await;
     assert_eq!(status, 200, "{created}");
     assert_eq!(
         created["email_notifications"], true,
@@ -55,65 +48,82 @@ async fn staff_profiles_are_created_replaced_read_and_removed() {
     );
     assert_eq!(created["role"], "basic_staff");
 
-    let (status, replaced) = call(
-        &stack,
-        staff_route("PUT", &admin, "b1").json(
-            json!({"name": "Bea Jones-Smith", "email_notifications": false, "role": "staff"}),
-        ),
-    )
-    .await;
+    let (status, replaced) = stack
+        .call(
+            handle,
+            staff_route("PUT", &admin, "b1").json(
+                json!({"name": "Bea Jones-Smith", "email_notifications": false, "role": "staff"}),
+            ),
+        )
+        .await;
     assert_eq!(status, 200, "{replaced}");
     assert_eq!(replaced["created_at"], created["created_at"]);
     assert_eq!(replaced["email"], Value::Null, "a PUT replaces the entry");
     assert_eq!(replaced["role"], "staff");
 
-    let (status, read) = call(&stack, staff_route("GET", &admin, "b1")).await;
+    let (status, read) = stack.call(handle, staff_route("GET", &admin, "b1")).await;
     assert_eq!(status, 200);
     assert_eq!(read["name"], "Bea Jones-Smith");
     assert_eq!(read["assignments"], json!([]));
 
     assert_eq!(
-        call(&stack, staff_route("DELETE", &admin, "b1")).await.0,
+        stack
+            .call(handle, staff_route("DELETE", &admin, "b1"))
+            .await
+            .0,
         204
     );
-    assert_eq!(call(&stack, staff_route("GET", &admin, "b1")).await.0, 404);
     assert_eq!(
-        call(&stack, staff_route("DELETE", &admin, "b1")).await.0,
+        stack.call(handle, staff_route("GET", &admin, "b1")).await.0,
+        404
+    );
+    assert_eq!(
+        stack
+            .call(handle, staff_route("DELETE", &admin, "b1"))
+            .await
+            .0,
         404
     );
 }
 
 #[tokio::test]
 async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let admin = Claims::admin(TENANT, "a1");
-    call(
-        &stack,
-        contact_route("PUT", &admin, "c1", "p1").json(json!({"name": "Sam Rivera"})),
-    )
-    .await;
+    stack
+        .call(
+            handle,
+            contact_route("PUT", &admin, "c1", "p1").json(json!({"name": "Sam Rivera"})),
+        )
+        .await;
 
-    let (status, body) = call(&stack, assignment_route("PUT", &admin, "b1", "c1")).await;
+    let (status, body) = stack
+        .call(handle, assignment_route("PUT", &admin, "b1", "c1"))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("unknown_staff"))
     );
-    call(
-        &stack,
-        staff_route("PUT", &admin, "b1").json(json!({"name": "Bea", "role": "basic_staff"})),
-    )
-    .await;
-    let (status, body) = call(&stack, assignment_route("PUT", &admin, "b1", "c404")).await;
+    stack
+        .call(
+            handle,
+            staff_route("PUT", &admin, "b1").json(json!({"name": "Bea", "role": "basic_staff"})),
+        )
+        .await;
+    let (status, body) = stack
+        .call(handle, assignment_route("PUT", &admin, "b1", "c404"))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("unknown_customer"))
     );
-    for until in [json!(in_hours(-1)), json!("tonight"), json!(7)] {
-        let (status, body) = call(
-            &stack,
-            assignment_route("PUT", &admin, "b1", "c1").json(json!({ "until": until })),
-        )
-        .await;
+    for until in [json!(hours_from_now(-1)), json!("tonight"), json!(7)] {
+        let (status, body) = stack
+            .call(
+                handle,
+                assignment_route("PUT", &admin, "b1", "c1").json(json!({ "until": until })),
+            )
+            .await;
         assert_eq!(status, 400, "{until}: {body}");
     }
     assert!(
@@ -127,42 +137,52 @@ async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
         "nothing stored by refused requests"
     );
 
-    let (status, body) = call(&stack, assignment_route("PUT", &admin, "b1", "c1")).await;
+    let (status, body) = stack
+        .call(handle, assignment_route("PUT", &admin, "b1", "c1"))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (body["until"].clone(), body["active"].clone()),
         (Value::Null, json!(true))
     );
-    let until = in_hours(8);
-    let (status, body) = call(
-        &stack,
-        assignment_route("PUT", &Claims::service(TENANT, "sync"), "b1", "c1")
-            .json(json!({ "until": until })),
-    )
-    .await;
+    let until = hours_from_now(8);
+    let (status, body) = stack
+        .call(
+            handle,
+            assignment_route("PUT", &Claims::service(TENANT, "sync"), "b1", "c1")
+                .json(json!({ "until": until })),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (_, staff) = call(&stack, staff_route("GET", &admin, "b1")).await;
+    let (_, staff) = stack.call(handle, staff_route("GET", &admin, "b1")).await;
     assert_eq!(staff["assignments"][0]["customer_id"], "c1");
     assert_eq!(staff["assignments"][0]["active"], true);
     assert!(staff["assignments"][0]["until"].as_str().is_some());
 
     assert_eq!(
-        call(&stack, assignment_route("DELETE", &admin, "b1", "c1"))
+        stack
+            .call(handle, assignment_route("DELETE", &admin, "b1", "c1"))
             .await
             .0,
         204
     );
     assert_eq!(
-        call(&stack, assignment_route("DELETE", &admin, "b1", "c1"))
+        stack
+            .call(handle, assignment_route("DELETE", &admin, "b1", "c1"))
             .await
             .0,
         404
     );
 
     // Removing a person removes their assignments with them.
-    call(&stack, assignment_route("PUT", &admin, "b1", "c1")).await;
+    stack
+        .call(handle, assignment_route("PUT", &admin, "b1", "c1"))
+        .await;
     assert_eq!(
-        call(&stack, staff_route("DELETE", &admin, "b1")).await.0,
+        stack
+            .call(handle, staff_route("DELETE", &admin, "b1"))
+            .await
+            .0,
         204
     );
     assert!(stack
@@ -175,12 +195,14 @@ async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
 
 #[tokio::test]
 async fn a_phone_number_belongs_to_one_contact_of_a_tenant() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let admin = Claims::admin(TENANT, "a1");
     let sam = json!({
         "name": "Sam Rivera", "email": "sam@example.com", "phone": "+15551230001", "sms_opt_in": true
     });
-    let (status, body) = call(&stack, contact_route("PUT", &admin, "c1", "p1").json(sam)).await;
+    let (status, body) = stack
+        .call(handle, contact_route("PUT", &admin, "c1", "p1").json(sam))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (body["email_opt_in"].as_bool(), body["sms_opt_in"].as_bool()),
@@ -188,17 +210,19 @@ async fn a_phone_number_belongs_to_one_contact_of_a_tenant() {
     );
 
     let alex = json!({"name": "Alex Rivera", "phone": "+15551230001"});
-    let (status, body) = call(
-        &stack,
-        contact_route("PUT", &admin, "c2", "p2").json(alex.clone()),
-    )
-    .await;
+    let (status, body) = stack
+        .call(
+            handle,
+            contact_route("PUT", &admin, "c2", "p2").json(alex.clone()),
+        )
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("phone_in_use"))
     );
     assert_eq!(
-        call(&stack, contact_route("GET", &admin, "c2", "p2"))
+        stack
+            .call(handle, contact_route("GET", &admin, "c2", "p2"))
             .await
             .0,
         404
@@ -207,78 +231,89 @@ async fn a_phone_number_belongs_to_one_contact_of_a_tenant() {
     // Another tenant may hold the same number.
     let other = Claims::admin("clinic-b", "a1");
     assert_eq!(
-        call(
-            &stack,
-            contact_route("PUT", &other, "c2", "p2").json(alex.clone())
-        )
-        .await
-        .0,
-        200
-    );
-
-    // Sam changes number: the old one is free.
-    let (status, _) = call(
-        &stack,
-        contact_route("PUT", &admin, "c1", "p1")
-            .json(json!({"name": "Sam Rivera", "phone": "+15551230002"})),
-    )
-    .await;
-    assert_eq!(status, 200);
-    assert_eq!(
-        call(&stack, contact_route("PUT", &admin, "c2", "p2").json(alex))
+        stack
+            .call(
+                handle,
+                contact_route("PUT", &other, "c2", "p2").json(alex.clone())
+            )
             .await
             .0,
         200
     );
-    let (status, body) = call(
-        &stack,
-        contact_route("PUT", &admin, "c3", "p3")
-            .json(json!({"name": "Kim", "phone": "+15551230002"})),
-    )
-    .await;
+
+    // Sam changes number: the old one is free.
+    let (status, _) = stack
+        .call(
+            handle,
+            contact_route("PUT", &admin, "c1", "p1")
+                .json(json!({"name": "Sam Rivera", "phone": "+15551230002"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        stack
+            .call(handle, contact_route("PUT", &admin, "c2", "p2").json(alex))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = stack
+        .call(
+            handle,
+            contact_route("PUT", &admin, "c3", "p3")
+                .json(json!({"name": "Kim", "phone": "+15551230002"})),
+        )
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("phone_in_use"))
     );
 
     assert_eq!(
-        call(&stack, contact_route("DELETE", &admin, "c1", "p1"))
+        stack
+            .call(handle, contact_route("DELETE", &admin, "c1", "p1"))
             .await
             .0,
         204
     );
     assert_eq!(
-        call(&stack, contact_route("GET", &admin, "c1", "p1"))
+        stack
+            .call(handle, contact_route("GET", &admin, "c1", "p1"))
             .await
             .0,
         404
     );
-    let (status, body) = call(
-        &stack,
-        contact_route("PUT", &admin, "c3", "p3")
-            .json(json!({"name": "Kim", "phone": "+15551230002"})),
-    )
-    .await;
+    let (status, body) = stack
+        .call(
+            handle,
+            contact_route("PUT", &admin, "c3", "p3")
+                .json(json!({"name": "Kim", "phone": "+15551230002"})),
+        )
+        .await;
     assert_eq!(status, 200, "a deleted contact's number is free: {body}");
     assert_eq!(body["phone"], "+15551230002");
-    let (_, read) = call(&stack, contact_route("GET", &admin, "c3", "p3")).await;
+    let (_, read) = stack
+        .call(handle, contact_route("GET", &admin, "c3", "p3"))
+        .await;
     assert_eq!(read["name"], "Kim");
 }
 
 #[tokio::test]
 async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
-    let stack = TestStack::start().await;
+    let stack = TestApp::start(TENANT).await;
     let admin = Claims::admin(TENANT, "a1");
-    call(
-        &stack,
-        staff_route("PUT", &admin, "s1").json(json!({"name": "Dr. Ada", "role": "staff"})),
-    )
-    .await;
-    call(
-        &stack,
-        contact_route("PUT", &admin, "c1", "p1").json(json!({"name": "Sam"})),
-    )
-    .await;
+    stack
+        .call(
+            handle,
+            staff_route("PUT", &admin, "s1").json(json!({"name": "Dr. Ada", "role": "staff"})),
+        )
+        .await;
+    stack
+        .call(
+            handle,
+            contact_route("PUT", &admin, "c1", "p1").json(json!({"name": "Sam"})),
+        )
+        .await;
 
     let routes = |claims: &Claims| {
         vec![
@@ -298,7 +333,7 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
         Claims::customer(TENANT, "p1", "c1"),
     ] {
         for event in routes(&claims) {
-            let (status, body) = call(&stack, event).await;
+            let (status, body) = stack.call(handle, event).await;
             assert_eq!(
                 (status, body["error"]["code"].as_str()),
                 (403, Some("forbidden"))
@@ -306,7 +341,7 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
         }
     }
     for event in routes(&admin) {
-        let (status, _) = call(&stack, event.anonymous()).await;
+        let (status, _) = stack.call(handle, event.anonymous()).await;
         assert_eq!(status, 401);
     }
 
@@ -318,9 +353,11 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
         contact_route("GET", &foreign, "c1", "p1"),
         contact_route("DELETE", &foreign, "c1", "p1"),
     ] {
-        assert_eq!(call(&stack, event).await.0, 404);
+        assert_eq!(stack.call(handle, event).await.0, 404);
     }
-    let (status, body) = call(&stack, assignment_route("PUT", &foreign, "s1", "c1")).await;
+    let (status, body) = stack
+        .call(handle, assignment_route("PUT", &foreign, "s1", "c1"))
+        .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("unknown_customer"))
@@ -340,7 +377,7 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
         staff_route("PUT", &admin, "s9").json(json!({"email": "z@vets.example"})),
     ];
     for event in bad {
-        let (status, body) = call(&stack, event).await;
+        let (status, body) = stack.call(handle, event).await;
         assert_eq!(status, 400, "{body}");
         assert!(body["error"]["message"]
             .as_str()
@@ -353,88 +390,4 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
         .unwrap()
         .is_none());
     assert!(stack.store.staff(TENANT, "s9").await.unwrap().is_none());
-}
-
-#[tokio::test]
-async fn admins_list_a_conversations_deliveries() {
-    use shared::domain::notify::NotifyChannel;
-    use shared::domain::{ConversationId, Subject};
-    use shared::store::{DeliveryKey, DeliveryOutcome, NotificationStore};
-
-    let stack = TestStack::start().await;
-    let event = ApiEvent::new("POST", "/messages")
-        .claims(&Claims::staff(TENANT, "s1"))
-        .json(json!({"customer_id": "c1", "message": "hi"}));
-    assert_eq!(
-        read_response(send::handle(&stack.app(), event.request()).await).0,
-        201
-    );
-    let conversation = ConversationId::new("c1", Subject::General);
-    let key = DeliveryKey {
-        round: "2026-05-01T10:00:00.000Z".into(),
-        channel: NotifyChannel::Email,
-        recipient: "contact:p1".into(),
-    };
-    let now = "2026-05-01T10:00:01.000Z";
-    stack
-        .store
-        .claim_delivery(
-            TENANT,
-            &conversation,
-            &key,
-            "sam@example.com",
-            now,
-            "2026-05-01T10:02:01.000Z",
-        )
-        .await
-        .unwrap();
-    let sent = DeliveryOutcome::Sent {
-        provider_message_id: "ses-0001".into(),
-    };
-    stack
-        .store
-        .finish_delivery(TENANT, &conversation, &key, &sent, now)
-        .await
-        .unwrap();
-
-    let list = |claims: &Claims, id: Option<&str>| {
-        let mut event = ApiEvent::new("GET", "/notifications").claims(claims);
-        if let Some(id) = id {
-            event = event.query("conversation_id", id);
-        }
-        event
-    };
-    let admin = Claims::admin(TENANT, "a1");
-    let id = conversation.encode();
-    let (status, body) = call(&stack, list(&admin, Some(&id))).await;
-    assert_eq!(status, 200, "{body}");
-    let record = &body["deliveries"][0];
-    assert_eq!(
-        (
-            record["recipient"].as_str(),
-            record["status"].as_str(),
-            record["provider_message_id"].as_str()
-        ),
-        (Some("contact:p1"), Some("sent"), Some("ses-0001"))
-    );
-    assert_eq!(record["address"], "sam@example.com");
-
-    for claims in [Claims::staff(TENANT, "s1"), Claims::service(TENANT, "svc")] {
-        assert_eq!(call(&stack, list(&claims, Some(&id))).await.0, 403);
-    }
-    assert_eq!(
-        call(&stack, list(&Claims::admin("clinic-b", "a1"), Some(&id)))
-            .await
-            .0,
-        404
-    );
-    let other = ConversationId::new("c9", Subject::General).encode();
-    assert_eq!(call(&stack, list(&admin, Some(&other))).await.0, 404);
-    assert_eq!(call(&stack, list(&admin, None)).await.0, 400);
-    assert_eq!(
-        call(&stack, list(&admin, Some(&id)).query("limit", "0"))
-            .await
-            .0,
-        400
-    );
 }
