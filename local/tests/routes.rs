@@ -190,7 +190,7 @@ fn the_template_table_is_the_schema_the_code_creates() {
 }
 
 /// Every error code the functions can answer, from their source: the string after
-/// `bad_request(`, `forbidden(`, `conflict(` or `code: `.
+/// `bad_request(`, `forbidden(`, `DomainError::invalid(`, `conflict(` or `code: `.
 fn error_codes_in_source() -> BTreeSet<String> {
     fn visit(dir: &std::path::Path, codes: &mut BTreeSet<String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -209,6 +209,8 @@ fn error_codes_in_source() -> BTreeSet<String> {
                     "bad_request(\"",
                     "forbidden( \"",
                     "forbidden(\"",
+                    "DomainError::invalid( \"",
+                    "DomainError::invalid(\"",
                     "conflict( \"",
                     "conflict(\"",
                     "code: \"",
