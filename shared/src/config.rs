@@ -3,6 +3,12 @@
 
 use std::time::Duration;
 
+mod dispatch;
+mod inbound;
+
+pub use dispatch::DispatchConfig;
+pub use inbound::{InboundConfig, Webhook};
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("environment variable {0} is required")]
@@ -17,15 +23,14 @@ pub enum ConfigError {
     SecretUnavailable { name: String, reason: String },
 }
 
-impl From<ConfigError> for crate::ApiError {
-    /// A container that cannot read its configuration: 503 while the cause may pass, else
-    /// a 500 (a missing grant or parameter is a deployment's fault, and logged as one).
-    fn from(err: ConfigError) -> Self {
+impl From<crate::secrets::SecretError> for ConfigError {
+    fn from(err: crate::secrets::SecretError) -> Self {
+        use crate::secrets::SecretError;
         match err {
-            ConfigError::SecretUnavailable { .. } => crate::ApiError::Unavailable {
-                retry_after_secs: 5,
-            },
-            other => crate::ApiError::Internal(other.to_string()),
+            SecretError::Refused { name, reason } => ConfigError::Secret { name, reason },
+            SecretError::Unavailable { name, reason } => {
+                ConfigError::SecretUnavailable { name, reason }
+            }
         }
     }
 }

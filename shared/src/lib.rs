@@ -16,6 +16,7 @@ pub mod https;
 pub mod jwt;
 pub mod notify;
 pub mod rate_limit;
+pub mod runtime;
 pub mod secrets;
 pub mod settings_cache;
 pub mod store;

@@ -11,10 +11,8 @@
 //! even a concurrent one, writes nothing.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{json, Value};
-use shared::config::ConfigError;
 use shared::domain::sms::{self, InboundSms, Keyword};
 use shared::domain::text::clean_inbound_text;
 use shared::domain::{ConversationId, MessagingMode, Settings, Subject};
@@ -22,83 +20,22 @@ use shared::http::{Request, Response};
 use shared::notify::SmsSender;
 use shared::settings_cache::{SettingsCache, TtlCache};
 use shared::store::{
-    AppendGuard, AppendOutcome, AutoReplyMark, DynamoStore, InboundEffects, InboundOutcome,
-    InboundStore, MessageStore, OptOutChange, StoreError, UnmatchedReason, UnmatchedSms,
+    AppendGuard, AppendOutcome, AutoReplyMark, InboundEffects, InboundOutcome, InboundStore,
+    MessageStore, OptOutChange, StoreError, UnmatchedReason, UnmatchedSms,
 };
 use shared::ApiError;
 
+mod deployed;
 mod drafts;
 mod sns;
 mod webhook;
 
 use drafts::{customer_message, opt_out_notice, unmatched};
 
+pub use deployed::{handle, Deployed};
+pub use shared::config::{InboundConfig, Webhook};
 pub use sns::handle_sns;
 pub use webhook::handle_webhook;
-
-/// The provider webhook's settings: the URL the provider calls (API Gateway's own host
-/// differs from it behind a custom domain) and the secret it signs with.
-#[derive(Debug, Clone)]
-pub struct Webhook {
-    pub public_url: String,
-    pub auth_token: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct InboundConfig {
-    pub table_name: String,
-    pub settings_ttl: Duration,
-    /// None: the webhook refuses everything (only the SNS path is in use).
-    pub webhook: Option<Webhook>,
-}
-
-impl InboundConfig {
-    /// The environment, with the webhook's auth token read from the SSM parameter
-    /// `SMS_WEBHOOK_AUTH_TOKEN_PARAMETER` names (one request, when it names one).
-    pub async fn load(ssm: &aws_sdk_ssm::Client) -> Result<InboundConfig, ConfigError> {
-        InboundConfig::load_with(|name| std::env::var(name).ok(), ssm).await
-    }
-
-    pub async fn load_with(
-        lookup: impl Fn(&str) -> Option<String>,
-        ssm: &aws_sdk_ssm::Client,
-    ) -> Result<InboundConfig, ConfigError> {
-        let secrets = [shared::secrets::SMS_WEBHOOK_AUTH_TOKEN];
-        InboundConfig::from_lookup(shared::secrets::with_secrets(lookup, ssm, &secrets).await?)
-    }
-
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<InboundConfig, ConfigError> {
-        let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        let webhook = match (set("SMS_WEBHOOK_URL"), set("SMS_WEBHOOK_AUTH_TOKEN")) {
-            (None, None) => None,
-            (Some(public_url), Some(auth_token)) => {
-                if !public_url.starts_with("https://") && !public_url.starts_with("http://") {
-                    return Err(ConfigError::Invalid {
-                        name: "SMS_WEBHOOK_URL",
-                        reason: "must be the absolute URL the provider calls".into(),
-                    });
-                }
-                Some(Webhook {
-                    public_url,
-                    auth_token,
-                })
-            }
-            (None, Some(_)) => return Err(ConfigError::Missing("SMS_WEBHOOK_URL")),
-            (Some(_), None) => {
-                return Err(ConfigError::Missing(
-                    shared::secrets::SMS_WEBHOOK_AUTH_TOKEN.parameter_var,
-                ))
-            }
-        };
-        Ok(InboundConfig {
-            table_name: shared::config::table_name(&lookup)?,
-            settings_ttl: shared::config::settings_ttl(&lookup)?,
-            webhook,
-        })
-    }
-}
 
 /// What the function builds once per container.
 pub struct Inbound<S> {
@@ -118,21 +55,6 @@ impl<S> Inbound<S> {
             numbers: TtlCache::new(config.settings_ttl),
             webhook: config.webhook.clone(),
         }
-    }
-}
-
-impl Inbound<DynamoStore> {
-    /// The store and the SMS sender for replies on the SNS path, on the container's
-    /// clients.
-    pub fn from_clients(
-        clients: &shared::aws::Clients,
-        config: &InboundConfig,
-    ) -> (Self, shared::notify::SnsSms) {
-        let settings = Arc::new(SettingsCache::new(config.settings_ttl));
-        (
-            Inbound::new(clients.store(&config.table_name), config, settings),
-            clients.sms(),
-        )
     }
 }
 
