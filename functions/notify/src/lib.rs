@@ -26,6 +26,7 @@
 //! invocation's deadline is near, leaving time to record what it sent: what it did not
 //! reach is looked at again by the next run, never cut off mid-send.
 
+mod delivery;
 mod deployed;
 mod pass;
 mod plan;
