@@ -11,13 +11,6 @@ pub struct DispatchConfig {
     pub from_email: String,
 }
 
-impl super::Config {
-    /// The dispatcher's section, from the environment.
-    pub fn load_dispatch() -> Result<DispatchConfig, ConfigError> {
-        DispatchConfig::from_lookup(|name| std::env::var(name).ok())
-    }
-}
-
 impl DispatchConfig {
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,

@@ -23,22 +23,6 @@ pub struct InboundConfig {
     pub webhook: Option<Webhook>,
 }
 
-impl super::Config {
-    /// The inbound SMS section: the environment, with the webhook's auth token read from
-    /// Parameter Store (one request, when the environment names a parameter).
-    pub async fn load_inbound(ssm: &aws_sdk_ssm::Client) -> Result<InboundConfig, ConfigError> {
-        super::Config::load_inbound_with(|name| std::env::var(name).ok(), ssm).await
-    }
-
-    pub async fn load_inbound_with(
-        lookup: impl Fn(&str) -> Option<String>,
-        ssm: &aws_sdk_ssm::Client,
-    ) -> Result<InboundConfig, ConfigError> {
-        let secrets = [SMS_WEBHOOK_AUTH_TOKEN];
-        InboundConfig::from_lookup(crate::secrets::with_secrets(lookup, ssm, &secrets).await?)
-    }
-}
-
 impl InboundConfig {
     /// As [`super::Config::load_inbound_with`].
     pub async fn load_with(
