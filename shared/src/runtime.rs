@@ -32,15 +32,17 @@ pub trait Container: Sized + Send + Sync + 'static {
     fn first_use(clients: &Clients) -> impl Future<Output = Result<Self, ConfigError>> + Send;
 }
 
-/// Built at the first invocation, then shared by every later one; a failed build is
-/// tried again by the next invocation.
+/// Built at the first invocation, then shared by every later one; a failed build (the
+/// secret's read) is tried again by the next invocation, on the same clients.
 struct PerContainer<C> {
+    clients: OnceCell<Clients>,
     built: OnceCell<Arc<C>>,
 }
 
 impl<C> PerContainer<C> {
     fn new() -> Arc<Self> {
         Arc::new(PerContainer {
+            clients: OnceCell::new(),
             built: OnceCell::new(),
         })
     }
@@ -53,8 +55,8 @@ impl<C> PerContainer<C> {
         self.built
             .get_or_try_init(|| async {
                 // Building the clients makes no call, but takes time: not during init.
-                let clients = Clients::from_environment().await;
-                Ok(Arc::new(build(clients).await?))
+                let clients = self.clients.get_or_init(Clients::from_environment).await;
+                Ok(Arc::new(build(clients.clone()).await?))
             })
             .await
             .cloned()
