@@ -63,25 +63,8 @@ async fn serve() -> Result<(), String> {
         .await
         .map_err(|e| format!("binding 127.0.0.1:{port}: {e}"))?;
     let url = format!("http://127.0.0.1:{port}");
-    let sms_webhook = sms_inbound::Webhook {
-        public_url: std::env::var("SMS_WEBHOOK_URL")
-            .unwrap_or_else(|_| format!("{url}/sms/inbound")),
-        auth_token: std::env::var("SMS_WEBHOOK_AUTH_TOKEN")
-            .unwrap_or_else(|_| DEFAULT_SMS_WEBHOOK_TOKEN.to_owned()),
-    };
-    let operator_key = std::env::var("TIDINGS_DEV_OPERATOR_KEY")
-        .unwrap_or_else(|_| DEFAULT_OPERATOR_KEY.to_owned());
-    let options = LocalOptions {
-        jwt_secret: jwt_secret().into_bytes(),
-        operator_key: operator_key.clone(),
-        data_file: Some(format!(
-            "{data_dir}/dynamodb-v{}.sqlite",
-            shared::store::schema::LAYOUT_VERSION
-        )),
-        config: local_config()?,
-        sms_webhook: Some(sms_webhook.clone()),
-    };
-    let api = LocalApi::start(options).await?;
+    let options = local_options(&url, &data_dir)?;
+    let api = LocalApi::start(options.clone()).await?;
     local::demo::seed(&api.store()).await?;
     let every = std::env::var("TIDINGS_DISPATCH_SECONDS")
         .ok()
@@ -91,48 +74,56 @@ async fn serve() -> Result<(), String> {
         api.store(),
         std::time::Duration::from_secs(every),
     ));
+    tracing::info!("\n{}", banner(&url, &options, every));
+    api.serve(listener).await.map_err(|e| e.to_string())
+}
+
+/// The server's options from the environment, with local defaults.
+fn local_options(url: &str, data_dir: &str) -> Result<LocalOptions, String> {
+    let sms_webhook = sms_inbound::Webhook {
+        public_url: std::env::var("SMS_WEBHOOK_URL")
+            .unwrap_or_else(|_| format!("{url}/sms/inbound")),
+        auth_token: std::env::var("SMS_WEBHOOK_AUTH_TOKEN")
+            .unwrap_or_else(|_| DEFAULT_SMS_WEBHOOK_TOKEN.to_owned()),
+    };
+    Ok(LocalOptions {
+        jwt_secret: jwt_secret().into_bytes(),
+        operator_key: std::env::var("TIDINGS_DEV_OPERATOR_KEY")
+            .unwrap_or_else(|_| DEFAULT_OPERATOR_KEY.to_owned()),
+        data_file: Some(format!(
+            "{data_dir}/dynamodb-v{}.sqlite",
+            shared::store::schema::LAYOUT_VERSION
+        )),
+        config: local_config()?,
+        sms_webhook: Some(sms_webhook),
+    })
+}
+
+/// A day's tokens for the demo tenant's admin, staff member and customer.
+fn demo_tokens() -> [(&'static str, String); 3] {
     let secret = jwt_secret();
-    let tokens = [
-        (
-            "admin",
-            mint(
-                &secret,
-                "admin",
-                DEMO_TENANT,
-                "demo-admin",
-                None,
-                "Avery Admin",
-                24,
-            ),
-        ),
-        (
-            "staff",
-            mint(
-                &secret,
-                "staff",
-                DEMO_TENANT,
-                "demo-staff",
-                None,
-                "Sam Staff",
-                24,
-            ),
-        ),
+    let demo =
+        |role, sub, customer, name| mint(&secret, role, DEMO_TENANT, sub, customer, name, 24);
+    [
+        ("admin", demo("admin", "demo-admin", None, "Avery Admin")),
+        ("staff", demo("staff", "demo-staff", None, "Sam Staff")),
         (
             "customer",
-            mint(
-                &secret,
+            demo(
                 "customer",
-                DEMO_TENANT,
                 "demo-contact",
                 Some("demo-customer"),
                 "Casey Customer",
-                24,
             ),
         ),
-    ];
+    ]
+}
+
+/// What the server logs when it is up: the demo's tokens, and how to reach the rest.
+fn banner(url: &str, options: &LocalOptions, every: u64) -> String {
     let mut banner =
         format!("tidings local API on {url} (tenant \"{DEMO_TENANT}\", tokens valid 24 h)\n");
-    for (role, token) in &tokens {
+    for (role, token) in &demo_tokens() {
         banner.push_str(&format!(
             "  {role:<8} export {}_TOKEN={token}\n",
             role.to_uppercase()
@@ -140,20 +131,22 @@ async fn serve() -> Result<(), String> {
     }
     banner.push_str("  customer's account: demo-customer\n");
     banner.push_str(&format!(
-        "  operator (IAM in AWS): curl -H 'Authorization: Operator {operator_key}' {url}/operator/tenants/{DEMO_TENANT}/grant\n"
+        "  operator (IAM in AWS): curl -H 'Authorization: Operator {}' {url}/operator/tenants/{DEMO_TENANT}/grant\n",
+        options.operator_key
     ));
     banner.push_str(&format!(
         "  notifications: dispatcher every {every} s; sent mail and SMS at $AWS_ENDPOINT_URL/moto-api/data.json\n"
     ));
-    banner.push_str(&format!(
-        "  SMS webhook: POST {} signed with auth token \"{}\"; texts to {} from {} are the demo customer's (see README)\n",
-        sms_webhook.public_url,
-        sms_webhook.auth_token,
-        local::demo::DEMO_SMS_NUMBER,
-        local::demo::DEMO_CONTACT_PHONE,
-    ));
-    tracing::info!("\n{banner}");
-    api.serve(listener).await.map_err(|e| e.to_string())
+    if let Some(sms_webhook) = &options.sms_webhook {
+        banner.push_str(&format!(
+            "  SMS webhook: POST {} signed with auth token \"{}\"; texts to {} from {} are the demo customer's (see README)\n",
+            sms_webhook.public_url,
+            sms_webhook.auth_token,
+            local::demo::DEMO_SMS_NUMBER,
+            local::demo::DEMO_CONTACT_PHONE,
+        ));
+    }
+    banner
 }
 
 fn token(args: &[String]) -> Result<String, String> {

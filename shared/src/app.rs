@@ -95,59 +95,16 @@ impl FileAccess for WithoutFiles {
     const HANDS_OUT_FILES: bool = false;
 }
 
-/// Runs an HTTP handler as the Lambda function: logging, configuration and clients once
-/// per container, then one call of `handler` per request.
-pub async fn run_http<A, F, Fut>(_files: A, handler: F) -> Result<(), lambda_http::Error>
-where
-    A: FileAccess,
-    F: Fn(Arc<App<DynamoStore>>, crate::http::Request) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = crate::http::Response> + Send,
-{
-    crate::telemetry::init_json();
-    // Everything but the secret is checked now; init makes no network call.
-    Config::check_environment(|name| std::env::var(name).ok())?;
-    let clients = crate::aws::Clients::from_environment().await;
-    let app: Arc<tokio::sync::OnceCell<Arc<App<DynamoStore>>>> = Arc::default();
-    let handler = Arc::new(handler);
-    lambda_http::run(lambda_http::service_fn(
-        move |request: crate::http::Request| {
-            use lambda_http::RequestExt;
-            use tracing::Instrument;
-            let span = tracing::info_span!(
-                "request",
-                request_id = request
-                    .lambda_context_ref()
-                    .map(|context| context.request_id.as_str())
-                    .unwrap_or_default(),
-                operation = crate::http::route_key(&request).unwrap_or_default(),
-                tenant = tracing::field::Empty,
-            );
-            let (app, clients, handler) = (app.clone(), clients.clone(), handler.clone());
-            let response = async move {
-                match app.get_or_try_init(|| first_use::<A>(&clients)).await {
-                    Ok(app) => handler(app.clone(), request).await,
-                    Err(err) => {
-                        tracing::error!(%err, "the configuration could not be read");
-                        crate::http::respond(Err(err.into()))
-                    }
-                }
-            };
-            async move { Ok::<_, std::convert::Infallible>(response.instrument(span).await) }
-        },
-    ))
-    .await
-}
-
-/// The app, built at the container's first request: the secret is read then (one
-/// request), once per cold start, and never during init.
-async fn first_use<A: FileAccess>(
+/// The app, built at the container's first request (see [`crate::runtime`]): the secret
+/// is read then (one request), once per cold start, and never during init.
+pub(crate) async fn first_use<A: FileAccess>(
     clients: &crate::aws::Clients,
-) -> Result<Arc<App<DynamoStore>>, crate::config::ConfigError> {
+) -> Result<App<DynamoStore>, crate::config::ConfigError> {
     let started = std::time::Instant::now();
     let config = Config::load(&clients.ssm()).await?;
     tracing::info!(
         secrets_ms = started.elapsed().as_millis() as u64,
         "configuration read"
     );
-    Ok(Arc::new(App::from_clients::<A>(clients, &config)))
+    Ok(App::from_clients::<A>(clients, &config))
 }

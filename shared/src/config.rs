@@ -3,6 +3,12 @@
 
 use std::time::Duration;
 
+mod dispatch;
+mod inbound;
+
+pub use dispatch::DispatchConfig;
+pub use inbound::{InboundConfig, Webhook};
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("environment variable {0} is required")]
@@ -17,15 +23,14 @@ pub enum ConfigError {
     SecretUnavailable { name: String, reason: String },
 }
 
-impl From<ConfigError> for crate::ApiError {
-    /// A container that cannot read its configuration: 503 while the cause may pass, else
-    /// a 500 (a missing grant or parameter is a deployment's fault, and logged as one).
-    fn from(err: ConfigError) -> Self {
+impl From<crate::secrets::SecretError> for ConfigError {
+    fn from(err: crate::secrets::SecretError) -> Self {
+        use crate::secrets::SecretError;
         match err {
-            ConfigError::SecretUnavailable { .. } => crate::ApiError::Unavailable {
-                retry_after_secs: 5,
-            },
-            other => crate::ApiError::Internal(other.to_string()),
+            SecretError::Refused { name, reason } => ConfigError::Secret { name, reason },
+            SecretError::Unavailable { name, reason } => {
+                ConfigError::SecretUnavailable { name, reason }
+            }
         }
     }
 }
@@ -52,6 +57,12 @@ impl Default for ClaimNames {
     }
 }
 
+/// Every function's configuration, in one place. The fields are the API functions' (the
+/// six behind API Gateway, loaded by [`Config::load`]); the dispatcher's section
+/// ([`DispatchConfig`], [`Config::load_dispatch`]) and the inbound SMS section
+/// ([`InboundConfig`], [`Config::load_inbound`]) are loaded by the function that needs
+/// them, which reads no cursor secret. Every section shares `TABLE_NAME` and
+/// `SETTINGS_CACHE_SECONDS` ([`table_name`], [`settings_ttl`]).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
@@ -134,6 +145,29 @@ impl Config {
             attachments_bucket: lookup("ATTACHMENTS_BUCKET").filter(|v| !v.is_empty()),
             rate_limits,
         })
+    }
+}
+
+/// The sections of the functions that are not the API's, each loaded by the function
+/// that needs it (the SSM read stays in `Config`'s own loaders: one place reads secrets).
+impl Config {
+    /// The dispatcher's section, from the environment.
+    pub fn load_dispatch() -> Result<DispatchConfig, ConfigError> {
+        DispatchConfig::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The inbound SMS section: the environment, with the webhook's auth token read from
+    /// Parameter Store (one request, when the environment names a parameter).
+    pub async fn load_inbound(ssm: &aws_sdk_ssm::Client) -> Result<InboundConfig, ConfigError> {
+        Config::load_inbound_with(|name| std::env::var(name).ok(), ssm).await
+    }
+
+    pub async fn load_inbound_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        ssm: &aws_sdk_ssm::Client,
+    ) -> Result<InboundConfig, ConfigError> {
+        let secrets = [crate::secrets::SMS_WEBHOOK_AUTH_TOKEN];
+        InboundConfig::from_lookup(crate::secrets::with_secrets(lookup, ssm, &secrets).await?)
     }
 }
 

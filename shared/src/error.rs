@@ -132,3 +132,16 @@ impl From<crate::store::StoreError> for ApiError {
         }
     }
 }
+
+impl From<crate::config::ConfigError> for ApiError {
+    /// A container that cannot read its configuration: 503 while the cause may pass, else
+    /// a 500 (a missing grant or parameter is a deployment's fault, and logged as one).
+    fn from(err: crate::config::ConfigError) -> Self {
+        match err {
+            crate::config::ConfigError::SecretUnavailable { .. } => ApiError::Unavailable {
+                retry_after_secs: 5,
+            },
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

@@ -2,8 +2,11 @@
 //!
 //! - [`domain`]: the product's types and rules (validation, permissions); no I/O.
 //! - [`store`]: the single DynamoDB table, behind the traits handlers talk to.
-//! - [`http`]: API Gateway glue: claims to principal, bodies, errors to responses, cursors.
-//! - [`config`], [`telemetry`], [`jwt`]: what every binary sets up once per container.
+//! - [`http`]: API Gateway glue by concern: identity, bodies, forms, parameters, responses,
+//!   cursors; [`error`] maps every failure to its status.
+//! - [`runtime`]: the Lambda loops (HTTP and events) every function's `main.rs` calls.
+//! - [`config`], [`secrets`], [`telemetry`], [`jwt`]: what every binary sets up once per
+//!   container.
 
 pub mod app;
 pub mod aws;
@@ -17,6 +20,7 @@ pub mod https;
 pub mod jwt;
 pub mod notify;
 pub mod rate_limit;
+pub mod runtime;
 pub mod secrets;
 pub mod settings_cache;
 pub mod store;

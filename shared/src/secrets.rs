@@ -12,7 +12,16 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::config::ConfigError;
+/// A secret that could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SecretError {
+    /// Parameter Store refused the read, or the parameter is not there: no retry helps.
+    #[error("the secret parameter {name} could not be read: {reason}")]
+    Refused { name: String, reason: String },
+    /// Throttled, a 5xx or the network, through every attempt: a later request may pass.
+    #[error("the secret parameter {name} could not be read for now: {reason}")]
+    Unavailable { name: String, reason: String },
+}
 
 /// A secret the configuration reads (`var`) and the variable naming its parameter.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +61,7 @@ fn read_retries() -> aws_sdk_ssm::config::retry::RetryConfig {
 
 /// A failed read: unavailable while a later attempt may pass (throttling, 5xx, the
 /// network), refused otherwise (AccessDenied: the role lacks the grant).
-fn read_error<E>(name: String, err: aws_sdk_ssm::error::SdkError<E>) -> ConfigError
+fn read_error<E>(name: String, err: aws_sdk_ssm::error::SdkError<E>) -> SecretError
 where
     E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -72,9 +81,9 @@ where
     };
     let reason = aws_sdk_ssm::error::DisplayErrorContext(err).to_string();
     if passing {
-        ConfigError::SecretUnavailable { name, reason }
+        SecretError::Unavailable { name, reason }
     } else {
-        ConfigError::Secret { name, reason }
+        SecretError::Refused { name, reason }
     }
 }
 
@@ -85,7 +94,7 @@ pub async fn with_secrets(
     lookup: impl Fn(&str) -> Option<String>,
     ssm: &aws_sdk_ssm::Client,
     secrets: &[SecretVar],
-) -> Result<impl Fn(&str) -> Option<String>, ConfigError> {
+) -> Result<impl Fn(&str) -> Option<String>, SecretError> {
     let named: Vec<(SecretVar, String)> = secrets
         .iter()
         .filter_map(|s| Some((*s, lookup(s.parameter_var).filter(|v| !v.is_empty())?)))
@@ -102,7 +111,7 @@ pub async fn with_secrets(
             .await
             .map_err(|err| read_error(named[0].1.clone(), err))?;
         if let Some(missing) = output.invalid_parameters().first() {
-            return Err(ConfigError::Secret {
+            return Err(SecretError::Refused {
                 name: missing.clone(),
                 reason: "no such parameter".into(),
             });
@@ -115,7 +124,7 @@ pub async fn with_secrets(
         for (secret, name) in &named {
             let value = by_name
                 .get(name.as_str())
-                .ok_or_else(|| ConfigError::Secret {
+                .ok_or_else(|| SecretError::Refused {
                     name: name.clone(),
                     reason: "not returned".into(),
                 })?;

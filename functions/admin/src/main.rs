@@ -1,6 +1,6 @@
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::app::run_http(shared::app::WithoutFiles, |app, request| async move {
+async fn main() -> Result<(), shared::runtime::Error> {
+    shared::runtime::run_http(shared::app::WithoutFiles, |app, request| async move {
         admin::handle(&app, request).await
     })
     .await

@@ -26,6 +26,8 @@
 //! invocation's deadline is near, leaving time to record what it sent: what it did not
 //! reach is looked at again by the next run, never cut off mid-send.
 
+mod delivery;
+mod deployed;
 mod pass;
 mod plan;
 mod quota;
@@ -42,18 +44,17 @@ use crate::quota::QuotaLedger;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
-use shared::config::ConfigError;
 use shared::domain::directory::StaffProfile;
 use shared::domain::format_timestamp;
 use shared::domain::notify::notify_delay;
-use shared::domain::validate::is_valid_email;
-use shared::notify::{EmailSender, SesEmail, SmsSender, SnsSms};
+use shared::notify::{EmailSender, SmsSender};
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
-    DirectoryStore, DueCursor, DueEntry, DueStore, DynamoStore, GrantStore, MessageStore,
-    NotificationStore, SettingsStore, StoreError,
+    DirectoryStore, DueCursor, DueEntry, DueStore, GrantStore, MessageStore, NotificationStore,
+    SettingsStore, StoreError,
 };
 
+pub use deployed::Deployed;
 pub use plan::{plan, Outgoing, PlanInput, Planned};
 
 /// Conversations one due-index Query returns; a shard is paged through while time allows.
@@ -72,37 +73,6 @@ const DIGEST_SOURCE_MESSAGES: u32 = 50;
 pub const CLAIM_LEASE: SignedDuration = SignedDuration::from_mins(2);
 /// Attempts per delivery before it is marked failed.
 pub const MAX_ATTEMPTS: u64 = 5;
-
-#[derive(Debug, Clone)]
-pub struct NotifyConfig {
-    pub table_name: String,
-    /// Sender address when a tenant has not set `from_email` (an SES-verified identity).
-    pub from_email: String,
-}
-
-impl NotifyConfig {
-    pub fn from_env() -> Result<NotifyConfig, ConfigError> {
-        NotifyConfig::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<NotifyConfig, ConfigError> {
-        let table_name = shared::config::table_name(&lookup)?;
-        let from_email =
-            lookup("NOTIFY_FROM_EMAIL").ok_or(ConfigError::Missing("NOTIFY_FROM_EMAIL"))?;
-        if !is_valid_email(&from_email) {
-            return Err(ConfigError::Invalid {
-                name: "NOTIFY_FROM_EMAIL",
-                reason: "must be an email address".into(),
-            });
-        }
-        Ok(NotifyConfig {
-            table_name,
-            from_email,
-        })
-    }
-}
 
 /// What a run did, for its log line and its callers.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -171,19 +141,6 @@ pub struct Dispatcher<S, E, M> {
     pub from_email: String,
     /// Sends in flight at once ([`DEFAULT_CONCURRENCY`]).
     pub concurrency: usize,
-}
-
-impl Dispatcher<DynamoStore, SesEmail, SnsSms> {
-    /// Clients from the environment, the way every AWS SDK reads it.
-    pub async fn from_environment(config: &NotifyConfig) -> Self {
-        let clients = shared::aws::Clients::from_environment().await;
-        Dispatcher::new(
-            clients.store(&config.table_name),
-            clients.email(),
-            clients.sms(),
-            &config.from_email,
-        )
-    }
 }
 
 /// The Lambda handler: one run per scheduled event.

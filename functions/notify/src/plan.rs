@@ -137,81 +137,35 @@ fn later_of<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<&'a str> {
     }
 }
 
+/// What every delivery of one pass shares.
+struct Pass<'a> {
+    input: &'a PlanInput<'a>,
+    context: DigestContext<'a>,
+    /// Only what the sender asked for at once goes out now; the digest comes later.
+    ahead_of_digest: bool,
+}
+
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let header = input.header;
     let settings = input.settings;
-    let context = DigestContext {
-        business_name: settings.business_name.as_deref(),
-        title: header.title.as_deref(),
-        link: conversation_link(settings.portal_base_url.as_deref(), &header.id.encode()),
-    };
-    let round = &input.due.round;
-    let key = |channel: NotifyChannel, recipient: String| DeliveryKey {
-        round: round.clone(),
-        channel,
-        recipient,
-    };
-    let mut deliveries = Vec::new();
-    let mut escalate = false;
-    let notify_now = &input.due.notify_now;
-    let texting_now = notify_now.contains(&NotifyChannel::Sms);
     let now_text = shared::domain::format_timestamp(input.now);
-    let ahead_of_digest = !notify_now.is_empty()
+    let ahead_of_digest = !input.due.notify_now.is_empty()
         && input
             .due
             .digest_due
             .as_ref()
             .is_some_and(|due| *due > now_text);
-    let told_up_to = input.due.notified_now_up_to.as_deref();
-
-    let position = |side: Side, user: &str| {
-        let stored = input.positions.get(&Reader {
-            side,
-            user_id: user.to_owned(),
-        });
-        (
-            header.unread_for(side, user, stored),
-            header.position_of(side, user, stored).map(|p| p.up_to),
-        )
+    let pass = Pass {
+        input,
+        context: DigestContext {
+            business_name: settings.business_name.as_deref(),
+            title: header.title.as_deref(),
+            link: conversation_link(settings.portal_base_url.as_deref(), &header.id.encode()),
+        },
+        ahead_of_digest,
     };
-    for contact in input.contacts {
-        let (unread, read) = position(Side::Customer, &contact.contact_id);
-        // Told at once of what they have not read: nothing more until a newer message.
-        let told = told_up_to.is_some()
-            && unread_lines(input, Side::Customer, later_of(read.as_deref(), told_up_to))
-                .is_empty();
-        if unread == 0 || told {
-            continue;
-        }
-        let textable = contact
-            .phone
-            .as_ref()
-            .filter(|p| contact.sms_opt_in && !input.opted_out.contains(*p));
-        let recipient = format!("contact:{}", contact.contact_id);
-        let digest = input.due.stage == DueStage::Digest;
-        let emailing = !ahead_of_digest || notify_now.contains(&NotifyChannel::Email);
-        if let (true, true, Some(email)) =
-            (digest && emailing, contact.email_opt_in, &contact.email)
-        {
-            let lines = unread_lines(input, Side::Customer, read.as_deref());
-            deliveries.push(Planned {
-                key: key(NotifyChannel::Email, recipient.clone()),
-                address: email.clone(),
-                outgoing: Outgoing::Email(digest_email(&context, &lines, unread)),
-            });
-        }
-        if let Some(phone) = textable {
-            if !digest || texting_now {
-                deliveries.push(Planned {
-                    key: key(NotifyChannel::Sms, recipient),
-                    address: phone.clone(),
-                    outgoing: Outgoing::Sms(digest_sms(&context, unread)),
-                });
-            } else if settings.sms_escalation_minutes.is_some() {
-                escalate = true;
-            }
-        }
-    }
+    let mut deliveries = Vec::new();
+    let escalate = pass.to_contacts(&mut deliveries);
     if input.due.stage == DueStage::Escalation || ahead_of_digest {
         return Plan {
             deliveries,
@@ -219,44 +173,130 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             ahead_of_digest,
         };
     }
-
-    for person in input.staff {
-        let Some(email) = emailable(person) else {
-            continue;
-        };
-        // Notified of what they may open.
-        let reached = staff_reaches(
-            person,
-            &header.id,
-            input.assignments,
-            input.participants,
-            input.now,
-        );
-        let (unread, read) = position(Side::Staff, &person.user_id);
-        if !reached || unread == 0 {
-            continue;
-        }
-        let lines = unread_lines(input, Side::Staff, read.as_deref());
-        deliveries.push(Planned {
-            key: key(NotifyChannel::Email, format!("staff:{}", person.user_id)),
-            address: email.clone(),
-            outgoing: Outgoing::Email(digest_email(&context, &lines, unread)),
-        });
-    }
-
-    if let Some(address) = &settings.admin_notification_email {
-        let lines = unread_lines(input, Side::Staff, input.due.notified_up_to.as_deref());
-        if !lines.is_empty() {
-            deliveries.push(Planned {
-                key: key(NotifyChannel::Email, "admin".into()),
-                address: address.clone(),
-                outgoing: Outgoing::Email(digest_email(&context, &lines, lines.len() as u64)),
-            });
-        }
-    }
+    pass.to_staff(&mut deliveries);
+    pass.to_admin(&mut deliveries);
     Plan {
         deliveries,
         escalate,
         ahead_of_digest,
+    }
+}
+
+impl Pass<'_> {
+    fn key(&self, channel: NotifyChannel, recipient: String) -> DeliveryKey {
+        DeliveryKey {
+            round: self.input.due.round.clone(),
+            channel,
+            recipient,
+        }
+    }
+
+    /// How many messages one person has not read, and up to which they have.
+    fn position(&self, side: Side, user: &str) -> (u64, Option<String>) {
+        let header = self.input.header;
+        let stored = self.input.positions.get(&Reader {
+            side,
+            user_id: user.to_owned(),
+        });
+        (
+            header.unread_for(side, user, stored),
+            header.position_of(side, user, stored).map(|p| p.up_to),
+        )
+    }
+
+    /// The account's contacts with something unread: a digest email, a text at once or
+    /// as the escalation. Whether a contact could still get the escalation later.
+    fn to_contacts(&self, deliveries: &mut Vec<Planned>) -> bool {
+        let input = self.input;
+        let notify_now = &input.due.notify_now;
+        let texting_now = notify_now.contains(&NotifyChannel::Sms);
+        let told_up_to = input.due.notified_now_up_to.as_deref();
+        let mut escalate = false;
+        for contact in input.contacts {
+            let (unread, read) = self.position(Side::Customer, &contact.contact_id);
+            // Told at once of what they have not read: nothing more until a newer message.
+            let told = told_up_to.is_some()
+                && unread_lines(input, Side::Customer, later_of(read.as_deref(), told_up_to))
+                    .is_empty();
+            if unread == 0 || told {
+                continue;
+            }
+            let textable = contact
+                .phone
+                .as_ref()
+                .filter(|p| contact.sms_opt_in && !input.opted_out.contains(*p));
+            let recipient = format!("contact:{}", contact.contact_id);
+            let digest = input.due.stage == DueStage::Digest;
+            let emailing = !self.ahead_of_digest || notify_now.contains(&NotifyChannel::Email);
+            if let (true, true, Some(email)) =
+                (digest && emailing, contact.email_opt_in, &contact.email)
+            {
+                let lines = unread_lines(input, Side::Customer, read.as_deref());
+                deliveries.push(Planned {
+                    key: self.key(NotifyChannel::Email, recipient.clone()),
+                    address: email.clone(),
+                    outgoing: Outgoing::Email(digest_email(&self.context, &lines, unread)),
+                });
+            }
+            if let Some(phone) = textable {
+                if !digest || texting_now {
+                    deliveries.push(Planned {
+                        key: self.key(NotifyChannel::Sms, recipient),
+                        address: phone.clone(),
+                        outgoing: Outgoing::Sms(digest_sms(&self.context, unread)),
+                    });
+                } else if input.settings.sms_escalation_minutes.is_some() {
+                    escalate = true;
+                }
+            }
+        }
+        escalate
+    }
+
+    /// Staff with email notifications on, of what they may open and have not read.
+    fn to_staff(&self, deliveries: &mut Vec<Planned>) {
+        let input = self.input;
+        for person in input.staff {
+            let Some(email) = emailable(person) else {
+                continue;
+            };
+            // Notified of what they may open.
+            let reached = staff_reaches(
+                person,
+                &input.header.id,
+                input.assignments,
+                input.participants,
+                input.now,
+            );
+            let (unread, read) = self.position(Side::Staff, &person.user_id);
+            if !reached || unread == 0 {
+                continue;
+            }
+            let lines = unread_lines(input, Side::Staff, read.as_deref());
+            deliveries.push(Planned {
+                key: self.key(NotifyChannel::Email, format!("staff:{}", person.user_id)),
+                address: email.clone(),
+                outgoing: Outgoing::Email(digest_email(&self.context, &lines, unread)),
+            });
+        }
+    }
+
+    /// The tenant's admin address, of the customer's messages since the last digest.
+    fn to_admin(&self, deliveries: &mut Vec<Planned>) {
+        let input = self.input;
+        if let Some(address) = &input.settings.admin_notification_email {
+            let lines = unread_lines(input, Side::Staff, input.due.notified_up_to.as_deref());
+            if !lines.is_empty() {
+                deliveries.push(Planned {
+                    key: self.key(NotifyChannel::Email, "admin".into()),
+                    address: address.clone(),
+                    outgoing: Outgoing::Email(digest_email(
+                        &self.context,
+                        &lines,
+                        lines.len() as u64,
+                    )),
+                });
+            }
+        }
     }
 }

@@ -1,11 +1,14 @@
 //! Notification rules: when a pending notification is due, quiet hours, who hears of a
 //! conversation, and what the email and SMS say. Nothing here performs I/O.
 
-use jiff::{civil::Time, tz::TimeZone, SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 use super::settings::Settings;
 use super::text::excerpt;
+
+pub use super::quiet_hours::QuietHours;
+pub use super::text::escape_html;
 
 /// A digest lists at most this many messages, newest last, and says how many more.
 pub const DIGEST_MESSAGES: usize = 10;
@@ -32,55 +35,6 @@ impl NotifyChannel {
             "sms" => Some(NotifyChannel::Sms),
             _ => None,
         }
-    }
-}
-
-/// `HH:MM`–`HH:MM` in the tenant's time zone; the span may cross midnight.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuietHours {
-    pub start: String,
-    pub end: String,
-}
-
-fn parse_clock(value: &str) -> Option<Time> {
-    let (h, m) = value.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
-}
-
-impl QuietHours {
-    pub fn is_valid(&self) -> bool {
-        matches!(
-            (parse_clock(&self.start), parse_clock(&self.end)),
-            (Some(s), Some(e)) if s != e
-        )
-    }
-
-    /// When a notification due at `now` may go out: `None` if at once, else the end of
-    /// the quiet hours `now` falls in.
-    pub fn hold_until(&self, now: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
-        let (start, end) = (parse_clock(&self.start)?, parse_clock(&self.end)?);
-        let local = now.to_zoned(zone.clone());
-        let time = local.time();
-        let quiet = if start < end {
-            time >= start && time < end
-        } else {
-            time >= start || time < end
-        };
-        if !quiet {
-            return None;
-        }
-        let mut date = local.date();
-        if time >= end {
-            date = date.tomorrow().ok()?;
-        }
-        date.to_datetime(end)
-            .to_zoned(zone.clone())
-            .ok()
-            .map(|z| z.timestamp())
     }
 }
 
@@ -118,21 +72,6 @@ pub struct Email {
 /// The portal link of a conversation.
 pub fn conversation_link(portal_base_url: Option<&str>, conversation_id: &str) -> Option<String> {
     portal_base_url.map(|base| format!("{}/messages/{conversation_id}", base.trim_end_matches('/')))
-}
-
-pub fn escape_html(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Header values may not carry line breaks; user-provided names and titles are flattened.
@@ -219,6 +158,7 @@ pub fn digest_sms(context: &DigestContext<'_>, unread: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::{tz::TimeZone, Timestamp};
 
     fn at(value: &str) -> Timestamp {
         value.parse().unwrap()

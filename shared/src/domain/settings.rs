@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::notify::QuietHours;
+use super::quiet_hours::QuietHours;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

@@ -1,0 +1,32 @@
+//! The dispatcher's section (the `notify` function): no secret, all from the environment.
+
+use super::ConfigError;
+use crate::domain::validate::is_valid_email;
+
+#[derive(Debug, Clone)]
+pub struct DispatchConfig {
+    pub table_name: String,
+    /// Sender address when a tenant has not set `from_email` (an SES-verified identity):
+    /// `NOTIFY_FROM_EMAIL`.
+    pub from_email: String,
+}
+
+impl DispatchConfig {
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<DispatchConfig, ConfigError> {
+        let table_name = super::table_name(&lookup)?;
+        let from_email =
+            lookup("NOTIFY_FROM_EMAIL").ok_or(ConfigError::Missing("NOTIFY_FROM_EMAIL"))?;
+        if !is_valid_email(&from_email) {
+            return Err(ConfigError::Invalid {
+                name: "NOTIFY_FROM_EMAIL",
+                reason: "must be an email address".into(),
+            });
+        }
+        Ok(DispatchConfig {
+            table_name,
+            from_email,
+        })
+    }
+}
