@@ -143,7 +143,7 @@ struct Slow {
 
 impl EmailSender for Slow {
     async fn send_email(&self, from: &str, to: &str, email: &Email) -> Result<String, SendError> {
-        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         self.inner.send_email(from, to, email).await
     }
 }
@@ -190,7 +190,9 @@ async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice(
             break;
         }
         let report = dispatcher
-            .run_within(now, Budget::lasting(std::time::Duration::from_millis(1000)))
+            // Long enough for a run to start on every shard however loaded the machine
+            // is, short enough that 72 slow sends take more than one run.
+            .run_within(now, Budget::lasting(std::time::Duration::from_millis(4000)))
             .await
             .unwrap();
         for (shard, had_work) in waiting.iter().enumerate() {
