@@ -121,6 +121,25 @@ pub struct Attachment {
     pub size: u64,
 }
 
+/// What a sender supplies: a message but for where it goes, its id and its time. A new
+/// field of a message goes here (and in `openapi.yaml`): the store and the API follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageContent {
+    pub sender_type: SenderType,
+    pub sender_id: String,
+    pub sender_name: String,
+    #[serde(rename = "type")]
+    pub message_type: MessageType,
+    /// The text; a message of attachments alone has none.
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    pub metadata: Option<serde_json::Value>,
+    pub channel: Channel,
+    pub external_ref: Option<String>,
+}
+
 /// A stored message, as every viewer shares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -128,17 +147,17 @@ pub struct Message {
     pub conversation_id: String,
     pub customer_id: String,
     pub patient_id: Option<String>,
-    pub sender_type: SenderType,
-    pub sender_id: String,
-    pub sender_name: String,
-    #[serde(rename = "type")]
-    pub message_type: MessageType,
-    pub message: String,
-    pub attachments: Vec<Attachment>,
-    pub metadata: Option<serde_json::Value>,
-    pub channel: Channel,
-    pub external_ref: Option<String>,
+    #[serde(flatten)]
+    pub content: MessageContent,
     pub created_at: String,
+}
+
+impl std::ops::Deref for Message {
+    type Target = MessageContent;
+
+    fn deref(&self) -> &MessageContent {
+        &self.content
+    }
 }
 
 /// One person's read position in a conversation: everything up to and including
@@ -219,15 +238,17 @@ mod tests {
             conversation_id: "c".into(),
             customer_id: "cu".into(),
             patient_id: None,
-            sender_type: sender,
-            sender_id: "x".into(),
-            sender_name: "X".into(),
-            message_type: MessageType::Text,
-            message: "hi".into(),
-            attachments: vec![],
-            metadata: None,
-            channel: Channel::Web,
-            external_ref: None,
+            content: MessageContent {
+                sender_type: sender,
+                sender_id: "x".into(),
+                sender_name: "X".into(),
+                message_type: MessageType::Text,
+                message: "hi".into(),
+                attachments: vec![],
+                metadata: None,
+                channel: Channel::Web,
+                external_ref: None,
+            },
             created_at: "t".into(),
         }
     }

@@ -19,7 +19,9 @@ pub mod text;
 pub mod validate;
 
 pub use conversation::{ConversationId, ConversationKind, ConversationStatus, Subject};
-pub use message::{Attachment, Channel, Message, MessageType, MessageView, SenderType};
+pub use message::{
+    Attachment, Channel, Message, MessageContent, MessageType, MessageView, SenderType,
+};
 pub use principal::{Principal, Role, Side};
 pub use settings::{MessagingMode, Settings};
 

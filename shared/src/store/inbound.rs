@@ -6,10 +6,12 @@ use super::StoreError;
 use crate::domain::sms::Provider;
 use crate::domain::{ConversationId, Settings};
 
-/// Who holds a phone number in a tenant's contact directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who holds a phone number in a tenant's contact directory (the phone's claim item).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneOwner {
+    #[serde(default)]
     pub customer_id: String,
+    #[serde(default)]
     pub contact_id: String,
     /// The contact's name, which their texts are shown under.
     pub name: Option<String>,
@@ -47,7 +49,7 @@ pub struct OptOutChange {
 }
 
 /// Why an inbound text is kept for admins instead of becoming a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnmatchedReason {
     UnknownSender,
@@ -80,12 +82,15 @@ impl UnmatchedReason {
 
 /// An inbound text kept for admins, as it was when it arrived (a contact added later does
 /// not change it).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnmatchedSms {
+    /// In the table, the item's sort key.
+    #[serde(alias = "sk")]
     pub id: String,
     pub received_at: String,
     pub from: String,
     pub to: String,
+    #[serde(default)]
     pub body: String,
     pub provider: String,
     pub provider_message_id: String,

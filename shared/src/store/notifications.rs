@@ -16,7 +16,7 @@ pub struct DeliveryKey {
     pub recipient: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// A run is sending it (until `lease_until`).
@@ -61,17 +61,20 @@ impl DeliveryStatus {
 }
 
 /// What admins see of a delivery.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeliveryRecord {
     pub conversation_id: String,
     pub round: String,
     pub channel: NotifyChannel,
     pub recipient: String,
+    #[serde(default)]
     pub address: String,
     pub status: DeliveryStatus,
+    #[serde(default)]
     pub attempts: u64,
     pub provider_message_id: Option<String>,
     pub error: Option<String>,
+    #[serde(default)]
     pub updated_at: String,
 }
 

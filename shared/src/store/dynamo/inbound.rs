@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 use super::item::{
-    classify, failed_condition, get_s, internal, s, unavailable, Item, TransactFailure,
+    classify, failed_condition, from_item, get_s, internal, keyed_item, s, unavailable, Item,
+    TransactFailure,
 };
 use super::settings::settings_from_item;
 use super::DynamoStore;
@@ -14,7 +15,7 @@ use crate::domain::{ConversationId, ConversationStatus};
 use crate::store::keys::{self, PK, SK};
 use crate::store::{
     AutoReplyMark, InboundEffects, InboundOutcome, InboundStore, OptOutChange, PhoneOwner,
-    SenderState, StoreError, UnmatchedReason, UnmatchedSms,
+    SenderState, StoreError, UnmatchedSms,
 };
 
 /// Redeliveries come within hours (Twilio) or days (SNS retries); the id is kept longer.
@@ -71,14 +72,18 @@ impl DynamoStore {
         change: &OptOutChange,
         in_order: bool,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut put = Put::builder()
-            .table_name(&self.table)
-            .item(PK, s(keys::opt_out_pk(tenant, &change.phone)))
-            .item(SK, s(keys::OPT_OUT_SK))
-            .item("phone", s(&change.phone))
-            .item("opted_out", AttributeValue::Bool(change.opted_out))
-            .item("keyword_at", s(&change.keyword_at))
-            .item("at", s(crate::domain::now_rfc3339()));
+        let record = OptOut {
+            phone: change.phone.clone(),
+            opted_out: change.opted_out,
+            keyword_at: Some(change.keyword_at.clone()),
+            at: Some(crate::domain::now_rfc3339()),
+        };
+        let item = keyed_item(
+            keys::opt_out_pk(tenant, &change.phone),
+            keys::OPT_OUT_SK,
+            &record,
+        )?;
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
         if in_order {
             put = put
                 .condition_expression(format!(
@@ -93,44 +98,11 @@ impl DynamoStore {
     }
 }
 
-fn unmatched_item(tenant: &str, sms: &UnmatchedSms) -> Item {
-    let mut item = HashMap::from([
-        (PK.to_owned(), s(keys::unmatched_pk(tenant))),
-        (SK.to_owned(), s(&sms.id)),
-        ("received_at".to_owned(), s(&sms.received_at)),
-        ("from".to_owned(), s(&sms.from)),
-        ("to".to_owned(), s(&sms.to)),
-        ("body".to_owned(), s(&sms.body)),
-        ("provider".to_owned(), s(&sms.provider)),
-        (
-            "provider_message_id".to_owned(),
-            s(&sms.provider_message_id),
-        ),
-        ("reason".to_owned(), s(sms.reason.as_str())),
-    ]);
-    if let Some(customer) = &sms.customer_id {
-        item.insert("customer_id".into(), s(customer));
-    }
-    if let Some(contact) = &sms.contact_id {
-        item.insert("contact_id".into(), s(contact));
-    }
-    item
-}
-
-fn unmatched_from_item(item: &Item) -> Option<UnmatchedSms> {
-    let text = |name: &str| get_s(item, name).map(str::to_owned);
-    Some(UnmatchedSms {
-        id: text(SK)?,
-        received_at: text("received_at")?,
-        from: text("from")?,
-        to: text("to")?,
-        body: text("body").unwrap_or_default(),
-        provider: text("provider")?,
-        provider_message_id: text("provider_message_id")?,
-        reason: get_s(item, "reason").and_then(UnmatchedReason::parse)?,
-        customer_id: text("customer_id"),
-        contact_id: text("contact_id"),
-    })
+fn unmatched_item(tenant: &str, sms: &UnmatchedSms) -> Result<Item, StoreError> {
+    let mut item = keyed_item(keys::unmatched_pk(tenant), &sms.id, sms)?;
+    // The sort key is the id.
+    item.remove("id");
+    Ok(item)
 }
 
 impl InboundStore for DynamoStore {
@@ -161,14 +133,8 @@ impl InboundStore for DynamoStore {
         };
         for item in self.batch_get(wanted, true).await? {
             match get_s(&item, SK) {
-                Some(keys::PHONE_SK) => {
-                    state.owner = Some(PhoneOwner {
-                        customer_id: get_s(&item, "customer_id").unwrap_or_default().into(),
-                        contact_id: get_s(&item, "contact_id").unwrap_or_default().into(),
-                        name: get_s(&item, "name").map(str::to_owned),
-                    })
-                }
-                Some(keys::OPT_OUT_SK) => state.opted_out = is_opted_out(&item),
+                Some(keys::PHONE_SK) => state.owner = Some(from_item::<PhoneOwner>(&item)?),
+                Some(keys::OPT_OUT_SK) => state.opted_out = from_item::<OptOut>(&item)?.opted_out,
                 Some(keys::AUTO_REPLY_SK) => {
                     state.auto_replied_on = get_s(&item, "day").map(str::to_owned)
                 }
@@ -231,7 +197,7 @@ impl InboundStore for DynamoStore {
         if let Some(sms) = unmatched {
             let put = Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(unmatched_item(tenant, sms)))
+                .set_item(Some(unmatched_item(tenant, sms)?))
                 .build()
                 .map_err(internal)?;
             items.push(TransactWriteItem::builder().put(put).build());
@@ -307,7 +273,10 @@ impl InboundStore for DynamoStore {
         // One more than shown tells whether there is another page; a page cut short at
         // 1 MB must not look like the last one.
         let (items, _) = self.query_up_to(query, limit as usize + 1).await?;
-        let mut texts: Vec<UnmatchedSms> = items.iter().filter_map(unmatched_from_item).collect();
+        let mut texts = items
+            .iter()
+            .map(from_item::<UnmatchedSms>)
+            .collect::<Result<Vec<_>, _>>()?;
         let next = if texts.len() > limit as usize {
             texts.truncate(limit as usize);
             texts.last().map(|t| t.id.clone())
@@ -318,10 +287,16 @@ impl InboundStore for DynamoStore {
     }
 }
 
-/// An opt-out item says in or out; one stored before it said so is an opt-out.
-pub(super) fn is_opted_out(item: &Item) -> bool {
-    item.get("opted_out")
-        .and_then(|v| v.as_bool().ok())
-        .copied()
-        .unwrap_or(true)
+/// A number's opt-out item. One stored before it said in or out is an opt-out.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct OptOut {
+    pub phone: String,
+    #[serde(default = "opted_out_before_it_said")]
+    pub opted_out: bool,
+    pub keyword_at: Option<String>,
+    pub at: Option<String>,
+}
+
+fn opted_out_before_it_said() -> bool {
+    true
 }

@@ -8,13 +8,11 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use ulid::Ulid;
 
 use super::conversations::{header_from_item, Learnt, Replaced};
-use super::item::{backoff, classify, get_s, required, s, Item};
+use super::item::{backoff, classify, corrupt, from_item, get_s, internal, keyed_item, s, Item};
 use super::reading::position_from_item;
 use super::DynamoStore;
 use crate::domain::message::ReadPosition;
-use crate::domain::{
-    now_rfc3339, Channel, ConversationId, ConversationStatus, Message, MessageType, SenderType,
-};
+use crate::domain::{now_rfc3339, ConversationId, ConversationStatus, Message};
 use crate::store::keys::{self, HEADER_SK, MESSAGE_SK_PREFIX, PK, SK};
 use crate::store::{
     AppendGuard, AppendOutcome, ConversationHeader, DueStage, HistoryPage, IdempotencyClaim,
@@ -30,7 +28,7 @@ impl DynamoStore {
     fn message_put(&self, pk: &str, message: &Message) -> Result<Put, StoreError> {
         Put::builder()
             .table_name(&self.table)
-            .set_item(Some(message_item(pk, message)))
+            .set_item(Some(message_item(pk, message)?))
             .condition_expression(format!("attribute_not_exists({PK})"))
             .build()
             .map_err(|e| StoreError::Internal(e.to_string()))
@@ -300,7 +298,9 @@ impl MessageStore for DynamoStore {
                         &keys::reader_sk(conversation),
                     )
                     .await?
-                    .and_then(|item| position_from_item(&item))),
+                    .map(|item| position_from_item(&item))
+                    .transpose()?
+                    .flatten()),
                 None => Ok::<_, StoreError>(None),
             }
         };
@@ -389,75 +389,43 @@ fn new_message(draft: &MessageDraft, id: Ulid) -> Message {
         conversation_id: draft.conversation.encode(),
         customer_id: draft.conversation.customer_id.clone(),
         patient_id: draft.conversation.subject.patient_id().map(str::to_owned),
-        sender_type: draft.sender_type,
-        sender_id: draft.sender_id.clone(),
-        sender_name: draft.sender_name.clone(),
-        message_type: draft.message_type,
-        message: draft.text.clone(),
-        attachments: draft.attachments.clone(),
-        metadata: draft.metadata.clone(),
-        channel: draft.channel,
-        external_ref: draft.external_ref.clone(),
+        content: draft.content.clone(),
         created_at: now_rfc3339(),
     }
 }
 
-fn message_item(pk: &str, message: &Message) -> Item {
-    let mut item = Item::from([
-        (PK.to_owned(), s(pk)),
-        (SK.to_owned(), s(keys::message_sk(&message.id))),
-        ("id".to_owned(), s(&message.id)),
-        ("conversation_id".to_owned(), s(&message.conversation_id)),
-        ("customer_id".to_owned(), s(&message.customer_id)),
-        ("sender_type".to_owned(), s(message.sender_type.as_str())),
-        ("sender_id".to_owned(), s(&message.sender_id)),
-        ("sender_name".to_owned(), s(&message.sender_name)),
-        ("type".to_owned(), s(message.message_type.as_str())),
-        ("message".to_owned(), s(&message.message)),
-        ("channel".to_owned(), s(message.channel.as_str())),
-        ("created_at".to_owned(), s(&message.created_at)),
-    ]);
-    if let Some(patient) = &message.patient_id {
-        item.insert("patient_id".into(), s(patient));
-    }
-    if let Some(external_ref) = &message.external_ref {
-        item.insert("external_ref".into(), s(external_ref));
-    }
+/// Attachments and metadata are JSON text in a message item (items written before the
+/// API's JSON shape was the item's); absent when empty.
+const ATTACHMENTS: &str = "attachments";
+const METADATA: &str = "metadata";
+
+fn message_item(pk: &str, message: &Message) -> Result<Item, StoreError> {
+    let mut item = keyed_item(pk, keys::message_sk(&message.id), message)?;
+    item.remove(ATTACHMENTS);
+    item.remove(METADATA);
     if !message.attachments.is_empty() {
-        let json = serde_json::to_string(&message.attachments).unwrap_or_default();
-        item.insert("attachments".into(), s(json));
+        let json = serde_json::to_string(&message.attachments).map_err(internal)?;
+        item.insert(ATTACHMENTS.into(), s(json));
     }
     if let Some(metadata) = &message.metadata {
-        item.insert("metadata".into(), s(metadata.to_string()));
+        item.insert(METADATA.into(), s(metadata.to_string()));
     }
-    item
+    Ok(item)
 }
 
 pub(super) fn message_from_item(item: &Item) -> Result<Message, StoreError> {
-    let corrupt = |field: &str| StoreError::Internal(format!("message with invalid {field}"));
-    Ok(Message {
-        id: required(item, "id")?.to_owned(),
-        conversation_id: required(item, "conversation_id")?.to_owned(),
-        customer_id: required(item, "customer_id")?.to_owned(),
-        patient_id: get_s(item, "patient_id").map(str::to_owned),
-        sender_type: SenderType::parse(required(item, "sender_type")?)
-            .ok_or_else(|| corrupt("sender_type"))?,
-        sender_id: required(item, "sender_id")?.to_owned(),
-        sender_name: required(item, "sender_name")?.to_owned(),
-        message_type: MessageType::parse(required(item, "type")?).ok_or_else(|| corrupt("type"))?,
-        message: get_s(item, "message").unwrap_or_default().to_owned(),
-        attachments: match get_s(item, "attachments") {
-            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("attachments"))?,
-            None => Vec::new(),
-        },
-        metadata: match get_s(item, "metadata") {
-            Some(json) => Some(serde_json::from_str(json).map_err(|_| corrupt("metadata"))?),
-            None => None,
-        },
-        channel: Channel::parse(required(item, "channel")?).ok_or_else(|| corrupt("channel"))?,
-        external_ref: get_s(item, "external_ref").map(str::to_owned),
-        created_at: required(item, "created_at")?.to_owned(),
-    })
+    let mut fields = item.clone();
+    let mut json =
+        |name: &str| -> Option<String> { fields.remove(name).and_then(|v| v.as_s().ok().cloned()) };
+    let (attachments, metadata) = (json(ATTACHMENTS), json(METADATA));
+    let mut message: Message = from_item(&fields)?;
+    if let Some(text) = attachments {
+        message.content.attachments = serde_json::from_str(&text).map_err(|e| corrupt(item, e))?;
+    }
+    if let Some(text) = metadata {
+        message.content.metadata = Some(serde_json::from_str(&text).map_err(|e| corrupt(item, e))?);
+    }
+    Ok(message)
 }
 
 #[cfg(test)]
