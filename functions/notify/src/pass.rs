@@ -5,6 +5,7 @@ use futures_util::future::join_all;
 use jiff::{SignedDuration, Timestamp};
 use shared::domain::grant::Grant;
 use shared::domain::notify::{notify_delay, NotifyChannel};
+use shared::domain::Named;
 use shared::domain::{format_timestamp, MessagingMode, Settings};
 use shared::notify::{EmailSender, SendError, SmsSender};
 use shared::store::{

@@ -10,6 +10,7 @@ use shared::domain::message::MessageView;
 use shared::domain::notify::{notify_delay, NotifyChannel};
 use shared::domain::permissions::{resolve_conversation, Access};
 use shared::domain::text::{clean_message_text, TextError};
+use shared::domain::Named;
 use shared::domain::{format_timestamp, Message, MessageType, Principal, Role, SenderType};
 use shared::http::{self, Request, Response};
 use shared::store::{

@@ -4,6 +4,7 @@
 use serde_json::json;
 use shared::domain::notify::notify_delay;
 use shared::domain::sms::InboundSms;
+use shared::domain::Named;
 use shared::domain::{
     format_timestamp, now_rfc3339, Channel, ConversationId, MessageType, SenderType, Settings,
 };

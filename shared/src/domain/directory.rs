@@ -4,6 +4,7 @@
 //! A contact's id is the `sub` its JWT carries, and a staff profile's id is the staff
 //! member's `sub`: read state and directory entries meet on that id.
 
+use crate::domain::Named;
 use serde::{Deserialize, Serialize};
 
 use super::principal::Role;

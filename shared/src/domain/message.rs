@@ -1,5 +1,6 @@
 //! Messages, and the read state that decides what is unread for whom.
 
+use super::named::Named;
 use serde::{Deserialize, Serialize};
 
 use super::principal::Side;
@@ -12,24 +13,9 @@ pub enum SenderType {
     System,
 }
 
+impl Named for SenderType {}
+
 impl SenderType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SenderType::Staff => "staff",
-            SenderType::Customer => "customer",
-            SenderType::System => "system",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<SenderType> {
-        match value {
-            "staff" => Some(SenderType::Staff),
-            "customer" => Some(SenderType::Customer),
-            "system" => Some(SenderType::System),
-            _ => None,
-        }
-    }
-
     /// System messages belong to no side: they are never unread for anyone.
     pub fn side(self) -> Option<Side> {
         match self {
@@ -58,31 +44,7 @@ pub enum MessageType {
     System,
 }
 
-impl MessageType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageType::Text => "text",
-            MessageType::Attachment => "attachment",
-            MessageType::Delivery => "delivery",
-            MessageType::Revision => "revision",
-            MessageType::StatusChange => "status_change",
-            MessageType::System => "system",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<MessageType> {
-        [
-            MessageType::Text,
-            MessageType::Attachment,
-            MessageType::Delivery,
-            MessageType::Revision,
-            MessageType::StatusChange,
-            MessageType::System,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == value)
-    }
-}
+impl Named for MessageType {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,24 +54,7 @@ pub enum Channel {
     Sms,
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Web => "web",
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Channel> {
-        match value {
-            "web" => Some(Channel::Web),
-            "email" => Some(Channel::Email),
-            "sms" => Some(Channel::Sms),
-            _ => None,
-        }
-    }
-}
+impl Named for Channel {}
 
 /// A file a message refers to; the bytes live in S3 under the tenant's prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

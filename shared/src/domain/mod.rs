@@ -9,6 +9,7 @@ pub mod feed;
 pub mod grant;
 pub mod ids;
 pub mod message;
+mod named;
 pub mod notify;
 pub mod order;
 pub mod permissions;
@@ -22,6 +23,7 @@ pub use conversation::{ConversationId, ConversationKind, ConversationStatus, Sub
 pub use message::{
     Attachment, Channel, Message, MessageContent, MessageType, MessageView, SenderType,
 };
+pub use named::Named;
 pub use principal::{Principal, Role, Side};
 pub use settings::{MessagingMode, Settings};
 

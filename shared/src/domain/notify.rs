@@ -1,6 +1,7 @@
 //! Notification rules: when a pending notification is due, quiet hours, who hears of a
 //! conversation, and what the email and SMS say. Nothing here performs I/O.
 
+use super::named::Named;
 use jiff::{civil::Time, tz::TimeZone, SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -18,22 +19,7 @@ pub enum NotifyChannel {
     Sms,
 }
 
-impl NotifyChannel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotifyChannel::Email => "email",
-            NotifyChannel::Sms => "sms",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<NotifyChannel> {
-        match value {
-            "email" => Some(NotifyChannel::Email),
-            "sms" => Some(NotifyChannel::Sms),
-            _ => None,
-        }
-    }
-}
+impl Named for NotifyChannel {}
 
 /// `HH:MM`–`HH:MM` in the tenant's time zone; the span may cross midnight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

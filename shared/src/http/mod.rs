@@ -3,6 +3,7 @@
 
 pub mod cursor;
 
+use crate::domain::Named;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
 use serde::de::DeserializeOwned;

@@ -1,5 +1,6 @@
 //! Inbound SMS: numbers, senders, provider ids and unmatched texts.
 
+use crate::domain::Named;
 use std::future::Future;
 
 use super::StoreError;
@@ -58,27 +59,7 @@ pub enum UnmatchedReason {
     ConversationClosed,
 }
 
-impl UnmatchedReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnmatchedReason::UnknownSender => "unknown_sender",
-            UnmatchedReason::MessagingDisabled => "messaging_disabled",
-            UnmatchedReason::MessagingReadOnly => "messaging_read_only",
-            UnmatchedReason::ConversationClosed => "conversation_closed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<UnmatchedReason> {
-        [
-            UnmatchedReason::UnknownSender,
-            UnmatchedReason::MessagingDisabled,
-            UnmatchedReason::MessagingReadOnly,
-            UnmatchedReason::ConversationClosed,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == value)
-    }
-}
+impl Named for UnmatchedReason {}
 
 /// An inbound text kept for admins, as it was when it arrived (a contact added later does
 /// not change it).

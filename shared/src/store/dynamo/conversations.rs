@@ -1,5 +1,6 @@
 //! The conversation header: the one Update a send makes to it, and reading it back.
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
@@ -7,11 +8,13 @@ use aws_sdk_dynamodb::types::{
 };
 use ulid::Ulid;
 
-use super::item::{get_n, get_s, n, s, Item};
+use serde::Deserialize;
+
+use super::item::{corrupt, from_item, n, s, Item};
 use super::DynamoStore;
 use crate::domain::message::ReadPosition;
 use crate::domain::notify::NotifyChannel;
-use crate::domain::{text, ConversationStatus, Message, SenderType, Side};
+use crate::domain::{text, ConversationStatus, Message, SenderType};
 use crate::store::keys::{self, HEADER_SK, PK, SK};
 use crate::store::{
     ConversationHeader, DueStage, DueState, Lifecycle, MessageDraft, SideState, StoreError,
@@ -292,58 +295,117 @@ fn excerpt_source(message: &Message) -> String {
     }
 }
 
+/// A header item, as [`DynamoStore::header_update`] writes it (the feed indexes project
+/// parts of it: what they leave out reads as absent).
+#[derive(Deserialize)]
+struct HeaderItem {
+    pk: String,
+    #[serde(default = "open")]
+    status: ConversationStatus,
+    title: Option<String>,
+    #[serde(default)]
+    created_at: String,
+    /// The feed's sort key is the last message id: the header keeps it once.
+    gsi1sk: Option<String>,
+    last_message_at: Option<String>,
+    last_excerpt: Option<String>,
+    last_sender_type: Option<SenderType>,
+    last_sender_name: Option<String>,
+    #[serde(default)]
+    message_count: u64,
+    #[serde(default)]
+    n_customer: u64,
+    #[serde(default)]
+    n_staff: u64,
+    #[serde(flatten)]
+    customer: CustomerSide,
+    #[serde(flatten)]
+    staff: StaffSide,
+    gsi3sk: Option<String>,
+    due_round: Option<String>,
+    due_stage: Option<DueStage>,
+    #[serde(default, with = "serde_dynamo::string_set")]
+    notify_now: Vec<NotifyChannel>,
+    digest_due: Option<String>,
+    notified_now_up_to: Option<String>,
+    notified_up_to: Option<String>,
+}
+
+fn open() -> ConversationStatus {
+    ConversationStatus::Open
+}
+
+/// One side's part of a header item (`ls_c`, `rf_c_at`, ...).
+macro_rules! side_attributes {
+    ($name:ident, $ls:literal, $seen:literal, $id:literal, $rf:literal, $rf_at:literal) => {
+        #[derive(Deserialize)]
+        struct $name {
+            #[serde(rename = $ls)]
+            last_sender: Option<String>,
+            #[serde(rename = $seen, default)]
+            last_sender_seen: u64,
+            #[serde(rename = $id)]
+            last_sender_message: Option<String>,
+            #[serde(rename = $rf)]
+            read_up_to: Option<String>,
+            #[serde(rename = $rf_at)]
+            read_at: Option<String>,
+        }
+
+        impl From<$name> for SideState {
+            fn from(side: $name) -> SideState {
+                SideState {
+                    last_sender_at: side.last_sender_message.as_deref().and_then(id_time),
+                    last_sender: side.last_sender,
+                    last_sender_seen: side.last_sender_seen,
+                    last_sender_message: side.last_sender_message,
+                    read_up_to: side.read_up_to,
+                    read_at: side.read_at,
+                }
+            }
+        }
+    };
+}
+
+side_attributes!(
+    CustomerSide,
+    "ls_c",
+    "ls_c_seen",
+    "ls_c_id",
+    "rf_c",
+    "rf_c_at"
+);
+side_attributes!(StaffSide, "ls_s", "ls_s_seen", "ls_s_id", "rf_s", "rf_s_at");
+
 pub(super) fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreError> {
-    let (_, id) = get_s(item, PK)
-        .and_then(keys::parse_conversation_pk)
-        .ok_or_else(|| StoreError::Internal("header with an invalid key".into()))?;
-    let text = |name: &str| get_s(item, name).map(str::to_owned);
-    let side = |letter: char| SideState {
-        last_sender: text(&format!("ls_{letter}")),
-        last_sender_seen: get_n(item, &format!("ls_{letter}_seen")),
-        last_sender_message: text(&format!("ls_{letter}_id")),
-        last_sender_at: text(&format!("ls_{letter}_id")).and_then(|id| id_time(&id)),
-        read_up_to: text(&format!("rf_{letter}")),
-        read_at: text(&format!("rf_{letter}_at")),
-    };
-    let due = match (text(keys::GSI3_SK), text("due_round")) {
-        (Some(due_at), round) => Some(DueState {
-            round: round.unwrap_or_else(|| due_at.clone()),
-            due_at,
-            stage: match get_s(item, "due_stage") {
-                Some("escalation") => DueStage::Escalation,
-                _ => DueStage::Digest,
-            },
-            notify_now: item
-                .get("notify_now")
-                .and_then(|v| v.as_ss().ok())
-                .map(|set| set.iter().filter_map(|c| NotifyChannel::parse(c)).collect())
-                .unwrap_or_default(),
-            digest_due: text("digest_due"),
-            notified_now_up_to: text("notified_now_up_to"),
-        }),
-        (None, _) => None,
-    };
+    let header: HeaderItem = from_item(item)?;
+    let (_, id) = keys::parse_conversation_pk(&header.pk)
+        .ok_or_else(|| corrupt(item, "not a conversation's key"))?;
+    let due = header.gsi3sk.map(|due_at| DueState {
+        round: header.due_round.unwrap_or_else(|| due_at.clone()),
+        due_at,
+        stage: header.due_stage.unwrap_or(DueStage::Digest),
+        notify_now: header.notify_now,
+        digest_due: header.digest_due,
+        notified_now_up_to: header.notified_now_up_to,
+    });
     Ok(ConversationHeader {
         id,
-        status: match get_s(item, "status") {
-            Some("closed") => ConversationStatus::Closed,
-            _ => ConversationStatus::Open,
-        },
-        title: text("title"),
-        created_at: text("created_at").unwrap_or_default(),
-        // The feed's sort key is the last message id: the header keeps it once.
-        last_message_id: text(keys::GSI1_SK),
-        last_message_at: text("last_message_at"),
-        last_excerpt: text("last_excerpt"),
-        last_sender_type: get_s(item, "last_sender_type").and_then(SenderType::parse),
-        last_sender_name: text("last_sender_name"),
-        message_count: get_n(item, "message_count"),
-        customer_messages: get_n(item, keys::side_counter(Side::Customer)),
-        staff_messages: get_n(item, keys::side_counter(Side::Staff)),
-        customer: side(Side::Customer.letter()),
-        staff: side(Side::Staff.letter()),
+        status: header.status,
+        title: header.title,
+        created_at: header.created_at,
+        last_message_id: header.gsi1sk,
+        last_message_at: header.last_message_at,
+        last_excerpt: header.last_excerpt,
+        last_sender_type: header.last_sender_type,
+        last_sender_name: header.last_sender_name,
+        message_count: header.message_count,
+        customer_messages: header.n_customer,
+        staff_messages: header.n_staff,
+        customer: header.customer.into(),
+        staff: header.staff.into(),
         due,
-        notified_up_to: text("notified_up_to"),
+        notified_up_to: header.notified_up_to,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The directory on the table: staff profiles with their assignments, and contacts with
 //! the phone claims that keep a number to one contact per tenant.
 
+use crate::domain::Named;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
 };

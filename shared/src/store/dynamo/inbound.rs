@@ -1,6 +1,7 @@
 //! Inbound SMS: SMS numbers of tenants, what is known of a sender, provider ids that make
 //! redeliveries harmless, unmatched texts and the once-a-day auto-reply.
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};

@@ -1,6 +1,7 @@
 //! Messages: appending one (with its header update and what guards a retry), thread
 //! pages, and the message item.
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;

@@ -1,6 +1,7 @@
 //! Read positions: moving a person's forward (with the side's receipt and their read
 //! clock) and reading them back.
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};

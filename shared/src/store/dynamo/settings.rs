@@ -1,6 +1,7 @@
 //! Tenant settings (and, in the same transaction, the release of notifications held by
 //! quiet hours they no longer have).
 
+use crate::domain::Named;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 use super::item::{
