@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
+use super::grants::SmsRoute;
 use super::item::{
     classify, failed_condition, from_item, get_s, internal, keyed_item, s, unavailable, Item,
     TransactFailure,
@@ -30,6 +31,18 @@ fn expires_in(secs: i64) -> AttributeValue {
     AttributeValue::N((jiff::Timestamp::now().as_second() + secs).to_string())
 }
 
+/// A provider's message id, taken by the text that carried it.
+#[derive(serde::Serialize)]
+struct Received {
+    received_at: String,
+}
+
+/// The day a number last got the auto-reply.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AutoReplied {
+    day: String,
+}
+
 fn key(pk: String, sk: &str) -> Item {
     HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
 }
@@ -42,19 +55,19 @@ impl DynamoStore {
         tenant: &str,
         effects: &InboundEffects,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let pk = keys::provider_message_pk(
+            tenant,
+            effects.provider.as_str(),
+            &effects.provider_message_id,
+        );
+        let received = Received {
+            received_at: crate::domain::now_rfc3339(),
+        };
+        let mut item = keyed_item(pk, keys::PROVIDER_MESSAGE_SK, &received)?;
+        item.insert(keys::TTL_ATTRIBUTE.into(), expires_in(PROVIDER_ID_TTL_SECS));
         let provider_id = Put::builder()
             .table_name(&self.table)
-            .item(
-                PK,
-                s(keys::provider_message_pk(
-                    tenant,
-                    effects.provider.as_str(),
-                    &effects.provider_message_id,
-                )),
-            )
-            .item(SK, s(keys::PROVIDER_MESSAGE_SK))
-            .item("received_at", s(crate::domain::now_rfc3339()))
-            .item(keys::TTL_ATTRIBUTE, expires_in(PROVIDER_ID_TTL_SECS))
+            .set_item(Some(item))
             .condition_expression(format!("attribute_not_exists({PK})"))
             .build()
             .map_err(internal)?;
@@ -111,7 +124,9 @@ impl InboundStore for DynamoStore {
         Ok(self
             .get_item(keys::sms_number_pk(number), keys::SMS_NUMBER_SK)
             .await?
-            .and_then(|item| get_s(&item, "tenant").map(str::to_owned)))
+            .map(|item| from_item::<SmsRoute>(&item))
+            .transpose()?
+            .map(|route| route.tenant))
     }
 
     async fn sender_state(
@@ -137,9 +152,9 @@ impl InboundStore for DynamoStore {
                 Some(keys::PHONE_SK) => state.owner = Some(from_item::<PhoneOwner>(&item)?),
                 Some(keys::OPT_OUT_SK) => state.opted_out = from_item::<OptOut>(&item)?.opted_out,
                 Some(keys::AUTO_REPLY_SK) => {
-                    state.auto_replied_on = get_s(&item, "day").map(str::to_owned)
+                    state.auto_replied_on = Some(from_item::<AutoReplied>(&item)?.day)
                 }
-                Some(keys::SETTINGS_SK) => state.settings = Some(settings_from_item(&item)),
+                Some(keys::SETTINGS_SK) => state.settings = Some(settings_from_item(&item)?),
                 _ => {}
             }
         }
@@ -205,12 +220,15 @@ impl InboundStore for DynamoStore {
         }
         let mut mark_index = items.len();
         if let Some(mark) = auto_reply {
+            let replied = AutoReplied {
+                day: mark.day.clone(),
+            };
+            let pk = keys::auto_reply_pk(tenant, &mark.phone);
+            let mut item = keyed_item(pk, keys::AUTO_REPLY_SK, &replied)?;
+            item.insert(keys::TTL_ATTRIBUTE.into(), expires_in(AUTO_REPLY_TTL_SECS));
             let put = Put::builder()
                 .table_name(&self.table)
-                .item(PK, s(keys::auto_reply_pk(tenant, &mark.phone)))
-                .item(SK, s(keys::AUTO_REPLY_SK))
-                .item("day", s(&mark.day))
-                .item(keys::TTL_ATTRIBUTE, expires_in(AUTO_REPLY_TTL_SECS))
+                .set_item(Some(item))
                 .condition_expression(format!("attribute_not_exists({PK}) OR #day <> :day"))
                 .expression_attribute_names("#day", "day")
                 .expression_attribute_values(":day", s(&mark.day))
