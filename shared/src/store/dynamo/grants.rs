@@ -36,11 +36,10 @@ fn counter_name(channel: NotifyChannel) -> &'static str {
 
 impl GrantStore for DynamoStore {
     async fn get_grant(&self, tenant: &str) -> Result<Option<Grant>, StoreError> {
-        Ok(self
-            .get_item(keys::tenant_pk(tenant), keys::GRANT_SK)
+        self.get_item(keys::tenant_pk(tenant), keys::GRANT_SK)
             .await?
             .map(|item| from_item::<Grant>(&item))
-            .transpose()?)
+            .transpose()
     }
 
     async fn put_grant(

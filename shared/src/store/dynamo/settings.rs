@@ -16,11 +16,10 @@ use crate::store::{SettingsStore, StoreError};
 
 impl SettingsStore for DynamoStore {
     async fn get_settings(&self, tenant: &str) -> Result<Option<Settings>, StoreError> {
-        Ok(self
-            .get_item(keys::tenant_pk(tenant), keys::SETTINGS_SK)
+        self.get_item(keys::tenant_pk(tenant), keys::SETTINGS_SK)
             .await?
             .map(|item| settings_from_item(&item))
-            .transpose()?)
+            .transpose()
     }
 
     async fn put_settings(
