@@ -4,6 +4,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
 use super::item::{get_n, get_s, internal, keyed_item, n, s, Item};
+use super::transaction::{Part, Transaction};
 use super::DynamoStore;
 use crate::domain::directory::Contact;
 use crate::store::keys::{self, PHONE_SK, PK, SK};
@@ -59,7 +60,7 @@ impl DynamoStore {
         tenant: &str,
         stored: &Contact,
         current: Option<&Item>,
-    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+    ) -> Result<Transaction, StoreError> {
         let old_phone = current.and_then(|c| get_s(c, "phone")).map(str::to_owned);
         let (condition, expected) = Self::unchanged_since(current);
         let mut item = keyed_item(
@@ -76,9 +77,12 @@ impl DynamoStore {
         if let Some(version) = expected {
             put = put.expression_attribute_values(":version", version);
         }
-        let mut items = vec![TransactWriteItem::builder()
-            .put(put.build().map_err(internal)?)
-            .build()];
+        let mut items = Transaction::new().with(
+            Part::Contact,
+            TransactWriteItem::builder()
+                .put(put.build().map_err(internal)?)
+                .build(),
+        );
         // The claim is rewritten with every change: it carries the name inbound texts
         // are shown under.
         if let Some(phone) = &stored.phone {
@@ -97,13 +101,19 @@ impl DynamoStore {
                 .expression_attribute_values(":contact", s(&stored.contact_id))
                 .build()
                 .map_err(internal)?;
-            items.push(TransactWriteItem::builder().put(claim).build());
+            items.push(
+                Part::PhoneClaim,
+                TransactWriteItem::builder().put(claim).build(),
+            );
         }
         if let Some(old) = old_phone
             .as_ref()
             .filter(|old| stored.phone.as_ref() != Some(*old))
         {
-            items.push(self.phone_claim_delete(tenant, old, stored)?);
+            items.push(
+                Part::PhoneRelease,
+                self.phone_claim_delete(tenant, old, stored)?,
+            );
         }
         Ok(items)
     }

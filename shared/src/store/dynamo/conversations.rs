@@ -227,19 +227,16 @@ impl Replaced {
     /// Whom a send by `draft`'s sender would replace, as `current` (the header a failed
     /// condition returned) says.
     pub(super) fn from_header(
-        current: &Item,
+        header: &ConversationHeader,
         draft: &MessageDraft,
-    ) -> Result<Option<Replaced>, StoreError> {
-        let Some(side) = draft.sender_type.side() else {
-            return Ok(None);
-        };
+    ) -> Option<Replaced> {
+        let side = draft.sender_type.side()?;
         if matches!(draft.lifecycle, Lifecycle::Open { .. }) {
             // An opening writes a header of its own: nobody sent before it.
-            return Ok(None);
+            return None;
         }
-        let header = header_from_item(current)?;
         let state = header.side(side);
-        Ok(match (&state.last_sender, &state.last_sender_message) {
+        match (&state.last_sender, &state.last_sender_message) {
             (Some(user), Some(message)) if *user != draft.sender_id => Some(Replaced {
                 user: user.clone(),
                 position: ReadPosition {
@@ -249,7 +246,7 @@ impl Replaced {
                 },
             }),
             _ => None,
-        })
+        }
     }
 }
 

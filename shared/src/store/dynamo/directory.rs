@@ -6,10 +6,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
 };
 
-use super::item::{
-    classify, failed_condition, from_item, get_s, internal, keyed_item, s, unavailable, Item,
-    TransactFailure,
-};
+use super::item::{classify, from_item, get_s, internal, keyed_item, s, Item};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
 use crate::domain::ConversationId;
@@ -174,10 +172,12 @@ impl DirectoryStore for DynamoStore {
         // removes completely.
         deletes.push(self.key_delete(keys::staff_pk(tenant, user), PROFILE_SK.into())?);
         for chunk in deletes.chunks(MAX_TRANSACTION_ITEMS) {
-            match self.transact(chunk.to_vec()).await {
+            let mut removal = Transaction::new();
+            removal.extend(Part::Removal, chunk.iter().cloned());
+            match self.transact(removal).await {
                 Ok(()) => {}
                 Err(TransactFailure::Store(err)) => return Err(err),
-                Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
+                Err(TransactFailure::Cancelled(c)) => return Err(c.unavailable()),
             }
         }
         Ok(true)
@@ -248,19 +248,25 @@ impl DirectoryStore for DynamoStore {
                 .map_err(internal)?;
             Ok(TransactWriteItem::builder().put(put).build())
         };
-        let items = vec![
-            TransactWriteItem::builder()
-                .condition_check(profile_exists)
-                .build(),
-            put(keys::staff_pk(tenant, user), keys::assign_sk(customer))?,
-            put(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?,
-        ];
+        let profile = TransactWriteItem::builder()
+            .condition_check(profile_exists)
+            .build();
+        let items = Transaction::new()
+            .with(Part::Profile, profile)
+            .with(
+                Part::Assignment,
+                put(keys::staff_pk(tenant, user), keys::assign_sk(customer))?,
+            )
+            .with(
+                Part::Assignment,
+                put(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?,
+            );
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+            Err(TransactFailure::Cancelled(c)) if c.failed(Part::Profile) => {
                 Err(StoreError::NotFound)
             }
-            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+            Err(TransactFailure::Cancelled(c)) => Err(c.unavailable()),
             Err(TransactFailure::Store(err)) => Err(err),
         }
     }
@@ -278,14 +284,18 @@ impl DirectoryStore for DynamoStore {
             .condition_expression(format!("attribute_exists({PK})"))
             .build()
             .map_err(internal)?;
-        let items = vec![
-            TransactWriteItem::builder().delete(staff_side).build(),
-            self.key_delete(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?,
-        ];
+        let customer_side =
+            self.key_delete(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?;
+        let items = Transaction::new()
+            .with(
+                Part::Assignment,
+                TransactWriteItem::builder().delete(staff_side).build(),
+            )
+            .with(Part::Removal, customer_side);
         match self.transact(items).await {
             Ok(()) => Ok(true),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => Ok(false),
-            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+            Err(TransactFailure::Cancelled(c)) if c.failed(Part::Assignment) => Ok(false),
+            Err(TransactFailure::Cancelled(c)) => Err(c.unavailable()),
             Err(TransactFailure::Store(err)) => Err(err),
         }
     }
@@ -334,16 +344,16 @@ impl DirectoryStore for DynamoStore {
             match self.transact(items).await {
                 Ok(()) => return Ok(stored),
                 Err(TransactFailure::Store(err)) => return Err(err),
-                Err(TransactFailure::Cancelled(reasons)) => {
-                    if stored.phone.is_some() && failed_condition(&reasons, 1) {
+                Err(TransactFailure::Cancelled(c)) => {
+                    if c.failed(Part::PhoneClaim) {
                         return Err(StoreError::Conflict {
                             code: "phone_in_use",
                             message: "another contact of this business has that phone number"
                                 .into(),
                         });
                     }
-                    if !failed_condition(&reasons, 0) {
-                        return Err(unavailable(&reasons));
+                    if !c.failed(Part::Contact) {
+                        return Err(c.unavailable());
                     }
                     // Someone else changed the contact since it was read: read it again.
                 }
@@ -387,17 +397,23 @@ impl DirectoryStore for DynamoStore {
             if let Some(version) = version {
                 delete = delete.expression_attribute_values(":version", version);
             }
-            let mut items = vec![TransactWriteItem::builder()
-                .delete(delete.build().map_err(internal)?)
-                .build()];
+            let mut items = Transaction::new().with(
+                Part::Contact,
+                TransactWriteItem::builder()
+                    .delete(delete.build().map_err(internal)?)
+                    .build(),
+            );
             if let Some(phone) = &stored.phone {
-                items.push(self.phone_claim_delete(tenant, phone, &stored)?);
+                items.push(
+                    Part::PhoneClaim,
+                    self.phone_claim_delete(tenant, phone, &stored)?,
+                );
             }
             match self.transact(items).await {
                 Ok(()) => return Ok(true),
                 Err(TransactFailure::Store(err)) => return Err(err),
-                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {}
-                Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::Contact) => {}
+                Err(TransactFailure::Cancelled(c)) => return Err(c.unavailable()),
             }
         }
         Err(StoreError::Unavailable(

@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::item::{
-    classify, failed_condition, failed_condition_item, get_n, get_s, internal,
-    is_conditional_failure, s, unavailable, Item, TransactFailure,
+    classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, s, Item,
 };
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::store::keys::{self, GSI3, PK, SK};
 use crate::store::{DueCursor, DueEntry, DuePage, DueStage, DueStore, Settlement, StoreError};
@@ -399,17 +399,18 @@ impl DynamoStore {
                     .map_err(internal)?;
                 TransactWriteItem::builder().update(set).build()
             };
-            match self.transact_retrying(vec![header.clone(), marker]).await {
+            let transaction = Transaction::new()
+                .with(Part::DueHeader, header.clone())
+                .with(Part::Release, marker);
+            match self.transact_retrying(transaction).await {
                 Ok(()) => return Ok(()),
                 Err(TransactFailure::Store(err)) => return Err(err),
                 // Moved meanwhile (a new message, another run): not this pass's to hold.
-                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
-                    return Ok(())
-                }
-                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 1) => {
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::DueHeader) => return Ok(()),
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::Release) => {
                     marker_is_sooner = !marker_is_sooner;
                 }
-                Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
+                Err(TransactFailure::Cancelled(c)) => return Err(c.unavailable()),
             }
         }
         Err(StoreError::Unavailable(

@@ -5,9 +5,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, Transact
 
 use serde::{Deserialize, Serialize};
 
-use super::item::{
-    classify, failed_condition, from_item, internal, keyed_item, s, Item, TransactFailure,
-};
+use super::item::{classify, from_item, internal, keyed_item, s, Item};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::grant::Grant;
 use crate::domain::notify::NotifyChannel;
@@ -49,15 +48,18 @@ impl GrantStore for DynamoStore {
         previous: Option<&Grant>,
     ) -> Result<(), StoreError> {
         let item = keyed_item(keys::tenant_pk(tenant), keys::GRANT_SK, grant)?;
-        let mut writes = vec![TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .build()
-                    .map_err(internal)?,
-            )
-            .build()];
+        let mut writes = Transaction::new().with(
+            Part::Grant,
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(internal)?,
+                )
+                .build(),
+        );
         let held_by_tenant = format!("attribute_not_exists({PK}) OR tenant = :tenant");
         for number in &grant.sms_numbers {
             let route = Put::builder()
@@ -73,7 +75,10 @@ impl GrantStore for DynamoStore {
                 .expression_attribute_values(":tenant", s(tenant))
                 .build()
                 .map_err(internal)?;
-            writes.push(TransactWriteItem::builder().put(route).build());
+            writes.push(
+                Part::SmsRoute,
+                TransactWriteItem::builder().put(route).build(),
+            );
         }
         let released = previous
             .map(|p| p.sms_numbers.as_slice())
@@ -89,22 +94,26 @@ impl GrantStore for DynamoStore {
                 .expression_attribute_values(":tenant", s(tenant))
                 .build()
                 .map_err(internal)?;
-            writes.push(TransactWriteItem::builder().delete(release).build());
+            writes.push(
+                Part::SmsRelease,
+                TransactWriteItem::builder().delete(release).build(),
+            );
         }
         match self.transact_retrying(writes).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Store(err)) => Err(err),
-            Err(TransactFailure::Cancelled(reasons)) => {
-                match (1..reasons.len()).find(|&i| failed_condition(&reasons, i)) {
-                    Some(i) => Err(StoreError::Conflict {
-                        code: "sms_number_granted_elsewhere",
-                        message: match grant.sms_numbers.get(i - 1) {
-                            Some(number) => format!("{number} is granted to another tenant"),
-                            None => "a number given up is routed to another tenant".into(),
-                        },
-                    }),
-                    None => Err(super::item::unavailable(&reasons)),
-                }
+            Err(TransactFailure::Cancelled(c)) => {
+                let message = match c.failed_at(Part::SmsRoute) {
+                    Some(i) => format!("{} is granted to another tenant", grant.sms_numbers[i]),
+                    None if c.failed(Part::SmsRelease) => {
+                        "a number given up is routed to another tenant".into()
+                    }
+                    None => return Err(c.unavailable()),
+                };
+                Err(StoreError::Conflict {
+                    code: "sms_number_granted_elsewhere",
+                    message,
+                })
             }
         }
     }

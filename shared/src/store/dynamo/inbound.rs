@@ -7,11 +7,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 use super::grants::SmsRoute;
-use super::item::{
-    classify, failed_condition, from_item, get_s, internal, keyed_item, s, unavailable, Item,
-    TransactFailure,
-};
+use super::item::{classify, from_item, get_s, internal, keyed_item, s, Item};
 use super::settings::settings_from_item;
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::{ConversationId, ConversationStatus};
 use crate::store::keys::{self, PK, SK};
@@ -52,9 +50,10 @@ impl DynamoStore {
     /// redelivery fails there), then any opt-out change.
     pub(super) fn inbound_effect_writes(
         &self,
+        transaction: &mut Transaction,
         tenant: &str,
         effects: &InboundEffects,
-    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+    ) -> Result<(), StoreError> {
         let pk = keys::provider_message_pk(
             tenant,
             effects.provider.as_str(),
@@ -71,11 +70,14 @@ impl DynamoStore {
             .condition_expression(format!("attribute_not_exists({PK})"))
             .build()
             .map_err(internal)?;
-        let mut writes = vec![TransactWriteItem::builder().put(provider_id).build()];
+        transaction.push(
+            Part::ProviderId,
+            TransactWriteItem::builder().put(provider_id).build(),
+        );
         if let Some(change) = &effects.opt_out {
-            writes.push(self.opt_out_write(tenant, change, true)?);
+            transaction.push(Part::OptOut, self.opt_out_write(tenant, change, true)?);
         }
-        Ok(writes)
+        Ok(())
     }
 
     /// The number's opt-out item: kept (in or out) with the time of the keyword that set
@@ -209,16 +211,19 @@ impl InboundStore for DynamoStore {
         unmatched: Option<&UnmatchedSms>,
         auto_reply: Option<&AutoReplyMark>,
     ) -> Result<InboundOutcome, StoreError> {
-        let mut items = self.inbound_effect_writes(tenant, effects)?;
+        let mut items = Transaction::new();
+        self.inbound_effect_writes(&mut items, tenant, effects)?;
         if let Some(sms) = unmatched {
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(unmatched_item(tenant, sms)?))
                 .build()
                 .map_err(internal)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(
+                Part::Unmatched,
+                TransactWriteItem::builder().put(put).build(),
+            );
         }
-        let mut mark_index = items.len();
         if let Some(mark) = auto_reply {
             let replied = AutoReplied {
                 day: mark.day.clone(),
@@ -234,38 +239,34 @@ impl InboundStore for DynamoStore {
                 .expression_attribute_values(":day", s(&mark.day))
                 .build()
                 .map_err(internal)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(
+                Part::AutoReply,
+                TransactWriteItem::builder().put(put).build(),
+            );
         }
-        let mut opt_out_index = effects.opt_out.as_ref().map(|_| 1);
         loop {
-            let with_mark = items.len() > mark_index;
+            let with_mark = items.has(Part::AutoReply);
             return match self.transact_retrying(items.clone()).await {
                 Ok(()) => Ok(InboundOutcome::Stored {
                     auto_reply: with_mark,
                 }),
                 Err(TransactFailure::Store(err)) => Err(err),
-                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::ProviderId) => {
                     Ok(InboundOutcome::Duplicate)
                 }
-                Err(TransactFailure::Cancelled(reasons))
-                    if opt_out_index.is_some_and(|i| failed_condition(&reasons, i)) =>
-                {
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::OptOut) => {
                     // A later keyword from the number was written first: this one's
                     // opt-out is superseded; the rest of the text is kept.
-                    items.remove(1);
-                    mark_index -= 1;
-                    opt_out_index = None;
+                    items.remove(Part::OptOut);
                     continue;
                 }
-                Err(TransactFailure::Cancelled(reasons))
-                    if with_mark && failed_condition(&reasons, mark_index) =>
-                {
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::AutoReply) => {
                     // Another text from the number took today's auto-reply: keep this
                     // one without it.
-                    items.truncate(mark_index);
+                    items.remove(Part::AutoReply);
                     continue;
                 }
-                Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+                Err(TransactFailure::Cancelled(c)) => Err(c.unavailable()),
             };
         }
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_dynamo::aws_sdk_dynamodb_1 as dynamo_serde;
@@ -19,29 +19,6 @@ pub(crate) type Item = HashMap<String, AttributeValue>;
 /// A request that could not be built: a bug, not bad input.
 pub(crate) fn internal(err: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(err.to_string())
-}
-
-/// How a TransactWriteItems failed: cancelled (with a reason per item, in order) or
-/// anything else, already sorted by [`classify`].
-pub(crate) enum TransactFailure {
-    Cancelled(Vec<CancellationReason>),
-    Store(StoreError),
-}
-
-pub(crate) fn failed_condition(reasons: &[CancellationReason], index: usize) -> bool {
-    reasons.get(index).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
-}
-
-pub(crate) fn conflicted(reasons: &[CancellationReason]) -> bool {
-    reasons
-        .iter()
-        .any(|r| r.code() == Some("TransactionConflict"))
-}
-
-/// Cancellations that are not a failed condition: contention or throttling, worth a retry
-/// later.
-pub(crate) fn unavailable(reasons: &[CancellationReason]) -> StoreError {
-    StoreError::Unavailable(format!("transaction cancelled: {reasons:?}"))
 }
 
 pub(crate) async fn backoff(attempt: u32) {

@@ -1,16 +1,15 @@
 //! Messages: appending one (with its header update and what guards a retry), thread
 //! pages, and the message item.
 
-use crate::domain::Named;
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use ulid::Ulid;
 
 use super::conversations::{header_from_item, Learnt, Replaced};
 use super::item::{backoff, classify, corrupt, from_item, get_s, internal, keyed_item, s, Item};
 use super::reading::position_from_item;
+use super::transaction::{Cancelled, Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::message::ReadPosition;
 use crate::domain::{now_rfc3339, ConversationId, ConversationStatus, Message};
@@ -36,6 +35,201 @@ impl DynamoStore {
     }
 }
 
+/// What a cancelled append does next.
+enum Next {
+    Done(Box<AppendOutcome>),
+    /// Try again; after this message when the conversation has a newer one.
+    Retry(Option<Ulid>),
+}
+
+/// One append: where, what, and what makes its retry harmless.
+struct Append<'a> {
+    tenant: &'a str,
+    draft: &'a MessageDraft,
+    guard: Option<&'a AppendGuard>,
+}
+
+impl DynamoStore {
+    /// One attempt's items: the header, the message, the guard, and what the message
+    /// takes or changes besides.
+    fn append_transaction(
+        &self,
+        append: &Append<'_>,
+        message: &Message,
+        learnt: &Learnt,
+    ) -> Result<Transaction, StoreError> {
+        let Append {
+            tenant,
+            draft,
+            guard,
+        } = *append;
+        let pk = keys::conversation_pk(tenant, &draft.conversation);
+        let header = self.header_update(&pk, draft, message, tenant, learnt)?;
+        let mut items = Transaction::new()
+            .with(
+                Part::Header,
+                TransactWriteItem::builder().update(header).build(),
+            )
+            .with(
+                Part::Message,
+                TransactWriteItem::builder()
+                    .put(self.message_put(&pk, message)?)
+                    .build(),
+            );
+        match guard {
+            Some(AppendGuard::Idempotency(claim)) => {
+                let record_pk = keys::idempotency_pk(tenant, &claim.owner, &claim.key);
+                let put = self.idempotency_put(record_pk, claim, &pk, message)?;
+                items.push(
+                    Part::Idempotency,
+                    TransactWriteItem::builder().put(put).build(),
+                );
+            }
+            Some(AppendGuard::Inbound(effects)) => {
+                self.inbound_effect_writes(&mut items, tenant, effects)?
+            }
+            Some(AppendGuard::Order(order)) => {
+                let mut writes = self.order_writes(tenant, order)?.into_iter();
+                items.extend(Part::Order, writes.next());
+                items.extend(Part::Participation, writes);
+            }
+            Some(AppendGuard::Participant(change)) => {
+                let mut writes = self.participant_writes(tenant, change)?.into_iter();
+                items.extend(Part::Participant, writes.next());
+                items.extend(Part::Participation, writes);
+            }
+            Some(AppendGuard::Close(parts)) => items.extend(
+                Part::Closing,
+                self.closed_parts(tenant, parts, &message.created_at)?,
+            ),
+            None => {}
+        }
+        if learnt.creating_patient_thread {
+            items.push(
+                Part::Patient,
+                self.patient_registered(tenant, &draft.conversation)?,
+            );
+        }
+        items.extend(Part::Upload, self.upload_claims(tenant, message)?);
+        if let Some(replaced) = &learnt.replaced {
+            items.push(
+                Part::ReplacedPosition,
+                self.replaced_position(tenant, draft, replaced)?,
+            );
+        }
+        Ok(items)
+    }
+
+    /// What a cancelled append means: the guard's outcome, a refusal, or another
+    /// attempt with what the header's failed condition taught (`learnt`).
+    async fn after_cancelled(
+        &self,
+        append: &Append<'_>,
+        cancelled: &Cancelled,
+        attempt: u32,
+        message: &Message,
+        learnt: &mut Learnt,
+    ) -> Result<Next, StoreError> {
+        let draft = append.draft;
+        if learnt.creating_patient_thread && cancelled.failed(Part::Patient) {
+            return Err(StoreError::Unknown {
+                code: "unknown_patient",
+                message: "no such patient is registered for this account".into(),
+            });
+        }
+        // The guard first: a retry also fails on the uploads its first attempt took, and
+        // must get the first result.
+        let guard_failed = [
+            Part::Idempotency,
+            Part::ProviderId,
+            Part::Order,
+            Part::Participant,
+            Part::Closing,
+        ]
+        .into_iter()
+        .any(|part| cancelled.failed(part));
+        if guard_failed {
+            return self.guard_outcome(append).await;
+        }
+        if cancelled.failed(Part::Upload) {
+            return Err(StoreError::Conflict {
+                code: "attachment_already_used",
+                message: "an attachment was sent with another message".into(),
+            });
+        }
+        if cancelled.failed(Part::OptOut) {
+            return Ok(Next::Done(Box::new(AppendOutcome::Superseded)));
+        }
+        if cancelled.any_code(&["ThrottlingError", "ProvisionedThroughputExceeded"]) {
+            return Err(StoreError::Unavailable("transaction throttled".into()));
+        }
+        if cancelled.any_code(&["TransactionConflict"]) {
+            backoff(attempt).await;
+            return Ok(Next::Retry(None));
+        }
+        if !cancelled.failed(Part::Header) {
+            return Err(cancelled.internal());
+        }
+        let Some(current) = cancelled.current(Part::Header) else {
+            if draft.create_conversation
+                && draft.conversation.subject.patient_id().is_some()
+                && !learnt.creating_patient_thread
+            {
+                learnt.creating_patient_thread = true;
+                return Ok(Next::Retry(None));
+            }
+            return Err(StoreError::NotFound);
+        };
+        let header = header_from_item(current)?;
+        if header.status == ConversationStatus::Closed {
+            return Err(StoreError::Closed);
+        }
+        let stage_now = header
+            .due
+            .as_ref()
+            .is_some_and(|due| due.stage == DueStage::Escalation);
+        let last = header
+            .last_message_id
+            .as_deref()
+            .and_then(|id| Ulid::from_string(id).ok());
+        let behind = last.is_some_and(|last| last.to_string() >= message.id);
+        let replacing = Replaced::from_header(&header, draft);
+        if !behind && stage_now == learnt.escalation_pending && replacing == learnt.replaced {
+            return Err(StoreError::Internal(
+                "conversation header refused a send".into(),
+            ));
+        }
+        learnt.escalation_pending = stage_now;
+        learnt.replaced = replacing;
+        if !behind {
+            return Ok(Next::Retry(None));
+        }
+        // Someone committed a newer message first: go after it.
+        if attempt > 2 {
+            backoff(attempt).await;
+        }
+        Ok(Next::Retry(last))
+    }
+
+    /// The append's guard refused it: the order or participant was there already, or the
+    /// request was made before.
+    async fn guard_outcome(&self, append: &Append<'_>) -> Result<Next, StoreError> {
+        Ok(Next::Done(Box::new(match append.guard {
+            Some(AppendGuard::Order(_)) => AppendOutcome::OrderTaken,
+            Some(AppendGuard::Participant(_)) => AppendOutcome::Unchanged,
+            Some(AppendGuard::Idempotency(claim)) => {
+                let record_pk = keys::idempotency_pk(append.tenant, &claim.owner, &claim.key);
+                match self.read_idempotency_record(record_pk).await? {
+                    Some(record) => AppendOutcome::KeyUsed(record),
+                    // Expired and deleted between the two requests: try again as new.
+                    None => return Ok(Next::Retry(None)),
+                }
+            }
+            _ => AppendOutcome::Duplicate,
+        })))
+    }
+}
+
 impl MessageStore for DynamoStore {
     async fn append_message(
         &self,
@@ -43,164 +237,28 @@ impl MessageStore for DynamoStore {
         draft: &MessageDraft,
         guard: Option<&AppendGuard>,
     ) -> Result<AppendOutcome, StoreError> {
-        let pk = keys::conversation_pk(tenant, &draft.conversation);
-        let idempotency_pk = match guard {
-            Some(AppendGuard::Idempotency(claim)) => {
-                Some(keys::idempotency_pk(tenant, &claim.owner, &claim.key))
-            }
-            _ => None,
+        let append = Append {
+            tenant,
+            draft,
+            guard,
         };
         let mut newer_than: Option<Ulid> = None;
         let mut learnt = Learnt::default();
         for attempt in 0..MAX_APPEND_ATTEMPTS {
             let message = new_message(draft, next_message_id(newer_than));
-            let mut items = vec![
-                TransactWriteItem::builder()
-                    .update(self.header_update(&pk, draft, &message, tenant, &learnt)?)
-                    .build(),
-                TransactWriteItem::builder()
-                    .put(self.message_put(&pk, &message)?)
-                    .build(),
-            ];
-            match guard {
-                Some(AppendGuard::Idempotency(claim)) => items.push(
-                    TransactWriteItem::builder()
-                        .put(self.idempotency_put(
-                            idempotency_pk.clone().unwrap_or_default(),
-                            claim,
-                            &pk,
-                            &message,
-                        )?)
-                        .build(),
-                ),
-                Some(AppendGuard::Inbound(effects)) => {
-                    items.extend(self.inbound_effect_writes(tenant, effects)?)
-                }
-                Some(AppendGuard::Order(order)) => items.extend(self.order_writes(tenant, order)?),
-                Some(AppendGuard::Participant(change)) => {
-                    items.extend(self.participant_writes(tenant, change)?)
-                }
-                Some(AppendGuard::Close(parts)) => {
-                    items.extend(self.closed_parts(tenant, parts, &message.created_at)?)
-                }
-                None => {}
-            }
-            let patient_check_at = items.len();
-            if learnt.creating_patient_thread {
-                items.push(self.patient_registered(tenant, &draft.conversation)?);
-            }
-            let uploads_from = items.len();
-            items.extend(self.upload_claims(tenant, &message)?);
-            let uploads_end = items.len();
-            if let Some(replaced) = &learnt.replaced {
-                items.push(self.replaced_position(tenant, draft, replaced)?);
-            }
-            let err = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(AppendOutcome::Stored(message)),
-                Err(err) => err,
+            let items = self.append_transaction(&append, &message, &learnt)?;
+            let cancelled = match self.transact(items).await {
+                Ok(()) => return Ok(AppendOutcome::Stored(message)),
+                Err(TransactFailure::Store(err)) => return Err(err),
+                Err(TransactFailure::Cancelled(cancelled)) => cancelled,
             };
-            let reasons = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
-                    e.cancellation_reasons().to_vec()
-                }
-                _ => return Err(classify(err)),
-            };
-            let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
-            if learnt.creating_patient_thread && code(patient_check_at) == "ConditionalCheckFailed"
-            {
-                return Err(StoreError::Unknown {
-                    code: "unknown_patient",
-                    message: "no such patient is registered for this account".into(),
-                });
+            let next = self
+                .after_cancelled(&append, &cancelled, attempt, &message, &mut learnt)
+                .await?;
+            match next {
+                Next::Done(outcome) => return Ok(*outcome),
+                Next::Retry(after) => newer_than = after.or(newer_than),
             }
-            // The guard (items 2 up to the patient check) first: a retry also fails on the
-            // uploads its first attempt took, and must get the first result.
-            if patient_check_at > 2 && code(2) == "ConditionalCheckFailed" {
-                match guard {
-                    Some(AppendGuard::Order(_)) => return Ok(AppendOutcome::OrderTaken),
-                    Some(AppendGuard::Participant(_)) => return Ok(AppendOutcome::Unchanged),
-                    _ => {}
-                }
-                let Some(record_pk) = idempotency_pk.clone() else {
-                    return Ok(AppendOutcome::Duplicate);
-                };
-                return match self.read_idempotency_record(record_pk).await? {
-                    Some(record) => Ok(AppendOutcome::KeyUsed(record)),
-                    // Expired and deleted between the two requests: try again as new.
-                    None => continue,
-                };
-            }
-            if (uploads_from..uploads_end).any(|i| code(i) == "ConditionalCheckFailed") {
-                return Err(StoreError::Conflict {
-                    code: "attachment_already_used",
-                    message: "an attachment was sent with another message".into(),
-                });
-            }
-            if matches!(guard, Some(AppendGuard::Inbound(e)) if e.opt_out.is_some())
-                && code(3) == "ConditionalCheckFailed"
-            {
-                return Ok(AppendOutcome::Superseded);
-            }
-            if reasons.iter().any(|r| {
-                matches!(
-                    r.code(),
-                    Some("ThrottlingError" | "ProvisionedThroughputExceeded")
-                )
-            }) {
-                return Err(StoreError::Unavailable("transaction throttled".into()));
-            }
-            if reasons
-                .iter()
-                .any(|r| r.code() == Some("TransactionConflict"))
-            {
-                backoff(attempt).await;
-                continue;
-            }
-            if code(0) == "ConditionalCheckFailed" {
-                let Some(current) = reasons[0].item() else {
-                    if draft.create_conversation
-                        && draft.conversation.subject.patient_id().is_some()
-                        && !learnt.creating_patient_thread
-                    {
-                        learnt.creating_patient_thread = true;
-                        continue;
-                    }
-                    return Err(StoreError::NotFound);
-                };
-                if get_s(current, "status") == Some(ConversationStatus::Closed.as_str()) {
-                    return Err(StoreError::Closed);
-                }
-                let stage_now = get_s(current, keys::GSI3_SK).is_some()
-                    && get_s(current, "due_stage") == Some(DueStage::Escalation.as_str());
-                let last = get_s(current, keys::GSI1_SK).and_then(|id| Ulid::from_string(id).ok());
-                let behind = last.is_some_and(|last| last.to_string() >= message.id);
-                let replacing = Replaced::from_header(current, draft)?;
-                if !behind && stage_now == learnt.escalation_pending && replacing == learnt.replaced
-                {
-                    return Err(StoreError::Internal(
-                        "conversation header refused a send".into(),
-                    ));
-                }
-                learnt.escalation_pending = stage_now;
-                learnt.replaced = replacing;
-                if behind {
-                    // Someone committed a newer message first: go after it.
-                    newer_than = last;
-                    if attempt > 2 {
-                        backoff(attempt).await;
-                    }
-                }
-                continue;
-            }
-            return Err(StoreError::Internal(format!(
-                "transaction cancelled: {reasons:?}"
-            )));
         }
         Err(StoreError::Unavailable("conversation too busy".into()))
     }

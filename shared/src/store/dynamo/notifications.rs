@@ -10,6 +10,7 @@ use super::inbound::OptOut;
 use super::item::{
     classify, failed_condition_item, from_item, get_n, get_s, is_conditional_failure, s,
 };
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
 use crate::domain::ConversationId;
@@ -137,21 +138,21 @@ impl NotificationStore for DynamoStore {
         phone: &str,
         opted_out: bool,
     ) -> Result<(), StoreError> {
-        self.client
-            .transact_write_items()
-            .transact_items(self.opt_out_write(
-                tenant,
-                &OptOutChange {
-                    phone: phone.to_owned(),
-                    opted_out,
-                    keyword_at: crate::domain::now_rfc3339(),
-                },
-                false,
-            )?)
-            .send()
+        let change = OptOutChange {
+            phone: phone.to_owned(),
+            opted_out,
+            keyword_at: crate::domain::now_rfc3339(),
+        };
+        let write = self.opt_out_write(tenant, &change, false)?;
+        match self
+            .transact(Transaction::new().with(Part::OptOut, write))
             .await
-            .map_err(classify)?;
-        Ok(())
+        {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Store(err)) => Err(err),
+            // Unconditional: cancelled only by contention or throttling.
+            Err(TransactFailure::Cancelled(c)) => Err(c.internal()),
+        }
     }
 
     async fn claim_delivery(

@@ -51,7 +51,7 @@ impl DynamoStore {
         order_id: &str,
         user: &str,
     ) -> Result<TransactWriteItem, StoreError> {
-        let part = Part {
+        let part = Participation {
             conversation: conversation.clone(),
             order_id: order_id.to_owned(),
         };
@@ -223,7 +223,7 @@ impl DynamoStore {
 
 /// A participant's part in an order conversation, beside their assignments.
 #[derive(Serialize)]
-struct Part {
+struct Participation {
     #[serde(rename = "conversation_id", with = "conversation_text")]
     conversation: ConversationId,
     order_id: String,

@@ -5,9 +5,8 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use serde::{Deserialize, Serialize};
 
-use super::item::{
-    failed_condition, from_item, internal, keyed_item, n, s, unavailable, Item, TransactFailure,
-};
+use super::item::{from_item, internal, keyed_item, n, s, Item};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::notify::{notify_delay, QuietHours};
 use crate::domain::{MessagingMode, Settings};
@@ -44,26 +43,29 @@ impl SettingsStore for DynamoStore {
                     .expression_attribute_values(":version", n(version))
             };
         }
-        let mut writes = vec![TransactWriteItem::builder()
-            .put(put.build().map_err(internal)?)
-            .build()];
+        let mut writes = Transaction::new().with(
+            Part::Settings,
+            TransactWriteItem::builder()
+                .put(put.build().map_err(internal)?)
+                .build(),
+        );
         if let Some(previous) = previous {
             let delay_was = notify_delay(previous);
             let shortened = (notify_delay(settings) < delay_was).then_some(delay_was);
             if shortened.is_some() || previous.quiet_hours != settings.quiet_hours {
-                writes.push(self.release_now(tenant, shortened)?);
+                writes.push(Part::Release, self.release_now(tenant, shortened)?);
             }
         }
         match self.transact_retrying(writes).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Store(err)) => Err(err),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+            Err(TransactFailure::Cancelled(c)) if c.failed(Part::Settings) => {
                 Err(StoreError::Conflict {
                     code: "settings_changed",
                     message: "the settings were changed meanwhile".into(),
                 })
             }
-            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+            Err(TransactFailure::Cancelled(c)) => Err(c.unavailable()),
         }
     }
 }
