@@ -1,206 +1,21 @@
 //! The conversation header: the one Update a send makes to it, and reading it back.
 
-use crate::domain::Named;
-use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use ulid::Ulid;
 
 use serde::Deserialize;
 
+use super::expr::UpdateExpr;
 use super::item::{corrupt, from_item, n, s, Item};
 use super::DynamoStore;
 use crate::domain::message::ReadPosition;
 use crate::domain::notify::NotifyChannel;
-use crate::domain::{text, ConversationStatus, Message, SenderType};
-use crate::store::keys::{self, HEADER_SK, PK, SK};
+use crate::domain::{ConversationStatus, Message, SenderType};
+use crate::store::keys::{self};
 use crate::store::{
     ConversationHeader, DueStage, DueState, Lifecycle, MessageDraft, SideState, StoreError,
 };
-
-impl DynamoStore {
-    pub(super) fn header_update(
-        &self,
-        pk: &str,
-        draft: &MessageDraft,
-        message: &Message,
-        tenant: &str,
-        learnt: &Learnt,
-    ) -> Result<Update, StoreError> {
-        let conversation = &draft.conversation;
-        let (escalation_pending, creating_patient_thread) =
-            (learnt.escalation_pending, learnt.creating_patient_thread);
-        let replaced = learnt.replaced.as_ref();
-        let mut set = vec![
-            match draft.lifecycle {
-                Lifecycle::Close => "#status = :closed",
-                _ => "#status = if_not_exists(#status, :open)",
-            },
-            "created_at = if_not_exists(created_at, :now)",
-            "last_message_at = :now",
-            "last_excerpt = :excerpt",
-            "last_sender_type = :sender_type",
-            "last_sender_name = :sender_name",
-            "gsi1pk = :feed",
-            "gsi1sk = :id",
-            "gsi2pk = :customer_feed",
-        ];
-        let mut add = vec!["message_count :one"];
-        let mut remove: Vec<&str> = Vec::new();
-        let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
-        let sender_side = draft.sender_type.side();
-        if let Some(side) = sender_side {
-            // The sender has read everything up to their own message: they become their
-            // side's last sender, and the side's receipt frontier moves to the message.
-            let letter = side.letter();
-            names.insert("#ls".into(), format!("ls_{letter}"));
-            names.insert("#ls_seen".into(), format!("ls_{letter}_seen"));
-            names.insert("#ls_id".into(), format!("ls_{letter}_id"));
-            names.insert("#rf".into(), format!("rf_{letter}"));
-            names.insert("#rf_at".into(), format!("rf_{letter}_at"));
-            names.insert("#own_side".into(), keys::side_counter(side).into());
-            names.insert(
-                "#other_side".into(),
-                keys::side_counter(side.other()).into(),
-            );
-            set.extend([
-                "#ls = :sender_id",
-                "#ls_seen = if_not_exists(#other_side, :zero)",
-                "#ls_id = :id",
-                "#rf = :id",
-                "#rf_at = :now",
-            ]);
-            add.push("#own_side :one");
-        }
-        let mut newer_than_last =
-            "#status = :open AND (attribute_not_exists(gsi1sk) OR gsi1sk < :id)".to_owned();
-        let escalation_condition = match &draft.notification {
-            Some(pending) if pending.now.is_empty() => Some(if escalation_pending {
-                " AND due_stage = :escalation"
-            } else {
-                " AND (attribute_not_exists(due_stage) OR due_stage <> :escalation)"
-            }),
-            _ => None,
-        };
-        if let Some(extra) = escalation_condition {
-            newer_than_last.push_str(extra);
-        }
-        if sender_side.is_some() {
-            // The side's last sender is the one this send expects to replace: nobody or
-            // the sender (nothing to keep), or the one whose position it writes.
-            newer_than_last.push_str(match replaced {
-                None => " AND (attribute_not_exists(#ls) OR #ls = :sender_id)",
-                Some(_) => " AND #ls = :replaced AND #ls_id = :replaced_id",
-            });
-        }
-        let condition = match &draft.lifecycle {
-            Lifecycle::Open { .. } => format!("attribute_not_exists({PK})"),
-            // A patient thread is created only with a check that the patient is registered,
-            // which the first attempt leaves out: most messages go to a thread that exists.
-            _ if draft.create_conversation
-                && conversation.subject.created_on_first_message()
-                && (creating_patient_thread || conversation.subject.patient_id().is_none()) =>
-            {
-                format!("attribute_not_exists({PK}) OR ({newer_than_last})")
-            }
-            _ => format!("attribute_exists({PK}) AND {newer_than_last}"),
-        };
-        let mut values = HashMap::from([
-            (":open".to_owned(), s(ConversationStatus::Open.as_str())),
-            (":now".into(), s(&message.created_at)),
-            (":id".into(), s(&message.id)),
-            (
-                ":excerpt".into(),
-                s(text::excerpt(&excerpt_source(message))),
-            ),
-            (":sender_type".into(), s(message.sender_type.as_str())),
-            (":sender_name".into(), s(&message.sender_name)),
-            (":feed".into(), s(keys::tenant_feed_pk(tenant))),
-            (
-                ":customer_feed".into(),
-                s(keys::customer_feed_pk(tenant, &conversation.customer_id)),
-            ),
-            (":one".into(), n(1)),
-        ]);
-        if sender_side.is_some() {
-            values.insert(":zero".into(), n(0));
-            values.insert(":sender_id".into(), s(&draft.sender_id));
-            if let Some(replaced) = replaced {
-                values.insert(":replaced".into(), s(&replaced.user));
-                values.insert(":replaced_id".into(), s(&replaced.position.up_to));
-            }
-        }
-        match &draft.lifecycle {
-            Lifecycle::Continue => {}
-            Lifecycle::Close => {
-                values.insert(":closed".into(), s(ConversationStatus::Closed.as_str()));
-            }
-            Lifecycle::Open { title } => {
-                set.push("title = :title");
-                values.insert(":title".into(), s(title));
-            }
-        }
-        if let Some(pending) = &draft.notification {
-            values.insert(":due_shard".into(), s(keys::due_shard(pk)));
-            if pending.now.is_empty() {
-                values.insert(":due".into(), s(&pending.due_at));
-                values.insert(":escalation".into(), s(DueStage::Escalation.as_str()));
-                if escalation_pending {
-                    // The SMS escalation only texts contacts about what came before; a
-                    // new message gets its own digest pass, to everyone, after the delay.
-                    remove.push("due_round");
-                    set.extend([
-                        "gsi3pk = :due_shard",
-                        "gsi3sk = :due",
-                        "due_stage = :digest",
-                    ]);
-                    values.insert(":digest".into(), s(DueStage::Digest.as_str()));
-                } else {
-                    // A pending digest stays due when it was: later messages join it.
-                    set.extend([
-                        "gsi3pk = if_not_exists(gsi3pk, :due_shard)",
-                        "gsi3sk = if_not_exists(gsi3sk, :due)",
-                    ]);
-                }
-            } else {
-                // A pass due now names itself by its due time: no round of its own.
-                remove.push("due_round");
-                set.extend([
-                    "gsi3pk = :due_shard",
-                    "gsi3sk = :now",
-                    "due_stage = :digest",
-                ]);
-                // The digest it goes ahead of keeps its time: the one pending, or the
-                // delay after this message.
-                set.push("digest_due = if_not_exists(digest_due, if_not_exists(gsi3sk, :due))");
-                add.push("notify_now :channels");
-                values.insert(":due".into(), s(&pending.due_at));
-                values.insert(":digest".into(), s(DueStage::Digest.as_str()));
-                values.insert(
-                    ":channels".into(),
-                    AttributeValue::Ss(pending.now.iter().map(|c| c.as_str().to_owned()).collect()),
-                );
-            }
-        }
-        let mut expression = format!("SET {} ADD {}", set.join(", "), add.join(", "));
-        if !remove.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
-        }
-        Update::builder()
-            .table_name(&self.table)
-            .key(PK, s(pk))
-            .key(SK, s(HEADER_SK))
-            .update_expression(expression)
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))
-    }
-}
 
 /// What a send learnt from the header its earlier attempts' conditions returned (rare
 /// enough not to read the header first).
@@ -224,6 +39,14 @@ pub(super) struct Replaced {
 }
 
 impl Replaced {
+    pub(super) fn user(&self) -> &str {
+        &self.user
+    }
+
+    pub(super) fn position(&self) -> &ReadPosition {
+        &self.position
+    }
+
     /// Whom a send by `draft`'s sender would replace, as `current` (the header a failed
     /// condition returned) says.
     pub(super) fn from_header(
@@ -264,22 +87,24 @@ impl DynamoStore {
             .sender_type
             .side()
             .ok_or_else(|| StoreError::Internal("a system message replaces no sender".into()))?;
-        let update = Update::builder()
-            .table_name(&self.table)
-            .key(PK, s(keys::reader_pk(tenant, side, &replaced.user)))
-            .key(SK, s(keys::reader_sk(&draft.conversation)))
-            .update_expression("SET sent_up_to = :up_to, sent_seen = :seen, sent_at = :at")
-            .expression_attribute_values(":up_to", s(&replaced.position.up_to))
-            .expression_attribute_values(":seen", n(replaced.position.seen))
-            .expression_attribute_values(":at", s(&replaced.position.at))
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let sent = UpdateExpr::new()
+            .set("sent_up_to = :up_to")
+            .set("sent_seen = :seen")
+            .set("sent_at = :at")
+            .value(":up_to", s(&replaced.position.up_to))
+            .value(":seen", n(replaced.position.seen))
+            .value(":at", s(&replaced.position.at));
+        let update = self.update(
+            keys::reader_pk(tenant, side, &replaced.user),
+            keys::reader_sk(&draft.conversation),
+            &sent,
+        )?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 }
 
 /// The feed shows the text, or the file names of a message without text.
-fn excerpt_source(message: &Message) -> String {
+pub(super) fn excerpt_source(message: &Message) -> String {
     if message.message.is_empty() {
         let names: Vec<&str> = message
             .attachments

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 
 use serde::{Deserialize, Serialize};
 
+use super::expr::UpdateExpr;
 use super::item::{conversation_text, from_item, get_s, internal, keyed_item, s};
 use super::DynamoStore;
 use crate::domain::order::MAX_PARTICIPANTS;
@@ -75,30 +76,27 @@ impl DynamoStore {
         tenant: &str,
         change: &ParticipantChange,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let entry = Update::builder()
-            .table_name(&self.table)
-            .key(PK, s(keys::order_pk(tenant, &change.order_id)))
-            .key(SK, s(keys::ORDER_SK))
-            .expression_attribute_values(":user", AttributeValue::Ss(vec![change.user.clone()]))
-            .expression_attribute_values(":one", s(&change.user));
+        let entry = UpdateExpr::new()
+            .value(":user", AttributeValue::Ss(vec![change.user.clone()]))
+            .value(":one", s(&change.user));
         let entry = if change.joins {
             entry
-                .update_expression("ADD participants :user")
-                .condition_expression(format!(
+                .add("participants :user")
+                .condition(format!(
                     "attribute_exists({PK}) AND (attribute_not_exists(participants) OR \
                      (NOT contains(participants, :one) AND size(participants) < :max))"
                 ))
-                .expression_attribute_values(
-                    ":max",
-                    AttributeValue::N(MAX_PARTICIPANTS.to_string()),
-                )
+                .value(":max", AttributeValue::N(MAX_PARTICIPANTS.to_string()))
         } else {
-            entry
-                .update_expression("DELETE participants :user")
-                .condition_expression(format!(
-                    "attribute_exists({PK}) AND contains(participants, :one)"
-                ))
+            entry.delete("participants :user").condition(format!(
+                "attribute_exists({PK}) AND contains(participants, :one)"
+            ))
         };
+        let entry = self.update(
+            keys::order_pk(tenant, &change.order_id),
+            keys::ORDER_SK,
+            &entry,
+        )?;
         let part = if change.joins {
             self.part_put(tenant, &change.conversation, &change.order_id, &change.user)?
         } else {
@@ -111,9 +109,7 @@ impl DynamoStore {
             TransactWriteItem::builder().delete(delete).build()
         };
         Ok(vec![
-            TransactWriteItem::builder()
-                .update(entry.build().map_err(internal)?)
-                .build(),
+            TransactWriteItem::builder().update(entry).build(),
             part,
         ])
     }
@@ -128,15 +124,11 @@ impl DynamoStore {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut writes = Vec::with_capacity(parts.participants.len() + 1);
         if let Some(order_id) = parts.conversation.subject.order_id() {
-            let entry = Update::builder()
-                .table_name(&self.table)
-                .key(PK, s(keys::order_pk(tenant, order_id)))
-                .key(SK, s(keys::ORDER_SK))
-                .update_expression("SET closed_at = :at")
-                .condition_expression(format!("attribute_exists({PK})"))
-                .expression_attribute_values(":at", s(closed_at))
-                .build()
-                .map_err(internal)?;
+            let closed = UpdateExpr::new()
+                .set("closed_at = :at")
+                .condition(format!("attribute_exists({PK})"))
+                .value(":at", s(closed_at));
+            let entry = self.update(keys::order_pk(tenant, order_id), keys::ORDER_SK, &closed)?;
             writes.push(TransactWriteItem::builder().update(entry).build());
         }
         for user in &parts.participants {

@@ -10,6 +10,7 @@ use ulid::Ulid;
 use super::conversations::header_from_item;
 use serde::Deserialize;
 
+use super::expr::UpdateExpr;
 use super::item::{
     classify, failed_condition_item, from_item, get_s, is_conditional_failure, n, s, Item,
 };
@@ -244,14 +245,11 @@ impl DynamoStore {
             // Someone got further first; their mark read moves the clock.
             return Ok(stored.unwrap_or_else(|| position.clone()));
         }
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(pk))
-            .key(SK, s(keys::READ_CLOCK_SK))
-            .update_expression("SET #at = :at")
-            .expression_attribute_names("#at", "at")
-            .expression_attribute_values(":at", s(Ulid::new().to_string()))
+        let clock = UpdateExpr::new()
+            .set("#at = :at")
+            .name("#at", "at")
+            .value(":at", s(Ulid::new().to_string()));
+        self.update_item(pk, keys::READ_CLOCK_SK, &clock)
             .send()
             .await
             .map_err(classify)?;
