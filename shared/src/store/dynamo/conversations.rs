@@ -1,6 +1,5 @@
 //! The conversation header: the one Update a send makes to it, and reading it back.
 
-
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use ulid::Ulid;
 
