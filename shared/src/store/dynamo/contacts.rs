@@ -3,8 +3,8 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
-use super::item::{get_n, get_s, internal, keyed_item, n, s, Item};
-use super::transaction::{Part, Transaction};
+use super::item::{from_item, get_n, get_s, internal, keyed_item, n, s, Item};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::directory::Contact;
 use crate::store::keys::{self, PHONE_SK, PK, SK};
@@ -116,5 +116,93 @@ impl DynamoStore {
             );
         }
         Ok(items)
+    }
+}
+
+/// A contact is read and written again this many times while others change it.
+const CONTACT_WRITE_ATTEMPTS: u32 = 3;
+
+impl DynamoStore {
+    /// [`crate::store::DirectoryStore::put_contact`].
+    pub(super) async fn store_contact(
+        &self,
+        tenant: &str,
+        contact: &Contact,
+    ) -> Result<Contact, StoreError> {
+        for _ in 0..CONTACT_WRITE_ATTEMPTS {
+            let current = self
+                .contact_item(tenant, &contact.customer_id, &contact.contact_id)
+                .await?;
+            let mut stored = contact.clone();
+            if let Some(created) = current.as_ref().and_then(|c| get_s(c, "created_at")) {
+                stored.created_at = created.to_owned();
+            }
+            let items = self.contact_writes(tenant, &stored, current.as_ref())?;
+            match self.transact(items).await {
+                Ok(()) => return Ok(stored),
+                Err(TransactFailure::Store(err)) => return Err(err),
+                Err(TransactFailure::Cancelled(c)) => {
+                    if c.failed(Part::PhoneClaim) {
+                        return Err(StoreError::Conflict {
+                            code: "phone_in_use",
+                            message: "another contact of this business has that phone number"
+                                .into(),
+                        });
+                    }
+                    if !c.failed(Part::Contact) {
+                        return Err(c.unavailable());
+                    }
+                    // Someone else changed the contact since it was read: read it again.
+                }
+            }
+        }
+        Err(StoreError::Unavailable(
+            "contact changed concurrently".into(),
+        ))
+    }
+
+    /// [`crate::store::DirectoryStore::delete_contact`].
+    pub(super) async fn remove_contact(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> Result<bool, StoreError> {
+        for _ in 0..CONTACT_WRITE_ATTEMPTS {
+            let Some(current) = self.contact_item(tenant, customer, contact).await? else {
+                return Ok(false);
+            };
+            let stored = from_item::<Contact>(&current)?;
+            let (condition, version) = Self::unchanged_since(Some(&current));
+            let mut delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PK, s(keys::customer_pk(tenant, customer)))
+                .key(SK, s(keys::contact_sk(contact)))
+                .condition_expression(condition);
+            if let Some(version) = version {
+                delete = delete.expression_attribute_values(":version", version);
+            }
+            let mut items = Transaction::new().with(
+                Part::Contact,
+                TransactWriteItem::builder()
+                    .delete(delete.build().map_err(internal)?)
+                    .build(),
+            );
+            if let Some(phone) = &stored.phone {
+                items.push(
+                    Part::PhoneClaim,
+                    self.phone_claim_delete(tenant, phone, &stored)?,
+                );
+            }
+            match self.transact(items).await {
+                Ok(()) => return Ok(true),
+                Err(TransactFailure::Store(err)) => return Err(err),
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::Contact) => {}
+                Err(TransactFailure::Cancelled(c)) => return Err(c.unavailable()),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "contact changed concurrently".into(),
+        ))
     }
 }

@@ -14,6 +14,7 @@ mod expr;
 mod feed;
 mod grants;
 mod header_update;
+mod held;
 mod idempotency;
 mod inbound;
 mod item;
