@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use ulid::Ulid;
 
 use super::conversations::{header_from_item, Learnt, Replaced};
-use super::item::backoff;
+use super::item::{backoff, Item};
 use super::messages::message_item;
 use super::transaction::{Cancelled, Part, TransactFailure, Transaction};
 use super::DynamoStore;
@@ -163,45 +163,14 @@ impl DynamoStore {
         if !cancelled.failed(Part::Header) {
             return Err(cancelled.internal());
         }
-        let Some(current) = cancelled.current(Part::Header) else {
-            if draft.create_conversation
-                && draft.conversation.subject.patient_id().is_some()
-                && !learnt.creating_patient_thread
-            {
-                learnt.creating_patient_thread = true;
-                return Ok(Next::Retry(None));
-            }
-            return Err(StoreError::NotFound);
-        };
-        let header = header_from_item(current)?;
-        if header.status == ConversationStatus::Closed {
-            return Err(StoreError::Closed);
-        }
-        let stage_now = header
-            .due
-            .as_ref()
-            .is_some_and(|due| due.stage == DueStage::Escalation);
-        let last = header
-            .last_message_id
-            .as_deref()
-            .and_then(|id| Ulid::from_string(id).ok());
-        let behind = last.is_some_and(|last| last.to_string() >= message.id);
-        let replacing = Replaced::from_header(&header, draft);
-        if !behind && stage_now == learnt.escalation_pending && replacing == learnt.replaced {
-            return Err(StoreError::Internal(
-                "conversation header refused a send".into(),
-            ));
-        }
-        learnt.escalation_pending = stage_now;
-        learnt.replaced = replacing;
-        if !behind {
-            return Ok(Next::Retry(None));
-        }
-        // Someone committed a newer message first: go after it.
-        if attempt > 2 {
-            backoff(attempt).await;
-        }
-        Ok(Next::Retry(last))
+        header_refused(
+            draft,
+            cancelled.current(Part::Header),
+            attempt,
+            message,
+            learnt,
+        )
+        .await
     }
 
     /// The append's guard refused it: the order or participant was there already, or the
@@ -255,6 +224,57 @@ impl DynamoStore {
         }
         Err(StoreError::Unavailable("conversation too busy".into()))
     }
+}
+
+/// The header refused the send: the conversation is missing or closed, or the attempt
+/// expected another header than the one its condition returned (`current`): learn it,
+/// and try again.
+async fn header_refused(
+    draft: &MessageDraft,
+    current: Option<&Item>,
+    attempt: u32,
+    message: &Message,
+    learnt: &mut Learnt,
+) -> Result<Next, StoreError> {
+    let Some(current) = current else {
+        if draft.create_conversation
+            && draft.conversation.subject.patient_id().is_some()
+            && !learnt.creating_patient_thread
+        {
+            learnt.creating_patient_thread = true;
+            return Ok(Next::Retry(None));
+        }
+        return Err(StoreError::NotFound);
+    };
+    let header = header_from_item(current)?;
+    if header.status == ConversationStatus::Closed {
+        return Err(StoreError::Closed);
+    }
+    let stage_now = header
+        .due
+        .as_ref()
+        .is_some_and(|due| due.stage == DueStage::Escalation);
+    let last = header
+        .last_message_id
+        .as_deref()
+        .and_then(|id| Ulid::from_string(id).ok());
+    let behind = last.is_some_and(|last| last.to_string() >= message.id);
+    let replacing = Replaced::from_header(&header, draft);
+    if !behind && stage_now == learnt.escalation_pending && replacing == learnt.replaced {
+        return Err(StoreError::Internal(
+            "conversation header refused a send".into(),
+        ));
+    }
+    learnt.escalation_pending = stage_now;
+    learnt.replaced = replacing;
+    if !behind {
+        return Ok(Next::Retry(None));
+    }
+    // Someone committed a newer message first: go after it.
+    if attempt > 2 {
+        backoff(attempt).await;
+    }
+    Ok(Next::Retry(last))
 }
 
 /// A ULID newer than `newer_than`, so that commit order stays id order.
