@@ -2,6 +2,7 @@
 //! own answers ([`testkit::faults`]): each ends in a retry, a 503 with Retry-After, or a
 //! recorded failure; never half a write, never a duplicate.
 
+use shared::domain::Named;
 use std::time::Duration;
 
 use serde_json::{json, Value};

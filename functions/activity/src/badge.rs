@@ -7,6 +7,7 @@
 //! ever read. The tag covers the feed's recent entries ([`tag`]; a reach changes with the
 //! tenant's feed) and the caller's read clock.
 
+use shared::domain::Named;
 use std::collections::HashMap;
 
 use shared::domain::feed::{BADGE_REQUESTS, BADGE_WINDOW};

@@ -1,6 +1,7 @@
 //! What the query string of the activity feed asks for: its filters, and the scope its
 //! cursors are sealed to.
 
+use shared::domain::Named;
 use shared::domain::{ConversationKind, ConversationStatus, Principal, Role};
 use shared::http::{self, Request};
 use shared::store::ConversationHeader;

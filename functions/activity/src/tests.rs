@@ -3,10 +3,9 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 use shared::domain::directory::{Assignment, StaffProfile};
 use shared::domain::{
-    now_rfc3339, Channel, ConversationId, MessageType, MessagingMode, Role, SenderType, Settings,
-    Subject,
+    now_rfc3339, ConversationId, MessageType, MessagingMode, Role, SenderType, Settings, Subject,
 };
-use shared::store::{DirectoryStore, DynamoStore, Lifecycle, MessageDraft, MessageStore};
+use shared::store::{DirectoryStore, DynamoStore, MessageDraft, MessageStore};
 use shared::App;
 use testkit::app::{general, hours_from_now};
 use testkit::{read_response, seed, ApiEvent, Claims, TestApp};
@@ -93,21 +92,17 @@ async fn assert_unread(stack: &TestApp, claims: &Claims, conversation: &str, exp
 }
 
 async fn system_message(stack: &TestApp, customer: &str) {
-    let draft = MessageDraft {
-        conversation: ConversationId::new(customer, Subject::General),
-        create_conversation: true,
-        sender_type: SenderType::System,
-        sender_id: "system".into(),
-        sender_name: "Oak Street Vets".into(),
-        message_type: MessageType::System,
-        text: "Appointment confirmed for Tuesday".into(),
-        attachments: vec![],
-        metadata: None,
-        channel: Channel::Web,
-        external_ref: None,
-        notification: None,
-        lifecycle: Lifecycle::Continue,
-    };
+    let conversation = ConversationId::new(customer, Subject::General);
+    let (sender, text) = (SenderType::System, "Appointment confirmed for Tuesday");
+    let draft = MessageDraft::new(
+        conversation,
+        sender,
+        "system",
+        "Oak Street Vets",
+        MessageType::System,
+        text,
+    )
+    .create_conversation(true);
     stack
         .store
         .append_message(TENANT, &draft, None)

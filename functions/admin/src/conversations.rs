@@ -13,9 +13,7 @@
 use serde_json::{json, Value};
 use shared::domain::order::{OpenOrderRequest, MAX_PARTICIPANTS};
 use shared::domain::permissions::{require_host_or_admin, Access};
-use shared::domain::{
-    now_rfc3339, Channel, ConversationId, MessageType, Principal, SenderType, Subject,
-};
+use shared::domain::{now_rfc3339, ConversationId, MessageType, Principal, SenderType, Subject};
 use shared::http::{self, Request, Response};
 use shared::store::{
     AppendGuard, AppendOutcome, ClosedParts, ConversationHeader, DirectoryStore, Lifecycle,
@@ -38,21 +36,18 @@ fn system_message(
     metadata: Value,
     lifecycle: Lifecycle,
 ) -> MessageDraft {
-    MessageDraft {
+    let (sender, user) = (SenderType::System, &principal.user_id);
+    MessageDraft::new(
         conversation,
-        create_conversation: matches!(lifecycle, Lifecycle::Open { .. }),
-        sender_type: SenderType::System,
-        sender_id: principal.user_id.clone(),
-        sender_name: "System".into(),
-        message_type: MessageType::System,
+        sender,
+        user,
+        "System",
+        MessageType::System,
         text,
-        attachments: Vec::new(),
-        metadata: Some(metadata),
-        channel: Channel::Web,
-        external_ref: None,
-        notification: None,
-        lifecycle,
-    }
+    )
+    .create_conversation(matches!(lifecycle, Lifecycle::Open { .. }))
+    .metadata(Some(metadata))
+    .lifecycle(lifecycle)
 }
 
 async fn header_of<S: MessageStore>(

@@ -8,6 +8,7 @@ use shared::domain::permissions::require_admin;
 use shared::domain::settings::{LIMIT_ATTACHMENTS, LIMIT_ATTACHMENT_MB};
 use shared::domain::sms::{MAX_SMS_NUMBERS, MAX_SMS_REPLY_CHARS};
 use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_e164, is_valid_email};
+use shared::domain::Named;
 use shared::domain::{now_rfc3339, MessagingMode, Settings};
 use shared::http::{self, Request, Response};
 use shared::store::{GrantStore, SettingsStore, StoreError};

@@ -15,6 +15,7 @@
 
 use shared::domain::csv::{self, BOM};
 use shared::domain::permissions::{require_host_or_admin, Access};
+use shared::domain::Named;
 use shared::domain::{ConversationId, Message};
 use shared::files::names::content_disposition;
 use shared::http::{self, Request, Response};

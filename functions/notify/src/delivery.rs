@@ -3,6 +3,7 @@
 
 use shared::domain::grant::Grant;
 use shared::domain::notify::NotifyChannel;
+use shared::domain::Named;
 use shared::domain::{format_timestamp, Settings};
 use shared::notify::{EmailSender, SendError, SmsSender};
 use shared::store::{

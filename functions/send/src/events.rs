@@ -13,10 +13,10 @@ use shared::domain::notify::notify_delay;
 use shared::domain::order::clean_metadata;
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::text::{clean_message_text, TextError};
-use shared::domain::{format_timestamp, ids, Channel, MessageType, Principal, SenderType};
+use shared::domain::{format_timestamp, ids, MessageType, Principal, SenderType};
 use shared::http::{self, Request, Response};
 use shared::store::{
-    keys, DirectoryStore, IdempotencyClaim, Lifecycle, MessageDraft, MessageStore, OrderRecord,
+    keys, DirectoryStore, IdempotencyClaim, MessageDraft, MessageStore, OrderRecord,
     PendingNotification, SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
@@ -220,24 +220,20 @@ pub async fn post<S: MessageStore + SettingsStore + DirectoryStore + UploadStore
             Err(refusal) => return crate::replay_or(app, tenant, claim, refusal).await,
         };
     let speaks = sender_type != SenderType::System;
-    let draft = MessageDraft {
+    let draft = MessageDraft::new(
         conversation,
-        create_conversation: false,
         sender_type,
         sender_id,
         sender_name,
-        message_type: checked.message_type,
-        text: checked.text,
-        attachments,
-        metadata: checked.metadata,
-        channel: Channel::Web,
-        external_ref: None,
-        notification: speaks.then(|| PendingNotification {
-            due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(&settings)),
-            now: Vec::new(),
-        }),
-        lifecycle: Lifecycle::Continue,
-    };
+        checked.message_type,
+        checked.text,
+    )
+    .attachments(attachments)
+    .metadata(checked.metadata)
+    .notification(speaks.then(|| PendingNotification {
+        due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(&settings)),
+        now: Vec::new(),
+    }));
     crate::append(app, tenant, &draft, claim).await
 }
 

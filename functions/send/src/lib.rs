@@ -10,14 +10,12 @@ use shared::domain::message::MessageView;
 use shared::domain::notify::{notify_delay, NotifyChannel};
 use shared::domain::permissions::{Access, ConversationTarget};
 use shared::domain::text::{clean_message_text, TextError};
-use shared::domain::{
-    format_timestamp, Channel, Message, MessageType, Principal, Role, SenderType,
-};
+use shared::domain::Named;
+use shared::domain::{format_timestamp, Message, MessageType, Principal, Role, SenderType};
 use shared::http::{self, Request, Response};
 use shared::store::{
     keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, IdempotencyRecord,
-    Lifecycle, MessageDraft, MessageStore, PatientStore, PendingNotification, SettingsStore,
-    UploadStore,
+    MessageDraft, MessageStore, PatientStore, PendingNotification, SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -72,28 +70,20 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
         Err(refusal) => return replay_or(app, &principal.tenant_id, claim, refusal).await,
     };
 
-    let draft = MessageDraft {
-        conversation,
-        create_conversation: body.target.conversation_id.is_none(),
-        sender_type: SenderType::of_side(principal.side()),
-        sender_id: principal.user_id.clone(),
-        sender_name: principal.display_name().to_owned(),
-        message_type: if attachments.is_empty() {
-            MessageType::Text
-        } else {
-            MessageType::Attachment
-        },
-        text,
-        attachments,
-        metadata: None,
-        channel: Channel::Web,
-        external_ref: None,
-        notification: Some(PendingNotification {
+    let message_type = if attachments.is_empty() {
+        MessageType::Text
+    } else {
+        MessageType::Attachment
+    };
+    let sender = SenderType::of_side(principal.side());
+    let (user, name) = (&principal.user_id, principal.display_name());
+    let draft = MessageDraft::new(conversation, sender, user, name, message_type, text)
+        .create_conversation(body.target.conversation_id.is_none())
+        .attachments(attachments)
+        .notification(Some(PendingNotification {
             due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(&settings)),
             now: notify_now,
-        }),
-        lifecycle: Lifecycle::Continue,
-    };
+        }));
     append(app, &principal.tenant_id, &draft, claim).await
 }
 

@@ -4,12 +4,11 @@
 use serde_json::json;
 use shared::domain::notify::notify_delay;
 use shared::domain::sms::InboundSms;
+use shared::domain::Named;
 use shared::domain::{
     format_timestamp, now_rfc3339, Channel, ConversationId, MessageType, SenderType, Settings,
 };
-use shared::store::{
-    Lifecycle, MessageDraft, PendingNotification, PhoneOwner, UnmatchedReason, UnmatchedSms,
-};
+use shared::store::{MessageDraft, PendingNotification, PhoneOwner, UnmatchedReason, UnmatchedSms};
 
 /// `text` is the body cleaned as a message's would be: admins read it in the same
 /// screens as messages.
@@ -44,24 +43,22 @@ pub(crate) fn customer_message(
     text: String,
     settings: &Settings,
 ) -> MessageDraft {
-    MessageDraft {
+    let (sender, name) = (SenderType::Customer, sender_name(sms, owner));
+    MessageDraft::new(
         conversation,
-        create_conversation: true,
-        sender_type: SenderType::Customer,
-        sender_id: owner.contact_id.clone(),
-        sender_name: sender_name(sms, owner),
-        message_type: MessageType::Text,
+        sender,
+        &owner.contact_id,
+        name,
+        MessageType::Text,
         text,
-        attachments: Vec::new(),
-        metadata: None,
-        channel: Channel::Sms,
-        external_ref: Some(sms.provider_message_id.clone()),
-        notification: Some(PendingNotification {
-            due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(settings)),
-            now: Vec::new(),
-        }),
-        lifecycle: Lifecycle::Continue,
-    }
+    )
+    .create_conversation(true)
+    .channel(Channel::Sms)
+    .external_ref(&sms.provider_message_id)
+    .notification(Some(PendingNotification {
+        due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(settings)),
+        now: Vec::new(),
+    }))
 }
 
 /// The thread's record of a keyword that changed the number's opt-out: a system
@@ -84,24 +81,21 @@ pub(crate) fn opt_out_notice(
             format!("{name} ({}) opted back in to text messages.", sms.from),
         )
     };
-    MessageDraft {
+    MessageDraft::new(
         conversation,
-        create_conversation: true,
-        sender_type: SenderType::System,
-        sender_id: "sms".into(),
-        sender_name: "SMS".into(),
-        message_type: MessageType::System,
+        SenderType::System,
+        "sms",
+        "SMS",
+        MessageType::System,
         text,
-        attachments: Vec::new(),
-        metadata: Some(json!({
-            "event": event,
-            "phone": sms.from,
-            "keyword": sms.body.trim().to_ascii_uppercase(),
-            "contact_id": owner.contact_id,
-        })),
-        channel: Channel::Sms,
-        external_ref: Some(sms.provider_message_id.clone()),
-        notification: None,
-        lifecycle: Lifecycle::Continue,
-    }
+    )
+    .create_conversation(true)
+    .metadata(Some(json!({
+        "event": event,
+        "phone": sms.from,
+        "keyword": sms.body.trim().to_ascii_uppercase(),
+        "contact_id": owner.contact_id,
+    })))
+    .channel(Channel::Sms)
+    .external_ref(&sms.provider_message_id)
 }

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 use shared::domain::message::{ReadPosition, ViewerReadState};
 use shared::domain::permissions::{Access, ConversationTarget};
+use shared::domain::Named;
 use shared::domain::{ConversationId, Message, Principal, Role, Side};
 use shared::http::{self, Request, Response};
 use shared::store::readers::{read_by, read_frontiers, ReadFrontier};

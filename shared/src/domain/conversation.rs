@@ -1,5 +1,6 @@
 //! Conversations (threads): one per tenant, customer and subject.
 
+use super::named::Named;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -87,14 +88,7 @@ pub enum ConversationStatus {
     Closed,
 }
 
-impl ConversationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConversationStatus::Open => "open",
-            ConversationStatus::Closed => "closed",
-        }
-    }
-}
+impl Named for ConversationStatus {}
 
 /// The public conversation id: an opaque, URL-safe encoding of customer and subject.
 ///

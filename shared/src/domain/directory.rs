@@ -4,6 +4,7 @@
 //! A contact's id is the `sub` its JWT carries, and a staff profile's id is the staff
 //! member's `sub`: read state and directory entries meet on that id.
 
+use crate::domain::Named;
 use serde::{Deserialize, Serialize};
 
 use super::error::DomainError;
@@ -18,13 +19,22 @@ pub struct StaffProfile {
     pub user_id: String,
     pub name: String,
     pub email: Option<String>,
+    #[serde(default)]
     pub email_notifications: bool,
     /// Who the person is in the directory: `admin`, `staff` or `basic_staff`. Access
     /// follows the JWT; notifications follow this (basic staff hear only of customers
-    /// assigned to them).
+    /// assigned to them). A profile stored before roles were required has none: it
+    /// reaches only what a basic staff member may open.
+    #[serde(default = "basic_staff")]
     pub role: Role,
+    #[serde(default)]
     pub created_at: String,
+    #[serde(default)]
     pub updated_at: String,
+}
+
+fn basic_staff() -> Role {
+    Role::BasicStaff
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,9 +44,13 @@ pub struct Contact {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    #[serde(default)]
     pub email_opt_in: bool,
+    #[serde(default)]
     pub sms_opt_in: bool,
+    #[serde(default)]
     pub created_at: String,
+    #[serde(default)]
     pub updated_at: String,
 }
 
@@ -45,8 +59,11 @@ pub struct Contact {
 pub struct Patient {
     pub customer_id: String,
     pub patient_id: String,
+    #[serde(default)]
     pub name: String,
+    #[serde(default)]
     pub created_at: String,
+    #[serde(default)]
     pub updated_at: String,
 }
 
@@ -56,7 +73,9 @@ pub struct Assignment {
     pub customer_id: String,
     /// RFC 3339; absent means until removed.
     pub until: Option<String>,
+    #[serde(default)]
     pub assigned_at: String,
+    #[serde(default)]
     pub assigned_by: String,
 }
 

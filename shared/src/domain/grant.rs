@@ -21,7 +21,9 @@ pub const DEFAULT_EMAILS_PER_DAY: u32 = 500;
 pub const DEFAULT_SMS_PER_DAY: u32 = 100;
 pub const DEFAULT_SMS_COUNTRIES: [&str; 2] = ["US", "CA"];
 
+/// Stored as it serializes; what an item leaves out is the default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Grant {
     /// E.164 numbers: texts to them reach this tenant, and it may text from them.
     pub sms_numbers: Vec<String>,

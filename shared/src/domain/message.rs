@@ -1,5 +1,6 @@
 //! Messages, and the read state that decides what is unread for whom.
 
+use super::named::Named;
 use serde::{Deserialize, Serialize};
 
 use super::principal::Side;
@@ -12,24 +13,9 @@ pub enum SenderType {
     System,
 }
 
+impl Named for SenderType {}
+
 impl SenderType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SenderType::Staff => "staff",
-            SenderType::Customer => "customer",
-            SenderType::System => "system",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<SenderType> {
-        match value {
-            "staff" => Some(SenderType::Staff),
-            "customer" => Some(SenderType::Customer),
-            "system" => Some(SenderType::System),
-            _ => None,
-        }
-    }
-
     /// System messages belong to no side: they are never unread for anyone.
     pub fn side(self) -> Option<Side> {
         match self {
@@ -58,31 +44,7 @@ pub enum MessageType {
     System,
 }
 
-impl MessageType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageType::Text => "text",
-            MessageType::Attachment => "attachment",
-            MessageType::Delivery => "delivery",
-            MessageType::Revision => "revision",
-            MessageType::StatusChange => "status_change",
-            MessageType::System => "system",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<MessageType> {
-        [
-            MessageType::Text,
-            MessageType::Attachment,
-            MessageType::Delivery,
-            MessageType::Revision,
-            MessageType::StatusChange,
-            MessageType::System,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == value)
-    }
-}
+impl Named for MessageType {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,24 +54,7 @@ pub enum Channel {
     Sms,
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Web => "web",
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Channel> {
-        match value {
-            "web" => Some(Channel::Web),
-            "email" => Some(Channel::Email),
-            "sms" => Some(Channel::Sms),
-            _ => None,
-        }
-    }
-}
+impl Named for Channel {}
 
 /// A file a message refers to; the bytes live in S3 under the tenant's prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +66,25 @@ pub struct Attachment {
     pub size: u64,
 }
 
+/// What a sender supplies: a message but for where it goes, its id and its time. A new
+/// field of a message goes here (and in `openapi.yaml`): the store and the API follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageContent {
+    pub sender_type: SenderType,
+    pub sender_id: String,
+    pub sender_name: String,
+    #[serde(rename = "type")]
+    pub message_type: MessageType,
+    /// The text; a message of attachments alone has none.
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    pub metadata: Option<serde_json::Value>,
+    pub channel: Channel,
+    pub external_ref: Option<String>,
+}
+
 /// A stored message, as every viewer shares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -128,17 +92,17 @@ pub struct Message {
     pub conversation_id: String,
     pub customer_id: String,
     pub patient_id: Option<String>,
-    pub sender_type: SenderType,
-    pub sender_id: String,
-    pub sender_name: String,
-    #[serde(rename = "type")]
-    pub message_type: MessageType,
-    pub message: String,
-    pub attachments: Vec<Attachment>,
-    pub metadata: Option<serde_json::Value>,
-    pub channel: Channel,
-    pub external_ref: Option<String>,
+    #[serde(flatten)]
+    pub content: MessageContent,
     pub created_at: String,
+}
+
+impl std::ops::Deref for Message {
+    type Target = MessageContent;
+
+    fn deref(&self) -> &MessageContent {
+        &self.content
+    }
 }
 
 /// One person's read position in a conversation: everything up to and including
@@ -219,15 +183,17 @@ mod tests {
             conversation_id: "c".into(),
             customer_id: "cu".into(),
             patient_id: None,
-            sender_type: sender,
-            sender_id: "x".into(),
-            sender_name: "X".into(),
-            message_type: MessageType::Text,
-            message: "hi".into(),
-            attachments: vec![],
-            metadata: None,
-            channel: Channel::Web,
-            external_ref: None,
+            content: MessageContent {
+                sender_type: sender,
+                sender_id: "x".into(),
+                sender_name: "X".into(),
+                message_type: MessageType::Text,
+                message: "hi".into(),
+                attachments: vec![],
+                metadata: None,
+                channel: Channel::Web,
+                external_ref: None,
+            },
             created_at: "t".into(),
         }
     }

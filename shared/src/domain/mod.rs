@@ -11,6 +11,7 @@ mod file_kinds;
 pub mod grant;
 pub mod ids;
 pub mod message;
+mod named;
 pub mod notify;
 pub mod order;
 pub mod permissions;
@@ -24,7 +25,10 @@ pub mod validate;
 
 pub use conversation::{ConversationId, ConversationKind, ConversationStatus, Subject};
 pub use error::DomainError;
-pub use message::{Attachment, Channel, Message, MessageType, MessageView, SenderType};
+pub use message::{
+    Attachment, Channel, Message, MessageContent, MessageType, MessageView, SenderType,
+};
+pub use named::Named;
 pub use principal::{Principal, Role, Side};
 pub use settings::{MessagingMode, Settings};
 

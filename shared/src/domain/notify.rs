@@ -1,6 +1,7 @@
 //! Notification rules: when a pending notification is due, quiet hours, who hears of a
 //! conversation, and what the email and SMS say. Nothing here performs I/O.
 
+use super::named::Named;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
@@ -21,22 +22,7 @@ pub enum NotifyChannel {
     Sms,
 }
 
-impl NotifyChannel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotifyChannel::Email => "email",
-            NotifyChannel::Sms => "sms",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<NotifyChannel> {
-        match value {
-            "email" => Some(NotifyChannel::Email),
-            "sms" => Some(NotifyChannel::Sms),
-            _ => None,
-        }
-    }
-}
+impl Named for NotifyChannel {}
 
 /// How long a message may stay unread before its notification is due.
 pub fn notify_delay(settings: &Settings) -> SignedDuration {

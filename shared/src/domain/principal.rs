@@ -1,5 +1,6 @@
 //! Who is calling: the identity API Gateway's JWT authorizer vouched for.
 
+use super::named::Named;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,28 +13,7 @@ pub enum Role {
     Service,
 }
 
-impl Role {
-    pub fn parse(value: &str) -> Option<Role> {
-        match value {
-            "admin" => Some(Role::Admin),
-            "staff" => Some(Role::Staff),
-            "basic_staff" => Some(Role::BasicStaff),
-            "customer" => Some(Role::Customer),
-            "service" => Some(Role::Service),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Staff => "staff",
-            Role::BasicStaff => "basic_staff",
-            Role::Customer => "customer",
-            Role::Service => "service",
-        }
-    }
-}
+impl Named for Role {}
 
 /// The two sides of every conversation. Read state is per person, but "unread" only ever
 /// counts messages from the other side.

@@ -1,5 +1,6 @@
 //! Per-tenant messaging settings.
 
+use super::named::Named;
 use serde::{Deserialize, Serialize};
 
 use super::quiet_hours::QuietHours;
@@ -13,24 +14,7 @@ pub enum MessagingMode {
     Full,
 }
 
-impl MessagingMode {
-    pub fn parse(value: &str) -> Option<MessagingMode> {
-        match value {
-            "disabled" => Some(MessagingMode::Disabled),
-            "read_only" => Some(MessagingMode::ReadOnly),
-            "full" => Some(MessagingMode::Full),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessagingMode::Disabled => "disabled",
-            MessagingMode::ReadOnly => "read_only",
-            MessagingMode::Full => "full",
-        }
-    }
-}
+impl Named for MessagingMode {}
 
 pub const DEFAULT_NOTIFY_DELAY_MINUTES: u32 = 3;
 pub const DEFAULT_MAX_ATTACHMENT_MB: u32 = 25;

@@ -1,6 +1,7 @@
 //! Inbound SMS: what a text says (keywords), whether a webhook really comes from the
 //! provider (its signature), and what a well-formed inbound text is.
 
+use super::named::Named;
 use super::validate::is_valid_e164;
 
 #[cfg(test)]
@@ -13,7 +14,8 @@ pub const MAX_SMS_NUMBERS: usize = 10;
 pub const MAX_SMS_REPLY_CHARS: usize = 320;
 
 /// Where a text came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Provider {
     /// The form-encoded webhook in Twilio's format.
     Twilio,
@@ -21,14 +23,7 @@ pub enum Provider {
     Aws,
 }
 
-impl Provider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Twilio => "twilio",
-            Provider::Aws => "aws",
-        }
-    }
-}
+impl Named for Provider {}
 
 /// An inbound text as every provider's format comes down to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Who calls: the identity API Gateway's authorizers passed (JWT claims, or the IAM
 //! signer of an operator's route).
 
+use crate::domain::Named;
 use lambda_http::request::RequestContext;
 use lambda_http::RequestExt;
 

@@ -1,6 +1,7 @@
 //! Pending notifications: the due index (`gsi3`) the dispatcher walks, passes held by
 //! quiet hours and the tenant's release marker, and settling a pass.
 
+use crate::domain::Named;
 use std::future::Future;
 
 use super::StoreError;
@@ -8,7 +9,8 @@ use crate::domain::notify::NotifyChannel;
 use crate::domain::ConversationId;
 
 /// Which pass of a pending notification is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DueStage {
     /// Email (and any SMS the sender asked for) to everyone with something unread.
     Digest,
@@ -16,14 +18,7 @@ pub enum DueStage {
     Escalation,
 }
 
-impl DueStage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DueStage::Digest => "digest",
-            DueStage::Escalation => "escalation",
-        }
-    }
-}
+impl Named for DueStage {}
 
 /// What the due index holds of a conversation whose notification is due.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,15 +1,18 @@
 //! Inbound SMS: numbers, senders, provider ids and unmatched texts.
 
+use crate::domain::Named;
 use std::future::Future;
 
 use super::StoreError;
 use crate::domain::sms::Provider;
 use crate::domain::{ConversationId, Settings};
 
-/// Who holds a phone number in a tenant's contact directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who holds a phone number in a tenant's contact directory (the phone's claim item).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneOwner {
+    #[serde(default)]
     pub customer_id: String,
+    #[serde(default)]
     pub contact_id: String,
     /// The contact's name, which their texts are shown under.
     pub name: Option<String>,
@@ -47,7 +50,7 @@ pub struct OptOutChange {
 }
 
 /// Why an inbound text is kept for admins instead of becoming a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnmatchedReason {
     UnknownSender,
@@ -56,36 +59,19 @@ pub enum UnmatchedReason {
     ConversationClosed,
 }
 
-impl UnmatchedReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnmatchedReason::UnknownSender => "unknown_sender",
-            UnmatchedReason::MessagingDisabled => "messaging_disabled",
-            UnmatchedReason::MessagingReadOnly => "messaging_read_only",
-            UnmatchedReason::ConversationClosed => "conversation_closed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<UnmatchedReason> {
-        [
-            UnmatchedReason::UnknownSender,
-            UnmatchedReason::MessagingDisabled,
-            UnmatchedReason::MessagingReadOnly,
-            UnmatchedReason::ConversationClosed,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == value)
-    }
-}
+impl Named for UnmatchedReason {}
 
 /// An inbound text kept for admins, as it was when it arrived (a contact added later does
 /// not change it).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnmatchedSms {
+    /// In the table, the item's sort key.
+    #[serde(alias = "sk")]
     pub id: String,
     pub received_at: String,
     pub from: String,
     pub to: String,
+    #[serde(default)]
     pub body: String,
     pub provider: String,
     pub provider_message_id: String,

@@ -4,12 +4,10 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use super::{DueStage, InboundEffects, StoreError};
-use crate::domain::message::{Attachment, ReadPosition};
+use super::{DueStage, InboundEffects, MessageDraft, StoreError};
+use crate::domain::message::ReadPosition;
 use crate::domain::notify::NotifyChannel;
-use crate::domain::{
-    Channel, ConversationId, ConversationStatus, Message, MessageType, SenderType, Side,
-};
+use crate::domain::{ConversationId, ConversationStatus, Message, SenderType, Side};
 
 /// What a conversation header keeps of one side: who of it sent last (they have read
 /// everything before their own message) and how far anyone on it has read (receipts).
@@ -112,49 +110,6 @@ impl ConversationHeader {
         }
         self.sent_by(side.other()).saturating_sub(seen)
     }
-}
-
-/// A message to append; the store assigns its id and time.
-#[derive(Debug, Clone)]
-pub struct MessageDraft {
-    pub conversation: ConversationId,
-    /// Start the conversation if it does not exist (general and patient threads named by
-    /// customer); a conversation named by id must exist.
-    pub create_conversation: bool,
-    pub sender_type: SenderType,
-    pub sender_id: String,
-    pub sender_name: String,
-    pub message_type: MessageType,
-    pub text: String,
-    pub attachments: Vec<Attachment>,
-    pub metadata: Option<serde_json::Value>,
-    pub channel: Channel,
-    pub external_ref: Option<String>,
-    /// Makes the conversation's notification pending (not for system messages).
-    pub notification: Option<PendingNotification>,
-    /// What the message does to its conversation besides adding itself.
-    pub lifecycle: Lifecycle,
-}
-
-/// A conversation's start and end, written with the message that marks them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Lifecycle {
-    /// An ordinary message.
-    #[default]
-    Continue,
-    /// Opens an order conversation with its title: it must not exist yet.
-    Open { title: String },
-    /// Closes the conversation: it stays readable and takes no more messages.
-    Close,
-}
-
-/// What a message does to its conversation's pending notification.
-#[derive(Debug, Clone)]
-pub struct PendingNotification {
-    /// When it is due unless one is pending already (a later message joins it).
-    pub due_at: String,
-    /// Channels the sender asked for at once: the notification is due now.
-    pub now: Vec<crate::domain::notify::NotifyChannel>,
 }
 
 /// Ties a send to its `Idempotency-Key`.

@@ -4,6 +4,7 @@
 //! `store/dynamo/<concern>.rs` its implementation.
 
 mod directory;
+mod drafts;
 mod due;
 mod dynamo;
 mod feed;
@@ -19,6 +20,7 @@ mod settings;
 mod uploads;
 
 pub use directory::*;
+pub use drafts::*;
 pub use due::*;
 pub use dynamo::DynamoStore;
 pub use feed::*;

@@ -1,5 +1,6 @@
 //! Who a pass notifies, and delivery claims and records.
 
+use crate::domain::Named;
 use std::future::Future;
 
 use super::StoreError;
@@ -16,7 +17,7 @@ pub struct DeliveryKey {
     pub recipient: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// A run is sending it (until `lease_until`).
@@ -33,45 +34,23 @@ pub enum DeliveryStatus {
     CountryNotAllowed,
 }
 
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Claimed => "claimed",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Retry => "retry",
-            DeliveryStatus::Failed => "failed",
-            DeliveryStatus::Cancelled => "cancelled",
-            DeliveryStatus::QuotaExceeded => "quota_exceeded",
-            DeliveryStatus::CountryNotAllowed => "country_not_allowed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<DeliveryStatus> {
-        match value {
-            "claimed" => Some(DeliveryStatus::Claimed),
-            "sent" => Some(DeliveryStatus::Sent),
-            "retry" => Some(DeliveryStatus::Retry),
-            "failed" => Some(DeliveryStatus::Failed),
-            "cancelled" => Some(DeliveryStatus::Cancelled),
-            "quota_exceeded" => Some(DeliveryStatus::QuotaExceeded),
-            "country_not_allowed" => Some(DeliveryStatus::CountryNotAllowed),
-            _ => None,
-        }
-    }
-}
+impl Named for DeliveryStatus {}
 
 /// What admins see of a delivery.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeliveryRecord {
     pub conversation_id: String,
     pub round: String,
     pub channel: NotifyChannel,
     pub recipient: String,
+    #[serde(default)]
     pub address: String,
     pub status: DeliveryStatus,
+    #[serde(default)]
     pub attempts: u64,
     pub provider_message_id: Option<String>,
     pub error: Option<String>,
+    #[serde(default)]
     pub updated_at: String,
 }
 

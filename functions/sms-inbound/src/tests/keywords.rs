@@ -64,7 +64,7 @@ async fn the_last_keyword_the_provider_received_decides() {
         .await
         .into_iter()
         .filter(|m| m.sender_type == shared::domain::SenderType::System)
-        .map(|m| m.message)
+        .map(|m| m.content.message)
         .collect();
     assert_eq!(notes.len(), 2, "{notes:?}");
 }

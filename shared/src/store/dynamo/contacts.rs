@@ -3,12 +3,12 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
-use super::directory::{get_bool, text};
-use super::item::{get_n, get_s, internal, n, required, s, Item};
+use super::item::{from_item, get_n, get_s, internal, keyed_item, n, s, Item};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::directory::Contact;
 use crate::store::keys::{self, PHONE_SK, PK, SK};
-use crate::store::StoreError;
+use crate::store::{PhoneOwner, StoreError};
 
 impl DynamoStore {
     pub(super) async fn contact_item(
@@ -60,59 +60,40 @@ impl DynamoStore {
         tenant: &str,
         stored: &Contact,
         current: Option<&Item>,
-    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+    ) -> Result<Transaction, StoreError> {
         let old_phone = current.and_then(|c| get_s(c, "phone")).map(str::to_owned);
-        let (condition, version) = Self::unchanged_since(current);
-        let mut item = Item::from([
-            (
-                PK.to_owned(),
-                s(keys::customer_pk(tenant, &stored.customer_id)),
-            ),
-            (SK.to_owned(), s(keys::contact_sk(&stored.contact_id))),
-            ("customer_id".to_owned(), s(&stored.customer_id)),
-            ("contact_id".to_owned(), s(&stored.contact_id)),
-            ("name".to_owned(), s(&stored.name)),
-            (
-                "email_opt_in".to_owned(),
-                AttributeValue::Bool(stored.email_opt_in),
-            ),
-            (
-                "sms_opt_in".to_owned(),
-                AttributeValue::Bool(stored.sms_opt_in),
-            ),
-            ("created_at".to_owned(), s(&stored.created_at)),
-            ("updated_at".to_owned(), s(&stored.updated_at)),
-            (
-                "version".to_owned(),
-                n(current.map_or(0, |c| get_n(c, "version")) + 1),
-            ),
-        ]);
-        if let Some(email) = &stored.email {
-            item.insert("email".into(), s(email));
-        }
-        if let Some(phone) = &stored.phone {
-            item.insert("phone".into(), s(phone));
-        }
+        let (condition, expected) = Self::unchanged_since(current);
+        let mut item = keyed_item(
+            keys::customer_pk(tenant, &stored.customer_id),
+            keys::contact_sk(&stored.contact_id),
+            stored,
+        )?;
+        let version = current.map_or(0, |c| get_n(c, "version")) + 1;
+        item.insert("version".into(), n(version));
         let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression(condition);
-        if let Some(version) = version {
+        if let Some(version) = expected {
             put = put.expression_attribute_values(":version", version);
         }
-        let mut items = vec![TransactWriteItem::builder()
-            .put(put.build().map_err(internal)?)
-            .build()];
+        let mut items = Transaction::new().with(
+            Part::Contact,
+            TransactWriteItem::builder()
+                .put(put.build().map_err(internal)?)
+                .build(),
+        );
         // The claim is rewritten with every change: it carries the name inbound texts
         // are shown under.
         if let Some(phone) = &stored.phone {
+            let owner = PhoneOwner {
+                customer_id: stored.customer_id.clone(),
+                contact_id: stored.contact_id.clone(),
+                name: Some(stored.name.clone()),
+            };
             let claim = Put::builder()
                 .table_name(&self.table)
-                .item(PK, s(keys::phone_pk(tenant, phone)))
-                .item(SK, s(PHONE_SK))
-                .item("customer_id", s(&stored.customer_id))
-                .item("contact_id", s(&stored.contact_id))
-                .item("name", s(&stored.name))
+                .set_item(Some(keyed_item(keys::phone_pk(tenant, phone), PHONE_SK, &owner)?))
                 .condition_expression(format!(
                     "attribute_not_exists({PK}) OR (customer_id = :customer AND contact_id = :contact)"
                 ))
@@ -120,28 +101,108 @@ impl DynamoStore {
                 .expression_attribute_values(":contact", s(&stored.contact_id))
                 .build()
                 .map_err(internal)?;
-            items.push(TransactWriteItem::builder().put(claim).build());
+            items.push(
+                Part::PhoneClaim,
+                TransactWriteItem::builder().put(claim).build(),
+            );
         }
         if let Some(old) = old_phone
             .as_ref()
             .filter(|old| stored.phone.as_ref() != Some(*old))
         {
-            items.push(self.phone_claim_delete(tenant, old, stored)?);
+            items.push(
+                Part::PhoneRelease,
+                self.phone_claim_delete(tenant, old, stored)?,
+            );
         }
         Ok(items)
     }
 }
 
-pub(super) fn contact_from_item(item: &Item) -> Result<Contact, StoreError> {
-    Ok(Contact {
-        customer_id: required(item, "customer_id")?.to_owned(),
-        contact_id: required(item, "contact_id")?.to_owned(),
-        name: required(item, "name")?.to_owned(),
-        email: text(item, "email"),
-        phone: text(item, "phone"),
-        email_opt_in: get_bool(item, "email_opt_in"),
-        sms_opt_in: get_bool(item, "sms_opt_in"),
-        created_at: text(item, "created_at").unwrap_or_default(),
-        updated_at: text(item, "updated_at").unwrap_or_default(),
-    })
+/// A contact is read and written again this many times while others change it.
+const CONTACT_WRITE_ATTEMPTS: u32 = 3;
+
+impl DynamoStore {
+    /// [`crate::store::DirectoryStore::put_contact`].
+    pub(super) async fn store_contact(
+        &self,
+        tenant: &str,
+        contact: &Contact,
+    ) -> Result<Contact, StoreError> {
+        for _ in 0..CONTACT_WRITE_ATTEMPTS {
+            let current = self
+                .contact_item(tenant, &contact.customer_id, &contact.contact_id)
+                .await?;
+            let mut stored = contact.clone();
+            if let Some(created) = current.as_ref().and_then(|c| get_s(c, "created_at")) {
+                stored.created_at = created.to_owned();
+            }
+            let items = self.contact_writes(tenant, &stored, current.as_ref())?;
+            match self.transact(items).await {
+                Ok(()) => return Ok(stored),
+                Err(TransactFailure::Store(err)) => return Err(err),
+                Err(TransactFailure::Cancelled(c)) => {
+                    if c.failed(Part::PhoneClaim) {
+                        return Err(StoreError::Conflict {
+                            code: "phone_in_use",
+                            message: "another contact of this business has that phone number"
+                                .into(),
+                        });
+                    }
+                    if !c.failed(Part::Contact) {
+                        return Err(c.unavailable());
+                    }
+                    // Someone else changed the contact since it was read: read it again.
+                }
+            }
+        }
+        Err(StoreError::Unavailable(
+            "contact changed concurrently".into(),
+        ))
+    }
+
+    /// [`crate::store::DirectoryStore::delete_contact`].
+    pub(super) async fn remove_contact(
+        &self,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
+    ) -> Result<bool, StoreError> {
+        for _ in 0..CONTACT_WRITE_ATTEMPTS {
+            let Some(current) = self.contact_item(tenant, customer, contact).await? else {
+                return Ok(false);
+            };
+            let stored = from_item::<Contact>(&current)?;
+            let (condition, version) = Self::unchanged_since(Some(&current));
+            let mut delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PK, s(keys::customer_pk(tenant, customer)))
+                .key(SK, s(keys::contact_sk(contact)))
+                .condition_expression(condition);
+            if let Some(version) = version {
+                delete = delete.expression_attribute_values(":version", version);
+            }
+            let mut items = Transaction::new().with(
+                Part::Contact,
+                TransactWriteItem::builder()
+                    .delete(delete.build().map_err(internal)?)
+                    .build(),
+            );
+            if let Some(phone) = &stored.phone {
+                items.push(
+                    Part::PhoneClaim,
+                    self.phone_claim_delete(tenant, phone, &stored)?,
+                );
+            }
+            match self.transact(items).await {
+                Ok(()) => return Ok(true),
+                Err(TransactFailure::Store(err)) => return Err(err),
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::Contact) => {}
+                Err(TransactFailure::Cancelled(c)) => return Err(c.unavailable()),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "contact changed concurrently".into(),
+        ))
+    }
 }

@@ -1,34 +1,21 @@
 //! The directory on the table: staff profiles with their assignments, and contacts with
 //! the phone claims that keep a number to one contact per tenant.
 
+use crate::domain::Named;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
 };
 
-use super::contacts::contact_from_item;
-use super::item::{
-    classify, failed_condition, get_s, internal, required, s, unavailable, Item, TransactFailure,
-};
+use super::item::{classify, from_item, get_s, internal, keyed_item, s, Item};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
-use crate::domain::{ConversationId, Role};
+use crate::domain::ConversationId;
 use crate::store::keys::{self, CONTACT_SK_PREFIX, PK, PROFILE_SK, SK};
 use crate::store::{DirectoryStore, StaffReach, StoreError};
 
 /// Transactions hold at most 100 items; a staff member's removal is split into chunks.
 const MAX_TRANSACTION_ITEMS: usize = 100;
-const CONTACT_WRITE_ATTEMPTS: u32 = 3;
-
-pub(super) fn get_bool(item: &Item, name: &str) -> bool {
-    item.get(name)
-        .and_then(|v| v.as_bool().ok())
-        .copied()
-        .unwrap_or(false)
-}
-
-pub(super) fn text(item: &Item, name: &str) -> Option<String> {
-    get_s(item, name).map(str::to_owned)
-}
 
 impl DynamoStore {
     pub(super) fn key_delete(
@@ -46,51 +33,20 @@ impl DynamoStore {
     }
 }
 
-pub(super) fn profile_from_item(item: &Item) -> Result<StaffProfile, StoreError> {
-    Ok(StaffProfile {
-        user_id: required(item, "user_id")?.to_owned(),
-        name: required(item, "name")?.to_owned(),
-        email: text(item, "email"),
-        email_notifications: get_bool(item, "email_notifications"),
-        // A profile stored without a role (before roles were required) reaches only
-        // what a basic staff member may open.
-        role: get_s(item, "role")
-            .and_then(Role::parse)
-            .unwrap_or(Role::BasicStaff),
-        created_at: text(item, "created_at").unwrap_or_default(),
-        updated_at: text(item, "updated_at").unwrap_or_default(),
-    })
-}
-
-pub(super) fn assignment_from_item(item: &Item) -> Result<Assignment, StoreError> {
-    Ok(Assignment {
-        user_id: required(item, "user_id")?.to_owned(),
-        customer_id: required(item, "customer_id")?.to_owned(),
-        until: text(item, "until"),
-        assigned_at: text(item, "assigned_at").unwrap_or_default(),
-        assigned_by: text(item, "assigned_by").unwrap_or_default(),
-    })
-}
-
-fn assignment_item(pk: String, sk: String, assignment: &Assignment) -> Item {
-    let mut item = Item::from([
-        (PK.to_owned(), s(pk)),
-        (SK.to_owned(), s(sk)),
-        ("user_id".to_owned(), s(&assignment.user_id)),
-        ("customer_id".to_owned(), s(&assignment.customer_id)),
-        ("assigned_at".to_owned(), s(&assignment.assigned_at)),
-        ("assigned_by".to_owned(), s(&assignment.assigned_by)),
-    ]);
-    if let Some(until) = &assignment.until {
-        item.insert("until".into(), s(until));
-        if let Ok(ts) = until.parse::<jiff::Timestamp>() {
-            item.insert(
-                keys::TTL_ATTRIBUTE.into(),
-                AttributeValue::N(ts.as_second().to_string()),
-            );
-        }
+fn assignment_item(pk: String, sk: String, assignment: &Assignment) -> Result<Item, StoreError> {
+    let mut item = keyed_item(pk, sk, assignment)?;
+    // An assignment with an end is gone soon after it.
+    if let Some(ends) = assignment
+        .until
+        .as_ref()
+        .and_then(|u| u.parse::<jiff::Timestamp>().ok())
+    {
+        item.insert(
+            keys::TTL_ATTRIBUTE.into(),
+            AttributeValue::N(ends.as_second().to_string()),
+        );
     }
-    item
+    Ok(item)
 }
 
 impl DirectoryStore for DynamoStore {
@@ -143,7 +99,7 @@ impl DirectoryStore for DynamoStore {
             .send()
             .await
             .map_err(classify)?;
-        profile_from_item(&output.attributes.unwrap_or_default())
+        from_item::<StaffProfile>(&output.attributes.unwrap_or_default())
     }
 
     async fn staff_with_profiles(
@@ -179,9 +135,9 @@ impl DirectoryStore for DynamoStore {
         let mut assignments = Vec::new();
         for item in self.query_all(query).await? {
             match get_s(&item, SK) {
-                Some(PROFILE_SK) => profile = Some(profile_from_item(&item)?),
+                Some(PROFILE_SK) => profile = Some(from_item::<StaffProfile>(&item)?),
                 Some(sk) if sk.starts_with(keys::ASSIGN_SK_PREFIX) => {
-                    assignments.push(assignment_from_item(&item)?)
+                    assignments.push(from_item::<Assignment>(&item)?)
                 }
                 _ => {}
             }
@@ -215,10 +171,12 @@ impl DirectoryStore for DynamoStore {
         // removes completely.
         deletes.push(self.key_delete(keys::staff_pk(tenant, user), PROFILE_SK.into())?);
         for chunk in deletes.chunks(MAX_TRANSACTION_ITEMS) {
-            match self.transact(chunk.to_vec()).await {
+            let mut removal = Transaction::new();
+            removal.extend(Part::Removal, chunk.iter().cloned());
+            match self.transact(removal).await {
                 Ok(()) => {}
                 Err(TransactFailure::Store(err)) => return Err(err),
-                Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
+                Err(TransactFailure::Cancelled(c)) => return Err(c.unavailable()),
             }
         }
         Ok(true)
@@ -239,7 +197,7 @@ impl DirectoryStore for DynamoStore {
             match get_s(&item, SK) {
                 Some(PROFILE_SK) => reach.profile = true,
                 Some(sk) if sk.starts_with(keys::ASSIGN_SK_PREFIX) => {
-                    reach.assignments.push(assignment_from_item(&item)?)
+                    reach.assignments.push(from_item::<Assignment>(&item)?)
                 }
                 Some(sk) if sk.starts_with(keys::PART_SK_PREFIX) => {
                     if let Some(id) =
@@ -263,7 +221,7 @@ impl DirectoryStore for DynamoStore {
         self.get_item(keys::staff_pk(tenant, user), &keys::assign_sk(customer))
             .await?
             .as_ref()
-            .map(assignment_from_item)
+            .map(from_item::<Assignment>)
             .transpose()
     }
 
@@ -284,24 +242,30 @@ impl DirectoryStore for DynamoStore {
         let put = |pk: String, sk: String| -> Result<TransactWriteItem, StoreError> {
             let put = Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(assignment_item(pk, sk, assignment)))
+                .set_item(Some(assignment_item(pk, sk, assignment)?))
                 .build()
                 .map_err(internal)?;
             Ok(TransactWriteItem::builder().put(put).build())
         };
-        let items = vec![
-            TransactWriteItem::builder()
-                .condition_check(profile_exists)
-                .build(),
-            put(keys::staff_pk(tenant, user), keys::assign_sk(customer))?,
-            put(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?,
-        ];
+        let profile = TransactWriteItem::builder()
+            .condition_check(profile_exists)
+            .build();
+        let items = Transaction::new()
+            .with(Part::Profile, profile)
+            .with(
+                Part::Assignment,
+                put(keys::staff_pk(tenant, user), keys::assign_sk(customer))?,
+            )
+            .with(
+                Part::Assignment,
+                put(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?,
+            );
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+            Err(TransactFailure::Cancelled(c)) if c.failed(Part::Profile) => {
                 Err(StoreError::NotFound)
             }
-            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+            Err(TransactFailure::Cancelled(c)) => Err(c.unavailable()),
             Err(TransactFailure::Store(err)) => Err(err),
         }
     }
@@ -319,14 +283,18 @@ impl DirectoryStore for DynamoStore {
             .condition_expression(format!("attribute_exists({PK})"))
             .build()
             .map_err(internal)?;
-        let items = vec![
-            TransactWriteItem::builder().delete(staff_side).build(),
-            self.key_delete(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?,
-        ];
+        let customer_side =
+            self.key_delete(keys::customer_pk(tenant, customer), keys::assigned_sk(user))?;
+        let items = Transaction::new()
+            .with(
+                Part::Assignment,
+                TransactWriteItem::builder().delete(staff_side).build(),
+            )
+            .with(Part::Removal, customer_side);
         match self.transact(items).await {
             Ok(()) => Ok(true),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => Ok(false),
-            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+            Err(TransactFailure::Cancelled(c)) if c.failed(Part::Assignment) => Ok(false),
+            Err(TransactFailure::Cancelled(c)) => Err(c.unavailable()),
             Err(TransactFailure::Store(err)) => Err(err),
         }
     }
@@ -363,36 +331,7 @@ impl DirectoryStore for DynamoStore {
     }
 
     async fn put_contact(&self, tenant: &str, contact: &Contact) -> Result<Contact, StoreError> {
-        for _ in 0..CONTACT_WRITE_ATTEMPTS {
-            let current = self
-                .contact_item(tenant, &contact.customer_id, &contact.contact_id)
-                .await?;
-            let mut stored = contact.clone();
-            if let Some(created) = current.as_ref().and_then(|c| get_s(c, "created_at")) {
-                stored.created_at = created.to_owned();
-            }
-            let items = self.contact_writes(tenant, &stored, current.as_ref())?;
-            match self.transact(items).await {
-                Ok(()) => return Ok(stored),
-                Err(TransactFailure::Store(err)) => return Err(err),
-                Err(TransactFailure::Cancelled(reasons)) => {
-                    if stored.phone.is_some() && failed_condition(&reasons, 1) {
-                        return Err(StoreError::Conflict {
-                            code: "phone_in_use",
-                            message: "another contact of this business has that phone number"
-                                .into(),
-                        });
-                    }
-                    if !failed_condition(&reasons, 0) {
-                        return Err(unavailable(&reasons));
-                    }
-                    // Someone else changed the contact since it was read: read it again.
-                }
-            }
-        }
-        Err(StoreError::Unavailable(
-            "contact changed concurrently".into(),
-        ))
+        self.store_contact(tenant, contact).await
     }
 
     async fn contact(
@@ -404,7 +343,7 @@ impl DirectoryStore for DynamoStore {
         self.contact_item(tenant, customer, contact)
             .await?
             .as_ref()
-            .map(contact_from_item)
+            .map(from_item::<Contact>)
             .transpose()
     }
 
@@ -414,35 +353,6 @@ impl DirectoryStore for DynamoStore {
         customer: &str,
         contact: &str,
     ) -> Result<bool, StoreError> {
-        for _ in 0..CONTACT_WRITE_ATTEMPTS {
-            let Some(current) = self.contact_item(tenant, customer, contact).await? else {
-                return Ok(false);
-            };
-            let stored = contact_from_item(&current)?;
-            let (condition, version) = Self::unchanged_since(Some(&current));
-            let mut delete = Delete::builder()
-                .table_name(&self.table)
-                .key(PK, s(keys::customer_pk(tenant, customer)))
-                .key(SK, s(keys::contact_sk(contact)))
-                .condition_expression(condition);
-            if let Some(version) = version {
-                delete = delete.expression_attribute_values(":version", version);
-            }
-            let mut items = vec![TransactWriteItem::builder()
-                .delete(delete.build().map_err(internal)?)
-                .build()];
-            if let Some(phone) = &stored.phone {
-                items.push(self.phone_claim_delete(tenant, phone, &stored)?);
-            }
-            match self.transact(items).await {
-                Ok(()) => return Ok(true),
-                Err(TransactFailure::Store(err)) => return Err(err),
-                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {}
-                Err(TransactFailure::Cancelled(reasons)) => return Err(unavailable(&reasons)),
-            }
-        }
-        Err(StoreError::Unavailable(
-            "contact changed concurrently".into(),
-        ))
+        self.remove_contact(tenant, customer, contact).await
     }
 }

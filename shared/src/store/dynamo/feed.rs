@@ -46,10 +46,10 @@ impl DynamoStore {
             match get_s(&item, SK) {
                 Some(READ_CLOCK_SK) => fetched.clock = get_s(&item, "at").map(str::to_owned),
                 Some(sk) => {
-                    if let (Some(conversation), Some(position)) = (
-                        keys::conversation_of_reader_sk(sk),
-                        position_from_item(&item),
-                    ) {
+                    if let Some(conversation) = keys::conversation_of_reader_sk(sk) {
+                        let Some(position) = position_from_item(&item)? else {
+                            continue;
+                        };
                         fetched.positions.insert(conversation.encode(), position);
                     }
                 }
@@ -223,10 +223,10 @@ impl FeedStore for DynamoStore {
                 match get_s(item, SK) {
                     Some(READ_CLOCK_SK) => state.clock = get_s(item, "at").map(str::to_owned),
                     Some(sk) => {
-                        if let (Some(conversation), Some(position)) = (
-                            keys::conversation_of_reader_sk(sk),
-                            position_from_item(item),
-                        ) {
+                        if let Some(conversation) = keys::conversation_of_reader_sk(sk) {
+                            let Some(position) = position_from_item(item)? else {
+                                continue;
+                            };
                             state.positions.insert(conversation.encode(), position);
                         }
                     }

@@ -3,7 +3,10 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 
-use super::item::{classify, failed_condition, get_s, internal, n, s, Item, TransactFailure};
+use serde::{Deserialize, Serialize};
+
+use super::item::{classify, from_item, internal, keyed_item, s, Item};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::grant::Grant;
 use crate::domain::notify::NotifyChannel;
@@ -13,15 +16,10 @@ use crate::store::{GrantStore, StoreError};
 /// Counters outlive their day by a week, for the operator to look back.
 const QUOTA_TTL_SECS: i64 = 8 * 24 * 60 * 60;
 
-fn strings(values: &[String]) -> AttributeValue {
-    AttributeValue::L(values.iter().map(s).collect())
-}
-
-fn string_list(item: &Item, name: &str) -> Vec<String> {
-    item.get(name)
-        .and_then(|v| v.as_l().ok())
-        .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
-        .unwrap_or_default()
+/// Where texts to an SMS number go.
+#[derive(Serialize, Deserialize)]
+pub(super) struct SmsRoute {
+    pub tenant: String,
 }
 
 fn number(item: &Item, name: &str) -> Option<i64> {
@@ -37,10 +35,10 @@ fn counter_name(channel: NotifyChannel) -> &'static str {
 
 impl GrantStore for DynamoStore {
     async fn get_grant(&self, tenant: &str) -> Result<Option<Grant>, StoreError> {
-        Ok(self
-            .get_item(keys::tenant_pk(tenant), keys::GRANT_SK)
+        self.get_item(keys::tenant_pk(tenant), keys::GRANT_SK)
             .await?
-            .map(|item| grant_from_item(&item)))
+            .map(|item| from_item::<Grant>(&item))
+            .transpose()
     }
 
     async fn put_grant(
@@ -49,47 +47,38 @@ impl GrantStore for DynamoStore {
         grant: &Grant,
         previous: Option<&Grant>,
     ) -> Result<(), StoreError> {
-        let mut item = Item::from([
-            (PK.to_owned(), s(keys::tenant_pk(tenant))),
-            (SK.to_owned(), s(keys::GRANT_SK)),
-            ("sms_numbers".to_owned(), strings(&grant.sms_numbers)),
-            (
-                "sender_identities".to_owned(),
-                strings(&grant.sender_identities),
-            ),
-            ("emails_per_day".to_owned(), n(grant.emails_per_day.into())),
-            ("sms_per_day".to_owned(), n(grant.sms_per_day.into())),
-            ("sms_countries".to_owned(), strings(&grant.sms_countries)),
-        ]);
-        for (name, value) in [
-            ("updated_at", &grant.updated_at),
-            ("updated_by", &grant.updated_by),
-        ] {
-            if let Some(value) = value {
-                item.insert(name.to_owned(), s(value));
-            }
-        }
-        let mut writes = vec![TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .build()
-                    .map_err(internal)?,
-            )
-            .build()];
+        let item = keyed_item(keys::tenant_pk(tenant), keys::GRANT_SK, grant)?;
+        let mut writes = Transaction::new().with(
+            Part::Grant,
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(internal)?,
+                )
+                .build(),
+        );
         let held_by_tenant = format!("attribute_not_exists({PK}) OR tenant = :tenant");
         for number in &grant.sms_numbers {
             let route = Put::builder()
                 .table_name(&self.table)
-                .item(PK, s(keys::sms_number_pk(number)))
-                .item(SK, s(keys::SMS_NUMBER_SK))
-                .item("tenant", s(tenant))
+                .set_item(Some(keyed_item(
+                    keys::sms_number_pk(number),
+                    keys::SMS_NUMBER_SK,
+                    &SmsRoute {
+                        tenant: tenant.to_owned(),
+                    },
+                )?))
                 .condition_expression(&held_by_tenant)
                 .expression_attribute_values(":tenant", s(tenant))
                 .build()
                 .map_err(internal)?;
-            writes.push(TransactWriteItem::builder().put(route).build());
+            writes.push(
+                Part::SmsRoute,
+                TransactWriteItem::builder().put(route).build(),
+            );
         }
         let released = previous
             .map(|p| p.sms_numbers.as_slice())
@@ -105,22 +94,26 @@ impl GrantStore for DynamoStore {
                 .expression_attribute_values(":tenant", s(tenant))
                 .build()
                 .map_err(internal)?;
-            writes.push(TransactWriteItem::builder().delete(release).build());
+            writes.push(
+                Part::SmsRelease,
+                TransactWriteItem::builder().delete(release).build(),
+            );
         }
         match self.transact_retrying(writes).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Store(err)) => Err(err),
-            Err(TransactFailure::Cancelled(reasons)) => {
-                match (1..reasons.len()).find(|&i| failed_condition(&reasons, i)) {
-                    Some(i) => Err(StoreError::Conflict {
-                        code: "sms_number_granted_elsewhere",
-                        message: match grant.sms_numbers.get(i - 1) {
-                            Some(number) => format!("{number} is granted to another tenant"),
-                            None => "a number given up is routed to another tenant".into(),
-                        },
-                    }),
-                    None => Err(super::item::unavailable(&reasons)),
-                }
+            Err(TransactFailure::Cancelled(c)) => {
+                let message = match c.failed_at(Part::SmsRoute) {
+                    Some(i) => format!("{} is granted to another tenant", grant.sms_numbers[i]),
+                    None if c.failed(Part::SmsRelease) => {
+                        "a number given up is routed to another tenant".into()
+                    }
+                    None => return Err(c.unavailable()),
+                };
+                Err(StoreError::Conflict {
+                    code: "sms_number_granted_elsewhere",
+                    message,
+                })
             }
         }
     }
@@ -162,27 +155,5 @@ impl GrantStore for DynamoStore {
             .unwrap_or_default();
         let used = |channel| number(&item, counter_name(channel)).unwrap_or(0).max(0);
         Ok((used(NotifyChannel::Email), used(NotifyChannel::Sms)))
-    }
-}
-
-fn grant_from_item(item: &Item) -> Grant {
-    let defaults = Grant::default();
-    let quota = |name: &str, default: u32| {
-        number(item, name)
-            .and_then(|v| u32::try_from(v).ok())
-            .unwrap_or(default)
-    };
-    Grant {
-        sms_numbers: string_list(item, "sms_numbers"),
-        sender_identities: string_list(item, "sender_identities"),
-        emails_per_day: quota("emails_per_day", defaults.emails_per_day),
-        sms_per_day: quota("sms_per_day", defaults.sms_per_day),
-        sms_countries: if item.contains_key("sms_countries") {
-            string_list(item, "sms_countries")
-        } else {
-            defaults.sms_countries
-        },
-        updated_at: get_s(item, "updated_at").map(str::to_owned),
-        updated_by: get_s(item, "updated_by").map(str::to_owned),
     }
 }

@@ -3,14 +3,25 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put};
 
-use super::item::{get_s, required, s};
+use serde::{Deserialize, Serialize};
+
+use super::item::{from_item, keyed_item};
 use super::messages::message_from_item;
 use super::DynamoStore;
 use crate::domain::Message;
-use crate::store::keys::{self, IDEMPOTENCY_SK, PK, SK};
+use crate::store::keys::{self, IDEMPOTENCY_SK, PK};
 use crate::store::{IdempotencyClaim, IdempotencyRecord, StoreError};
 
 const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
+
+/// An idempotency record: the request it was made for and where its message is.
+#[derive(Serialize, Deserialize)]
+struct IdempotencyItem {
+    #[serde(default)]
+    request_hash: String,
+    message_pk: String,
+    message_id: String,
+}
 
 impl DynamoStore {
     pub(super) async fn read_idempotency_record(
@@ -22,16 +33,15 @@ impl DynamoStore {
         };
         // The record names the message (it stays small, so the send's write stays
         // cheap); a replay reads the message itself.
-        let message_pk = required(&item, "message_pk")?.to_owned();
-        let message_sk = keys::message_sk(required(&item, "message_id")?);
+        let record: IdempotencyItem = from_item(&item)?;
         let message = self
-            .get_item(message_pk, &message_sk)
+            .get_item(record.message_pk, &keys::message_sk(&record.message_id))
             .await?
             .map(|item| message_from_item(&item))
             .transpose()?
             .ok_or_else(|| StoreError::Internal("idempotency record without its message".into()))?;
         Ok(Some(IdempotencyRecord {
-            request_hash: get_s(&item, "request_hash").unwrap_or_default().to_owned(),
+            request_hash: record.request_hash,
             message,
         }))
     }
@@ -44,17 +54,19 @@ impl DynamoStore {
         message: &Message,
     ) -> Result<Put, StoreError> {
         let now = jiff::Timestamp::now().as_second();
+        let record = IdempotencyItem {
+            request_hash: claim.request_hash.clone(),
+            message_pk: message_pk.to_owned(),
+            message_id: message.id.clone(),
+        };
+        let mut item = keyed_item(pk, IDEMPOTENCY_SK, &record)?;
+        item.insert(
+            keys::TTL_ATTRIBUTE.into(),
+            AttributeValue::N((now + IDEMPOTENCY_TTL_SECS).to_string()),
+        );
         Put::builder()
             .table_name(&self.table)
-            .item(PK, s(pk))
-            .item(SK, s(IDEMPOTENCY_SK))
-            .item("request_hash", s(&claim.request_hash))
-            .item("message_pk", s(message_pk))
-            .item("message_id", s(&message.id))
-            .item(
-                keys::TTL_ATTRIBUTE,
-                AttributeValue::N((now + IDEMPOTENCY_TTL_SECS).to_string()),
-            )
+            .set_item(Some(item))
             // TTL deletes late; an expired record must not block a new use of its key.
             .condition_expression(format!(
                 "attribute_not_exists({PK}) OR {} < :now",

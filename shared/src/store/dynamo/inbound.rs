@@ -1,20 +1,21 @@
 //! Inbound SMS: SMS numbers of tenants, what is known of a sender, provider ids that make
 //! redeliveries harmless, unmatched texts and the once-a-day auto-reply.
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use super::item::{
-    classify, failed_condition, get_s, internal, s, unavailable, Item, TransactFailure,
-};
+use super::grants::SmsRoute;
+use super::item::{classify, from_item, get_s, internal, keyed_item, s, Item};
 use super::settings::settings_from_item;
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::{ConversationId, ConversationStatus};
 use crate::store::keys::{self, PK, SK};
 use crate::store::{
     AutoReplyMark, InboundEffects, InboundOutcome, InboundStore, OptOutChange, PhoneOwner,
-    SenderState, StoreError, UnmatchedReason, UnmatchedSms,
+    SenderState, StoreError, UnmatchedSms,
 };
 
 /// Redeliveries come within hours (Twilio) or days (SNS retries); the id is kept longer.
@@ -28,6 +29,18 @@ fn expires_in(secs: i64) -> AttributeValue {
     AttributeValue::N((jiff::Timestamp::now().as_second() + secs).to_string())
 }
 
+/// A provider's message id, taken by the text that carried it.
+#[derive(serde::Serialize)]
+struct Received {
+    received_at: String,
+}
+
+/// The day a number last got the auto-reply.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AutoReplied {
+    day: String,
+}
+
 fn key(pk: String, sk: &str) -> Item {
     HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
 }
@@ -37,30 +50,34 @@ impl DynamoStore {
     /// redelivery fails there), then any opt-out change.
     pub(super) fn inbound_effect_writes(
         &self,
+        transaction: &mut Transaction,
         tenant: &str,
         effects: &InboundEffects,
-    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+    ) -> Result<(), StoreError> {
+        let pk = keys::provider_message_pk(
+            tenant,
+            effects.provider.as_str(),
+            &effects.provider_message_id,
+        );
+        let received = Received {
+            received_at: crate::domain::now_rfc3339(),
+        };
+        let mut item = keyed_item(pk, keys::PROVIDER_MESSAGE_SK, &received)?;
+        item.insert(keys::TTL_ATTRIBUTE.into(), expires_in(PROVIDER_ID_TTL_SECS));
         let provider_id = Put::builder()
             .table_name(&self.table)
-            .item(
-                PK,
-                s(keys::provider_message_pk(
-                    tenant,
-                    effects.provider.as_str(),
-                    &effects.provider_message_id,
-                )),
-            )
-            .item(SK, s(keys::PROVIDER_MESSAGE_SK))
-            .item("received_at", s(crate::domain::now_rfc3339()))
-            .item(keys::TTL_ATTRIBUTE, expires_in(PROVIDER_ID_TTL_SECS))
+            .set_item(Some(item))
             .condition_expression(format!("attribute_not_exists({PK})"))
             .build()
             .map_err(internal)?;
-        let mut writes = vec![TransactWriteItem::builder().put(provider_id).build()];
+        transaction.push(
+            Part::ProviderId,
+            TransactWriteItem::builder().put(provider_id).build(),
+        );
         if let Some(change) = &effects.opt_out {
-            writes.push(self.opt_out_write(tenant, change, true)?);
+            transaction.push(Part::OptOut, self.opt_out_write(tenant, change, true)?);
         }
-        Ok(writes)
+        Ok(())
     }
 
     /// The number's opt-out item: kept (in or out) with the time of the keyword that set
@@ -71,14 +88,18 @@ impl DynamoStore {
         change: &OptOutChange,
         in_order: bool,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut put = Put::builder()
-            .table_name(&self.table)
-            .item(PK, s(keys::opt_out_pk(tenant, &change.phone)))
-            .item(SK, s(keys::OPT_OUT_SK))
-            .item("phone", s(&change.phone))
-            .item("opted_out", AttributeValue::Bool(change.opted_out))
-            .item("keyword_at", s(&change.keyword_at))
-            .item("at", s(crate::domain::now_rfc3339()));
+        let record = OptOut {
+            phone: change.phone.clone(),
+            opted_out: change.opted_out,
+            keyword_at: Some(change.keyword_at.clone()),
+            at: Some(crate::domain::now_rfc3339()),
+        };
+        let item = keyed_item(
+            keys::opt_out_pk(tenant, &change.phone),
+            keys::OPT_OUT_SK,
+            &record,
+        )?;
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
         if in_order {
             put = put
                 .condition_expression(format!(
@@ -93,44 +114,11 @@ impl DynamoStore {
     }
 }
 
-fn unmatched_item(tenant: &str, sms: &UnmatchedSms) -> Item {
-    let mut item = HashMap::from([
-        (PK.to_owned(), s(keys::unmatched_pk(tenant))),
-        (SK.to_owned(), s(&sms.id)),
-        ("received_at".to_owned(), s(&sms.received_at)),
-        ("from".to_owned(), s(&sms.from)),
-        ("to".to_owned(), s(&sms.to)),
-        ("body".to_owned(), s(&sms.body)),
-        ("provider".to_owned(), s(&sms.provider)),
-        (
-            "provider_message_id".to_owned(),
-            s(&sms.provider_message_id),
-        ),
-        ("reason".to_owned(), s(sms.reason.as_str())),
-    ]);
-    if let Some(customer) = &sms.customer_id {
-        item.insert("customer_id".into(), s(customer));
-    }
-    if let Some(contact) = &sms.contact_id {
-        item.insert("contact_id".into(), s(contact));
-    }
-    item
-}
-
-fn unmatched_from_item(item: &Item) -> Option<UnmatchedSms> {
-    let text = |name: &str| get_s(item, name).map(str::to_owned);
-    Some(UnmatchedSms {
-        id: text(SK)?,
-        received_at: text("received_at")?,
-        from: text("from")?,
-        to: text("to")?,
-        body: text("body").unwrap_or_default(),
-        provider: text("provider")?,
-        provider_message_id: text("provider_message_id")?,
-        reason: get_s(item, "reason").and_then(UnmatchedReason::parse)?,
-        customer_id: text("customer_id"),
-        contact_id: text("contact_id"),
-    })
+fn unmatched_item(tenant: &str, sms: &UnmatchedSms) -> Result<Item, StoreError> {
+    let mut item = keyed_item(keys::unmatched_pk(tenant), &sms.id, sms)?;
+    // The sort key is the id.
+    item.remove("id");
+    Ok(item)
 }
 
 impl InboundStore for DynamoStore {
@@ -138,7 +126,9 @@ impl InboundStore for DynamoStore {
         Ok(self
             .get_item(keys::sms_number_pk(number), keys::SMS_NUMBER_SK)
             .await?
-            .and_then(|item| get_s(&item, "tenant").map(str::to_owned)))
+            .map(|item| from_item::<SmsRoute>(&item))
+            .transpose()?
+            .map(|route| route.tenant))
     }
 
     async fn sender_state(
@@ -161,18 +151,12 @@ impl InboundStore for DynamoStore {
         };
         for item in self.batch_get(wanted, true).await? {
             match get_s(&item, SK) {
-                Some(keys::PHONE_SK) => {
-                    state.owner = Some(PhoneOwner {
-                        customer_id: get_s(&item, "customer_id").unwrap_or_default().into(),
-                        contact_id: get_s(&item, "contact_id").unwrap_or_default().into(),
-                        name: get_s(&item, "name").map(str::to_owned),
-                    })
-                }
-                Some(keys::OPT_OUT_SK) => state.opted_out = is_opted_out(&item),
+                Some(keys::PHONE_SK) => state.owner = Some(from_item::<PhoneOwner>(&item)?),
+                Some(keys::OPT_OUT_SK) => state.opted_out = from_item::<OptOut>(&item)?.opted_out,
                 Some(keys::AUTO_REPLY_SK) => {
-                    state.auto_replied_on = get_s(&item, "day").map(str::to_owned)
+                    state.auto_replied_on = Some(from_item::<AutoReplied>(&item)?.day)
                 }
-                Some(keys::SETTINGS_SK) => state.settings = Some(settings_from_item(&item)),
+                Some(keys::SETTINGS_SK) => state.settings = Some(settings_from_item(&item)?),
                 _ => {}
             }
         }
@@ -227,60 +211,62 @@ impl InboundStore for DynamoStore {
         unmatched: Option<&UnmatchedSms>,
         auto_reply: Option<&AutoReplyMark>,
     ) -> Result<InboundOutcome, StoreError> {
-        let mut items = self.inbound_effect_writes(tenant, effects)?;
+        let mut items = Transaction::new();
+        self.inbound_effect_writes(&mut items, tenant, effects)?;
         if let Some(sms) = unmatched {
             let put = Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(unmatched_item(tenant, sms)))
+                .set_item(Some(unmatched_item(tenant, sms)?))
                 .build()
                 .map_err(internal)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(
+                Part::Unmatched,
+                TransactWriteItem::builder().put(put).build(),
+            );
         }
-        let mut mark_index = items.len();
         if let Some(mark) = auto_reply {
+            let replied = AutoReplied {
+                day: mark.day.clone(),
+            };
+            let pk = keys::auto_reply_pk(tenant, &mark.phone);
+            let mut item = keyed_item(pk, keys::AUTO_REPLY_SK, &replied)?;
+            item.insert(keys::TTL_ATTRIBUTE.into(), expires_in(AUTO_REPLY_TTL_SECS));
             let put = Put::builder()
                 .table_name(&self.table)
-                .item(PK, s(keys::auto_reply_pk(tenant, &mark.phone)))
-                .item(SK, s(keys::AUTO_REPLY_SK))
-                .item("day", s(&mark.day))
-                .item(keys::TTL_ATTRIBUTE, expires_in(AUTO_REPLY_TTL_SECS))
+                .set_item(Some(item))
                 .condition_expression(format!("attribute_not_exists({PK}) OR #day <> :day"))
                 .expression_attribute_names("#day", "day")
                 .expression_attribute_values(":day", s(&mark.day))
                 .build()
                 .map_err(internal)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(
+                Part::AutoReply,
+                TransactWriteItem::builder().put(put).build(),
+            );
         }
-        let mut opt_out_index = effects.opt_out.as_ref().map(|_| 1);
         loop {
-            let with_mark = items.len() > mark_index;
+            let with_mark = items.has(Part::AutoReply);
             return match self.transact_retrying(items.clone()).await {
                 Ok(()) => Ok(InboundOutcome::Stored {
                     auto_reply: with_mark,
                 }),
                 Err(TransactFailure::Store(err)) => Err(err),
-                Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::ProviderId) => {
                     Ok(InboundOutcome::Duplicate)
                 }
-                Err(TransactFailure::Cancelled(reasons))
-                    if opt_out_index.is_some_and(|i| failed_condition(&reasons, i)) =>
-                {
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::OptOut) => {
                     // A later keyword from the number was written first: this one's
                     // opt-out is superseded; the rest of the text is kept.
-                    items.remove(1);
-                    mark_index -= 1;
-                    opt_out_index = None;
+                    items.remove(Part::OptOut);
                     continue;
                 }
-                Err(TransactFailure::Cancelled(reasons))
-                    if with_mark && failed_condition(&reasons, mark_index) =>
-                {
+                Err(TransactFailure::Cancelled(c)) if c.failed(Part::AutoReply) => {
                     // Another text from the number took today's auto-reply: keep this
                     // one without it.
-                    items.truncate(mark_index);
+                    items.remove(Part::AutoReply);
                     continue;
                 }
-                Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+                Err(TransactFailure::Cancelled(c)) => Err(c.unavailable()),
             };
         }
     }
@@ -307,7 +293,10 @@ impl InboundStore for DynamoStore {
         // One more than shown tells whether there is another page; a page cut short at
         // 1 MB must not look like the last one.
         let (items, _) = self.query_up_to(query, limit as usize + 1).await?;
-        let mut texts: Vec<UnmatchedSms> = items.iter().filter_map(unmatched_from_item).collect();
+        let mut texts = items
+            .iter()
+            .map(from_item::<UnmatchedSms>)
+            .collect::<Result<Vec<_>, _>>()?;
         let next = if texts.len() > limit as usize {
             texts.truncate(limit as usize);
             texts.last().map(|t| t.id.clone())
@@ -318,10 +307,16 @@ impl InboundStore for DynamoStore {
     }
 }
 
-/// An opt-out item says in or out; one stored before it said so is an opt-out.
-pub(super) fn is_opted_out(item: &Item) -> bool {
-    item.get("opted_out")
-        .and_then(|v| v.as_bool().ok())
-        .copied()
-        .unwrap_or(true)
+/// A number's opt-out item. One stored before it said in or out is an opt-out.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct OptOut {
+    pub phone: String,
+    #[serde(default = "opted_out_before_it_said")]
+    pub opted_out: bool,
+    pub keyword_at: Option<String>,
+    pub at: Option<String>,
+}
+
+fn opted_out_before_it_said() -> bool {
+    true
 }

@@ -5,9 +5,13 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_dynamo::aws_sdk_dynamodb_1 as dynamo_serde;
 use ulid::Ulid;
 
+use crate::store::keys::{PK, SK};
 use crate::store::StoreError;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -17,33 +21,67 @@ pub(crate) fn internal(err: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(err.to_string())
 }
 
-/// How a TransactWriteItems failed: cancelled (with a reason per item, in order) or
-/// anything else, already sorted by [`classify`].
-pub(crate) enum TransactFailure {
-    Cancelled(Vec<CancellationReason>),
-    Store(StoreError),
-}
-
-pub(crate) fn failed_condition(reasons: &[CancellationReason], index: usize) -> bool {
-    reasons.get(index).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
-}
-
-pub(crate) fn conflicted(reasons: &[CancellationReason]) -> bool {
-    reasons
-        .iter()
-        .any(|r| r.code() == Some("TransactionConflict"))
-}
-
-/// Cancellations that are not a failed condition: contention or throttling, worth a retry
-/// later.
-pub(crate) fn unavailable(reasons: &[CancellationReason]) -> StoreError {
-    StoreError::Unavailable(format!("transaction cancelled: {reasons:?}"))
-}
-
 pub(crate) async fn backoff(attempt: u32) {
     let cap_ms = 2u64.pow(attempt.min(6));
     let jitter = u64::from(Ulid::new().random() as u16) % (cap_ms + 1);
     tokio::time::sleep(Duration::from_millis(jitter + 1)).await;
+}
+
+/// A record's item, from its serde form. A `None` is left out: the table holds no NULL,
+/// an absent attribute is how an item says "none".
+pub(crate) fn to_item<T: Serialize>(record: &T) -> Result<Item, StoreError> {
+    let mut item = dynamo_serde::to_item(record).map_err(internal)?;
+    item.retain(|_, value| !matches!(value, AttributeValue::Null(_)));
+    Ok(item)
+}
+
+/// A record's item under its key.
+pub(crate) fn keyed_item<T: Serialize>(
+    pk: impl Into<String>,
+    sk: impl Into<String>,
+    record: &T,
+) -> Result<Item, StoreError> {
+    let mut item = to_item(record)?;
+    item.insert(PK.to_owned(), s(pk));
+    item.insert(SK.to_owned(), s(sk));
+    Ok(item)
+}
+
+/// A record from its item (its key and attributes the record does not name are left
+/// aside). An item that does not read is corrupt: logged with its key,
+/// and a 500 for whoever asked.
+pub(crate) fn from_item<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    dynamo_serde::from_item(item.clone()).map_err(|err| corrupt(item, err))
+}
+
+/// The error for an item that does not hold what its key says it should.
+pub(crate) fn corrupt(item: &Item, err: impl std::fmt::Display) -> StoreError {
+    let (pk, sk) = (
+        get_s(item, PK).unwrap_or_default(),
+        get_s(item, SK).unwrap_or_default(),
+    );
+    tracing::error!(pk, sk, error = %err, "corrupt item");
+    StoreError::Internal(format!("corrupt item {pk} {sk}: {err}"))
+}
+
+/// A conversation id as items hold it: its encoded text.
+pub(crate) mod conversation_text {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::domain::ConversationId;
+
+    pub(crate) fn serialize<S: Serializer>(id: &ConversationId, to: S) -> Result<S::Ok, S::Error> {
+        to.serialize_str(&id.encode())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        from: D,
+    ) -> Result<ConversationId, D::Error> {
+        let text = String::deserialize(from)?;
+        ConversationId::decode(&text)
+            .ok_or_else(|| D::Error::custom(format!("invalid conversation id {text}")))
+    }
 }
 
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
@@ -65,10 +103,6 @@ pub(crate) fn get_n(item: &Item, name: &str) -> u64 {
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-pub(crate) fn required<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
-    get_s(item, name).ok_or_else(|| StoreError::Internal(format!("item without {name}")))
 }
 
 pub(crate) fn is_conditional_failure(

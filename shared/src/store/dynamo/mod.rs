@@ -2,16 +2,19 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
+use aws_sdk_dynamodb::types::KeysAndAttributes;
 use aws_sdk_dynamodb::Client;
 
+mod append;
 mod contacts;
 mod conversations;
 mod directory;
 mod due;
+mod expr;
 mod feed;
 mod grants;
+mod header_update;
+mod held;
 mod idempotency;
 mod inbound;
 mod item;
@@ -21,11 +24,12 @@ mod orders;
 mod patients;
 mod reading;
 mod settings;
+mod transaction;
 mod uploads;
 
 use super::keys::{PK, SK};
 use super::StoreError;
-use item::{backoff, classify, internal, s, Item, TransactFailure};
+use item::{backoff, classify, internal, s, Item};
 
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
@@ -96,53 +100,6 @@ impl DynamoStore {
                     page = page.set_exclusive_start_key(Some(key));
                 }
                 stopped => return Ok((items, stopped)),
-            }
-        }
-    }
-
-    /// One TransactWriteItems; a cancellation comes back with its reasons.
-    pub(super) async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), TransactFailure> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(e)) => Err(
-                    TransactFailure::Cancelled(e.cancellation_reasons().to_vec()),
-                ),
-                _ => Err(TransactFailure::Store(classify(err))),
-            },
-        }
-    }
-
-    /// [`Self::transact`], tried again after a backoff while it is cancelled only by
-    /// contention with other transactions (a failed condition comes back at once).
-    pub(super) async fn transact_retrying(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), TransactFailure> {
-        const ATTEMPTS: u32 = 5;
-        let mut attempt = 0;
-        loop {
-            match self.transact(items.clone()).await {
-                Err(TransactFailure::Cancelled(reasons))
-                    if attempt + 1 < ATTEMPTS
-                        && item::conflicted(&reasons)
-                        && !reasons
-                            .iter()
-                            .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
-                {
-                    backoff(attempt).await;
-                    attempt += 1;
-                }
-                outcome => return outcome,
             }
         }
     }

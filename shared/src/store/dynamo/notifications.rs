@@ -1,17 +1,18 @@
 //! Who a pass notifies (an account's contacts and assignments, the staff directory, SMS
 //! opt-outs), and delivery claims and records.
 
+use crate::domain::Named;
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::contacts::contact_from_item;
-use super::directory::{assignment_from_item, profile_from_item};
-use super::inbound::is_opted_out;
-use super::item::{classify, failed_condition_item, get_n, get_s, is_conditional_failure, s, Item};
+use super::inbound::OptOut;
+use super::item::{
+    classify, failed_condition_item, from_item, get_n, get_s, is_conditional_failure, s,
+};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::directory::{Assignment, Contact, StaffProfile};
-use crate::domain::notify::NotifyChannel;
 use crate::domain::ConversationId;
 use crate::store::keys::{self, opt_out_pk, GSI2, OPT_OUT_SK, PK, SK};
 use crate::store::{
@@ -27,21 +28,6 @@ fn delivery_sk(key: &DeliveryKey) -> String {
     format!("D#{}#{}#{}", key.round, key.channel.as_str(), key.recipient)
 }
 
-fn record_from_item(item: &Item) -> Option<DeliveryRecord> {
-    Some(DeliveryRecord {
-        conversation_id: get_s(item, "conversation_id")?.to_owned(),
-        round: get_s(item, "round")?.to_owned(),
-        channel: NotifyChannel::parse(get_s(item, "channel")?)?,
-        recipient: get_s(item, "recipient")?.to_owned(),
-        address: get_s(item, "address").unwrap_or_default().to_owned(),
-        status: DeliveryStatus::parse(get_s(item, "status")?)?,
-        attempts: get_n(item, "attempts"),
-        provider_message_id: get_s(item, "provider_message_id").map(str::to_owned),
-        error: get_s(item, "error").map(str::to_owned),
-        updated_at: get_s(item, "updated_at").unwrap_or_default().to_owned(),
-    })
-}
-
 impl DynamoStore {
     async fn directory_partition(&self, pk: String) -> Result<Vec<StaffProfile>, StoreError> {
         let query = self
@@ -54,7 +40,7 @@ impl DynamoStore {
         self.query_all(query)
             .await?
             .iter()
-            .map(profile_from_item)
+            .map(from_item::<StaffProfile>)
             .collect()
     }
 }
@@ -78,10 +64,10 @@ impl NotificationStore for DynamoStore {
         for item in self.query_all(query).await? {
             match get_s(&item, SK) {
                 Some(sk) if sk.starts_with(keys::CONTACT_SK_PREFIX) => {
-                    contacts.push(contact_from_item(&item)?)
+                    contacts.push(from_item::<Contact>(&item)?)
                 }
                 Some(sk) if sk.starts_with(keys::ASSIGNED_SK_PREFIX) => {
-                    assignments.push(assignment_from_item(&item)?)
+                    assignments.push(from_item::<Assignment>(&item)?)
                 }
                 _ => {}
             }
@@ -118,7 +104,7 @@ impl NotificationStore for DynamoStore {
         self.batch_get(wanted, false)
             .await?
             .iter()
-            .map(profile_from_item)
+            .map(from_item::<StaffProfile>)
             .collect()
     }
 
@@ -136,13 +122,13 @@ impl NotificationStore for DynamoStore {
                 ])
             })
             .collect();
-        let found = self
-            .batch_get(keys, true)
-            .await?
-            .iter()
-            .filter(|item| is_opted_out(item))
-            .filter_map(|item| get_s(item, "phone").map(str::to_owned))
-            .collect();
+        let mut found = HashSet::new();
+        for item in self.batch_get(keys, true).await? {
+            let opt_out: OptOut = from_item(&item)?;
+            if opt_out.opted_out {
+                found.insert(opt_out.phone);
+            }
+        }
         Ok(found)
     }
 
@@ -152,21 +138,21 @@ impl NotificationStore for DynamoStore {
         phone: &str,
         opted_out: bool,
     ) -> Result<(), StoreError> {
-        self.client
-            .transact_write_items()
-            .transact_items(self.opt_out_write(
-                tenant,
-                &OptOutChange {
-                    phone: phone.to_owned(),
-                    opted_out,
-                    keyword_at: crate::domain::now_rfc3339(),
-                },
-                false,
-            )?)
-            .send()
+        let change = OptOutChange {
+            phone: phone.to_owned(),
+            opted_out,
+            keyword_at: crate::domain::now_rfc3339(),
+        };
+        let write = self.opt_out_write(tenant, &change, false)?;
+        match self
+            .transact(Transaction::new().with(Part::OptOut, write))
             .await
-            .map_err(classify)?;
-        Ok(())
+        {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Store(err)) => Err(err),
+            // Unconditional: cancelled only by contention or throttling.
+            Err(TransactFailure::Cancelled(c)) => Err(c.internal()),
+        }
     }
 
     async fn claim_delivery(
@@ -356,7 +342,11 @@ impl NotificationStore for DynamoStore {
                 .exclusive_start_key(SK, s(before));
         }
         let output = query.send().await.map_err(classify)?;
-        let records = output.items().iter().filter_map(record_from_item).collect();
+        let records = output
+            .items()
+            .iter()
+            .map(from_item::<DeliveryRecord>)
+            .collect::<Result<_, _>>()?;
         let next = output
             .last_evaluated_key
             .as_ref()

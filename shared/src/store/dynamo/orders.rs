@@ -5,7 +5,10 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
-use super::item::{get_s, internal, required, s};
+use serde::{Deserialize, Serialize};
+
+use super::expr::UpdateExpr;
+use super::item::{conversation_text, from_item, get_s, internal, keyed_item, s};
 use super::DynamoStore;
 use crate::domain::order::MAX_PARTICIPANTS;
 use crate::domain::ConversationId;
@@ -14,27 +17,17 @@ use crate::store::{ClosedParts, OrderRecord, ParticipantChange, StoreError};
 
 impl DynamoStore {
     fn order_put(&self, tenant: &str, order: &OrderRecord) -> Result<Put, StoreError> {
-        let mut put = Put::builder()
+        let item = keyed_item(
+            keys::order_pk(tenant, &order.order_id),
+            keys::ORDER_SK,
+            &OrderItem::from(order),
+        )?;
+        Put::builder()
             .table_name(&self.table)
-            .item(PK, s(keys::order_pk(tenant, &order.order_id)))
-            .item(SK, s(keys::ORDER_SK))
-            .item("order_id", s(&order.order_id))
-            .item("conversation_id", s(order.conversation.encode()))
-            .item(
-                "admin_can_write",
-                AttributeValue::Bool(order.admin_can_write),
-            )
-            .item("request_hash", s(&order.request_hash))
-            .item("created_at", s(&order.created_at))
-            .item("created_by", s(&order.created_by))
-            .condition_expression(format!("attribute_not_exists({PK})"));
-        if !order.participants.is_empty() {
-            put = put.item(
-                "participants",
-                AttributeValue::Ss(order.participants.clone()),
-            );
-        }
-        put.build().map_err(|e| StoreError::Internal(e.to_string()))
+            .set_item(Some(item))
+            .condition_expression(format!("attribute_not_exists({PK})"))
+            .build()
+            .map_err(internal)
     }
 
     /// Opening: the order's entry (only if absent) and each participant's part.
@@ -59,12 +52,18 @@ impl DynamoStore {
         order_id: &str,
         user: &str,
     ) -> Result<TransactWriteItem, StoreError> {
+        let part = Participation {
+            conversation: conversation.clone(),
+            order_id: order_id.to_owned(),
+        };
+        let item = keyed_item(
+            keys::staff_pk(tenant, user),
+            keys::part_sk(conversation),
+            &part,
+        )?;
         let put = Put::builder()
             .table_name(&self.table)
-            .item(PK, s(keys::staff_pk(tenant, user)))
-            .item(SK, s(keys::part_sk(conversation)))
-            .item("conversation_id", s(conversation.encode()))
-            .item("order_id", s(order_id))
+            .set_item(Some(item))
             .build()
             .map_err(internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -77,30 +76,27 @@ impl DynamoStore {
         tenant: &str,
         change: &ParticipantChange,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let entry = Update::builder()
-            .table_name(&self.table)
-            .key(PK, s(keys::order_pk(tenant, &change.order_id)))
-            .key(SK, s(keys::ORDER_SK))
-            .expression_attribute_values(":user", AttributeValue::Ss(vec![change.user.clone()]))
-            .expression_attribute_values(":one", s(&change.user));
+        let entry = UpdateExpr::new()
+            .value(":user", AttributeValue::Ss(vec![change.user.clone()]))
+            .value(":one", s(&change.user));
         let entry = if change.joins {
             entry
-                .update_expression("ADD participants :user")
-                .condition_expression(format!(
+                .add("participants :user")
+                .condition(format!(
                     "attribute_exists({PK}) AND (attribute_not_exists(participants) OR \
                      (NOT contains(participants, :one) AND size(participants) < :max))"
                 ))
-                .expression_attribute_values(
-                    ":max",
-                    AttributeValue::N(MAX_PARTICIPANTS.to_string()),
-                )
+                .value(":max", AttributeValue::N(MAX_PARTICIPANTS.to_string()))
         } else {
-            entry
-                .update_expression("DELETE participants :user")
-                .condition_expression(format!(
-                    "attribute_exists({PK}) AND contains(participants, :one)"
-                ))
+            entry.delete("participants :user").condition(format!(
+                "attribute_exists({PK}) AND contains(participants, :one)"
+            ))
         };
+        let entry = self.update(
+            keys::order_pk(tenant, &change.order_id),
+            keys::ORDER_SK,
+            &entry,
+        )?;
         let part = if change.joins {
             self.part_put(tenant, &change.conversation, &change.order_id, &change.user)?
         } else {
@@ -113,9 +109,7 @@ impl DynamoStore {
             TransactWriteItem::builder().delete(delete).build()
         };
         Ok(vec![
-            TransactWriteItem::builder()
-                .update(entry.build().map_err(internal)?)
-                .build(),
+            TransactWriteItem::builder().update(entry).build(),
             part,
         ])
     }
@@ -130,15 +124,11 @@ impl DynamoStore {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut writes = Vec::with_capacity(parts.participants.len() + 1);
         if let Some(order_id) = parts.conversation.subject.order_id() {
-            let entry = Update::builder()
-                .table_name(&self.table)
-                .key(PK, s(keys::order_pk(tenant, order_id)))
-                .key(SK, s(keys::ORDER_SK))
-                .update_expression("SET closed_at = :at")
-                .condition_expression(format!("attribute_exists({PK})"))
-                .expression_attribute_values(":at", s(closed_at))
-                .build()
-                .map_err(internal)?;
+            let closed = UpdateExpr::new()
+                .set("closed_at = :at")
+                .condition(format!("attribute_exists({PK})"))
+                .value(":at", s(closed_at));
+            let entry = self.update(keys::order_pk(tenant, order_id), keys::ORDER_SK, &closed)?;
             writes.push(TransactWriteItem::builder().update(entry).build());
         }
         for user in &parts.participants {
@@ -199,7 +189,9 @@ impl DynamoStore {
         let mut since = None;
         for item in self.batch_get(wanted, true).await? {
             match get_s(&item, SK) {
-                Some(keys::ORDER_SK) => order = Some(order_from_item(&item)?),
+                Some(keys::ORDER_SK) => {
+                    order = Some(OrderRecord::from(from_item::<OrderItem>(&item)?))
+                }
                 Some(keys::PROFILE_SK) => {
                     since = Some(get_s(&item, "created_at").unwrap_or_default().to_owned())
                 }
@@ -216,31 +208,71 @@ impl DynamoStore {
     ) -> Result<Option<OrderRecord>, StoreError> {
         self.get_item(keys::order_pk(tenant, order_id), keys::ORDER_SK)
             .await?
-            .map(|item| order_from_item(&item))
+            .map(|item| from_item::<OrderItem>(&item).map(OrderRecord::from))
             .transpose()
     }
 }
 
-fn order_from_item(item: &super::item::Item) -> Result<OrderRecord, StoreError> {
-    let mut participants: Vec<String> = item
-        .get("participants")
-        .and_then(|v| v.as_ss().ok())
-        .cloned()
-        .unwrap_or_default();
-    participants.sort();
-    Ok(OrderRecord {
-        order_id: required(item, "order_id")?.to_owned(),
-        conversation: ConversationId::decode(required(item, "conversation_id")?)
-            .ok_or_else(|| StoreError::Internal("order with an invalid conversation".into()))?,
-        participants,
-        admin_can_write: item
-            .get("admin_can_write")
-            .and_then(|v| v.as_bool().ok())
-            .copied()
-            .unwrap_or(false),
-        request_hash: get_s(item, "request_hash").unwrap_or_default().to_owned(),
-        created_at: get_s(item, "created_at").unwrap_or_default().to_owned(),
-        created_by: get_s(item, "created_by").unwrap_or_default().to_owned(),
-        closed_at: get_s(item, "closed_at").map(str::to_owned),
-    })
+/// A participant's part in an order conversation, beside their assignments.
+#[derive(Serialize)]
+struct Participation {
+    #[serde(rename = "conversation_id", with = "conversation_text")]
+    conversation: ConversationId,
+    order_id: String,
+}
+
+/// An order's entry.
+#[derive(Serialize, Deserialize)]
+struct OrderItem {
+    order_id: String,
+    #[serde(rename = "conversation_id", with = "conversation_text")]
+    conversation: ConversationId,
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "serde_dynamo::string_set"
+    )]
+    participants: Vec<String>,
+    #[serde(default)]
+    admin_can_write: bool,
+    #[serde(default)]
+    request_hash: String,
+    #[serde(default)]
+    created_at: String,
+    #[serde(default)]
+    created_by: String,
+    closed_at: Option<String>,
+}
+
+impl From<&OrderRecord> for OrderItem {
+    fn from(order: &OrderRecord) -> Self {
+        let order = order.clone();
+        OrderItem {
+            order_id: order.order_id,
+            conversation: order.conversation,
+            participants: order.participants,
+            admin_can_write: order.admin_can_write,
+            request_hash: order.request_hash,
+            created_at: order.created_at,
+            created_by: order.created_by,
+            closed_at: order.closed_at,
+        }
+    }
+}
+
+impl From<OrderItem> for OrderRecord {
+    fn from(item: OrderItem) -> Self {
+        let mut participants = item.participants;
+        participants.sort();
+        OrderRecord {
+            order_id: item.order_id,
+            conversation: item.conversation,
+            participants,
+            admin_can_write: item.admin_can_write,
+            request_hash: item.request_hash,
+            created_at: item.created_at,
+            created_by: item.created_by,
+            closed_at: item.closed_at,
+        }
+    }
 }

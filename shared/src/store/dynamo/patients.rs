@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem};
 
-use super::item::{classify, get_s, internal, required, s, Item};
+use super::item::{classify, from_item, internal, s};
 use super::DynamoStore;
 use crate::domain::directory::Patient;
 use crate::domain::ConversationId;
@@ -50,7 +50,7 @@ impl PatientStore for DynamoStore {
             .send()
             .await
             .map_err(classify)?;
-        patient_from_item(&output.attributes.unwrap_or_default())
+        from_item::<Patient>(&output.attributes.unwrap_or_default())
     }
 
     async fn delete_patient(
@@ -83,18 +83,7 @@ impl PatientStore for DynamoStore {
         self.query_all(query)
             .await?
             .iter()
-            .map(patient_from_item)
+            .map(from_item::<Patient>)
             .collect()
     }
-}
-
-fn patient_from_item(item: &Item) -> Result<Patient, StoreError> {
-    let text = |name: &str| get_s(item, name).map(str::to_owned).unwrap_or_default();
-    Ok(Patient {
-        customer_id: required(item, "customer_id")?.to_owned(),
-        patient_id: required(item, "patient_id")?.to_owned(),
-        name: text("name"),
-        created_at: text("created_at"),
-        updated_at: text("updated_at"),
-    })
 }

@@ -1,14 +1,18 @@
 //! Read positions: moving a person's forward (with the side's receipt and their read
 //! clock) and reading them back.
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use ulid::Ulid;
 
 use super::conversations::header_from_item;
+use serde::Deserialize;
+
+use super::expr::UpdateExpr;
 use super::item::{
-    classify, failed_condition_item, get_n, get_s, is_conditional_failure, n, s, Item,
+    classify, failed_condition_item, from_item, get_s, is_conditional_failure, n, s, Item,
 };
 use super::{key_item, DynamoStore};
 use crate::domain::message::ReadPosition;
@@ -95,8 +99,10 @@ impl DynamoStore {
         let mut positions = HashMap::new();
         for item in self.batch_get(wanted, true).await? {
             let reader = get_s(&item, PK).and_then(|pk| by_pk.get(pk));
-            if let (Some(reader), Some(position)) = (reader, position_from_item(&item)) {
-                positions.insert((*reader).clone(), position);
+            if let Some(reader) = reader {
+                if let Some(position) = position_from_item(&item)? {
+                    positions.insert((*reader).clone(), position);
+                }
             }
         }
         Ok(positions)
@@ -151,7 +157,10 @@ impl DynamoStore {
         if sk_of(items.first()) != Some(keys::message_sk(up_to)) {
             return Err(not_in_conversation());
         }
-        let own = own?.and_then(|item| position_from_item(&item));
+        let own = own?
+            .map(|item| position_from_item(&item))
+            .transpose()?
+            .flatten();
         if own.as_ref().is_some_and(|p| p.up_to.as_str() >= up_to) {
             // Already read that far: positions never move back.
             return Ok((header, own));
@@ -229,18 +238,18 @@ impl DynamoStore {
             .send()
             .await;
         if let Err(err) = written {
-            let stored = failed_condition_item(err)?.and_then(|item| position_from_item(&item));
+            let stored = failed_condition_item(err)?
+                .map(|item| position_from_item(&item))
+                .transpose()?
+                .flatten();
             // Someone got further first; their mark read moves the clock.
             return Ok(stored.unwrap_or_else(|| position.clone()));
         }
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(pk))
-            .key(SK, s(keys::READ_CLOCK_SK))
-            .update_expression("SET #at = :at")
-            .expression_attribute_names("#at", "at")
-            .expression_attribute_values(":at", s(Ulid::new().to_string()))
+        let clock = UpdateExpr::new()
+            .set("#at = :at")
+            .name("#at", "at")
+            .value(":at", s(Ulid::new().to_string()));
+        self.update_item(pk, keys::READ_CLOCK_SK, &clock)
             .send()
             .await
             .map_err(classify)?;
@@ -249,20 +258,37 @@ impl DynamoStore {
 }
 
 /// A position item: what the person marked read and, when they stopped being their side's
-/// last sender, what their own last message implied (`sent_*`); the further of the two.
-pub(super) fn position_from_item(item: &Item) -> Option<ReadPosition> {
-    let read = |prefix: &str| {
-        Some(ReadPosition {
-            up_to: get_s(item, &format!("{prefix}up_to"))?.to_owned(),
-            seen: get_n(item, &format!("{prefix}seen")),
-            at: get_s(item, &format!("{prefix}at"))
-                .unwrap_or_default()
-                .to_owned(),
-        })
-    };
-    match (read(""), read("sent_")) {
+/// last sender, what their own last message implied (`sent_*`).
+#[derive(Deserialize)]
+struct PositionItem {
+    up_to: Option<String>,
+    #[serde(default)]
+    seen: u64,
+    #[serde(default)]
+    at: String,
+    sent_up_to: Option<String>,
+    #[serde(default)]
+    sent_seen: u64,
+    #[serde(default)]
+    sent_at: String,
+}
+
+/// The further of a position item's two positions.
+pub(super) fn position_from_item(item: &Item) -> Result<Option<ReadPosition>, StoreError> {
+    let stored: PositionItem = from_item(item)?;
+    let marked = stored.up_to.map(|up_to| ReadPosition {
+        up_to,
+        seen: stored.seen,
+        at: stored.at,
+    });
+    let sent = stored.sent_up_to.map(|up_to| ReadPosition {
+        up_to,
+        seen: stored.sent_seen,
+        at: stored.sent_at,
+    });
+    Ok(match (marked, sent) {
         (Some(marked), Some(sent)) if sent.up_to > marked.up_to => Some(sent),
         (Some(marked), _) => Some(marked),
         (None, sent) => sent,
-    }
+    })
 }

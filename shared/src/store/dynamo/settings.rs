@@ -1,23 +1,24 @@
 //! Tenant settings (and, in the same transaction, the release of notifications held by
 //! quiet hours they no longer have).
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
-use super::item::{
-    failed_condition, get_n, get_s, internal, n, s, unavailable, Item, TransactFailure,
-};
+use serde::{Deserialize, Serialize};
+
+use super::item::{from_item, internal, keyed_item, n, s, Item};
+use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
-use crate::domain::notify::notify_delay;
+use crate::domain::notify::{notify_delay, QuietHours};
 use crate::domain::{MessagingMode, Settings};
 use crate::store::keys::{self, PK, SK};
 use crate::store::{SettingsStore, StoreError};
 
 impl SettingsStore for DynamoStore {
     async fn get_settings(&self, tenant: &str) -> Result<Option<Settings>, StoreError> {
-        Ok(self
-            .get_item(keys::tenant_pk(tenant), keys::SETTINGS_SK)
+        self.get_item(keys::tenant_pk(tenant), keys::SETTINGS_SK)
             .await?
-            .map(|item| settings_from_item(&item)))
+            .map(|item| settings_from_item(&item))
+            .transpose()
     }
 
     async fn put_settings(
@@ -26,57 +27,12 @@ impl SettingsStore for DynamoStore {
         settings: &Settings,
         previous: Option<&Settings>,
     ) -> Result<(), StoreError> {
-        let mut item = Item::from([
-            (PK.to_owned(), s(keys::tenant_pk(tenant))),
-            (SK.to_owned(), s(keys::SETTINGS_SK)),
-            ("mode".to_owned(), s(settings.mode.as_str())),
-            (
-                "notify_delay_minutes".to_owned(),
-                n(settings.notify_delay_minutes.into()),
-            ),
-            ("timezone".to_owned(), s(&settings.timezone)),
-        ]);
-        let optional = [
-            ("business_name", &settings.business_name),
-            (
-                "admin_notification_email",
-                &settings.admin_notification_email,
-            ),
-            ("from_email", &settings.from_email),
-            ("portal_base_url", &settings.portal_base_url),
-            ("sms_help_text", &settings.sms_help_text),
-            ("sms_auto_reply", &settings.sms_auto_reply),
-            ("updated_at", &settings.updated_at),
-            ("updated_by", &settings.updated_by),
-        ];
-        for (name, value) in optional {
-            if let Some(value) = value {
-                item.insert(name.to_owned(), s(value));
-            }
-        }
-        item.insert(
-            "max_attachment_mb".into(),
-            n(settings.max_attachment_mb.into()),
-        );
-        item.insert("max_attachments".into(), n(settings.max_attachments.into()));
-        if let Some(minutes) = settings.sms_escalation_minutes {
-            item.insert("sms_escalation_minutes".into(), n(minutes.into()));
-        }
-        if let Some(seconds) = settings.notify_delay_seconds {
-            item.insert("notify_delay_seconds".into(), n(seconds.into()));
-        }
-        if let Some(quiet) = &settings.quiet_hours {
-            item.insert("quiet_start".into(), s(&quiet.start));
-            item.insert("quiet_end".into(), s(&quiet.end));
-        }
-        if !settings.sms_numbers.is_empty() {
-            item.insert(
-                "sms_numbers".into(),
-                AttributeValue::L(settings.sms_numbers.iter().map(s).collect()),
-            );
-        }
         let version = previous.map_or(0, |p| p.version);
-        item.insert("version".into(), n(version + 1));
+        let item = keyed_item(
+            keys::tenant_pk(tenant),
+            keys::SETTINGS_SK,
+            &SettingsItem::new(settings, version + 1),
+        )?;
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
         if previous.is_some() {
             // Saved over exactly the version that was read, or not at all.
@@ -87,26 +43,29 @@ impl SettingsStore for DynamoStore {
                     .expression_attribute_values(":version", n(version))
             };
         }
-        let mut writes = vec![TransactWriteItem::builder()
-            .put(put.build().map_err(internal)?)
-            .build()];
+        let mut writes = Transaction::new().with(
+            Part::Settings,
+            TransactWriteItem::builder()
+                .put(put.build().map_err(internal)?)
+                .build(),
+        );
         if let Some(previous) = previous {
             let delay_was = notify_delay(previous);
             let shortened = (notify_delay(settings) < delay_was).then_some(delay_was);
             if shortened.is_some() || previous.quiet_hours != settings.quiet_hours {
-                writes.push(self.release_now(tenant, shortened)?);
+                writes.push(Part::Release, self.release_now(tenant, shortened)?);
             }
         }
         match self.transact_retrying(writes).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Store(err)) => Err(err),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons, 0) => {
+            Err(TransactFailure::Cancelled(c)) if c.failed(Part::Settings) => {
                 Err(StoreError::Conflict {
                     code: "settings_changed",
                     message: "the settings were changed meanwhile".into(),
                 })
             }
-            Err(TransactFailure::Cancelled(reasons)) => Err(unavailable(&reasons)),
+            Err(TransactFailure::Cancelled(c)) => Err(c.unavailable()),
         }
     }
 }
@@ -142,42 +101,98 @@ impl DynamoStore {
     }
 }
 
-pub(super) fn settings_from_item(item: &Item) -> Settings {
-    let defaults = Settings::default();
-    let text = |name: &str| get_s(item, name).map(str::to_owned);
-    let number = |name: &str| {
-        item.get(name)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse::<u32>().ok())
-    };
-    Settings {
-        mode: get_s(item, "mode")
-            .and_then(MessagingMode::parse)
-            .unwrap_or(defaults.mode),
-        business_name: text("business_name"),
-        notify_delay_minutes: number("notify_delay_minutes")
-            .unwrap_or(defaults.notify_delay_minutes),
-        sms_escalation_minutes: number("sms_escalation_minutes"),
-        max_attachment_mb: number("max_attachment_mb").unwrap_or(defaults.max_attachment_mb),
-        max_attachments: number("max_attachments").unwrap_or(defaults.max_attachments),
-        notify_delay_seconds: number("notify_delay_seconds"),
-        quiet_hours: match (text("quiet_start"), text("quiet_end")) {
-            (Some(start), Some(end)) => Some(crate::domain::notify::QuietHours { start, end }),
-            _ => None,
-        },
-        admin_notification_email: text("admin_notification_email"),
-        from_email: text("from_email"),
-        portal_base_url: text("portal_base_url"),
-        timezone: text("timezone").unwrap_or(defaults.timezone),
-        sms_numbers: item
-            .get("sms_numbers")
-            .and_then(|v| v.as_l().ok())
-            .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
-            .unwrap_or_default(),
-        sms_help_text: text("sms_help_text"),
-        sms_auto_reply: text("sms_auto_reply"),
-        updated_at: text("updated_at"),
-        updated_by: text("updated_by"),
-        version: get_n(item, "version"),
+/// The settings item: quiet hours as two attributes, and what an item leaves out is
+/// the default.
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+struct SettingsItem {
+    mode: MessagingMode,
+    business_name: Option<String>,
+    notify_delay_minutes: u32,
+    sms_escalation_minutes: Option<u32>,
+    max_attachment_mb: u32,
+    max_attachments: u32,
+    notify_delay_seconds: Option<u32>,
+    quiet_start: Option<String>,
+    quiet_end: Option<String>,
+    admin_notification_email: Option<String>,
+    from_email: Option<String>,
+    portal_base_url: Option<String>,
+    timezone: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sms_numbers: Vec<String>,
+    sms_help_text: Option<String>,
+    sms_auto_reply: Option<String>,
+    updated_at: Option<String>,
+    updated_by: Option<String>,
+    version: u64,
+}
+
+impl Default for SettingsItem {
+    fn default() -> Self {
+        SettingsItem::new(&Settings::default(), 0)
     }
+}
+
+impl SettingsItem {
+    fn new(settings: &Settings, version: u64) -> Self {
+        let settings = settings.clone();
+        let (quiet_start, quiet_end) = match settings.quiet_hours {
+            Some(quiet) => (Some(quiet.start), Some(quiet.end)),
+            None => (None, None),
+        };
+        SettingsItem {
+            mode: settings.mode,
+            business_name: settings.business_name,
+            notify_delay_minutes: settings.notify_delay_minutes,
+            sms_escalation_minutes: settings.sms_escalation_minutes,
+            max_attachment_mb: settings.max_attachment_mb,
+            max_attachments: settings.max_attachments,
+            notify_delay_seconds: settings.notify_delay_seconds,
+            quiet_start,
+            quiet_end,
+            admin_notification_email: settings.admin_notification_email,
+            from_email: settings.from_email,
+            portal_base_url: settings.portal_base_url,
+            timezone: settings.timezone,
+            sms_numbers: settings.sms_numbers,
+            sms_help_text: settings.sms_help_text,
+            sms_auto_reply: settings.sms_auto_reply,
+            updated_at: settings.updated_at,
+            updated_by: settings.updated_by,
+            version,
+        }
+    }
+}
+
+impl From<SettingsItem> for Settings {
+    fn from(item: SettingsItem) -> Self {
+        Settings {
+            mode: item.mode,
+            business_name: item.business_name,
+            notify_delay_minutes: item.notify_delay_minutes,
+            sms_escalation_minutes: item.sms_escalation_minutes,
+            max_attachment_mb: item.max_attachment_mb,
+            max_attachments: item.max_attachments,
+            notify_delay_seconds: item.notify_delay_seconds,
+            quiet_hours: match (item.quiet_start, item.quiet_end) {
+                (Some(start), Some(end)) => Some(QuietHours { start, end }),
+                _ => None,
+            },
+            admin_notification_email: item.admin_notification_email,
+            from_email: item.from_email,
+            portal_base_url: item.portal_base_url,
+            timezone: item.timezone,
+            sms_numbers: item.sms_numbers,
+            sms_help_text: item.sms_help_text,
+            sms_auto_reply: item.sms_auto_reply,
+            updated_at: item.updated_at,
+            updated_by: item.updated_by,
+            version: item.version,
+        }
+    }
+}
+
+pub(super) fn settings_from_item(item: &Item) -> Result<Settings, StoreError> {
+    Ok(from_item::<SettingsItem>(item)?.into())
 }

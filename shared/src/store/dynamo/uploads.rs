@@ -3,7 +3,9 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::item::{get_n, get_s, internal, required, s, Item};
+use serde::{Deserialize, Serialize};
+
+use super::item::{conversation_text, from_item, internal, keyed_item, s};
 use super::{key_item, DynamoStore};
 use crate::domain::{ConversationId, Message, Side};
 use crate::store::keys::{self, PK, SK};
@@ -12,24 +14,43 @@ use crate::store::{Reader, StoreError, Upload, UploadStore};
 /// An upload no message takes is forgotten after two days (its file after one).
 const UPLOAD_TTL_SECS: i64 = 2 * 24 * 60 * 60;
 
-fn upload_from_item(item: &Item) -> Result<Upload, StoreError> {
-    Ok(Upload {
-        id: required(item, "upload_id")?.to_owned(),
-        conversation: ConversationId::decode(required(item, "conversation_id")?)
-            .ok_or_else(|| StoreError::Internal("upload with an invalid conversation".into()))?,
-        uploader: Reader {
-            side: match get_s(item, "side") {
-                Some("c") => Side::Customer,
-                _ => Side::Staff,
+/// An upload's item: the uploader's side is one letter.
+#[derive(Serialize, Deserialize)]
+struct UploadItem {
+    upload_id: String,
+    #[serde(rename = "conversation_id", with = "conversation_text")]
+    conversation: ConversationId,
+    side: char,
+    user_id: String,
+    name: String,
+    content_type: String,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    created_at: String,
+    message_id: Option<String>,
+}
+
+impl From<UploadItem> for Upload {
+    fn from(item: UploadItem) -> Self {
+        Upload {
+            id: item.upload_id,
+            conversation: item.conversation,
+            uploader: Reader {
+                side: if item.side == Side::Customer.letter() {
+                    Side::Customer
+                } else {
+                    Side::Staff
+                },
+                user_id: item.user_id,
             },
-            user_id: required(item, "user_id")?.to_owned(),
-        },
-        name: required(item, "name")?.to_owned(),
-        content_type: required(item, "content_type")?.to_owned(),
-        size: get_n(item, "size"),
-        created_at: get_s(item, "created_at").unwrap_or_default().to_owned(),
-        message_id: get_s(item, "message_id").map(str::to_owned),
-    })
+            name: item.name,
+            content_type: item.content_type,
+            size: item.size,
+            created_at: item.created_at,
+            message_id: item.message_id,
+        }
+    }
 }
 
 impl DynamoStore {
@@ -64,20 +85,31 @@ impl DynamoStore {
 impl UploadStore for DynamoStore {
     async fn put_upload(&self, tenant: &str, upload: &Upload) -> Result<(), StoreError> {
         let expires = jiff::Timestamp::now().as_second() + UPLOAD_TTL_SECS;
+        let record = UploadItem {
+            upload_id: upload.id.clone(),
+            conversation: upload.conversation.clone(),
+            side: upload.uploader.side.letter(),
+            user_id: upload.uploader.user_id.clone(),
+            name: upload.name.clone(),
+            content_type: upload.content_type.clone(),
+            size: upload.size,
+            created_at: upload.created_at.clone(),
+            // Taken by a message later.
+            message_id: None,
+        };
+        let mut item = keyed_item(
+            keys::upload_pk(tenant, &upload.id),
+            keys::UPLOAD_SK,
+            &record,
+        )?;
+        item.insert(
+            keys::TTL_ATTRIBUTE.into(),
+            AttributeValue::N(expires.to_string()),
+        );
         self.client
             .put_item()
             .table_name(&self.table)
-            .item(PK, s(keys::upload_pk(tenant, &upload.id)))
-            .item(SK, s(keys::UPLOAD_SK))
-            .item("upload_id", s(&upload.id))
-            .item("conversation_id", s(upload.conversation.encode()))
-            .item("side", s(upload.uploader.side.letter().to_string()))
-            .item("user_id", s(&upload.uploader.user_id))
-            .item("name", s(&upload.name))
-            .item("content_type", s(&upload.content_type))
-            .item("size", AttributeValue::N(upload.size.to_string()))
-            .item("created_at", s(&upload.created_at))
-            .item(keys::TTL_ATTRIBUTE, AttributeValue::N(expires.to_string()))
+            .set_item(Some(item))
             .condition_expression(format!("attribute_not_exists({PK})"))
             .send()
             .await
@@ -96,7 +128,7 @@ impl UploadStore for DynamoStore {
         self.batch_get(keys, true)
             .await?
             .iter()
-            .map(upload_from_item)
+            .map(|item| from_item::<UploadItem>(item).map(Upload::from))
             .collect()
     }
 }

@@ -172,7 +172,7 @@ async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follow
         .unwrap()
         .messages
         .into_iter()
-        .map(|m| m.message)
+        .map(|m| m.content.message)
         .collect();
     assert_eq!(
         notes,

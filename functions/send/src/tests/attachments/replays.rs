@@ -49,10 +49,9 @@ async fn a_replayed_send_with_files_returns_the_first_message() {
 #[tokio::test]
 async fn a_send_racing_its_own_retry_for_the_same_files_is_a_replay() {
     use shared::domain::message::Attachment;
-    use shared::domain::{Channel, MessageType, SenderType, Side};
+    use shared::domain::{MessageType, SenderType, Side};
     use shared::store::{
-        AppendGuard, AppendOutcome, IdempotencyClaim, Lifecycle, MessageDraft, Reader, Upload,
-        UploadStore,
+        AppendGuard, AppendOutcome, IdempotencyClaim, MessageDraft, Reader, Upload, UploadStore,
     };
     let stack = TestApp::start(TENANT).await;
     let upload = Upload {
@@ -69,26 +68,15 @@ async fn a_send_racing_its_own_retry_for_the_same_files_is_a_replay() {
         message_id: None,
     };
     stack.store.put_upload(TENANT, &upload).await.unwrap();
-    let draft = MessageDraft {
-        conversation: general("c1"),
-        create_conversation: true,
-        sender_type: SenderType::Staff,
-        sender_id: "s1".into(),
-        sender_name: "s1".into(),
-        message_type: MessageType::Attachment,
-        text: String::new(),
-        attachments: vec![Attachment {
+    let (sender, kind) = (SenderType::Staff, MessageType::Attachment);
+    let draft = MessageDraft::new(general("c1"), sender, "s1", "s1", kind, "")
+        .create_conversation(true)
+        .attachments(vec![Attachment {
             id: upload.id.clone(),
             name: upload.name.clone(),
             content_type: upload.content_type.clone(),
             size: upload.size,
-        }],
-        metadata: None,
-        channel: Channel::Web,
-        external_ref: None,
-        notification: None,
-        lifecycle: Lifecycle::Continue,
-    };
+        }]);
     let guard = AppendGuard::Idempotency(IdempotencyClaim {
         owner: "s1".into(),
         key: "race".into(),

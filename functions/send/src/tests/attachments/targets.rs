@@ -2,6 +2,7 @@
 //! conversation named by id must exist in the caller's tenant and be open; a customer's
 //! general thread, and a registered patient's, start with their first message.
 
+use shared::domain::{MessageType, SenderType};
 use shared::store::{AppendOutcome, Lifecycle, MessageDraft, OrderRecord};
 
 use super::*;
@@ -30,21 +31,12 @@ fn message_for(target: &Value) -> Value {
 async fn order_message(stack: &TestApp, tenant: &str, order: &str, lifecycle: Lifecycle) {
     let conversation = ConversationId::new("c1", Subject::Order(order.into()));
     let opening = matches!(lifecycle, Lifecycle::Open { .. });
-    let draft = MessageDraft {
-        conversation: conversation.clone(),
-        create_conversation: opening,
-        sender_type: shared::domain::SenderType::System,
-        sender_id: HOST.into(),
-        sender_name: "System".into(),
-        message_type: shared::domain::MessageType::System,
-        text: format!("Order {order}"),
-        attachments: Vec::new(),
-        metadata: Some(json!({"order_id": order})),
-        channel: shared::domain::Channel::Web,
-        external_ref: None,
-        notification: None,
-        lifecycle,
-    };
+    let (sender, kind) = (SenderType::System, MessageType::System);
+    let text = format!("Order {order}");
+    let draft = MessageDraft::new(conversation.clone(), sender, HOST, "System", kind, text)
+        .create_conversation(opening)
+        .metadata(Some(json!({"order_id": order})))
+        .lifecycle(lifecycle);
     let guard = opening.then(|| {
         shared::store::AppendGuard::Order(OrderRecord {
             order_id: order.into(),
