@@ -1,6 +1,7 @@
 //! Conversations and their messages: the header every reader shares, appending a
 //! message, thread pages and read positions.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -84,7 +85,7 @@ impl ConversationHeader {
     pub fn position_of(
         &self,
         side: Side,
-        user: &str,
+        user: &UserId,
         stored: Option<&ReadPosition>,
     ) -> Option<ReadPosition> {
         let state = self.side(side);
@@ -104,7 +105,7 @@ impl ConversationHeader {
     }
 
     /// Messages from the other side (system messages excluded) this person has not read.
-    pub fn unread_for(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> u64 {
+    pub fn unread_for(&self, side: Side, user: &UserId, stored: Option<&ReadPosition>) -> u64 {
         let mut seen = stored.map_or(0, |p| p.seen);
         let state = self.side(side);
         if state.last_sender.as_deref() == Some(user) {
@@ -274,7 +275,7 @@ pub trait MessageStore: Send + Sync {
     /// Appends a message and updates its conversation in one transaction.
     fn append_message(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         draft: &MessageDraft,
         guard: Option<&AppendGuard>,
     ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send;
@@ -283,7 +284,7 @@ pub trait MessageStore: Send + Sync {
     /// One Query, and for a `viewer` one GetItem of their position beside it.
     fn thread_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,
@@ -294,7 +295,7 @@ pub trait MessageStore: Send + Sync {
     /// and returns the header and the position as they are afterwards.
     fn mark_read(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: Option<&str>,
@@ -305,7 +306,7 @@ pub trait MessageStore: Send + Sync {
     /// history page by page, never holding it at once).
     fn history_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         after: Option<&str>,
     ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
@@ -314,36 +315,36 @@ pub trait MessageStore: Send + Sync {
     /// record, then of its message).
     fn idempotency_record(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         claim: &IdempotencyClaim,
     ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
 
     /// The conversation an order opened, by the order id (one GetItem).
     fn order_conversation(
         &self,
-        tenant: &str,
-        order_id: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
     ) -> impl Future<Output = Result<Option<OrderRecord>, StoreError>> + Send;
 
     /// The order's entry and when `user`'s staff profile was created (absent: no
     /// profile): one BatchGetItem, strongly consistent.
     fn order_with_profile(
         &self,
-        tenant: &str,
-        order_id: &str,
-        user: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
+        user: &UserId,
     ) -> impl Future<Output = Result<(Option<OrderRecord>, Option<String>), StoreError>> + Send;
 
     fn conversation(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
     ) -> impl Future<Output = Result<Option<ConversationHeader>, StoreError>> + Send;
 
     /// One BatchGetItem per 100 people: the stored positions of these readers.
     fn read_positions(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         readers: &[Reader],
     ) -> impl Future<Output = Result<HashMap<Reader, ReadPosition>, StoreError>> + Send;
@@ -351,7 +352,7 @@ pub trait MessageStore: Send + Sync {
 
 impl ConversationHeader {
     /// The header as one viewer sees it: their own unread count included.
-    pub fn view(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> serde_json::Value {
+    pub fn view(&self, side: Side, user: &UserId, stored: Option<&ReadPosition>) -> serde_json::Value {
         let position = self.position_of(side, user, stored);
         serde_json::json!({
             "id": self.id.encode(),

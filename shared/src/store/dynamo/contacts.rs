@@ -1,6 +1,7 @@
 //! Contacts on the table: the contact item (versioned, so concurrent edits never undo
 //! each other) and the phone claims that keep a number to one contact per tenant.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
 use super::directory::{get_bool, text};
@@ -13,9 +14,9 @@ use crate::store::StoreError;
 impl DynamoStore {
     pub(super) async fn contact_item(
         &self,
-        tenant: &str,
-        customer: &str,
-        contact: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        contact: &UserId,
     ) -> Result<Option<Item>, StoreError> {
         self.get_item(
             keys::customer_pk(tenant, customer),
@@ -34,7 +35,7 @@ impl DynamoStore {
 
     pub(super) fn phone_claim_delete(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phone: &str,
         contact: &Contact,
     ) -> Result<TransactWriteItem, StoreError> {
@@ -57,7 +58,7 @@ impl DynamoStore {
     /// texts are shown under), and the release of a phone it no longer has.
     pub(super) fn contact_writes(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         stored: &Contact,
         current: Option<&Item>,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {

@@ -1,5 +1,6 @@
 //! The conversation header: the one Update a send makes to it, and reading it back.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
@@ -23,7 +24,7 @@ impl DynamoStore {
         pk: &str,
         draft: &MessageDraft,
         message: &Message,
-        tenant: &str,
+        tenant: &TenantId,
         learnt: &Learnt,
     ) -> Result<Update, StoreError> {
         let conversation = &draft.conversation;
@@ -256,7 +257,7 @@ impl DynamoStore {
     /// ([`super::reading::position_from_item`]).
     pub(super) fn replaced_position(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         draft: &MessageDraft,
         replaced: &Replaced,
     ) -> Result<TransactWriteItem, StoreError> {

@@ -1,6 +1,7 @@
 //! The directory on the table: staff profiles with their assignments, and contacts with
 //! the phone claims that keep a number to one contact per tenant.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
 };
@@ -96,7 +97,7 @@ fn assignment_item(pk: String, sk: String, assignment: &Assignment) -> Item {
 impl DirectoryStore for DynamoStore {
     async fn put_staff(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         profile: &StaffProfile,
     ) -> Result<StaffProfile, StoreError> {
         let mut set = vec![
@@ -148,7 +149,7 @@ impl DirectoryStore for DynamoStore {
 
     async fn staff_with_profiles(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         users: &[String],
     ) -> Result<std::collections::HashSet<String>, StoreError> {
         let keys = users
@@ -165,8 +166,8 @@ impl DirectoryStore for DynamoStore {
 
     async fn staff(
         &self,
-        tenant: &str,
-        user: &str,
+        tenant: &TenantId,
+        user: &UserId,
     ) -> Result<Option<(StaffProfile, Vec<Assignment>)>, StoreError> {
         let query = self
             .client
@@ -189,7 +190,7 @@ impl DirectoryStore for DynamoStore {
         Ok(profile.map(|profile| (profile, assignments)))
     }
 
-    async fn delete_staff(&self, tenant: &str, user: &str) -> Result<bool, StoreError> {
+    async fn delete_staff(&self, tenant: &TenantId, user: &UserId) -> Result<bool, StoreError> {
         let reach = self.reach_of(tenant, user).await?;
         if !reach.profile {
             return Ok(false);
@@ -224,7 +225,7 @@ impl DirectoryStore for DynamoStore {
         Ok(true)
     }
 
-    async fn reach_of(&self, tenant: &str, user: &str) -> Result<StaffReach, StoreError> {
+    async fn reach_of(&self, tenant: &TenantId, user: &UserId) -> Result<StaffReach, StoreError> {
         // Assignments (`ASSIGN#`) and participations (`PART#`) sort before the profile.
         let query = self
             .client
@@ -256,9 +257,9 @@ impl DirectoryStore for DynamoStore {
 
     async fn assignment(
         &self,
-        tenant: &str,
-        user: &str,
-        customer: &str,
+        tenant: &TenantId,
+        user: &UserId,
+        customer: &CustomerId,
     ) -> Result<Option<Assignment>, StoreError> {
         self.get_item(keys::staff_pk(tenant, user), &keys::assign_sk(customer))
             .await?
@@ -269,7 +270,7 @@ impl DirectoryStore for DynamoStore {
 
     async fn put_assignment(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         assignment: &Assignment,
     ) -> Result<(), StoreError> {
         let user = &assignment.user_id;
@@ -308,9 +309,9 @@ impl DirectoryStore for DynamoStore {
 
     async fn delete_assignment(
         &self,
-        tenant: &str,
-        user: &str,
-        customer: &str,
+        tenant: &TenantId,
+        user: &UserId,
+        customer: &CustomerId,
     ) -> Result<bool, StoreError> {
         let staff_side = Delete::builder()
             .table_name(&self.table)
@@ -331,7 +332,7 @@ impl DirectoryStore for DynamoStore {
         }
     }
 
-    async fn customer_known(&self, tenant: &str, customer: &str) -> Result<bool, StoreError> {
+    async fn customer_known(&self, tenant: &TenantId, customer: &CustomerId) -> Result<bool, StoreError> {
         let contacts = self
             .client
             .query()
@@ -362,7 +363,7 @@ impl DirectoryStore for DynamoStore {
         Ok(!conversations.items().is_empty())
     }
 
-    async fn put_contact(&self, tenant: &str, contact: &Contact) -> Result<Contact, StoreError> {
+    async fn put_contact(&self, tenant: &TenantId, contact: &Contact) -> Result<Contact, StoreError> {
         for _ in 0..CONTACT_WRITE_ATTEMPTS {
             let current = self
                 .contact_item(tenant, &contact.customer_id, &contact.contact_id)
@@ -397,9 +398,9 @@ impl DirectoryStore for DynamoStore {
 
     async fn contact(
         &self,
-        tenant: &str,
-        customer: &str,
-        contact: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        contact: &UserId,
     ) -> Result<Option<Contact>, StoreError> {
         self.contact_item(tenant, customer, contact)
             .await?
@@ -410,9 +411,9 @@ impl DirectoryStore for DynamoStore {
 
     async fn delete_contact(
         &self,
-        tenant: &str,
-        customer: &str,
-        contact: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        contact: &UserId,
     ) -> Result<bool, StoreError> {
         for _ in 0..CONTACT_WRITE_ATTEMPTS {
             let Some(current) = self.contact_item(tenant, customer, contact).await? else {

@@ -1,6 +1,7 @@
 //! The due index (`gsi3`): pending passes by shard, passes held by quiet hours under
 //! `HELD#{tenant}` with the tenant's release marker, and settling a pass.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{
     ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -76,7 +77,7 @@ impl DueStore for DynamoStore {
         Ok(page)
     }
 
-    async fn held(&self, tenant: &str, limit: u32) -> Result<(Vec<DueEntry>, bool), StoreError> {
+    async fn held(&self, tenant: &TenantId, limit: u32) -> Result<(Vec<DueEntry>, bool), StoreError> {
         let output = self
             .client
             .query()
@@ -95,7 +96,7 @@ impl DueStore for DynamoStore {
         ))
     }
 
-    async fn release_delay_was(&self, tenant: &str) -> Result<Option<u64>, StoreError> {
+    async fn release_delay_was(&self, tenant: &TenantId) -> Result<Option<u64>, StoreError> {
         Ok(self
             .get_item(keys::tenant_pk(tenant), keys::RELEASE_SK)
             .await?
@@ -105,7 +106,7 @@ impl DueStore for DynamoStore {
 
     async fn bring_forward(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         now: &str,
         window_end: &str,
         by_seconds: u64,
@@ -166,7 +167,7 @@ impl DueStore for DynamoStore {
 
     async fn move_release(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due_at: &str,
         to: Option<&str>,
     ) -> Result<(), StoreError> {
@@ -219,7 +220,7 @@ impl DueStore for DynamoStore {
 
     async fn end_release(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due_at: &str,
         rearm_at: &str,
     ) -> Result<bool, StoreError> {
@@ -253,7 +254,7 @@ impl DueStore for DynamoStore {
 
     async fn settle(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due: &DueEntry,
         seen_last_message: &str,
         settlement: &Settlement,
@@ -349,7 +350,7 @@ impl DynamoStore {
     /// instead (one more request, only then).
     async fn hold(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due: &DueEntry,
         pk: &str,
         until: &str,

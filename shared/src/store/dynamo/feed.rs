@@ -3,6 +3,7 @@
 //! reader's positions come from their own partition, by key for a page or whole for the
 //! badge.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::HashMap;
 
 use super::conversations::header_from_item;
@@ -31,7 +32,7 @@ impl DynamoStore {
     /// conversations and their read clock: one BatchGetItem.
     async fn positions(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversations: &[ConversationId],
         reader: &Reader,
     ) -> Result<Fetched, StoreError> {
@@ -75,7 +76,7 @@ fn attach(
 
 /// The index, partition key attribute and partition of a feed read from one index; both
 /// sort on `gsi1sk`. A reach is read from several (`None`).
-fn feed_index(tenant: &str, feed: &Feed) -> Option<(&'static str, &'static str, String)> {
+fn feed_index(tenant: &TenantId, feed: &Feed) -> Option<(&'static str, &'static str, String)> {
     match feed {
         Feed::Tenant => Some((GSI1, keys::GSI1_PK, keys::tenant_feed_pk(tenant))),
         Feed::Customer(customer) => Some((
@@ -138,7 +139,7 @@ impl DynamoStore {
     /// each) and their open orders' headers (one BatchGetItem), merged.
     async fn reach_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         customers: &[String],
         orders: &[ConversationId],
         before: Option<&str>,
@@ -178,7 +179,7 @@ impl DynamoStore {
 impl FeedStore for DynamoStore {
     async fn feed_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         feed: &Feed,
         before: Option<&str>,
         max: u32,
@@ -204,7 +205,7 @@ impl FeedStore for DynamoStore {
         })
     }
 
-    async fn reader_state(&self, tenant: &str, reader: &Reader) -> Result<ReaderState, StoreError> {
+    async fn reader_state(&self, tenant: &TenantId, reader: &Reader) -> Result<ReaderState, StoreError> {
         let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
         let mut state = ReaderState::default();
         let mut start: Option<Item> = None;
@@ -246,7 +247,7 @@ impl FeedStore for DynamoStore {
 
     async fn read_clock(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         reader: &Reader,
     ) -> Result<Option<String>, StoreError> {
         Ok(self

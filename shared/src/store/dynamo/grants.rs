@@ -1,6 +1,7 @@
 //! The operator's grant to a tenant, with the routing of its SMS numbers, and the
 //! tenant's daily quota counters.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 
 use super::item::{classify, failed_condition, get_s, internal, n, s, Item, TransactFailure};
@@ -36,7 +37,7 @@ fn counter_name(channel: NotifyChannel) -> &'static str {
 }
 
 impl GrantStore for DynamoStore {
-    async fn get_grant(&self, tenant: &str) -> Result<Option<Grant>, StoreError> {
+    async fn get_grant(&self, tenant: &TenantId) -> Result<Option<Grant>, StoreError> {
         Ok(self
             .get_item(keys::tenant_pk(tenant), keys::GRANT_SK)
             .await?
@@ -45,7 +46,7 @@ impl GrantStore for DynamoStore {
 
     async fn put_grant(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         grant: &Grant,
         previous: Option<&Grant>,
     ) -> Result<(), StoreError> {
@@ -127,7 +128,7 @@ impl GrantStore for DynamoStore {
 
     async fn add_quota_use(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         day: &str,
         channel: NotifyChannel,
         delta: i64,
@@ -155,7 +156,7 @@ impl GrantStore for DynamoStore {
             .unwrap_or(delta))
     }
 
-    async fn quota_use(&self, tenant: &str, day: &str) -> Result<(i64, i64), StoreError> {
+    async fn quota_use(&self, tenant: &TenantId, day: &str) -> Result<(i64, i64), StoreError> {
         let item = self
             .get_item(keys::tenant_pk(tenant), &keys::quota_sk(day))
             .await?

@@ -1,6 +1,7 @@
 //! Inbound SMS: SMS numbers of tenants, what is known of a sender, provider ids that make
 //! redeliveries harmless, unmatched texts and the once-a-day auto-reply.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -37,7 +38,7 @@ impl DynamoStore {
     /// redelivery fails there), then any opt-out change.
     pub(super) fn inbound_effect_writes(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         effects: &InboundEffects,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let provider_id = Put::builder()
@@ -67,7 +68,7 @@ impl DynamoStore {
     /// it, so that an older keyword delivered late changes nothing (`in_order`).
     pub(super) fn opt_out_write(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         change: &OptOutChange,
         in_order: bool,
     ) -> Result<TransactWriteItem, StoreError> {
@@ -93,7 +94,7 @@ impl DynamoStore {
     }
 }
 
-fn unmatched_item(tenant: &str, sms: &UnmatchedSms) -> Item {
+fn unmatched_item(tenant: &TenantId, sms: &UnmatchedSms) -> Item {
     let mut item = HashMap::from([
         (PK.to_owned(), s(keys::unmatched_pk(tenant))),
         (SK.to_owned(), s(&sms.id)),
@@ -143,7 +144,7 @@ impl InboundStore for DynamoStore {
 
     async fn sender_state(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phone: &str,
         with_settings: bool,
     ) -> Result<SenderState, StoreError> {
@@ -181,8 +182,8 @@ impl InboundStore for DynamoStore {
 
     async fn latest_open_conversation(
         &self,
-        tenant: &str,
-        customer: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
     ) -> Result<Option<ConversationId>, StoreError> {
         // The account's newest conversation is nearly always the open one: read it alone,
         // then a few more (closed orders on top) before the general thread is taken.
@@ -222,7 +223,7 @@ impl InboundStore for DynamoStore {
 
     async fn record_inbound(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         effects: &InboundEffects,
         unmatched: Option<&UnmatchedSms>,
         auto_reply: Option<&AutoReplyMark>,
@@ -287,7 +288,7 @@ impl InboundStore for DynamoStore {
 
     async fn unmatched(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         before: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<UnmatchedSms>, Option<String>), StoreError> {

@@ -1,6 +1,7 @@
 //! Messages: appending one (with its header update and what guards a retry), thread
 //! pages, and the message item.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -40,7 +41,7 @@ impl DynamoStore {
 impl MessageStore for DynamoStore {
     async fn append_message(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         draft: &MessageDraft,
         guard: Option<&AppendGuard>,
     ) -> Result<AppendOutcome, StoreError> {
@@ -208,7 +209,7 @@ impl MessageStore for DynamoStore {
 
     async fn history_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         after: Option<&str>,
     ) -> Result<HistoryPage, StoreError> {
@@ -240,7 +241,7 @@ impl MessageStore for DynamoStore {
 
     async fn idempotency_record(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         claim: &IdempotencyClaim,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.read_idempotency_record(keys::idempotency_pk(tenant, &claim.owner, &claim.key))
@@ -249,24 +250,24 @@ impl MessageStore for DynamoStore {
 
     async fn order_conversation(
         &self,
-        tenant: &str,
-        order_id: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
     ) -> Result<Option<OrderRecord>, StoreError> {
         self.read_order(tenant, order_id).await
     }
 
     async fn order_with_profile(
         &self,
-        tenant: &str,
-        order_id: &str,
-        user: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
+        user: &UserId,
     ) -> Result<(Option<OrderRecord>, Option<String>), StoreError> {
         self.read_order_with_profile(tenant, order_id, user).await
     }
 
     async fn thread_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,
@@ -329,7 +330,7 @@ impl MessageStore for DynamoStore {
 
     async fn mark_read(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: Option<&str>,
@@ -340,7 +341,7 @@ impl MessageStore for DynamoStore {
 
     async fn conversation(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
     ) -> Result<Option<ConversationHeader>, StoreError> {
         self.get_item(keys::conversation_pk(tenant, conversation), HEADER_SK)
@@ -351,7 +352,7 @@ impl MessageStore for DynamoStore {
 
     async fn read_positions(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         readers: &[Reader],
     ) -> Result<HashMap<Reader, ReadPosition>, StoreError> {

@@ -1,6 +1,7 @@
 //! Who a pass notifies (an account's contacts and assignments, the staff directory, SMS
 //! opt-outs), and delivery claims and records.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -19,7 +20,7 @@ use crate::store::{
     OptOutChange, StoreError,
 };
 
-fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
+fn delivery_pk(tenant: &TenantId, conversation: &ConversationId) -> String {
     format!("T#{tenant}#NOTIF#{}", conversation.encode())
 }
 
@@ -62,8 +63,8 @@ impl DynamoStore {
 impl NotificationStore for DynamoStore {
     async fn account_directory(
         &self,
-        tenant: &str,
-        customer: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
     ) -> Result<(Vec<Contact>, Vec<Assignment>), StoreError> {
         let query = self
             .client
@@ -89,7 +90,7 @@ impl NotificationStore for DynamoStore {
         Ok((contacts, assignments))
     }
 
-    async fn staff_directory(&self, tenant: &str) -> Result<Vec<StaffProfile>, StoreError> {
+    async fn staff_directory(&self, tenant: &TenantId) -> Result<Vec<StaffProfile>, StoreError> {
         let (mut reaching, basic) = tokio::try_join!(
             self.directory_partition(keys::staff_directory_pk(tenant)),
             self.directory_partition(keys::basic_staff_directory_pk(tenant)),
@@ -98,14 +99,14 @@ impl NotificationStore for DynamoStore {
         Ok(reaching)
     }
 
-    async fn reaching_staff(&self, tenant: &str) -> Result<Vec<StaffProfile>, StoreError> {
+    async fn reaching_staff(&self, tenant: &TenantId) -> Result<Vec<StaffProfile>, StoreError> {
         self.directory_partition(keys::staff_directory_pk(tenant))
             .await
     }
 
     async fn staff_profiles(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         users: &[String],
     ) -> Result<Vec<StaffProfile>, StoreError> {
         if users.is_empty() {
@@ -124,7 +125,7 @@ impl NotificationStore for DynamoStore {
 
     async fn opted_out(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phones: &[String],
     ) -> Result<HashSet<String>, StoreError> {
         let keys = phones
@@ -148,7 +149,7 @@ impl NotificationStore for DynamoStore {
 
     async fn set_opted_out(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phone: &str,
         opted_out: bool,
     ) -> Result<(), StoreError> {
@@ -171,7 +172,7 @@ impl NotificationStore for DynamoStore {
 
     async fn claim_delivery(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         key: &DeliveryKey,
         address: &str,
@@ -230,7 +231,7 @@ impl NotificationStore for DynamoStore {
 
     async fn finish_delivery(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         key: &DeliveryKey,
         outcome: &DeliveryOutcome,
@@ -282,7 +283,7 @@ impl NotificationStore for DynamoStore {
 
     async fn cancel_retries(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         round: &str,
         planned: &[DeliveryKey],
@@ -334,7 +335,7 @@ impl NotificationStore for DynamoStore {
 
     async fn deliveries(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,

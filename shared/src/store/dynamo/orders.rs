@@ -3,6 +3,7 @@
 //! assignments, written in the transactions of the messages that open the conversation
 //! and change who takes part.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
 use super::item::{get_s, internal, required, s};
@@ -13,7 +14,7 @@ use crate::store::keys::{self, PK, SK};
 use crate::store::{ClosedParts, OrderRecord, ParticipantChange, StoreError};
 
 impl DynamoStore {
-    fn order_put(&self, tenant: &str, order: &OrderRecord) -> Result<Put, StoreError> {
+    fn order_put(&self, tenant: &TenantId, order: &OrderRecord) -> Result<Put, StoreError> {
         let mut put = Put::builder()
             .table_name(&self.table)
             .item(PK, s(keys::order_pk(tenant, &order.order_id)))
@@ -40,7 +41,7 @@ impl DynamoStore {
     /// Opening: the order's entry (only if absent) and each participant's part.
     pub(super) fn order_writes(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         order: &OrderRecord,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut writes = vec![TransactWriteItem::builder()
@@ -54,10 +55,10 @@ impl DynamoStore {
 
     fn part_put(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
-        order_id: &str,
-        user: &str,
+        order_id: &OrderId,
+        user: &UserId,
     ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
@@ -74,7 +75,7 @@ impl DynamoStore {
     /// participant, and room for one more) and their part.
     pub(super) fn participant_writes(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         change: &ParticipantChange,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let entry = Update::builder()
@@ -124,7 +125,7 @@ impl DynamoStore {
     /// (unconditionally: one that is gone already is what closing wants).
     pub(super) fn closed_parts(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         parts: &ClosedParts,
         closed_at: &str,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -157,9 +158,9 @@ impl DynamoStore {
     /// it did) and their part goes.
     pub(super) fn participant_removal(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
-        user: &str,
+        user: &UserId,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let Some(order_id) = conversation.subject.order_id() else {
             return Ok(Vec::new());
@@ -187,9 +188,9 @@ impl DynamoStore {
 
     pub(super) async fn read_order_with_profile(
         &self,
-        tenant: &str,
-        order_id: &str,
-        user: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
+        user: &UserId,
     ) -> Result<(Option<OrderRecord>, Option<String>), StoreError> {
         let wanted = vec![
             super::key_item(keys::order_pk(tenant, order_id), keys::ORDER_SK),
@@ -211,8 +212,8 @@ impl DynamoStore {
 
     pub(super) async fn read_order(
         &self,
-        tenant: &str,
-        order_id: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
     ) -> Result<Option<OrderRecord>, StoreError> {
         self.get_item(keys::order_pk(tenant, order_id), keys::ORDER_SK)
             .await?

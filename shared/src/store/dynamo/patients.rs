@@ -1,5 +1,6 @@
 //! Patients beside their account's contacts, and the check a new patient thread makes.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem};
 
 use super::item::{classify, get_s, internal, required, s, Item};
@@ -14,7 +15,7 @@ impl DynamoStore {
     /// registered for the account.
     pub(super) fn patient_registered(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
     ) -> Result<TransactWriteItem, StoreError> {
         let patient = conversation.subject.patient_id().unwrap_or_default();
@@ -30,7 +31,7 @@ impl DynamoStore {
 }
 
 impl PatientStore for DynamoStore {
-    async fn put_patient(&self, tenant: &str, patient: &Patient) -> Result<Patient, StoreError> {
+    async fn put_patient(&self, tenant: &TenantId, patient: &Patient) -> Result<Patient, StoreError> {
         let output = self
             .client
             .update_item()
@@ -55,9 +56,9 @@ impl PatientStore for DynamoStore {
 
     async fn delete_patient(
         &self,
-        tenant: &str,
-        customer: &str,
-        patient: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        patient: &PatientId,
     ) -> Result<bool, StoreError> {
         let output = self
             .client
@@ -72,7 +73,7 @@ impl PatientStore for DynamoStore {
         Ok(output.attributes.is_some_and(|item| !item.is_empty()))
     }
 
-    async fn patients(&self, tenant: &str, customer: &str) -> Result<Vec<Patient>, StoreError> {
+    async fn patients(&self, tenant: &TenantId, customer: &CustomerId) -> Result<Vec<Patient>, StoreError> {
         let query = self
             .client
             .query()

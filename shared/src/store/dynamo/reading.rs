@@ -1,6 +1,7 @@
 //! Read positions: moving a person's forward (with the side's receipt and their read
 //! clock) and reading them back.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -22,7 +23,7 @@ impl DynamoStore {
     /// of the position (conditional) and of the read clock.
     pub(super) async fn move_read_position(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: Option<&str>,
@@ -82,7 +83,7 @@ impl DynamoStore {
 
     pub(super) async fn stored_positions(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         readers: &[Reader],
     ) -> Result<HashMap<Reader, ReadPosition>, StoreError> {
@@ -118,7 +119,7 @@ impl DynamoStore {
     /// it (at most [`OLDER_READ_WINDOW`]), beside one GetItem of the reader's position.
     async fn mark_read_to_older(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: &str,
@@ -207,7 +208,7 @@ impl DynamoStore {
     /// new clock reads the position with it.
     async fn write_position(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         reader: &Reader,
         position: &ReadPosition,

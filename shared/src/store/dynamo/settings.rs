@@ -1,6 +1,7 @@
 //! Tenant settings (and, in the same transaction, the release of notifications held by
 //! quiet hours they no longer have).
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 use super::item::{
@@ -13,7 +14,7 @@ use crate::store::keys::{self, PK, SK};
 use crate::store::{SettingsStore, StoreError};
 
 impl SettingsStore for DynamoStore {
-    async fn get_settings(&self, tenant: &str) -> Result<Option<Settings>, StoreError> {
+    async fn get_settings(&self, tenant: &TenantId) -> Result<Option<Settings>, StoreError> {
         Ok(self
             .get_item(keys::tenant_pk(tenant), keys::SETTINGS_SK)
             .await?
@@ -22,7 +23,7 @@ impl SettingsStore for DynamoStore {
 
     async fn put_settings(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         settings: &Settings,
         previous: Option<&Settings>,
     ) -> Result<(), StoreError> {
@@ -118,7 +119,7 @@ impl DynamoStore {
     /// marker was last taken).
     fn release_now(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         delay_was: Option<jiff::SignedDuration>,
     ) -> Result<TransactWriteItem, StoreError> {
         let pk = keys::tenant_pk(tenant);

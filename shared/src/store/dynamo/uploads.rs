@@ -1,6 +1,7 @@
 //! Upload records (`T#{tenant}#UPLOAD#{id}` / `UPLOAD`), and a message taking its uploads
 //! in its own transaction: each only if no message took it before.
 
+use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::item::{get_n, get_s, internal, required, s, Item};
@@ -36,7 +37,7 @@ impl DynamoStore {
     /// The message takes each of its attachments' uploads (conditional: not taken yet).
     pub(super) fn upload_claims(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         message: &Message,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         message
@@ -62,7 +63,7 @@ impl DynamoStore {
 }
 
 impl UploadStore for DynamoStore {
-    async fn put_upload(&self, tenant: &str, upload: &Upload) -> Result<(), StoreError> {
+    async fn put_upload(&self, tenant: &TenantId, upload: &Upload) -> Result<(), StoreError> {
         let expires = jiff::Timestamp::now().as_second() + UPLOAD_TTL_SECS;
         self.client
             .put_item()
@@ -85,7 +86,7 @@ impl UploadStore for DynamoStore {
         Ok(())
     }
 
-    async fn uploads(&self, tenant: &str, ids: &[String]) -> Result<Vec<Upload>, StoreError> {
+    async fn uploads(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Upload>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
