@@ -57,7 +57,7 @@ fn system_message(
 
 async fn header_of<S: MessageStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     conversation: &ConversationId,
 ) -> Result<ConversationHeader, ApiError> {
     app.store
@@ -69,7 +69,7 @@ async fn header_of<S: MessageStore>(
 /// Participants must have staff profiles (one BatchGetItem per 100).
 async fn check_have_profiles<S: DirectoryStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     participants: &[String],
 ) -> Result<(), ApiError> {
     if participants.is_empty() {

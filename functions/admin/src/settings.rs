@@ -122,7 +122,7 @@ pub async fn put<S: SettingsStore + GrantStore>(
 /// nothing tells a tenant what others hold.
 async fn check_granted<S: GrantStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     change: &SettingsChange,
 ) -> Result<(), ApiError> {
     let from_email = change.from_email.as_ref().and_then(Option::as_deref);

@@ -177,7 +177,7 @@ impl<V> Default for OncePerTenant<V> {
 }
 
 impl<V: Clone> OncePerTenant<V> {
-    async fn get<F, Fut>(&self, tenant: &str, read: F) -> Result<V, StoreError>
+    async fn get<F, Fut>(&self, tenant: &shared::domain::ids::TenantId, read: F) -> Result<V, StoreError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<V, StoreError>>,
@@ -304,7 +304,7 @@ where
     /// they hold is looked at now; still quiet, the marker moves to their end.
     async fn release(
         &self,
-        tenant: &str,
+        tenant: &shared::domain::ids::TenantId,
         due_at: &str,
         context: &RunContext<'_>,
         sends: &Semaphore,

@@ -34,7 +34,7 @@ where
     pub(crate) async fn grant(
         &self,
         context: &RunContext<'_>,
-        tenant: &str,
+        tenant: &shared::domain::ids::TenantId,
     ) -> Result<Grant, StoreError> {
         context
             .cache
@@ -49,7 +49,7 @@ where
     pub(crate) async fn settings(
         &self,
         context: &RunContext<'_>,
-        tenant: &str,
+        tenant: &shared::domain::ids::TenantId,
     ) -> Result<Settings, StoreError> {
         context
             .cache

@@ -42,7 +42,7 @@ impl QuotaLedger {
     pub async fn take<S: GrantStore>(
         &self,
         store: &S,
-        tenant: &str,
+        tenant: &shared::domain::ids::TenantId,
         channel: NotifyChannel,
         per_day: u32,
     ) -> Result<bool, StoreError> {

@@ -80,7 +80,7 @@ fn clean_name(name: &str) -> Result<String, ApiError> {
 /// transaction checks the same).
 async fn check_takes_messages<S: MessageStore + PatientStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     conversation: &ConversationId,
     body: &UploadRequest,
 ) -> Result<(), ApiError> {

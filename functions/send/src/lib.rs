@@ -101,7 +101,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
 /// first message, a different request under the same key a 409.
 async fn append<S: MessageStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     draft: &MessageDraft,
     claim: Option<IdempotencyClaim>,
 ) -> Result<Response, ApiError> {
@@ -138,7 +138,7 @@ fn replayed(record: IdempotencyRecord, request_hash: Option<&str>) -> Result<Res
 /// Idempotency-Key took them, that attempt's answer (one record read, only then).
 async fn replay_or<S: MessageStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     claim: Option<IdempotencyClaim>,
     refusal: ApiError,
 ) -> Result<Response, ApiError> {

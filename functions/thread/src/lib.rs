@@ -156,7 +156,7 @@ fn target_of(request: &Request) -> Result<ConversationTarget, ApiError> {
 /// read now).
 async fn frontiers_of<S: MessageStore + NotificationStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     conversation: &ConversationId,
     header: Option<&ConversationHeader>,
 ) -> Result<Vec<ReadFrontier>, ApiError> {

@@ -95,7 +95,7 @@ impl ConversationTarget {
                     }
                 };
                 let subject = match patient {
-                    Some(patient) => Subject::Patient(parse_id("patient_id", patient)?),
+                    Some(patient) => Subject::Patient(parse_id("patient_id", patient)?.into()),
                     None => Subject::General,
                 };
                 ConversationId::new(customer, subject)

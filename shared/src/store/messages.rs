@@ -85,7 +85,7 @@ impl ConversationHeader {
     pub fn position_of(
         &self,
         side: Side,
-        user: &UserId,
+        user: &str,
         stored: Option<&ReadPosition>,
     ) -> Option<ReadPosition> {
         let state = self.side(side);
@@ -105,7 +105,7 @@ impl ConversationHeader {
     }
 
     /// Messages from the other side (system messages excluded) this person has not read.
-    pub fn unread_for(&self, side: Side, user: &UserId, stored: Option<&ReadPosition>) -> u64 {
+    pub fn unread_for(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> u64 {
         let mut seen = stored.map_or(0, |p| p.seen);
         let state = self.side(side);
         if state.last_sender.as_deref() == Some(user) {
@@ -352,7 +352,7 @@ pub trait MessageStore: Send + Sync {
 
 impl ConversationHeader {
     /// The header as one viewer sees it: their own unread count included.
-    pub fn view(&self, side: Side, user: &UserId, stored: Option<&ReadPosition>) -> serde_json::Value {
+    pub fn view(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> serde_json::Value {
         let position = self.position_of(side, user, stored);
         serde_json::json!({
             "id": self.id.encode(),

@@ -4,7 +4,7 @@
 //! directory's Query (and an order's entry) side by side, then one BatchGetItem per 100
 //! people who reach it: a tenant's vendors are not read for every order.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use std::collections::HashMap;
 
 use super::{ConversationHeader, MessageStore, NotificationStore, Reader, StoreError};

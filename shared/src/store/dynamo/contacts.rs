@@ -1,7 +1,6 @@
 //! Contacts on the table: the contact item (versioned, so concurrent edits never undo
 //! each other) and the phone claims that keep a number to one contact per tenant.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
 use super::directory::{get_bool, text};
@@ -14,9 +13,9 @@ use crate::store::StoreError;
 impl DynamoStore {
     pub(super) async fn contact_item(
         &self,
-        tenant: &TenantId,
-        customer: &CustomerId,
-        contact: &UserId,
+        tenant: &str,
+        customer: &str,
+        contact: &str,
     ) -> Result<Option<Item>, StoreError> {
         self.get_item(
             keys::customer_pk(tenant, customer),
@@ -35,7 +34,7 @@ impl DynamoStore {
 
     pub(super) fn phone_claim_delete(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         phone: &str,
         contact: &Contact,
     ) -> Result<TransactWriteItem, StoreError> {
@@ -58,7 +57,7 @@ impl DynamoStore {
     /// texts are shown under), and the release of a phone it no longer has.
     pub(super) fn contact_writes(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         stored: &Contact,
         current: Option<&Item>,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {

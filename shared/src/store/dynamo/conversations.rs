@@ -1,6 +1,5 @@
 //! The conversation header: the one Update a send makes to it, and reading it back.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
@@ -24,7 +23,7 @@ impl DynamoStore {
         pk: &str,
         draft: &MessageDraft,
         message: &Message,
-        tenant: &TenantId,
+        tenant: &str,
         learnt: &Learnt,
     ) -> Result<Update, StoreError> {
         let conversation = &draft.conversation;
@@ -257,7 +256,7 @@ impl DynamoStore {
     /// ([`super::reading::position_from_item`]).
     pub(super) fn replaced_position(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         draft: &MessageDraft,
         replaced: &Replaced,
     ) -> Result<TransactWriteItem, StoreError> {

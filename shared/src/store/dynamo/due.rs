@@ -350,7 +350,7 @@ impl DynamoStore {
     /// instead (one more request, only then).
     async fn hold(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         due: &DueEntry,
         pk: &str,
         until: &str,

@@ -32,7 +32,7 @@ impl DynamoStore {
     /// conversations and their read clock: one BatchGetItem.
     async fn positions(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         conversations: &[ConversationId],
         reader: &Reader,
     ) -> Result<Fetched, StoreError> {
@@ -76,7 +76,7 @@ fn attach(
 
 /// The index, partition key attribute and partition of a feed read from one index; both
 /// sort on `gsi1sk`. A reach is read from several (`None`).
-fn feed_index(tenant: &TenantId, feed: &Feed) -> Option<(&'static str, &'static str, String)> {
+fn feed_index(tenant: &str, feed: &Feed) -> Option<(&'static str, &'static str, String)> {
     match feed {
         Feed::Tenant => Some((GSI1, keys::GSI1_PK, keys::tenant_feed_pk(tenant))),
         Feed::Customer(customer) => Some((
@@ -139,7 +139,7 @@ impl DynamoStore {
     /// each) and their open orders' headers (one BatchGetItem), merged.
     async fn reach_page(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         customers: &[String],
         orders: &[ConversationId],
         before: Option<&str>,

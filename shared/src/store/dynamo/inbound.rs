@@ -38,7 +38,7 @@ impl DynamoStore {
     /// redelivery fails there), then any opt-out change.
     pub(super) fn inbound_effect_writes(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         effects: &InboundEffects,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let provider_id = Put::builder()
@@ -68,7 +68,7 @@ impl DynamoStore {
     /// it, so that an older keyword delivered late changes nothing (`in_order`).
     pub(super) fn opt_out_write(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         change: &OptOutChange,
         in_order: bool,
     ) -> Result<TransactWriteItem, StoreError> {
@@ -94,7 +94,7 @@ impl DynamoStore {
     }
 }
 
-fn unmatched_item(tenant: &TenantId, sms: &UnmatchedSms) -> Item {
+fn unmatched_item(tenant: &str, sms: &UnmatchedSms) -> Item {
     let mut item = HashMap::from([
         (PK.to_owned(), s(keys::unmatched_pk(tenant))),
         (SK.to_owned(), s(&sms.id)),

@@ -20,7 +20,7 @@ use crate::store::{
     OptOutChange, StoreError,
 };
 
-fn delivery_pk(tenant: &TenantId, conversation: &ConversationId) -> String {
+fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
     format!("T#{tenant}#NOTIF#{}", conversation.encode())
 }
 

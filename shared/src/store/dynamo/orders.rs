@@ -3,7 +3,6 @@
 //! assignments, written in the transactions of the messages that open the conversation
 //! and change who takes part.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
 use super::item::{get_s, internal, required, s};
@@ -14,7 +13,7 @@ use crate::store::keys::{self, PK, SK};
 use crate::store::{ClosedParts, OrderRecord, ParticipantChange, StoreError};
 
 impl DynamoStore {
-    fn order_put(&self, tenant: &TenantId, order: &OrderRecord) -> Result<Put, StoreError> {
+    fn order_put(&self, tenant: &str, order: &OrderRecord) -> Result<Put, StoreError> {
         let mut put = Put::builder()
             .table_name(&self.table)
             .item(PK, s(keys::order_pk(tenant, &order.order_id)))
@@ -41,7 +40,7 @@ impl DynamoStore {
     /// Opening: the order's entry (only if absent) and each participant's part.
     pub(super) fn order_writes(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         order: &OrderRecord,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut writes = vec![TransactWriteItem::builder()
@@ -55,10 +54,10 @@ impl DynamoStore {
 
     fn part_put(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         conversation: &ConversationId,
-        order_id: &OrderId,
-        user: &UserId,
+        order_id: &str,
+        user: &str,
     ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
@@ -75,7 +74,7 @@ impl DynamoStore {
     /// participant, and room for one more) and their part.
     pub(super) fn participant_writes(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         change: &ParticipantChange,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let entry = Update::builder()
@@ -125,7 +124,7 @@ impl DynamoStore {
     /// (unconditionally: one that is gone already is what closing wants).
     pub(super) fn closed_parts(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         parts: &ClosedParts,
         closed_at: &str,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -158,9 +157,9 @@ impl DynamoStore {
     /// it did) and their part goes.
     pub(super) fn participant_removal(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         conversation: &ConversationId,
-        user: &UserId,
+        user: &str,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let Some(order_id) = conversation.subject.order_id() else {
             return Ok(Vec::new());
@@ -188,9 +187,9 @@ impl DynamoStore {
 
     pub(super) async fn read_order_with_profile(
         &self,
-        tenant: &TenantId,
-        order_id: &OrderId,
-        user: &UserId,
+        tenant: &str,
+        order_id: &str,
+        user: &str,
     ) -> Result<(Option<OrderRecord>, Option<String>), StoreError> {
         let wanted = vec![
             super::key_item(keys::order_pk(tenant, order_id), keys::ORDER_SK),
@@ -212,8 +211,8 @@ impl DynamoStore {
 
     pub(super) async fn read_order(
         &self,
-        tenant: &TenantId,
-        order_id: &OrderId,
+        tenant: &str,
+        order_id: &str,
     ) -> Result<Option<OrderRecord>, StoreError> {
         self.get_item(keys::order_pk(tenant, order_id), keys::ORDER_SK)
             .await?

@@ -15,10 +15,10 @@ impl DynamoStore {
     /// registered for the account.
     pub(super) fn patient_registered(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         conversation: &ConversationId,
     ) -> Result<TransactWriteItem, StoreError> {
-        let patient = conversation.subject.patient_id().unwrap_or_default();
+        let patient = conversation.subject.patient_id().map_or("", |p| p.as_str());
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .key(PK, s(keys::customer_pk(tenant, &conversation.customer_id)))

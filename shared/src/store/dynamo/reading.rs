@@ -1,7 +1,6 @@
 //! Read positions: moving a person's forward (with the side's receipt and their read
 //! clock) and reading them back.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -23,7 +22,7 @@ impl DynamoStore {
     /// of the position (conditional) and of the read clock.
     pub(super) async fn move_read_position(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: Option<&str>,
@@ -83,7 +82,7 @@ impl DynamoStore {
 
     pub(super) async fn stored_positions(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         conversation: &ConversationId,
         readers: &[Reader],
     ) -> Result<HashMap<Reader, ReadPosition>, StoreError> {
@@ -119,7 +118,7 @@ impl DynamoStore {
     /// it (at most [`OLDER_READ_WINDOW`]), beside one GetItem of the reader's position.
     async fn mark_read_to_older(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: &str,
@@ -208,7 +207,7 @@ impl DynamoStore {
     /// new clock reads the position with it.
     async fn write_position(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         conversation: &ConversationId,
         reader: &Reader,
         position: &ReadPosition,

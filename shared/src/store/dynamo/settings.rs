@@ -119,7 +119,7 @@ impl DynamoStore {
     /// marker was last taken).
     fn release_now(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         delay_was: Option<jiff::SignedDuration>,
     ) -> Result<TransactWriteItem, StoreError> {
         let pk = keys::tenant_pk(tenant);

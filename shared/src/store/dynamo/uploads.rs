@@ -37,7 +37,7 @@ impl DynamoStore {
     /// The message takes each of its attachments' uploads (conditional: not taken yet).
     pub(super) fn upload_claims(
         &self,
-        tenant: &TenantId,
+        tenant: &str,
         message: &Message,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         message
