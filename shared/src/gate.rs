@@ -16,8 +16,8 @@
 //!
 //! [`ConversationTarget`]: crate::domain::permissions::ConversationTarget
 
-use crate::domain::permissions::{check_conversation_access, check_mode, Access};
 use crate::domain::ids::{OrderId, TenantId};
+use crate::domain::permissions::{check_conversation_access, check_mode, Access};
 use crate::domain::{ConversationId, Principal, Role, Settings};
 use crate::store::{DirectoryStore, MessageStore, OrderRecord, SettingsStore, StoreError};
 use crate::{ApiError, App};
@@ -52,7 +52,11 @@ impl<S: SettingsStore> App<S> {
 
     /// Applies the tenant's messaging mode (cached settings, or one read) to a route, and
     /// hands back the settings.
-    pub async fn check_mode(&self, tenant: &TenantId, access: Access) -> Result<Settings, ApiError> {
+    pub async fn check_mode(
+        &self,
+        tenant: &TenantId,
+        access: Access,
+    ) -> Result<Settings, ApiError> {
         let settings = self.settings.get(&self.store, tenant).await?;
         check_mode(settings.mode, access)?;
         Ok(settings)
@@ -220,7 +224,9 @@ fn needs_entry(principal: &Principal, access: Access) -> bool {
 
 /// The rules an order's entry decides, once it has been read.
 fn admits(principal: &Principal, order: &OrderRecord, access: Access) -> Result<(), ApiError> {
-    if principal.role == Role::BasicStaff && !order.participants.iter().any(|p| *p == principal.user_id) {
+    if principal.role == Role::BasicStaff
+        && !order.participants.iter().any(|p| *p == principal.user_id)
+    {
         return Err(ApiError::NotFound);
     }
     if principal.role == Role::Admin && access == Access::Write && !order.admin_can_write {

@@ -87,7 +87,7 @@ pub async fn put<S: SettingsStore + GrantStore>(
             check_granted(app, &principal.tenant_id, &change).await?;
         }
         settings.updated_at = Some(now_rfc3339());
-        settings.updated_by = Some(principal.user_id.clone());
+        settings.updated_by = Some(principal.user_id.to_string());
         match app
             .store
             .put_settings(&principal.tenant_id, &settings, Some(&current))

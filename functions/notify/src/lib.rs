@@ -177,7 +177,11 @@ impl<V> Default for OncePerTenant<V> {
 }
 
 impl<V: Clone> OncePerTenant<V> {
-    async fn get<F, Fut>(&self, tenant: &shared::domain::ids::TenantId, read: F) -> Result<V, StoreError>
+    async fn get<F, Fut>(
+        &self,
+        tenant: &shared::domain::ids::TenantId,
+        read: F,
+    ) -> Result<V, StoreError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<V, StoreError>>,

@@ -73,7 +73,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
     /// read with it when this container has none cached.
     async fn sender(
         &self,
-        tenant: &str,
+        tenant: &shared::domain::ids::TenantId,
         from: &str,
     ) -> Result<(SenderState, Settings), StoreError> {
         let cached = self.settings.cached(tenant);
@@ -203,7 +203,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
     /// unmatched record if any): `handled` and `reply` unless it is a redelivery.
     async fn keep(
         &self,
-        tenant: &str,
+        tenant: &shared::domain::ids::TenantId,
         effects: &InboundEffects,
         unmatched: Option<&UnmatchedSms>,
         handled: Handled,

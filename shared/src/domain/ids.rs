@@ -68,6 +68,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<&String> for $name {
+            fn from(value: &String) -> Self {
+                $name(value.clone())
+            }
+        }
+
         impl From<&$name> for String {
             fn from(value: &$name) -> String {
                 value.0.clone()
@@ -147,10 +153,11 @@ pub fn is_valid_id(value: &str) -> bool {
         })
 }
 
-/// Validates an id taken from a body or query, naming the field in the error.
-pub fn parse_id(field: &str, value: &str) -> Result<String, DomainError> {
+/// Validates an id taken from a body or query, naming the field in the error; the id
+/// comes back as the type the caller names.
+pub fn parse_id<T: From<String>>(field: &str, value: &str) -> Result<T, DomainError> {
     if is_valid_id(value) {
-        Ok(value.to_owned())
+        Ok(T::from(value.to_owned()))
     } else {
         Err(DomainError::invalid(
             "invalid_id",

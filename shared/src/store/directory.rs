@@ -34,7 +34,7 @@ pub trait DirectoryStore: Send + Sync {
     fn staff_with_profiles(
         &self,
         tenant: &TenantId,
-        users: &[String],
+        users: &[UserId],
     ) -> impl Future<Output = Result<std::collections::HashSet<String>, StoreError>> + Send;
     /// Removes the profile and every assignment of the person; false if there was none.
     fn delete_staff(

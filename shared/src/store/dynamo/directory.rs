@@ -150,7 +150,7 @@ impl DirectoryStore for DynamoStore {
     async fn staff_with_profiles(
         &self,
         tenant: &TenantId,
-        users: &[String],
+        users: &[UserId],
     ) -> Result<std::collections::HashSet<String>, StoreError> {
         let keys = users
             .iter()
@@ -332,7 +332,11 @@ impl DirectoryStore for DynamoStore {
         }
     }
 
-    async fn customer_known(&self, tenant: &TenantId, customer: &CustomerId) -> Result<bool, StoreError> {
+    async fn customer_known(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<bool, StoreError> {
         let contacts = self
             .client
             .query()
@@ -363,7 +367,11 @@ impl DirectoryStore for DynamoStore {
         Ok(!conversations.items().is_empty())
     }
 
-    async fn put_contact(&self, tenant: &TenantId, contact: &Contact) -> Result<Contact, StoreError> {
+    async fn put_contact(
+        &self,
+        tenant: &TenantId,
+        contact: &Contact,
+    ) -> Result<Contact, StoreError> {
         for _ in 0..CONTACT_WRITE_ATTEMPTS {
             let current = self
                 .contact_item(tenant, &contact.customer_id, &contact.contact_id)

@@ -77,7 +77,11 @@ impl DueStore for DynamoStore {
         Ok(page)
     }
 
-    async fn held(&self, tenant: &TenantId, limit: u32) -> Result<(Vec<DueEntry>, bool), StoreError> {
+    async fn held(
+        &self,
+        tenant: &TenantId,
+        limit: u32,
+    ) -> Result<(Vec<DueEntry>, bool), StoreError> {
         let output = self
             .client
             .query()

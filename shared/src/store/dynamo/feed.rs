@@ -205,7 +205,11 @@ impl FeedStore for DynamoStore {
         })
     }
 
-    async fn reader_state(&self, tenant: &TenantId, reader: &Reader) -> Result<ReaderState, StoreError> {
+    async fn reader_state(
+        &self,
+        tenant: &TenantId,
+        reader: &Reader,
+    ) -> Result<ReaderState, StoreError> {
         let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
         let mut state = ReaderState::default();
         let mut start: Option<Item> = None;

@@ -31,7 +31,11 @@ impl DynamoStore {
 }
 
 impl PatientStore for DynamoStore {
-    async fn put_patient(&self, tenant: &TenantId, patient: &Patient) -> Result<Patient, StoreError> {
+    async fn put_patient(
+        &self,
+        tenant: &TenantId,
+        patient: &Patient,
+    ) -> Result<Patient, StoreError> {
         let output = self
             .client
             .update_item()
@@ -73,7 +77,11 @@ impl PatientStore for DynamoStore {
         Ok(output.attributes.is_some_and(|item| !item.is_empty()))
     }
 
-    async fn patients(&self, tenant: &TenantId, customer: &CustomerId) -> Result<Vec<Patient>, StoreError> {
+    async fn patients(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<Vec<Patient>, StoreError> {
         let query = self
             .client
             .query()
