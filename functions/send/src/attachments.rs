@@ -98,7 +98,7 @@ async fn check_takes_messages<S: MessageStore + PatientStore>(
                     .store
                     .patients(tenant, &conversation.customer_id)
                     .await?;
-                if patients.iter().any(|p| p.patient_id == patient) {
+                if patients.iter().any(|p| p.patient_id == *patient) {
                     Ok(())
                 } else {
                     Err(ApiError::Unknown {
@@ -136,7 +136,7 @@ where
         conversation: conversation.clone(),
         uploader: Reader {
             side: principal.side(),
-            user_id: principal.user_id.clone(),
+            user_id: principal.user_id.to_string(),
         },
         name,
         content_type: body.content_type.clone(),

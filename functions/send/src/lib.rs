@@ -62,7 +62,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
     let (conversation, settings) = (opened.conversation, opened.settings);
     attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
     let claim = idempotency_key.map(|key| IdempotencyClaim {
-        owner: principal.user_id.clone(),
+        owner: principal.user_id.to_string(),
         key,
         request_hash: request_hash(&body),
     });
@@ -76,7 +76,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
         conversation,
         create_conversation: body.target.conversation_id.is_none(),
         sender_type: SenderType::of_side(principal.side()),
-        sender_id: principal.user_id.clone(),
+        sender_id: principal.user_id.to_string(),
         sender_name: principal.display_name().to_owned(),
         message_type: if attachments.is_empty() {
             MessageType::Text

@@ -82,7 +82,7 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
     let side = principal.side();
     let viewer = Reader {
         side,
-        user_id: principal.user_id.clone(),
+        user_id: principal.user_id.to_string(),
     };
     // Later pages take the read state from the cursor, so they read no position.
     let page = app
