@@ -9,11 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shared::domain::ids::{self, UserId};
 use shared::domain::notify::notify_delay;
 use shared::domain::order::clean_metadata;
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::text::{clean_message_text, TextError};
-use shared::domain::ids::{self, UserId};
 use shared::domain::{format_timestamp, Channel, MessageType, Principal, SenderType};
 use shared::http::{self, Request, Response};
 use shared::store::{
