@@ -1,6 +1,7 @@
 //! Who takes part in an order: access, feed and badge, joining and leaving, and the staff feed's filters.
 
 use super::*;
+use shared::domain::ids::TenantId;
 use testkit::app::conversation_thread;
 
 #[tokio::test]
@@ -167,7 +168,7 @@ async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follow
     let conversation = ConversationId::new("buyer-1", Subject::Order("1042".into()));
     let notes: Vec<String> = stack
         .store
-        .thread_page(TENANT, &conversation, None, 10, None)
+        .thread_page(&TenantId::from(TENANT), &conversation, None, 10, None)
         .await
         .unwrap()
         .messages
