@@ -2,7 +2,7 @@
 //! demo tenant with a contact and a staff member who have email addresses, so that a
 //! notification shows up in moto (`/moto-api/data.json`) without any setup.
 
-use shared::domain::ids::TenantId;
+use shared::domain::ids::{CustomerId, TenantId, UserId};
 use std::time::Duration;
 
 use shared::domain::directory::{Contact, StaffProfile};
@@ -51,7 +51,11 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
     }
     let now = now_rfc3339();
     if store
-        .contact(DEMO_TENANT, "demo-customer", "demo-contact")
+        .contact(
+            &TenantId::from(DEMO_TENANT),
+            &CustomerId::from("demo-customer"),
+            &UserId::from("demo-contact"),
+        )
         .await
         .map_err(err)?
         .is_none()
@@ -73,7 +77,7 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
             .map_err(err)?;
     }
     if store
-        .staff(DEMO_TENANT, "demo-staff")
+        .staff(&TenantId::from(DEMO_TENANT), &UserId::from("demo-staff"))
         .await
         .map_err(err)?
         .is_none()

@@ -1,7 +1,7 @@
 //! The operator's grants, patients, and who may list an account or the staff.
 
 use serde_json::json;
-use shared::domain::ids::TenantId;
+use shared::domain::ids::{CustomerId, TenantId};
 use shared::store::{GrantStore, PatientStore, SettingsStore};
 use testkit::{seed, ApiEvent, Claims, TestApp};
 
@@ -173,7 +173,15 @@ async fn patients_are_registered_by_the_host_or_an_admin_and_listed_for_their_ac
             .await;
         assert_eq!(status, 400, "{bad}");
     }
-    assert_eq!(stack.store.patients(TENANT, "c1").await.unwrap().len(), 1);
+    assert_eq!(
+        stack
+            .store
+            .patients(&TenantId::from(TENANT), &CustomerId::from("c1"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     seed::contact(&stack.store, TENANT, "c1", "p1", "p1@example.com", None).await;
     seed::contact(&stack.store, "clinic-b", "c1", "x1", "x1@example.com", None).await;
 

@@ -1,7 +1,7 @@
 //! Who takes part in an order: access, feed and badge, joining and leaving, and the staff feed's filters.
 
 use super::*;
-use shared::domain::ids::TenantId;
+use shared::domain::ids::{OrderId, TenantId};
 use testkit::app::conversation_thread;
 
 #[tokio::test]
@@ -272,7 +272,7 @@ async fn a_removed_vendor_reaches_nothing_and_a_re_created_one_inherits_nothing(
     assert_eq!(stack.call(handle, remove).await.0, 204);
     let order = stack
         .store
-        .order_conversation(TENANT, "1042")
+        .order_conversation(&TenantId::from(TENANT), &OrderId::from("1042"))
         .await
         .unwrap()
         .unwrap();
