@@ -1,6 +1,6 @@
 //! The directory: staff, their assignments, and customer contacts.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{CustomerId, TenantId, UserId};
 use std::future::Future;
 
 use super::StoreError;

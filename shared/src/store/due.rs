@@ -1,7 +1,7 @@
 //! Pending notifications: the due index (`gsi3`) the dispatcher walks, passes held by
 //! quiet hours and the tenant's release marker, and settling a pass.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use std::future::Future;
 
 use super::StoreError;

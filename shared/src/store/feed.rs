@@ -1,6 +1,6 @@
 //! Feeds: the conversations a caller's inbox and badge list.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use std::collections::HashMap;
 use std::future::Future;
 

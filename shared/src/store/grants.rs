@@ -1,6 +1,6 @@
 //! What the operator grants a tenant, and the tenant's daily use of its quotas.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use std::future::Future;
 
 use super::StoreError;

@@ -1,6 +1,6 @@
 //! Inbound SMS: numbers, senders, provider ids and unmatched texts.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{CustomerId, TenantId};
 use std::future::Future;
 
 use super::StoreError;

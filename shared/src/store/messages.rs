@@ -1,7 +1,7 @@
 //! Conversations and their messages: the header every reader shares, appending a
 //! message, thread pages and read positions.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{OrderId, TenantId, UserId};
 use std::collections::HashMap;
 use std::future::Future;
 

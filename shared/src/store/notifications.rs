@@ -1,6 +1,6 @@
 //! Who a pass notifies, and delivery claims and records.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{CustomerId, TenantId};
 use std::future::Future;
 
 use super::StoreError;

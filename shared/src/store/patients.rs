@@ -1,6 +1,6 @@
 //! The patients (pets) registered for customer accounts.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{CustomerId, PatientId, TenantId};
 use std::future::Future;
 
 use super::StoreError;

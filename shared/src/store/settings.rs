@@ -1,6 +1,6 @@
 //! Tenant settings.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use std::future::Future;
 
 use super::StoreError;

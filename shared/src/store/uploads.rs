@@ -1,7 +1,7 @@
 //! Uploads: a file a person may attach to a message in one conversation, from the moment
 //! the upload form is handed out until a message takes it (then for good).
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use std::future::Future;
 
 use super::{Reader, StoreError};

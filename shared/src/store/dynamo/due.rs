@@ -1,7 +1,7 @@
 //! The due index (`gsi3`): pending passes by shard, passes held by quiet hours under
 //! `HELD#{tenant}` with the tenant's release marker, and settling a pass.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{
     ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,

@@ -3,7 +3,7 @@
 //! reader's positions come from their own partition, by key for a page or whole for the
 //! badge.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use std::collections::HashMap;
 
 use super::conversations::header_from_item;

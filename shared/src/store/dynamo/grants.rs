@@ -1,7 +1,7 @@
 //! The operator's grant to a tenant, with the routing of its SMS numbers, and the
 //! tenant's daily quota counters.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 
 use super::item::{classify, failed_condition, get_s, internal, n, s, Item, TransactFailure};

@@ -1,7 +1,7 @@
 //! Inbound SMS: SMS numbers of tenants, what is known of a sender, provider ids that make
 //! redeliveries harmless, unmatched texts and the once-a-day auto-reply.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{CustomerId, TenantId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};

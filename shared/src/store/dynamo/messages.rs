@@ -1,7 +1,7 @@
 //! Messages: appending one (with its header update and what guards a retry), thread
 //! pages, and the message item.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{OrderId, TenantId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;

@@ -1,7 +1,7 @@
 //! Who a pass notifies (an account's contacts and assignments, the staff directory, SMS
 //! opt-outs), and delivery claims and records.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{CustomerId, TenantId};
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};

@@ -1,6 +1,6 @@
 //! Patients beside their account's contacts, and the check a new patient thread makes.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::{CustomerId, PatientId, TenantId};
 use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem};
 
 use super::item::{classify, get_s, internal, required, s, Item};

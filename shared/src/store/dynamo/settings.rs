@@ -1,7 +1,7 @@
 //! Tenant settings (and, in the same transaction, the release of notifications held by
 //! quiet hours they no longer have).
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 use super::item::{

@@ -1,7 +1,7 @@
 //! Upload records (`T#{tenant}#UPLOAD#{id}` / `UPLOAD`), and a message taking its uploads
 //! in its own transaction: each only if no message took it before.
 
-use crate::domain::ids::{CustomerId, OrderId, PatientId, TenantId, UserId};
+use crate::domain::ids::TenantId;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::item::{get_n, get_s, internal, required, s, Item};
