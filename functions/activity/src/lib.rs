@@ -160,7 +160,7 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
     }
     if let Some(customer) = &filters.customer {
         // One account's conversations: its own feed, whoever the caller.
-        inbox.feed = Feed::Customer(customer.clone());
+        inbox.feed = Feed::Customer(customer.to_string());
     }
     let filtered = unread_only || filters.any();
     let before = cursor.as_ref().map(|c| c.before.as_str());

@@ -17,7 +17,7 @@ use shared::http::{self, Request, Response};
 use shared::store::{DirectoryStore, SettingsStore};
 use shared::{ApiError, App};
 
-/// The caller, if they keep the directory, and the ids the path names.
+/// The caller, if they keep the directory.
 fn manager<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Principal, ApiError> {
     let principal = app.caller(request)?;
     require_directory_manager(&principal)?;
