@@ -2,6 +2,7 @@
 //! demo tenant with a contact and a staff member who have email addresses, so that a
 //! notification shows up in moto (`/moto-api/data.json`) without any setup.
 
+use shared::domain::ids::{CustomerId, TenantId, UserId};
 use std::time::Duration;
 
 use shared::domain::directory::{Contact, StaffProfile};
@@ -20,7 +21,7 @@ pub const DEMO_CONTACT_PHONE: &str = "+15550100001";
 pub async fn seed(store: &DynamoStore) -> Result<(), String> {
     let err = |e: shared::store::StoreError| e.to_string();
     if store
-        .get_settings(DEMO_TENANT)
+        .get_settings(&TenantId::from(DEMO_TENANT))
         .await
         .map_err(err)?
         .is_none()
@@ -32,7 +33,7 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
             ..Grant::default()
         };
         store
-            .put_grant(DEMO_TENANT, &grant, None)
+            .put_grant(&TenantId::from(DEMO_TENANT), &grant, None)
             .await
             .map_err(err)?;
         let settings = Settings {
@@ -44,13 +45,17 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
             ..Settings::default()
         };
         store
-            .put_settings(DEMO_TENANT, &settings, None)
+            .put_settings(&TenantId::from(DEMO_TENANT), &settings, None)
             .await
             .map_err(err)?;
     }
     let now = now_rfc3339();
     if store
-        .contact(DEMO_TENANT, "demo-customer", "demo-contact")
+        .contact(
+            &TenantId::from(DEMO_TENANT),
+            &CustomerId::from("demo-customer"),
+            &UserId::from("demo-contact"),
+        )
         .await
         .map_err(err)?
         .is_none()
@@ -67,12 +72,12 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
             updated_at: now.clone(),
         };
         store
-            .put_contact(DEMO_TENANT, &contact)
+            .put_contact(&TenantId::from(DEMO_TENANT), &contact)
             .await
             .map_err(err)?;
     }
     if store
-        .staff(DEMO_TENANT, "demo-staff")
+        .staff(&TenantId::from(DEMO_TENANT), &UserId::from("demo-staff"))
         .await
         .map_err(err)?
         .is_none()
@@ -86,7 +91,10 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
             created_at: now.clone(),
             updated_at: now,
         };
-        store.put_staff(DEMO_TENANT, &profile).await.map_err(err)?;
+        store
+            .put_staff(&TenantId::from(DEMO_TENANT), &profile)
+            .await
+            .map_err(err)?;
     }
     Ok(())
 }

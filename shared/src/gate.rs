@@ -16,6 +16,7 @@
 //!
 //! [`ConversationTarget`]: crate::domain::permissions::ConversationTarget
 
+use crate::domain::ids::{OrderId, TenantId};
 use crate::domain::permissions::{check_conversation_access, check_mode, Access};
 use crate::domain::{ConversationId, Principal, Role, Settings};
 use crate::store::{DirectoryStore, MessageStore, OrderRecord, SettingsStore, StoreError};
@@ -51,7 +52,11 @@ impl<S: SettingsStore> App<S> {
 
     /// Applies the tenant's messaging mode (cached settings, or one read) to a route, and
     /// hands back the settings.
-    pub async fn check_mode(&self, tenant: &str, access: Access) -> Result<Settings, ApiError> {
+    pub async fn check_mode(
+        &self,
+        tenant: &TenantId,
+        access: Access,
+    ) -> Result<Settings, ApiError> {
         let settings = self.settings.get(&self.store, tenant).await?;
         check_mode(settings.mode, access)?;
         Ok(settings)
@@ -95,7 +100,7 @@ impl<S: SettingsStore + DirectoryStore + MessageStore> App<S> {
     pub async fn find_order(
         &self,
         principal: &Principal,
-        order_id: &str,
+        order_id: &OrderId,
         access: Access,
     ) -> Result<(Opened, OrderRecord), ApiError> {
         let settings = self.check_mode(&principal.tenant_id, access).await?;
@@ -121,7 +126,7 @@ impl<S: SettingsStore + DirectoryStore + MessageStore> App<S> {
         entry: OrderEntry,
     ) -> Result<Opened, ApiError> {
         check_conversation_access(principal, &conversation)?;
-        let order_id = conversation.subject.order_id().map(str::to_owned);
+        let order_id = conversation.subject.order_id().cloned();
         if order_id.is_none() && entry == OrderEntry::Required {
             return Err(ApiError::NotFound);
         }
@@ -162,7 +167,7 @@ impl<S: SettingsStore + DirectoryStore + MessageStore> App<S> {
     async fn order_entry(
         &self,
         principal: &Principal,
-        order_id: &str,
+        order_id: &OrderId,
         conversation: Option<&ConversationId>,
     ) -> Result<Option<OrderRecord>, ApiError> {
         let tenant = &principal.tenant_id;
@@ -219,7 +224,9 @@ fn needs_entry(principal: &Principal, access: Access) -> bool {
 
 /// The rules an order's entry decides, once it has been read.
 fn admits(principal: &Principal, order: &OrderRecord, access: Access) -> Result<(), ApiError> {
-    if principal.role == Role::BasicStaff && !order.participants.contains(&principal.user_id) {
+    if principal.role == Role::BasicStaff
+        && !order.participants.iter().any(|p| *p == principal.user_id)
+    {
         return Err(ApiError::NotFound);
     }
     if principal.role == Role::Admin && access == Access::Write && !order.admin_can_write {

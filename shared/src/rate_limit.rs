@@ -138,7 +138,11 @@ impl RateLimiter {
                 b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * per_second < burst
             });
         }
-        let key = (principal.tenant_id.clone(), principal.user_id.clone(), kind);
+        let key = (
+            principal.tenant_id.to_string(),
+            principal.user_id.to_string(),
+            kind,
+        );
         let bucket = buckets.entry(key).or_insert(Bucket {
             tokens: burst,
             at: now,

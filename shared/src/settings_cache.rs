@@ -50,7 +50,7 @@ impl SettingsCache {
     pub async fn get<S: SettingsStore>(
         &self,
         store: &S,
-        tenant: &str,
+        tenant: &crate::domain::ids::TenantId,
     ) -> Result<Settings, StoreError> {
         if let Some(settings) = self.cached(tenant) {
             return Ok(settings);

@@ -4,6 +4,7 @@
 //! timeout, 10 s kept back). Prints deliveries per second and per run; asserts nothing
 //! but that every delivery went out once.
 
+use shared::domain::ids::TenantId;
 use std::time::{Duration, Instant};
 
 use notify::{Budget, Dispatcher, DEADLINE_MARGIN, DEFAULT_CONCURRENCY};
@@ -49,7 +50,11 @@ async fn main() {
             created_at: now.clone(),
             updated_at: now,
         };
-        stack.store.put_staff(TENANT, &profile).await.unwrap();
+        stack
+            .store
+            .put_staff(&TenantId::from(TENANT), &profile)
+            .await
+            .unwrap();
     }
     let app = stack.app();
     let seeding = Instant::now();

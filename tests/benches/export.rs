@@ -5,6 +5,7 @@
 //! is the function's alone (the embedded DynamoDB and the seeding stay in this process).
 //! Prints numbers; asserts only that the export is whole.
 
+use shared::domain::ids::TenantId;
 use std::time::Instant;
 
 use serde_json::json;
@@ -67,7 +68,11 @@ async fn parent() {
         created_at: now.clone(),
         updated_at: now,
     };
-    stack.store.put_staff(TENANT, &vendor).await.unwrap();
+    stack
+        .store
+        .put_staff(&TenantId::from(TENANT), &vendor)
+        .await
+        .unwrap();
     seed::contact(
         &stack.store,
         TENANT,
@@ -164,7 +169,10 @@ async fn child(job: &str) {
     let host = Claims::service(TENANT, "marketplace");
     // Warm as a container is after its first request: settings read and cached.
     let conversation = ConversationId::decode(id).unwrap();
-    app.store.conversation(TENANT, &conversation).await.unwrap();
+    app.store
+        .conversation(&TenantId::from(TENANT), &conversation)
+        .await
+        .unwrap();
     let export = ApiEvent::new("GET", "/conversations/{id}/export")
         .claims(&host)
         .path_param("id", id);

@@ -2,6 +2,7 @@
 //! a time into one thread), thread pages, mark-read, feed pages, the badge and inbound
 //! texts through the signed webhook. Prints numbers; asserts nothing.
 
+use shared::domain::ids::TenantId;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -147,7 +148,11 @@ async fn inbound_texts(stack: &TestStack) {
             created_at: now.clone(),
             updated_at: now,
         };
-        stack.store.put_contact(TENANT, &contact).await.unwrap();
+        stack
+            .store
+            .put_contact(&TenantId::from(TENANT), &contact)
+            .await
+            .unwrap();
     }
     let config = sms_inbound::InboundConfig {
         table_name: stack.store.table().to_owned(),

@@ -6,6 +6,7 @@
 use std::ops::Deref;
 
 use serde_json::{json, Value};
+use shared::domain::ids::TenantId;
 use shared::domain::{ConversationId, Message, Subject};
 use shared::store::{ConversationHeader, DynamoStore, MessageStore};
 use shared::App;
@@ -71,6 +72,11 @@ impl TestApp {
         assert_eq!(status, 200, "{body}");
     }
 
+    /// The tenant as the store takes it.
+    pub fn tenant_id(&self) -> TenantId {
+        TenantId::from(self.tenant)
+    }
+
     /// A marketplace vendor of the tenant ([`crate::seed::vendor`]).
     pub async fn vendor(&self, user: &str) {
         crate::seed::vendor(&self.stack.store, self.tenant, user).await;
@@ -80,7 +86,7 @@ impl TestApp {
     pub async fn messages(&self, conversation: &ConversationId, limit: u32) -> Vec<Message> {
         self.stack
             .store
-            .thread_page(self.tenant, conversation, None, limit, None)
+            .thread_page(&self.tenant_id(), conversation, None, limit, None)
             .await
             .unwrap()
             .messages
@@ -90,7 +96,7 @@ impl TestApp {
     pub async fn header(&self, conversation: &ConversationId) -> ConversationHeader {
         self.stack
             .store
-            .conversation(self.tenant, conversation)
+            .conversation(&self.tenant_id(), conversation)
             .await
             .unwrap()
             .expect("the conversation exists")

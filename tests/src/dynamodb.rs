@@ -4,6 +4,7 @@
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
+use shared::domain::ids::TenantId;
 use shared::store::{schema, DynamoStore};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -148,7 +149,7 @@ impl TestStack {
         };
         self.set_grant(tenant, &grant).await;
         self.store
-            .put_settings(tenant, settings, None)
+            .put_settings(&TenantId::from(tenant), settings, None)
             .await
             .expect("the settings are saved");
     }
@@ -158,11 +159,11 @@ impl TestStack {
         use shared::store::GrantStore;
         let previous = self
             .store
-            .get_grant(tenant)
+            .get_grant(&TenantId::from(tenant))
             .await
             .expect("the grant is read");
         self.store
-            .put_grant(tenant, grant, previous.as_ref())
+            .put_grant(&TenantId::from(tenant), grant, previous.as_ref())
             .await
             .expect("the grant is saved");
     }
@@ -176,6 +177,7 @@ impl TestStack {
         user: &str,
     ) -> u64 {
         use shared::store::{MessageStore, Reader};
+        let tenant = &TenantId::from(tenant);
         let reader = Reader {
             side,
             user_id: user.to_owned(),

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use shared::domain::ids::TenantId;
 use shared::domain::{ConversationId, Subject};
 use shared::store::keys;
 use shared::store::DynamoStore;
@@ -100,7 +101,8 @@ pub async fn order_history(
 ) {
     let mut items = Vec::with_capacity(count * (1 + readers.len()));
     for i in 0..count {
-        let conversation = ConversationId::new(customer, Subject::Order(format!("{prefix}{i}")));
+        let conversation =
+            ConversationId::new(customer, Subject::Order(format!("{prefix}{i}").into()));
         let id = old_message_id(i);
         let mut header = header_of(tenant, &conversation, &id);
         header.insert("status".into(), s("closed"));
@@ -197,7 +199,7 @@ pub async fn contact(
         updated_at: now,
     };
     store
-        .put_contact(tenant, &contact)
+        .put_contact(&TenantId::from(tenant), &contact)
         .await
         .expect("the contact is saved");
 }
@@ -214,7 +216,7 @@ pub async fn patient(store: &DynamoStore, tenant: &str, customer: &str, id: &str
         updated_at: now,
     };
     store
-        .put_patient(tenant, &patient)
+        .put_patient(&TenantId::from(tenant), &patient)
         .await
         .expect("the patient is registered");
 }
@@ -233,7 +235,7 @@ pub async fn vendor(store: &DynamoStore, tenant: &str, user: &str) {
         updated_at: now,
     };
     store
-        .put_staff(tenant, &profile)
+        .put_staff(&TenantId::from(tenant), &profile)
         .await
         .expect("the profile is saved");
 }

@@ -2,6 +2,7 @@
 //! own answers ([`testkit::faults`]): each ends in a retry, a 503 with Retry-After, or a
 //! recorded failure; never half a write, never a duplicate.
 
+use shared::domain::ids::TenantId;
 use shared::domain::Named;
 use std::time::Duration;
 
@@ -129,7 +130,11 @@ async fn throttled_mark_read_and_settings_writes_are_503s() {
     assert!(retry_after.is_some());
     use shared::store::SettingsStore;
     assert_eq!(
-        stack.store.get_settings(TENANT).await.unwrap(),
+        stack
+            .store
+            .get_settings(&TenantId::from(TENANT))
+            .await
+            .unwrap(),
         None,
         "nothing saved"
     );
@@ -219,7 +224,7 @@ async fn provider_errors_and_timeouts_are_retries_and_records_survive_throttling
 
     let (records, _) = stack
         .store
-        .deliveries(TENANT, &general("c1"), None, 20)
+        .deliveries(&TenantId::from(TENANT), &general("c1"), None, 20)
         .await
         .unwrap();
     let status_of = |recipient: &str, channel: &str| {

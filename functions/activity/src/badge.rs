@@ -122,7 +122,7 @@ fn unread_counts(inbox: &Inbox, entries: &Entries) -> Vec<serde_json::Value> {
 /// The feed's recent entries, from one small Query ([`tag::CHECK_WINDOW`]).
 async fn recent_entries<S: FeedStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     feed: &Feed,
 ) -> Result<Option<String>, ApiError> {
     let window = tag::CHECK_WINDOW as u32 + 1;
@@ -140,7 +140,7 @@ async fn recent_entries<S: FeedStore>(
 /// A staff member's or a customer's badge: their feed's newest windows and every position.
 async fn feed_badge<S: FeedStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     feed: &Feed,
     reader: &Reader,
     checked: Option<(Option<String>, Option<String>)>,
@@ -159,7 +159,7 @@ async fn feed_badge<S: FeedStore>(
 /// tenant feed's recent entries for the tag (read now unless the 304 check did).
 async fn reach_badge<S: FeedStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     reach: &Feed,
     reader: &Reader,
     checked: Option<(Option<String>, Option<String>)>,
@@ -189,7 +189,7 @@ async fn reach_badge<S: FeedStore>(
 /// them.
 async fn badge_entries<S: FeedStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     feed: &Feed,
 ) -> Result<(Entries, bool, bool), ApiError> {
     let mut entries = Vec::new();
@@ -229,7 +229,7 @@ async fn badge_entries<S: FeedStore>(
 /// given (`Some`) only when they agree, so a stale answer never gets a tag that holds.
 async fn reader_positions<S: FeedStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     reader: &Reader,
     checked: Option<Option<String>>,
 ) -> Result<(HashMap<String, ReadPosition>, Option<Option<String>>), ApiError> {

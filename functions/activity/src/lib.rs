@@ -61,7 +61,7 @@ impl Inbox {
         match (&self.customers, header.id.subject.order_id()) {
             (None, _) => true,
             (Some(_), Some(_)) => self.orders.contains(&header.id),
-            (Some(customers), None) => customers.contains(&header.id.customer_id),
+            (Some(customers), None) => customers.contains(header.id.customer_id.as_str()),
         }
     }
 
@@ -95,11 +95,11 @@ pub(crate) async fn inbox<S: DirectoryStore>(
 ) -> Result<Inbox, ApiError> {
     let reader = Reader {
         side: principal.side(),
-        user_id: principal.user_id.clone(),
+        user_id: principal.user_id.to_string(),
     };
     let (feed, customers, orders) = match (principal.role, &principal.customer_id) {
         (Role::Customer, Some(customer)) => {
-            (Feed::Customer(customer.clone()), None, HashSet::new())
+            (Feed::Customer(customer.to_string()), None, HashSet::new())
         }
         (Role::Customer, None) => return Err(ApiError::Unauthorized),
         (Role::BasicStaff, _) => {
@@ -160,7 +160,7 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
     }
     if let Some(customer) = &filters.customer {
         // One account's conversations: its own feed, whoever the caller.
-        inbox.feed = Feed::Customer(customer.clone());
+        inbox.feed = Feed::Customer(customer.to_string());
     }
     let filtered = unread_only || filters.any();
     let before = cursor.as_ref().map(|c| c.before.as_str());

@@ -40,7 +40,7 @@ pub(crate) fn unread_filter(request: &Request) -> Result<bool, ApiError> {
 /// conversation, a status. Each keeps a page to one feed Query (and the positions' read).
 #[derive(Debug, Default)]
 pub(crate) struct Filters {
-    pub(crate) customer: Option<String>,
+    pub(crate) customer: Option<shared::domain::ids::CustomerId>,
     kind: Option<ConversationKind>,
     status: Option<ConversationStatus>,
 }

@@ -1,3 +1,4 @@
+use shared::domain::ids::TenantId;
 use std::collections::HashSet;
 
 use serde_json::{json, Value};
@@ -105,7 +106,7 @@ async fn system_message(stack: &TestApp, customer: &str) {
     .create_conversation(true);
     stack
         .store
-        .append_message(TENANT, &draft, None)
+        .append_message(&TenantId::from(TENANT), &draft, None)
         .await
         .unwrap();
 }
@@ -121,7 +122,11 @@ async fn assign(stack: &TestApp, user: &str, customer: &str, until: Option<&str>
         created_at: now.clone(),
         updated_at: now.clone(),
     };
-    stack.store.put_staff(TENANT, &profile).await.unwrap();
+    stack
+        .store
+        .put_staff(&TenantId::from(TENANT), &profile)
+        .await
+        .unwrap();
     let assignment = Assignment {
         user_id: user.into(),
         customer_id: customer.into(),
@@ -131,7 +136,7 @@ async fn assign(stack: &TestApp, user: &str, customer: &str, until: Option<&str>
     };
     stack
         .store
-        .put_assignment(TENANT, &assignment)
+        .put_assignment(&TenantId::from(TENANT), &assignment)
         .await
         .unwrap();
 }
@@ -287,7 +292,7 @@ async fn an_admin_looking_around_leaves_no_trace() {
     let conversation = ConversationId::new("c1", Subject::General);
     let before = stack
         .store
-        .conversation(TENANT, &conversation)
+        .conversation(&TenantId::from(TENANT), &conversation)
         .await
         .unwrap();
 
@@ -308,7 +313,7 @@ async fn an_admin_looking_around_leaves_no_trace() {
 
     let after = stack
         .store
-        .conversation(TENANT, &conversation)
+        .conversation(&TenantId::from(TENANT), &conversation)
         .await
         .unwrap();
     assert_eq!(before, after, "no read position moved");

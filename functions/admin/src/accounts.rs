@@ -10,6 +10,7 @@
 
 use serde::Deserialize;
 use shared::domain::directory::Patient;
+use shared::domain::ids::{CustomerId, PatientId};
 use shared::domain::permissions::{require_directory_manager, require_host_or_admin};
 use shared::domain::validate::clean_label;
 use shared::domain::{now_rfc3339, Principal, Role};
@@ -29,7 +30,7 @@ struct PatientInput {
 fn patient_route<S: SettingsStore>(
     app: &App<S>,
     request: &Request,
-) -> Result<(Principal, String, String), ApiError> {
+) -> Result<(Principal, CustomerId, PatientId), ApiError> {
     let principal = app.caller(request)?;
     require_directory_manager(&principal)?;
     Ok((
@@ -57,8 +58,8 @@ pub async fn put_patient<S: SettingsStore + PatientStore>(
         .put_patient(
             &principal.tenant_id,
             &Patient {
-                customer_id: customer,
-                patient_id: patient,
+                customer_id: customer.into_string(),
+                patient_id: patient.into_string(),
                 name,
                 created_at: now.clone(),
                 updated_at: now,
@@ -89,11 +90,11 @@ async fn visible_account<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     principal: &Principal,
     request: &Request,
-) -> Result<String, ApiError> {
-    let customer = http::path_id(request, "customer_id")?;
+) -> Result<CustomerId, ApiError> {
+    let customer: CustomerId = http::path_id(request, "customer_id")?;
     let visible = match principal.role {
         Role::Admin | Role::Service | Role::Staff => true,
-        Role::Customer => principal.customer_id.as_deref() == Some(customer.as_str()),
+        Role::Customer => principal.customer_id.as_ref() == Some(&customer),
         Role::BasicStaff => app
             .store
             .assignment(&principal.tenant_id, &principal.user_id, &customer)

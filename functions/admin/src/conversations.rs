@@ -11,6 +11,7 @@
 //! transaction as what they change.
 
 use serde_json::{json, Value};
+use shared::domain::ids::{OrderId, UserId};
 use shared::domain::order::{OpenOrderRequest, MAX_PARTICIPANTS};
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::{now_rfc3339, ConversationId, MessageType, Principal, SenderType, Subject};
@@ -52,7 +53,7 @@ fn system_message(
 
 async fn header_of<S: MessageStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     conversation: &ConversationId,
 ) -> Result<ConversationHeader, ApiError> {
     app.store
@@ -64,14 +65,14 @@ async fn header_of<S: MessageStore>(
 /// Participants must have staff profiles (one BatchGetItem per 100).
 async fn check_have_profiles<S: DirectoryStore>(
     app: &App<S>,
-    tenant: &str,
-    participants: &[String],
+    tenant: &shared::domain::ids::TenantId,
+    participants: &[UserId],
 ) -> Result<(), ApiError> {
     if participants.is_empty() {
         return Ok(());
     }
     let known = app.store.staff_with_profiles(tenant, participants).await?;
-    match participants.iter().find(|u| !known.contains(*u)) {
+    match participants.iter().find(|u| !known.contains(u.as_str())) {
         Some(unknown) => Err(ApiError::bad_request(
             "unknown_participant",
             format!("{unknown} has no staff profile: PUT /staff/{unknown} first"),
@@ -90,7 +91,7 @@ async fn opened_before<S: MessageStore>(
     let tenant = &principal.tenant_id;
     let existing = app
         .store
-        .order_conversation(tenant, &record.order_id)
+        .order_conversation(tenant, &OrderId::from(&record.order_id))
         .await?
         .ok_or_else(|| ApiError::Internal("an order taken without its entry".into()))?;
     if existing.request_hash != record.request_hash {
@@ -116,16 +117,18 @@ where
     let tenant = &principal.tenant_id;
     app.check_mode(tenant, Access::Write).await?;
     check_have_profiles(app, tenant, &order.participants).await?;
-    let conversation =
-        ConversationId::new(&order.customer_id, Subject::Order(order.order_id.clone()));
+    let conversation = ConversationId::new(
+        order.customer_id.clone(),
+        Subject::Order(order.order_id.clone()),
+    );
     let record = OrderRecord {
-        order_id: order.order_id.clone(),
+        order_id: order.order_id.to_string(),
         conversation: conversation.clone(),
-        participants: order.participants.clone(),
+        participants: order.participants.iter().map(String::from).collect(),
         admin_can_write: order.admin_can_write,
         request_hash: order.request_hash(),
         created_at: now_rfc3339(),
-        created_by: principal.user_id.clone(),
+        created_by: principal.user_id.to_string(),
         closed_at: None,
     };
     let draft = system_message(
@@ -170,7 +173,7 @@ where
     let principal = app.caller(request)?;
     let order_id = http::query_param(request, "order_id")
         .ok_or_else(|| ApiError::bad_request("missing_field", "order_id is required"))?;
-    let order_id = shared::domain::ids::parse_id("order_id", &order_id)?;
+    let order_id: OrderId = shared::domain::ids::parse_id("order_id", &order_id)?;
     let tenant = &principal.tenant_id;
     let (_, order) = app.find_order(&principal, &order_id, Access::Read).await?;
     let header = header_of(app, tenant, &order.conversation).await?;
@@ -191,7 +194,7 @@ where
     }
     let conversation = shared::gate::path_conversation(request)?;
     let tenant = &principal.tenant_id;
-    let order_id = conversation.subject.order_id().map(str::to_owned);
+    let order_id = conversation.subject.order_id().cloned();
     // An order's participants leave their active sets in the closing's transaction.
     let (conversation, order) = if order_id.is_some() {
         let (opened, order) = app
@@ -244,7 +247,7 @@ where
 {
     let principal = app.caller(request)?;
     require_host_or_admin(&principal, "manage order conversations")?;
-    let user = shared::domain::ids::parse_id(
+    let user: UserId = shared::domain::ids::parse_id(
         "user_id",
         &http::path_param(request, "user_id").unwrap_or_default(),
     )?;
@@ -261,7 +264,7 @@ where
                 format!("{user} has no staff profile: PUT /staff/{user} first"),
             ))
         }
-        None => user.clone(),
+        None => user.to_string(),
     };
     let (text, event) = match joins {
         true => (
@@ -283,7 +286,7 @@ where
     let change = AppendGuard::Participant(ParticipantChange {
         order_id: order.order_id.clone(),
         conversation: order.conversation.clone(),
-        user: user.clone(),
+        user: user.to_string(),
         joins,
     });
     let outcome = app
@@ -293,7 +296,7 @@ where
     answer_change(
         app,
         &principal,
-        &order.order_id,
+        &OrderId::from(&order.order_id),
         &user,
         joins,
         stored(&outcome),
@@ -309,8 +312,8 @@ fn stored(outcome: &AppendOutcome) -> bool {
 async fn answer_change<S: MessageStore>(
     app: &App<S>,
     principal: &Principal,
-    order_id: &str,
-    user: &str,
+    order_id: &OrderId,
+    user: &UserId,
     joins: bool,
     stored: bool,
 ) -> Result<Response, ApiError> {
@@ -320,7 +323,11 @@ async fn answer_change<S: MessageStore>(
         .order_conversation(tenant, order_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    match (joins, stored, order.participants.iter().any(|p| p == user)) {
+    match (
+        joins,
+        stored,
+        order.participants.iter().any(|p| *p == *user),
+    ) {
         (false, true, _) => Ok(http::no_content()),
         // Not a participant: nothing to remove.
         (false, false, _) => Err(ApiError::NotFound),

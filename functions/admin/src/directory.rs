@@ -10,25 +10,47 @@
 //! A `PUT` replaces the entry (fields left out take their defaults) and answers with it.
 
 use shared::domain::directory::{Assignment, AssignmentInput, ContactInput, StaffProfileInput};
+use shared::domain::ids::{CustomerId, UserId};
 use shared::domain::permissions::require_directory_manager;
 use shared::domain::{now_rfc3339, Principal};
 use shared::http::{self, Request, Response};
 use shared::store::{DirectoryStore, SettingsStore};
 use shared::{ApiError, App};
 
-/// The caller, if they keep the directory, and the ids the path names.
-fn manager<S: SettingsStore>(
-    app: &App<S>,
-    request: &Request,
-    params: &[&str],
-) -> Result<(Principal, Vec<String>), ApiError> {
+/// The caller, if they keep the directory.
+fn manager<S: SettingsStore>(app: &App<S>, request: &Request) -> Result<Principal, ApiError> {
     let principal = app.caller(request)?;
     require_directory_manager(&principal)?;
-    let ids = params
-        .iter()
-        .map(|name| http::path_id(request, name))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((principal, ids))
+    Ok(principal)
+}
+
+/// The caller, if they keep the directory, and the staff member the path names.
+fn staff_route<S: SettingsStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<(Principal, UserId), ApiError> {
+    let principal = manager(app, request)?;
+    Ok((principal, http::path_id(request, "user_id")?))
+}
+
+/// The caller, if they keep the directory, and the person and account the path names.
+fn assignment_route<S: SettingsStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<(Principal, UserId, CustomerId), ApiError> {
+    let principal = manager(app, request)?;
+    let user = http::path_id(request, "user_id")?;
+    Ok((principal, user, http::path_id(request, "customer_id")?))
+}
+
+/// The caller, if they keep the directory, and the account and contact the path names.
+fn contact_route<S: SettingsStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<(Principal, CustomerId, UserId), ApiError> {
+    let principal = manager(app, request)?;
+    let customer = http::path_id(request, "customer_id")?;
+    Ok((principal, customer, http::path_id(request, "contact_id")?))
 }
 
 fn assignment_view(assignment: &Assignment, now: jiff::Timestamp) -> serde_json::Value {
@@ -45,9 +67,9 @@ pub async fn put_staff<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let (principal, ids) = manager(app, request, &["user_id"])?;
+    let (principal, user) = staff_route(app, request)?;
     let input: StaffProfileInput = http::json_body(request)?;
-    let profile = input.into_profile(&ids[0], &now_rfc3339())?;
+    let profile = input.into_profile(&user, &now_rfc3339())?;
     let stored = app.store.put_staff(&principal.tenant_id, &profile).await?;
     Ok(http::json_response(200, &stored))
 }
@@ -56,10 +78,10 @@ pub async fn get_staff<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let (principal, ids) = manager(app, request, &["user_id"])?;
+    let (principal, user) = staff_route(app, request)?;
     let (profile, assignments) = app
         .store
-        .staff(&principal.tenant_id, &ids[0])
+        .staff(&principal.tenant_id, &user)
         .await?
         .ok_or(ApiError::NotFound)?;
     let now = jiff::Timestamp::now();
@@ -75,12 +97,8 @@ pub async fn delete_staff<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let (principal, ids) = manager(app, request, &["user_id"])?;
-    if app
-        .store
-        .delete_staff(&principal.tenant_id, &ids[0])
-        .await?
-    {
+    let (principal, user) = staff_route(app, request)?;
+    if app.store.delete_staff(&principal.tenant_id, &user).await? {
         Ok(http::no_content())
     } else {
         Err(ApiError::NotFound)
@@ -91,7 +109,7 @@ pub async fn put_assignment<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let (principal, ids) = manager(app, request, &["user_id", "customer_id"])?;
+    let (principal, user, customer) = assignment_route(app, request)?;
     let input: AssignmentInput = if http::body_is_empty(request) {
         AssignmentInput::default()
     } else {
@@ -99,10 +117,9 @@ pub async fn put_assignment<S: SettingsStore + DirectoryStore>(
     };
     let now = jiff::Timestamp::now();
     let until = input.until(now)?;
-    let (user, customer) = (&ids[0], &ids[1]);
     if !app
         .store
-        .customer_known(&principal.tenant_id, customer)
+        .customer_known(&principal.tenant_id, &customer)
         .await?
     {
         return Err(ApiError::Unknown {
@@ -111,11 +128,11 @@ pub async fn put_assignment<S: SettingsStore + DirectoryStore>(
         });
     }
     let assignment = Assignment {
-        user_id: user.clone(),
-        customer_id: customer.clone(),
+        user_id: user.to_string(),
+        customer_id: customer.to_string(),
         until,
         assigned_at: now_rfc3339(),
-        assigned_by: principal.user_id.clone(),
+        assigned_by: principal.user_id.to_string(),
     };
     match app
         .store
@@ -135,10 +152,10 @@ pub async fn delete_assignment<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let (principal, ids) = manager(app, request, &["user_id", "customer_id"])?;
+    let (principal, user, customer) = assignment_route(app, request)?;
     if app
         .store
-        .delete_assignment(&principal.tenant_id, &ids[0], &ids[1])
+        .delete_assignment(&principal.tenant_id, &user, &customer)
         .await?
     {
         Ok(http::no_content())
@@ -151,9 +168,9 @@ pub async fn put_contact<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let (principal, ids) = manager(app, request, &["customer_id", "contact_id"])?;
+    let (principal, customer, contact) = contact_route(app, request)?;
     let input: ContactInput = http::json_body(request)?;
-    let contact = input.into_contact(&ids[0], &ids[1], &now_rfc3339())?;
+    let contact = input.into_contact(&customer, &contact, &now_rfc3339())?;
     let stored = app
         .store
         .put_contact(&principal.tenant_id, &contact)
@@ -165,10 +182,10 @@ pub async fn get_contact<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let (principal, ids) = manager(app, request, &["customer_id", "contact_id"])?;
+    let (principal, customer, contact) = contact_route(app, request)?;
     let contact = app
         .store
-        .contact(&principal.tenant_id, &ids[0], &ids[1])
+        .contact(&principal.tenant_id, &customer, &contact)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(http::json_response(200, &contact))
@@ -178,10 +195,10 @@ pub async fn delete_contact<S: SettingsStore + DirectoryStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
-    let (principal, ids) = manager(app, request, &["customer_id", "contact_id"])?;
+    let (principal, customer, contact) = contact_route(app, request)?;
     if app
         .store
-        .delete_contact(&principal.tenant_id, &ids[0], &ids[1])
+        .delete_contact(&principal.tenant_id, &customer, &contact)
         .await?
     {
         Ok(http::no_content())

@@ -4,7 +4,7 @@
 //! handler refuses any request that did not come that way.
 
 use serde::Deserialize;
-use shared::domain::ids::is_valid_id;
+use shared::domain::ids::{is_valid_id, TenantId};
 use shared::domain::now_rfc3339;
 use shared::http::{self, Request, Response};
 use shared::store::GrantStore;
@@ -21,9 +21,10 @@ struct GrantChange {
     sms_countries: Option<Vec<String>>,
 }
 
-fn tenant(request: &Request) -> Result<String, ApiError> {
+fn tenant(request: &Request) -> Result<TenantId, ApiError> {
     http::path_param(request, "tenant_id")
         .filter(|t| is_valid_id(t))
+        .map(TenantId::from)
         .ok_or_else(|| ApiError::bad_request("invalid_field", "tenant_id is not a valid id"))
 }
 

@@ -88,7 +88,7 @@ pub async fn put<S: SettingsStore + GrantStore>(
             check_granted(app, &principal.tenant_id, &change).await?;
         }
         settings.updated_at = Some(now_rfc3339());
-        settings.updated_by = Some(principal.user_id.clone());
+        settings.updated_by = Some(principal.user_id.to_string());
         match app
             .store
             .put_settings(&principal.tenant_id, &settings, Some(&current))
@@ -123,7 +123,7 @@ pub async fn put<S: SettingsStore + GrantStore>(
 /// nothing tells a tenant what others hold.
 async fn check_granted<S: GrantStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     change: &SettingsChange,
 ) -> Result<(), ApiError> {
     let from_email = change.from_email.as_ref().and_then(Option::as_deref);

@@ -1,4 +1,5 @@
 use serde_json::{json, Value};
+use shared::domain::ids::TenantId;
 use shared::store::SettingsStore;
 use testkit::{read_response, ApiEvent, Claims, TestApp};
 
@@ -45,13 +46,18 @@ async fn admins_read_defaults_and_change_fields_one_at_a_time() {
         body["business_name"], "Oak Street Vets",
         "fields left out stay"
     );
-    let stored = stack.store.get_settings(TENANT).await.unwrap().unwrap();
+    let stored = stack
+        .store
+        .get_settings(&TenantId::from(TENANT))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.mode, shared::domain::MessagingMode::ReadOnly);
     assert_eq!(stored.timezone, "America/Chicago");
     assert!(
         stack
             .store
-            .get_settings("clinic-b")
+            .get_settings(&TenantId::from("clinic-b"))
             .await
             .unwrap()
             .is_none(),
@@ -116,7 +122,12 @@ async fn only_admins_and_only_valid_settings() {
         .await;
     assert_eq!(status, 400);
     assert!(
-        stack.store.get_settings(TENANT).await.unwrap().is_none(),
+        stack
+            .store
+            .get_settings(&TenantId::from(TENANT))
+            .await
+            .unwrap()
+            .is_none(),
         "nothing stored"
     );
 }
@@ -162,7 +173,12 @@ async fn quiet_hours_and_a_delay_in_seconds_are_validated() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["quiet_hours"]["end"], "07:30");
-    let stored = stack.store.get_settings(TENANT).await.unwrap().unwrap();
+    let stored = stack
+        .store
+        .get_settings(&TenantId::from(TENANT))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.notify_delay_seconds, Some(20));
     assert_eq!(stored.quiet_hours.unwrap().start, "21:00");
     for bad in [
@@ -191,7 +207,7 @@ async fn a_save_over_settings_changed_meanwhile_is_refused_and_the_route_applies
     let tenant = "clinic-a";
     let stale = stack
         .store
-        .get_settings(tenant)
+        .get_settings(&TenantId::from(tenant))
         .await
         .unwrap()
         .unwrap_or_default();
@@ -208,7 +224,7 @@ async fn a_save_over_settings_changed_meanwhile_is_refused_and_the_route_applies
     undo.business_name = Some("Oak Vets".into());
     let err = stack
         .store
-        .put_settings(tenant, &undo, Some(&stale))
+        .put_settings(&TenantId::from(tenant), &undo, Some(&stale))
         .await
         .unwrap_err();
     assert!(
@@ -239,7 +255,12 @@ async fn a_save_over_settings_changed_meanwhile_is_refused_and_the_route_applies
     );
     assert_eq!(mode_change.0, 200);
     assert!(results.iter().all(|(status, _)| *status == 200));
-    let saved = stack.store.get_settings(tenant).await.unwrap().unwrap();
+    let saved = stack
+        .store
+        .get_settings(&TenantId::from(tenant))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(saved.mode, shared::domain::MessagingMode::ReadOnly);
     assert_eq!(saved.sms_escalation_minutes, Some(30));
     assert_eq!(saved.notify_delay_minutes, 5);

@@ -111,7 +111,7 @@ where
 /// The CSV, a history page at a time (one Query each), into the spool.
 async fn write_history<S: MessageStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     conversation: &ConversationId,
     frontiers: &[ReadFrontier],
     spool: &mut Spool<'_>,

@@ -47,7 +47,7 @@ async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(
     let side = principal.side();
     let reader = Reader {
         side,
-        user_id: principal.user_id.clone(),
+        user_id: principal.user_id.to_string(),
     };
     let (header, position) = if tracks_read_state(&principal) {
         app.store

@@ -2,6 +2,7 @@
 //! rules, sent, and its outcome recorded.
 
 use shared::domain::grant::Grant;
+use shared::domain::ids::TenantId;
 use shared::domain::notify::NotifyChannel;
 use shared::domain::Named;
 use shared::domain::{format_timestamp, Settings};
@@ -98,7 +99,7 @@ where
         let per_day = grant.per_day(channel);
         if context
             .quotas
-            .take(&self.store, &due.tenant, channel, per_day)
+            .take(&self.store, &TenantId::from(&due.tenant), channel, per_day)
             .await?
         {
             return Ok(None);
@@ -126,7 +127,7 @@ where
         let claim = self
             .store
             .claim_delivery(
-                &due.tenant,
+                &TenantId::from(&due.tenant),
                 &due.conversation,
                 &delivery.key,
                 &delivery.address,
@@ -201,7 +202,13 @@ where
             attempt += 1;
             match self
                 .store
-                .finish_delivery(&due.tenant, &due.conversation, &delivery.key, outcome, now)
+                .finish_delivery(
+                    &TenantId::from(&due.tenant),
+                    &due.conversation,
+                    &delivery.key,
+                    outcome,
+                    now,
+                )
                 .await
             {
                 Err(StoreError::Unavailable(detail)) if attempt < RECORD_ATTEMPTS => {

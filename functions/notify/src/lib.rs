@@ -37,6 +37,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use shared::domain::grant::Grant;
+use shared::domain::ids::TenantId;
 use shared::domain::Settings;
 use tokio::sync::{OnceCell, Semaphore};
 
@@ -168,7 +169,7 @@ struct TenantCache {
     staff: OncePerTenant<Vec<StaffProfile>>,
 }
 
-struct OncePerTenant<V>(std::sync::Mutex<HashMap<String, Arc<OnceCell<V>>>>);
+struct OncePerTenant<V>(std::sync::Mutex<HashMap<TenantId, Arc<OnceCell<V>>>>);
 
 impl<V> Default for OncePerTenant<V> {
     fn default() -> Self {
@@ -177,7 +178,7 @@ impl<V> Default for OncePerTenant<V> {
 }
 
 impl<V: Clone> OncePerTenant<V> {
-    async fn get<F, Fut>(&self, tenant: &str, read: F) -> Result<V, StoreError>
+    async fn get<F, Fut>(&self, tenant: &TenantId, read: F) -> Result<V, StoreError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<V, StoreError>>,
@@ -267,7 +268,8 @@ where
                 .due(shard, &now_text, DUE_PAGE, after.as_ref())
                 .await?;
             for (tenant, due_at) in &page.releases {
-                report.add(&self.release(tenant, due_at, context, &sends).await?);
+                let tenant = TenantId::from(tenant);
+                report.add(&self.release(&tenant, due_at, context, &sends).await?);
             }
             let mut passes = Vec::with_capacity(page.passes.len());
             for batch in page.passes.chunks(CONVERSATIONS_PER_SHARD) {
@@ -304,7 +306,7 @@ where
     /// they hold is looked at now; still quiet, the marker moves to their end.
     async fn release(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due_at: &str,
         context: &RunContext<'_>,
         sends: &Semaphore,

@@ -4,6 +4,7 @@
 use futures_util::future::join_all;
 use jiff::{SignedDuration, Timestamp};
 use shared::domain::grant::Grant;
+use shared::domain::ids::TenantId;
 use shared::domain::notify::notify_delay;
 use shared::domain::{format_timestamp, Message, MessagingMode, Settings};
 use shared::notify::{EmailSender, SmsSender};
@@ -34,7 +35,7 @@ where
     pub(crate) async fn grant(
         &self,
         context: &RunContext<'_>,
-        tenant: &str,
+        tenant: &TenantId,
     ) -> Result<Grant, StoreError> {
         context
             .cache
@@ -49,7 +50,7 @@ where
     pub(crate) async fn settings(
         &self,
         context: &RunContext<'_>,
-        tenant: &str,
+        tenant: &TenantId,
     ) -> Result<Settings, StoreError> {
         context
             .cache
@@ -70,7 +71,7 @@ where
     ) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
         let now = context.now;
-        let tenant = &entry.tenant;
+        let tenant = &TenantId::from(&entry.tenant);
         let settings = self.settings(context, tenant).await?;
         let if_new_messages = format_timestamp(now + notify_delay(&settings));
         let page = self
@@ -150,7 +151,7 @@ where
         messages: &[Message],
         settings: &Settings,
     ) -> Result<Plan, StoreError> {
-        let tenant = &due.tenant;
+        let tenant = &TenantId::from(&due.tenant);
         let (contacts, assignments) = self
             .store
             .account_directory(tenant, &header.id.customer_id)
@@ -221,7 +222,7 @@ where
         let grant = if planned.deliveries.is_empty() {
             Grant::default()
         } else {
-            self.grant(context, &due.tenant).await?
+            self.grant(context, &TenantId::from(&due.tenant)).await?
         };
         let senders = Senders::allowed(settings, &grant, &self.from_email);
         let outcomes = join_all(

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use shared::domain::ids::TenantId;
 use shared::domain::notify::NotifyChannel;
 use shared::store::{GrantStore, StoreError};
 
@@ -23,7 +24,7 @@ struct Account {
     spent: bool,
 }
 
-type AccountKey = (String, NotifyChannel);
+type AccountKey = (TenantId, NotifyChannel);
 
 pub(crate) struct QuotaLedger {
     day: String,
@@ -42,7 +43,7 @@ impl QuotaLedger {
     pub async fn take<S: GrantStore>(
         &self,
         store: &S,
-        tenant: &str,
+        tenant: &TenantId,
         channel: NotifyChannel,
         per_day: u32,
     ) -> Result<bool, StoreError> {

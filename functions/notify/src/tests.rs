@@ -1,6 +1,7 @@
 //! The dispatcher against embedded DynamoDB and moto's SES v2 and SNS (`make test`
 //! starts moto and sets `AWS_ENDPOINT_URL`); what was sent is read back from moto.
 
+use shared::domain::ids::TenantId;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -91,7 +92,11 @@ async fn staff(stack: &TestApp, people: &People, id: &str, role: Role) {
         created_at: now.clone(),
         updated_at: now,
     };
-    stack.store.put_staff(TENANT, &profile).await.unwrap();
+    stack
+        .store
+        .put_staff(&TenantId::from(TENANT), &profile)
+        .await
+        .unwrap();
 }
 
 async fn settings(stack: &TestApp, change: impl FnOnce(&mut Settings)) {
@@ -133,7 +138,7 @@ async fn a_customer_message_becomes_one_digest_per_staff_member_who_has_not_read
     stack
         .store
         .put_assignment(
-            TENANT,
+            &TenantId::from(TENANT),
             &shared::domain::directory::Assignment {
                 user_id: "b1".into(),
                 customer_id: "c1".into(),
@@ -210,7 +215,7 @@ async fn a_customer_message_becomes_one_digest_per_staff_member_who_has_not_read
     }
     let (records, _) = stack
         .store
-        .deliveries(TENANT, &general("c1"), None, 20)
+        .deliveries(&TenantId::from(TENANT), &general("c1"), None, 20)
         .await
         .unwrap();
     assert_eq!(records.len(), 3);
@@ -276,7 +281,11 @@ async fn still_unread_escalates_to_sms_except_to_opted_out_numbers() {
     contact(&stack, &people, "c1", "p1", Some(&n1)).await;
     contact(&stack, &people, "c1", "p2", Some(&n2)).await;
     contact(&stack, &people, "c1", "p3", Some(&n3)).await;
-    stack.store.set_opted_out(TENANT, &n3, true).await.unwrap();
+    stack
+        .store
+        .set_opted_out(&TenantId::from(TENANT), &n3, true)
+        .await
+        .unwrap();
     stack
         .send_as(
             send::handle,

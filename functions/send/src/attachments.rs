@@ -80,7 +80,7 @@ fn clean_name(name: &str) -> Result<String, ApiError> {
 /// transaction checks the same).
 async fn check_takes_messages<S: MessageStore + PatientStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     conversation: &ConversationId,
     body: &UploadRequest,
 ) -> Result<(), ApiError> {
@@ -98,7 +98,7 @@ async fn check_takes_messages<S: MessageStore + PatientStore>(
                     .store
                     .patients(tenant, &conversation.customer_id)
                     .await?;
-                if patients.iter().any(|p| p.patient_id == patient) {
+                if patients.iter().any(|p| p.patient_id == *patient) {
                     Ok(())
                 } else {
                     Err(ApiError::Unknown {
@@ -136,7 +136,7 @@ where
         conversation: conversation.clone(),
         uploader: Reader {
             side: principal.side(),
-            user_id: principal.user_id.clone(),
+            user_id: principal.user_id.to_string(),
         },
         name,
         content_type: body.content_type.clone(),

@@ -9,11 +9,12 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shared::domain::ids::{self, UserId};
 use shared::domain::notify::notify_delay;
 use shared::domain::order::clean_metadata;
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::text::{clean_message_text, TextError};
-use shared::domain::{format_timestamp, ids, MessageType, Principal, SenderType};
+use shared::domain::{format_timestamp, MessageType, Principal, SenderType};
 use shared::http::{self, Request, Response};
 use shared::store::{
     keys, DirectoryStore, IdempotencyClaim, MessageDraft, MessageStore, OrderRecord,
@@ -100,7 +101,7 @@ struct Checked {
     text: String,
     metadata: Option<Value>,
     attachment_ids: Vec<String>,
-    on_behalf_of: Option<String>,
+    on_behalf_of: Option<UserId>,
 }
 
 fn check(body: &EventRequest) -> Result<Checked, ApiError> {
@@ -156,12 +157,12 @@ async fn speaker<S: DirectoryStore>(
     principal: &Principal,
     order: &OrderRecord,
     voice: Voice,
-    on_behalf_of: Option<String>,
+    on_behalf_of: Option<UserId>,
 ) -> Result<(SenderType, String, String), ApiError> {
     let tenant = &principal.tenant_id;
     Ok(match (voice, on_behalf_of) {
         (Voice::Participant, Some(user)) => {
-            if !order.participants.contains(&user) {
+            if !order.participants.iter().any(|p| *p == user) {
                 return Err(not_a_participant(&user));
             }
             let name = app
@@ -169,8 +170,8 @@ async fn speaker<S: DirectoryStore>(
                 .staff(tenant, &user)
                 .await?
                 .map(|(profile, _)| profile.name)
-                .unwrap_or_else(|| user.clone());
-            (SenderType::Staff, user, name)
+                .unwrap_or_else(|| user.to_string());
+            (SenderType::Staff, user.into_string(), name)
         }
         (Voice::Buyer, Some(contact)) => {
             let found = app
@@ -178,11 +179,11 @@ async fn speaker<S: DirectoryStore>(
                 .contact(tenant, &order.conversation.customer_id, &contact)
                 .await?
                 .ok_or_else(|| not_a_participant(&contact))?;
-            (SenderType::Customer, contact, found.name)
+            (SenderType::Customer, contact.into_string(), found.name)
         }
         _ => (
             SenderType::System,
-            principal.user_id.clone(),
+            principal.user_id.to_string(),
             "System".into(),
         ),
     })

@@ -60,7 +60,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
     let (conversation, settings) = (opened.conversation, opened.settings);
     attachments::check_count(attachment_ids.len(), settings.max_attachments)?;
     let claim = idempotency_key.map(|key| IdempotencyClaim {
-        owner: principal.user_id.clone(),
+        owner: principal.user_id.to_string(),
         key,
         request_hash: request_hash(&body),
     });
@@ -91,7 +91,7 @@ async fn send<S: MessageStore + SettingsStore + DirectoryStore + UploadStore>(
 /// first message, a different request under the same key a 409.
 async fn append<S: MessageStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     draft: &MessageDraft,
     claim: Option<IdempotencyClaim>,
 ) -> Result<Response, ApiError> {
@@ -128,7 +128,7 @@ fn replayed(record: IdempotencyRecord, request_hash: Option<&str>) -> Result<Res
 /// Idempotency-Key took them, that attempt's answer (one record read, only then).
 async fn replay_or<S: MessageStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     claim: Option<IdempotencyClaim>,
     refusal: ApiError,
 ) -> Result<Response, ApiError> {

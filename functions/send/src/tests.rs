@@ -1,3 +1,4 @@
+use shared::domain::ids::TenantId;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -13,7 +14,7 @@ const TENANT: &str = "clinic-a";
 async fn stored_messages(stack: &TestApp, tenant: &str, conversation: &ConversationId) -> usize {
     stack
         .store
-        .thread_page(tenant, conversation, None, 100, None)
+        .thread_page(&TenantId::from(tenant), conversation, None, 100, None)
         .await
         .unwrap()
         .messages
@@ -43,7 +44,7 @@ async fn staff_sends_into_a_customer_thread_which_starts_with_it() {
     assert_eq!(body["read_by_recipient"], false);
     let header = stack
         .store
-        .conversation(TENANT, &general("c1"))
+        .conversation(&TenantId::from(TENANT), &general("c1"))
         .await
         .unwrap()
         .unwrap();

@@ -2,6 +2,7 @@
 //! keyword changes, and whether it becomes a message, a keyword kept, or a text kept for
 //! admins.
 
+use shared::domain::ids::{CustomerId, TenantId};
 use shared::domain::sms::{self, InboundSms, Keyword};
 use shared::domain::text::clean_inbound_text;
 use shared::domain::{ConversationId, MessagingMode, Settings, Subject};
@@ -17,7 +18,7 @@ use crate::{Handled, Inbound, Received};
 /// A text as the tenant's rules read it.
 struct Incoming<'a> {
     sms: &'a InboundSms,
-    tenant: String,
+    tenant: TenantId,
     settings: Settings,
     keyword: Option<Keyword>,
     /// The opt-out the keyword changes the number to, if it changes what it was.
@@ -73,7 +74,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
     /// read with it when this container has none cached.
     async fn sender(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         from: &str,
     ) -> Result<(SenderState, Settings), StoreError> {
         let cached = self.settings.cached(tenant);
@@ -139,11 +140,12 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
         owner: &PhoneOwner,
     ) -> Result<Received, ApiError> {
         let (tenant, sms) = (&incoming.tenant, incoming.sms);
+        let customer = CustomerId::from(&owner.customer_id);
         let conversation = self
             .store
-            .latest_open_conversation(tenant, &owner.customer_id)
+            .latest_open_conversation(tenant, &customer)
             .await?
-            .unwrap_or_else(|| ConversationId::new(&owner.customer_id, Subject::General));
+            .unwrap_or_else(|| ConversationId::new(customer, Subject::General));
         let draft = match incoming.opt_out {
             Some(opted_out) => opt_out_notice(sms, owner, conversation, opted_out),
             None => customer_message(
@@ -203,7 +205,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
     /// unmatched record if any): `handled` and `reply` unless it is a redelivery.
     async fn keep(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         effects: &InboundEffects,
         unmatched: Option<&UnmatchedSms>,
         handled: Handled,
@@ -222,13 +224,16 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
     }
 
     /// The tenant holding a number: from this container's cache, or one read.
-    async fn tenant_of(&self, number: &str) -> Result<Option<String>, StoreError> {
-        if let Some(tenant) = self.numbers.cached(number) {
-            return Ok(tenant);
-        }
-        let tenant = self.store.sms_number_tenant(number).await?;
-        self.numbers.put(number, tenant.clone());
-        Ok(tenant)
+    async fn tenant_of(&self, number: &str) -> Result<Option<TenantId>, StoreError> {
+        let tenant = match self.numbers.cached(number) {
+            Some(tenant) => tenant,
+            None => {
+                let tenant = self.store.sms_number_tenant(number).await?;
+                self.numbers.put(number, tenant.clone());
+                tenant
+            }
+        };
+        Ok(tenant.map(TenantId::from))
     }
 }
 
@@ -236,7 +241,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
 /// text, and the body cleaned.
 fn incoming<'a>(
     sms: &'a InboundSms,
-    tenant: String,
+    tenant: TenantId,
     settings: Settings,
     state: &SenderState,
 ) -> Result<Incoming<'a>, ApiError> {

@@ -1,6 +1,7 @@
 //! Inbound texts against embedded DynamoDB: the webhook from API Gateway v2 events, the
 //! SNS path from the two-way SMS fixture (replies recorded by moto under `make test`).
 
+use shared::domain::ids::TenantId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,7 +63,7 @@ async fn contact(stack: &TestApp, customer: &str, contact: &str, phone: &str) {
     stack
         .store
         .put_contact(
-            TENANT,
+            &TenantId::from(TENANT),
             &Contact {
                 customer_id: customer.into(),
                 contact_id: contact.into(),

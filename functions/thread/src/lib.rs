@@ -83,7 +83,7 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
     let side = principal.side();
     let viewer = Reader {
         side,
-        user_id: principal.user_id.clone(),
+        user_id: principal.user_id.to_string(),
     };
     // Later pages take the read state from the cursor, so they read no position.
     let page = app
@@ -157,7 +157,7 @@ fn target_of(request: &Request) -> Result<ConversationTarget, ApiError> {
 /// read now).
 async fn frontiers_of<S: MessageStore + NotificationStore>(
     app: &App<S>,
-    tenant: &str,
+    tenant: &shared::domain::ids::TenantId,
     conversation: &ConversationId,
     header: Option<&ConversationHeader>,
 ) -> Result<Vec<ReadFrontier>, ApiError> {

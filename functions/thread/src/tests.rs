@@ -1,3 +1,4 @@
+use shared::domain::ids::TenantId;
 use std::collections::HashSet;
 
 use serde_json::json;
@@ -283,7 +284,7 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
     let conversation = ConversationId::new("c1", Subject::General);
     let before = stack
         .store
-        .conversation(TENANT, &conversation)
+        .conversation(&TenantId::from(TENANT), &conversation)
         .await
         .unwrap();
     let (status, body) = stack
@@ -294,7 +295,7 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
     assert_eq!(
         stack
             .store
-            .conversation(TENANT, &conversation)
+            .conversation(&TenantId::from(TENANT), &conversation)
             .await
             .unwrap(),
         before

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::ids::is_valid_id;
+use super::ids::{is_valid_id, CustomerId, OrderId, PatientId};
 
 /// What a conversation is about. Its text form is embedded in keys and ids.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13,9 +13,9 @@ pub enum Subject {
     /// The customer-level thread.
     General,
     /// One patient (pet) of the customer.
-    Patient(String),
+    Patient(PatientId),
     /// One order of the customer.
-    Order(String),
+    Order(OrderId),
 }
 
 impl Subject {
@@ -28,8 +28,8 @@ impl Subject {
             return None;
         }
         match kind {
-            "patient" => Some(Subject::Patient(id.to_owned())),
-            "order" => Some(Subject::Order(id.to_owned())),
+            "patient" => Some(Subject::Patient(PatientId::new(id))),
+            "order" => Some(Subject::Order(OrderId::new(id))),
             _ => None,
         }
     }
@@ -48,14 +48,14 @@ impl Subject {
         !matches!(self, Subject::Order(_))
     }
 
-    pub fn patient_id(&self) -> Option<&str> {
+    pub fn patient_id(&self) -> Option<&PatientId> {
         match self {
             Subject::Patient(id) => Some(id),
             _ => None,
         }
     }
 
-    pub fn order_id(&self) -> Option<&str> {
+    pub fn order_id(&self) -> Option<&OrderId> {
         match self {
             Subject::Order(id) => Some(id),
             _ => None,
@@ -98,12 +98,12 @@ impl Named for ConversationStatus {}
 /// tenant, so an id from another tenant simply finds nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConversationId {
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub subject: Subject,
 }
 
 impl ConversationId {
-    pub fn new(customer_id: impl Into<String>, subject: Subject) -> Self {
+    pub fn new(customer_id: impl Into<CustomerId>, subject: Subject) -> Self {
         ConversationId {
             customer_id: customer_id.into(),
             subject,

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::error::DomainError;
-use super::ids::parse_id;
+use super::ids::{parse_id, CustomerId, OrderId, UserId};
 use super::text::{clean_message_text, excerpt};
 
 /// Staff-side participants of one order conversation (the vendor and whoever the host
@@ -28,10 +28,10 @@ pub struct OpenOrderRequest {
 /// A valid request, normalised: participants sorted and without repeats.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenOrder {
-    pub customer_id: String,
-    pub order_id: String,
+    pub customer_id: CustomerId,
+    pub order_id: OrderId,
     pub title: String,
-    pub participants: Vec<String>,
+    pub participants: Vec<UserId>,
     pub admin_can_write: bool,
 }
 

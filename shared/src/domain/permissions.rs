@@ -2,7 +2,7 @@
 
 use super::conversation::{ConversationId, Subject};
 use super::error::DomainError;
-use super::ids::parse_id;
+use super::ids::{parse_id, CustomerId};
 use super::principal::{Principal, Role};
 use super::settings::MessagingMode;
 use serde::{Deserialize, Serialize};
@@ -84,16 +84,17 @@ impl ConversationTarget {
             }
             (Some(id), None, None) => ConversationId::decode(id).ok_or(DomainError::NotFound)?,
             (None, customer, patient) => {
-                let customer = match (customer, principal.role, principal.customer_id.as_deref()) {
-                    (Some(customer), _, _) => parse_id("customer_id", customer)?,
-                    (None, Role::Customer, Some(own)) => own.to_owned(),
-                    (None, _, _) => {
-                        return Err(DomainError::invalid(
-                            "missing_field",
-                            "customer_id or conversation_id is required",
-                        ))
-                    }
-                };
+                let customer: CustomerId =
+                    match (customer, principal.role, principal.customer_id.as_ref()) {
+                        (Some(customer), _, _) => parse_id("customer_id", customer)?,
+                        (None, Role::Customer, Some(own)) => own.clone(),
+                        (None, _, _) => {
+                            return Err(DomainError::invalid(
+                                "missing_field",
+                                "customer_id or conversation_id is required",
+                            ))
+                        }
+                    };
                 let subject = match patient {
                     Some(patient) => Subject::Patient(parse_id("patient_id", patient)?),
                     None => Subject::General,
@@ -149,7 +150,7 @@ mod tests {
             tenant_id: "t".into(),
             user_id: "u".into(),
             role,
-            customer_id: customer.map(str::to_owned),
+            customer_id: customer.map(Into::into),
             name: None,
         }
     }

@@ -1,5 +1,6 @@
 //! Who is calling: the identity API Gateway's JWT authorizer vouched for.
 
+use super::ids::{CustomerId, TenantId, UserId};
 use super::named::Named;
 use serde::{Deserialize, Serialize};
 
@@ -43,11 +44,11 @@ impl Side {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub tenant_id: String,
-    pub user_id: String,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
     pub role: Role,
     /// Set for customers only: the account whose threads they see.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     pub name: Option<String>,
 }
 

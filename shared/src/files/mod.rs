@@ -96,11 +96,19 @@ pub struct S3Files {
     region: String,
 }
 
-pub fn upload_key(tenant: &str, conversation: &ConversationId, upload: &str) -> String {
+pub fn upload_key(
+    tenant: &crate::domain::ids::TenantId,
+    conversation: &ConversationId,
+    upload: &str,
+) -> String {
     format!("uploads/{tenant}/{}/{upload}", conversation.encode())
 }
 
-pub fn file_key(tenant: &str, conversation: &ConversationId, upload: &str) -> String {
+pub fn file_key(
+    tenant: &crate::domain::ids::TenantId,
+    conversation: &ConversationId,
+    upload: &str,
+) -> String {
     format!("files/{tenant}/{}/{upload}", conversation.encode())
 }
 

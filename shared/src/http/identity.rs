@@ -75,10 +75,10 @@ pub fn principal(request: &Request, names: &ClaimNames) -> Result<Principal, Api
         })
         .filter(|n| !n.trim().is_empty());
     Ok(Principal {
-        tenant_id: tenant_id.to_owned(),
-        user_id: user_id.to_owned(),
+        tenant_id: tenant_id.into(),
+        user_id: user_id.into(),
         role,
-        customer_id,
+        customer_id: customer_id.map(Into::into),
         name,
     })
 }

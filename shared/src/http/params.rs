@@ -22,7 +22,7 @@ pub fn path_param(request: &Request, name: &str) -> Option<String> {
 }
 
 /// An id in the path: absent is 404 (no such route), malformed is 400.
-pub fn path_id(request: &Request, name: &str) -> Result<String, ApiError> {
+pub fn path_id<T: From<String>>(request: &Request, name: &str) -> Result<T, ApiError> {
     let value = path_param(request, name).ok_or(ApiError::NotFound)?;
     Ok(crate::domain::ids::parse_id(name, &value)?)
 }

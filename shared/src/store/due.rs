@@ -1,6 +1,7 @@
 //! Pending notifications: the due index (`gsi3`) the dispatcher walks, passes held by
 //! quiet hours and the tenant's release marker, and settling a pass.
 
+use crate::domain::ids::TenantId;
 use crate::domain::Named;
 use std::future::Future;
 
@@ -97,21 +98,21 @@ pub trait DueStore: Send + Sync {
     /// whether more may follow.
     fn held(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<DueEntry>, bool), StoreError>> + Send;
     /// The delay in seconds pending passes were scheduled with before a settings change
     /// shortened it (one GetItem of the tenant's release marker).
     fn release_delay_was(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
     /// Brings the tenant's pending digest passes due between `now` and `window_end`
     /// forward by `by_seconds` (not before `now`). Reads every shard's entries in that
     /// window (keys only), so it is for rare settings changes; one write per pass moved.
     fn bring_forward(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         now: &str,
         window_end: &str,
         by_seconds: u64,
@@ -120,7 +121,7 @@ pub trait DueStore: Send + Sync {
     /// unless it was moved meanwhile; either way its `delay_was` is taken.
     fn move_release(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due_at: &str,
         to: Option<&str>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -131,7 +132,7 @@ pub trait DueStore: Send + Sync {
     /// re-armed.
     fn end_release(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due_at: &str,
         rearm_at: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
@@ -139,7 +140,7 @@ pub trait DueStore: Send + Sync {
     /// messages arrived during the pass they get a pass of their own at `if_new_messages`.
     fn settle(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due: &DueEntry,
         seen_last_message: &str,
         settlement: &Settlement,

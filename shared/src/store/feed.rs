@@ -1,5 +1,6 @@
 //! Feeds: the conversations a caller's inbox and badge list.
 
+use crate::domain::ids::TenantId;
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -49,7 +50,7 @@ pub trait FeedStore: Send + Sync {
     /// assigned account and one BatchGetItem of the orders' headers.
     fn feed_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         feed: &Feed,
         before: Option<&str>,
         max: u32,
@@ -58,13 +59,13 @@ pub trait FeedStore: Send + Sync {
     /// One Query (a page per ~5,000 conversations the person has read): every position.
     fn reader_state(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         reader: &Reader,
     ) -> impl Future<Output = Result<ReaderState, StoreError>> + Send;
     /// One GetItem: the reader's read clock.
     fn read_clock(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         reader: &Reader,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 }

@@ -1,5 +1,6 @@
 //! What the operator grants a tenant, and the tenant's daily use of its quotas.
 
+use crate::domain::ids::TenantId;
 use std::future::Future;
 
 use super::StoreError;
@@ -9,14 +10,14 @@ use crate::domain::notify::NotifyChannel;
 pub trait GrantStore: Send + Sync {
     fn get_grant(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
     ) -> impl Future<Output = Result<Option<Grant>, StoreError>> + Send;
     /// Saves the grant and, in the same transaction, routes its SMS numbers to the tenant
     /// and stops routing those `previous` had and this one has not. A number granted to
     /// another tenant is a `Conflict` (`sms_number_granted_elsewhere`): nothing is written.
     fn put_grant(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         grant: &Grant,
         previous: Option<&Grant>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -25,7 +26,7 @@ pub trait GrantStore: Send + Sync {
     /// range of their own.
     fn add_quota_use(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         day: &str,
         channel: NotifyChannel,
         delta: i64,
@@ -33,7 +34,7 @@ pub trait GrantStore: Send + Sync {
     /// What the tenant used on `day`: emails, texts.
     fn quota_use(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         day: &str,
     ) -> impl Future<Output = Result<(i64, i64), StoreError>> + Send;
 }

@@ -1,5 +1,6 @@
 //! Inbound SMS: numbers, senders, provider ids and unmatched texts.
 
+use crate::domain::ids::{CustomerId, TenantId};
 use crate::domain::Named;
 use std::future::Future;
 
@@ -105,7 +106,7 @@ pub trait InboundStore: Send + Sync {
     /// One request: the sender's contact, opt-out and auto-reply mark (and the settings).
     fn sender_state(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phone: &str,
         with_settings: bool,
     ) -> impl Future<Output = Result<SenderState, StoreError>> + Send;
@@ -113,14 +114,14 @@ pub trait InboundStore: Send + Sync {
     /// newest, a second over the next 20 when that one is closed.
     fn latest_open_conversation(
         &self,
-        tenant: &str,
-        customer: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
     ) -> impl Future<Output = Result<Option<ConversationId>, StoreError>> + Send;
     /// One transaction: the provider id, any opt-out change, the unmatched record and the
     /// auto-reply mark, whichever are given.
     fn record_inbound(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         effects: &InboundEffects,
         unmatched: Option<&UnmatchedSms>,
         auto_reply: Option<&AutoReplyMark>,
@@ -128,7 +129,7 @@ pub trait InboundStore: Send + Sync {
     /// The unmatched texts, newest first; the id to go on after.
     fn unmatched(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         before: Option<&str>,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<UnmatchedSms>, Option<String>), StoreError>> + Send;

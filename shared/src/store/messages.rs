@@ -1,6 +1,7 @@
 //! Conversations and their messages: the header every reader shares, appending a
 //! message, thread pages and read positions.
 
+use crate::domain::ids::{OrderId, TenantId, UserId};
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -229,7 +230,7 @@ pub trait MessageStore: Send + Sync {
     /// Appends a message and updates its conversation in one transaction.
     fn append_message(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         draft: &MessageDraft,
         guard: Option<&AppendGuard>,
     ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send;
@@ -238,7 +239,7 @@ pub trait MessageStore: Send + Sync {
     /// One Query, and for a `viewer` one GetItem of their position beside it.
     fn thread_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,
@@ -249,7 +250,7 @@ pub trait MessageStore: Send + Sync {
     /// and returns the header and the position as they are afterwards.
     fn mark_read(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: Option<&str>,
@@ -260,7 +261,7 @@ pub trait MessageStore: Send + Sync {
     /// history page by page, never holding it at once).
     fn history_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         after: Option<&str>,
     ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
@@ -269,36 +270,36 @@ pub trait MessageStore: Send + Sync {
     /// record, then of its message).
     fn idempotency_record(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         claim: &IdempotencyClaim,
     ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
 
     /// The conversation an order opened, by the order id (one GetItem).
     fn order_conversation(
         &self,
-        tenant: &str,
-        order_id: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
     ) -> impl Future<Output = Result<Option<OrderRecord>, StoreError>> + Send;
 
     /// The order's entry and when `user`'s staff profile was created (absent: no
     /// profile): one BatchGetItem, strongly consistent.
     fn order_with_profile(
         &self,
-        tenant: &str,
-        order_id: &str,
-        user: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
+        user: &UserId,
     ) -> impl Future<Output = Result<(Option<OrderRecord>, Option<String>), StoreError>> + Send;
 
     fn conversation(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
     ) -> impl Future<Output = Result<Option<ConversationHeader>, StoreError>> + Send;
 
     /// One BatchGetItem per 100 people: the stored positions of these readers.
     fn read_positions(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         readers: &[Reader],
     ) -> impl Future<Output = Result<HashMap<Reader, ReadPosition>, StoreError>> + Send;

@@ -1,5 +1,6 @@
 //! Who a pass notifies, and delivery claims and records.
 
+use crate::domain::ids::{CustomerId, TenantId};
 use crate::domain::Named;
 use std::future::Future;
 
@@ -99,42 +100,42 @@ pub trait NotificationStore: Send + Sync {
     /// One request: an account's contacts and the staff assigned to it.
     fn account_directory(
         &self,
-        tenant: &str,
-        customer: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
     ) -> impl Future<Output = Result<(Vec<Contact>, Vec<Assignment>), StoreError>> + Send;
     /// The tenant's staff profiles (two Queries, a page each).
     fn staff_directory(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
     ) -> impl Future<Output = Result<Vec<StaffProfile>, StoreError>> + Send;
     /// The profiles of those who reach every conversation, basic staff left out: one Query
     /// however many vendors the tenant has.
     fn reaching_staff(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
     ) -> impl Future<Output = Result<Vec<StaffProfile>, StoreError>> + Send;
     /// These people's profiles, by key (one BatchGetItem per 100).
     fn staff_profiles(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         users: &[String],
     ) -> impl Future<Output = Result<Vec<StaffProfile>, StoreError>> + Send;
     /// Which of these numbers opted out of SMS (one request).
     fn opted_out(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phones: &[String],
     ) -> impl Future<Output = Result<std::collections::HashSet<String>, StoreError>> + Send;
     fn set_opted_out(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phone: &str,
         opted_out: bool,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Takes a delivery for this run (a conditional write), unless it is finished or held.
     fn claim_delivery(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         key: &DeliveryKey,
         address: &str,
@@ -143,7 +144,7 @@ pub trait NotificationStore: Send + Sync {
     ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
     fn finish_delivery(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         key: &DeliveryKey,
         outcome: &DeliveryOutcome,
@@ -154,7 +155,7 @@ pub trait NotificationStore: Send + Sync {
     /// per cancelled delivery.
     fn cancel_retries(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         round: &str,
         planned: &[DeliveryKey],
@@ -163,7 +164,7 @@ pub trait NotificationStore: Send + Sync {
     /// A conversation's delivery records, newest pass first.
     fn deliveries(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,

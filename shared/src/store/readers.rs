@@ -4,6 +4,7 @@
 //! directory's Query (and an order's entry) side by side, then one BatchGetItem per 100
 //! people who reach it: a tenant's vendors are not read for every order.
 
+use crate::domain::ids::TenantId;
 use std::collections::HashMap;
 
 use super::{ConversationHeader, MessageStore, NotificationStore, Reader, StoreError};
@@ -22,7 +23,7 @@ pub struct ReadFrontier {
 
 pub async fn read_frontiers<S: NotificationStore + MessageStore>(
     store: &S,
-    tenant: &str,
+    tenant: &TenantId,
     header: &ConversationHeader,
 ) -> Result<Vec<ReadFrontier>, StoreError> {
     let conversation: &ConversationId = &header.id;
@@ -67,7 +68,7 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
 /// one: an order's participants, or the account's assigned people; read by key.
 pub async fn with_basic_staff<S: NotificationStore>(
     store: &S,
-    tenant: &str,
+    tenant: &TenantId,
     mut staff: Vec<StaffProfile>,
     assignments: &[Assignment],
     participants: Option<&[String]>,
@@ -122,7 +123,7 @@ pub fn everyone(contacts: &[Contact], staff: &[StaffProfile]) -> Vec<Reader> {
 /// Their stored positions (one BatchGetItem per 100; none for nobody).
 pub async fn positions_of<S: MessageStore>(
     store: &S,
-    tenant: &str,
+    tenant: &TenantId,
     conversation: &ConversationId,
     readers: &[Reader],
 ) -> Result<HashMap<Reader, ReadPosition>, StoreError> {

@@ -1,6 +1,7 @@
 //! Uploads: a file a person may attach to a message in one conversation, from the moment
 //! the upload form is handed out until a message takes it (then for good).
 
+use crate::domain::ids::TenantId;
 use std::future::Future;
 
 use super::{Reader, StoreError};
@@ -25,13 +26,13 @@ pub trait UploadStore: Send + Sync {
     /// takes it.
     fn put_upload(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         upload: &Upload,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// These uploads of the tenant, those that exist (one BatchGetItem).
     fn uploads(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         ids: &[String],
     ) -> impl Future<Output = Result<Vec<Upload>, StoreError>> + Send;
 }

@@ -5,6 +5,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use shared::domain::directory::StaffProfile;
+use shared::domain::ids::TenantId;
 use shared::domain::notify::Email;
 use shared::domain::Role;
 use shared::notify::{EmailSender, SendError, SmsSender};
@@ -43,7 +44,11 @@ async fn vendors(stack: &TestStack, count: usize) {
             created_at: now.clone(),
             updated_at: now.clone(),
         };
-        stack.store.put_staff(TENANT, &profile).await.unwrap();
+        stack
+            .store
+            .put_staff(&TenantId::from(TENANT), &profile)
+            .await
+            .unwrap();
     }
 }
 
@@ -87,7 +92,11 @@ async fn per_conversation(profiles: usize) -> (Cost, Cost) {
         created_at: now_rfc3339(),
         updated_at: now_rfc3339(),
     };
-    stack.store.put_contact(TENANT, &buyer).await.unwrap();
+    stack
+        .store
+        .put_contact(&TenantId::from(TENANT), &buyer)
+        .await
+        .unwrap();
     vendors(&stack, profiles).await;
     let app = stack.app();
     let orders = [

@@ -4,6 +4,7 @@
 //! counts. Each measurement prints one `CAPACITY` line with its price per million at
 //! us-east-1 list prices (`make capacity`).
 
+use shared::domain::ids::TenantId;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -226,7 +227,11 @@ async fn directory(stack: &TestStack) {
         created_at: now.clone(),
         updated_at: now,
     };
-    stack.store.put_contact(TENANT, &contact).await.unwrap();
+    stack
+        .store
+        .put_contact(&TenantId::from(TENANT), &contact)
+        .await
+        .unwrap();
     seed::conversations(&stack.store, TENANT, "other-", OTHER_CONVERSATIONS).await;
 }
 
@@ -245,7 +250,7 @@ async fn costs(readers: usize) -> Costs {
         };
         stack
             .store
-            .mark_read(TENANT, &general(CUSTOMER), &reader, None)
+            .mark_read(&TenantId::from(TENANT), &general(CUSTOMER), &reader, None)
             .await
             .unwrap();
     }
@@ -302,7 +307,7 @@ async fn costs(readers: usize) -> Costs {
 
     let header = stack
         .store
-        .conversation(TENANT, &general(CUSTOMER))
+        .conversation(&TenantId::from(TENANT), &general(CUSTOMER))
         .await
         .unwrap()
         .unwrap();
@@ -326,7 +331,13 @@ async fn costs(readers: usize) -> Costs {
     let (dispatch_settle, settled) = measure(&stack, "dispatch_settle", readers, false, async {
         stack
             .store
-            .settle(TENANT, &due, &last, &Settlement::Done, &pending.due_at)
+            .settle(
+                &TenantId::from(TENANT),
+                &due,
+                &last,
+                &Settlement::Done,
+                &pending.due_at,
+            )
             .await
     })
     .await;

@@ -1,4 +1,5 @@
 use serde_json::{json, Value};
+use shared::domain::ids::TenantId;
 use shared::domain::{ConversationId, Subject};
 use shared::store::MessageStore;
 use testkit::app::{
@@ -48,7 +49,7 @@ async fn the_host_opens_one_conversation_per_order_and_opening_again_finds_it() 
     let conversation = ConversationId::new("buyer-1", Subject::Order("1042".into()));
     let page = stack
         .store
-        .thread_page(TENANT, &conversation, None, 10, None)
+        .thread_page(&TenantId::from(TENANT), &conversation, None, 10, None)
         .await
         .unwrap();
     assert_eq!(page.messages.len(), 1, "one opening, whatever the retries");
@@ -56,7 +57,7 @@ async fn the_host_opens_one_conversation_per_order_and_opening_again_finds_it() 
     assert!(stack
         .store
         .thread_page(
-            TENANT,
+            &TenantId::from(TENANT),
             &ConversationId::new("buyer-2", Subject::Order("1042".into())),
             None,
             10,

@@ -1,6 +1,7 @@
 //! `GET /notifications`: a conversation's deliveries, for admins.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 #[tokio::test]
 async fn admins_list_a_conversations_deliveries() {
@@ -26,7 +27,7 @@ async fn admins_list_a_conversations_deliveries() {
     stack
         .store
         .claim_delivery(
-            TENANT,
+            &TenantId::from(TENANT),
             &conversation,
             &key,
             "sam@example.com",
@@ -40,7 +41,7 @@ async fn admins_list_a_conversations_deliveries() {
     };
     stack
         .store
-        .finish_delivery(TENANT, &conversation, &key, &sent, now)
+        .finish_delivery(&TenantId::from(TENANT), &conversation, &key, &sent, now)
         .await
         .unwrap();
 

@@ -1,4 +1,5 @@
 use serde_json::{json, Value};
+use shared::domain::ids::{CustomerId, TenantId, UserId};
 use shared::store::DirectoryStore;
 use testkit::{ApiEvent, Claims, TestApp};
 
@@ -129,7 +130,7 @@ async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
     assert!(
         stack
             .store
-            .reach_of(TENANT, "b1")
+            .reach_of(&TenantId::from(TENANT), &UserId::from("b1"))
             .await
             .unwrap()
             .assignments
@@ -187,7 +188,11 @@ async fn assignments_need_a_known_person_and_customer_and_a_future_end() {
     );
     assert!(stack
         .store
-        .assignment(TENANT, "b1", "c1")
+        .assignment(
+            &TenantId::from(TENANT),
+            &UserId::from("b1"),
+            &CustomerId::from("c1"),
+        )
         .await
         .unwrap()
         .is_none());
@@ -385,9 +390,18 @@ async fn the_directory_refuses_other_roles_foreign_tenants_and_bad_input() {
     }
     assert!(stack
         .store
-        .contact(TENANT, "c9", "p9")
+        .contact(
+            &TenantId::from(TENANT),
+            &CustomerId::from("c9"),
+            &UserId::from("p9"),
+        )
         .await
         .unwrap()
         .is_none());
-    assert!(stack.store.staff(TENANT, "s9").await.unwrap().is_none());
+    assert!(stack
+        .store
+        .staff(&TenantId::from(TENANT), &UserId::from("s9"))
+        .await
+        .unwrap()
+        .is_none());
 }

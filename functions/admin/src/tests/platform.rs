@@ -1,6 +1,7 @@
 //! The operator's grants, patients, and who may list an account or the staff.
 
 use serde_json::json;
+use shared::domain::ids::{CustomerId, TenantId};
 use shared::store::{GrantStore, PatientStore, SettingsStore};
 use testkit::{seed, ApiEvent, Claims, TestApp};
 
@@ -43,7 +44,12 @@ async fn the_operator_routes_answer_the_operator_and_no_tenant_role() {
         .await;
     assert_eq!(status, 403);
     assert!(
-        stack.store.get_grant(TENANT).await.unwrap().is_none(),
+        stack
+            .store
+            .get_grant(&TenantId::from(TENANT))
+            .await
+            .unwrap()
+            .is_none(),
         "nothing changed"
     );
 
@@ -118,7 +124,12 @@ async fn a_tenant_admin_cannot_take_an_identity_it_was_not_granted() {
         );
     }
     assert!(
-        stack.store.get_settings(TENANT).await.unwrap().is_none(),
+        stack
+            .store
+            .get_settings(&TenantId::from(TENANT))
+            .await
+            .unwrap()
+            .is_none(),
         "nothing saved"
     );
     let (status, body) = stack.call(handle, put("front@oakvets.example")).await;
@@ -162,7 +173,15 @@ async fn patients_are_registered_by_the_host_or_an_admin_and_listed_for_their_ac
             .await;
         assert_eq!(status, 400, "{bad}");
     }
-    assert_eq!(stack.store.patients(TENANT, "c1").await.unwrap().len(), 1);
+    assert_eq!(
+        stack
+            .store
+            .patients(&TenantId::from(TENANT), &CustomerId::from("c1"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     seed::contact(&stack.store, TENANT, "c1", "p1", "p1@example.com", None).await;
     seed::contact(&stack.store, "clinic-b", "c1", "x1", "x1@example.com", None).await;
 

@@ -3,6 +3,7 @@
 //! still counts everything after it, and a thread page still holds all it was asked for.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 /// 4,000 characters of three bytes each: 12,000 bytes of text.
 fn long_text(i: usize) -> String {
@@ -54,7 +55,7 @@ async fn an_older_message_behind_more_than_a_megabyte_of_long_ones_is_marked_rea
     // A thread page of all of them, though they are more than one DynamoDB page.
     let page = stack
         .store
-        .thread_page(TENANT, &general("c1"), None, 100, None)
+        .thread_page(&TenantId::from(TENANT), &general("c1"), None, 100, None)
         .await
         .unwrap();
     assert_eq!(page.messages.len(), AFTER + 1);
@@ -62,7 +63,13 @@ async fn an_older_message_behind_more_than_a_megabyte_of_long_ones_is_marked_rea
     assert!(page.header.is_some());
     let page = stack
         .store
-        .thread_page(TENANT, &general("c1"), None, AFTER as u32, None)
+        .thread_page(
+            &TenantId::from(TENANT),
+            &general("c1"),
+            None,
+            AFTER as u32,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(page.messages.len(), AFTER);

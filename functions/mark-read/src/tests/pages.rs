@@ -1,6 +1,7 @@
 //! A Query page DynamoDB cuts short (at 1 MB read) is followed, not taken for the end:
 //! here the cut is injected, as the emulator cuts only at 1 MB.
 
+use shared::domain::ids::TenantId;
 use std::sync::Arc;
 
 use shared::store::{Feed, FeedStore};
@@ -35,7 +36,7 @@ async fn a_feed_page_cut_short_goes_on_to_the_next() {
     stack.requests.reset();
     let page = stack
         .store
-        .feed_page(TENANT, &Feed::Tenant, None, 5, None)
+        .feed_page(&TenantId::from(TENANT), &Feed::Tenant, None, 5, None)
         .await
         .unwrap();
     assert_eq!(faults.injected(), 1);
@@ -45,7 +46,7 @@ async fn a_feed_page_cut_short_goes_on_to_the_next() {
     let ids: Vec<String> = page.entries.iter().map(|(h, _)| h.id.encode()).collect();
     let newest = stack
         .store
-        .feed_page(TENANT, &Feed::Tenant, None, 5, None)
+        .feed_page(&TenantId::from(TENANT), &Feed::Tenant, None, 5, None)
         .await
         .unwrap();
     let expected: Vec<String> = newest.entries.iter().map(|(h, _)| h.id.encode()).collect();

@@ -1,5 +1,6 @@
 //! Mark reads that overlap: a position written late must not undo a further one.
 
+use shared::domain::ids::TenantId;
 use std::time::Duration;
 
 use testkit::faults::{Answer, Faults};
@@ -53,7 +54,7 @@ async fn a_slow_mark_read_does_not_move_a_position_back() {
     let positions = stack
         .store
         .read_positions(
-            TENANT,
+            &TenantId::from(TENANT),
             &general("c1"),
             &[shared::store::Reader {
                 side: Side::Staff,

@@ -4,6 +4,7 @@
 
 use super::*;
 use shared::domain::format_timestamp;
+use shared::domain::ids::TenantId;
 use shared::store::Settlement;
 use testkit::faults::{self, Faults};
 
@@ -39,7 +40,12 @@ async fn marker(stack: &TestApp) -> Option<String> {
 }
 
 async fn held(stack: &TestApp) -> Vec<shared::store::DueEntry> {
-    stack.store.held(TENANT, 100).await.unwrap().0
+    stack
+        .store
+        .held(&TenantId::from(TENANT), 100)
+        .await
+        .unwrap()
+        .0
 }
 
 async fn message_to(stack: &TestApp, people: &People, customer: &str) {
@@ -122,7 +128,7 @@ async fn a_hold_keeps_a_marker_due_sooner() {
     let sooner = format_timestamp(due + SignedDuration::from_mins(5));
     stack
         .store
-        .move_release(TENANT, &until, Some(&sooner))
+        .move_release(&TenantId::from(TENANT), &until, Some(&sooner))
         .await
         .unwrap();
 
@@ -166,7 +172,7 @@ async fn a_release_that_leaves_a_pass_held_makes_the_marker_due_again() {
     stack
         .store
         .settle(
-            TENANT,
+            &TenantId::from(TENANT),
             &released[0],
             &last_message(&stack, "c1").await,
             &Settlement::Done,
@@ -178,7 +184,7 @@ async fn a_release_that_leaves_a_pass_held_makes_the_marker_due_again() {
     let after = format_timestamp(end + SignedDuration::from_mins(1));
     let rearmed = stack
         .store
-        .end_release(TENANT, &until, &after)
+        .end_release(&TenantId::from(TENANT), &until, &after)
         .await
         .unwrap();
     assert!(rearmed, "a pass is still held");
@@ -197,7 +203,7 @@ async fn a_release_that_leaves_a_pass_held_makes_the_marker_due_again() {
 async fn last_message(stack: &TestApp, customer: &str) -> String {
     stack
         .store
-        .conversation(TENANT, &general(customer))
+        .conversation(&TenantId::from(TENANT), &general(customer))
         .await
         .unwrap()
         .expect("the conversation exists")

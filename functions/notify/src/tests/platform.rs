@@ -2,13 +2,14 @@
 
 use super::*;
 use shared::domain::grant::Grant;
+use shared::domain::ids::TenantId;
 use shared::store::GrantStore;
 
 async fn statuses(stack: &TestApp, customer: &str) -> Vec<(String, DeliveryStatus)> {
     let conversation = ConversationId::new(customer, Subject::General);
     let (records, _) = stack
         .store
-        .deliveries(TENANT, &conversation, None, 20)
+        .deliveries(&TenantId::from(TENANT), &conversation, None, 20)
         .await
         .unwrap();
     records
@@ -59,7 +60,14 @@ async fn past_the_daily_quota_nothing_is_sent_and_the_delivery_says_why() {
     assert_eq!(sent, 2);
     // The block the run reserved and did not use went back: the counter says 2.
     let day = later(4).strftime("%Y-%m-%d").to_string();
-    assert_eq!(stack.store.quota_use(TENANT, &day).await.unwrap(), (2, 0));
+    assert_eq!(
+        stack
+            .store
+            .quota_use(&TenantId::from(TENANT), &day)
+            .await
+            .unwrap(),
+        (2, 0)
+    );
     // Nothing is tried again for the refused one.
     assert_eq!(
         dispatcher.run(later(60)).await.unwrap(),

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::Budget;
+use shared::domain::ids::TenantId;
 
 #[tokio::test]
 async fn a_reply_during_the_escalation_wait_gets_its_own_digest() {
@@ -73,7 +74,7 @@ async fn a_retry_for_someone_who_has_read_since_is_cancelled() {
     assert_eq!((report.sent, report.cancelled), (0, 1), "{report:?}");
     let (records, _) = stack
         .store
-        .deliveries(TENANT, &general("c1"), None, 20)
+        .deliveries(&TenantId::from(TENANT), &general("c1"), None, 20)
         .await
         .unwrap();
     let p2 = records
@@ -253,7 +254,7 @@ async fn an_order_notifies_its_participants_and_not_other_basic_staff() {
     stack
         .store
         .put_assignment(
-            TENANT,
+            &TenantId::from(TENANT),
             &shared::domain::directory::Assignment {
                 user_id: "vendor-7".into(),
                 customer_id: "buyer-1".into(),

@@ -1,6 +1,7 @@
 //! Runs that overlap, die half-way, meet provider failures, or read a big table.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 #[tokio::test]
 async fn overlapping_runs_send_each_notification_once() {
@@ -131,7 +132,7 @@ async fn ses_failures_are_retried_later_and_finally_marked_failed() {
     }
     let (records, _) = stack
         .store
-        .deliveries(TENANT, &general("c1"), None, 20)
+        .deliveries(&TenantId::from(TENANT), &general("c1"), None, 20)
         .await
         .unwrap();
     let failed = records
@@ -223,7 +224,7 @@ async fn messages_during_a_pass_get_a_pass_of_their_own() {
         .remove(0);
     let first_seen = stack
         .store
-        .conversation(TENANT, &general("c1"))
+        .conversation(&TenantId::from(TENANT), &general("c1"))
         .await
         .unwrap()
         .unwrap()
@@ -240,7 +241,7 @@ async fn messages_during_a_pass_get_a_pass_of_their_own() {
     stack
         .store
         .settle(
-            TENANT,
+            &TenantId::from(TENANT),
             &due,
             &first_seen,
             &shared::store::Settlement::Done,

@@ -2,6 +2,7 @@
 //! conversations this function opens.
 
 use serde_json::{json, Value};
+use shared::domain::ids::TenantId;
 use shared::domain::{ConversationId, Side, Subject};
 use shared::store::MessageStore;
 use testkit::{seed, ApiEvent, Claims, TestApp};
@@ -97,7 +98,7 @@ async fn status_changes_are_silent_and_deliveries_count_like_the_vendors_message
     );
     let header = stack
         .store
-        .conversation(TENANT, &conversation())
+        .conversation(&TenantId::from(TENANT), &conversation())
         .await
         .unwrap()
         .unwrap();
@@ -188,7 +189,7 @@ async fn events_are_for_the_host_and_the_right_people_and_stop_at_the_close() {
     }
     let page = stack
         .store
-        .thread_page(TENANT, &conversation(), None, 10, None)
+        .thread_page(&TenantId::from(TENANT), &conversation(), None, 10, None)
         .await
         .unwrap();
     assert_eq!(page.messages.len(), 1, "nothing stored by refused events");
@@ -301,7 +302,7 @@ async fn an_events_key_is_its_orders_so_another_order_gets_its_own_event() {
     let b_id = ConversationId::new("buyer-1", Subject::Order("2077".into()));
     let page = stack
         .store
-        .thread_page(TENANT, &b_id, None, 10, None)
+        .thread_page(&TenantId::from(TENANT), &b_id, None, 10, None)
         .await
         .unwrap();
     assert_eq!(page.messages[0].id, to_b["id"].as_str().unwrap());
@@ -357,7 +358,7 @@ async fn event_text_and_metadata_are_plain_text_like_a_message() {
     );
     let header = stack
         .store
-        .conversation(TENANT, &conversation())
+        .conversation(&TenantId::from(TENANT), &conversation())
         .await
         .unwrap()
         .unwrap();

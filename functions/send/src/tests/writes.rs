@@ -1,6 +1,7 @@
 //! Attachments, modes, closed conversations, idempotency, concurrency and what a send costs.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 #[tokio::test]
 async fn modes_refuse_sends_and_a_change_is_seen_by_the_next_request() {
@@ -160,7 +161,7 @@ async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
     }
     let header = stack
         .store
-        .conversation(TENANT, &general("c1"))
+        .conversation(&TenantId::from(TENANT), &general("c1"))
         .await
         .unwrap()
         .unwrap();
@@ -168,7 +169,7 @@ async fn fifty_concurrent_sends_store_fifty_messages_and_exact_counters() {
     assert_eq!((header.staff_messages, header.customer_messages), (25, 25));
     let page = stack
         .store
-        .thread_page(TENANT, &general("c1"), None, 100, None)
+        .thread_page(&TenantId::from(TENANT), &general("c1"), None, 100, None)
         .await
         .unwrap();
     assert_eq!(page.messages.len(), 50);

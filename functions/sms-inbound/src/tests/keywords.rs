@@ -2,6 +2,7 @@
 //! whatever order they are delivered in.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 fn keyword(body: &str, id: &str, published_at: &str) -> Value {
     let mut event = sns_two_way_sms(&[("messageBody", body), ("inboundMessageId", id)]);
@@ -13,7 +14,7 @@ async fn opted_out(stack: &TestApp) -> bool {
     use shared::store::NotificationStore;
     !stack
         .store
-        .opted_out(TENANT, &[CONTACT_PHONE.to_owned()])
+        .opted_out(&TenantId::from(TENANT), &[CONTACT_PHONE.to_owned()])
         .await
         .unwrap()
         .is_empty()
@@ -86,7 +87,7 @@ async fn keywords_opt_out_opt_in_and_answer_help() {
     assert_eq!((status, body.as_str()), (200, EMPTY_TWIML));
     assert!(stack
         .store
-        .opted_out(TENANT, &phones)
+        .opted_out(&TenantId::from(TENANT), &phones)
         .await
         .unwrap()
         .contains(CONTACT_PHONE));
@@ -126,7 +127,7 @@ async fn keywords_opt_out_opt_in_and_answer_help() {
     assert_eq!(body, EMPTY_TWIML);
     assert!(stack
         .store
-        .opted_out(TENANT, &phones)
+        .opted_out(&TenantId::from(TENANT), &phones)
         .await
         .unwrap()
         .is_empty());
@@ -135,7 +136,12 @@ async fn keywords_opt_out_opt_in_and_answer_help() {
     assert_eq!(thread[0].metadata.as_ref().unwrap()["event"], "sms_opt_in");
 
     // The tenant's own help text, escaped into TwiML.
-    let mut settings = stack.store.get_settings(TENANT).await.unwrap().unwrap();
+    let mut settings = stack
+        .store
+        .get_settings(&TenantId::from(TENANT))
+        .await
+        .unwrap()
+        .unwrap();
     settings.sms_help_text = Some("Oak Vets <help> & hours: call 555-0100".into());
     stack.set_settings(TENANT, &settings).await;
     let (_, body) = twilio(&container(&stack), &text("SM306", CONTACT_PHONE, "info")).await;
@@ -155,7 +161,7 @@ async fn keywords_opt_out_opt_in_and_answer_help() {
     );
     assert!(stack
         .store
-        .opted_out(TENANT, &phones)
+        .opted_out(&TenantId::from(TENANT), &phones)
         .await
         .unwrap()
         .is_empty());

@@ -1,6 +1,7 @@
 //! The SNS path, SMS numbers granted by the operator, what a text costs, configuration and storage failures.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 #[tokio::test]
 async fn an_inbound_text_costs_at_most_four_requests_once_the_number_is_known() {
@@ -94,7 +95,7 @@ async fn tenants_choose_only_numbers_the_operator_granted_them() {
     assert!(
         stack
             .store
-            .get_settings("clinic-b")
+            .get_settings(&TenantId::from("clinic-b"))
             .await
             .unwrap()
             .is_none(),

@@ -1,6 +1,7 @@
 //! Texts that become no message: unknown senders, refused modes, bad input.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 #[tokio::test]
 async fn unknown_senders_are_kept_for_admins_as_they_arrived() {
@@ -122,7 +123,7 @@ async fn while_messaging_is_off_texts_are_kept_and_the_sender_gets_one_auto_repl
         assert_eq!(
             stack
                 .store
-                .opted_out(TENANT, &["+14255550124".to_owned()])
+                .opted_out(&TenantId::from(TENANT), &["+14255550124".to_owned()])
                 .await
                 .unwrap()
                 .len(),

@@ -305,8 +305,8 @@ fn new_message(draft: &MessageDraft, id: Ulid) -> Message {
     Message {
         id: id.to_string(),
         conversation_id: draft.conversation.encode(),
-        customer_id: draft.conversation.customer_id.clone(),
-        patient_id: draft.conversation.subject.patient_id().map(str::to_owned),
+        customer_id: draft.conversation.customer_id.to_string(),
+        patient_id: draft.conversation.subject.patient_id().map(String::from),
         content: draft.content.clone(),
         created_at: now_rfc3339(),
     }

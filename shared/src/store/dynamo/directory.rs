@@ -1,6 +1,7 @@
 //! The directory on the table: staff profiles with their assignments, and contacts with
 //! the phone claims that keep a number to one contact per tenant.
 
+use crate::domain::ids::{CustomerId, TenantId, UserId};
 use crate::domain::Named;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
@@ -52,7 +53,7 @@ fn assignment_item(pk: String, sk: String, assignment: &Assignment) -> Result<It
 impl DirectoryStore for DynamoStore {
     async fn put_staff(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         profile: &StaffProfile,
     ) -> Result<StaffProfile, StoreError> {
         let mut set = vec![
@@ -104,8 +105,8 @@ impl DirectoryStore for DynamoStore {
 
     async fn staff_with_profiles(
         &self,
-        tenant: &str,
-        users: &[String],
+        tenant: &TenantId,
+        users: &[UserId],
     ) -> Result<std::collections::HashSet<String>, StoreError> {
         let keys = users
             .iter()
@@ -121,8 +122,8 @@ impl DirectoryStore for DynamoStore {
 
     async fn staff(
         &self,
-        tenant: &str,
-        user: &str,
+        tenant: &TenantId,
+        user: &UserId,
     ) -> Result<Option<(StaffProfile, Vec<Assignment>)>, StoreError> {
         let query = self
             .client
@@ -145,7 +146,7 @@ impl DirectoryStore for DynamoStore {
         Ok(profile.map(|profile| (profile, assignments)))
     }
 
-    async fn delete_staff(&self, tenant: &str, user: &str) -> Result<bool, StoreError> {
+    async fn delete_staff(&self, tenant: &TenantId, user: &UserId) -> Result<bool, StoreError> {
         let reach = self.reach_of(tenant, user).await?;
         if !reach.profile {
             return Ok(false);
@@ -182,7 +183,7 @@ impl DirectoryStore for DynamoStore {
         Ok(true)
     }
 
-    async fn reach_of(&self, tenant: &str, user: &str) -> Result<StaffReach, StoreError> {
+    async fn reach_of(&self, tenant: &TenantId, user: &UserId) -> Result<StaffReach, StoreError> {
         // Assignments (`ASSIGN#`) and participations (`PART#`) sort before the profile.
         let query = self
             .client
@@ -214,9 +215,9 @@ impl DirectoryStore for DynamoStore {
 
     async fn assignment(
         &self,
-        tenant: &str,
-        user: &str,
-        customer: &str,
+        tenant: &TenantId,
+        user: &UserId,
+        customer: &CustomerId,
     ) -> Result<Option<Assignment>, StoreError> {
         self.get_item(keys::staff_pk(tenant, user), &keys::assign_sk(customer))
             .await?
@@ -227,7 +228,7 @@ impl DirectoryStore for DynamoStore {
 
     async fn put_assignment(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         assignment: &Assignment,
     ) -> Result<(), StoreError> {
         let user = &assignment.user_id;
@@ -272,9 +273,9 @@ impl DirectoryStore for DynamoStore {
 
     async fn delete_assignment(
         &self,
-        tenant: &str,
-        user: &str,
-        customer: &str,
+        tenant: &TenantId,
+        user: &UserId,
+        customer: &CustomerId,
     ) -> Result<bool, StoreError> {
         let staff_side = Delete::builder()
             .table_name(&self.table)
@@ -299,7 +300,11 @@ impl DirectoryStore for DynamoStore {
         }
     }
 
-    async fn customer_known(&self, tenant: &str, customer: &str) -> Result<bool, StoreError> {
+    async fn customer_known(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<bool, StoreError> {
         let contacts = self
             .client
             .query()
@@ -330,15 +335,19 @@ impl DirectoryStore for DynamoStore {
         Ok(!conversations.items().is_empty())
     }
 
-    async fn put_contact(&self, tenant: &str, contact: &Contact) -> Result<Contact, StoreError> {
+    async fn put_contact(
+        &self,
+        tenant: &TenantId,
+        contact: &Contact,
+    ) -> Result<Contact, StoreError> {
         self.store_contact(tenant, contact).await
     }
 
     async fn contact(
         &self,
-        tenant: &str,
-        customer: &str,
-        contact: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        contact: &UserId,
     ) -> Result<Option<Contact>, StoreError> {
         self.contact_item(tenant, customer, contact)
             .await?
@@ -349,9 +358,9 @@ impl DirectoryStore for DynamoStore {
 
     async fn delete_contact(
         &self,
-        tenant: &str,
-        customer: &str,
-        contact: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        contact: &UserId,
     ) -> Result<bool, StoreError> {
         self.remove_contact(tenant, customer, contact).await
     }

@@ -1,6 +1,7 @@
 //! The due index (`gsi3`): pending passes by shard, passes held by quiet hours under
 //! `HELD#{tenant}` with the tenant's release marker, and settling a pass.
 
+use crate::domain::ids::TenantId;
 use crate::domain::Named;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
@@ -74,7 +75,11 @@ impl DueStore for DynamoStore {
         Ok(page)
     }
 
-    async fn held(&self, tenant: &str, limit: u32) -> Result<(Vec<DueEntry>, bool), StoreError> {
+    async fn held(
+        &self,
+        tenant: &TenantId,
+        limit: u32,
+    ) -> Result<(Vec<DueEntry>, bool), StoreError> {
         let output = self
             .client
             .query()
@@ -93,7 +98,7 @@ impl DueStore for DynamoStore {
         ))
     }
 
-    async fn release_delay_was(&self, tenant: &str) -> Result<Option<u64>, StoreError> {
+    async fn release_delay_was(&self, tenant: &TenantId) -> Result<Option<u64>, StoreError> {
         Ok(self
             .get_item(keys::tenant_pk(tenant), keys::RELEASE_SK)
             .await?
@@ -103,7 +108,7 @@ impl DueStore for DynamoStore {
 
     async fn bring_forward(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         now: &str,
         window_end: &str,
         by_seconds: u64,
@@ -164,7 +169,7 @@ impl DueStore for DynamoStore {
 
     async fn move_release(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due_at: &str,
         to: Option<&str>,
     ) -> Result<(), StoreError> {
@@ -217,7 +222,7 @@ impl DueStore for DynamoStore {
 
     async fn end_release(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due_at: &str,
         rearm_at: &str,
     ) -> Result<bool, StoreError> {
@@ -251,7 +256,7 @@ impl DueStore for DynamoStore {
 
     async fn settle(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         due: &DueEntry,
         seen_last_message: &str,
         settlement: &Settlement,

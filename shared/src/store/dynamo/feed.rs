@@ -3,6 +3,7 @@
 //! reader's positions come from their own partition, by key for a page or whole for the
 //! badge.
 
+use crate::domain::ids::TenantId;
 use std::collections::HashMap;
 
 use super::conversations::header_from_item;
@@ -178,7 +179,7 @@ impl DynamoStore {
 impl FeedStore for DynamoStore {
     async fn feed_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         feed: &Feed,
         before: Option<&str>,
         max: u32,
@@ -204,7 +205,11 @@ impl FeedStore for DynamoStore {
         })
     }
 
-    async fn reader_state(&self, tenant: &str, reader: &Reader) -> Result<ReaderState, StoreError> {
+    async fn reader_state(
+        &self,
+        tenant: &TenantId,
+        reader: &Reader,
+    ) -> Result<ReaderState, StoreError> {
         let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
         let mut state = ReaderState::default();
         let mut start: Option<Item> = None;
@@ -246,7 +251,7 @@ impl FeedStore for DynamoStore {
 
     async fn read_clock(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         reader: &Reader,
     ) -> Result<Option<String>, StoreError> {
         Ok(self

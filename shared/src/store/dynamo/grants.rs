@@ -1,6 +1,7 @@
 //! The operator's grant to a tenant, with the routing of its SMS numbers, and the
 //! tenant's daily quota counters.
 
+use crate::domain::ids::TenantId;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 
 use serde::{Deserialize, Serialize};
@@ -34,7 +35,7 @@ fn counter_name(channel: NotifyChannel) -> &'static str {
 }
 
 impl GrantStore for DynamoStore {
-    async fn get_grant(&self, tenant: &str) -> Result<Option<Grant>, StoreError> {
+    async fn get_grant(&self, tenant: &TenantId) -> Result<Option<Grant>, StoreError> {
         self.get_item(keys::tenant_pk(tenant), keys::GRANT_SK)
             .await?
             .map(|item| from_item::<Grant>(&item))
@@ -43,7 +44,7 @@ impl GrantStore for DynamoStore {
 
     async fn put_grant(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         grant: &Grant,
         previous: Option<&Grant>,
     ) -> Result<(), StoreError> {
@@ -68,7 +69,7 @@ impl GrantStore for DynamoStore {
                     keys::sms_number_pk(number),
                     keys::SMS_NUMBER_SK,
                     &SmsRoute {
-                        tenant: tenant.to_owned(),
+                        tenant: tenant.to_string(),
                     },
                 )?))
                 .condition_expression(&held_by_tenant)
@@ -120,7 +121,7 @@ impl GrantStore for DynamoStore {
 
     async fn add_quota_use(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         day: &str,
         channel: NotifyChannel,
         delta: i64,
@@ -148,7 +149,7 @@ impl GrantStore for DynamoStore {
             .unwrap_or(delta))
     }
 
-    async fn quota_use(&self, tenant: &str, day: &str) -> Result<(i64, i64), StoreError> {
+    async fn quota_use(&self, tenant: &TenantId, day: &str) -> Result<(i64, i64), StoreError> {
         let item = self
             .get_item(keys::tenant_pk(tenant), &keys::quota_sk(day))
             .await?

@@ -1,6 +1,7 @@
 //! Inbound SMS: SMS numbers of tenants, what is known of a sender, provider ids that make
 //! redeliveries harmless, unmatched texts and the once-a-day auto-reply.
 
+use crate::domain::ids::{CustomerId, TenantId};
 use crate::domain::Named;
 use std::collections::HashMap;
 
@@ -133,7 +134,7 @@ impl InboundStore for DynamoStore {
 
     async fn sender_state(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phone: &str,
         with_settings: bool,
     ) -> Result<SenderState, StoreError> {
@@ -165,8 +166,8 @@ impl InboundStore for DynamoStore {
 
     async fn latest_open_conversation(
         &self,
-        tenant: &str,
-        customer: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
     ) -> Result<Option<ConversationId>, StoreError> {
         // The account's newest conversation is nearly always the open one: read it alone,
         // then a few more (closed orders on top) before the general thread is taken.
@@ -206,7 +207,7 @@ impl InboundStore for DynamoStore {
 
     async fn record_inbound(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         effects: &InboundEffects,
         unmatched: Option<&UnmatchedSms>,
         auto_reply: Option<&AutoReplyMark>,
@@ -273,7 +274,7 @@ impl InboundStore for DynamoStore {
 
     async fn unmatched(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         before: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<UnmatchedSms>, Option<String>), StoreError> {

@@ -1,6 +1,7 @@
 //! Messages: the store's message operations (appending is [`super::append`]'s), thread
 //! pages, and the message item.
 
+use crate::domain::ids::{OrderId, TenantId, UserId};
 use std::collections::HashMap;
 
 use super::conversations::header_from_item;
@@ -19,7 +20,7 @@ use crate::store::{
 impl MessageStore for DynamoStore {
     async fn append_message(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         draft: &MessageDraft,
         guard: Option<&AppendGuard>,
     ) -> Result<AppendOutcome, StoreError> {
@@ -28,7 +29,7 @@ impl MessageStore for DynamoStore {
 
     async fn history_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         after: Option<&str>,
     ) -> Result<HistoryPage, StoreError> {
@@ -60,7 +61,7 @@ impl MessageStore for DynamoStore {
 
     async fn idempotency_record(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         claim: &IdempotencyClaim,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.read_idempotency_record(keys::idempotency_pk(tenant, &claim.owner, &claim.key))
@@ -69,24 +70,24 @@ impl MessageStore for DynamoStore {
 
     async fn order_conversation(
         &self,
-        tenant: &str,
-        order_id: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
     ) -> Result<Option<OrderRecord>, StoreError> {
         self.read_order(tenant, order_id).await
     }
 
     async fn order_with_profile(
         &self,
-        tenant: &str,
-        order_id: &str,
-        user: &str,
+        tenant: &TenantId,
+        order_id: &OrderId,
+        user: &UserId,
     ) -> Result<(Option<OrderRecord>, Option<String>), StoreError> {
         self.read_order_with_profile(tenant, order_id, user).await
     }
 
     async fn thread_page(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,
@@ -151,7 +152,7 @@ impl MessageStore for DynamoStore {
 
     async fn mark_read(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         reader: &Reader,
         up_to: Option<&str>,
@@ -162,7 +163,7 @@ impl MessageStore for DynamoStore {
 
     async fn conversation(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
     ) -> Result<Option<ConversationHeader>, StoreError> {
         self.get_item(keys::conversation_pk(tenant, conversation), HEADER_SK)
@@ -173,7 +174,7 @@ impl MessageStore for DynamoStore {
 
     async fn read_positions(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         readers: &[Reader],
     ) -> Result<HashMap<Reader, ReadPosition>, StoreError> {

@@ -1,6 +1,7 @@
 //! Who a pass notifies (an account's contacts and assignments, the staff directory, SMS
 //! opt-outs), and delivery claims and records.
 
+use crate::domain::ids::{CustomerId, TenantId};
 use crate::domain::Named;
 use std::collections::{HashMap, HashSet};
 
@@ -48,8 +49,8 @@ impl DynamoStore {
 impl NotificationStore for DynamoStore {
     async fn account_directory(
         &self,
-        tenant: &str,
-        customer: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
     ) -> Result<(Vec<Contact>, Vec<Assignment>), StoreError> {
         let query = self
             .client
@@ -75,7 +76,7 @@ impl NotificationStore for DynamoStore {
         Ok((contacts, assignments))
     }
 
-    async fn staff_directory(&self, tenant: &str) -> Result<Vec<StaffProfile>, StoreError> {
+    async fn staff_directory(&self, tenant: &TenantId) -> Result<Vec<StaffProfile>, StoreError> {
         let (mut reaching, basic) = tokio::try_join!(
             self.directory_partition(keys::staff_directory_pk(tenant)),
             self.directory_partition(keys::basic_staff_directory_pk(tenant)),
@@ -84,14 +85,14 @@ impl NotificationStore for DynamoStore {
         Ok(reaching)
     }
 
-    async fn reaching_staff(&self, tenant: &str) -> Result<Vec<StaffProfile>, StoreError> {
+    async fn reaching_staff(&self, tenant: &TenantId) -> Result<Vec<StaffProfile>, StoreError> {
         self.directory_partition(keys::staff_directory_pk(tenant))
             .await
     }
 
     async fn staff_profiles(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         users: &[String],
     ) -> Result<Vec<StaffProfile>, StoreError> {
         if users.is_empty() {
@@ -110,7 +111,7 @@ impl NotificationStore for DynamoStore {
 
     async fn opted_out(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phones: &[String],
     ) -> Result<HashSet<String>, StoreError> {
         let keys = phones
@@ -134,7 +135,7 @@ impl NotificationStore for DynamoStore {
 
     async fn set_opted_out(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         phone: &str,
         opted_out: bool,
     ) -> Result<(), StoreError> {
@@ -157,7 +158,7 @@ impl NotificationStore for DynamoStore {
 
     async fn claim_delivery(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         key: &DeliveryKey,
         address: &str,
@@ -216,7 +217,7 @@ impl NotificationStore for DynamoStore {
 
     async fn finish_delivery(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         key: &DeliveryKey,
         outcome: &DeliveryOutcome,
@@ -268,7 +269,7 @@ impl NotificationStore for DynamoStore {
 
     async fn cancel_retries(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         round: &str,
         planned: &[DeliveryKey],
@@ -320,7 +321,7 @@ impl NotificationStore for DynamoStore {
 
     async fn deliveries(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         conversation: &ConversationId,
         before: Option<&str>,
         limit: u32,

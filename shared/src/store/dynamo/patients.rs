@@ -1,5 +1,6 @@
 //! Patients beside their account's contacts, and the check a new patient thread makes.
 
+use crate::domain::ids::{CustomerId, PatientId, TenantId};
 use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem};
 
 use super::item::{classify, from_item, internal, s};
@@ -17,7 +18,7 @@ impl DynamoStore {
         tenant: &str,
         conversation: &ConversationId,
     ) -> Result<TransactWriteItem, StoreError> {
-        let patient = conversation.subject.patient_id().unwrap_or_default();
+        let patient = conversation.subject.patient_id().map_or("", |p| p.as_str());
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .key(PK, s(keys::customer_pk(tenant, &conversation.customer_id)))
@@ -30,7 +31,11 @@ impl DynamoStore {
 }
 
 impl PatientStore for DynamoStore {
-    async fn put_patient(&self, tenant: &str, patient: &Patient) -> Result<Patient, StoreError> {
+    async fn put_patient(
+        &self,
+        tenant: &TenantId,
+        patient: &Patient,
+    ) -> Result<Patient, StoreError> {
         let output = self
             .client
             .update_item()
@@ -55,9 +60,9 @@ impl PatientStore for DynamoStore {
 
     async fn delete_patient(
         &self,
-        tenant: &str,
-        customer: &str,
-        patient: &str,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        patient: &PatientId,
     ) -> Result<bool, StoreError> {
         let output = self
             .client
@@ -72,7 +77,11 @@ impl PatientStore for DynamoStore {
         Ok(output.attributes.is_some_and(|item| !item.is_empty()))
     }
 
-    async fn patients(&self, tenant: &str, customer: &str) -> Result<Vec<Patient>, StoreError> {
+    async fn patients(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<Vec<Patient>, StoreError> {
         let query = self
             .client
             .query()

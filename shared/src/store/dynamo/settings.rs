@@ -1,6 +1,7 @@
 //! Tenant settings (and, in the same transaction, the release of notifications held by
 //! quiet hours they no longer have).
 
+use crate::domain::ids::TenantId;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use crate::store::keys::{self, PK, SK};
 use crate::store::{SettingsStore, StoreError};
 
 impl SettingsStore for DynamoStore {
-    async fn get_settings(&self, tenant: &str) -> Result<Option<Settings>, StoreError> {
+    async fn get_settings(&self, tenant: &TenantId) -> Result<Option<Settings>, StoreError> {
         self.get_item(keys::tenant_pk(tenant), keys::SETTINGS_SK)
             .await?
             .map(|item| settings_from_item(&item))
@@ -23,7 +24,7 @@ impl SettingsStore for DynamoStore {
 
     async fn put_settings(
         &self,
-        tenant: &str,
+        tenant: &TenantId,
         settings: &Settings,
         previous: Option<&Settings>,
     ) -> Result<(), StoreError> {

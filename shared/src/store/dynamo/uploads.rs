@@ -1,6 +1,7 @@
 //! Upload records (`T#{tenant}#UPLOAD#{id}` / `UPLOAD`), and a message taking its uploads
 //! in its own transaction: each only if no message took it before.
 
+use crate::domain::ids::TenantId;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use serde::{Deserialize, Serialize};
@@ -83,7 +84,7 @@ impl DynamoStore {
 }
 
 impl UploadStore for DynamoStore {
-    async fn put_upload(&self, tenant: &str, upload: &Upload) -> Result<(), StoreError> {
+    async fn put_upload(&self, tenant: &TenantId, upload: &Upload) -> Result<(), StoreError> {
         let expires = jiff::Timestamp::now().as_second() + UPLOAD_TTL_SECS;
         let record = UploadItem {
             upload_id: upload.id.clone(),
@@ -117,7 +118,7 @@ impl UploadStore for DynamoStore {
         Ok(())
     }
 
-    async fn uploads(&self, tenant: &str, ids: &[String]) -> Result<Vec<Upload>, StoreError> {
+    async fn uploads(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Upload>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

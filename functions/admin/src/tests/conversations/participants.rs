@@ -1,6 +1,7 @@
 //! Who takes part in an order: access, feed and badge, joining and leaving, and the staff feed's filters.
 
 use super::*;
+use shared::domain::ids::{OrderId, TenantId};
 use testkit::app::conversation_thread;
 
 #[tokio::test]
@@ -167,7 +168,7 @@ async fn participants_join_and_leave_with_a_note_in_the_thread_and_access_follow
     let conversation = ConversationId::new("buyer-1", Subject::Order("1042".into()));
     let notes: Vec<String> = stack
         .store
-        .thread_page(TENANT, &conversation, None, 10, None)
+        .thread_page(&TenantId::from(TENANT), &conversation, None, 10, None)
         .await
         .unwrap()
         .messages
@@ -271,7 +272,7 @@ async fn a_removed_vendor_reaches_nothing_and_a_re_created_one_inherits_nothing(
     assert_eq!(stack.call(handle, remove).await.0, 204);
     let order = stack
         .store
-        .order_conversation(TENANT, "1042")
+        .order_conversation(&TenantId::from(TENANT), &OrderId::from("1042"))
         .await
         .unwrap()
         .unwrap();

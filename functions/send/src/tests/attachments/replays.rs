@@ -1,6 +1,7 @@
 //! A send with files replayed, or racing its own retry.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 #[tokio::test]
 async fn a_replayed_send_with_files_returns_the_first_message() {
@@ -67,7 +68,11 @@ async fn a_send_racing_its_own_retry_for_the_same_files_is_a_replay() {
         created_at: shared::domain::now_rfc3339(),
         message_id: None,
     };
-    stack.store.put_upload(TENANT, &upload).await.unwrap();
+    stack
+        .store
+        .put_upload(&TenantId::from(TENANT), &upload)
+        .await
+        .unwrap();
     let (sender, kind) = (SenderType::Staff, MessageType::Attachment);
     let draft = MessageDraft::new(general("c1"), sender, "s1", "s1", kind, "")
         .create_conversation(true)
@@ -84,7 +89,7 @@ async fn a_send_racing_its_own_retry_for_the_same_files_is_a_replay() {
     });
     let first = match stack
         .store
-        .append_message(TENANT, &draft, Some(&guard))
+        .append_message(&TenantId::from(TENANT), &draft, Some(&guard))
         .await
     {
         Ok(AppendOutcome::Stored(message)) => message,
@@ -92,7 +97,7 @@ async fn a_send_racing_its_own_retry_for_the_same_files_is_a_replay() {
     };
     match stack
         .store
-        .append_message(TENANT, &draft, Some(&guard))
+        .append_message(&TenantId::from(TENANT), &draft, Some(&guard))
         .await
     {
         Ok(AppendOutcome::KeyUsed(record)) => assert_eq!(record.message.id, first.id),

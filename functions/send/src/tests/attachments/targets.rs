@@ -2,6 +2,7 @@
 //! conversation named by id must exist in the caller's tenant and be open; a customer's
 //! general thread, and a registered patient's, start with their first message.
 
+use shared::domain::ids::TenantId;
 use shared::domain::{MessageType, SenderType};
 use shared::store::{AppendOutcome, Lifecycle, MessageDraft, OrderRecord};
 
@@ -51,7 +52,7 @@ async fn order_message(stack: &TestApp, tenant: &str, order: &str, lifecycle: Li
     });
     let outcome = stack
         .store
-        .append_message(tenant, &draft, guard.as_ref())
+        .append_message(&TenantId::from(tenant), &draft, guard.as_ref())
         .await
         .unwrap();
     assert!(matches!(outcome, AppendOutcome::Stored(_)), "{outcome:?}");
@@ -241,7 +242,7 @@ async fn a_form_for_a_conversation_that_closed_since_is_refused_and_its_upload_c
     let page = stack
         .store
         .thread_page(
-            TENANT,
+            &TenantId::from(TENANT),
             &ConversationId::decode(&id).unwrap(),
             None,
             10,

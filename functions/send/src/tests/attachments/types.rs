@@ -2,6 +2,7 @@
 //! are what their names say, and refused when not.
 
 use super::*;
+use shared::domain::ids::TenantId;
 
 /// A CSV export whose first sniffed bytes end in the middle of a three-byte character.
 fn csv() -> Vec<u8> {
@@ -128,7 +129,7 @@ async fn a_files_name_is_plain_text_in_the_message_and_the_feed() {
     assert_eq!(message["attachments"][0]["name"], "scan.pdf");
     let header = stack
         .store
-        .conversation(TENANT, &general("c1"))
+        .conversation(&TenantId::from(TENANT), &general("c1"))
         .await
         .unwrap()
         .unwrap();
