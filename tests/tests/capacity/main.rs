@@ -364,7 +364,7 @@ async fn costs(readers: usize) -> Costs {
 /// spec's table gives.
 pub const SEND_WRU: f64 = 8.0;
 
-/// The budgets of the storage design (`shared/src/store/keys.rs`).
+/// The budgets of the storage design (`shared/src/store/keys/mod.rs`).
 fn assert_within_budgets(costs: &Costs) {
     let within = |name: &str, cost: &Cost, requests: usize, rru: f64, wru: f64| {
         assert!(

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
 };
 
+use super::expr::UpdateExpr;
 use super::item::{classify, from_item, get_s, internal, keyed_item, s, Item};
 use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
@@ -56,47 +57,37 @@ impl DirectoryStore for DynamoStore {
         tenant: &TenantId,
         profile: &StaffProfile,
     ) -> Result<StaffProfile, StoreError> {
-        let mut set = vec![
-            "user_id = :user",
-            "#name = :name",
-            "email_notifications = :notify",
-            "#role = :role",
-            "created_at = if_not_exists(created_at, :now)",
-            "updated_at = :now",
-            "gsi2pk = :directory",
-            "gsi2sk = :user",
-        ];
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(keys::staff_pk(tenant, &profile.user_id)))
-            .key(SK, s(PROFILE_SK))
-            .expression_attribute_names("#name", "name")
-            .expression_attribute_names("#role", "role")
-            .expression_attribute_values(":user", s(&profile.user_id))
-            .expression_attribute_values(":name", s(&profile.name))
-            .expression_attribute_values(
-                ":notify",
-                AttributeValue::Bool(profile.email_notifications),
-            )
-            .expression_attribute_values(":role", s(profile.role.as_str()))
-            .expression_attribute_values(":now", s(&profile.updated_at))
-            .expression_attribute_values(
+        let update = UpdateExpr::new()
+            .set("user_id = :user")
+            .set("#name = :name")
+            .set("email_notifications = :notify")
+            .set("#role = :role")
+            .set("created_at = if_not_exists(created_at, :now)")
+            .set("updated_at = :now")
+            .set("gsi2pk = :directory")
+            .set("gsi2sk = :user")
+            .name("#name", "name")
+            .name("#role", "role")
+            .value(":user", s(&profile.user_id))
+            .value(":name", s(&profile.name))
+            .value(":notify", AttributeValue::Bool(profile.email_notifications))
+            .value(":role", s(profile.role.as_str()))
+            .value(":now", s(&profile.updated_at))
+            .value(
                 ":directory",
                 s(keys::directory_pk_for(tenant, profile.role)),
-            )
-            .return_values(ReturnValue::AllNew);
-        let remove = match &profile.email {
-            Some(email) => {
-                set.push("email = :email");
-                request = request.expression_attribute_values(":email", s(email));
-                ""
-            }
-            None => " REMOVE email",
+            );
+        let update = match &profile.email {
+            Some(email) => update.set("email = :email").value(":email", s(email)),
+            None => update.remove("email"),
         };
-        let output = request
-            .update_expression(format!("SET {}{remove}", set.join(", ")))
+        let output = self
+            .update_item(
+                keys::staff_pk(tenant, &profile.user_id),
+                PROFILE_SK,
+                &update,
+            )
+            .return_values(ReturnValue::AllNew)
             .send()
             .await
             .map_err(classify)?;

@@ -6,6 +6,7 @@ use crate::domain::Named;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 
+use super::expr::UpdateExpr;
 use super::item::{
     classify, failed_condition_item, get_n, get_s, internal, is_conditional_failure, s, Item,
 };
@@ -139,22 +140,23 @@ impl DueStore for DynamoStore {
                     continue;
                 };
                 let earlier = crate::domain::format_timestamp((due_at - by).max(now_at));
-                let result = self
-                    .client
-                    .update_item()
-                    .table_name(&self.table)
-                    .key(PK, s(keys::conversation_pk(tenant, &entry.conversation)))
-                    .key(SK, s(keys::HEADER_SK))
-                    .update_expression("SET gsi3sk = :earlier")
+                let sooner = UpdateExpr::new()
+                    .set("gsi3sk = :earlier")
                     // Only a digest the delay set: not a retry's or a held claim's time,
                     // not an escalation.
-                    .condition_expression(
+                    .condition(
                         "gsi3sk = :due AND attribute_not_exists(due_round) \
                          AND (attribute_not_exists(due_stage) OR due_stage = :digest)",
                     )
-                    .expression_attribute_values(":due", s(&entry.due_at))
-                    .expression_attribute_values(":earlier", s(earlier))
-                    .expression_attribute_values(":digest", s(DueStage::Digest.as_str()))
+                    .value(":due", s(&entry.due_at))
+                    .value(":earlier", s(earlier))
+                    .value(":digest", s(DueStage::Digest.as_str()));
+                let result = self
+                    .update_item(
+                        keys::conversation_pk(tenant, &entry.conversation),
+                        keys::HEADER_SK,
+                        &sooner,
+                    )
                     .send()
                     .await;
                 match result {
@@ -175,15 +177,16 @@ impl DueStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let result = match to {
             Some(to) => self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(PK, s(keys::tenant_pk(tenant)))
-                .key(SK, s(keys::RELEASE_SK))
-                .update_expression("SET gsi3sk = :to REMOVE delay_was")
-                .condition_expression("gsi3sk = :from")
-                .expression_attribute_values(":from", s(due_at))
-                .expression_attribute_values(":to", s(to))
+                .update_item(
+                    keys::tenant_pk(tenant),
+                    keys::RELEASE_SK,
+                    &UpdateExpr::new()
+                        .set("gsi3sk = :to")
+                        .remove("delay_was")
+                        .condition("gsi3sk = :from")
+                        .value(":from", s(due_at))
+                        .value(":to", s(to)),
+                )
                 .send()
                 .await
                 .map(|_| ()),
@@ -234,16 +237,14 @@ impl DueStore for DynamoStore {
             return Ok(false);
         }
         let tenant_pk = keys::tenant_pk(tenant);
+        let rearm = UpdateExpr::new()
+            .set("gsi3pk = :shard")
+            .set("gsi3sk = :at")
+            .condition("attribute_not_exists(gsi3sk) OR gsi3sk > :at")
+            .value(":shard", s(keys::due_shard(&tenant_pk)))
+            .value(":at", s(rearm_at));
         let rearmed = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&tenant_pk))
-            .key(SK, s(keys::RELEASE_SK))
-            .update_expression("SET gsi3pk = :shard, gsi3sk = :at")
-            .condition_expression("attribute_not_exists(gsi3sk) OR gsi3sk > :at")
-            .expression_attribute_values(":shard", s(keys::due_shard(&tenant_pk)))
-            .expression_attribute_values(":at", s(rearm_at))
+            .update_item(&tenant_pk, keys::RELEASE_SK, &rearm)
             .send()
             .await;
         match rearmed {
@@ -266,49 +267,16 @@ impl DueStore for DynamoStore {
         if let Settlement::Hold { until } = settlement {
             return self.hold(tenant, due, &pk, until).await;
         }
-        let request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .key(SK, s(keys::HEADER_SK))
-            .condition_expression("gsi3sk = :due AND gsi1sk = :seen")
-            .expression_attribute_values(":due", s(&due.due_at))
-            .expression_attribute_values(":seen", s(seen_last_message))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let request = match settlement {
-            Settlement::Done => request.update_expression(
-                "SET notified_up_to = :seen \
-                 REMOVE due_round, due_stage, notify_now, digest_due, notified_now_up_to, \
-                 gsi3pk, gsi3sk",
-            ),
-            Settlement::Postpone { due_at } => request
-                // The pass keeps its name (its first due time) when it moves.
-                .update_expression(
-                    "SET due_round = if_not_exists(due_round, gsi3sk), gsi3pk = :shard, \
-                     gsi3sk = :next",
-                )
-                .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
-                .expression_attribute_values(":next", s(due_at)),
-            Settlement::Next { due_at, stage } => request
-                .update_expression(
-                    "SET gsi3pk = :shard, gsi3sk = :next, due_stage = :stage, \
-                     notified_up_to = :seen REMOVE notify_now, due_round, digest_due",
-                )
-                .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
-                .expression_attribute_values(":next", s(due_at))
-                .expression_attribute_values(":stage", s(stage.as_str())),
-            // The admin copy and staff digests are still to come: `notified_up_to` stays.
-            Settlement::Deferred { due_at } => request
-                .update_expression(
-                    "SET gsi3pk = :shard, gsi3sk = :next, notified_now_up_to = :seen \
-                     REMOVE notify_now, due_round, digest_due",
-                )
-                .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
-                .expression_attribute_values(":next", s(due_at)),
-            Settlement::Hold { .. } => unreachable!("held above"),
-        };
-        let err = match request.send().await {
+        let update = settlement_update(&pk, settlement)
+            .condition("gsi3sk = :due AND gsi1sk = :seen")
+            .value(":due", s(&due.due_at))
+            .value(":seen", s(seen_last_message));
+        let sent = self
+            .update_item(&pk, keys::HEADER_SK, &update)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let err = match sent {
             Ok(_) => return Ok(()),
             Err(err) => err,
         };
@@ -317,29 +285,84 @@ impl DueStore for DynamoStore {
             // Another run settled or moved this pass.
             return Ok(());
         }
-        // Messages arrived while the pass ran: they get a pass of their own, after their delay.
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .key(SK, s(keys::HEADER_SK))
-            .update_expression(
-                "SET gsi3pk = :shard, gsi3sk = :next, due_stage = :digest, \
-                 notified_up_to = :seen REMOVE notify_now, due_round, digest_due",
-            )
-            .condition_expression("gsi3sk = :due")
-            .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
-            .expression_attribute_values(":due", s(&due.due_at))
-            .expression_attribute_values(":next", s(if_new_messages))
-            .expression_attribute_values(":digest", s(DueStage::Digest.as_str()))
-            .expression_attribute_values(":seen", s(seen_last_message))
-            .send()
-            .await;
+        self.pass_for_new_messages(&pk, due, seen_last_message, if_new_messages)
+            .await
+    }
+}
+
+impl DynamoStore {
+    /// Messages arrived while the pass ran: they get a pass of their own, after their delay.
+    async fn pass_for_new_messages(
+        &self,
+        pk: &str,
+        due: &DueEntry,
+        seen_last_message: &str,
+        next: &str,
+    ) -> Result<(), StoreError> {
+        let update = UpdateExpr::new()
+            .set("gsi3pk = :shard")
+            .set("gsi3sk = :next")
+            .set("due_stage = :digest")
+            .set("notified_up_to = :seen")
+            .remove("notify_now")
+            .remove("due_round")
+            .remove("digest_due")
+            .condition("gsi3sk = :due")
+            .value(":shard", s(keys::due_shard(pk)))
+            .value(":due", s(&due.due_at))
+            .value(":next", s(next))
+            .value(":digest", s(DueStage::Digest.as_str()))
+            .value(":seen", s(seen_last_message));
+        let result = self.update_item(pk, keys::HEADER_SK, &update).send().await;
         match result {
             Ok(_) => Ok(()),
             Err(err) if is_conditional_failure(&err) => Ok(()),
             Err(err) => Err(classify(err)),
         }
+    }
+}
+
+/// What settling writes to the header, by outcome (a held pass is written elsewhere).
+fn settlement_update(pk: &str, settlement: &Settlement) -> UpdateExpr {
+    let update = UpdateExpr::new();
+    match settlement {
+        Settlement::Done => update
+            .set("notified_up_to = :seen")
+            .remove("due_round")
+            .remove("due_stage")
+            .remove("notify_now")
+            .remove("digest_due")
+            .remove("notified_now_up_to")
+            .remove("gsi3pk")
+            .remove("gsi3sk"),
+        Settlement::Postpone { due_at } => update
+            // The pass keeps its name (its first due time) when it moves.
+            .set("due_round = if_not_exists(due_round, gsi3sk)")
+            .set("gsi3pk = :shard")
+            .set("gsi3sk = :next")
+            .value(":shard", s(keys::due_shard(pk)))
+            .value(":next", s(due_at)),
+        Settlement::Next { due_at, stage } => update
+            .set("gsi3pk = :shard")
+            .set("gsi3sk = :next")
+            .set("due_stage = :stage")
+            .set("notified_up_to = :seen")
+            .remove("notify_now")
+            .remove("due_round")
+            .remove("digest_due")
+            .value(":shard", s(keys::due_shard(pk)))
+            .value(":next", s(due_at))
+            .value(":stage", s(stage.as_str())),
+        // The admin copy and staff digests are still to come: `notified_up_to` stays.
+        Settlement::Deferred { due_at } => update
+            .set("gsi3pk = :shard")
+            .set("gsi3sk = :next")
+            .set("notified_now_up_to = :seen")
+            .remove("notify_now")
+            .remove("due_round")
+            .remove("digest_due")
+            .value(":shard", s(keys::due_shard(pk)))
+            .value(":next", s(due_at)),
+        Settlement::Hold { .. } => unreachable!("held before"),
     }
 }

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, Transact
 
 use serde::{Deserialize, Serialize};
 
+use super::expr::UpdateExpr;
 use super::item::{classify, from_item, internal, keyed_item, s, Item};
 use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
@@ -127,17 +128,15 @@ impl GrantStore for DynamoStore {
         delta: i64,
     ) -> Result<i64, StoreError> {
         let expires = jiff::Timestamp::now().as_second() + QUOTA_TTL_SECS;
+        let counted = UpdateExpr::new()
+            .set("#ttl = if_not_exists(#ttl, :ttl)")
+            .add("#counter :delta")
+            .name("#ttl", keys::TTL_ATTRIBUTE)
+            .name("#counter", counter_name(channel))
+            .value(":ttl", AttributeValue::N(expires.to_string()))
+            .value(":delta", AttributeValue::N(delta.to_string()));
         let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(keys::tenant_pk(tenant)))
-            .key(SK, s(keys::quota_sk(day)))
-            .update_expression("SET #ttl = if_not_exists(#ttl, :ttl) ADD #counter :delta")
-            .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
-            .expression_attribute_names("#counter", counter_name(channel))
-            .expression_attribute_values(":ttl", AttributeValue::N(expires.to_string()))
-            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+            .update_item(keys::tenant_pk(tenant), keys::quota_sk(day), &counted)
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await

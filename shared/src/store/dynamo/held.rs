@@ -1,8 +1,9 @@
 //! Holding a pass for quiet hours: under `HELD#{tenant}`, with the tenant's release
 //! marker due by the time the hold ends.
 
-use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
 
+use super::expr::UpdateExpr;
 use super::item::{internal, s};
 use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
@@ -26,20 +27,15 @@ impl DynamoStore {
         /// moving that often is another run's doing, and the pass stays due for the next.
         const ATTEMPTS: u32 = 4;
         let tenant_pk = keys::tenant_pk(tenant);
-        let header = Update::builder()
-            .table_name(&self.table)
-            .key(PK, s(pk))
-            .key(SK, s(keys::HEADER_SK))
-            .update_expression(
-                "SET due_round = if_not_exists(due_round, gsi3sk), gsi3pk = :held, \
-                 gsi3sk = :until",
-            )
-            .condition_expression("gsi3sk = :due")
-            .expression_attribute_values(":due", s(&due.due_at))
-            .expression_attribute_values(":held", s(keys::held_pk(tenant)))
-            .expression_attribute_values(":until", s(until))
-            .build()
-            .map_err(internal)?;
+        let held = UpdateExpr::new()
+            .set("due_round = if_not_exists(due_round, gsi3sk)")
+            .set("gsi3pk = :held")
+            .set("gsi3sk = :until")
+            .condition("gsi3sk = :due")
+            .value(":due", s(&due.due_at))
+            .value(":held", s(keys::held_pk(tenant)))
+            .value(":until", s(until));
+        let header = self.update(pk, keys::HEADER_SK, &held)?;
         let header = TransactWriteItem::builder().update(header).build();
         let mut marker_is_sooner = false;
         for _ in 0..ATTEMPTS {
@@ -54,16 +50,13 @@ impl DynamoStore {
                     .map_err(internal)?;
                 TransactWriteItem::builder().condition_check(check).build()
             } else {
-                let set = Update::builder()
-                    .table_name(&self.table)
-                    .key(PK, s(&tenant_pk))
-                    .key(SK, s(keys::RELEASE_SK))
-                    .update_expression("SET gsi3pk = :shard, gsi3sk = :until")
-                    .condition_expression("attribute_not_exists(gsi3sk) OR gsi3sk >= :until")
-                    .expression_attribute_values(":shard", s(keys::due_shard(&tenant_pk)))
-                    .expression_attribute_values(":until", s(until))
-                    .build()
-                    .map_err(internal)?;
+                let due_by_then = UpdateExpr::new()
+                    .set("gsi3pk = :shard")
+                    .set("gsi3sk = :until")
+                    .condition("attribute_not_exists(gsi3sk) OR gsi3sk >= :until")
+                    .value(":shard", s(keys::due_shard(&tenant_pk)))
+                    .value(":until", s(until));
+                let set = self.update(&tenant_pk, keys::RELEASE_SK, &due_by_then)?;
                 TransactWriteItem::builder().update(set).build()
             };
             let transaction = Transaction::new()

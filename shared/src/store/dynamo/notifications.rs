@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use super::expr::UpdateExpr;
 use super::inbound::OptOut;
 use super::item::{
     classify, failed_condition_item, from_item, get_n, get_s, is_conditional_failure, s,
@@ -165,33 +166,34 @@ impl NotificationStore for DynamoStore {
         now: &str,
         lease_until: &str,
     ) -> Result<Claim, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(delivery_pk(tenant, conversation)))
-            .key(SK, s(delivery_sk(key)))
-            .update_expression(
-                "SET #status = :claimed, lease_until = :lease, address = :address, \
-                 conversation_id = :conversation, round = :round, channel = :channel, \
-                 recipient = :recipient, updated_at = :now, \
-                 created_at = if_not_exists(created_at, :now) ADD attempts :one",
-            )
-            .condition_expression(format!(
+        let claim = UpdateExpr::new()
+            .set("#status = :claimed")
+            .set("lease_until = :lease")
+            .set("address = :address")
+            .set("conversation_id = :conversation")
+            .set("round = :round")
+            .set("channel = :channel")
+            .set("recipient = :recipient")
+            .set("updated_at = :now")
+            .set("created_at = if_not_exists(created_at, :now)")
+            .add("attempts :one")
+            .condition(format!(
                 "attribute_not_exists({PK}) OR (#status = :claimed AND lease_until < :now) \
                  OR (#status = :retry AND next_attempt_at <= :now)"
             ))
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":claimed", s(DeliveryStatus::Claimed.as_str()))
-            .expression_attribute_values(":retry", s(DeliveryStatus::Retry.as_str()))
-            .expression_attribute_values(":lease", s(lease_until))
-            .expression_attribute_values(":address", s(address))
-            .expression_attribute_values(":conversation", s(conversation.encode()))
-            .expression_attribute_values(":round", s(&key.round))
-            .expression_attribute_values(":channel", s(key.channel.as_str()))
-            .expression_attribute_values(":recipient", s(&key.recipient))
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .name("#status", "status")
+            .value(":claimed", s(DeliveryStatus::Claimed.as_str()))
+            .value(":retry", s(DeliveryStatus::Retry.as_str()))
+            .value(":lease", s(lease_until))
+            .value(":address", s(address))
+            .value(":conversation", s(conversation.encode()))
+            .value(":round", s(&key.round))
+            .value(":channel", s(key.channel.as_str()))
+            .value(":recipient", s(&key.recipient))
+            .value(":now", s(now))
+            .value(":one", AttributeValue::N("1".into()));
+        let result = self
+            .update_item(delivery_pk(tenant, conversation), delivery_sk(key), &claim)
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -223,47 +225,48 @@ impl NotificationStore for DynamoStore {
         outcome: &DeliveryOutcome,
         now: &str,
     ) -> Result<(), StoreError> {
-        let request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(delivery_pk(tenant, conversation)))
-            .key(SK, s(delivery_sk(key)))
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":now", s(now));
-        let request = match outcome {
+        let update = UpdateExpr::new()
+            .name("#status", "status")
+            .name("#error", "error")
+            .value(":now", s(now));
+        let update = match outcome {
             DeliveryOutcome::Sent {
                 provider_message_id,
-            } => request
-                .update_expression(
-                    "SET #status = :status, provider_message_id = :id, updated_at = :now, \
-                     sent_at = :now REMOVE lease_until, next_attempt_at, #error",
-                )
-                .expression_attribute_names("#error", "error")
-                .expression_attribute_values(":status", s(DeliveryStatus::Sent.as_str()))
-                .expression_attribute_values(":id", s(provider_message_id)),
+            } => update
+                .set("#status = :status")
+                .set("provider_message_id = :id")
+                .set("updated_at = :now")
+                .set("sent_at = :now")
+                .remove("lease_until")
+                .remove("next_attempt_at")
+                .remove("#error")
+                .value(":status", s(DeliveryStatus::Sent.as_str()))
+                .value(":id", s(provider_message_id)),
             DeliveryOutcome::Retry {
                 error,
                 next_attempt_at,
-            } => request
-                .update_expression(
-                    "SET #status = :status, #error = :error, next_attempt_at = :next, \
-                     updated_at = :now REMOVE lease_until",
-                )
-                .expression_attribute_names("#error", "error")
-                .expression_attribute_values(":status", s(DeliveryStatus::Retry.as_str()))
-                .expression_attribute_values(":error", s(error))
-                .expression_attribute_values(":next", s(next_attempt_at)),
-            DeliveryOutcome::Failed { error } | DeliveryOutcome::Refused { error, .. } => request
-                .update_expression(
-                    "SET #status = :status, #error = :error, updated_at = :now \
-                     REMOVE lease_until, next_attempt_at",
-                )
-                .expression_attribute_names("#error", "error")
-                .expression_attribute_values(":status", s(outcome.status().as_str()))
-                .expression_attribute_values(":error", s(error)),
+            } => update
+                .set("#status = :status")
+                .set("#error = :error")
+                .set("next_attempt_at = :next")
+                .set("updated_at = :now")
+                .remove("lease_until")
+                .value(":status", s(DeliveryStatus::Retry.as_str()))
+                .value(":error", s(error))
+                .value(":next", s(next_attempt_at)),
+            DeliveryOutcome::Failed { error } | DeliveryOutcome::Refused { error, .. } => update
+                .set("#status = :status")
+                .set("#error = :error")
+                .set("updated_at = :now")
+                .remove("lease_until")
+                .remove("next_attempt_at")
+                .value(":status", s(outcome.status().as_str()))
+                .value(":error", s(error)),
         };
-        request.send().await.map_err(classify)?;
+        self.update_item(delivery_pk(tenant, conversation), delivery_sk(key), &update)
+            .send()
+            .await
+            .map_err(classify)?;
         Ok(())
     }
 
@@ -293,22 +296,16 @@ impl NotificationStore for DynamoStore {
             let Some(sk) = get_s(&item, SK).filter(|sk| !planned.contains(*sk)) else {
                 continue;
             };
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(PK, s(&pk))
-                .key(SK, s(sk))
-                .update_expression(
-                    "SET #status = :cancelled, updated_at = :now REMOVE next_attempt_at",
-                )
-                .condition_expression("#status = :retry")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":cancelled", s(DeliveryStatus::Cancelled.as_str()))
-                .expression_attribute_values(":retry", s(DeliveryStatus::Retry.as_str()))
-                .expression_attribute_values(":now", s(now))
-                .send()
-                .await;
+            let cancel = UpdateExpr::new()
+                .set("#status = :cancelled")
+                .set("updated_at = :now")
+                .remove("next_attempt_at")
+                .condition("#status = :retry")
+                .name("#status", "status")
+                .value(":cancelled", s(DeliveryStatus::Cancelled.as_str()))
+                .value(":retry", s(DeliveryStatus::Retry.as_str()))
+                .value(":now", s(now));
+            let result = self.update_item(&pk, sk, &cancel).send().await;
             match result {
                 Ok(_) => cancelled += 1,
                 // Another run took it meanwhile.

@@ -3,7 +3,7 @@
 //! assignments, written in the transactions of the messages that open the conversation
 //! and change who takes part.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
 use serde::{Deserialize, Serialize};
 
@@ -154,15 +154,11 @@ impl DynamoStore {
         let Some(order_id) = conversation.subject.order_id() else {
             return Ok(Vec::new());
         };
-        let entry = Update::builder()
-            .table_name(&self.table)
-            .key(PK, s(keys::order_pk(tenant, order_id)))
-            .key(SK, s(keys::ORDER_SK))
-            .update_expression("DELETE participants :user")
-            .condition_expression(format!("attribute_exists({PK})"))
-            .expression_attribute_values(":user", AttributeValue::Ss(vec![user.to_owned()]))
-            .build()
-            .map_err(internal)?;
+        let removal = UpdateExpr::new()
+            .delete("participants :user")
+            .condition(format!("attribute_exists({PK})"))
+            .value(":user", AttributeValue::Ss(vec![user.to_owned()]));
+        let entry = self.update(keys::order_pk(tenant, order_id), keys::ORDER_SK, &removal)?;
         let part = Delete::builder()
             .table_name(&self.table)
             .key(PK, s(keys::staff_pk(tenant, user)))

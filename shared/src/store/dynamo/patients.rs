@@ -3,6 +3,7 @@
 use crate::domain::ids::{CustomerId, PatientId, TenantId};
 use aws_sdk_dynamodb::types::{ConditionCheck, ReturnValue, TransactWriteItem};
 
+use super::expr::UpdateExpr;
 use super::item::{classify, from_item, internal, s};
 use super::DynamoStore;
 use crate::domain::directory::Patient;
@@ -36,21 +37,23 @@ impl PatientStore for DynamoStore {
         tenant: &TenantId,
         patient: &Patient,
     ) -> Result<Patient, StoreError> {
+        let put = UpdateExpr::new()
+            .set("#name = :name")
+            .set("customer_id = :customer")
+            .set("patient_id = :patient")
+            .set("updated_at = :now")
+            .set("created_at = if_not_exists(created_at, :now)")
+            .name("#name", "name")
+            .value(":name", s(&patient.name))
+            .value(":customer", s(&patient.customer_id))
+            .value(":patient", s(&patient.patient_id))
+            .value(":now", s(&patient.updated_at));
         let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(keys::customer_pk(tenant, &patient.customer_id)))
-            .key(SK, s(keys::patient_sk(&patient.patient_id)))
-            .update_expression(
-                "SET #name = :name, customer_id = :customer, patient_id = :patient, \
-                 updated_at = :now, created_at = if_not_exists(created_at, :now)",
+            .update_item(
+                keys::customer_pk(tenant, &patient.customer_id),
+                keys::patient_sk(&patient.patient_id),
+                &put,
             )
-            .expression_attribute_names("#name", "name")
-            .expression_attribute_values(":name", s(&patient.name))
-            .expression_attribute_values(":customer", s(&patient.customer_id))
-            .expression_attribute_values(":patient", s(&patient.patient_id))
-            .expression_attribute_values(":now", s(&patient.updated_at))
             .return_values(ReturnValue::AllNew)
             .send()
             .await

@@ -39,23 +39,23 @@ impl DynamoStore {
         let mut condition = "attribute_exists(gsi1sk) AND \
              (attribute_not_exists(#rf) OR #rf < gsi1sk)"
             .to_owned();
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .key(SK, s(HEADER_SK))
-            .update_expression("SET #rf = gsi1sk, #rf_at = :now")
-            .expression_attribute_names("#rf", format!("rf_{letter}"))
-            .expression_attribute_names("#rf_at", format!("rf_{letter}_at"))
-            .expression_attribute_values(":now", s(&now))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let mut receipt = UpdateExpr::new()
+            .set("#rf = gsi1sk")
+            .set("#rf_at = :now")
+            .name("#rf", format!("rf_{letter}"))
+            .name("#rf_at", format!("rf_{letter}_at"))
+            .value(":now", s(&now));
         if let Some(id) = up_to {
             condition.push_str(" AND gsi1sk = :up_to");
-            request = request.expression_attribute_values(":up_to", s(id));
+            receipt = receipt.value(":up_to", s(id));
         }
-        let header = match request.condition_expression(condition).send().await {
+        let sent = self
+            .update_item(&pk, HEADER_SK, &receipt.condition(condition))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let header = match sent {
             Ok(output) => header_from_item(&output.attributes.unwrap_or_default())?,
             Err(err) => match failed_condition_item(err)? {
                 Some(item) => header_from_item(&item)?,
@@ -185,28 +185,34 @@ impl DynamoStore {
             .await?;
         let frontier = header.side(reader.side).read_up_to.as_deref();
         if frontier.is_none_or(|f| f < up_to) {
-            let letter = reader.side.letter();
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(PK, s(&pk))
-                .key(SK, s(HEADER_SK))
-                .update_expression("SET #rf = :up_to, #rf_at = :now")
-                .condition_expression("attribute_not_exists(#rf) OR #rf < :up_to")
-                .expression_attribute_names("#rf", format!("rf_{letter}"))
-                .expression_attribute_names("#rf_at", format!("rf_{letter}_at"))
-                .expression_attribute_values(":up_to", s(up_to))
-                .expression_attribute_values(":now", s(now))
-                .send()
-                .await;
-            match result {
-                Ok(_) => {}
-                Err(err) if is_conditional_failure(&err) => {}
-                Err(err) => return Err(classify(err)),
-            }
+            self.move_receipt_to(&pk, reader, up_to, now).await?;
         }
         Ok((header, Some(position)))
+    }
+
+    /// The side's receipt frontier moves to `up_to` unless someone on the side got there
+    /// (or further) first.
+    async fn move_receipt_to(
+        &self,
+        pk: &str,
+        reader: &Reader,
+        up_to: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let letter = reader.side.letter();
+        let receipt = UpdateExpr::new()
+            .set("#rf = :up_to")
+            .set("#rf_at = :now")
+            .condition("attribute_not_exists(#rf) OR #rf < :up_to")
+            .name("#rf", format!("rf_{letter}"))
+            .name("#rf_at", format!("rf_{letter}_at"))
+            .value(":up_to", s(up_to))
+            .value(":now", s(now));
+        match self.update_item(pk, HEADER_SK, &receipt).send().await {
+            Ok(_) => Ok(()),
+            Err(err) if is_conditional_failure(&err) => Ok(()),
+            Err(err) => Err(classify(err)),
+        }
     }
 
     /// The reader's position, then their read clock: two small writes, no transaction.
@@ -222,18 +228,17 @@ impl DynamoStore {
         position: &ReadPosition,
     ) -> Result<ReadPosition, StoreError> {
         let pk = keys::reader_pk(tenant, reader.side, &reader.user_id);
+        let forward = UpdateExpr::new()
+            .set("up_to = :up_to")
+            .set("seen = :seen")
+            .set("#at = :at")
+            .condition("attribute_not_exists(up_to) OR up_to < :up_to")
+            .name("#at", "at")
+            .value(":up_to", s(&position.up_to))
+            .value(":seen", n(position.seen))
+            .value(":at", s(&position.at));
         let written = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .key(SK, s(keys::reader_sk(conversation)))
-            .update_expression("SET up_to = :up_to, seen = :seen, #at = :at")
-            .condition_expression("attribute_not_exists(up_to) OR up_to < :up_to")
-            .expression_attribute_names("#at", "at")
-            .expression_attribute_values(":up_to", s(&position.up_to))
-            .expression_attribute_values(":seen", n(position.seen))
-            .expression_attribute_values(":at", s(&position.at))
+            .update_item(&pk, keys::reader_sk(conversation), &forward)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;

@@ -2,16 +2,17 @@
 //! quiet hours they no longer have).
 
 use crate::domain::ids::TenantId;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use serde::{Deserialize, Serialize};
 
+use super::expr::UpdateExpr;
 use super::item::{from_item, internal, keyed_item, n, s, Item};
 use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::notify::{notify_delay, QuietHours};
 use crate::domain::{MessagingMode, Settings};
-use crate::store::keys::{self, PK, SK};
+use crate::store::keys;
 use crate::store::{SettingsStore, StoreError};
 
 impl SettingsStore for DynamoStore {
@@ -82,22 +83,19 @@ impl DynamoStore {
         delay_was: Option<jiff::SignedDuration>,
     ) -> Result<TransactWriteItem, StoreError> {
         let pk = keys::tenant_pk(tenant);
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .key(SK, s(keys::RELEASE_SK))
-            .expression_attribute_values(":shard", s(keys::due_shard(&pk)))
-            .expression_attribute_values(":now", s(crate::domain::now_rfc3339()));
-        update = match delay_was {
-            Some(was) => update
-                .update_expression(
-                    "SET gsi3pk = :shard, gsi3sk = :now, delay_was = if_not_exists(delay_was, :was)",
-                )
-                .expression_attribute_values(":was", n(was.as_secs().max(0) as u64)),
-            None => update.update_expression("SET gsi3pk = :shard, gsi3sk = :now"),
+        let release = UpdateExpr::new()
+            .set("gsi3pk = :shard")
+            .set("gsi3sk = :now")
+            .value(":shard", s(keys::due_shard(&pk)))
+            .value(":now", s(crate::domain::now_rfc3339()));
+        let release = match delay_was {
+            Some(was) => release
+                .set("delay_was = if_not_exists(delay_was, :was)")
+                .value(":was", n(was.as_secs().max(0) as u64)),
+            None => release,
         };
         Ok(TransactWriteItem::builder()
-            .update(update.build().map_err(internal)?)
+            .update(self.update(&pk, keys::RELEASE_SK, &release)?)
             .build())
     }
 }

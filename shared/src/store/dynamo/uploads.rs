@@ -2,14 +2,15 @@
 //! in its own transaction: each only if no message took it before.
 
 use crate::domain::ids::TenantId;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use serde::{Deserialize, Serialize};
 
-use super::item::{conversation_text, from_item, internal, keyed_item, s};
+use super::expr::UpdateExpr;
+use super::item::{conversation_text, from_item, keyed_item, s};
 use super::{key_item, DynamoStore};
 use crate::domain::{ConversationId, Message, Side};
-use crate::store::keys::{self, PK, SK};
+use crate::store::keys::{self, PK};
 use crate::store::{Reader, StoreError, Upload, UploadStore};
 
 /// An upload no message takes is forgotten after two days (its file after one).
@@ -65,18 +66,19 @@ impl DynamoStore {
             .attachments
             .iter()
             .map(|attachment| {
-                let update = Update::builder()
-                    .table_name(&self.table)
-                    .key(PK, s(keys::upload_pk(tenant, &attachment.id)))
-                    .key(SK, s(keys::UPLOAD_SK))
-                    .update_expression("SET message_id = :message REMOVE #ttl")
-                    .condition_expression(format!(
+                let taken = UpdateExpr::new()
+                    .set("message_id = :message")
+                    .remove("#ttl")
+                    .condition(format!(
                         "attribute_exists({PK}) AND attribute_not_exists(message_id)"
                     ))
-                    .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
-                    .expression_attribute_values(":message", s(&message.id))
-                    .build()
-                    .map_err(internal)?;
+                    .name("#ttl", keys::TTL_ATTRIBUTE)
+                    .value(":message", s(&message.id));
+                let update = self.update(
+                    keys::upload_pk(tenant, &attachment.id),
+                    keys::UPLOAD_SK,
+                    &taken,
+                )?;
                 Ok(TransactWriteItem::builder().update(update).build())
             })
             .collect()

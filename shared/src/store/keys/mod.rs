@@ -42,59 +42,13 @@
 //!
 //! # The conversation header
 //!
-//! The conversation, its customer and subject come from `pk`. Besides `status`, `title`
-//! and `created_at` it holds:
-//! - the last message: its id once, as the feed's sort key `gsi1sk`, and `last_message_at`,
-//!   `last_excerpt`, `last_sender_type`, `last_sender_name`, `message_count`;
-//! - per side, the counters `n_customer` and `n_staff` (system messages excluded);
-//! - per side (`c`, `s`), the last sender `ls_{side}`, the other side's counter when they
-//!   sent (`ls_{side}_seen`) and their message (`ls_{side}_id`): sending reads what came
-//!   before, so the last sender of a side needs no position write. A send by someone else
-//!   of the side is conditional on whom it replaces (`#ls`): the common send (nobody, or
-//!   the sender) expects none; when the condition fails, the header it returns names the
-//!   replaced sender, and the retried transaction writes their implied position into
-//!   their position item (`sent_up_to`, `sent_seen`, `sent_at`, beside what they marked
-//!   read; unconditional, so it cannot cancel the send, and read as the further of the
-//!   two), conditional on that sender still being the last;
-//! - per side, the receipt frontier `rf_{side}` (the furthest message anyone on the side
-//!   has read, or sent) and `rf_{side}_at`: "read by the recipient" for the other side;
-//! - a pending notification (below) and `notified_up_to`.
-//!
-//! A person's unread count is the other side's counter minus the larger of their
-//! position's `seen` and, when they are their side's last sender, `ls_{side}_seen`: no
-//! message is read to count.
-//!
-//! Sends are ordered: the header update in a send's transaction is conditional on
-//! `gsi1sk < :id`, so messages commit in id order. That is what makes "read up to id X"
-//! and "unread = counter − seen" agree, and what keeps cursors stable.
-//!
-//! An assignment with an end carries it as `until` and as the TTL `expires_at`; TTL
-//! deletes late, so every check compares `until` with the time.
+//! What a header holds, how unread counts come from it and why sends are ordered: in
+//! `conversations.rs`, beside its keys.
 //!
 //! # Pending notifications
 //!
-//! A pending notification is a set of header attributes, written by the send's own header
-//! Update (no extra request): the sparse index keys `gsi3pk` = `DUE#{shard}` (a stable hash
-//! of the conversation key over [`DUE_SHARDS`] partitions, so no single index partition
-//! takes every tenant's writes) and `gsi3sk` = the due time (kept by later messages: they
-//! join it), `due_round` (names the pass in delivery records when it was postponed; absent,
-//! the due time names it), `due_stage` (`digest`, then `escalation` for SMS) and
-//! `notify_now` (channels a staff sender asked for at once, which makes it due now, while
-//! `digest_due` keeps the time of the digest it goes ahead of: that pass sends contacts
-//! only what was asked for, then moves back to `digest_due`, and `notified_now_up_to`
-//! keeps contacts from being told again of what they were told at once). The
-//! dispatcher Queries each shard for `gsi3sk <= now`: it reads what is due and nothing
-//! else, whatever the table holds. Settling a pass removes the keys (or moves `gsi3sk`),
-//! conditional on the pass and the last message it saw. A message that arrives while the
-//! pass waits for its SMS escalation replaces it with a digest pass after the normal delay.
-//!
-//! Quiet hours move a pass to `gsi3pk` = `HELD#{tenant}` (until their end) and make the
-//! tenant's release marker due by then; the shards never read held passes. When the
-//! marker is due, the dispatcher reads the tenant's held passes (one Query) and delivers
-//! them, or moves the marker to the end of the quiet hours still in force. A settings
-//! save that changes quiet hours or shortens the delay makes the marker due at once (in
-//! the same transaction); a shortened delay brings forward the digests pending under the
-//! longer one (a Query per shard over the window of the old delay, a write per pass).
+//! How a pass is due, settled, held by quiet hours and released: in `due.rs`, beside its
+//! keys.
 //!
 //! # Indexes
 //!
@@ -138,9 +92,17 @@
 //! | inbound SMS | the number's tenant (one GetItem, cached per container like settings); one BatchGetItem of the phone claim, opt-out, auto-reply mark (and settings when not cached); a matched text: the account's newest conversation on `gsi4` (one Query of one entry; the next 20 when it is closed) for the most recently active open one; one TransactWriteItems (message, header, provider id, any opt-out change) | 3 requests, 10 WRU |
 //! | directory writes | one GetItem of the current entry, then one TransactWriteItems (entry, phone claims or both assignment copies) | |
 
-use sha2::{Digest, Sha256};
+mod conversations;
+mod directory;
+mod due;
+mod sms;
+mod tenant;
 
-use crate::domain::{ConversationId, Side, Subject};
+pub use conversations::*;
+pub use directory::*;
+pub use due::*;
+pub use sms::*;
+pub use tenant::*;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -156,206 +118,6 @@ pub const GSI3_SK: &str = "gsi3sk";
 /// An account's conversations by activity: keyed by the header's `gsi2pk` and `gsi1sk`.
 pub const GSI4: &str = "gsi4";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
-
-pub const SETTINGS_SK: &str = "SETTINGS";
-pub const ORDER_SK: &str = "ORDER";
-pub const UPLOAD_SK: &str = "UPLOAD";
-/// The tenant's release marker: due (on `gsi3`) when passes held by quiet hours are to be
-/// looked at again.
-pub const RELEASE_SK: &str = "RELEASE";
-/// The operator's grant to the tenant.
-pub const GRANT_SK: &str = "GRANT";
-pub const HEADER_SK: &str = "~HDR";
-pub const MESSAGE_SK_PREFIX: &str = "M#";
-pub const IDEMPOTENCY_SK: &str = "IDEM";
-pub const PROFILE_SK: &str = "PROFILE";
-pub const ASSIGN_SK_PREFIX: &str = "ASSIGN#";
-/// A staff member's part in an order conversation (`PART#{conversation id}`).
-pub const PART_SK_PREFIX: &str = "PART#";
-pub const ASSIGNED_SK_PREFIX: &str = "ASSIGNED#";
-pub const CONTACT_SK_PREFIX: &str = "CONTACT#";
-/// Sorts after contacts and assignments: the account's directory Query stops before it.
-pub const PATIENT_SK_PREFIX: &str = "PATIENT#";
-pub const PHONE_SK: &str = "PHONE";
-pub const OPT_OUT_SK: &str = "OPTOUT";
-pub const SMS_NUMBER_SK: &str = "SMSNUM";
-pub const PROVIDER_MESSAGE_SK: &str = "EXT";
-pub const AUTO_REPLY_SK: &str = "AUTOREPLY";
-
-/// An upload: a file one person may attach in one conversation.
-pub fn upload_pk(tenant: &str, upload: &str) -> String {
-    format!("T#{tenant}#UPLOAD#{upload}")
-}
-
-/// An order's index entry: the one conversation it opened.
-pub fn order_pk(tenant: &str, order_id: &str) -> String {
-    format!("T#{tenant}#ORDER#{order_id}")
-}
-
-/// The tenant's quota counters of one UTC day (`YYYY-MM-DD`).
-pub fn quota_sk(day: &str) -> String {
-    format!("QUOTA#{day}")
-}
-
-pub fn tenant_pk(tenant: &str) -> String {
-    format!("T#{tenant}")
-}
-
-pub fn conversation_pk(tenant: &str, conversation: &ConversationId) -> String {
-    format!(
-        "T#{tenant}#C#{}#{}",
-        conversation.customer_id, conversation.subject
-    )
-}
-
-pub fn message_sk(message_id: &str) -> String {
-    format!("{MESSAGE_SK_PREFIX}{message_id}")
-}
-
-/// The key is hashed: clients choose it, and it may hold any character.
-pub fn idempotency_pk(tenant: &str, user: &str, key: &str) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    format!("T#{tenant}#IDEM#{user}#{}", hex(&digest))
-}
-
-/// Whose an order event's key is: the caller's, within the conversation it targets.
-pub fn event_key_owner(caller: &str, conversation: &ConversationId) -> String {
-    format!("{caller}#{}", conversation.encode())
-}
-
-pub fn tenant_feed_pk(tenant: &str) -> String {
-    format!("T#{tenant}#FEED")
-}
-
-pub fn customer_feed_pk(tenant: &str, customer: &str) -> String {
-    format!("T#{tenant}#CF#{customer}")
-}
-
-pub fn staff_pk(tenant: &str, user: &str) -> String {
-    format!("T#{tenant}#STAFF#{user}")
-}
-
-pub fn staff_directory_pk(tenant: &str) -> String {
-    format!("T#{tenant}#STAFFDIR")
-}
-
-/// Basic staff (a marketplace's vendors: thousands) are listed apart, so that who reaches
-/// every conversation is read without them.
-pub fn basic_staff_directory_pk(tenant: &str) -> String {
-    format!("T#{tenant}#STAFFDIR#BASIC")
-}
-
-/// The directory partition a profile of `role` is listed in.
-pub fn directory_pk_for(tenant: &str, role: crate::domain::Role) -> String {
-    match role {
-        crate::domain::Role::BasicStaff => basic_staff_directory_pk(tenant),
-        _ => staff_directory_pk(tenant),
-    }
-}
-
-pub fn part_sk(conversation: &ConversationId) -> String {
-    format!("{PART_SK_PREFIX}{}", conversation.encode())
-}
-
-pub fn assign_sk(customer: &str) -> String {
-    format!("{ASSIGN_SK_PREFIX}{customer}")
-}
-
-pub fn patient_sk(patient: &str) -> String {
-    format!("{PATIENT_SK_PREFIX}{patient}")
-}
-
-pub fn customer_pk(tenant: &str, customer: &str) -> String {
-    format!("T#{tenant}#CU#{customer}")
-}
-
-pub fn assigned_sk(user: &str) -> String {
-    format!("{ASSIGNED_SK_PREFIX}{user}")
-}
-
-pub fn contact_sk(contact: &str) -> String {
-    format!("{CONTACT_SK_PREFIX}{contact}")
-}
-
-pub fn phone_pk(tenant: &str, e164: &str) -> String {
-    format!("T#{tenant}#PHONE#{e164}")
-}
-
-pub fn opt_out_pk(tenant: &str, e164: &str) -> String {
-    format!("T#{tenant}#OPTOUT#{e164}")
-}
-
-pub fn sms_number_pk(e164: &str) -> String {
-    format!("SMSNUM#{e164}")
-}
-
-pub fn provider_message_pk(tenant: &str, provider: &str, id: &str) -> String {
-    format!("T#{tenant}#EXT#{provider}#{id}")
-}
-
-pub fn unmatched_pk(tenant: &str) -> String {
-    format!("T#{tenant}#UNMATCHED")
-}
-
-pub fn auto_reply_pk(tenant: &str, e164: &str) -> String {
-    format!("T#{tenant}#AUTOREPLY#{e164}")
-}
-
-/// Pending notifications spread over this many index partitions.
-pub const DUE_SHARDS: u32 = 4;
-
-/// The due-index partition of a conversation: a stable hash of its key.
-/// The due-index partition of a tenant's passes held by quiet hours (looked at when the
-/// tenant's release marker is due, not by shard).
-pub fn held_pk(tenant: &str) -> String {
-    format!("HELD#{tenant}")
-}
-
-pub fn due_shard(conversation_pk: &str) -> String {
-    let hash = conversation_pk.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    format!("DUE#{}", hash % DUE_SHARDS)
-}
-
-/// The side counter: messages sent by that side, system messages excluded.
-pub fn side_counter(side: Side) -> &'static str {
-    match side {
-        Side::Customer => "n_customer",
-        Side::Staff => "n_staff",
-    }
-}
-
-/// A person's read position in one conversation: `T#{tenant}#R#{side}#{user}`, one
-/// partition per person, so the badge reads all of a person's positions with one Query.
-pub fn reader_pk(tenant: &str, side: Side, user: &str) -> String {
-    format!("T#{tenant}#R#{}#{user}", side.letter())
-}
-
-/// The conversation's part of a reader key: `{customer}#{subject}`.
-pub fn reader_sk(conversation: &ConversationId) -> String {
-    format!("{}#{}", conversation.customer_id, conversation.subject)
-}
-
-/// The conversation a reader item's sort key names.
-pub fn conversation_of_reader_sk(sk: &str) -> Option<ConversationId> {
-    let (customer, subject) = sk.split_once('#')?;
-    Some(ConversationId::new(customer, Subject::parse(subject)?))
-}
-
-/// The person's read clock, in their reader partition: `~` sorts after every conversation
-/// and is outside the id alphabet.
-pub const READ_CLOCK_SK: &str = "~CLOCK";
-
-/// The tenant and conversation of a conversation partition key.
-pub fn parse_conversation_pk(pk: &str) -> Option<(String, ConversationId)> {
-    let (tenant, rest) = pk.strip_prefix("T#")?.split_once("#C#")?;
-    let (customer, subject) = rest.split_once('#')?;
-    Some((
-        tenant.to_owned(),
-        ConversationId::new(customer, Subject::parse(subject)?),
-    ))
-}
 
 /// Header attributes the tenant feed (`gsi1`) carries: what a feed row shows and what an
 /// unread count needs. A send moves `gsi1sk`, so the entry is rewritten then anyway; mark
@@ -397,6 +159,7 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ConversationId, Side, Subject};
 
     #[test]
     fn header_sorts_above_every_message() {
