@@ -95,6 +95,26 @@ pub struct Message {
     #[serde(flatten)]
     pub content: MessageContent,
     pub created_at: String,
+    #[serde(flatten)]
+    pub changes: MessageChanges,
+}
+
+/// What happened to a message after it was sent. An edit keeps the message where it was
+/// (its id, so read positions and counts stand); a deletion leaves a placeholder whose
+/// content is gone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageChanges {
+    #[serde(default)]
+    pub is_edited: bool,
+    #[serde(default)]
+    pub edited_at: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub deleted_at: Option<String>,
+    /// The user id of whoever deleted it (the author, an admin, or an erasure).
+    #[serde(default)]
+    pub deleted_by: Option<String>,
 }
 
 impl std::ops::Deref for Message {
@@ -195,6 +215,7 @@ mod tests {
                 external_ref: None,
             },
             created_at: "t".into(),
+            changes: MessageChanges::default(),
         }
     }
 

@@ -26,7 +26,8 @@ pub mod validate;
 pub use conversation::{ConversationId, ConversationKind, ConversationStatus, Subject};
 pub use error::DomainError;
 pub use message::{
-    Attachment, Channel, Message, MessageContent, MessageType, MessageView, SenderType,
+    Attachment, Channel, Message, MessageChanges, MessageContent, MessageType, MessageView,
+    SenderType,
 };
 pub use named::Named;
 pub use principal::{Principal, Role, Side};

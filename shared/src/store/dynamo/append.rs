@@ -309,6 +309,7 @@ fn new_message(draft: &MessageDraft, id: Ulid) -> Message {
         patient_id: draft.conversation.subject.patient_id().map(String::from),
         content: draft.content.clone(),
         created_at: now_rfc3339(),
+        changes: Default::default(),
     }
 }
 
