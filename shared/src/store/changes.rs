@@ -16,6 +16,8 @@ pub struct StoredMessage {
     pub message: Message,
     pub newest: bool,
     pub edits: u32,
+    /// The conversation is closed: it takes no more changes from its authors.
+    pub closed: bool,
 }
 
 /// Who deletes a message and when.

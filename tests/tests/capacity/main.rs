@@ -429,3 +429,6 @@ mod directory;
 mod scale;
 
 mod badge;
+
+/// Editing and deleting a sent message.
+mod changes;
