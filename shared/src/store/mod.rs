@@ -16,6 +16,7 @@ mod notifications;
 mod patients;
 pub mod readers;
 pub mod schema;
+mod search;
 mod settings;
 mod uploads;
 
@@ -29,6 +30,7 @@ pub use inbound::*;
 pub use messages::*;
 pub use notifications::*;
 pub use patients::*;
+pub use search::*;
 pub use settings::*;
 pub use uploads::*;
 
