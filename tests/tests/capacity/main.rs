@@ -429,3 +429,6 @@ mod directory;
 mod scale;
 
 mod badge;
+
+/// Directory search at 30 and 30,000 accounts.
+mod search;
