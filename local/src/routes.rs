@@ -123,6 +123,7 @@ pub const ROUTES: &[Route] = &[
         Function::Admin,
     ),
     route("GET", "/staff", Function::Admin),
+    route("GET", "/customers", Function::Admin),
     route("GET", "/customers/{customer_id}/contacts", Function::Admin),
     route("GET", "/customers/{customer_id}/patients", Function::Admin),
     route(

@@ -17,6 +17,7 @@ mod notifications;
 mod patients;
 pub mod readers;
 pub mod schema;
+mod search;
 mod settings;
 mod uploads;
 
@@ -31,6 +32,7 @@ pub use inbound::*;
 pub use messages::*;
 pub use notifications::*;
 pub use patients::*;
+pub use search::*;
 pub use settings::*;
 pub use uploads::*;
 

@@ -432,3 +432,6 @@ mod badge;
 
 /// Editing and deleting a sent message.
 mod changes;
+
+/// Directory search at 30 and 30,000 accounts.
+mod search;

@@ -24,6 +24,7 @@ mod notifications;
 mod orders;
 mod patients;
 mod reading;
+mod search;
 mod settings;
 mod transaction;
 mod uploads;
