@@ -154,7 +154,7 @@ async fn delete_stored<S: MessageChangeStore>(
     {
         ChangeOutcome::Changed(deleted) => {
             tracing::info!(message = %deleted.id, files = files.len(), "message deleted");
-            Ok(Some(deleted))
+            Ok(Some(*deleted))
         }
         ChangeOutcome::Stale => Ok(None),
     }

@@ -31,7 +31,7 @@ pub struct Deletion<'a> {
 
 #[derive(Debug)]
 pub enum ChangeOutcome {
-    Changed(Message),
+    Changed(Box<Message>),
     /// The message changed since it was read (another edit or a deletion): nothing was
     /// written; read it again and decide again.
     Stale,

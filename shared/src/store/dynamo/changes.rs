@@ -108,7 +108,7 @@ impl MessageChangeStore for DynamoStore {
             .set("last_excerpt = :excerpt")
             .value(":excerpt", s(text::excerpt(&excerpt_source(&edited))));
         Ok(match self.change(transaction, &pk, stored, header).await? {
-            true => ChangeOutcome::Changed(edited),
+            true => ChangeOutcome::Changed(Box::new(edited)),
             false => ChangeOutcome::Stale,
         })
     }
@@ -165,7 +165,7 @@ impl MessageChangeStore for DynamoStore {
         }
         let header = newest_state(LastState::Deleted).remove("last_excerpt");
         Ok(match self.change(transaction, &pk, stored, header).await? {
-            true => ChangeOutcome::Changed(placeholder),
+            true => ChangeOutcome::Changed(Box::new(placeholder)),
             false => ChangeOutcome::Stale,
         })
     }
