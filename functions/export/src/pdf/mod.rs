@@ -1,0 +1,141 @@
+//! A conversation as a PDF: its title, account and participants, then each message — its
+//! time in the tenant's time zone, sender, type, text, attachment names, and whether it was
+//! edited (when) or deleted (by whom, when; a deleted message has no text left to show).
+//! Pages are numbered "Page n of m". Set in DejaVu Sans (Latin, Greek and Cyrillic; other
+//! characters show as �), written by hand in a few hundred lines: a PDF library with its
+//! font subsetter would not fit the function's 2.5 MB package (see `font.rs`).
+
+mod embed;
+mod font;
+mod layout;
+mod writer;
+
+use jiff::tz::TimeZone;
+use shared::domain::{Message, Named};
+use shared::store::readers::Audience;
+
+use layout::{Pages, BODY, META, TITLE};
+
+pub const CONTENT_TYPE: &str = "application/pdf";
+
+/// Text under a message's header line is set in this far.
+const INDENT: f32 = 10.0;
+
+/// What the first page opens with.
+pub struct Cover<'a> {
+    pub title: &'a str,
+    /// The account and, for an order, its number.
+    pub subtitle: &'a str,
+    pub audience: &'a Audience,
+    pub messages: u64,
+}
+
+pub struct PdfExport {
+    pages: Pages,
+    zone: TimeZone,
+    zone_name: String,
+    title: String,
+}
+
+impl PdfExport {
+    pub fn new(cover: &Cover<'_>, zone_name: &str) -> Self {
+        let zone = TimeZone::get(zone_name).unwrap_or(TimeZone::UTC);
+        let mut export = PdfExport {
+            pages: Pages::new(),
+            zone,
+            zone_name: zone_name.to_owned(),
+            title: cover.title.to_owned(),
+        };
+        export.cover(cover);
+        export
+    }
+
+    fn cover(&mut self, cover: &Cover<'_>) {
+        let pages = &mut self.pages;
+        pages.paragraph(TITLE, 0.0, cover.title);
+        pages.paragraph(META, 0.0, cover.subtitle);
+        let contacts: Vec<&str> = cover.audience.contacts.iter().map(|c| c.name.as_str()).collect();
+        let staff: Vec<&str> = cover.audience.staff.iter().map(|s| s.name.as_str()).collect();
+        pages.paragraph(META, 0.0, &format!("Customer: {}", list(&contacts)));
+        pages.paragraph(META, 0.0, &format!("Staff: {}", list(&staff)));
+        let now = jiff::Timestamp::now().to_zoned(self.zone.clone());
+        pages.paragraph(
+            META,
+            0.0,
+            &format!(
+                "{} messages, exported {}; times in {}",
+                cover.messages,
+                now.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                self.zone_name
+            ),
+        );
+        pages.gap(BODY.leading);
+    }
+
+    /// A message: a header line, its text (or that it was deleted) and its files.
+    pub fn message(&mut self, message: &Message) {
+        let changes = &message.changes;
+        let mut header = format!(
+            "{} · {} ({}) · {}",
+            self.time(&message.created_at),
+            message.sender_name,
+            message.sender_type.as_str(),
+            message.message_type.as_str()
+        );
+        if changes.is_edited && !changes.deleted {
+            let at = changes.edited_at.as_deref().unwrap_or_default();
+            header.push_str(&format!(" (edited {})", self.time(at)));
+        }
+        // The header never ends a page alone.
+        self.pages.room(META.leading + BODY.leading);
+        self.pages.paragraph(META, 0.0, &header);
+        if changes.deleted {
+            let by = changes.deleted_by.as_deref().unwrap_or("unknown");
+            let at = changes.deleted_at.as_deref().unwrap_or_default();
+            let note = format!("Message deleted by {by} at {}", self.time(at));
+            self.pages.paragraph(META, INDENT, &note);
+        } else if !message.message.is_empty() {
+            self.pages.paragraph(BODY, INDENT, &message.message);
+        }
+        if !message.attachments.is_empty() && !changes.deleted {
+            let names: Vec<&str> = message.attachments.iter().map(|a| a.name.as_str()).collect();
+            self.pages
+                .paragraph(META, INDENT, &format!("Attachments: {}", names.join(", ")));
+        }
+        self.pages.gap(BODY.leading / 2.0);
+    }
+
+    /// The bytes of the pages finished so far.
+    pub fn take(&mut self) -> Vec<u8> {
+        self.pages.take()
+    }
+
+    /// The rest of the file.
+    pub fn finish(self) -> Vec<u8> {
+        let created = jiff::Timestamp::now().strftime("%Y%m%d%H%M%S").to_string();
+        self.pages.finish(&self.title, &created)
+    }
+
+    fn time(&self, rfc3339: &str) -> String {
+        local_time(rfc3339, &self.zone)
+    }
+}
+
+/// A stored time (RFC 3339, UTC) as it reads in `zone`, to the second; as stored if it
+/// does not parse.
+pub fn local_time(rfc3339: &str, zone: &TimeZone) -> String {
+    match rfc3339.parse::<jiff::Timestamp>() {
+        Ok(at) => at
+            .to_zoned(zone.clone())
+            .strftime("%Y-%m-%d %H:%M:%S %Z")
+            .to_string(),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    match names.is_empty() {
+        true => "none".to_owned(),
+        false => names.join(", "),
+    }
+}
