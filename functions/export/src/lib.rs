@@ -14,62 +14,25 @@
 //! however long it is.
 
 use shared::domain::permissions::{require_host_or_admin, Access};
-use shared::domain::{ConversationId, Message, Settings};
+use shared::domain::ConversationId;
 use shared::files::names::content_disposition;
 use shared::http::{self, Request, Response};
-use shared::store::readers::{audience, frontiers_of, ReadFrontier};
-use shared::store::{ConversationHeader, DirectoryStore, MessageStore, NotificationStore, SettingsStore};
+use shared::store::readers::{audience, frontiers_of};
+use shared::store::{DirectoryStore, MessageStore, NotificationStore, SettingsStore};
 use shared::{ApiError, App};
 
 pub mod csv;
+mod format;
 pub mod pdf;
 mod spool;
 
-use spool::{Encoding, Spool, Spooled};
+pub use format::Format;
+use format::Writer;
+use spool::{Spool, Spooled};
 
 /// The most an answered export may be as Lambda's JSON response body: 6 MB
 /// (6,291,556 bytes) less room for the headers and the envelope.
 pub const MAX_EXPORT_BYTES: usize = 5_500_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Pdf,
-}
-
-impl Format {
-    fn of(request: &Request) -> Result<Format, ApiError> {
-        match http::query_param(request, "format").as_deref() {
-            None | Some("csv") => Ok(Format::Csv),
-            Some("pdf") => Ok(Format::Pdf),
-            Some(_) => Err(ApiError::bad_request(
-                "invalid_format",
-                "format must be csv or pdf",
-            )),
-        }
-    }
-
-    fn extension(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Pdf => "pdf",
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Format::Csv => csv::CONTENT_TYPE,
-            Format::Pdf => pdf::CONTENT_TYPE,
-        }
-    }
-
-    fn encoding(self) -> Encoding {
-        match self {
-            Format::Csv => Encoding::Text,
-            Format::Pdf => Encoding::Binary,
-        }
-    }
-}
 
 pub async fn handle<S>(app: &App<S>, request: Request) -> Response
 where
@@ -100,31 +63,42 @@ where
         .await?
         .ok_or(ApiError::NotFound)?;
     let audience = audience(&app.store, tenant, &header).await?;
-    let frontiers = frontiers_of(&app.store, tenant, &header, &audience).await?;
-
+    let mut writer = match format {
+        Format::Csv => Writer::Csv(frontiers_of(&app.store, tenant, &header, &audience).await?),
+        Format::Pdf => Writer::Pdf(Box::new(pdf::PdfExport::of(
+            &header,
+            &audience,
+            &opened.settings,
+        ))),
+    };
     let key = format!(
         "exports/{tenant}/{}/{}.{}",
         conversation.encode(),
         ulid::Ulid::new(),
         format.extension()
     );
-    let content_type = format.content_type();
     let mut spool = Spool::new(
         limit,
         app.files.as_ref(),
         key,
-        (content_type, format.encoding()),
+        (format.content_type(), format.encoding()),
     );
-    let mut writer = match format {
-        Format::Csv => Writer::Csv(frontiers),
-        Format::Pdf => Writer::Pdf(Box::new(pdf_export(&header, &audience, &opened.settings))),
-    };
     if let Err(err) = write_history(app, tenant, &conversation, &mut writer, &mut spool).await {
         spool.abort().await;
         return Err(err);
     }
+    answer(app, spool, format, &file_name(&conversation, format)).await
+}
+
+/// The file in the response, or a link to it in the bucket.
+async fn answer<S>(
+    app: &App<S>,
+    spool: Spool<'_>,
+    format: Format,
+    name: &str,
+) -> Result<Response, ApiError> {
     let parts = spool.parts();
-    let name = file_name(&conversation, format);
+    let content_type = format.content_type();
     match spool.finish().await? {
         Spooled::Inline(bytes) => {
             let body = match format {
@@ -136,76 +110,16 @@ where
             Ok(lambda_http::Response::builder()
                 .status(200)
                 .header("content-type", content_type)
-                .header("content-disposition", content_disposition(&name))
+                .header("content-disposition", content_disposition(name))
                 .body(body)
                 .expect("a response from valid parts"))
         }
         Spooled::Stored(key) => {
             tracing::info!(%key, parts, "export handed over through the bucket");
-            let link = app
-                .files()?
-                .download_link(&key, &name, content_type)
-                .await?;
+            let link = app.files()?.download_link(&key, name, content_type).await?;
             Ok(http::redirect(&link))
         }
     }
-}
-
-/// What turns messages into the file's bytes.
-enum Writer {
-    /// Who has read how far, for each record's `read_by`.
-    Csv(Vec<ReadFrontier>),
-    Pdf(Box<pdf::PdfExport>),
-}
-
-impl Writer {
-    fn start(&mut self) -> Vec<u8> {
-        match self {
-            Writer::Csv(_) => csv::head().into_bytes(),
-            Writer::Pdf(pdf) => pdf.take(),
-        }
-    }
-
-    fn message(&mut self, message: &Message) -> Vec<u8> {
-        match self {
-            Writer::Csv(frontiers) => csv::record(frontiers, message).into_bytes(),
-            Writer::Pdf(pdf) => {
-                pdf.message(message);
-                pdf.take()
-            }
-        }
-    }
-
-    fn finish(self) -> Vec<u8> {
-        match self {
-            Writer::Csv(_) => Vec::new(),
-            Writer::Pdf(pdf) => pdf.finish(),
-        }
-    }
-}
-
-fn pdf_export(header: &ConversationHeader, audience: &shared::store::readers::Audience, settings: &Settings) -> pdf::PdfExport {
-    let id = &header.id;
-    let (title, subtitle) = match id.subject.order_id() {
-        Some(order) => (
-            header.title.clone().unwrap_or_else(|| format!("Order {order}")),
-            format!("Order {order} · account {}", id.customer_id),
-        ),
-        None => (
-            header
-                .title
-                .clone()
-                .unwrap_or_else(|| format!("Conversation {}", id.subject)),
-            format!("Account {} · {}", id.customer_id, id.subject),
-        ),
-    };
-    let cover = pdf::Cover {
-        title: &title,
-        subtitle: &subtitle,
-        audience,
-        messages: header.message_count,
-    };
-    pdf::PdfExport::new(&cover, &settings.timezone)
 }
 
 /// The file, a history page at a time (one Query each), into the spool.

@@ -6,8 +6,8 @@
 use std::sync::OnceLock;
 
 use super::font::{font, Font, TTF};
-use super::writer::{deflate, Writer, CID_FONT, DESCRIPTOR, FONT, FONT_FILE, RESOURCES, TOTAL};
 use super::writer::TO_UNICODE;
+use super::writer::{deflate, Writer, CID_FONT, DESCRIPTOR, FONT, FONT_FILE, RESOURCES, TOTAL};
 
 /// The PostScript name the font is known by in the PDF.
 const NAME: &str = "DejaVuSans";
@@ -87,7 +87,11 @@ fn to_unicode(font: &Font) -> String {
     for (id, c) in font.unicode.iter().enumerate() {
         if let Some(c) = c {
             let mut units = [0u16; 2];
-            let hex: String = c.encode_utf16(&mut units).iter().map(|u| format!("{u:04X}")).collect();
+            let hex: String = c
+                .encode_utf16(&mut units)
+                .iter()
+                .map(|u| format!("{u:04X}"))
+                .collect();
             pairs.push(format!("<{id:04X}> <{hex}>"));
         }
     }
@@ -98,7 +102,11 @@ fn to_unicode(font: &Font) -> String {
          1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
     );
     for block in pairs.chunks(100) {
-        cmap.push_str(&format!("{} beginbfchar\n{}\nendbfchar\n", block.len(), block.join("\n")));
+        cmap.push_str(&format!(
+            "{} beginbfchar\n{}\nendbfchar\n",
+            block.len(),
+            block.join("\n")
+        ));
     }
     cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
     cmap

@@ -75,7 +75,10 @@ impl Font {
         let mut font = Font {
             direct: vec![None; DIRECT],
             other: HashMap::new(),
-            replacement: Glyph { id: 0, advance: advances.first().copied().unwrap_or(0) },
+            replacement: Glyph {
+                id: 0,
+                advance: advances.first().copied().unwrap_or(0),
+            },
             unicode: vec![None; glyphs],
             advances,
             ascent: scale(i16_at(hhea, 4)?.into()),
@@ -98,7 +101,11 @@ impl Font {
                 *shown = Some(c);
             }
         }
-        font.replacement = font.other.get(&'\u{FFFD}').copied().unwrap_or(font.replacement);
+        font.replacement = font
+            .other
+            .get(&'\u{FFFD}')
+            .copied()
+            .unwrap_or(font.replacement);
         Some(font)
     }
 }
@@ -191,7 +198,11 @@ mod tests {
             assert_eq!(font.unicode[usize::from(glyph.id)], Some(c), "{c}");
         }
         assert_eq!(font.glyph('写'), font.glyph('\u{FFFD}'));
-        assert_eq!(font.glyph('i').advance, 278, "DejaVu Sans's i, in thousandths");
+        assert_eq!(
+            font.glyph('i').advance,
+            278,
+            "DejaVu Sans's i, in thousandths"
+        );
         assert!(font.width("MMMM", 10.0) > font.width("iiii", 10.0));
         assert!(font.ascent > 0 && font.descent < 0);
     }

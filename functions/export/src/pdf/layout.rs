@@ -24,10 +24,26 @@ pub struct Style {
     pub gray: f32,
 }
 
-pub const TITLE: Style = Style { size: 16.0, leading: 22.0, gray: 0.0 };
-pub const BODY: Style = Style { size: 10.0, leading: 13.0, gray: 0.0 };
-pub const META: Style = Style { size: 8.5, leading: 12.0, gray: 0.35 };
-const PAGE_NUMBER: Style = Style { size: 8.0, leading: 10.0, gray: 0.35 };
+pub const TITLE: Style = Style {
+    size: 16.0,
+    leading: 22.0,
+    gray: 0.0,
+};
+pub const BODY: Style = Style {
+    size: 10.0,
+    leading: 13.0,
+    gray: 0.0,
+};
+pub const META: Style = Style {
+    size: 8.5,
+    leading: 12.0,
+    gray: 0.35,
+};
+const PAGE_NUMBER: Style = Style {
+    size: 8.0,
+    leading: 10.0,
+    gray: 0.35,
+};
 
 pub struct Pages {
     writer: Writer,
@@ -99,8 +115,9 @@ impl Pages {
         let label = format!("Page {number} of ");
         draw(&mut self.content, PAGE_NUMBER, MARGIN, FOOTER, &label);
         let after = MARGIN + font().width(&label, PAGE_NUMBER.size);
-        self.content
-            .extend_from_slice(format!("q 1 0 0 1 {after:.2} {FOOTER:.2} cm /Total Do Q\n").as_bytes());
+        self.content.extend_from_slice(
+            format!("q 1 0 0 1 {after:.2} {FOOTER:.2} cm /Total Do Q\n").as_bytes(),
+        );
         let (page, contents) = (self.next_id, self.next_id + 1);
         self.next_id += 2;
         self.writer.stream(contents, "", &self.content);
@@ -130,7 +147,13 @@ impl Pages {
         );
         self.writer.object(PAGES, tree.as_bytes());
         let mut total = Vec::new();
-        draw(&mut total, PAGE_NUMBER, 0.0, 0.0, &self.pages.len().to_string());
+        draw(
+            &mut total,
+            PAGE_NUMBER,
+            0.0,
+            0.0,
+            &self.pages.len().to_string(),
+        );
         self.writer.stream(
             TOTAL,
             &format!(

@@ -11,8 +11,9 @@ mod layout;
 mod writer;
 
 use jiff::tz::TimeZone;
-use shared::domain::{Message, Named};
+use shared::domain::{Message, Named, Settings};
 use shared::store::readers::Audience;
+use shared::store::ConversationHeader;
 
 use layout::{Pages, BODY, META, TITLE};
 
@@ -38,6 +39,34 @@ pub struct PdfExport {
 }
 
 impl PdfExport {
+    /// The export of a conversation, its cover written.
+    pub fn of(header: &ConversationHeader, audience: &Audience, settings: &Settings) -> Self {
+        let id = &header.id;
+        let (title, subtitle) = match id.subject.order_id() {
+            Some(order) => (
+                header
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| format!("Order {order}")),
+                format!("Order {order} · account {}", id.customer_id),
+            ),
+            None => (
+                header
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| format!("Conversation {}", id.subject)),
+                format!("Account {} · {}", id.customer_id, id.subject),
+            ),
+        };
+        let cover = Cover {
+            title: &title,
+            subtitle: &subtitle,
+            audience,
+            messages: header.message_count,
+        };
+        PdfExport::new(&cover, &settings.timezone)
+    }
+
     pub fn new(cover: &Cover<'_>, zone_name: &str) -> Self {
         let zone = TimeZone::get(zone_name).unwrap_or(TimeZone::UTC);
         let mut export = PdfExport {
@@ -54,8 +83,18 @@ impl PdfExport {
         let pages = &mut self.pages;
         pages.paragraph(TITLE, 0.0, cover.title);
         pages.paragraph(META, 0.0, cover.subtitle);
-        let contacts: Vec<&str> = cover.audience.contacts.iter().map(|c| c.name.as_str()).collect();
-        let staff: Vec<&str> = cover.audience.staff.iter().map(|s| s.name.as_str()).collect();
+        let contacts: Vec<&str> = cover
+            .audience
+            .contacts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        let staff: Vec<&str> = cover
+            .audience
+            .staff
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
         pages.paragraph(META, 0.0, &format!("Customer: {}", list(&contacts)));
         pages.paragraph(META, 0.0, &format!("Staff: {}", list(&staff)));
         let now = jiff::Timestamp::now().to_zoned(self.zone.clone());
@@ -98,7 +137,11 @@ impl PdfExport {
             self.pages.paragraph(BODY, INDENT, &message.message);
         }
         if !message.attachments.is_empty() && !changes.deleted {
-            let names: Vec<&str> = message.attachments.iter().map(|a| a.name.as_str()).collect();
+            let names: Vec<&str> = message
+                .attachments
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect();
             self.pages
                 .paragraph(META, INDENT, &format!("Attachments: {}", names.join(", ")));
         }

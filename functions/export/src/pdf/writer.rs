@@ -36,7 +36,9 @@ impl Writer {
             offsets: vec![0; FIRST_FREE as usize],
         };
         // A comment of bytes above 127 marks the file as binary for transfer programs.
-        writer.out.extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
+        writer
+            .out
+            .extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
         writer
     }
 
@@ -50,7 +52,8 @@ impl Writer {
             self.offsets.resize(id + 1, 0);
         }
         self.offsets[id] = self.position();
-        self.out.extend_from_slice(format!("{id} 0 obj\n").as_bytes());
+        self.out
+            .extend_from_slice(format!("{id} 0 obj\n").as_bytes());
     }
 
     /// An object whose body is a dictionary, array or other direct value.

@@ -78,7 +78,10 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
         records[2]
     );
     assert!(
-        records.last().unwrap().ends_with("last word,,,,false,,false,,"),
+        records
+            .last()
+            .unwrap()
+            .ends_with("last word,,,,false,,false,,"),
         "{}",
         records.last().unwrap()
     );

@@ -30,7 +30,15 @@ fn long_text(i: usize) -> String {
 /// and delete routes and the upload leave them in the table).
 async fn conversation(stack: &TestApp) -> String {
     stack.vendor("vendor-9").await;
-    seed::contact(&stack.store, TENANT, "buyer-1", "buyer-contact", "b@example.com", None).await;
+    seed::contact(
+        &stack.store,
+        TENANT,
+        "buyer-1",
+        "buyer-contact",
+        "b@example.com",
+        None,
+    )
+    .await;
     let admin = Claims::admin(TENANT, "a1");
     let settings = ApiEvent::new("PUT", "/settings/messaging")
         .claims(&admin)
@@ -45,7 +53,10 @@ async fn conversation(stack: &TestApp) -> String {
     let vendor = Claims::basic_staff(TENANT, "vendor-9");
     let buyer = Claims::customer(TENANT, "buyer-contact", "buyer-1");
     let mut texts = vec![
-        (&vendor, "Bella's order is packed (size M) – ready Friday.".to_owned()),
+        (
+            &vendor,
+            "Bella's order is packed (size M) – ready Friday.".to_owned(),
+        ),
         (&buyer, "Καλημέρα! Ευχαριστώ πολύ.".to_owned()),
         (&vendor, "Привет! Заказ готов, ёлка в коробке.".to_owned()),
         (&buyer, "Two lines:\nthe second one".to_owned()),
@@ -59,7 +70,8 @@ async fn conversation(stack: &TestApp) -> String {
     texts.push((&buyer, "The last word".to_owned()));
     let mut ids = Vec::new();
     for (who, text) in &texts {
-        let (status, body) = read_response(send::handle(&app, message_in(who, &id, text).request()).await);
+        let (status, body) =
+            read_response(send::handle(&app, message_in(who, &id, text).request()).await);
         assert_eq!(status, 201, "{body}");
         ids.push(body["id"].as_str().unwrap().to_owned());
     }
@@ -70,7 +82,10 @@ async fn conversation(stack: &TestApp) -> String {
             .client()
             .update_item()
             .table_name(stack.store.table())
-            .key("pk", AttributeValue::S(keys::conversation_pk(TENANT, &conversation)))
+            .key(
+                "pk",
+                AttributeValue::S(keys::conversation_pk(TENANT, &conversation)),
+            )
             .key("sk", AttributeValue::S(keys::message_sk(message)))
             .update_expression(set.to_owned());
         for (name, value) in values {
@@ -104,7 +119,12 @@ async fn conversation(stack: &TestApp) -> String {
         { "id": "f1", "name": "Bella front.jpg", "content_type": "image/jpeg", "size": 1000 },
         { "id": "f2", "name": "Счёт.pdf", "content_type": "application/pdf", "size": 2000 },
     ]);
-    change(&ids[6], "SET attachments = :a", vec![(":a", s(&files.to_string()))]).await;
+    change(
+        &ids[6],
+        "SET attachments = :a",
+        vec![(":a", s(&files.to_string()))],
+    )
+    .await;
     id
 }
 
@@ -121,7 +141,11 @@ fn pdf_text(pdf: &[u8]) -> String {
         .output()
         .expect("pdftotext (Debian: poppler-utils; scripts/test.sh installs it)");
     std::fs::remove_dir_all(&dir).ok();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -176,7 +200,10 @@ async fn the_pdf_holds_what_the_csv_does_in_order() {
     let pages = text.matches('\u{c}').count();
     assert!(pages >= 3, "{pages} pages");
     for page in 1..=pages {
-        assert!(text.contains(&format!("Page {page} of {pages}")), "{page}\n{text}");
+        assert!(
+            text.contains(&format!("Page {page} of {pages}")),
+            "{page}\n{text}"
+        );
     }
     let body: Vec<&str> = text
         .lines()
@@ -198,7 +225,10 @@ async fn the_pdf_holds_what_the_csv_does_in_order() {
         else {
             panic!("{record:?}");
         };
-        expected.push(format!("{} · {sender} ({sender_type}) · {kind}", local_time(time, &zone)));
+        expected.push(format!(
+            "{} · {sender} ({sender_type}) · {kind}",
+            local_time(time, &zone)
+        ));
         if edited == "true" {
             expected.push(format!("(edited {})", local_time(edited_at, &zone)));
         }
@@ -215,7 +245,11 @@ async fn the_pdf_holds_what_the_csv_does_in_order() {
             expected.push(format!("Attachments: {}", files.replace("; ", ", ")));
         }
     }
-    assert_eq!(records.len(), 1 + 1 + 14, "the opening note and 14 messages");
+    assert_eq!(
+        records.len(),
+        1 + 1 + 14,
+        "the opening note and 14 messages"
+    );
     let mut from = 0;
     for part in &expected {
         let part = words(part);
@@ -224,7 +258,13 @@ async fn the_pdf_holds_what_the_csv_does_in_order() {
             None => panic!("{part:?} is not after byte {from} of the PDF's text:\n{body}"),
         }
     }
-    for script in ["Καλημέρα!", "Привет!", "ёлка", "Счёт.pdf", "(edited 2030-01-02 12:00:00 EET)"] {
+    for script in [
+        "Καλημέρα!",
+        "Привет!",
+        "ёлка",
+        "Счёт.pdf",
+        "(edited 2030-01-02 12:00:00 EET)",
+    ] {
         assert!(body.contains(script), "{script}");
     }
     assert!(!body.contains("This one is deleted") && !body.contains("This one is edited"));
@@ -243,7 +283,10 @@ async fn a_pdf_past_the_response_limit_is_handed_over_through_the_bucket() {
     let vendor = Claims::basic_staff(TENANT, "vendor-9");
     for i in 0..20 {
         let event = message_in(&vendor, &id, &format!("update {i}"));
-        assert_eq!(read_response(send::handle(&app, event.request()).await).0, 201);
+        assert_eq!(
+            read_response(send::handle(&app, event.request()).await).0,
+            201
+        );
     }
     let request = export_as(&host, &id, "pdf").request();
     let inline = crate::export_within(&app, &request, crate::MAX_EXPORT_BYTES)
@@ -262,5 +305,8 @@ async fn a_pdf_past_the_response_limit_is_handed_over_through_the_bucket() {
     };
     assert_eq!(bytes.len(), answered.len());
     let text = pdf_text(&bytes);
-    assert!(text.contains("update 0") && text.contains("update 19"), "{text}");
+    assert!(
+        text.contains("update 0") && text.contains("update 19"),
+        "{text}"
+    );
 }
