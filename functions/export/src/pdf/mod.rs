@@ -97,15 +97,13 @@ impl PdfExport {
             .collect();
         pages.paragraph(META, 0.0, &format!("Customer: {}", list(&contacts)));
         pages.paragraph(META, 0.0, &format!("Staff: {}", list(&staff)));
-        let now = jiff::Timestamp::now().to_zoned(self.zone.clone());
+        let now = zoned_time(jiff::Timestamp::now(), &self.zone);
         pages.paragraph(
             META,
             0.0,
             &format!(
-                "{} messages, exported {}; times in {}",
-                cover.messages,
-                now.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                self.zone_name
+                "{} messages, exported {now}; times in {}",
+                cover.messages, self.zone_name
             ),
         );
         pages.gap(BODY.leading);
@@ -155,7 +153,16 @@ impl PdfExport {
 
     /// The rest of the file.
     pub fn finish(self) -> Vec<u8> {
-        let created = jiff::Timestamp::now().strftime("%Y%m%d%H%M%S").to_string();
+        let now = jiff::Timestamp::now().to_zoned(TimeZone::UTC);
+        let created = format!(
+            "{:04}{:02}{:02}{:02}{:02}{:02}",
+            now.year(),
+            now.month(),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second()
+        );
         self.pages.finish(&self.title, &created)
     }
 
@@ -168,12 +175,26 @@ impl PdfExport {
 /// does not parse.
 pub fn local_time(rfc3339: &str, zone: &TimeZone) -> String {
     match rfc3339.parse::<jiff::Timestamp>() {
-        Ok(at) => at
-            .to_zoned(zone.clone())
-            .strftime("%Y-%m-%d %H:%M:%S %Z")
-            .to_string(),
+        Ok(at) => zoned_time(at, zone),
         Err(_) => rfc3339.to_owned(),
     }
+}
+
+/// `2030-01-02 12:00:00 EET`: written out by hand, as jiff's strftime would add to the
+/// package what this one format does not need.
+fn zoned_time(at: jiff::Timestamp, zone: &TimeZone) -> String {
+    let local = at.to_zoned(zone.clone());
+    let info = zone.to_offset_info(at);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second(),
+        info.abbreviation()
+    )
 }
 
 fn list(names: &[&str]) -> String {

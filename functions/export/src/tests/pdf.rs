@@ -303,7 +303,13 @@ async fn a_pdf_past_the_response_limit_is_handed_over_through_the_bucket() {
     let lambda_http::Body::Binary(answered) = inline.body() else {
         panic!("a binary body");
     };
-    assert_eq!(bytes.len(), answered.len());
+    // The same document (but for the time it was made).
+    assert!(
+        bytes.len().abs_diff(answered.len()) < 8,
+        "{} {}",
+        bytes.len(),
+        answered.len()
+    );
     let text = pdf_text(&bytes);
     assert!(
         text.contains("update 0") && text.contains("update 19"),
