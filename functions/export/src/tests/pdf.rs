@@ -293,7 +293,7 @@ async fn a_pdf_past_the_response_limit_is_handed_over_through_the_bucket() {
         .await
         .unwrap();
     assert_eq!(inline.status(), 200);
-    // The font alone is some 50 kB: a limit of 10 kB stands in for Lambda's 6 MB.
+    // The font alone is some 35 kB: a limit of 10 kB stands in for Lambda's 6 MB.
     let response = crate::export_within(&app, &request, 10_000).await.unwrap();
     assert_eq!(response.status(), 302);
     let link = response.headers()["location"].to_str().unwrap().to_owned();
