@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Numbers, not assertions, ending in one table: the Lambda packages' sizes (arm64), each
 # function's cold start and memory beside a hello-world lambda_http function, handler
-# throughput, a 20,000-message export (time, CPU, peak RSS, requests, S3 parts), the
-# dispatcher draining a backlog, the secret read at cold start, and the
-# capacity and price of every operation. Logs in target/bench/.
+# throughput, a 20,000-message export as CSV and as PDF (time, CPU, peak RSS, size,
+# requests, S3 parts), the dispatcher draining a backlog, the secret read at cold start, and
+# the capacity and price of every operation. Logs in target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/moto.sh
@@ -24,7 +24,7 @@ step "cold start and memory against an emulated Lambda Runtime API"
 BENCH_BIN_DIR="$PWD/target/release" cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
 step "handler throughput"
 cargo bench -p testkit --bench throughput 2>&1 | tee "$out/throughput.log"
-step "exporting 20,000 messages of 4,000 characters as CSV (streamed to S3 in parts; peak RSS of the export alone)"
+step "exporting 20,000 messages of 4,000 characters as CSV and as PDF (streamed to S3 in parts; peak RSS of each export alone)"
 cargo bench -p testkit --bench export 2>&1 | tee "$out/export.log"
 step "the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
 cargo bench -p testkit --bench backlog 2>&1 | tee "$out/backlog.log"

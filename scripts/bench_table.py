@@ -43,6 +43,16 @@ if exports:
         label = f"{e['messages']} x {e['chars']} chars"
         print(f"{label:<22} {e['csv_mb']:>7} {e['ms']:>7} {e['cpu_ms']:>7} {e['peak_rss_mb']:>12} "
               f"{e['dynamodb_requests']:>13} {e['rru']:>8} {e['s3_parts']:>9}")
+pdfs = [dict(kv.split("=", 1) for kv in line.split()[1:])
+        for line in lines("export") if line.startswith("EXPORT_PDF ")]
+if pdfs:
+    print()
+    print(f"{'PDF export':<22} {'PDF MB':>7} {'pages':>7} {'ms':>7} {'CPU ms':>7} {'peak RSS MB':>12} "
+          f"{'DynamoDB req':>13} {'RRU':>8} {'S3 parts':>9}")
+    for e in pdfs:
+        label = f"{e['messages']} x {e['chars']} chars"
+        print(f"{label:<22} {e['pdf_mb']:>7} {e['pages']:>7} {e['ms']:>7} {e['cpu_ms']:>7} "
+              f"{e['peak_rss_mb']:>12} {e['dynamodb_requests']:>13} {e['rru']:>8} {e['s3_parts']:>9}")
 for name in ("backlog", "secrets"):
     for line in lines(name):
         if re.search(r"\d", line) and not line.startswith(("   Compiling", "    Finished", "     Running")):

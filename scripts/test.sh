@@ -11,6 +11,12 @@ echo "== cfn-lint infra/template.yaml"
 .venv/bin/cfn-lint infra/template.yaml
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "== pdftotext (the PDF export's tests read its text back)"
+command -v pdftotext >/dev/null || {
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq poppler-utils >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
+  else sudo apt-get install -y -qq poppler-utils >/dev/null; fi
+}
+pdftotext -v 2>&1 | head -1
 echo "== moto (SES v2, SNS, S3)"
 start_moto "$(free_port)"
 echo "   $AWS_ENDPOINT_URL"

@@ -1,9 +1,10 @@
 //! Exporting an order conversation of 20,000 messages of 4,000 characters as CSV (about
-//! 80 MB, so it streams into the bucket in parts): the time it takes, the CPU it uses, the
-//! peak memory, and its DynamoDB and S3 requests. The export runs in a fresh child
-//! process on a current-thread runtime, as the export function runs it, so its peak RSS
-//! is the function's alone (the embedded DynamoDB and the seeding stay in this process).
-//! Prints numbers; asserts only that the export is whole.
+//! 80 MB, so it streams into the bucket in parts) and as PDF (some 15,000 pages): the time
+//! each takes, the CPU it uses, the peak memory, its size, and its DynamoDB and S3
+//! requests. Each export runs in a fresh child process on a current-thread runtime, as the
+//! export function runs it, so its peak RSS is the function's alone (the embedded DynamoDB
+//! and the seeding stay in this process). Prints numbers; asserts only that each export
+//! is whole.
 
 use shared::domain::ids::TenantId;
 use std::time::Instant;
@@ -23,7 +24,7 @@ fn messages() -> usize {
         .unwrap_or(20_000)
 }
 const CHARS: usize = 4_000;
-/// Set in the child: the table and the conversation to export.
+/// Set in the child: the table, the conversation to export and the format.
 const CHILD: &str = "EXPORT_BENCH_CHILD";
 
 fn main() {
@@ -110,12 +111,14 @@ async fn parent() {
         "seeded {count} messages of {CHARS} characters in {:.1} s",
         seeding.elapsed().as_secs_f64()
     );
-    let status = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .env(CHILD, format!("{} {id}", stack.store.table()))
-        .status()
-        .await
-        .unwrap();
-    assert!(status.success(), "the export child failed");
+    for format in ["csv", "pdf"] {
+        let status = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .env(CHILD, format!("{} {id} {format}", stack.store.table()))
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success(), "the {format} export child failed");
+    }
 }
 
 /// A line of `/proc/self/status` in MB (`VmHWM`, `VmRSS`).
@@ -147,7 +150,9 @@ fn cpu_seconds() -> f64 {
 
 /// The export, as the export function makes it, in this fresh process.
 async fn child(job: &str) {
-    let (table, id) = job.split_once(' ').unwrap();
+    let [table, id, format] = job.split(' ').collect::<Vec<_>>()[..] else {
+        panic!("{job}");
+    };
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
     let requests = RequestCounter::default();
     let store = DynamoStore::new(testkit::dynamodb::client(&endpoint, Some(&requests)), table);
@@ -175,7 +180,8 @@ async fn child(job: &str) {
         .unwrap();
     let export = ApiEvent::new("GET", "/conversations/{id}/export")
         .claims(&host)
-        .path_param("id", id);
+        .path_param("id", id)
+        .query("format", format);
     let (baseline, cpu_before) = (status_mb("VmHWM"), cpu_seconds());
     requests.reset();
     s3_requests.reset();
@@ -191,19 +197,28 @@ async fn child(job: &str) {
     let link = response.headers()["location"].to_str().unwrap().to_owned();
     let (status, _, _, bytes) = testkit::moto::fetch(&link).await;
     assert_eq!(status, 200);
+    let (ms, cpu_ms) = (took.as_secs_f64() * 1e3, cpu * 1e3);
+    let (requests, rru) = (requests.total(), requests.read_units());
+    let (s3, parts) = (s3_requests.total(), s3_requests.count("UploadPart"));
+    if format == "pdf" {
+        assert!(bytes.starts_with(b"%PDF-") && bytes.ends_with(b"%%EOF\n"));
+        let pages = bytes.windows(12).filter(|w| w == b"/Type /Page ").count();
+        eprintln!(
+            "EXPORT_PDF messages={} chars={CHARS} pdf_mb={:.1} pages={pages} ms={ms:.0} \
+             cpu_ms={cpu_ms:.0} peak_rss_mb={peak:.1} before_mb={baseline:.1} \
+             dynamodb_requests={requests} rru={rru:.1} s3_requests={s3} s3_parts={parts}",
+            messages(),
+            bytes.len() as f64 / 1e6,
+        );
+        return;
+    }
     let records = bytes.windows(2).filter(|w| w == b"\r\n").count();
     assert_eq!(records, 1 + 1 + messages(), "the export is whole");
     eprintln!(
-        "EXPORT messages={} chars={CHARS} csv_mb={:.1} ms={:.0} cpu_ms={:.0} \
-         peak_rss_mb={peak:.1} before_mb={baseline:.1} dynamodb_requests={} rru={:.1} \
-         s3_requests={} s3_parts={}",
+        "EXPORT messages={} chars={CHARS} csv_mb={:.1} ms={ms:.0} cpu_ms={cpu_ms:.0} \
+         peak_rss_mb={peak:.1} before_mb={baseline:.1} dynamodb_requests={requests} rru={rru:.1} \
+         s3_requests={s3} s3_parts={parts}",
         messages(),
         bytes.len() as f64 / 1e6,
-        took.as_secs_f64() * 1e3,
-        cpu * 1e3,
-        requests.total(),
-        requests.read_units(),
-        s3_requests.total(),
-        s3_requests.count("UploadPart"),
     );
 }

@@ -21,11 +21,29 @@ pub struct ReadFrontier {
     pub up_to: String,
 }
 
+/// Who may read a conversation: the account's contacts and the staff who reach it.
+#[derive(Debug, Clone, Default)]
+pub struct Audience {
+    pub contacts: Vec<Contact>,
+    pub staff: Vec<StaffProfile>,
+}
+
 pub async fn read_frontiers<S: NotificationStore + MessageStore>(
     store: &S,
     tenant: &TenantId,
     header: &ConversationHeader,
 ) -> Result<Vec<ReadFrontier>, StoreError> {
+    let audience = audience(store, tenant, header).await?;
+    frontiers_of(store, tenant, header, &audience).await
+}
+
+/// The account's Query, the staff directory's Query (and an order's entry) side by side,
+/// then the basic staff who may reach it by key.
+pub async fn audience<S: NotificationStore + MessageStore>(
+    store: &S,
+    tenant: &TenantId,
+    header: &ConversationHeader,
+) -> Result<Audience, StoreError> {
     let conversation: &ConversationId = &header.id;
     let order = async {
         match conversation.subject.order_id() {
@@ -47,8 +65,19 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
         .into_iter()
         .filter(|p| staff_reaches(p, conversation, &assignments, participants, now))
         .collect();
-    let readers = everyone(&contacts, &staff);
-    let stored = positions_of(store, tenant, conversation, &readers).await?;
+    Ok(Audience { contacts, staff })
+}
+
+/// How far each of `audience` has read: their stored positions (one BatchGetItem per
+/// 100), or their own last message.
+pub async fn frontiers_of<S: MessageStore>(
+    store: &S,
+    tenant: &TenantId,
+    header: &ConversationHeader,
+    audience: &Audience,
+) -> Result<Vec<ReadFrontier>, StoreError> {
+    let readers = everyone(&audience.contacts, &audience.staff);
+    let stored = positions_of(store, tenant, &header.id, &readers).await?;
     Ok(readers
         .into_iter()
         .filter_map(|reader| {

@@ -1,24 +1,11 @@
-//! `GET /conversations/{id}/export` on an order conversation longer than a history page.
+//! `GET /conversations/{id}/export?format=csv` on an order conversation longer than a
+//! history page, and who may export in either format.
 
 use serde_json::json;
 use testkit::app::{message_in, open_conversation, order_1042};
 use testkit::{read_response, seed, ApiEvent, Claims, TestApp};
 
-const TENANT: &str = "market-a";
-
-fn export(claims: &Claims, id: &str) -> ApiEvent {
-    ApiEvent::new("GET", "/conversations/{id}/export")
-        .claims(claims)
-        .path_param("id", id)
-        .query("format", "csv")
-}
-
-fn body_text(response: &lambda_http::Response<lambda_http::Body>) -> String {
-    match response.body() {
-        lambda_http::Body::Text(text) => text.clone(),
-        other => panic!("a text body, not {other:?}"),
-    }
-}
+use super::{body_text, export, export_as, TENANT};
 
 #[tokio::test]
 async fn the_whole_history_exports_oldest_first_with_who_read_it() {
@@ -57,7 +44,7 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
     read_response(send::handle(&app, message_in(&vendor, &id, "last word").request()).await);
 
     stack.requests.reset();
-    let response = super::handle(&app, export(&host, &id).request()).await;
+    let response = crate::handle(&app, export(&host, &id).request()).await;
     assert_eq!(response.status(), 200);
     // Settings (cached by now), the header, two history pages, the account's contacts, the
     // staff directory (without basic staff), the order's vendors' profiles and the
@@ -73,7 +60,8 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
         .contains("order-1042.csv"));
     let csv = body_text(&response);
     assert!(csv.starts_with(
-        "\u{FEFF}time,sender_type,sender_id,sender_name,type,text,attachments,metadata,read_by\r\n"
+        "\u{FEFF}time,sender_type,sender_id,sender_name,type,text,attachments,metadata,read_by,\
+         is_edited,edited_at,deleted,deleted_at,deleted_by\r\n"
     ));
     let records: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
     // The column row, the opening note, 1,100 messages, the tricky one and the last word.
@@ -84,9 +72,16 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
         "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\"), then \"\"quotes\"\"\nand a line\""
     ));
     // The buyer last sent after every vendor message but the last: read by them.
-    assert!(records[2].ends_with(",buyer-contact"), "{}", records[2]);
     assert!(
-        records.last().unwrap().ends_with("last word,,,"),
+        records[2].ends_with(",buyer-contact,false,,false,,"),
+        "{}",
+        records[2]
+    );
+    assert!(
+        records
+            .last()
+            .unwrap()
+            .ends_with("last word,,,,false,,false,,"),
         "{}",
         records.last().unwrap()
     );
@@ -103,30 +98,35 @@ async fn exports_are_for_admins_and_the_host_in_their_own_tenant() {
     let id = opened["id"].as_str().unwrap().to_owned();
     let status = |event: ApiEvent| {
         let app = stack.app();
-        async move { super::handle(&app, event.request()).await.status().as_u16() }
+        async move { crate::handle(&app, event.request()).await.status().as_u16() }
     };
-    assert_eq!(status(export(&Claims::admin(TENANT, "a1"), &id)).await, 200);
-    for claims in [
-        Claims::staff(TENANT, "s1"),
-        Claims::basic_staff(TENANT, "vendor-9"),
-        Claims::customer(TENANT, "buyer-contact", "buyer-1"),
-    ] {
-        assert_eq!(status(export(&claims, &id)).await, 403);
+    for format in ["csv", "pdf"] {
+        let export = |claims: &Claims, id: &str| export_as(claims, id, format);
+        assert_eq!(status(export(&Claims::admin(TENANT, "a1"), &id)).await, 200);
+        assert_eq!(status(export(&host, &id)).await, 200);
+        for claims in [
+            Claims::staff(TENANT, "s1"),
+            Claims::basic_staff(TENANT, "vendor-9"),
+            Claims::customer(TENANT, "buyer-contact", "buyer-1"),
+        ] {
+            assert_eq!(status(export(&claims, &id)).await, 403, "{format}");
+        }
+        assert_eq!(
+            status(export(&Claims::service("market-b", "m"), &id)).await,
+            404,
+            "{format}"
+        );
+        assert_eq!(status(export(&host, "nope")).await, 404);
     }
-    assert_eq!(
-        status(export(&Claims::service("market-b", "m"), &id)).await,
-        404
-    );
-    assert_eq!(status(export(&host, "nope")).await, 404);
-    let xml = ApiEvent::new("GET", "/conversations/{id}/export")
-        .claims(&host)
-        .path_param("id", &id)
-        .query("format", "xml");
-    let (code, body) = read_response(super::handle(&stack.app(), xml.request()).await);
-    assert_eq!(
-        (code, body["error"]["code"].clone()),
-        (400, json!("invalid_field"))
-    );
+    for bad in ["xml", "PDF", ""] {
+        let (code, body) =
+            read_response(crate::handle(&stack.app(), export_as(&host, &id, bad).request()).await);
+        assert_eq!(
+            (code, body["error"]["code"].clone()),
+            (400, json!("invalid_format")),
+            "{bad:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -151,7 +151,7 @@ async fn an_export_past_the_response_limit_is_handed_over_through_the_bucket() {
         );
     }
     // A limit of a kilobyte stands in for Lambda's 6 MB.
-    let response = super::export_within(&app, &export(&host, &id).request(), 1_024)
+    let response = crate::export_within(&app, &export(&host, &id).request(), 1_024)
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
@@ -200,14 +200,14 @@ async fn the_limit_is_on_the_escaped_response_not_on_the_csv() {
     let host = Claims::service(TENANT, "marketplace");
     let app = stack.app();
     // About 240 kB of CSV, twice that once every quote is escaped in the JSON.
-    let inline = super::export_within(&app, &export(&host, &id).request(), 1_000_000)
+    let inline = crate::export_within(&app, &export(&host, &id).request(), 1_000_000)
         .await
         .unwrap();
     assert_eq!(inline.status(), 200);
     let (csv, encoded) = (body_text(&inline).len(), encoded_body_len(&inline));
     assert!(csv < 300_000 && encoded > 400_000, "{csv} {encoded}");
     let limit = (csv + encoded) / 2;
-    let response = super::export_within(&app, &export(&host, &id).request(), limit)
+    let response = crate::export_within(&app, &export(&host, &id).request(), limit)
         .await
         .unwrap();
     assert_eq!(
@@ -228,7 +228,7 @@ async fn a_long_history_streams_into_the_bucket_in_parts() {
     let host = Claims::service(TENANT, "marketplace");
     stack.requests.reset();
     stack.s3_requests.reset();
-    let response = super::handle(&stack.app(), export(&host, &id).request()).await;
+    let response = crate::handle(&stack.app(), export(&host, &id).request()).await;
     assert_eq!(response.status(), 302);
     // Parts of 5 MiB and a page or so, then the rest (signing the link asks nothing of S3,
     // though the counter sees it as a GetObject).
@@ -279,7 +279,7 @@ async fn an_export_the_bucket_fails_midway_is_aborted_and_retried_later() {
         testkit::faults::s3_error(500, "InternalError"),
     );
     stack.s3_requests.reset();
-    let response = super::handle(&stack.app(), export(&host, &id).request()).await;
+    let response = crate::handle(&stack.app(), export(&host, &id).request()).await;
     assert_eq!(response.status(), 503);
     assert!(response.headers().get("retry-after").is_some());
     // No parts are left behind to be billed (the lifecycle rule sweeps any an abort
