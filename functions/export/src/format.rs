@@ -1,5 +1,6 @@
 //! What a `format` asks for, and what writes it: the CSV's records, or the PDF's pages.
 
+use shared::domain::edits::MessageVersion;
 use shared::domain::Message;
 use shared::http::{self, Request};
 use shared::store::readers::ReadFrontier;
@@ -63,11 +64,12 @@ impl Writer {
         }
     }
 
-    pub(crate) fn message(&mut self, message: &Message) -> Vec<u8> {
+    /// A message, with the texts its edits replaced.
+    pub(crate) fn message(&mut self, message: &Message, versions: &[MessageVersion]) -> Vec<u8> {
         match self {
-            Writer::Csv(frontiers) => csv::record(frontiers, message).into_bytes(),
+            Writer::Csv(frontiers) => csv::record(frontiers, message, versions).into_bytes(),
             Writer::Pdf(pdf) => {
-                pdf.message(message);
+                pdf.message(message, versions);
                 pdf.take()
             }
         }

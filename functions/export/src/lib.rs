@@ -13,12 +13,17 @@
 //! at a time and written in parts as it is read ([`spool`]), so memory stays bounded
 //! however long it is.
 
+use std::collections::HashMap;
+
+use shared::domain::edits::MessageVersion;
 use shared::domain::permissions::{require_host_or_admin, Access};
 use shared::domain::ConversationId;
 use shared::files::names::content_disposition;
 use shared::http::{self, Request, Response};
 use shared::store::readers::{audience, frontiers_of};
-use shared::store::{DirectoryStore, MessageStore, NotificationStore, SettingsStore};
+use shared::store::{
+    DirectoryStore, MessageChangeStore, MessageStore, NotificationStore, SettingsStore,
+};
 use shared::{ApiError, App};
 
 pub mod csv;
@@ -36,7 +41,7 @@ pub const MAX_EXPORT_BYTES: usize = 5_500_000;
 
 pub async fn handle<S>(app: &App<S>, request: Request) -> Response
 where
-    S: MessageStore + NotificationStore + SettingsStore + DirectoryStore,
+    S: MessageStore + NotificationStore + SettingsStore + DirectoryStore + MessageChangeStore,
 {
     http::respond(export_within(app, &request, MAX_EXPORT_BYTES).await)
 }
@@ -48,7 +53,7 @@ pub(crate) async fn export_within<S>(
     limit: usize,
 ) -> Result<Response, ApiError>
 where
-    S: MessageStore + NotificationStore + SettingsStore + DirectoryStore,
+    S: MessageStore + NotificationStore + SettingsStore + DirectoryStore + MessageChangeStore,
 {
     let principal = app.caller(request)?;
     require_host_or_admin(&principal, "export a conversation")?;
@@ -122,8 +127,9 @@ async fn answer<S>(
     }
 }
 
-/// The file, a history page at a time (one Query each), into the spool.
-async fn write_history<S: MessageStore>(
+/// The file, a history page at a time (one Query each, and one more for the earlier
+/// versions of a page with edited messages), into the spool.
+async fn write_history<S: MessageStore + MessageChangeStore>(
     app: &App<S>,
     tenant: &shared::domain::ids::TenantId,
     conversation: &ConversationId,
@@ -137,8 +143,10 @@ async fn write_history<S: MessageStore>(
             .store
             .history_page(tenant, conversation, after.as_deref())
             .await?;
+        let mut versions = earlier_versions(app, tenant, conversation, &page.messages).await?;
         for message in &page.messages {
-            spool.push(&writer.message(message))?;
+            let mine = versions.remove(&message.id).unwrap_or_default();
+            spool.push(&writer.message(message, &mine))?;
         }
         spool.page_done().await?;
         match page.next {
@@ -148,6 +156,32 @@ async fn write_history<S: MessageStore>(
     }
     let rest = std::mem::replace(writer, Writer::Csv(Vec::new())).finish();
     spool.push(&rest)
+}
+
+/// The texts edits replaced in a page of history (admins' audit), by message id.
+async fn earlier_versions<S: MessageChangeStore>(
+    app: &App<S>,
+    tenant: &shared::domain::ids::TenantId,
+    conversation: &ConversationId,
+    messages: &[shared::domain::Message],
+) -> Result<HashMap<String, Vec<MessageVersion>>, ApiError> {
+    let mut edited = messages.iter().filter(|m| m.changes.is_edited);
+    let Some(first) = edited.next() else {
+        return Ok(HashMap::new());
+    };
+    let last = edited.last().unwrap_or(first);
+    let mut by_message: HashMap<String, Vec<MessageVersion>> = HashMap::new();
+    for version in app
+        .store
+        .versions_between(tenant, conversation, &first.id, &last.id)
+        .await?
+    {
+        by_message
+            .entry(version.message_id.clone())
+            .or_default()
+            .push(version);
+    }
+    Ok(by_message)
 }
 
 fn file_name(conversation: &ConversationId, format: Format) -> String {

@@ -71,12 +71,22 @@ pub trait MessageChangeStore: Send + Sync {
         deletion: &Deletion<'_>,
     ) -> impl Future<Output = Result<ChangeOutcome, StoreError>> + Send;
 
-    /// Earlier versions, oldest first: of one message, or of the whole conversation (an
-    /// export). One Query per 1 MB.
+    /// Earlier versions, oldest first: of one message, or of the whole conversation. One
+    /// Query per 1 MB.
     fn message_versions(
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,
         message: Option<&MessageId>,
+    ) -> impl Future<Output = Result<Vec<MessageVersion>, StoreError>> + Send;
+
+    /// Earlier versions of the messages from `first` to `last` (ids), by message and
+    /// oldest first: an export's page of history, one Query per 1 MB.
+    fn versions_between(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        first: &str,
+        last: &str,
     ) -> impl Future<Output = Result<Vec<MessageVersion>, StoreError>> + Send;
 }

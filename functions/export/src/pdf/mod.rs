@@ -11,6 +11,7 @@ mod layout;
 mod writer;
 
 use jiff::tz::TimeZone;
+use shared::domain::edits::MessageVersion;
 use shared::domain::{Message, Named, Settings};
 use shared::store::readers::Audience;
 use shared::store::ConversationHeader;
@@ -110,7 +111,7 @@ impl PdfExport {
     }
 
     /// A message: a header line, its text (or that it was deleted) and its files.
-    pub fn message(&mut self, message: &Message) {
+    pub fn message(&mut self, message: &Message, versions: &[MessageVersion]) {
         let changes = &message.changes;
         let mut header = format!(
             "{} · {} ({}) · {}",
@@ -133,6 +134,15 @@ impl PdfExport {
             self.pages.paragraph(META, INDENT, &note);
         } else if !message.message.is_empty() {
             self.pages.paragraph(BODY, INDENT, &message.message);
+        }
+        for version in versions {
+            let note = format!(
+                "Earlier text (written {}, replaced {}): {}",
+                self.time(&version.written_at),
+                self.time(&version.replaced_at),
+                version.message
+            );
+            self.pages.paragraph(META, INDENT, &note);
         }
         if !message.attachments.is_empty() && !changes.deleted {
             let names: Vec<&str> = message

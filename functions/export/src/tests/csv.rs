@@ -61,7 +61,7 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
     let csv = body_text(&response);
     assert!(csv.starts_with(
         "\u{FEFF}time,sender_type,sender_id,sender_name,type,text,attachments,metadata,read_by,\
-         is_edited,edited_at,deleted,deleted_at,deleted_by\r\n"
+         is_edited,edited_at,deleted,deleted_at,deleted_by,earlier_versions\r\n"
     ));
     let records: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
     // The column row, the opening note, 1,100 messages, the tricky one and the last word.
@@ -73,7 +73,7 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
     ));
     // The buyer last sent after every vendor message but the last: read by them.
     assert!(
-        records[2].ends_with(",buyer-contact,false,,false,,"),
+        records[2].ends_with(",buyer-contact,false,,false,,,"),
         "{}",
         records[2]
     );
@@ -81,7 +81,7 @@ async fn the_whole_history_exports_oldest_first_with_who_read_it() {
         records
             .last()
             .unwrap()
-            .ends_with("last word,,,,false,,false,,"),
+            .ends_with("last word,,,,false,,false,,,"),
         "{}",
         records.last().unwrap()
     );

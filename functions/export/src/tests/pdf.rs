@@ -220,7 +220,7 @@ async fn the_pdf_holds_what_the_csv_does_in_order() {
     let records = csv_records(&csv);
     assert_eq!(records[0][0], "time");
     for record in &records[1..] {
-        let [time, sender_type, _, sender, kind, text, files, _, _, edited, edited_at, deleted, deleted_at, deleted_by] =
+        let [time, sender_type, _, sender, kind, text, files, _, _, edited, edited_at, deleted, deleted_at, deleted_by, _] =
             &record[..]
         else {
             panic!("{record:?}");
@@ -315,4 +315,58 @@ async fn a_pdf_past_the_response_limit_is_handed_over_through_the_bucket() {
         text.contains("update 0") && text.contains("update 19"),
         "{text}"
     );
+}
+
+/// Admins' audit: the texts edits replaced are in both formats, the deleted message's
+/// text in neither.
+#[tokio::test]
+async fn exports_keep_earlier_versions_and_drop_deleted_text() {
+    let stack = TestApp::start(TENANT).await;
+    let staff = Claims::staff(TENANT, "s1");
+    let sent = stack
+        .send_as(
+            send::handle,
+            &staff,
+            json!({"customer_id": "buyer-1", "message": "Pick-up at 3"}),
+        )
+        .await;
+    let gone = stack
+        .send_as(
+            send::handle,
+            &staff,
+            json!({"customer_id": "buyer-1", "message": "secret code 4411"}),
+        )
+        .await;
+    let id = sent["conversation_id"].as_str().unwrap();
+    let change = |method: &str, message: &serde_json::Value| {
+        ApiEvent::new(method, "/conversations/{id}/messages/{message_id}")
+            .claims(&staff)
+            .path_param("id", id)
+            .path_param("message_id", message["id"].as_str().unwrap())
+    };
+    let edit = change("PATCH", &sent).json(json!({"message": "Pick-up at 4"}));
+    assert_eq!(stack.call(send::handle, edit).await.0, 200);
+    assert_eq!(
+        stack.call(send::handle, change("DELETE", &gone)).await.0,
+        200
+    );
+
+    let admin = Claims::admin(TENANT, "a1");
+    let response = crate::handle(&stack.app(), export_as(&admin, id, "csv").request()).await;
+    let csv = body_text(&response);
+    let records = csv_records(&csv);
+    let edited = &records[1];
+    assert_eq!(edited[5], "Pick-up at 4");
+    let earlier: serde_json::Value = serde_json::from_str(&edited[14]).unwrap();
+    assert_eq!(earlier[0]["message"], "Pick-up at 3");
+    assert!(!csv.contains("4411"));
+
+    let response = crate::handle(&stack.app(), export_as(&admin, id, "pdf").request()).await;
+    let lambda_http::Body::Binary(pdf) = response.body() else {
+        panic!("a PDF body");
+    };
+    let text = words(&pdf_text(pdf));
+    assert!(text.contains("Pick-up at 4"), "{text}");
+    assert!(text.contains("): Pick-up at 3"), "{text}");
+    assert!(!text.contains("4411"), "{text}");
 }

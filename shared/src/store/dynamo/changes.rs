@@ -189,6 +189,27 @@ impl MessageChangeStore for DynamoStore {
             );
         self.query_all(query).await?.iter().map(from_item).collect()
     }
+
+    async fn versions_between(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        first: &str,
+        last: &str,
+    ) -> Result<Vec<MessageVersion>, StoreError> {
+        let pk = keys::conversation_pk(tenant, conversation);
+        // Past every version of `last`: `~` sorts after the version numbers.
+        let past_last = format!("{}~", keys::versions_prefix(Some(last)));
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :first AND :last")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":first", s(keys::versions_prefix(Some(first))))
+            .expression_attribute_values(":last", s(past_last));
+        self.query_all(query).await?.iter().map(from_item).collect()
+    }
 }
 
 /// The message's update, conditional on it being as read: there, not deleted, edited as
