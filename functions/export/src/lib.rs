@@ -169,7 +169,7 @@ async fn earlier_versions<S: MessageChangeStore>(
     let Some(first) = edited.next() else {
         return Ok(HashMap::new());
     };
-    let last = edited.last().unwrap_or(first);
+    let last = edited.next_back().unwrap_or(first);
     let mut by_message: HashMap<String, Vec<MessageVersion>> = HashMap::new();
     for version in app
         .store
