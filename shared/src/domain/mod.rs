@@ -10,6 +10,7 @@ pub mod feed;
 mod file_kinds;
 pub mod grant;
 pub mod ids;
+pub mod jobs;
 pub mod message;
 mod named;
 pub mod notify;
