@@ -104,6 +104,7 @@ impl From<crate::domain::DomainError> for ApiError {
         match err {
             DomainError::Invalid { code, message } => ApiError::BadRequest { code, message },
             DomainError::Forbidden { code, message } => ApiError::Forbidden { code, message },
+            DomainError::Conflict { code, message } => ApiError::Conflict { code, message },
             DomainError::NotFound => ApiError::NotFound,
         }
     }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer};
 use shared::domain::notify::QuietHours;
 use shared::domain::permissions::require_admin;
-use shared::domain::settings::{LIMIT_ATTACHMENTS, LIMIT_ATTACHMENT_MB};
+use shared::domain::settings::{LIMIT_ATTACHMENTS, LIMIT_ATTACHMENT_MB, LIMIT_EDIT_WINDOW_MINUTES};
 use shared::domain::sms::{MAX_SMS_NUMBERS, MAX_SMS_REPLY_CHARS};
 use shared::domain::validate::{clean_label, is_valid_base_url, is_valid_e164, is_valid_email};
 use shared::domain::Named;
@@ -35,6 +35,7 @@ struct SettingsChange {
     sms_escalation_minutes: Option<Option<u32>>,
     max_attachment_mb: Option<u32>,
     max_attachments: Option<u32>,
+    edit_window_minutes: Option<u32>,
     #[serde(default, deserialize_with = "present")]
     admin_notification_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
@@ -216,6 +217,12 @@ fn apply_limits(settings: &mut Settings, change: &SettingsChange) -> Result<(), 
             return Err(invalid("max_attachments must be 1 to 20"));
         }
         settings.max_attachments = count;
+    }
+    if let Some(minutes) = change.edit_window_minutes {
+        if minutes > LIMIT_EDIT_WINDOW_MINUTES {
+            return Err(invalid("edit_window_minutes must be 0 to 10080"));
+        }
+        settings.edit_window_minutes = minutes;
     }
     Ok(())
 }

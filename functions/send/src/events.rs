@@ -13,7 +13,7 @@ use shared::domain::ids::{self, UserId};
 use shared::domain::notify::notify_delay;
 use shared::domain::order::clean_metadata;
 use shared::domain::permissions::{require_host_or_admin, Access};
-use shared::domain::text::{clean_message_text, TextError};
+use shared::domain::text::{clean_message_text, message_text};
 use shared::domain::{format_timestamp, MessageType, Principal, SenderType};
 use shared::http::{self, Request, Response};
 use shared::store::{
@@ -60,14 +60,7 @@ fn voice_of(event_type: &str) -> Result<(MessageType, Voice), ApiError> {
 }
 
 fn text_of(body: &EventRequest) -> Result<String, ApiError> {
-    clean_message_text(&body.text).map_err(|err| match err {
-        TextError::TooLong => {
-            ApiError::bad_request("message_too_long", "text is longer than 4000 characters")
-        }
-        TextError::ControlCharacter => {
-            ApiError::bad_request("invalid_characters", "text contains control characters")
-        }
-    })
+    Ok(message_text(&body.text)?)
 }
 
 /// The text a status change shows when the host gives none (from cleaned metadata, and

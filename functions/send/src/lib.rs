@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use shared::domain::message::MessageView;
 use shared::domain::notify::{notify_delay, NotifyChannel};
 use shared::domain::permissions::{Access, ConversationTarget};
-use shared::domain::text::{clean_message_text, TextError};
+use shared::domain::text::message_text;
 use shared::domain::Named;
 use shared::domain::{format_timestamp, Message, MessageType, Principal, Role, SenderType};
 use shared::http::{self, Request, Response};
@@ -188,14 +188,7 @@ fn request_hash<T: Serialize>(body: &T) -> String {
 }
 
 fn validate_content(body: &SendRequest) -> Result<(String, Vec<String>), ApiError> {
-    let text = clean_message_text(&body.message).map_err(|err| match err {
-        TextError::TooLong => {
-            ApiError::bad_request("message_too_long", "message is longer than 4000 characters")
-        }
-        TextError::ControlCharacter => {
-            ApiError::bad_request("invalid_characters", "message contains control characters")
-        }
-    })?;
+    let text = message_text(&body.message)?;
     let attachment_ids = attachments::check_refs(&body.attachments)?;
     if text.is_empty() && attachment_ids.is_empty() {
         return Err(ApiError::bad_request(

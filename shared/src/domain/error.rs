@@ -9,6 +9,9 @@ pub enum DomainError {
     /// The caller's role, or the tenant's messaging mode, does not allow it.
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
+    /// The thing is not in a state that allows it (closed, deleted, too late).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// Unknown, or belonging to someone the caller may not know exists.
     #[error("not found")]
     NotFound,
@@ -29,9 +32,18 @@ impl DomainError {
         }
     }
 
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        DomainError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
-            DomainError::Invalid { code, .. } | DomainError::Forbidden { code, .. } => code,
+            DomainError::Invalid { code, .. }
+            | DomainError::Forbidden { code, .. }
+            | DomainError::Conflict { code, .. } => code,
             DomainError::NotFound => "not_found",
         }
     }

@@ -5,6 +5,7 @@ pub mod conversation;
 pub mod country;
 pub mod csv;
 pub mod directory;
+pub mod edits;
 pub mod error;
 pub mod feed;
 mod file_kinds;

@@ -22,6 +22,10 @@ pub const DEFAULT_MAX_ATTACHMENTS: u32 = 10;
 /// What a tenant may raise the attachment limits to.
 pub const LIMIT_ATTACHMENT_MB: u32 = 100;
 pub const LIMIT_ATTACHMENTS: u32 = 20;
+/// Minutes an author may edit or unsend a message (0: never).
+pub const DEFAULT_EDIT_WINDOW_MINUTES: u32 = 15;
+/// A week: longer than that, an edit rewrites what people have long since acted on.
+pub const LIMIT_EDIT_WINDOW_MINUTES: u32 = 7 * 24 * 60;
 
 impl Settings {
     pub fn max_attachment_bytes(&self) -> u64 {
@@ -46,6 +50,8 @@ pub struct Settings {
     pub max_attachment_mb: u32,
     /// Files a message may carry (default 10).
     pub max_attachments: u32,
+    /// Minutes after sending that an author may edit or delete their message (0: never).
+    pub edit_window_minutes: u32,
     /// Address that gets a copy of every customer message, if set.
     pub admin_notification_email: Option<String>,
     pub from_email: Option<String>,
@@ -77,6 +83,7 @@ impl Default for Settings {
             sms_escalation_minutes: None,
             max_attachment_mb: DEFAULT_MAX_ATTACHMENT_MB,
             max_attachments: DEFAULT_MAX_ATTACHMENTS,
+            edit_window_minutes: DEFAULT_EDIT_WINDOW_MINUTES,
             admin_notification_email: None,
             from_email: None,
             portal_base_url: None,

@@ -1,5 +1,7 @@
 //! Message text: stored as plain text, whatever a client sends.
 
+use super::DomainError;
+
 pub const MAX_TEXT_CHARS: usize = 4_000;
 pub const EXCERPT_CHARS: usize = 100;
 
@@ -12,6 +14,20 @@ pub enum TextError {
 /// A message's text: [`clean_text`] of at most [`MAX_TEXT_CHARS`] characters.
 pub fn clean_message_text(raw: &str) -> Result<String, TextError> {
     clean_text(raw, MAX_TEXT_CHARS)
+}
+
+/// [`clean_message_text`], refused in the API's words: what a send, an event and an edit
+/// answer alike.
+pub fn message_text(raw: &str) -> Result<String, DomainError> {
+    clean_message_text(raw).map_err(|err| match err {
+        TextError::TooLong => DomainError::invalid(
+            "message_too_long",
+            format!("the text is longer than {MAX_TEXT_CHARS} characters"),
+        ),
+        TextError::ControlCharacter => {
+            DomainError::invalid("invalid_characters", "the text contains control characters")
+        }
+    })
 }
 
 /// Plain text, as everything people or a host write is stored (messages, the text of

@@ -276,6 +276,22 @@ impl S3Files {
             .map_err(sdk_error)?;
         Ok(())
     }
+
+    /// Deletes the files a deleted message (or an erased person) had: one DeleteObject
+    /// each, which S3 answers alike whether or not the object is there, so a retried
+    /// deletion is harmless.
+    pub async fn delete(&self, keys: &[String]) -> Result<(), FileError> {
+        for key in keys {
+            self.client
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

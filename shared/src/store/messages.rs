@@ -39,6 +39,16 @@ pub struct DueState {
     pub notified_now_up_to: Option<String>,
 }
 
+/// What became of a conversation's last message after it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LastState {
+    Edited,
+    Deleted,
+}
+
+impl crate::domain::Named for LastState {}
+
 /// A conversation's header: what a thread page and the feed show about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationHeader {
@@ -51,6 +61,8 @@ pub struct ConversationHeader {
     pub last_excerpt: Option<String>,
     pub last_sender_type: Option<SenderType>,
     pub last_sender_name: Option<String>,
+    /// Whether the last message was edited or deleted since it was sent.
+    pub last_state: Option<LastState>,
     pub message_count: u64,
     pub customer_messages: u64,
     pub staff_messages: u64,
@@ -325,6 +337,8 @@ impl ConversationHeader {
                 "excerpt": self.last_excerpt,
                 "sender_type": self.last_sender_type,
                 "sender_name": self.last_sender_name,
+                "is_edited": self.last_state == Some(LastState::Edited),
+                "deleted": self.last_state == Some(LastState::Deleted),
             })),
             "message_count": self.message_count,
             "unread_count": self.unread_for(side, user, stored),

@@ -3,6 +3,7 @@
 //! [`keys`]. One concern a file: `store/<concern>.rs` holds a trait and its types,
 //! `store/dynamo/<concern>.rs` its implementation.
 
+mod changes;
 mod directory;
 mod drafts;
 mod due;
@@ -21,6 +22,7 @@ pub mod schema;
 mod settings;
 mod uploads;
 
+pub use changes::*;
 pub use directory::*;
 pub use drafts::*;
 pub use due::*;

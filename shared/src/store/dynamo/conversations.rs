@@ -13,7 +13,8 @@ use crate::domain::notify::NotifyChannel;
 use crate::domain::{ConversationStatus, Message, SenderType};
 use crate::store::keys::{self};
 use crate::store::{
-    ConversationHeader, DueStage, DueState, Lifecycle, MessageDraft, SideState, StoreError,
+    ConversationHeader, DueStage, DueState, LastState, Lifecycle, MessageDraft, SideState,
+    StoreError,
 };
 
 /// What a send learnt from the header its earlier attempts' conditions returned (rare
@@ -132,6 +133,7 @@ struct HeaderItem {
     last_excerpt: Option<String>,
     last_sender_type: Option<SenderType>,
     last_sender_name: Option<String>,
+    last_state: Option<LastState>,
     #[serde(default)]
     message_count: u64,
     #[serde(default)]
@@ -220,6 +222,7 @@ pub(super) fn header_from_item(item: &Item) -> Result<ConversationHeader, StoreE
         last_excerpt: header.last_excerpt,
         last_sender_type: header.last_sender_type,
         last_sender_name: header.last_sender_name,
+        last_state: header.last_state,
         message_count: header.message_count,
         customer_messages: header.n_customer,
         staff_messages: header.n_staff,

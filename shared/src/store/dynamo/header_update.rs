@@ -55,6 +55,7 @@ fn the_message(draft: &MessageDraft, message: &Message, tenant: &str) -> UpdateE
         .set("gsi1sk = :id")
         .set("gsi2pk = :customer_feed")
         .add("message_count :one")
+        .remove("last_state")
         .name("#status", "status")
         .value(":open", s(ConversationStatus::Open.as_str()))
         .value(":now", s(&message.created_at))

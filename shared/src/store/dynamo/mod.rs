@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::KeysAndAttributes;
 use aws_sdk_dynamodb::Client;
 
 mod append;
+mod changes;
 mod contacts;
 mod conversations;
 mod directory;

@@ -111,6 +111,7 @@ struct SettingsItem {
     sms_escalation_minutes: Option<u32>,
     max_attachment_mb: u32,
     max_attachments: u32,
+    edit_window_minutes: u32,
     notify_delay_seconds: Option<u32>,
     quiet_start: Option<String>,
     quiet_end: Option<String>,
@@ -147,6 +148,7 @@ impl SettingsItem {
             sms_escalation_minutes: settings.sms_escalation_minutes,
             max_attachment_mb: settings.max_attachment_mb,
             max_attachments: settings.max_attachments,
+            edit_window_minutes: settings.edit_window_minutes,
             notify_delay_seconds: settings.notify_delay_seconds,
             quiet_start,
             quiet_end,
@@ -173,6 +175,7 @@ impl From<SettingsItem> for Settings {
             sms_escalation_minutes: item.sms_escalation_minutes,
             max_attachment_mb: item.max_attachment_mb,
             max_attachments: item.max_attachments,
+            edit_window_minutes: item.edit_window_minutes,
             notify_delay_seconds: item.notify_delay_seconds,
             quiet_hours: match (item.quiet_start, item.quiet_end) {
                 (Some(start), Some(end)) => Some(QuietHours { start, end }),

@@ -15,6 +15,8 @@ pub(crate) enum Part {
     /// A conversation header.
     Header,
     Message,
+    /// An edited message's earlier text.
+    Version,
     Idempotency,
     /// An inbound text's provider id.
     ProviderId,

@@ -7,7 +7,9 @@
 //! The conversation, its customer and subject come from `pk`. Besides `status`, `title`
 //! and `created_at` it holds:
 //! - the last message: its id once, as the feed's sort key `gsi1sk`, and `last_message_at`,
-//!   `last_excerpt`, `last_sender_type`, `last_sender_name`, `message_count`;
+//!   `last_excerpt`, `last_sender_type`, `last_sender_name`, `message_count`, and
+//!   `last_state` (`edited` or `deleted`) when the last message changed since (an edit
+//!   or deletion of the newest message rewrites the excerpt; the next send removes it);
 //! - per side, the counters `n_customer` and `n_staff` (system messages excluded);
 //! - per side (`c`, `s`), the last sender `ls_{side}`, the other side's counter when they
 //!   sent (`ls_{side}_seen`) and their message (`ls_{side}_id`): sending reads what came
@@ -43,6 +45,10 @@ pub const HEADER_SK: &str = "~HDR";
 
 pub const MESSAGE_SK_PREFIX: &str = "M#";
 
+/// Earlier versions of edited messages: below `M#`, so thread pages and histories never
+/// read them.
+pub const VERSION_SK_PREFIX: &str = "E#";
+
 pub const IDEMPOTENCY_SK: &str = "IDEM";
 
 pub const ORDER_SK: &str = "ORDER";
@@ -68,6 +74,19 @@ pub fn parse_conversation_pk(pk: &str) -> Option<(String, ConversationId)> {
 
 pub fn message_sk(message_id: &str) -> String {
     format!("{MESSAGE_SK_PREFIX}{message_id}")
+}
+
+/// The `n`th earlier version of a message (the text its `n`th edit replaced).
+pub fn version_sk(message_id: &str, n: u32) -> String {
+    format!("{VERSION_SK_PREFIX}{message_id}#{n:03}")
+}
+
+/// Every earlier version of a message, or (with no message) of the conversation.
+pub fn versions_prefix(message_id: Option<&str>) -> String {
+    match message_id {
+        Some(id) => format!("{VERSION_SK_PREFIX}{id}#"),
+        None => VERSION_SK_PREFIX.to_owned(),
+    }
 }
 
 pub fn tenant_feed_pk(tenant: &str) -> String {

@@ -19,7 +19,8 @@
 //! | order entry | `T#{tenant}#ORDER#{order}` | `ORDER` | the order's one conversation, its staff-side participants, whether admins may write, the request that opened it; written only if absent, in the opening's transaction; the lookup by order id (GetItem) |
 //! | release marker | `T#{tenant}` | `RELEASE` | on `gsi3` (`DUE#{shard}`, due time) while quiet hours hold passes or a settings change is to be applied to what is pending; `delay_was` when the delay was shortened |
 //! | conversation header | `T#{tenant}#C#{customer}#{subject}` | `~HDR` | what is the same for everyone, ~0.9 KB with UUID ids (below) |
-//! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order |
+//! | message | `T#{tenant}#C#{customer}#{subject}` | `M#{message_id}` | message ids are ULIDs, committed in id order; `edit_count` counts its edits (each change is conditional on it); a deletion leaves the item as a placeholder (`deleted`, `deleted_at`, `deleted_by`; no text, attachments or metadata) |
+//! | earlier version | `T#{tenant}#C#{customer}#{subject}` | `E#{message_id}#{n:03}` | the text the `n`th edit replaced and when it was written: Put in the edit's transaction, deleted in the deletion's; at most 25 per message. Below `M#`, so thread pages never read them; one Query lists a message's or (for an export) a conversation's |
 //! | read position | `T#{tenant}#R#{c\|s}#{user}` | `{customer}#{subject}` | one person in one conversation: `up_to`, `seen`, `at` (marked read, only forward), and `sent_up_to`, `sent_seen`, `sent_at` (what their own last message implied when another sender of their side replaced them); the further of the two counts |
 //! | read clock | `T#{tenant}#R#{c\|s}#{user}` | `~CLOCK` | a new value with every position the person's mark read writes; the badge's ETag |
 //! | idempotency record | `T#{tenant}#IDEM#{user}#{sha256(key)}`; an order event's `T#{tenant}#IDEM#{caller}#{conversation}#{sha256(key)}` (the same key on another order is another event) | `IDEM` | request hash and the message's key (not the message: the record stays small); TTL `expires_at` (24 h) |
@@ -140,6 +141,7 @@ pub const FEED_PROJECTION: &[&str] = &[
     "last_excerpt",
     "last_sender_type",
     "last_sender_name",
+    "last_state",
     "message_count",
     "n_customer",
     "n_staff",
