@@ -2,7 +2,8 @@
 //! and notification settings) and the directory of staff, assignments and contacts
 //! (admins and the host application), delivery records of notifications and inbound
 //! texts that did not become messages (admins), and order conversations opened, found and
-//! closed by the host application; and the platform operator's grants to tenants.
+//! closed by the host application; directory search for staff; and the platform
+//! operator's grants to tenants.
 //! One function, told apart by route.
 
 mod accounts;
@@ -10,13 +11,14 @@ mod conversations;
 mod directory;
 mod notifications;
 pub mod operator;
+mod search;
 mod settings;
 mod unmatched;
 
 use shared::http::{self, Request, Response};
 use shared::store::{
     DirectoryStore, GrantStore, InboundStore, MessageStore, NotificationStore, PatientStore,
-    SettingsStore,
+    SearchStore, SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -28,7 +30,8 @@ where
         + NotificationStore
         + InboundStore
         + GrantStore
-        + PatientStore,
+        + PatientStore
+        + SearchStore,
 {
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations") => conversations::open(app, &request).await,
@@ -73,6 +76,7 @@ where
             accounts::list_contacts(app, &request).await
         }
         Some("GET /staff") => accounts::list_staff(app, &request).await,
+        Some("GET /customers") => search::find(app, &request).await,
         Some("GET /notifications") => notifications::list(app, &request).await,
         Some("GET /sms/unmatched") => unmatched::list(app, &request).await,
         Some("GET /operator/tenants/{tenant_id}/grant") => operator::get(app, &request).await,

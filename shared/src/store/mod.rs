@@ -19,6 +19,7 @@ mod patients;
 mod person;
 pub mod readers;
 pub mod schema;
+mod search;
 mod settings;
 mod uploads;
 
@@ -35,6 +36,7 @@ pub use messages::*;
 pub use notifications::*;
 pub use patients::*;
 pub use person::*;
+pub use search::*;
 pub use settings::*;
 pub use uploads::*;
 

@@ -4,9 +4,11 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
 use super::item::{from_item, get_n, get_s, internal, keyed_item, n, s, Item};
+use super::search::{Indexed, Person, TOKENS};
 use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
 use crate::domain::directory::Contact;
+use crate::domain::search::PersonKind;
 use crate::store::keys::{self, PHONE_SK, PK, SK};
 use crate::store::{PhoneOwner, StoreError};
 
@@ -54,7 +56,8 @@ impl DynamoStore {
 
     /// A contact's writes, conditional on the item being as read (`current`): the item,
     /// the claim on its phone (rewritten with every change: it carries the name inbound
-    /// texts are shown under), and the release of a phone it no longer has.
+    /// texts are shown under), the release of a phone it no longer has, and its search
+    /// entries' changes.
     pub(super) fn contact_writes(
         &self,
         tenant: &str,
@@ -70,6 +73,8 @@ impl DynamoStore {
         )?;
         let version = current.map_or(0, |c| get_n(c, "version")) + 1;
         item.insert("version".into(), n(version));
+        let indexed = Indexed::contact(stored);
+        item.insert(TOKENS.into(), indexed.tokens_attribute());
         let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -115,6 +120,15 @@ impl DynamoStore {
                 self.phone_claim_delete(tenant, old, stored)?,
             );
         }
+        let person = Person {
+            customer: &stored.customer_id,
+            kind: PersonKind::Contact,
+            id: &stored.contact_id,
+        };
+        items.extend(
+            Part::SearchIndex,
+            self.index_changes(tenant, person, current, &indexed)?,
+        );
         Ok(items)
     }
 }
@@ -194,6 +208,15 @@ impl DynamoStore {
                     self.phone_claim_delete(tenant, phone, &stored)?,
                 );
             }
+            let person = Person {
+                customer,
+                kind: PersonKind::Contact,
+                id: contact,
+            };
+            items.extend(
+                Part::SearchIndex,
+                self.index_removal(tenant, person, &current)?,
+            );
             match self.transact(items).await {
                 Ok(()) => return Ok(true),
                 Err(TransactFailure::Store(err)) => return Err(err),

@@ -26,6 +26,7 @@ mod orders;
 mod patients;
 mod person;
 mod reading;
+mod search;
 mod settings;
 mod transaction;
 mod uploads;

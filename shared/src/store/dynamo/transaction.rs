@@ -23,7 +23,7 @@ pub(crate) enum Part {
     OptOut,
     Unmatched,
     AutoReply,
-    /// The check that a patient is registered.
+    /// A patient's item, or the check that a patient is registered.
     Patient,
     Upload,
     /// A replaced sender's read position.
@@ -37,6 +37,8 @@ pub(crate) enum Part {
     /// A closing's changes to its order's entry and parts.
     Closing,
     Contact,
+    /// Directory search entries of a contact or patient.
+    SearchIndex,
     PhoneClaim,
     /// The claim on a phone number a contact no longer has.
     PhoneRelease,

@@ -1,5 +1,45 @@
 //! Keys of the directory: staff profiles, their assignments and parts in orders, customer
-//! accounts with their contacts and patients, phone claims.
+//! accounts with their contacts and patients, phone claims, and the directory search
+//! index.
+//!
+//! # Directory search (`GET /customers?q=`)
+//!
+//! Each contact and patient has one index entry per term it is found by
+//! ([`crate::domain::search`]: the words of its name and the whole name, the email whole
+//! and its local part, the phone's E.164 digits and national forms; at most 14 for a
+//! contact, 9 for a patient):
+//!
+//! | pk | sk | attributes |
+//! |---|---|---|
+//! | `T#{tenant}#FIND#{first two characters of the token}` | `{token}#{customer}#{contact\|patient}#{id}` | `customer_id`, `kind`, `id`, `name` (the person's display name), `field` and `value` (what the term came from) |
+//!
+//! The token is folded (lowercase, no accents) and holds no `#`, so a query for a prefix
+//! is one Query of one partition, `begins_with(sk, :token)`: every query token has at
+//! least two characters, hence its partition. An entry carries what a result shows, so
+//! a page needs no read of the accounts it names: whatever the tenant's size, a page of
+//! 20 accounts reads at most 60 entries (~250 bytes each, ~2 RRU eventually consistent),
+//! one request.
+//!
+//! Partitions: splitting by the token's first two characters spreads a tenant's entries
+//! (and a bulk import's writes) over hundreds of partitions rather than one, so no
+//! partition's 1,000 WCU / 3,000 RCU a second is reached by directory writes; a
+//! partition's size is unbounded without a local index, and DynamoDB splits a hot one by
+//! sort key.
+//!
+//! The person's item (contact or patient) holds `search_tokens`, the tokens its entries
+//! were written under, and a `version`: a write reads the item, and one transaction puts
+//! the item (conditional on the version read) with the entries whose token is new or
+//! whose content changed, and deletes the entries of tokens it no longer has; at most
+//! 14 + 14 + 3 items, well inside the 100 a transaction takes. Removing a person deletes
+//! every entry of its stored tokens and of the tokens its fields give now, so an entry
+//! written by an older folding is not left behind.
+//!
+//! | operation | requests | capacity |
+//! |---|---|---|
+//! | search, admins, staff, the host | one Query of the token's partition (eventually consistent, at most 3 entries an account asked for) | 1 request, ~2 RRU a page of 20, the same for 30 or 30,000 accounts |
+//! | search, basic staff | their reach (one Query of their partition), then one Query of each actively assigned account's contacts and patients, matched in memory | 1 + one per assigned account; never the tenant's size |
+//! | contact or patient written | GetItem of the item, one TransactWriteItems | +2 WRU per entry put or deleted (a new contact: about 8 entries, 16 WRU) |
+//! | contact or patient removed, or un-indexed (erasure) | GetItem of the item, one TransactWriteItems | 2 WRU per entry |
 
 use crate::domain::ConversationId;
 
@@ -67,4 +107,30 @@ pub fn patient_sk(patient: &str) -> String {
 
 pub fn phone_pk(tenant: &str, e164: &str) -> String {
     format!("T#{tenant}#PHONE#{e164}")
+}
+
+/// Directory search entries live in this partition prefix, then the token's first two
+/// characters.
+pub const SEARCH_PK_PREFIX: &str = "FIND#";
+
+/// The partition of a token's entries: its first two characters (tokens have at least
+/// two).
+pub fn search_pk(tenant: &str, token: &str) -> String {
+    let shard: String = token.chars().take(2).collect();
+    format!("T#{tenant}#{SEARCH_PK_PREFIX}{shard}")
+}
+
+/// An entry's sort key: token, then who it names, so a prefix of the token finds it.
+pub fn search_sk(
+    token: &str,
+    customer: &str,
+    kind: crate::domain::search::PersonKind,
+    id: &str,
+) -> String {
+    format!("{token}#{customer}#{}#{id}", kind.as_str())
+}
+
+/// The token of an entry's sort key.
+pub fn token_of_search_sk(sk: &str) -> &str {
+    sk.split_once('#').map_or(sk, |(token, _)| token)
 }
