@@ -11,17 +11,20 @@
 //! are not there to remove.
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use shared::domain::ids::{CustomerId, TenantId, UserId};
+use shared::domain::ids::{CustomerId, MessageId, TenantId, UserId};
 use shared::domain::jobs::{Job, JobStatus, Person, Phase};
-use shared::domain::{ConversationId, Message};
+use shared::domain::ConversationId;
 use shared::files::file_key;
-use shared::store::{DirectoryStore, PersonStore};
+use shared::store::{ChangeOutcome, Deletion, StoreError, StoredMessage};
 
 use crate::walk::{next_conversation, next_phase, Walk};
 use crate::{JobData, StepError, Worker};
 
 /// Messages of a page erased at once.
 const IN_FLIGHT: usize = 8;
+
+/// A message that changes while it is erased is read again this many times.
+const CHANGE_ATTEMPTS: usize = 3;
 
 /// What `deleted_by` says on a placeholder an erasure left.
 pub const ERASED_BY: &str = "erasure";
@@ -44,27 +47,71 @@ impl<S: JobData> Worker<S> {
         }
     }
 
-    /// One message: its placeholder and its files. Whether it changed, and files deleted.
+    /// One message: its files, then its placeholder (text, attachments, metadata and
+    /// earlier versions gone, the sender renamed). Whether it changed, and files deleted.
     async fn erase_message(
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,
-        message: &Message,
+        mut stored: StoredMessage,
         person: &Person,
     ) -> Result<(bool, u64), StepError> {
-        for attachment in &message.attachments {
-            self.files
-                .remove(&file_key(tenant, conversation, &attachment.id))
-                .await?;
+        let name = person.erased_name();
+        for _ in 0..CHANGE_ATTEMPTS {
+            if stored.message.changes.deleted {
+                let renamed = self
+                    .store
+                    .rename_deleted_sender(
+                        tenant,
+                        conversation,
+                        &stored.message.id,
+                        name,
+                        ERASED_BY,
+                    )
+                    .await?;
+                return Ok((renamed, 0));
+            }
+            let files: Vec<String> = stored
+                .message
+                .attachments
+                .iter()
+                .map(|a| file_key(tenant, conversation, &a.id))
+                .collect();
+            self.files.delete(&files).await?;
+            let now = shared::domain::now_rfc3339();
+            let deletion = Deletion {
+                by: ERASED_BY,
+                at: &now,
+                sender_name: Some(name),
+            };
+            match self
+                .store
+                .delete_message(tenant, conversation, &stored, &deletion)
+                .await?
+            {
+                ChangeOutcome::Changed(_) => return Ok((true, files.len() as u64)),
+                // Edited or deleted meanwhile: read it again and erase what it is now.
+                ChangeOutcome::Stale => {
+                    let id = MessageId::from(&stored.message.id);
+                    match self.store.stored_message(tenant, conversation, &id).await? {
+                        Some(again) => stored = again,
+                        None => return Ok((false, 0)),
+                    }
+                }
+            }
         }
-        let changed = self
-            .store
-            .blank_message(tenant, conversation, &message.id, person.erased_name(), ERASED_BY)
-            .await?;
-        Ok((changed, message.attachments.len() as u64))
+        Err(StepError::Store(StoreError::Unavailable(format!(
+            "message {} kept changing",
+            stored.message.id
+        ))))
     }
 
-    async fn erase_messages(&self, tenant: &TenantId, job: &mut Job, walk: &mut Walk) -> Result<(), StepError> {
+    async fn erase_messages(
+        &self,
+        tenant: &TenantId,
+        job: &mut Job,
+        walk: &mut Walk,
+    ) -> Result<(), StepError> {
         let Some(conversation) = self.current(tenant, job, walk).await? else {
             next_phase(&mut job.cursor);
             return Ok(());
@@ -80,8 +127,19 @@ impl<S: JobData> Worker<S> {
                 self.page,
             )
             .await?;
-        let done: Vec<(bool, u64)> = stream::iter(&page.items)
-            .map(|message| self.erase_message(tenant, &conversation, message, &person))
+        // Which message the header shows: its excerpt goes with it.
+        let newest = self
+            .store
+            .conversation(tenant, &conversation)
+            .await?
+            .and_then(|header| header.last_message_id);
+        let items = page.items.iter().cloned().map(|mut stored| {
+            stored.newest = newest.as_deref() == Some(stored.message.id.as_str());
+            stored
+        });
+        let last = page.items.last().map(|m| m.message.id.clone());
+        let done: Vec<(bool, u64)> = stream::iter(items)
+            .map(|stored| self.erase_message(tenant, &conversation, stored, &person))
             .buffer_unordered(IN_FLIGHT)
             .try_collect()
             .await?;
@@ -91,8 +149,8 @@ impl<S: JobData> Worker<S> {
                 job.progress.files += files;
             }
         }
-        if let Some(last) = page.items.last() {
-            job.cursor.newest_own = Some(last.id.clone());
+        if last.is_some() {
+            job.cursor.newest_own = last;
         }
         match page.next {
             Some(after) => job.cursor.after = Some(after),
@@ -109,17 +167,32 @@ impl<S: JobData> Worker<S> {
         Ok(())
     }
 
-    async fn erase_addresses(&self, tenant: &TenantId, job: &mut Job, walk: &mut Walk) -> Result<(), StepError> {
+    async fn erase_addresses(
+        &self,
+        tenant: &TenantId,
+        job: &mut Job,
+        walk: &mut Walk,
+    ) -> Result<(), StepError> {
         let Some(conversation) = self.current(tenant, job, walk).await? else {
             next_phase(&mut job.cursor);
             return Ok(());
         };
         let page = self
             .store
-            .deliveries_to(tenant, &conversation, &job.person.recipient(), job.cursor.after.as_deref(), self.page)
+            .deliveries_to(
+                tenant,
+                &conversation,
+                &job.person.recipient(),
+                job.cursor.after.as_deref(),
+                self.page,
+            )
             .await?;
         for entry in page.items.iter().filter(|e| !e.record.address.is_empty()) {
-            if self.store.redact_delivery(tenant, &conversation, &entry.sk).await? {
+            if self
+                .store
+                .redact_delivery(tenant, &conversation, &entry.sk)
+                .await?
+            {
                 job.progress.deliveries += 1;
             }
         }
@@ -138,16 +211,22 @@ impl<S: JobData> Worker<S> {
                 customer_id,
                 contact_id,
             } => {
-                let (customer, contact) = (CustomerId::from(&customer_id), UserId::from(&contact_id));
+                let (customer, contact) =
+                    (CustomerId::from(&customer_id), UserId::from(&contact_id));
                 if let Some(stored) = self.store.contact(tenant, &customer, &contact).await? {
                     if let Some(phone) = &stored.phone {
-                        job.progress.directory_items += self.store.forget_number(tenant, phone).await?;
+                        job.progress.directory_items +=
+                            self.store.forget_number(tenant, phone).await?;
                         // The phone claim goes with the contact (one transaction).
                         job.progress.directory_items += 1;
                     }
                     job.progress.directory_items +=
                         remove_search_entries(&self.store, tenant, &customer, &contact).await?;
-                    if self.store.delete_contact(tenant, &customer, &contact).await? {
+                    if self
+                        .store
+                        .delete_contact(tenant, &customer, &contact)
+                        .await?
+                    {
                         job.progress.directory_items += 1;
                     }
                 }
@@ -167,13 +246,12 @@ impl<S: JobData> Worker<S> {
     }
 }
 
-/// DIRECTORY SEARCH: the one call site that removes every directory-search index entry
-/// naming the contact, once the search index is in the store; how many it removed.
+/// Every directory-search entry naming the contact; how many there were.
 async fn remove_search_entries<S: JobData>(
-    _store: &S,
-    _tenant: &TenantId,
-    _customer: &CustomerId,
-    _contact: &UserId,
+    store: &S,
+    tenant: &TenantId,
+    customer: &CustomerId,
+    contact: &UserId,
 ) -> Result<u64, StepError> {
-    Ok(0)
+    Ok(store.unindex_contact(tenant, customer, contact).await? as u64)
 }

@@ -10,11 +10,11 @@
 //! ```
 
 use serde_json::{json, Value};
-use shared::domain::ids::{CustomerId, TenantId, UserId};
+use shared::domain::ids::{CustomerId, MessageId, TenantId, UserId};
 use shared::domain::jobs::{Job, JobStatus, Person, Phase, Section};
 use shared::domain::{ConversationId, Message};
 use shared::files::{export_key, export_piece_key, file_key, EXPORT_LINK_EXPIRY, MIN_PART_BYTES};
-use shared::store::{ConversationEntry, DirectoryStore, PersonStore};
+use shared::store::ConversationEntry;
 
 use crate::walk::{next_conversation, next_phase, Walk};
 use crate::{JobData, StepError, Worker};
@@ -74,12 +74,19 @@ impl<S: JobData> Worker<S> {
 
     /// Writes the next piece of the document (under the cursor's number: a step run
     /// again writes the same piece again).
-    async fn put_piece(&self, tenant: &TenantId, job: &mut Job, text: String) -> Result<(), StepError> {
+    async fn put_piece(
+        &self,
+        tenant: &TenantId,
+        job: &mut Job,
+        text: String,
+    ) -> Result<(), StepError> {
         if text.is_empty() {
             return Ok(());
         }
         let key = export_piece_key(tenant, &job.job_id, job.cursor.pieces);
-        self.files.put(&key, CONTENT_TYPE, text.into_bytes()).await?;
+        self.files
+            .put(&key, CONTENT_TYPE, text.into_bytes())
+            .await?;
         job.cursor.pieces += 1;
         Ok(())
     }
@@ -95,7 +102,11 @@ impl<S: JobData> Worker<S> {
         };
         let contact = self
             .store
-            .contact(tenant, &CustomerId::from(&customer_id), &UserId::from(&contact_id))
+            .contact(
+                tenant,
+                &CustomerId::from(&customer_id),
+                &UserId::from(&contact_id),
+            )
             .await?
             .ok_or_else(|| StepError::Gone(format!("contact {contact_id} no longer exists")))?;
         let number = match &contact.phone {
@@ -129,14 +140,24 @@ impl<S: JobData> Worker<S> {
         self.put_piece(tenant, job, text).await
     }
 
-    async fn message_view(&self, tenant: &TenantId, conversation: &ConversationId, message: &Message) -> Result<Value, StepError> {
+    async fn message_view(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        message: &Message,
+    ) -> Result<Value, StepError> {
         let mut view = serde_json::to_value(message).map_err(|e| StepError::Gone(e.to_string()))?;
         let mut files = Vec::with_capacity(message.attachments.len());
         for attachment in &message.attachments {
             let key = file_key(tenant, conversation, &attachment.id);
             let link = self
                 .files
-                .link_for(&key, &attachment.name, &attachment.content_type, EXPORT_LINK_EXPIRY)
+                .link_for(
+                    &key,
+                    &attachment.name,
+                    &attachment.content_type,
+                    EXPORT_LINK_EXPIRY,
+                )
                 .await?;
             let mut file = serde_json::to_value(attachment).unwrap_or_default();
             file["download_url"] = Value::String(link);
@@ -146,7 +167,12 @@ impl<S: JobData> Worker<S> {
         Ok(view)
     }
 
-    async fn export_messages(&self, tenant: &TenantId, job: &mut Job, walk: &mut Walk) -> Result<(), StepError> {
+    async fn export_messages(
+        &self,
+        tenant: &TenantId,
+        job: &mut Job,
+        walk: &mut Walk,
+    ) -> Result<(), StepError> {
         let Some(conversation) = self.current(tenant, job, walk).await? else {
             next_phase(&mut job.cursor);
             return Ok(());
@@ -154,16 +180,40 @@ impl<S: JobData> Worker<S> {
         let sender = (job.person.sender_type(), job.person.user_id());
         let page = self
             .store
-            .messages_of(tenant, &conversation, sender, job.cursor.after.as_deref(), self.page)
+            .messages_of(
+                tenant,
+                &conversation,
+                sender,
+                job.cursor.after.as_deref(),
+                self.page,
+            )
             .await?;
         let mut views = Vec::with_capacity(page.items.len());
-        for message in &page.items {
-            views.push(self.message_view(tenant, &conversation, message).await?);
-            job.progress.files += message.attachments.len() as u64;
+        for stored in &page.items {
+            let mut view = self
+                .message_view(tenant, &conversation, &stored.message)
+                .await?;
+            if stored.edits > 0 {
+                // What they wrote before an edit is theirs too.
+                let id = MessageId::from(&stored.message.id);
+                let versions = self
+                    .store
+                    .message_versions(tenant, &conversation, Some(&id))
+                    .await?;
+                view["versions"] = serde_json::to_value(versions).unwrap_or_default();
+            }
+            views.push(view);
+            job.progress.files += stored.message.attachments.len() as u64;
         }
         if !views.is_empty() {
             let mut text = String::new();
-            append(&mut text, job, Section::Messages, job.progress.messages, &views);
+            append(
+                &mut text,
+                job,
+                Section::Messages,
+                job.progress.messages,
+                &views,
+            );
             self.put_piece(tenant, job, text).await?;
             job.progress.messages += views.len() as u64;
         }
@@ -174,14 +224,25 @@ impl<S: JobData> Worker<S> {
         Ok(())
     }
 
-    async fn export_deliveries(&self, tenant: &TenantId, job: &mut Job, walk: &mut Walk) -> Result<(), StepError> {
+    async fn export_deliveries(
+        &self,
+        tenant: &TenantId,
+        job: &mut Job,
+        walk: &mut Walk,
+    ) -> Result<(), StepError> {
         let Some(conversation) = self.current(tenant, job, walk).await? else {
             next_phase(&mut job.cursor);
             return Ok(());
         };
         let page = self
             .store
-            .deliveries_to(tenant, &conversation, &job.person.recipient(), job.cursor.after.as_deref(), self.page)
+            .deliveries_to(
+                tenant,
+                &conversation,
+                &job.person.recipient(),
+                job.cursor.after.as_deref(),
+                self.page,
+            )
             .await?;
         let views: Vec<Value> = page
             .items
@@ -190,7 +251,13 @@ impl<S: JobData> Worker<S> {
             .collect();
         if !views.is_empty() {
             let mut text = String::new();
-            append(&mut text, job, Section::Deliveries, job.progress.deliveries, &views);
+            append(
+                &mut text,
+                job,
+                Section::Deliveries,
+                job.progress.deliveries,
+                &views,
+            );
             self.put_piece(tenant, job, text).await?;
             job.progress.deliveries += views.len() as u64;
         }
@@ -211,20 +278,33 @@ impl<S: JobData> Worker<S> {
         // The closing piece is not counted in the cursor: a finish run again writes it again.
         let pieces = job.cursor.pieces;
         let last = export_piece_key(tenant, &job.job_id, pieces);
-        self.files.put(&last, CONTENT_TYPE, closing.into_bytes()).await?;
+        self.files
+            .put(&last, CONTENT_TYPE, closing.into_bytes())
+            .await?;
         let key = export_key(tenant, &job.job_id);
-        self.join_pieces(tenant, &job.job_id, pieces + 1, &key).await?;
+        self.join_pieces(tenant, &job.job_id, pieces + 1, &key)
+            .await?;
         job.export_key = Some(key);
         job.cursor.phase = Phase::Done;
         job.status = JobStatus::Done;
         Ok(())
     }
 
-    async fn join_pieces(&self, tenant: &TenantId, job_id: &str, pieces: u32, key: &str) -> Result<(), StepError> {
+    async fn join_pieces(
+        &self,
+        tenant: &TenantId,
+        job_id: &str,
+        pieces: u32,
+        key: &str,
+    ) -> Result<(), StepError> {
         let mut buffer: Vec<u8> = Vec::new();
         let mut upload = None;
         for piece in 0..pieces {
-            buffer.extend(self.files.read(&export_piece_key(tenant, job_id, piece)).await?);
+            buffer.extend(
+                self.files
+                    .read(&export_piece_key(tenant, job_id, piece))
+                    .await?,
+            );
             if buffer.len() >= MIN_PART_BYTES {
                 if upload.is_none() {
                     upload = Some(self.files.start_multipart(key, CONTENT_TYPE).await?);
@@ -253,4 +333,3 @@ impl<S: JobData> Worker<S> {
         Ok(())
     }
 }
-

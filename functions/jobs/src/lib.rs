@@ -21,8 +21,8 @@ use shared::domain::format_timestamp;
 use shared::domain::jobs::{Job, JobKind, JobStatus};
 use shared::files::S3Files;
 use shared::store::{
-    DirectoryStore, DueJob, JobStore, Lease, MessageStore, NotificationStore, PersonStore,
-    StoreError,
+    DirectoryStore, DueJob, JobStore, Lease, MessageChangeStore, MessageStore, PersonStore,
+    SearchStore, StoreError,
 };
 
 pub use deployed::Deployed;
@@ -41,12 +41,12 @@ pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(
 
 /// The store a worker needs.
 pub trait JobData:
-    JobStore + PersonStore + DirectoryStore + MessageStore + NotificationStore
+    JobStore + PersonStore + DirectoryStore + MessageStore + MessageChangeStore + SearchStore
 {
 }
 
 impl<S> JobData for S where
-    S: JobStore + PersonStore + DirectoryStore + MessageStore + NotificationStore
+    S: JobStore + PersonStore + DirectoryStore + MessageStore + MessageChangeStore + SearchStore
 {
 }
 
@@ -128,7 +128,11 @@ impl<S: JobData> Worker<S> {
             .await
     }
 
-    pub async fn run_within(&self, now: Timestamp, budget: Budget) -> Result<RunReport, StoreError> {
+    pub async fn run_within(
+        &self,
+        now: Timestamp,
+        budget: Budget,
+    ) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
         let due = self
             .store
@@ -218,7 +222,9 @@ impl<S: JobData> Worker<S> {
         } else {
             let wait = SignedDuration::from_mins(1 << job.attempts.min(5));
             let retry_at = format_timestamp(Timestamp::now() + wait);
-            self.store.release_job(tenant, &job, lease, &retry_at).await?;
+            self.store
+                .release_job(tenant, &job, lease, &retry_at)
+                .await?;
         }
         Ok(())
     }

@@ -19,8 +19,8 @@ use crate::domain::ConversationId;
 
 mod form;
 mod multipart;
-mod person;
 pub mod names;
+mod person;
 
 pub use multipart::{MultipartUpload, MIN_PART_BYTES};
 pub use person::{export_key, export_piece_key, EXPORT_LINK_EXPIRY};

@@ -1,6 +1,5 @@
 //! What jobs on a person's data do with files: read back the pieces an export was written
-//! in, link a person's files for the length of a hand-over, delete an erased message's
-//! files.
+//! in, and link a person's files for the length of a hand-over.
 
 use std::time::Duration;
 
@@ -23,7 +22,14 @@ pub fn export_piece_key(tenant: &str, job: &str, piece: u32) -> String {
 impl S3Files {
     /// A whole object (one GetObject): the pieces of an export, a few MB at most.
     pub async fn read(&self, key: &str) -> Result<Vec<u8>, FileError> {
-        let output = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+        let output = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(output) => output,
             Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
                 return Err(FileError::Missing)
@@ -52,17 +58,5 @@ impl S3Files {
             .await
             .map_err(unavailable)?;
         Ok(presigned.uri().to_owned())
-    }
-
-    /// Deletes an object (one DeleteObject; S3 answers the same whether it was there).
-    pub async fn remove(&self, key: &str) -> Result<(), FileError> {
-        self.client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(())
     }
 }

@@ -4,9 +4,9 @@
 
 use std::future::Future;
 
-use super::{DeliveryRecord, StoreError};
+use super::{DeliveryRecord, StoreError, StoredMessage};
 use crate::domain::ids::{CustomerId, TenantId};
-use crate::domain::{ConversationId, Message, SenderType};
+use crate::domain::{ConversationId, SenderType};
 
 /// Which conversations a walk covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +59,9 @@ pub trait PersonStore: Send + Sync {
         tenant: &TenantId,
         scope: &ConversationScope,
     ) -> impl Future<Output = Result<Vec<ConversationEntry>, StoreError>> + Send;
-    /// Messages of `sender` in the conversation after the message `after`, oldest first:
-    /// one Query reading at most `page` messages (everyone's: the filter returns theirs).
+    /// Messages of `sender` in the conversation after the message `after`, oldest first,
+    /// with their edit counts (`newest` is left false: the header says which is): one
+    /// Query reading at most `page` messages (everyone's: the filter returns theirs).
     fn messages_of(
         &self,
         tenant: &TenantId,
@@ -68,7 +69,7 @@ pub trait PersonStore: Send + Sync {
         sender: (SenderType, &str),
         after: Option<&str>,
         page: u32,
-    ) -> impl Future<Output = Result<Walked<Message>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Walked<StoredMessage>, StoreError>> + Send;
     /// Delivery records of the conversation addressed to `recipient`, after the key
     /// `after`: one Query reading at most `page` records.
     fn deliveries_to(
@@ -87,9 +88,9 @@ pub trait PersonStore: Send + Sync {
         conversation: &ConversationId,
         sk: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Leaves an erased message as a placeholder: no text, files or metadata, the
-    /// sender renamed `name`, `deleted` by `by` (one UpdateItem; false when it already was).
-    fn blank_message(
+    /// Renames the sender of a message already deleted (its content is gone), marking
+    /// it deleted by `by` if nothing did: one UpdateItem; false when it already was.
+    fn rename_deleted_sender(
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,

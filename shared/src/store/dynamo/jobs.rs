@@ -190,7 +190,9 @@ impl JobStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(output) => Ok(Some(Self::job_from(&output.attributes.unwrap_or_default())?)),
+            Ok(output) => Ok(Some(Self::job_from(
+                &output.attributes.unwrap_or_default(),
+            )?)),
             Err(err) => failed_condition_item(err).map(|_| None),
         }
     }
@@ -224,7 +226,10 @@ impl JobStore for DynamoStore {
                 update = update.set("export_key = :key").value(":key", s(key));
             }
             if let Some(error) = &job.error {
-                update = update.set("#error = :error").name("#error", "error").value(":error", s(error));
+                update = update
+                    .set("#error = :error")
+                    .name("#error", "error")
+                    .value(":error", s(error));
             }
             if job.kind == JobKind::Export {
                 update = update
@@ -290,7 +295,11 @@ impl JobStore for DynamoStore {
         let record = Chunk {
             conversations: conversations.iter().map(ConversationId::encode).collect(),
         };
-        let mut item = keyed_item(keys::job_pk(tenant, job_id), keys::job_chunk_sk(chunk), &record)?;
+        let mut item = keyed_item(
+            keys::job_pk(tenant, job_id),
+            keys::job_chunk_sk(chunk),
+            &record,
+        )?;
         item.insert(TTL_ATTRIBUTE.into(), expires_in(CHUNK_TTL_SECS));
         self.client
             .put_item()

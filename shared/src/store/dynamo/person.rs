@@ -9,11 +9,11 @@ use super::messages::message_from_item;
 use super::notifications::delivery_pk;
 use super::DynamoStore;
 use crate::domain::ids::TenantId;
-use crate::domain::{ConversationId, Message, Named, SenderType};
+use crate::domain::{ConversationId, Named, SenderType};
 use crate::store::keys::{self, GSI1, GSI4, MESSAGE_SK_PREFIX, PK, SK};
 use crate::store::{
     ConversationEntry, ConversationScope, DeliveryEntry, NumberState, PersonStore, StoreError,
-    Walked,
+    StoredMessage, Walked,
 };
 
 fn entry_from(item: &Item) -> Option<ConversationEntry> {
@@ -83,7 +83,7 @@ impl PersonStore for DynamoStore {
         (sender_type, sender): (SenderType, &str),
         after: Option<&str>,
         page: u32,
-    ) -> Result<Walked<Message>, StoreError> {
+    ) -> Result<Walked<StoredMessage>, StoreError> {
         let pk = keys::conversation_pk(tenant, conversation);
         let mut query = self
             .client
@@ -106,8 +106,15 @@ impl PersonStore for DynamoStore {
         let items = output
             .items()
             .iter()
-            .map(message_from_item)
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|item| {
+                Ok(StoredMessage {
+                    message: message_from_item(item)?,
+                    newest: false,
+                    // The edit count changes write (`dynamo/changes.rs`).
+                    edits: u32::try_from(get_n(item, "edit_count")).unwrap_or(u32::MAX),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let next = stopped_at(output.last_evaluated_key.as_ref(), MESSAGE_SK_PREFIX);
         Ok(Walked { items, next })
     }
@@ -172,7 +179,7 @@ impl PersonStore for DynamoStore {
         }
     }
 
-    async fn blank_message(
+    async fn rename_deleted_sender(
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,
@@ -185,12 +192,8 @@ impl PersonStore for DynamoStore {
             .set("deleted = :yes")
             .set("deleted_at = if_not_exists(deleted_at, :now)")
             .set("deleted_by = if_not_exists(deleted_by, :by)")
-            .remove("message")
-            .remove("attachments")
-            .remove("metadata")
             .condition(format!(
-                "attribute_exists({PK}) AND (sender_name <> :name OR attribute_exists(message) \
-                 OR attribute_exists(attachments) OR attribute_exists(metadata))"
+                "attribute_exists({PK}) AND attribute_exists(deleted_at) AND sender_name <> :name"
             ))
             .value(":name", s(name))
             .value(":yes", AttributeValue::Bool(true))
@@ -229,7 +232,11 @@ impl PersonStore for DynamoStore {
         }
     }
 
-    async fn number_state(&self, tenant: &TenantId, phone: &str) -> Result<NumberState, StoreError> {
+    async fn number_state(
+        &self,
+        tenant: &TenantId,
+        phone: &str,
+    ) -> Result<NumberState, StoreError> {
         let wanted = vec![
             super::key_item(keys::opt_out_pk(tenant, phone), keys::OPT_OUT_SK),
             super::key_item(keys::auto_reply_pk(tenant, phone), keys::AUTO_REPLY_SK),
@@ -273,4 +280,3 @@ impl PersonStore for DynamoStore {
         Ok(removed)
     }
 }
-
