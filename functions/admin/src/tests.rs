@@ -278,3 +278,4 @@ mod directory;
 mod platform;
 
 mod deliveries;
+mod person;

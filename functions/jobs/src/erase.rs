@@ -6,9 +6,11 @@
 //! Other people's messages stay as they are. The job keeps the record: who asked, when,
 //! and how many items, without content.
 //!
-//! Every step is safe to run again: a message already erased is left alone (and not
-//! counted twice), a record without an address is skipped, directory items already gone
-//! are not there to remove.
+//! Every step is safe to run again: a message already erased is left alone, a record
+//! without an address is skipped, directory items already gone are not there to remove.
+//! Counts are of the person's messages and records the walk passed (each once: the
+//! stored counts cover what is before the stored cursor); files are counted as deleted,
+//! so the files of a step whose run stopped before storing it are not counted.
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use shared::domain::ids::{CustomerId, MessageId, TenantId, UserId};
@@ -143,12 +145,10 @@ impl<S: JobData> Worker<S> {
             .buffer_unordered(IN_FLIGHT)
             .try_collect()
             .await?;
-        for (changed, files) in done {
-            if changed {
-                job.progress.messages += 1;
-                job.progress.files += files;
-            }
-        }
+        // Every message of the page is counted, changed now or by a run that stopped
+        // before storing this step: the stored counts cover the pages before the cursor.
+        job.progress.messages += done.len() as u64;
+        job.progress.files += done.iter().map(|(_, files)| files).sum::<u64>();
         if last.is_some() {
             job.cursor.newest_own = last;
         }
@@ -188,14 +188,11 @@ impl<S: JobData> Worker<S> {
             )
             .await?;
         for entry in page.items.iter().filter(|e| !e.record.address.is_empty()) {
-            if self
-                .store
+            self.store
                 .redact_delivery(tenant, &conversation, &entry.sk)
-                .await?
-            {
-                job.progress.deliveries += 1;
-            }
+                .await?;
         }
+        job.progress.deliveries += page.items.len() as u64;
         match page.next {
             Some(after) => job.cursor.after = Some(after),
             None => next_conversation(&mut job.cursor),
