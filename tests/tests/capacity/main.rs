@@ -429,3 +429,6 @@ mod directory;
 mod scale;
 
 mod badge;
+
+/// Starting an export or erasure of a person's data, and reading the job.
+mod person;

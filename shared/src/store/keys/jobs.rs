@@ -32,8 +32,8 @@
 //!
 //! | operation | requests | capacity |
 //! |---|---|---|
-//! | start an export | GetItem of the contact; TransactWriteItems of the job Put | 2 requests, 1 RRU, 2 WRU |
-//! | start an erasure | GetItem of the contact (or profile) and of the marker; TransactWriteItems of the job and the marker | 3 requests, 2 RRU, 4 WRU; asked again: the marker and the job read (2 GetItems) |
+//! | start an export | GetItem of the contact; TransactWriteItems of the job Put (with its `gsi3` entry) | 2 requests, 1 RRU, 3 WRU |
+//! | start an erasure | GetItem of the contact (or profile) and of the marker; TransactWriteItems of the job (with its `gsi3` entry) and the marker | 3 requests, 2 RRU, 5 WRU; asked again: the contact, the marker and the job (3 GetItems, 3 RRU), no write |
 //! | read a job | GetItem | 1 request, 1 RRU |
 //! | a worker run | one Query of `gsi3` (`JOBS`), per job a claim UpdateItem, per step one UpdateItem of the cursor | |
 //! | walk a contact's data | the account's conversations (Queries of `gsi4`), per conversation its messages (Queries filtered by sender: every message of the conversation is read, theirs returned) and its delivery records (Queries filtered by recipient) | grows with the account's history, not the tenant's |
