@@ -316,18 +316,13 @@ impl<S: JobData> Worker<S> {
         }
         match upload {
             None => self.files.put(key, CONTENT_TYPE, buffer).await?,
+            // A failed part leaves the upload to the bucket's lifecycle rule (a day), and
+            // the next run of the step joins the pieces again from the start.
             Some(mut upload) => {
-                let done = match buffer.is_empty() {
-                    true => Ok(()),
-                    false => upload.put_part(buffer).await,
-                };
-                match done {
-                    Ok(()) => upload.complete().await?,
-                    Err(err) => {
-                        upload.abort().await;
-                        return Err(err.into());
-                    }
+                if !buffer.is_empty() {
+                    upload.put_part(buffer).await?;
                 }
+                upload.complete().await?;
             }
         }
         Ok(())
