@@ -299,7 +299,10 @@ async fn main() {
             "/tidings-bench/cursor-secret".to_owned(),
         ),
         ("NOTIFY_FROM_EMAIL", "notify@bench.example".to_owned()),
-        ("ATTACHMENTS_BUCKET", testkit::dynamodb::TEST_BUCKET.to_owned()),
+        (
+            "ATTACHMENTS_BUCKET",
+            testkit::dynamodb::TEST_BUCKET.to_owned(),
+        ),
         ("AWS_ENDPOINT_URL", testkit::moto::endpoint()),
         ("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint.clone()),
         ("AWS_REGION", "us-east-1".to_owned()),

@@ -39,6 +39,11 @@
 //! | walk a contact's data | the account's conversations (Queries of `gsi4`), per conversation its messages (Queries filtered by sender: every message of the conversation is read, theirs returned) and its delivery records (Queries filtered by recipient) | grows with the account's history, not the tenant's |
 //! | walk a staff member's data | the tenant's conversations (Queries of `gsi1`), then the same per conversation | grows with the tenant's whole history: about 0.5 RRU per message and per feed entry read (eventually consistent Queries of 1 MB are 128 RRU); a tenant of 20,000 conversations and a million messages reads about 500,000 RRU once, for a rare job |
 //! | erase a message | the placeholder's writes (the message, its header when it was the newest) and a DeleteObject per file | |
+//!
+//! Measured (`make bench`, a contact who wrote 10,000 messages of 500 characters among
+//! 11,000 in their account): the export reads 2,097 RRU in 125 requests and writes 186
+//! WRU (61 steps: job cursors, list chunk); the erasure 10,187 requests, 2,153 RRU and
+//! 20,218 WRU (about 2 WRU a message: its placeholder transaction).
 
 /// The sort key of a job item.
 pub const JOB_SK: &str = "JOB";
