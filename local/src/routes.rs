@@ -53,6 +53,21 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/attachments/{id}", Function::Thread),
     route("GET", "/messages/customer/{customer_id}", Function::Thread),
     route("GET", "/conversations/{id}/messages", Function::Thread),
+    route(
+        "PATCH",
+        "/conversations/{id}/messages/{message_id}",
+        Function::Send,
+    ),
+    route(
+        "DELETE",
+        "/conversations/{id}/messages/{message_id}",
+        Function::Send,
+    ),
+    route(
+        "GET",
+        "/conversations/{id}/messages/{message_id}/versions",
+        Function::Send,
+    ),
     route("POST", "/messages/read", Function::MarkRead),
     route("GET", "/messages/activity", Function::Activity),
     route("GET", "/messages/unread", Function::Activity),
@@ -108,6 +123,7 @@ pub const ROUTES: &[Route] = &[
         Function::Admin,
     ),
     route("GET", "/staff", Function::Admin),
+    route("GET", "/customers", Function::Admin),
     route("GET", "/customers/{customer_id}/contacts", Function::Admin),
     route("GET", "/customers/{customer_id}/patients", Function::Admin),
     route(

@@ -239,3 +239,29 @@ pub async fn vendor(store: &DynamoStore, tenant: &str, user: &str) {
         .await
         .expect("the profile is saved");
 }
+
+/// `count` customer accounts of one contact each, `Bella Surname{i}` (fixed width, so
+/// every account's entries are the same size), with their directory search entries as
+/// the contact's transaction writes them; ids UUID-sized.
+pub async fn searchable_accounts(store: &DynamoStore, tenant: &str, count: usize) {
+    let mut items = Vec::with_capacity(count * 3);
+    for i in 0..count {
+        let contact = shared::domain::directory::Contact {
+            customer_id: format!("{i:08}-cccc-4000-8000-000000000000"),
+            contact_id: format!("{i:08}-0000-4000-8000-000000000000"),
+            name: format!("Bella Surname{i:05}"),
+            email: None,
+            phone: None,
+            email_opt_in: false,
+            sms_opt_in: false,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+        };
+        items.extend(
+            store
+                .contact_search_items(tenant, &contact)
+                .expect("a contact's entries"),
+        );
+    }
+    write_all(store, items).await;
+}

@@ -279,3 +279,47 @@ async fn provider_errors_and_timeouts_are_retries_and_records_survive_throttling
     }
     assert_eq!(testkit::moto::texts_to(&phone).await.len(), 1);
 }
+
+/// An edit or deletion DynamoDB throttles is a 503 that changes nothing; one whose
+/// message lost its place as the newest meanwhile goes again without the header.
+#[tokio::test]
+async fn a_throttled_edit_or_deletion_changes_nothing_and_a_lost_newest_place_is_retried() {
+    let faults = Faults::default();
+    let stack = TestApp::with_faults(TENANT, &faults).await;
+    let event = post_message(json!({"customer_id": "c1", "message": "first"}));
+    let (_, sent) = read_response(send::handle(&stack.app(), event.request()).await);
+    let change = |method: &str, text: &str| {
+        let event = ApiEvent::new(method, "/conversations/{id}/messages/{message_id}")
+            .claims(&Claims::staff(TENANT, "s1"))
+            .path_param("id", sent["conversation_id"].as_str().unwrap())
+            .path_param("message_id", sent["id"].as_str().unwrap());
+        match method {
+            "PATCH" => event.json(json!({ "message": text })),
+            _ => event,
+        }
+    };
+    // The message, its version, the header: the header's condition fails once.
+    faults.inject(
+        &["TransactWriteItems"],
+        1,
+        faults::cancelled(&["None", "None", "ConditionalCheckFailed"]),
+    );
+    let (status, body) =
+        read_response(send::handle(&stack.app(), change("PATCH", "second").request()).await);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(stack.messages(&general("c1"), 5).await[0].message, "second");
+    assert_eq!(
+        stack.header(&general("c1")).await.last_excerpt.as_deref(),
+        Some("first")
+    );
+    for method in ["PATCH", "DELETE"] {
+        faults.inject(&["TransactWriteItems"], 10, faults::throttled());
+        let response = send::handle(&stack.app(), change(method, "third").request()).await;
+        let (status, retry_after, code) = outcome(response);
+        assert_eq!((status, code), (503, json!("unavailable")), "{method}");
+        assert!(retry_after.is_some());
+        let stored = &stack.messages(&general("c1"), 5).await[0];
+        assert_eq!(stored.message, "second");
+        assert!(!stored.changes.deleted);
+    }
+}

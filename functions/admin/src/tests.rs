@@ -276,6 +276,7 @@ async fn its_first_request_reads_the_cursor_secret() {
 mod conversations;
 mod directory;
 mod platform;
+mod search;
 
 mod deliveries;
 mod person;

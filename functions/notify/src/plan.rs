@@ -105,16 +105,13 @@ fn emailable(person: &StaffProfile) -> Option<&String> {
     person.email.as_ref().filter(|_| person.email_notifications)
 }
 
-/// The messages one person has not read, oldest first.
+/// The messages one person has not read, oldest first: as they are now (edited text
+/// marked), deleted ones left out.
 fn unread_lines(input: &PlanInput<'_>, side: Side, after: Option<&str>) -> Vec<DigestLine> {
-    let mut lines: Vec<DigestLine> = input
-        .messages
-        .iter()
-        .filter(|m| m.sender_type.side() == Some(side.other()))
-        .filter(|m| after.is_none_or(|read| m.id.as_str() > read))
-        .map(|m| DigestLine {
-            sender_name: m.sender_name.clone(),
-            text: if m.message.is_empty() {
+    let mut lines: Vec<DigestLine> = unread_messages(input, side, after)
+        .filter(|m| !m.changes.deleted)
+        .map(|m| {
+            let text = if m.message.is_empty() {
                 m.attachments
                     .iter()
                     .map(|a| a.name.as_str())
@@ -122,11 +119,40 @@ fn unread_lines(input: &PlanInput<'_>, side: Side, after: Option<&str>) -> Vec<D
                     .join(", ")
             } else {
                 m.message.clone()
-            },
+            };
+            DigestLine {
+                sender_name: m.sender_name.clone(),
+                text: if m.changes.is_edited {
+                    format!("{text} (edited)")
+                } else {
+                    text
+                },
+            }
         })
         .collect();
     lines.reverse();
     lines
+}
+
+fn unread_messages<'a>(
+    input: &'a PlanInput<'_>,
+    side: Side,
+    after: Option<&'a str>,
+) -> impl Iterator<Item = &'a Message> {
+    input
+        .messages
+        .iter()
+        .filter(move |m| m.sender_type.side() == Some(side.other()))
+        .filter(move |m| after.is_none_or(|read| m.id.as_str() > read))
+}
+
+/// A person's unread count as a digest tells it: deleted messages it can see are left
+/// out (they still count in the badge, where the thread shows them as placeholders).
+fn unread_to_tell(input: &PlanInput<'_>, side: Side, unread: u64, read: Option<&str>) -> u64 {
+    let deleted = unread_messages(input, side, read)
+        .filter(|m| m.changes.deleted)
+        .count() as u64;
+    unread.saturating_sub(deleted)
 }
 
 /// The later of two message ids.
@@ -214,6 +240,7 @@ impl Pass<'_> {
         let mut escalate = false;
         for contact in input.contacts {
             let (unread, read) = self.position(Side::Customer, &contact.contact_id);
+            let unread = unread_to_tell(input, Side::Customer, unread, read.as_deref());
             // Told at once of what they have not read: nothing more until a newer message.
             let told = told_up_to.is_some()
                 && unread_lines(input, Side::Customer, later_of(read.as_deref(), told_up_to))
@@ -269,6 +296,7 @@ impl Pass<'_> {
                 input.now,
             );
             let (unread, read) = self.position(Side::Staff, &person.user_id);
+            let unread = unread_to_tell(input, Side::Staff, unread, read.as_deref());
             if !reached || unread == 0 {
                 continue;
             }

@@ -391,3 +391,5 @@ mod holds;
 mod at_once;
 
 mod senders;
+
+mod changes;

@@ -1,7 +1,10 @@
 //! `POST /messages`: a message into a customer's general or patient thread, or into any
 //! conversation by id. With an `Idempotency-Key`, a retry returns the first result.
+//! Also order events ([`events`]), upload forms ([`attachments`]) and changes to a sent
+//! message ([`changes`]).
 
 mod attachments;
+mod changes;
 mod events;
 
 use serde::{Deserialize, Serialize};
@@ -15,7 +18,8 @@ use shared::domain::{format_timestamp, Message, MessageType, Principal, Role, Se
 use shared::http::{self, Request, Response};
 use shared::store::{
     keys, AppendGuard, AppendOutcome, DirectoryStore, IdempotencyClaim, IdempotencyRecord,
-    MessageDraft, MessageStore, PatientStore, PendingNotification, SettingsStore, UploadStore,
+    MessageChangeStore, MessageDraft, MessageStore, PatientStore, PendingNotification,
+    SettingsStore, UploadStore,
 };
 use shared::{ApiError, App};
 
@@ -36,10 +40,24 @@ pub struct SendRequest {
 
 pub async fn handle<S>(app: &App<S>, request: Request) -> Response
 where
-    S: MessageStore + SettingsStore + DirectoryStore + UploadStore + PatientStore,
+    S: MessageStore
+        + SettingsStore
+        + DirectoryStore
+        + UploadStore
+        + PatientStore
+        + MessageChangeStore,
 {
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations/{id}/events") => events::post(app, &request).await,
+        Some("PATCH /conversations/{id}/messages/{message_id}") => {
+            changes::edit(app, &request).await
+        }
+        Some("DELETE /conversations/{id}/messages/{message_id}") => {
+            changes::delete(app, &request).await
+        }
+        Some("GET /conversations/{id}/messages/{message_id}/versions") => {
+            changes::versions(app, &request).await
+        }
         Some("POST /attachments") => attachments::create_upload(app, &request).await,
         _ => send(app, &request).await,
     };

@@ -121,6 +121,8 @@ async fn patient_threads_are_separate_and_customers_write_their_own() {
     assert_eq!(stored_messages(&stack, TENANT, &patient).await, 3);
 }
 
+mod changes;
+
 mod events;
 
 mod writes;

@@ -16,6 +16,8 @@ pub struct StoredMessage {
     pub message: Message,
     pub newest: bool,
     pub edits: u32,
+    /// The conversation is closed: it takes no more changes from its authors.
+    pub closed: bool,
 }
 
 /// Who deletes a message and when.
@@ -29,7 +31,7 @@ pub struct Deletion<'a> {
 
 #[derive(Debug)]
 pub enum ChangeOutcome {
-    Changed(Message),
+    Changed(Box<Message>),
     /// The message changed since it was read (another edit or a deletion): nothing was
     /// written; read it again and decide again.
     Stale,

@@ -430,5 +430,11 @@ mod scale;
 
 mod badge;
 
+/// Editing and deleting a sent message.
+mod changes;
+
+/// Directory search at 30 and 30,000 accounts.
+mod search;
+
 /// Starting an export or erasure of a person's data, and reading the job.
 mod person;

@@ -4,6 +4,7 @@
 use super::*;
 use testkit::moto;
 
+mod deleted;
 mod targets;
 mod types;
 

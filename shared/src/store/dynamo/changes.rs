@@ -11,7 +11,7 @@ use super::transaction::{Part, TransactFailure, Transaction};
 use super::{key_item, DynamoStore};
 use crate::domain::edits::MessageVersion;
 use crate::domain::ids::{MessageId, TenantId};
-use crate::domain::{text, ConversationId, Named};
+use crate::domain::{text, ConversationId, ConversationStatus, Named};
 use crate::store::keys::{self, HEADER_SK, PK, SK, UPLOAD_SK};
 use crate::store::{
     ChangeOutcome, Deletion, LastState, MessageChangeStore, StoreError, StoredMessage,
@@ -33,11 +33,12 @@ impl MessageChangeStore for DynamoStore {
             key_item(pk, HEADER_SK),
         ];
         let items = self.batch_get(wanted, true).await?;
-        let newest = items
-            .iter()
-            .find(|item| get_s(item, SK) == Some(HEADER_SK))
+        let header = items.iter().find(|item| get_s(item, SK) == Some(HEADER_SK));
+        let newest = header
             .and_then(|header| get_s(header, keys::GSI1_SK))
             .is_some_and(|last| last == message.as_str());
+        let closed = header.and_then(|header| get_s(header, "status"))
+            == Some(ConversationStatus::Closed.as_str());
         let Some(item) = items.iter().find(|item| get_s(item, SK) != Some(HEADER_SK)) else {
             return Ok(None);
         };
@@ -45,6 +46,7 @@ impl MessageChangeStore for DynamoStore {
             message: message_from_item(item)?,
             newest,
             edits: u32::try_from(get_n(item, EDIT_COUNT)).unwrap_or(u32::MAX),
+            closed,
         }))
     }
 
@@ -106,7 +108,7 @@ impl MessageChangeStore for DynamoStore {
             .set("last_excerpt = :excerpt")
             .value(":excerpt", s(text::excerpt(&excerpt_source(&edited))));
         Ok(match self.change(transaction, &pk, stored, header).await? {
-            true => ChangeOutcome::Changed(edited),
+            true => ChangeOutcome::Changed(Box::new(edited)),
             false => ChangeOutcome::Stale,
         })
     }
@@ -163,7 +165,7 @@ impl MessageChangeStore for DynamoStore {
         }
         let header = newest_state(LastState::Deleted).remove("last_excerpt");
         Ok(match self.change(transaction, &pk, stored, header).await? {
-            true => ChangeOutcome::Changed(placeholder),
+            true => ChangeOutcome::Changed(Box::new(placeholder)),
             false => ChangeOutcome::Stale,
         })
     }

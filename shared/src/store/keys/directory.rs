@@ -17,8 +17,9 @@
 //! is one Query of one partition, `begins_with(sk, :token)`: every query token has at
 //! least two characters, hence its partition. An entry carries what a result shows, so
 //! a page needs no read of the accounts it names: whatever the tenant's size, a page of
-//! 20 accounts reads at most 60 entries (~250 bytes each, ~2 RRU eventually consistent),
-//! one request.
+//! 20 accounts reads at most 60 entries (~330 bytes each with UUID ids: 2.5 RRU
+//! eventually consistent), one request. The price of carrying the display name: a new
+//! name rewrites every entry of the person (an email or phone change only its own).
 //!
 //! Partitions: splitting by the token's first two characters spreads a tenant's entries
 //! (and a bulk import's writes) over hundreds of partitions rather than one, so no
@@ -36,9 +37,9 @@
 //!
 //! | operation | requests | capacity |
 //! |---|---|---|
-//! | search, admins, staff, the host | one Query of the token's partition (eventually consistent, at most 3 entries an account asked for) | 1 request, ~2 RRU a page of 20, the same for 30 or 30,000 accounts |
-//! | search, basic staff | their reach (one Query of their partition), then one Query of each actively assigned account's contacts and patients, matched in memory | 1 + one per assigned account; never the tenant's size |
-//! | contact or patient written | GetItem of the item, one TransactWriteItems | +2 WRU per entry put or deleted (a new contact: about 8 entries, 16 WRU) |
+//! | search, admins, staff, the host | one Query of the token's partition (eventually consistent, at most 3 entries an account asked for) | 1 request, 2.5 RRU a page of 20, the same for 30 or 30,000 accounts |
+//! | search, basic staff | their reach (one Query of their partition), then one Query of each actively assigned account's contacts and patients, matched in memory | 1 + one per assigned account (2 requests, 1.5 RRU with one); never the tenant's size |
+//! | contact or patient written | GetItem of the item, one TransactWriteItems | +2 WRU per entry put or deleted: a new contact with name, email and phone 20 WRU in all (8 entries), renamed 24 |
 //! | contact or patient removed, or un-indexed (erasure) | GetItem of the item, one TransactWriteItems | 2 WRU per entry |
 
 use crate::domain::ConversationId;
