@@ -112,6 +112,8 @@ impl PersonStore for DynamoStore {
                     newest: false,
                     // The edit count changes write (`dynamo/changes.rs`).
                     edits: u32::try_from(get_n(item, "edit_count")).unwrap_or(u32::MAX),
+                    // An erasure empties messages of closed conversations too.
+                    closed: false,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
