@@ -2,7 +2,8 @@
 # Numbers, not assertions, ending in one table: the Lambda packages' sizes (arm64), each
 # function's cold start and memory beside a hello-world lambda_http function, handler
 # throughput, a 20,000-message export as CSV and as PDF (time, CPU, peak RSS, size,
-# requests, S3 parts), the dispatcher draining a backlog, the secret read at cold start, and
+# requests, S3 parts), a person's export and erasure (10,000 messages: time, peak RSS,
+# requests, units), the dispatcher draining a backlog, the secret read at cold start, and
 # the capacity and price of every operation. Logs in target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ step "one optimised build: the functions, hello-world, the benchmarks and the ca
 # One invocation, so the binaries and the benchmarks share one feature set and one build
 # of the SDK crates (built separately, the two sets differ and it is built twice).
 cargo build --profile bench --bins --benches --test capacity -p testkit -p send -p thread -p export \
-  -p mark-read -p activity -p admin -p notify -p sms-inbound -p hello
+  -p mark-read -p activity -p admin -p notify -p sms-inbound -p jobs -p hello
 start_moto "$(free_port)"
 step "cold start and memory against an emulated Lambda Runtime API"
 BENCH_BIN_DIR="$PWD/target/release" cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
@@ -26,6 +27,8 @@ step "handler throughput"
 cargo bench -p testkit --bench throughput 2>&1 | tee "$out/throughput.log"
 step "exporting 20,000 messages of 4,000 characters as CSV and as PDF (streamed to S3 in parts; peak RSS of each export alone)"
 cargo bench -p testkit --bench export 2>&1 | tee "$out/export.log"
+step "a person's data: export and erasure of a contact with 10,000 messages (the jobs worker)"
+cargo bench -p testkit --bench person 2>&1 | tee "$out/person.log"
 step "the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
 cargo bench -p testkit --bench backlog 2>&1 | tee "$out/backlog.log"
 step "what the secret read adds to a cold start (moto's SSM)"

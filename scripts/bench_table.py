@@ -53,6 +53,16 @@ if pdfs:
         label = f"{e['messages']} x {e['chars']} chars"
         print(f"{label:<22} {e['pdf_mb']:>7} {e['pages']:>7} {e['ms']:>7} {e['cpu_ms']:>7} "
               f"{e['peak_rss_mb']:>12} {e['dynamodb_requests']:>13} {e['rru']:>8} {e['s3_parts']:>9}")
+people = [dict(kv.split("=", 1) for kv in line.split()[1:])
+          for line in lines("person") if line.startswith("PERSON ")]
+if people:
+    print()
+    print(f"{'a person, 10,000 messages':<26} {'steps':>6} {'ms':>7} {'CPU ms':>7} {'peak RSS MB':>12} "
+          f"{'DynamoDB req':>13} {'RRU':>9} {'WRU':>9}")
+    for p in people:
+        label = f"{p['job']} ({p['messages']} messages)"
+        print(f"{label:<26} {p['steps']:>6} {p['ms']:>7} {p['cpu_ms']:>7} {p['peak_rss_mb']:>12} "
+              f"{p['dynamodb_requests']:>13} {p['rru']:>9} {p['wru']:>9}")
 for name in ("backlog", "secrets"):
     for line in lines(name):
         if re.search(r"\d", line) and not line.startswith(("   Compiling", "    Finished", "     Running")):

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Every function built as Lambda runs it (arm64, provided.al2023) with cargo-lambda and
 # zig from the project's .venv, zipped as Lambda takes it: target/lambda/<function>/
-# bootstrap.zip. One cargo invocation for all eight, so the SDK crates build once.
+# bootstrap.zip. One cargo invocation for all nine, so the SDK crates build once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUNCTIONS=(send thread export mark-read activity admin notify sms-inbound)
+FUNCTIONS=(send thread export mark-read activity admin notify sms-inbound jobs)
 # A zip larger than this (2.5 MB) fails the build: size is cold start.
 MAX_ZIP_BYTES=${MAX_ZIP_BYTES:-2500000}
 

@@ -132,3 +132,18 @@ pub async fn dispatch_forever(store: DynamoStore, every: Duration) {
         }
     }
 }
+
+/// Runs the jobs worker (exports and erasures of a person's data) every `every`, as the
+/// schedule runs the `jobs` function.
+pub async fn jobs_forever(store: DynamoStore, files: shared::files::S3Files, every: Duration) {
+    let worker = jobs::Worker::new(store, files);
+    let mut timer = tokio::time::interval(every);
+    loop {
+        timer.tick().await;
+        match worker.run(jiff::Timestamp::now()).await {
+            Ok(report) if report.jobs > 0 => tracing::info!(?report, "jobs run"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "jobs run failed"),
+        }
+    }
+}

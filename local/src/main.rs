@@ -74,6 +74,17 @@ async fn serve() -> Result<(), String> {
         api.store(),
         std::time::Duration::from_secs(every),
     ));
+    if let Some(files) = api.files() {
+        let jobs_every = std::env::var("TIDINGS_JOBS_SECONDS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(5);
+        tokio::spawn(local::demo::jobs_forever(
+            api.store(),
+            files,
+            std::time::Duration::from_secs(jobs_every),
+        ));
+    }
     tracing::info!("\n{}", banner(&url, &options, every));
     api.serve(listener).await.map_err(|e| e.to_string())
 }

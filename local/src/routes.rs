@@ -151,6 +151,18 @@ pub const ROUTES: &[Route] = &[
         "/customers/{customer_id}/contacts/{contact_id}",
         Function::Admin,
     ),
+    route(
+        "POST",
+        "/customers/{customer_id}/contacts/{contact_id}/export",
+        Function::Admin,
+    ),
+    route(
+        "POST",
+        "/customers/{customer_id}/contacts/{contact_id}/erase",
+        Function::Admin,
+    ),
+    route("POST", "/staff/{user_id}/erase", Function::Admin),
+    route("GET", "/jobs/{job_id}", Function::Admin),
 ];
 
 const fn route(method: &'static str, path: &'static str, function: Function) -> Route {

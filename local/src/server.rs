@@ -110,6 +110,11 @@ impl LocalApi {
         self.admin.store.clone()
     }
 
+    /// The files bucket, when one is configured.
+    pub fn files(&self) -> Option<shared::files::S3Files> {
+        self.admin.files.clone()
+    }
+
     pub fn router(self: &Arc<Self>) -> axum::Router {
         axum::Router::new()
             .fallback(handle)

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 mod dispatch;
 mod inbound;
+mod jobs;
 
 pub use dispatch::DispatchConfig;
 pub use inbound::{InboundConfig, Webhook};
+pub use jobs::JobsConfig;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -151,6 +153,11 @@ impl Config {
 /// The sections of the functions that are not the API's, each loaded by the function
 /// that needs it (the SSM read stays in `Config`'s own loaders: one place reads secrets).
 impl Config {
+    /// The jobs worker's section, from the environment.
+    pub fn load_jobs() -> Result<JobsConfig, ConfigError> {
+        JobsConfig::from_lookup(|name| std::env::var(name).ok())
+    }
+
     /// The dispatcher's section, from the environment.
     pub fn load_dispatch() -> Result<DispatchConfig, ConfigError> {
         DispatchConfig::from_lookup(|name| std::env::var(name).ok())

@@ -203,6 +203,15 @@ fn functions() -> Vec<Function> {
             }),
         },
         Function {
+            binary: "jobs",
+            event: json!({
+                "version": "0", "id": "5c1b0e3a-8f7d-4e2a-9b6c-1d3e5f7a9b0c",
+                "detail-type": "Scheduled Event", "source": "aws.scheduler",
+                "account": "123456789012", "time": "2026-11-23T10:00:00Z",
+                "region": "us-east-1", "resources": [], "detail": {}
+            }),
+        },
+        Function {
             binary: "sms-inbound",
             event: testkit::events::sns_two_way_sms(&[]),
         },
@@ -290,6 +299,10 @@ async fn main() {
             "/tidings-bench/cursor-secret".to_owned(),
         ),
         ("NOTIFY_FROM_EMAIL", "notify@bench.example".to_owned()),
+        (
+            "ATTACHMENTS_BUCKET",
+            testkit::dynamodb::TEST_BUCKET.to_owned(),
+        ),
         ("AWS_ENDPOINT_URL", testkit::moto::endpoint()),
         ("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint.clone()),
         ("AWS_REGION", "us-east-1".to_owned()),

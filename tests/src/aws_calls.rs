@@ -35,6 +35,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("admin", "admin"),
     ("notify", "notify"),
     ("sms_inbound", "sms-inbound"),
+    ("jobs", "jobs"),
 ];
 
 /// Shared code that runs at a function's cold start (the secret it reads): recorded for

@@ -2,8 +2,8 @@
 //! and notification settings) and the directory of staff, assignments and contacts
 //! (admins and the host application), delivery records of notifications and inbound
 //! texts that did not become messages (admins), and order conversations opened, found and
-//! closed by the host application; directory search for staff; and the platform
-//! operator's grants to tenants.
+//! closed by the host application; directory search for staff; a person's data exported
+//! or erased (jobs the `jobs` function runs); and the platform operator's grants to tenants.
 //! One function, told apart by route.
 
 mod accounts;
@@ -11,14 +11,15 @@ mod conversations;
 mod directory;
 mod notifications;
 pub mod operator;
+mod person;
 mod search;
 mod settings;
 mod unmatched;
 
 use shared::http::{self, Request, Response};
 use shared::store::{
-    DirectoryStore, GrantStore, InboundStore, MessageStore, NotificationStore, PatientStore,
-    SearchStore, SettingsStore,
+    DirectoryStore, GrantStore, InboundStore, JobStore, MessageStore, NotificationStore,
+    PatientStore, SearchStore, SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -31,7 +32,8 @@ where
         + InboundStore
         + GrantStore
         + PatientStore
-        + SearchStore,
+        + SearchStore
+        + JobStore,
 {
     let result = match http::route_key(&request).as_deref() {
         Some("POST /conversations") => conversations::open(app, &request).await,
@@ -76,6 +78,14 @@ where
             accounts::list_contacts(app, &request).await
         }
         Some("GET /staff") => accounts::list_staff(app, &request).await,
+        Some("POST /customers/{customer_id}/contacts/{contact_id}/export") => {
+            person::export_contact(app, &request).await
+        }
+        Some("POST /customers/{customer_id}/contacts/{contact_id}/erase") => {
+            person::erase_contact(app, &request).await
+        }
+        Some("POST /staff/{user_id}/erase") => person::erase_staff(app, &request).await,
+        Some("GET /jobs/{job_id}") => person::get_job(app, &request).await,
         Some("GET /customers") => search::find(app, &request).await,
         Some("GET /notifications") => notifications::list(app, &request).await,
         Some("GET /sms/unmatched") => unmatched::list(app, &request).await,

@@ -279,3 +279,4 @@ mod platform;
 mod search;
 
 mod deliveries;
+mod person;

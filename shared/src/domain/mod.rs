@@ -12,6 +12,7 @@ mod file_kinds;
 pub mod fold;
 pub mod grant;
 pub mod ids;
+pub mod jobs;
 pub mod message;
 mod named;
 pub mod notify;

@@ -20,8 +20,10 @@ use crate::domain::ConversationId;
 mod form;
 mod multipart;
 pub mod names;
+mod person;
 
 pub use multipart::{MultipartUpload, MIN_PART_BYTES};
+pub use person::{export_key, export_piece_key, EXPORT_LINK_EXPIRY};
 
 /// How long an upload form and a download link live.
 pub const UPLOAD_EXPIRY: Duration = Duration::from_secs(10 * 60);

@@ -435,3 +435,6 @@ mod changes;
 
 /// Directory search at 30 and 30,000 accounts.
 mod search;
+
+/// Starting an export or erasure of a person's data, and reading the job.
+mod person;

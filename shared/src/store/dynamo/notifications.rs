@@ -22,7 +22,7 @@ use crate::store::{
     OptOutChange, StoreError,
 };
 
-fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
+pub(super) fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String {
     format!("T#{tenant}#NOTIF#{}", conversation.encode())
 }
 

@@ -56,6 +56,10 @@ pub(crate) enum Part {
     DueHeader,
     /// A staff member's items as they are removed.
     Removal,
+    /// A job on a person's data.
+    Job,
+    /// The one erasure job of a person.
+    JobMarker,
 }
 
 /// The items of one TransactWriteItems, each with its [`Part`].

@@ -37,6 +37,8 @@
 //! | unmatched inbound text | `T#{tenant}#UNMATCHED` | `{ulid}` | texts from unknown numbers or refused by the mode, as received; Query newest first |
 //! | auto-reply mark | `T#{tenant}#AUTOREPLY#{e164}` | `AUTOREPLY` | the tenant-local day a sender last got the auto-reply; conditional Put, so once a day; TTL 2 days |
 //! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{round}#{channel}#{recipient}` | claimed (conditional UpdateItem, with a lease) before sending, then `sent` with the provider's id, `retry` with the next attempt, or `failed`; Query per conversation for admins |
+//! | job on a person's data | `T#{tenant}#JOB#{job}` | `JOB` | an export or erasure: status, counts, cursor, lease; on `gsi3` (`JOBS`) while due; the conversations it walks in `CONV#{n}` chunks beside it (see `jobs.rs`) |
+//! | erasure marker | `T#{tenant}#ERASE#{person}` | `ERASE` | the one erasure job of a person (conditional Put in the job's transaction) |
 //!
 //! `subject` is `general`, `patient:{id}` or `order:{id}`. The header's sort key sorts
 //! above every message, so a descending Query over the conversation's partition returns
@@ -52,6 +54,11 @@
 //! How a pass is due, settled, held by quiet hours and released: in `due.rs`, beside its
 //! keys.
 //!
+//! # Jobs on a person's data
+//!
+//! Exports and erasures, their lease and cursor, and what walking a person's data costs:
+//! in `jobs.rs`, beside their keys.
+//!
 //! # Indexes
 //!
 //! | index | pk | sk | holds | projection | serves |
@@ -61,6 +68,7 @@
 //! | `gsi4` | `gsi2pk` = `T#{tenant}#CF#{customer}` | `gsi1sk` = last message id | conversation headers (they carry `gsi2pk` but no `gsi2sk`, so they are not on `gsi2`) | [`FEED_PROJECTION`] | one customer account's conversations, newest first: the customer's feed, badge and the inbound text's thread read a page, however many conversations the account has |
 //! | `gsi3` | `gsi3pk` = `DUE#{shard}` | `gsi3sk` = due time | headers with a pending notification, and tenants' due release markers | keys only | the dispatcher (the pass is on the header it reads anyway) |
 //! | `gsi3` | `gsi3pk` = `HELD#{tenant}` | `gsi3sk` = end of the hold | headers held by quiet hours | keys only | the dispatcher, when the tenant's release marker is due |
+//! | `gsi3` | `gsi3pk` = `JOBS` | `gsi3sk` = due time | queued and running jobs (until their lease ends) | keys only | the jobs worker |
 //!
 //! An index entry is written again when a projected attribute changes and twice (delete
 //! and put) when its key moves, so receipts, positions and notification state are
@@ -98,12 +106,14 @@
 mod conversations;
 mod directory;
 mod due;
+mod jobs;
 mod sms;
 mod tenant;
 
 pub use conversations::*;
 pub use directory::*;
 pub use due::*;
+pub use jobs::*;
 pub use sms::*;
 pub use tenant::*;
 
