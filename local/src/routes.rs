@@ -162,7 +162,7 @@ pub const ROUTES: &[Route] = &[
         Function::Admin,
     ),
     route("POST", "/staff/{user_id}/erase", Function::Admin),
-    route("GET", "/jobs/{job_id}", Function::Admin),
+    route("GET", "/jobs/{job_id}", Function::Thread),
 ];
 
 const fn route(method: &'static str, path: &'static str, function: Function) -> Route {

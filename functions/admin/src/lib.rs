@@ -85,7 +85,6 @@ where
             person::erase_contact(app, &request).await
         }
         Some("POST /staff/{user_id}/erase") => person::erase_staff(app, &request).await,
-        Some("GET /jobs/{job_id}") => person::get_job(app, &request).await,
         Some("GET /customers") => search::find(app, &request).await,
         Some("GET /notifications") => notifications::list(app, &request).await,
         Some("GET /sms/unmatched") => unmatched::list(app, &request).await,

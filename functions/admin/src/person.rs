@@ -7,12 +7,12 @@
 //!   `POST /staff/{user_id}/erase`: starts the person's erasure (202), or answers the one
 //!   already started (200, running or finished): a person is erased once. Someone
 //!   erased and written into the directory again since is a new person to erase.
-//! - `GET /jobs/{job_id}`: the job's status and counts; a finished export's link, valid
-//!   five minutes.
+//!
+//! `GET /jobs/{job_id}` (a job's status, and a finished export's link) is the thread
+//! function's, which hands out files: this function links no S3 client.
 //!
 //! The jobs run on the scheduled `jobs` function (`functions/jobs`), a step at a time.
 
-use serde_json::{json, Value};
 use shared::domain::ids::{CustomerId, UserId};
 use shared::domain::jobs::{Job, JobKind, JobStatus, Person};
 use shared::domain::permissions::require_host_or_admin;
@@ -49,21 +49,6 @@ fn new_job(kind: JobKind, person: Person, principal: &Principal) -> Job {
 }
 
 /// What a job shows: everything but its cursor.
-pub(crate) fn job_view(job: &Job) -> Value {
-    json!({
-        "job_id": job.job_id,
-        "kind": job.kind,
-        "person": job.person,
-        "status": job.status,
-        "requested_by": job.requested_by,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "progress": job.progress,
-        "error": job.error,
-    })
-}
 
 pub async fn export_contact<S: SettingsStore + DirectoryStore + JobStore>(
     app: &App<S>,
@@ -83,7 +68,7 @@ pub async fn export_contact<S: SettingsStore + DirectoryStore + JobStore>(
     let job = new_job(JobKind::Export, person, &principal);
     match app.store.start_job(tenant, &job, None).await? {
         JobStart::Created(job) | JobStart::Existing(job) => {
-            Ok(http::json_response(202, &job_view(&job)))
+            Ok(http::json_response(202, &job.view()))
         }
     }
 }
@@ -110,7 +95,7 @@ async fn erase<S: SettingsStore + JobStore>(
         {
             Some(done.job_id.clone())
         }
-        (Some(job), _) => return Ok(http::json_response(200, &job_view(job))),
+        (Some(job), _) => return Ok(http::json_response(200, &job.view())),
         (None, Some(_)) => None,
     };
     let job = new_job(JobKind::Erase, person, principal);
@@ -119,8 +104,8 @@ async fn erase<S: SettingsStore + JobStore>(
         .start_job(tenant, &job, replaces.as_deref())
         .await?
     {
-        JobStart::Created(job) => Ok(http::json_response(202, &job_view(&job))),
-        JobStart::Existing(job) => Ok(http::json_response(200, &job_view(&job))),
+        JobStart::Created(job) => Ok(http::json_response(202, &job.view())),
+        JobStart::Existing(job) => Ok(http::json_response(200, &job.view())),
     }
 }
 
@@ -148,28 +133,4 @@ pub async fn erase_staff<S: SettingsStore + DirectoryStore + JobStore>(
         user_id: user.to_string(),
     };
     erase(app, &principal, person, stored.map(|(p, _)| p.created_at)).await
-}
-
-pub async fn get_job<S: SettingsStore + JobStore>(
-    app: &App<S>,
-    request: &Request,
-) -> Result<Response, ApiError> {
-    let principal = keeper(app, request)?;
-    let job_id: String = http::path_id(request, "job_id")?;
-    let job = app
-        .store
-        .job(&principal.tenant_id, &job_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let mut view = job_view(&job);
-    if let (JobStatus::Done, Some(key)) = (job.status, &job.export_key) {
-        let name = format!("person-data-{}.json", job.job_id);
-        let link = app
-            .files()?
-            .download_link(key, &name, "application/json")
-            .await?;
-        view["download_url"] = Value::String(link);
-        view["download_expires_in"] = json!(shared::files::DOWNLOAD_EXPIRY.as_secs());
-    }
-    Ok(http::json_response(200, &view))
 }

@@ -10,7 +10,7 @@
 //! who on the other side has read it (a few more requests a page, however many people:
 //! see [`shared::store::readers`]).
 //!
-//! Also `GET /attachments/{id}`: a download link.
+//! Also `GET /attachments/{id}`: a download link, and `GET /jobs/{job_id}` ([`jobs`]).
 
 use serde::{Deserialize, Serialize};
 use shared::domain::message::{ReadPosition, ViewerReadState};
@@ -20,11 +20,12 @@ use shared::domain::{ConversationId, Message, Principal, Role, Side};
 use shared::http::{self, Request, Response};
 use shared::store::readers::{read_by, read_frontiers, ReadFrontier};
 use shared::store::{
-    ConversationHeader, DirectoryStore, MessageStore, NotificationStore, Reader, SettingsStore,
-    UploadStore,
+    ConversationHeader, DirectoryStore, JobStore, MessageStore, NotificationStore, Reader,
+    SettingsStore, UploadStore,
 };
 
 mod attachments;
+mod jobs;
 
 use shared::{ApiError, App};
 
@@ -37,10 +38,11 @@ struct ThreadCursor {
 
 pub async fn handle<S>(app: &App<S>, request: Request) -> Response
 where
-    S: MessageStore + SettingsStore + DirectoryStore + NotificationStore + UploadStore,
+    S: MessageStore + SettingsStore + DirectoryStore + NotificationStore + UploadStore + JobStore,
 {
     let result = match http::route_key(&request).as_deref() {
         Some("GET /attachments/{id}") => attachments::download(app, &request).await,
+        Some("GET /jobs/{job_id}") => jobs::get(app, &request).await,
         _ => thread(app, &request).await,
     };
     http::respond(result)

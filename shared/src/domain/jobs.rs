@@ -211,4 +211,21 @@ impl Job {
             export_key: None,
         }
     }
+
+    /// What the API shows of a job: no cursor, lease or storage key.
+    pub fn view(&self) -> serde_json::Value {
+        serde_json::json!({
+            "job_id": self.job_id,
+            "kind": self.kind,
+            "person": self.person,
+            "status": self.status,
+            "requested_by": self.requested_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "progress": self.progress,
+            "error": self.error,
+        })
+    }
 }

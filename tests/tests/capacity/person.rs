@@ -14,7 +14,12 @@ fn contact_route(method: &str, action: &str) -> ApiEvent {
 }
 
 async fn started(app: &App<DynamoStore>, event: ApiEvent, status: u16) -> Value {
-    let (got, body) = read_response(admin::handle(app, event.request()).await);
+    let request = event.request();
+    let response = match shared::http::route_key(&request).as_deref() {
+        Some("GET /jobs/{job_id}") => thread::handle(app, request).await,
+        _ => admin::handle(app, request).await,
+    };
+    let (got, body) = read_response(response);
     assert_eq!(got, status, "{body}");
     body
 }

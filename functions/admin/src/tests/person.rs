@@ -4,8 +4,19 @@
 use serde_json::Value;
 use testkit::{seed, ApiEvent, Claims, TestApp};
 
-use super::super::handle;
 use super::TENANT;
+
+/// The routes of a person's data: starting jobs here, reading them on the thread
+/// function (which hands out the export's link).
+async fn handle(
+    app: &shared::App<shared::store::DynamoStore>,
+    request: lambda_http::Request,
+) -> lambda_http::Response<lambda_http::Body> {
+    match shared::http::route_key(&request).as_deref() {
+        Some("GET /jobs/{job_id}") => thread::handle(app, request).await,
+        _ => super::super::handle(app, request).await,
+    }
+}
 
 const CUSTOMER: &str = "fam-1";
 const CONTACT: &str = "casey";
