@@ -148,7 +148,7 @@ async fn start(stack: &TestApp, path: &str, params: &[(&str, &str)]) -> String {
     for (name, value) in params {
         event = event.path_param(name, value);
     }
-    let (status, job) = stack.call(thread::handle, event).await;
+    let (status, job) = stack.call(admin::handle, event).await;
     assert!(status == 202 || status == 200, "{status} {job}");
     job["job_id"].as_str().unwrap().to_owned()
 }
@@ -178,7 +178,7 @@ async fn job(stack: &TestApp, id: &str) -> Value {
     let event = ApiEvent::new("GET", "/jobs/{job_id}")
         .claims(&admin())
         .path_param("job_id", id);
-    let (status, job) = stack.call(admin::handle, event).await;
+    let (status, job) = stack.call(thread::handle, event).await;
     assert_eq!(status, 200, "{job}");
     job
 }
