@@ -48,8 +48,6 @@ fn new_job(kind: JobKind, person: Person, principal: &Principal) -> Job {
     )
 }
 
-/// What a job shows: everything but its cursor.
-
 pub async fn export_contact<S: SettingsStore + DirectoryStore + JobStore>(
     app: &App<S>,
     request: &Request,
