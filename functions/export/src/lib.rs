@@ -13,16 +13,14 @@
 //! at a time and written in parts as it is read ([`spool`]), so memory stays bounded
 //! however long it is.
 
-use std::collections::HashMap;
-
-use shared::domain::edits::MessageVersion;
 use shared::domain::permissions::{require_host_or_admin, Access};
-use shared::domain::ConversationId;
+use shared::domain::{ConversationId, Message};
 use shared::files::names::content_disposition;
 use shared::http::{self, Request, Response};
 use shared::store::readers::{audience, frontiers_of};
 use shared::store::{
-    DirectoryStore, MessageChangeStore, MessageStore, NotificationStore, SettingsStore,
+    versions_by_message, DirectoryStore, MessageChangeStore, MessageStore, NotificationStore,
+    SettingsStore,
 };
 use shared::{ApiError, App};
 
@@ -143,7 +141,8 @@ async fn write_history<S: MessageStore + MessageChangeStore>(
             .store
             .history_page(tenant, conversation, after.as_deref())
             .await?;
-        let mut versions = earlier_versions(app, tenant, conversation, &page.messages).await?;
+        let shown: Vec<&Message> = page.messages.iter().collect();
+        let mut versions = versions_by_message(&app.store, tenant, conversation, &shown).await?;
         for message in &page.messages {
             let mine = versions.remove(&message.id).unwrap_or_default();
             spool.push(&writer.message(message, &mine))?;
@@ -156,32 +155,6 @@ async fn write_history<S: MessageStore + MessageChangeStore>(
     }
     let rest = std::mem::replace(writer, Writer::Csv(Vec::new())).finish();
     spool.push(&rest)
-}
-
-/// The texts edits replaced in a page of history (admins' audit), by message id.
-async fn earlier_versions<S: MessageChangeStore>(
-    app: &App<S>,
-    tenant: &shared::domain::ids::TenantId,
-    conversation: &ConversationId,
-    messages: &[shared::domain::Message],
-) -> Result<HashMap<String, Vec<MessageVersion>>, ApiError> {
-    let mut edited = messages.iter().filter(|m| m.changes.is_edited);
-    let Some(first) = edited.next() else {
-        return Ok(HashMap::new());
-    };
-    let last = edited.next_back().unwrap_or(first);
-    let mut by_message: HashMap<String, Vec<MessageVersion>> = HashMap::new();
-    for version in app
-        .store
-        .versions_between(tenant, conversation, &first.id, &last.id)
-        .await?
-    {
-        by_message
-            .entry(version.message_id.clone())
-            .or_default()
-            .push(version);
-    }
-    Ok(by_message)
 }
 
 fn file_name(conversation: &ConversationId, format: Format) -> String {

@@ -19,7 +19,7 @@ use shared::domain::ConversationId;
 use shared::files::file_key;
 use shared::store::{ChangeOutcome, Deletion, StoreError, StoredMessage};
 
-use crate::walk::{next_conversation, next_phase, Walk};
+use crate::walk::{next_conversation, next_phase, page_done, Walk};
 use crate::{JobData, StepError, Worker};
 
 /// Messages of a page erased at once.
@@ -193,10 +193,7 @@ impl<S: JobData> Worker<S> {
                 .await?;
         }
         job.progress.deliveries += page.items.len() as u64;
-        match page.next {
-            Some(after) => job.cursor.after = Some(after),
-            None => next_conversation(&mut job.cursor),
-        }
+        page_done(&mut job.cursor, page.next);
         Ok(())
     }
 

@@ -10,13 +10,13 @@
 //! ```
 
 use serde_json::{json, Value};
-use shared::domain::ids::{CustomerId, MessageId, TenantId, UserId};
+use shared::domain::ids::{CustomerId, TenantId, UserId};
 use shared::domain::jobs::{Job, JobStatus, Person, Phase, Section};
 use shared::domain::{ConversationId, Message};
 use shared::files::{export_key, export_piece_key, file_key, EXPORT_LINK_EXPIRY, MIN_PART_BYTES};
-use shared::store::ConversationEntry;
+use shared::store::{versions_by_message, ConversationEntry};
 
-use crate::walk::{next_conversation, next_phase, Walk};
+use crate::walk::{next_phase, page_done, Walk};
 use crate::{JobData, StepError, Worker};
 
 pub const CONTENT_TYPE: &str = "application/json";
@@ -88,6 +88,34 @@ impl<S: JobData> Worker<S> {
             .put(&key, CONTENT_TYPE, text.into_bytes())
             .await?;
         job.cursor.pieces += 1;
+        Ok(())
+    }
+
+    /// A page's items as the next piece of their section, counted in the job's progress.
+    async fn write_section(
+        &self,
+        tenant: &TenantId,
+        job: &mut Job,
+        section: Section,
+        items: &[Value],
+    ) -> Result<(), StepError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let written = match section {
+            Section::Messages => job.progress.messages,
+            Section::Deliveries => job.progress.deliveries,
+            Section::None => 0,
+        };
+        let mut text = String::new();
+        append(&mut text, job, section, written, items);
+        self.put_piece(tenant, job, text).await?;
+        let count = items.len() as u64;
+        match section {
+            Section::Messages => job.progress.messages += count,
+            Section::Deliveries => job.progress.deliveries += count,
+            Section::None => {}
+        }
         Ok(())
     }
 
@@ -188,39 +216,24 @@ impl<S: JobData> Worker<S> {
                 self.page,
             )
             .await?;
+        // What they wrote before an edit is theirs too.
+        let written: Vec<&Message> = page.items.iter().map(|m| &m.message).collect();
+        let mut versions =
+            versions_by_message(&self.store, tenant, &conversation, &written).await?;
         let mut views = Vec::with_capacity(page.items.len());
         for stored in &page.items {
             let mut view = self
                 .message_view(tenant, &conversation, &stored.message)
                 .await?;
-            if stored.edits > 0 {
-                // What they wrote before an edit is theirs too.
-                let id = MessageId::from(&stored.message.id);
-                let versions = self
-                    .store
-                    .message_versions(tenant, &conversation, Some(&id))
-                    .await?;
-                view["versions"] = serde_json::to_value(versions).unwrap_or_default();
+            if let Some(earlier) = versions.remove(&stored.message.id) {
+                view["versions"] = serde_json::to_value(earlier).unwrap_or_default();
             }
             views.push(view);
             job.progress.files += stored.message.attachments.len() as u64;
         }
-        if !views.is_empty() {
-            let mut text = String::new();
-            append(
-                &mut text,
-                job,
-                Section::Messages,
-                job.progress.messages,
-                &views,
-            );
-            self.put_piece(tenant, job, text).await?;
-            job.progress.messages += views.len() as u64;
-        }
-        match page.next {
-            Some(after) => job.cursor.after = Some(after),
-            None => next_conversation(&mut job.cursor),
-        }
+        self.write_section(tenant, job, Section::Messages, &views)
+            .await?;
+        page_done(&mut job.cursor, page.next);
         Ok(())
     }
 
@@ -249,22 +262,9 @@ impl<S: JobData> Worker<S> {
             .iter()
             .map(|d| serde_json::to_value(&d.record).unwrap_or_default())
             .collect();
-        if !views.is_empty() {
-            let mut text = String::new();
-            append(
-                &mut text,
-                job,
-                Section::Deliveries,
-                job.progress.deliveries,
-                &views,
-            );
-            self.put_piece(tenant, job, text).await?;
-            job.progress.deliveries += views.len() as u64;
-        }
-        match page.next {
-            Some(after) => job.cursor.after = Some(after),
-            None => next_conversation(&mut job.cursor),
-        }
+        self.write_section(tenant, job, Section::Deliveries, &views)
+            .await?;
+        page_done(&mut job.cursor, page.next);
         Ok(())
     }
 

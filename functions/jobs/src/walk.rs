@@ -89,6 +89,15 @@ impl<S: JobData> Worker<S> {
     }
 }
 
+/// A page of the current conversation is done: the next page of it when there is one,
+/// else the next conversation.
+pub(crate) fn page_done(cursor: &mut JobCursor, next: Option<String>) {
+    match next {
+        Some(after) => cursor.after = Some(after),
+        None => next_conversation(cursor),
+    }
+}
+
 /// The walk moves to the next conversation; past the last, to the next phase.
 pub(crate) fn next_conversation(cursor: &mut JobCursor) {
     cursor.after = None;

@@ -1,6 +1,7 @@
 //! Changing a message after it was sent: an edit keeps the earlier text as a version, a
 //! deletion leaves a placeholder. Neither moves a counter or a read position.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use super::StoreError;
@@ -89,4 +90,30 @@ pub trait MessageChangeStore: Send + Sync {
         first: &str,
         last: &str,
     ) -> impl Future<Output = Result<Vec<MessageVersion>, StoreError>> + Send;
+}
+
+/// The earlier versions of a page of messages, by message id: one Query from its first
+/// edited message to its last (none when nothing on the page was edited).
+pub async fn versions_by_message<S: MessageChangeStore>(
+    store: &S,
+    tenant: &TenantId,
+    conversation: &ConversationId,
+    page: &[&Message],
+) -> Result<HashMap<String, Vec<MessageVersion>>, StoreError> {
+    let mut edited = page.iter().filter(|m| m.changes.is_edited);
+    let mut by_message: HashMap<String, Vec<MessageVersion>> = HashMap::new();
+    let Some(first) = edited.next() else {
+        return Ok(by_message);
+    };
+    let last = edited.next_back().unwrap_or(first);
+    for version in store
+        .versions_between(tenant, conversation, &first.id, &last.id)
+        .await?
+    {
+        by_message
+            .entry(version.message_id.clone())
+            .or_default()
+            .push(version);
+    }
+    Ok(by_message)
 }
