@@ -6,26 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build -q -p local
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-data=$(mktemp -d)
-mkdir -p .tidings
+source scripts/moto.sh
 # The contract explores every route, far past one caller's rate limit.
-TIDINGS_DATA_DIR="$data" PORT="$port" TIDINGS_DISPATCH_SECONDS=3600 \
-  RATE_LIMIT_READS=100000/100000 RATE_LIMIT_WRITES=100000/100000 \
-  target/debug/local >".tidings/contract-local-$port.log" 2>&1 &
-local_pid=$!
-trap 'kill $local_pid 2>/dev/null; wait $local_pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/messages/unread" && break
-  sleep 0.1
-done
+start_local contract TIDINGS_DISPATCH_SECONDS=3600 \
+  RATE_LIMIT_READS=100000/100000 RATE_LIMIT_WRITES=100000/100000
 
 for role in admin staff; do
   token=$(target/debug/local token --role "$role" --tenant demo --sub "demo-$role")
   echo "   as $role"
   .venv/bin/schemathesis run openapi.yaml \
-    --url "http://127.0.0.1:$port" \
+    --url "$API_URL" \
     -H "Authorization: Bearer $token" \
     --seed 1 -n 20 \
     --phases examples,fuzzing \

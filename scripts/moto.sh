@@ -1,5 +1,13 @@
-# Sourced by the other scripts: start_moto PORT starts moto's server (SES v2, SNS, S3) in
-# the background, waits until it answers, and stops it when the calling script exits.
+# Sourced by the other scripts: the local stack's parts, each stopped when the calling
+# script exits. start_moto PORT starts moto's server (SES v2, SNS, S3) in the background
+# and waits until it answers; start_local NAME [VAR=VALUE ...] starts the local API on a
+# free port with fresh data (API_URL, LOCAL_PID, LOCAL_LOG).
+
+CLEANUP=()
+on_exit() {
+  CLEANUP+=("$1")
+  trap 'for c in "${CLEANUP[@]}"; do eval "$c"; done' EXIT
+}
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -10,7 +18,7 @@ start_moto() {
   mkdir -p .tidings
   .venv/bin/moto_server -H 127.0.0.1 -p "$port" >".tidings/moto-$port.log" 2>&1 &
   MOTO_PID=$!
-  trap 'kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null' EXIT
+  on_exit "kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null"
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$port/moto-api/data.json" >/dev/null 2>&1; then
       export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
@@ -27,5 +35,31 @@ start_moto() {
     sleep 0.1
   done
   echo "moto did not answer on port $port" >&2
+  return 1
+}
+
+start_local() {
+  local name=$1
+  shift
+  cargo build -q -p local
+  local port data
+  port=$(free_port)
+  data=$(mktemp -d)
+  mkdir -p .tidings
+  LOCAL_LOG=".tidings/$name-local-$port.log"
+  env TIDINGS_DATA_DIR="$data" PORT="$port" "$@" target/debug/local >"$LOCAL_LOG" 2>&1 &
+  LOCAL_PID=$!
+  on_exit "kill $LOCAL_PID 2>/dev/null; wait $LOCAL_PID 2>/dev/null; rm -rf '$data'"
+  API_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null "$API_URL/messages/unread" && return 0
+    if ! kill -0 "$LOCAL_PID" 2>/dev/null; then
+      echo "the local API failed to start:" >&2
+      cat "$LOCAL_LOG" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "the local API did not answer on $API_URL" >&2
   return 1
 }

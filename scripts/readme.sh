@@ -10,27 +10,10 @@ cd "$(dirname "$0")/.."
 source scripts/moto.sh
 start_moto "$(free_port)"
 
-cargo build -q -p local
-port=$(free_port)
-data=$(mktemp -d)
-mkdir -p .tidings
 # The demo's notification delay (20 s) stands; the dispatcher runs every second so
 # that the walk-through waits for the delay and not for the schedule.
-TIDINGS_DATA_DIR="$data" PORT="$port" TIDINGS_DISPATCH_SECONDS=1 \
-  target/debug/local >".tidings/readme-local-$port.log" 2>&1 &
-local_pid=$!
-stop_local() {
-  kill "$local_pid" 2>/dev/null
-  wait "$local_pid" 2>/dev/null || true
-  rm -rf "$data"
-}
-trap 'stop_local; kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null; true' EXIT
-api="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null "$api/messages/unread" && break
-  kill -0 "$local_pid" 2>/dev/null || { cat ".tidings/readme-local-$port.log"; exit 1; }
-  sleep 0.1
-done
+start_local readme TIDINGS_DISPATCH_SECONDS=1
+api=$API_URL
 
 # The tokens `make dev` prints.
 token() { target/debug/local token --role "$1" --tenant demo --sub "$2" ${3:+--customer "$3"}; }
@@ -40,4 +23,4 @@ CUSTOMER_TOKEN=$(token customer demo-contact demo-customer)
 export ADMIN_TOKEN STAFF_TOKEN CUSTOMER_TOKEN
 
 python3 scripts/readme_walkthrough.py --api "$api" --moto "$AWS_ENDPOINT_URL" \
-  || { echo "   local API log: .tidings/readme-local-$port.log"; exit 1; }
+  || { echo "   local API log: $LOCAL_LOG"; exit 1; }

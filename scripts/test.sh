@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/moto.sh
+source scripts/web.sh
 
 start=$(date +%s)
 echo "== cargo fmt"
@@ -12,11 +13,12 @@ echo "== cfn-lint infra/template.yaml"
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== pdftotext (the PDF export's tests read its text back)"
-command -v pdftotext >/dev/null || {
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq poppler-utils >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
-  else sudo apt-get install -y -qq poppler-utils >/dev/null; fi
-}
+command -v pdftotext >/dev/null || apt_install poppler-utils
 pdftotext -v 2>&1 | head -1
+echo "== web app: npm ci, type check and build (web/dist); Chromium for its browser tests"
+web_build
+ensure_chromium
+chromium --version
 echo "== moto (SES v2, SNS, S3)"
 start_moto "$(free_port)"
 echo "   $AWS_ENDPOINT_URL"
@@ -30,4 +32,6 @@ echo "== API contract (schemathesis)"
 scripts/contract.sh
 echo "== README walk-through"
 scripts/readme.sh
+echo "== web app: build, then the journeys in Chromium (Playwright)"
+scripts/web-test.sh
 echo "== make test passed in $(( $(date +%s) - start ))s"

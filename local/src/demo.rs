@@ -1,24 +1,86 @@
 //! What `make dev` runs beside the API: the notification dispatcher on a timer, and a
 //! demo tenant with a contact and a staff member who have email addresses, so that a
-//! notification shows up in moto (`/moto-api/data.json`) without any setup.
+//! notification shows up in moto (`/moto-api/data.json`) without any setup, and the rest
+//! of a family and a marketplace order for the web app's sign-in picker.
 
 use shared::domain::ids::{CustomerId, TenantId, UserId};
 use std::time::Duration;
 
+use serde_json::json;
 use shared::domain::directory::{Contact, StaffProfile};
 use shared::domain::grant::Grant;
 use shared::domain::{now_rfc3339, Role, Settings};
 use shared::notify::SesEmail;
 use shared::store::{DirectoryStore, DynamoStore, GrantStore, SettingsStore};
+use testkit::{ApiEvent, Claims};
+
+use crate::{Function, LocalApi};
 
 pub const DEMO_TENANT: &str = "demo";
 const DEMO_DOMAIN: &str = "demo.example";
 /// The demo tenant's SMS number (texts to it are the demo tenant's).
 pub const DEMO_SMS_NUMBER: &str = "+15550100999";
 pub const DEMO_CONTACT_PHONE: &str = "+15550100001";
+pub const DEMO_CUSTOMER: &str = "demo-customer";
+/// The family's second contact, with unread counts of their own.
+pub const DEMO_SECOND_CONTACT: &str = "demo-contact-2";
+/// A vendor (basic staff) who takes part in the demo order.
+pub const DEMO_VENDOR: &str = "demo-vendor";
+const DEMO_PATIENT: &str = "biscuit";
+const DEMO_ORDER: &str = "2001";
 
-/// Creates the demo tenant's directory and settings where they are missing.
-pub async fn seed(store: &DynamoStore) -> Result<(), String> {
+/// Creates the demo tenant's directory, settings and order where they are missing.
+pub async fn seed(api: &LocalApi, url: &str) -> Result<(), String> {
+    seed_directory(&api.store(), url).await?;
+    seed_marketplace(api).await
+}
+
+/// The family's second contact, its pet, a vendor and an order between them, through the
+/// API's own handlers (so that search entries and the order's thread are what the API
+/// writes). Once the order exists, nothing is written again.
+async fn seed_marketplace(api: &LocalApi) -> Result<(), String> {
+    let host = Claims::service(DEMO_TENANT, "demo-host").with("name", "Host application");
+    let (status, _) = api
+        .request(
+            Function::Admin,
+            ApiEvent::new("GET", "/conversations")
+                .claims(&host)
+                .query("order_id", DEMO_ORDER),
+        )
+        .await;
+    if status == 200 {
+        return Ok(());
+    }
+    let steps = [
+        ApiEvent::new("PUT", "/staff/{user_id}")
+            .path_param("user_id", DEMO_VENDOR)
+            .json(json!({"name": "Val Vendor", "role": "basic_staff", "email": format!("val@{DEMO_DOMAIN}")})),
+        ApiEvent::new("PUT", "/customers/{customer_id}/contacts/{contact_id}")
+            .path_param("customer_id", DEMO_CUSTOMER)
+            .path_param("contact_id", DEMO_SECOND_CONTACT)
+            .json(json!({"name": "Jordan Customer", "email": format!("jordan@{DEMO_DOMAIN}")})),
+        ApiEvent::new("PUT", "/customers/{customer_id}/patients/{patient_id}")
+            .path_param("customer_id", DEMO_CUSTOMER)
+            .path_param("patient_id", DEMO_PATIENT)
+            .json(json!({"name": "Biscuit"})),
+        ApiEvent::new("POST", "/conversations").json(json!({
+            "customer_id": DEMO_CUSTOMER,
+            "order_id": DEMO_ORDER,
+            "title": "Order #2001 — grooming kit",
+            "participants": [DEMO_VENDOR],
+        })),
+    ];
+    for event in steps {
+        let (status, body) = api.request(Function::Admin, event.claims(&host)).await;
+        if !(200..300).contains(&status) {
+            return Err(format!("seeding the demo: {status} {body}"));
+        }
+    }
+    Ok(())
+}
+
+/// The tenant's grant and settings, the first contact and the staff member.
+async fn seed_directory(store: &DynamoStore, url: &str) -> Result<(), String> {
     let err = |e: shared::store::StoreError| e.to_string();
     if store
         .get_settings(&TenantId::from(DEMO_TENANT))
@@ -38,7 +100,7 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
             .map_err(err)?;
         let settings = Settings {
             business_name: Some("Demo Vets".into()),
-            portal_base_url: Some("http://localhost:3000".into()),
+            portal_base_url: Some(format!("{url}/app/")),
             notify_delay_seconds: Some(20),
             from_email: Some(format!("notifications@{DEMO_DOMAIN}")),
             sms_numbers: vec![DEMO_SMS_NUMBER.into()],
@@ -53,7 +115,7 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
     if store
         .contact(
             &TenantId::from(DEMO_TENANT),
-            &CustomerId::from("demo-customer"),
+            &CustomerId::from(DEMO_CUSTOMER),
             &UserId::from("demo-contact"),
         )
         .await
@@ -61,7 +123,7 @@ pub async fn seed(store: &DynamoStore) -> Result<(), String> {
         .is_none()
     {
         let contact = Contact {
-            customer_id: "demo-customer".into(),
+            customer_id: DEMO_CUSTOMER.into(),
             contact_id: "demo-contact".into(),
             name: "Casey Customer".into(),
             email: Some(format!("casey@{DEMO_DOMAIN}")),

@@ -6,6 +6,8 @@
 pub mod demo;
 pub mod routes;
 pub mod server;
+pub mod tokens;
+pub mod web;
 
 pub use routes::{Auth, Function, Route, ROUTES};
 pub use server::{LocalApi, LocalOptions};

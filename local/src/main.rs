@@ -2,15 +2,15 @@
 
 use std::process::ExitCode;
 
+use local::tokens::{demo_identities, jwt_secret, Identity};
+use local::web::WebApp;
 use local::{LocalApi, LocalOptions};
-use serde_json::{Map, Value};
 use shared::Config;
 
 const USAGE: &str = "usage:
   local                      serve the API on 127.0.0.1:${PORT:-3000}
   local token --role ROLE --tenant TENANT --sub USER [--customer ID] [--name NAME] [--hours N]";
 
-const DEFAULT_JWT_SECRET: &str = "tidings-dev-secret";
 const DEFAULT_SMS_WEBHOOK_TOKEN: &str = "tidings-dev-sms-token";
 const DEFAULT_OPERATOR_KEY: &str = "tidings-dev-operator-key";
 const DEMO_TENANT: &str = local::demo::DEMO_TENANT;
@@ -37,10 +37,6 @@ async fn main() -> ExitCode {
     }
 }
 
-fn jwt_secret() -> String {
-    std::env::var("TIDINGS_DEV_JWT_SECRET").unwrap_or_else(|_| DEFAULT_JWT_SECRET.to_owned())
-}
-
 /// The functions' configuration, with local defaults for what a deployment must set.
 fn local_config() -> Result<Config, String> {
     Config::from_lookup(|name| {
@@ -65,7 +61,7 @@ async fn serve() -> Result<(), String> {
     let url = format!("http://127.0.0.1:{port}");
     let options = local_options(&url, &data_dir)?;
     let api = LocalApi::start(options.clone()).await?;
-    local::demo::seed(&api.store()).await?;
+    local::demo::seed(&api, &url).await?;
     let every = std::env::var("TIDINGS_DISPATCH_SECONDS")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
@@ -107,40 +103,48 @@ fn local_options(url: &str, data_dir: &str) -> Result<LocalOptions, String> {
         )),
         config: local_config()?,
         sms_webhook: Some(sms_webhook),
+        web: Some(WebApp {
+            dir: std::env::var("TIDINGS_WEB_DIR")
+                .unwrap_or_else(|_| "web/dist".to_owned())
+                .into(),
+            // Locally the app is served from the API's own origin; a portal elsewhere
+            // (the host application's page) is listed here, as `WebOrigins` in the template.
+            cors_origins: std::env::var("TIDINGS_WEB_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }),
     })
-}
-
-/// A day's tokens for the demo tenant's admin, staff member and customer.
-fn demo_tokens() -> [(&'static str, String); 3] {
-    let secret = jwt_secret();
-    let demo =
-        |role, sub, customer, name| mint(&secret, role, DEMO_TENANT, sub, customer, name, 24);
-    [
-        ("admin", demo("admin", "demo-admin", None, "Avery Admin")),
-        ("staff", demo("staff", "demo-staff", None, "Sam Staff")),
-        (
-            "customer",
-            demo(
-                "customer",
-                "demo-contact",
-                Some("demo-customer"),
-                "Casey Customer",
-            ),
-        ),
-    ]
 }
 
 /// What the server logs when it is up: the demo's tokens, and how to reach the rest.
 fn banner(url: &str, options: &LocalOptions, every: u64) -> String {
-    let mut banner =
-        format!("tidings local API on {url} (tenant \"{DEMO_TENANT}\", tokens valid 24 h)\n");
-    for (role, token) in &demo_tokens() {
+    let mut banner = format!(
+        "tidings local API on {url} (tenant \"{DEMO_TENANT}\", tokens valid 24 h)\n  web app: {url}/app/ (sign in as any demo identity)\n"
+    );
+    let secret = jwt_secret();
+    let shell_names = [
+        "ADMIN",
+        "STAFF",
+        "VENDOR",
+        "CUSTOMER",
+        "SECOND_CONTACT",
+        "HOST",
+    ];
+    for (identity, shell) in demo_identities().iter().zip(shell_names) {
         banner.push_str(&format!(
-            "  {role:<8} export {}_TOKEN={token}\n",
-            role.to_uppercase()
+            "  {:<14} export {shell}_TOKEN={}\n",
+            identity.role,
+            identity.token(&secret, 24)
         ));
     }
-    banner.push_str("  customer's account: demo-customer\n");
+    banner.push_str(&format!(
+        "  customer's account: {}\n",
+        local::demo::DEMO_CUSTOMER
+    ));
     banner.push_str(&format!(
         "  operator (IAM in AWS): curl -H 'Authorization: Operator {}' {url}/operator/tenants/{DEMO_TENANT}/grant\n",
         options.operator_key
@@ -173,38 +177,15 @@ fn token(args: &[String]) -> Result<String, String> {
         return Err(USAGE.to_owned());
     };
     let hours = get("hours").map_or(Ok(24), |h| h.parse::<i64>().map_err(|_| USAGE.to_owned()))?;
-    let name = get("name").unwrap_or_else(|| sub.clone());
-    Ok(mint(
-        &jwt_secret(),
-        &role,
-        &tenant,
-        &sub,
-        get("customer").as_deref(),
-        &name,
-        hours,
-    ))
-}
-
-fn mint(
-    secret: &str,
-    role: &str,
-    tenant: &str,
-    sub: &str,
-    customer: Option<&str>,
-    name: &str,
-    hours: i64,
-) -> String {
-    let mut claims = Map::new();
-    claims.insert("sub".into(), sub.into());
-    claims.insert("tenant_id".into(), tenant.into());
-    claims.insert("role".into(), role.into());
-    claims.insert("name".into(), name.into());
-    if let Some(customer) = customer {
-        claims.insert("customer_id".into(), customer.into());
-    }
-    claims.insert(
-        "exp".into(),
-        Value::from(jiff::Timestamp::now().as_second() + hours * 3600),
-    );
-    shared::jwt::sign_hs256(&claims, secret.as_bytes())
+    let identity = Identity {
+        role: ["admin", "staff", "basic_staff", "customer", "service"]
+            .into_iter()
+            .find(|r| *r == role)
+            .ok_or_else(|| format!("unknown role {role}\n{USAGE}"))?,
+        tenant,
+        name: get("name").unwrap_or_else(|| sub.clone()),
+        sub,
+        customer: get("customer"),
+    };
+    Ok(identity.token(&jwt_secret(), hours))
 }

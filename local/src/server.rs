@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tracing::Instrument;
 
 use crate::routes::{match_route, path_exists, Auth, Function};
+use crate::web::{WebApp, PREFIX};
 
 /// API Gateway's own payload limit.
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
@@ -28,6 +29,8 @@ pub struct LocalOptions {
     pub config: Config,
     /// The SMS provider webhook's public URL and auth token (`None`: it refuses all).
     pub sms_webhook: Option<sms_inbound::Webhook>,
+    /// The web app at `/app/` and the origins allowed to call the API from a browser.
+    pub web: Option<WebApp>,
 }
 
 /// Everything the server holds: one app per function sharing one settings cache, as one
@@ -42,6 +45,7 @@ pub struct LocalApi {
     sms_inbound: sms_inbound::Inbound<DynamoStore>,
     jwt_secret: Vec<u8>,
     operator_key: String,
+    web: Option<WebApp>,
     _dynamodb: Option<EmbeddedDynamo>,
 }
 
@@ -101,6 +105,7 @@ impl LocalApi {
             ),
             jwt_secret: options.jwt_secret,
             operator_key: options.operator_key,
+            web: options.web,
             _dynamodb: embedded,
         }))
     }
@@ -125,6 +130,12 @@ impl LocalApi {
         axum::serve(listener, self.router()).await
     }
 
+    /// One request straight to a function, as the gateway would pass it: its status and
+    /// JSON body.
+    pub async fn request(&self, function: Function, event: ApiEvent) -> (u16, Value) {
+        testkit::read_response(self.call(function, event.request()).await)
+    }
+
     async fn call(
         &self,
         function: Function,
@@ -144,6 +155,41 @@ impl LocalApi {
 
 async fn handle(
     State(api): State<Arc<LocalApi>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response<Body> {
+    let Some(web) = &api.web else {
+        return handle_api(&api, method, uri, headers, body).await;
+    };
+    let path = uri.path();
+    if (path == PREFIX || path.starts_with("/app/")) && method == Method::GET {
+        return web.serve(path);
+    }
+    let cors = web.cors_headers(&headers);
+    // API Gateway answers a CORS preflight itself, before any route or authorizer.
+    if method == Method::OPTIONS && cors.is_some() {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        add_headers(&mut response, cors);
+        return response;
+    }
+    let mut response = handle_api(&api, method, uri, headers, body).await;
+    add_headers(&mut response, cors);
+    response
+}
+
+fn add_headers(response: &mut Response<Body>, headers: Option<Vec<(&'static str, String)>>) {
+    for (name, value) in headers.into_iter().flatten() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+}
+
+async fn handle_api(
+    api: &LocalApi,
     method: Method,
     uri: Uri,
     headers: HeaderMap,

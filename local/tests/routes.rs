@@ -252,3 +252,24 @@ fn openapi_names_every_error_code() {
         .collect();
     assert!(missing.is_empty(), "not in openapi.yaml: {missing:?}");
 }
+
+#[test]
+fn the_local_cors_answers_are_the_template_s() {
+    let template = load("infra/template.yaml");
+    let cors = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
+    let list = |name: &str| {
+        cors[name]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert_eq!(list("AllowHeaders"), local::web::ALLOWED_HEADERS);
+    assert_eq!(
+        list("AllowMethods"),
+        local::web::ALLOWED_METHODS.to_lowercase()
+    );
+    assert_eq!(list("ExposeHeaders"), local::web::EXPOSED_HEADERS);
+}

@@ -25,6 +25,7 @@ impl Api {
                 public_url: format!("{url}/sms/inbound"),
                 auth_token: SMS_TOKEN.into(),
             }),
+            web: None,
         };
         let api = local::LocalApi::start(options).await.unwrap();
         tokio::spawn(api.serve(listener));

@@ -1,0 +1,38 @@
+# Sourced by the other scripts: the web app's tools. web_build installs the npm packages
+# package-lock.json pins (when missing or changed) and builds web/dist when a source is
+# newer; ensure_chromium installs Debian's Chromium, which the browser tests drive.
+
+need_node() {
+  command -v npm >/dev/null && return 0
+  echo "== Node.js (Debian's nodejs and npm)"
+  apt_install nodejs npm
+}
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get install -y -qq "$@" >/dev/null 2>&1 \
+    || { $sudo apt-get update -qq && $sudo apt-get install -y -qq "$@" >/dev/null; }
+}
+
+web_install() {
+  need_node
+  if [ ! -f web/node_modules/.package-lock.json ] \
+    || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+web_build() {
+  web_install
+  local newest
+  newest=$(find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package-lock.json \
+    -newer web/dist/index.html 2>/dev/null | head -1)
+  if [ ! -f web/dist/index.html ] || [ -n "$newest" ]; then
+    (cd web && npm run --silent build)
+  fi
+}
+
+ensure_chromium() {
+  command -v chromium >/dev/null || apt_install chromium
+}
