@@ -6,7 +6,9 @@
 CLEANUP=()
 on_exit() {
   CLEANUP+=("$1")
-  trap 'for c in "${CLEANUP[@]}"; do eval "$c"; done' EXIT
+  # Each step may fail (a process already gone) without stopping the rest or changing
+  # the script's status.
+  trap 'for c in "${CLEANUP[@]}"; do eval "$c" || true; done' EXIT
 }
 
 free_port() {
@@ -18,7 +20,7 @@ start_moto() {
   mkdir -p .tidings
   .venv/bin/moto_server -H 127.0.0.1 -p "$port" >".tidings/moto-$port.log" 2>&1 &
   MOTO_PID=$!
-  on_exit "kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null"
+  on_exit "kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null || true"
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$port/moto-api/data.json" >/dev/null 2>&1; then
       export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
@@ -49,7 +51,7 @@ start_local() {
   LOCAL_LOG=".tidings/$name-local-$port.log"
   env TIDINGS_DATA_DIR="$data" PORT="$port" "$@" target/debug/local >"$LOCAL_LOG" 2>&1 &
   LOCAL_PID=$!
-  on_exit "kill $LOCAL_PID 2>/dev/null; wait $LOCAL_PID 2>/dev/null; rm -rf '$data'"
+  on_exit "kill $LOCAL_PID 2>/dev/null; wait $LOCAL_PID 2>/dev/null || true; rm -rf '$data'"
   API_URL="http://127.0.0.1:$port"
   for _ in $(seq 1 200); do
     curl -s -o /dev/null "$API_URL/messages/unread" && return 0
