@@ -1,0 +1,199 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { findOrder, type Target } from '../api/endpoints';
+import type { Conversation, Message, OrderConversation } from '../api/types';
+import type { Session } from '../auth/session';
+import { NOTICES, blockedByCode, modeAccess, type Access, type Blocked } from '../lib/access';
+import { DEFAULT_MAX_MB } from '../lib/files';
+import { useStaffDirectory, useTitle, contactsOf } from '../lib/names';
+import { kindLabel } from '../lib/titles';
+import { useThread } from '../lib/useThread';
+import { Deliveries, Participants, ThreadActions } from './AdminTools';
+import { Composer } from './Composer';
+import { MessageItem } from './MessageItem';
+import { ErrorAlert, Notice, Spinner } from './common';
+
+interface Props {
+  target: Target;
+  session: Session;
+  /** Where "Back to conversations" leads on narrow screens. */
+  backHref?: string;
+}
+
+function pseudoConversation(t: Target): Pick<Conversation, 'kind' | 'customer_id' | 'patient_id' | 'title' | 'order_id'> | null {
+  if ('conversationId' in t) return null;
+  return { kind: t.patientId ? 'patient' : 'general', customer_id: t.customerId, patient_id: t.patientId ?? null, title: null, order_id: null };
+}
+
+/** Whether the viewer wrote it: their own messages sit on the right. */
+const isOwn = (m: Message, s: Session) => m.sender_type !== 'system' && m.sender_id === s.sub;
+
+function useAccess(target: Target, session: Session, conversation: Conversation | null, loaded: boolean) {
+  const [access, setAccess] = useState<Access>({ blocked: null, maxMb: DEFAULT_MAX_MB });
+  const [order, setOrder] = useState<OrderConversation | null>(null);
+  const key = JSON.stringify(target);
+  const orderId = conversation?.kind === 'order' ? conversation.order_id : null;
+  useEffect(() => {
+    if (!loaded) return undefined;
+    let live = true;
+    void modeAccess(session, target).then((a) => live && setAccess(a));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, loaded]);
+  useEffect(() => {
+    let live = true;
+    setOrder(null);
+    const staffSide = session.role === 'admin' || session.role === 'service';
+    if (orderId && staffSide) void findOrder(orderId).then((o) => live && setOrder(o)).catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [orderId, session.role]);
+  return { access, setAccess, order, setOrder };
+}
+
+function blockedOf(access: Access, conversation: Conversation | null, order: OrderConversation | null, session: Session): Blocked {
+  if (access.blocked === 'disabled') return 'disabled';
+  if (conversation?.status === 'closed') return 'closed';
+  if (session.role === 'admin' && order && !order.admin_can_write) return 'observe';
+  return access.blocked;
+}
+
+export function Thread({ target, session, backHref }: Props) {
+  const { state, refresh, loadOlder, addSent } = useThread(target, session);
+  const { conversation, messages } = state;
+  const title = useTitle(conversation ?? pseudoConversation(target));
+  const { access, setAccess, order, setOrder } = useAccess(target, session, conversation, !state.loading);
+  const [msgError, setMsgError] = useState<string | null>(null);
+  const admin = session.role === 'admin' || session.role === 'service';
+  const dir = useStaffDirectory(admin);
+  const [contacts, setContacts] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    if (admin && conversation)
+      void contactsOf(conversation.customer_id).then((cs) => setContacts(new Map(cs.map((c) => [c.contact_id, c.name]))));
+  }, [admin, conversation?.customer_id]);
+  const log = useLogScroll(messages, state.loading);
+
+  if (state.disabled) {
+    return (
+      <section class="thread" aria-labelledby="thread-title">
+        <ThreadHead title={title || 'Messages'} backHref={backHref} />
+        <Notice>{NOTICES.disabled}</Notice>
+      </section>
+    );
+  }
+  const blocked = blockedOf(access, conversation, order, session);
+  const readers = (m: Message) =>
+    m.read_by && m.read_by.length ? m.read_by.map((id) => dir.get(id)?.name ?? contacts.get(id) ?? id) : null;
+  return (
+    <section class={`thread${admin && conversation ? ' has-side' : ''}`} aria-labelledby="thread-title">
+      <div class="thread-main">
+      <ThreadHead title={title} backHref={backHref} conversation={conversation} />
+      {admin && conversation && <ThreadActions conversation={conversation} onClosed={() => void refresh()} />}
+      <ErrorAlert message={state.notFound ? 'This conversation could not be found, or you no longer have access to it.' : state.error} />
+      <ErrorAlert message={msgError} />
+      <div class="log-wrap">
+        {state.olderCursor && (
+          <button type="button" class="btn btn-quiet load-earlier" onClick={() => log.keepPosition(loadOlder)} disabled={state.loadingOlder}>
+            {state.loadingOlder ? 'Loading…' : 'Load earlier messages'}
+          </button>
+        )}
+        <div role="log" aria-label="Messages" class="log" ref={log.ref} tabIndex={0} aria-busy={state.loading}>
+          {state.loading && <Spinner label="Loading messages…" />}
+          {!state.loading && messages.length === 0 && !state.error && (
+            <p class="empty">No messages yet. Write the first one below.</p>
+          )}
+          <ol class="msgs">
+            {messages.map((m) => (
+              <MessageItem key={m.id} m={m} own={isOwn(m, session)} readers={admin ? readers(m) : null} onError={setMsgError} />
+            ))}
+          </ol>
+        </div>
+      </div>
+      {!state.loading && !state.notFound && (blocked ? (
+        <Notice>{NOTICES[blocked]}</Notice>
+      ) : (
+        <Composer
+          key={JSON.stringify(target)}
+          target={target}
+          staffSide={session.role !== 'customer'}
+          maxMb={access.maxMb}
+          onSent={(m) => {
+            addSent(m);
+            log.toBottom();
+          }}
+          onRefused={(code) => {
+            const b = blockedByCode(code);
+            if (b) setAccess({ ...access, blocked: b });
+            if (b === 'closed') void refresh();
+            return b !== null;
+          }}
+        />
+      ))}
+      </div>
+      {admin && conversation && (
+        <div class="thread-side">
+          {order && <Participants order={order} onChange={setOrder} />}
+          <Deliveries conversationId={conversation.id} version={messages.length} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ThreadHead({ title, backHref, conversation }: { title: string; backHref?: string; conversation?: Conversation | null }) {
+  return (
+    <header class="thread-head">
+      {backHref && (
+        <a class="back" href={backHref}>
+          ← Back to conversations
+        </a>
+      )}
+      <h2 id="thread-title" tabIndex={-1}>{title || 'Conversation'}</h2>
+      {conversation && (
+        <p class="muted thread-meta">
+          {kindLabel[conversation.kind]}
+          {conversation.status === 'closed' ? ' · Closed' : ''}
+        </p>
+      )}
+    </header>
+  );
+}
+
+/** Keeps the newest message in view as messages arrive, unless the reader scrolled up. */
+function useLogScroll(messages: Message[], loading: boolean) {
+  const ref = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const anchor = useRef<number | null>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return undefined;
+    const on = () => {
+      stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    };
+    el.addEventListener('scroll', on);
+    return () => el.removeEventListener('scroll', on);
+  }, []);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    if (anchor.current !== null) {
+      el.scrollTop = el.scrollHeight - anchor.current;
+      anchor.current = null;
+    } else if (stick.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [messages, loading]);
+  return {
+    ref,
+    toBottom: () => {
+      stick.current = true;
+    },
+    keepPosition: (f: () => Promise<void>) => {
+      const el = ref.current;
+      if (el) anchor.current = el.scrollHeight - el.scrollTop;
+      void f();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Session } from '../auth/session';
+import { badgeStore } from '../lib/badge';
+import { useStore } from '../lib/store';
+import { UnreadBadge } from './common';
+
+const ROLE_NAMES: Record<Session['role'], string> = {
+  admin: 'Admin',
+  staff: 'Staff',
+  basic_staff: 'Staff',
+  customer: 'Customer',
+  service: 'Host application',
+};
+
+export function TopBar({ session, route, onSignOut }: { session: Session; route: string; onSignOut: () => void }) {
+  const { badge } = useStore(badgeStore);
+  const customer = session.role === 'customer';
+  const home = customer ? '#/portal' : '#/inbox';
+  const current = (r: string) => (route === r ? 'page' : undefined);
+  const inThreads = customer ? route === 'portal' : route === 'inbox' || route === 'c' || route === 'family';
+  return (
+    <header class="topbar">
+      <nav aria-label="Main" class="topnav">
+        <a href={home} aria-current={inThreads ? 'page' : undefined} class="navlink">
+          {customer ? 'Messages' : 'Inbox'}
+        </a>
+        <UnreadBadge count={badge?.total_unread ?? 0} capped={badge?.capped ?? false} />
+        {session.role === 'admin' && (
+          <>
+            <a href="#/settings" aria-current={current('settings')} class="navlink">
+              Settings
+            </a>
+            <a href="#/unmatched" aria-current={current('unmatched')} class="navlink">
+              Unmatched texts
+            </a>
+          </>
+        )}
+      </nav>
+      <div class="who">
+        <span class="who-name">{session.name}</span>
+        <span class="who-role">{ROLE_NAMES[session.role]}</span>
+        <button type="button" class="btn btn-quiet" onClick={onSignOut}>
+          Sign out
+        </button>
+      </div>
+    </header>
+  );
+}

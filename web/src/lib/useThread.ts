@@ -1,0 +1,150 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { markRead, threadPage, type Target } from '../api/endpoints';
+import { errorSentence, isApiError } from '../api/client';
+import type { Conversation, Message } from '../api/types';
+import type { Session } from '../auth/session';
+import { badgeStore, refreshBadge } from './badge';
+
+export interface ThreadState {
+  conversation: Conversation | null;
+  messages: Message[];
+  olderCursor: string | null;
+  loading: boolean;
+  loadingOlder: boolean;
+  error: string | null;
+  disabled: boolean;
+  notFound: boolean;
+}
+
+const INITIAL: ThreadState = {
+  conversation: null, messages: [], olderCursor: null, loading: true, loadingOlder: false,
+  error: null, disabled: false, notFound: false,
+};
+
+// Ids are ULIDs: their order is the order messages were written in.
+const byId = (a: Message, b: Message) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function merge(have: Message[], page: Message[]): Message[] {
+  const map = new Map(have.map((m) => [m.id, m]));
+  for (const m of page) map.set(m.id, m);
+  return [...map.values()].sort(byId);
+}
+
+const POLL_CHECK_MS = 5_000;
+const POLL_IDLE_MS = 30_000;
+
+/** Loads a thread, keeps it fresh while it is on screen, and marks it read when its newest message is seen. */
+export function useThread(target: Target, session: Session) {
+  const key = JSON.stringify(target);
+  const [state, setState] = useState<ThreadState>(INITIAL);
+  const live = useRef(key);
+  const lastFetch = useRef(0);
+  const seenBadge = useRef(badgeStore.get().version);
+  const markedUpTo = useRef<string | null>(null);
+  const readBy = session.role === 'admin' || session.role === 'service';
+
+  const refresh = useCallback(async () => {
+    const k = key;
+    lastFetch.current = Date.now();
+    seenBadge.current = badgeStore.get().version;
+    try {
+      const page = await threadPage(target, null, { readBy });
+      if (live.current !== k) return;
+      const newest = page.messages.slice().reverse();
+      setState((s) => {
+        const first = s.loading;
+        // A gap between what we hold and the newest page: start over from the newest page.
+        const gap = !first && page.next_cursor && s.messages.length > 0 && newest.length > 0 && newest[0].id > s.messages[s.messages.length - 1].id;
+        const messages = first || gap ? newest : merge(s.messages, newest);
+        return {
+          ...s, conversation: page.conversation ?? s.conversation, messages,
+          olderCursor: first || gap ? page.next_cursor : s.olderCursor, loading: false, error: null,
+          disabled: false, notFound: false,
+        };
+      });
+    } catch (e) {
+      if (live.current !== k) return;
+      setState((s) => ({
+        ...s, loading: false, error: errorSentence(e),
+        disabled: isApiError(e, 'messaging_disabled'), notFound: isApiError(e) && e.status === 404,
+      }));
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, readBy]);
+
+  const loadOlder = useCallback(async () => {
+    const cursor = state.olderCursor;
+    if (!cursor || state.loadingOlder) return;
+    const k = key;
+    setState((s) => ({ ...s, loadingOlder: true }));
+    try {
+      const page = await threadPage(target, cursor, { readBy });
+      if (live.current !== k) return;
+      setState((s) => ({ ...s, loadingOlder: false, messages: merge(s.messages, page.messages), olderCursor: page.next_cursor }));
+    } catch (e) {
+      if (live.current !== k) return;
+      setState((s) => ({ ...s, loadingOlder: false, error: errorSentence(e) }));
+    }
+  }, [key, state.olderCursor, state.loadingOlder, readBy]);
+
+  const addSent = useCallback((m: Message) => {
+    setState((s) => ({ ...s, messages: merge(s.messages, [m]) }));
+  }, []);
+
+  useEffect(() => {
+    live.current = key;
+    markedUpTo.current = null;
+    setState(INITIAL);
+    void refresh();
+    // Refresh when the badge moved (something new arrived), else at most every 30 s, and only while on screen.
+    const tick = setInterval(() => {
+      if (document.visibilityState !== 'visible') return;
+      const moved = badgeStore.get().version !== seenBadge.current;
+      if (moved || Date.now() - lastFetch.current >= POLL_IDLE_MS) void refresh();
+    }, POLL_CHECK_MS);
+    const onVisible = () => {
+      if (document.visibilityState === 'visible' && Date.now() - lastFetch.current >= POLL_CHECK_MS) void refresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearInterval(tick);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [key, refresh]);
+
+  useMarkRead(target, session, state.messages, markedUpTo, setState);
+
+  return { state, refresh, loadOlder, addSent };
+}
+
+function useMarkRead(
+  target: Target,
+  session: Session,
+  messages: Message[],
+  markedUpTo: { current: string | null },
+  setState: (f: (s: ThreadState) => ThreadState) => void,
+) {
+  // Admins' reading leaves no trace by design, and the host application has no inbox.
+  const reads = session.role !== 'admin' && session.role !== 'service';
+  const [visible, setVisible] = useState(document.visibilityState === 'visible');
+  useEffect(() => {
+    const on = () => setVisible(document.visibilityState === 'visible');
+    document.addEventListener('visibilitychange', on);
+    return () => document.removeEventListener('visibilitychange', on);
+  }, []);
+  const newest = messages[messages.length - 1];
+  const unread = messages.some((m) => m.is_read === false);
+  useEffect(() => {
+    if (!reads || !visible || !newest || !unread || markedUpTo.current === newest.id) return;
+    markedUpTo.current = newest.id;
+    markRead(target, newest.id)
+      .then(() => {
+        setState((s) => ({ ...s, messages: s.messages.map((m) => (m.id <= newest.id ? { ...m, is_read: true } : m)) }));
+        refreshBadge();
+      })
+      .catch(() => {
+        markedUpTo.current = null;
+      });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [reads, visible, newest?.id, unread]);
+}
