@@ -1,0 +1,36 @@
+import { defineConfig } from '@playwright/test';
+
+const api = (process.env.TIDINGS_API ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+
+export default defineConfig({
+  testDir: 'tests',
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: 'list',
+  // Failure screenshots and traces, out of the source tree.
+  outputDir: '../target/web/test-results',
+  use: {
+    baseURL: `${api}/app/`,
+    browserName: 'chromium',
+    headless: true,
+    trace: 'off',
+    screenshot: 'only-on-failure',
+    // The accessibility scan injects axe-core as a script of the page.
+    bypassCSP: true,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+});
