@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { configureClient } from './api/client';
+import { onUnauthorized } from './api/client';
 import type { AppConfig } from './config';
-import { listenForHostToken } from './auth/handoff';
+import { listenForHostToken, takeFragmentToken } from './auth/handoff';
 import { clearToken, homeRoute, sessionFromToken, storeToken, type Session } from './auth/session';
 import { TopBar } from './components/TopBar';
 import { forgetAccess } from './lib/access';
@@ -57,9 +57,7 @@ export function App({ config, initialToken, initialMessage }: Props) {
     [config],
   );
 
-  useEffect(() => {
-    configureClient({ base: config.api, token: () => session?.token ?? null, onUnauthorized: () => signOut(ENDED) });
-  }, [session, config, signOut]);
+  useEffect(() => onUnauthorized(() => signOut(ENDED)), [signOut]);
 
   // The token is dropped the moment it expires, not at the next refused request.
   useEffect(() => {
@@ -75,6 +73,16 @@ export function App({ config, initialToken, initialMessage }: Props) {
     if (config.signin.kind !== 'host') return undefined;
     return listenForHostToken(config.signin.origin, signIn);
   }, [config, signIn]);
+
+  // A token can also arrive in the fragment while the app is already open.
+  useEffect(() => {
+    const on = () => {
+      const t = takeFragmentToken();
+      if (t) signIn(t);
+    };
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, [signIn]);
 
   useEffect(() => {
     if (session && (route.length === 0 || route[0] === 'signin')) navigate(homeRoute(session));

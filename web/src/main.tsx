@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { App } from './App';
+import { configureClient } from './api/client';
 import { loadConfig } from './config';
 import { finishCognito, takeFragmentToken } from './auth/handoff';
 import { clearToken, sessionFromToken, storeToken, storedToken } from './auth/session';
@@ -38,6 +39,8 @@ async function start() {
       message = 'Your sign-in has expired. Please sign in again.';
     }
   }
+  // The stored token is the one source of truth: every tab request reads it as it goes.
+  configureClient({ base: config.api, token: storedToken });
   render(<App config={config} initialToken={token} initialMessage={message} />, root);
 }
 

@@ -23,13 +23,18 @@ export function errorSentence(e: unknown): string {
 interface ClientSetup {
   base: string;
   token: () => string | null;
-  onUnauthorized: () => void;
 }
 
-let setup: ClientSetup = { base: '', token: () => null, onUnauthorized: () => {} };
+let setup: ClientSetup = { base: '', token: () => null };
+let unauthorized: () => void = () => {};
 
 export function configureClient(s: ClientSetup): void {
   setup = s;
+}
+
+/** Who to tell when the API no longer accepts the token. */
+export function onUnauthorized(f: () => void): void {
+  unauthorized = f;
 }
 
 export function apiUrl(path: string): string {
@@ -106,7 +111,7 @@ async function toError(res: Response): Promise<ApiError> {
   } catch {
     // Gateways answer with bodies of their own; the status still says enough.
   }
-  if (res.status === 401) setup.onUnauthorized();
+  if (res.status === 401) unauthorized();
   return new ApiError(res.status, code, sentenceFor(code, res.status));
 }
 

@@ -84,6 +84,13 @@ export function useActivity(filter: ActivityFilter, enabled = true) {
     void load(null);
   }, [key, enabled, load]);
 
+  // While messaging is off nothing else polls the list: look again now and then, to come back when it is on.
+  useEffect(() => {
+    if (!state.disabled) return undefined;
+    const t = setInterval(() => void load(null), 60_000);
+    return () => clearInterval(t);
+  }, [state.disabled, load]);
+
   const first = useRef(true);
   useEffect(() => {
     if (first.current) {
