@@ -85,6 +85,7 @@ test("host events show by type in the vendor's view", async () => {
     type: 'revision',
     text: 'Please make the logo bigger',
     metadata: { version: 2 },
+    on_behalf_of: buyer.sub,
   });
   await tenant.event(order, {
     type: 'status_change',

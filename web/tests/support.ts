@@ -236,8 +236,20 @@ export async function signedIn(
 }
 
 export async function signIn(page: Page, person: Person): Promise<void> {
+  // Refusals while signing in, to say why if the app sends the person back to sign-in.
+  const refused: string[] = [];
+  const watch = (response: import('@playwright/test').Response) => {
+    if (response.status() >= 400) {
+      refused.push(`${response.request().method()} ${response.url()} ${response.status()}`);
+    }
+  };
+  page.on('response', watch);
   await page.goto(`./#token=${person.token}`);
-  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await expect(
+    page.getByRole('navigation', { name: 'Main' }),
+    `${person.role} ${person.sub} signed in (refused: ${refused.join(', ') || 'nothing'})`,
+  ).toBeVisible();
+  page.off('response', watch);
   await expect(page).not.toHaveURL(/token=/);
 }
 
