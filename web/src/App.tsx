@@ -4,6 +4,7 @@ import type { AppConfig } from './config';
 import { listenForHostToken, takeFragmentToken } from './auth/handoff';
 import { clearToken, homeRoute, sessionFromToken, storeToken, type Session } from './auth/session';
 import { TopBar } from './components/TopBar';
+import { forgetDrafts } from './components/Composer';
 import { forgetAccess } from './lib/access';
 import { startBadge } from './lib/badge';
 import { forgetNames } from './lib/names';
@@ -34,6 +35,7 @@ export function App({ config, initialToken, initialMessage }: Props) {
   const signOut = useCallback((why: string | null) => {
     clearToken();
     forgetNames();
+    forgetDrafts();
     forgetAccess();
     setSession(null);
     setMessage(why);

@@ -5,7 +5,7 @@ import {
 import { errorSentence } from '../api/client';
 import type { Conversation, Delivery, OrderConversation } from '../api/types';
 import { downloadFile } from '../lib/download';
-import { shortTime, clock, humanize } from '../lib/format';
+import { humanize, messageTime } from '../lib/format';
 import { useStaffDirectory } from '../lib/names';
 import { ErrorAlert } from './common';
 
@@ -146,7 +146,7 @@ export function Deliveries({ conversationId, version }: { conversationId: string
             )}
             {rows?.map((d) => (
               <tr key={`${d.round}-${d.channel}-${d.recipient}`}>
-                <td>{shortTime(d.round)} {clock(d.round)}</td>
+                <td><time dateTime={d.round}>{messageTime(d.round)}</time></td>
                 <td class="wrap">{d.address || d.recipient}</td>
                 <td>{d.channel === 'sms' ? 'Text' : 'Email'}</td>
                 <td>

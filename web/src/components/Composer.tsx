@@ -22,10 +22,21 @@ interface Props {
   onRefused: (code: string | undefined) => boolean;
 }
 
+// Unsent text per thread, so moving between threads keeps what was being written.
+const drafts = new Map<string, string>();
+
+export const forgetDrafts = () => drafts.clear();
+
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
 
 export function Composer({ target, staffSide, maxMb, onSent, onRefused }: Props) {
-  const [text, setText] = useState('');
+  const draftKey = JSON.stringify(target);
+  const [text, setTextState] = useState(() => drafts.get(draftKey) ?? '');
+  const setText = (v: string) => {
+    setTextState(v);
+    if (v) drafts.set(draftKey, v);
+    else drafts.delete(draftKey);
+  };
   const [files, setFiles] = useState<Pending[]>([]);
   const [email, setEmail] = useState(false);
   const [sms, setSms] = useState(false);

@@ -1,4 +1,6 @@
+import { useEffect } from 'preact/hooks';
 import type { Session } from '../auth/session';
+import { badgeText } from '../lib/format';
 import { badgeStore } from '../lib/badge';
 import { useStore } from '../lib/store';
 import { UnreadBadge } from './common';
@@ -15,6 +17,11 @@ export function TopBar({ session, route, onSignOut }: { session: Session; route:
   const { badge } = useStore(badgeStore);
   const customer = session.role === 'customer';
   const home = customer ? '#/portal' : '#/inbox';
+  const total = badge?.total_unread ?? 0;
+  // The tab's title shows the count too, for people working in another tab.
+  useEffect(() => {
+    document.title = total > 0 ? `(${badgeText(total, badge?.capped ?? false)}) Messages` : 'Messages';
+  }, [total, badge?.capped]);
   const current = (r: string) => (route === r ? 'page' : undefined);
   const inThreads = customer ? route === 'portal' : route === 'inbox' || route === 'c' || route === 'family';
   return (

@@ -10,7 +10,7 @@ import { NOTICES } from '../lib/access';
 import { customerName, patientsOf } from '../lib/names';
 import { href } from '../lib/router';
 import { useActivity, useUnreadOf } from '../lib/useActivity';
-import { InfiniteEnd, useNarrowEscape } from './layout';
+import { InfiniteEnd, focusAfterRoute, useNarrowEscape, usePendingFocus } from './layout';
 
 interface Filters {
   unread: boolean;
@@ -41,7 +41,11 @@ export function Inbox({ session, route }: { session: Session; route: string[] })
   const selectedId = target && 'conversationId' in target ? target.conversationId : null;
   const listRef = useRef<HTMLDivElement>(null);
   useNarrowEscape(target !== null);
-  useFocusOnOpen(route.join('/'), listRef);
+  usePendingFocus(route.join('/'));
+  // Choosing a row (mouse or keyboard) takes the reader to the thread's heading: on small screens the list is gone.
+  const onListClick = (e: MouseEvent) => {
+    if ((e.target as HTMLElement).closest('.rows a, .pills a')) focusAfterRoute('#thread-title');
+  };
 
   if (state.disabled) {
     return (
@@ -54,7 +58,7 @@ export function Inbox({ session, route }: { session: Session; route: string[] })
   const set = (patch: Partial<Filters>) => setF({ ...f, ...patch });
   return (
     <main id="main" class={`split${target ? ' has-thread' : ''}`}>
-      <div class="pane-list" ref={listRef}>
+      <div class="pane-list" ref={listRef} onClick={onListClick}>
         <h1 class="pane-title">Inbox</h1>
         <Search onPick={(p) => set({ customer: p })} />
         {f.customer && <FamilyBar picked={f.customer} route={route} onClear={() => set({ customer: null })} />}
@@ -137,16 +141,4 @@ function FamilyBar({ picked, route, onClear }: { picked: Picked; route: string[]
       </p>
     </div>
   );
-}
-
-/** When a row is chosen from the list, the thread's heading takes focus (the list may be hidden on small screens). */
-function useFocusOnOpen(routeKey: string, listRef: { current: HTMLElement | null }) {
-  const prev = useRef(routeKey);
-  useEffect(() => {
-    if (prev.current === routeKey) return;
-    prev.current = routeKey;
-    if (listRef.current && listRef.current.contains(document.activeElement)) {
-      requestAnimationFrame(() => document.getElementById('thread-title')?.focus());
-    }
-  }, [routeKey]);
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Target } from '../api/endpoints';
 import type { Conversation, Patient } from '../api/types';
 import type { Session } from '../auth/session';
@@ -9,7 +9,7 @@ import { NOTICES } from '../lib/access';
 import { patientsOf } from '../lib/names';
 import { href } from '../lib/router';
 import { useActivity, useUnreadOf } from '../lib/useActivity';
-import { InfiniteEnd, useNarrowEscape } from './layout';
+import { InfiniteEnd, focusAfterRoute, useNarrowEscape, usePendingFocus } from './layout';
 
 function targetOf(route: string[], own: string): Target | null {
   if (route[0] === 'c' && route[1]) return { conversationId: route[1] };
@@ -29,7 +29,10 @@ export function Portal({ session, route }: { session: Session; route: string[] }
   }, [own]);
   const target = targetOf(route, own);
   useNarrowEscape(target !== null, '#/portal');
-  const listRef = useRef<HTMLDivElement>(null);
+  usePendingFocus(route.join('/'));
+  const onListClick = (e: MouseEvent) => {
+    if ((e.target as HTMLElement).closest('.rows a')) focusAfterRoute('#thread-title');
+  };
 
   if (state.disabled) {
     return (
@@ -51,7 +54,7 @@ export function Portal({ session, route }: { session: Session; route: string[] }
 
   return (
     <main id="main" class={`split${target ? ' has-thread' : ''}`}>
-      <div class="pane-list" ref={listRef}>
+      <div class="pane-list" onClick={onListClick}>
         <h1 class="pane-title">Messages</h1>
         <ErrorAlert message={state.error} />
         <ul role="list" aria-label="Conversations" class="rows">

@@ -9,6 +9,17 @@ interface Props {
   onToken: (token: string) => void;
 }
 
+function hostName(s: Extract<SignInConfig, { kind: 'host' }>): string {
+  if (s.name) return s.name;
+  if (s.host) return s.host;
+  try {
+    if (s.url) return new URL(s.url, location.href).hostname;
+  } catch {
+    // fall through
+  }
+  return 'your account';
+}
+
 export function SignIn({ signin, message, onToken }: Props) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -43,7 +54,7 @@ export function SignIn({ signin, message, onToken }: Props) {
         {signin.kind === 'host' && (
           <p>
             Sign in through{' '}
-            {signin.url ? <a href={signin.url}>{signin.name ?? signin.host ?? 'your account'}</a> : (signin.name ?? signin.host ?? 'your account')}
+            {signin.url ? <a href={signin.url}>{hostName(signin)}</a> : hostName(signin)}
             , then come back to your messages.
           </p>
         )}

@@ -3,14 +3,35 @@ import { navigate } from '../lib/router';
 
 export const NARROW = '(max-width: 700px)';
 
+// Focus to move once the next route has rendered (the element to focus may not exist yet).
+let pendingFocus: string | null = null;
+
+export function focusAfterRoute(selector: string): void {
+  pendingFocus = selector;
+}
+
+/** Moves focus where the last action asked, after the view for the new route rendered. */
+export function usePendingFocus(routeKey: string) {
+  useEffect(() => {
+    if (!pendingFocus) return;
+    const sel = pendingFocus;
+    pendingFocus = null;
+    requestAnimationFrame(() => {
+      const el = (document.querySelector(sel) ?? document.querySelector('.rows a')) as HTMLElement | null;
+      el?.focus();
+    });
+  }, [routeKey]);
+}
+
 /** On narrow screens the thread replaces the list; Escape goes back to the list. */
 export function useNarrowEscape(open: boolean, back = '#/inbox') {
   useEffect(() => {
     if (!open) return undefined;
     const on = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || e.defaultPrevented || !matchMedia(NARROW).matches) return;
+      const open = location.hash.match(/^#\/c\/([^/]+)/);
+      focusAfterRoute(open ? `[data-conversation-id="${CSS.escape(decodeURIComponent(open[1]))}"] a` : '.rows a');
       navigate(back);
-      requestAnimationFrame(() => (document.querySelector('.row-selected a, .rows a') as HTMLElement | null)?.focus());
     };
     document.addEventListener('keydown', on);
     return () => document.removeEventListener('keydown', on);
