@@ -6,6 +6,7 @@ import {
   type Person,
   messageBox,
   messages,
+  messagesLog,
   openConversation,
   sendButton,
   signedIn,
@@ -75,5 +76,18 @@ test('Tab reaches the message box and the Send button', async ({ browser }) => {
     `focus is visible on Send (${JSON.stringify(outline)})`,
   ).toBe(true);
 
+  await context.close();
+});
+
+test('on a narrow screen, Escape closes the open thread and shows the list again', async ({ browser }) => {
+  const { context, page } = await signedIn(browser, staff, { width: 360, height: 740 });
+  const list = page.getByRole('list', { name: 'Conversations' });
+  await expect(list).toBeVisible();
+  await openConversation(page, general);
+  await expect(list).toBeHidden();
+  await messageBox(page).click();
+  await page.keyboard.press('Escape');
+  await expect(list).toBeVisible();
+  await expect(messagesLog(page)).toBeHidden();
   await context.close();
 });

@@ -8,6 +8,7 @@ import {
   messages,
   openConversation,
   reopen,
+  row,
   sendFromComposer,
   signedIn,
 } from './support';
@@ -55,6 +56,16 @@ test('staff reply: unread for each contact, then read receipt', async ({ browser
   // Jordan, of the same family, still has it unread: read state is per person.
   const second = await signedIn(browser, jordan);
   await expect(badge(second.page)).toHaveText('1');
+  // The portal's list, when it uses the inbox's rows, shows the count on the row too.
+  const jordanRow = row(second.page, general);
+  const listed = await jordanRow
+    .waitFor({ state: 'visible', timeout: 3_000 })
+    .then(() => true)
+    .catch(() => false);
+  if (listed) {
+    await expect(jordanRow).toHaveAttribute('data-unread', '1');
+    await expect(jordanRow.getByTestId('row-unread')).toHaveText(/1/);
+  }
 
   await Promise.all([clinic.context.close(), first.context.close(), second.context.close()]);
 });

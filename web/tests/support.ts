@@ -245,11 +245,14 @@ export async function signIn(page: Page, person: Person): Promise<void> {
   };
   page.on('response', watch);
   await page.goto(`./#token=${person.token}`);
-  await expect(
-    page.getByRole('navigation', { name: 'Main' }),
-    `${person.role} ${person.sub} signed in (refused: ${refused.join(', ') || 'nothing'})`,
-  ).toBeVisible();
-  page.off('response', watch);
+  try {
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  } catch (error) {
+    const why = refused.join(', ') || 'no refused request';
+    throw new Error(`${person.role} ${person.sub} was not signed in (${why}): ${(error as Error).message}`);
+  } finally {
+    page.off('response', watch);
+  }
   await expect(page).not.toHaveURL(/token=/);
 }
 

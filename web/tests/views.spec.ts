@@ -70,6 +70,13 @@ const views: View[] = [
     show: async (page) => {
       await page.goto('./');
       await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+      // The local API offers its demo identities: one button each, named by its label.
+      const config = await (await page.request.get('config.json')).json();
+      if (config?.signin?.kind === 'demo') {
+        for (const identity of config.signin.identities) {
+          await expect(page.getByRole('button', { name: identity.label, exact: true })).toBeVisible();
+        }
+      }
     },
   },
   {
