@@ -23,95 +23,101 @@ type Msg = Body & { key: string };
 
 let refresh: () => void = () => {};
 
-/** Asks for a fresh badge now (after reading a thread, sending, or coming back to the tab). */
+/** Asks for a fresh badge now (after reading a thread, or coming back to the tab). */
 export const refreshBadge = () => refresh();
+
+function publish(badge: Badge) {
+  badgeStore.set({ badge, version: badgeStore.get().version + 1 });
+}
+
+/** The leader's loop: `If-None-Match` keeps unchanged rounds at a 304 with no body. */
+function createPoller(share: (b: Badge) => void, fast: () => boolean) {
+  let etag: string | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight = false;
+  let stopped = false;
+  async function poll() {
+    if (stopped || inFlight) return;
+    clearTimeout(timer);
+    inFlight = true;
+    try {
+      const r = await unreadBadge(etag);
+      if (r) {
+        etag = r.etag;
+        publish(r.badge);
+        share(r.badge);
+      }
+    } catch {
+      // Keep the last badge; the next round tries again (a 401 signs out in the client).
+    } finally {
+      inFlight = false;
+    }
+    if (!stopped) timer = setTimeout(poll, fast() ? VISIBLE_MS : HIDDEN_MS);
+  }
+  return {
+    poll,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Web Locks elect one tab per person; the lock passes on when that tab closes. */
+function electLeader(name: string, signal: AbortSignal, onLead: () => void): boolean {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return false;
+  locks
+    .request(name, { signal }, () => {
+      if (signal.aborted) return undefined;
+      onLead();
+      return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+    })
+    .catch(() => {});
+  return true;
+}
 
 export function startBadge(session: Session): () => void {
   const key = `${session.tenant}|${session.sub}`;
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('tidings') : null;
   const abort = new AbortController();
   let leader = false;
-  let etag: string | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let polling = false;
   let heardVisibleAt = 0;
-  let stopped = false;
-
   const post = (m: Body) => channel?.postMessage({ ...m, key });
-  const visibleSomewhere = () => document.visibilityState === 'visible' || Date.now() - heardVisibleAt < HEARTBEAT_MS * 1.5;
-
-  function publish(badge: Badge, share: boolean) {
-    badgeStore.set({ badge, version: badgeStore.get().version + 1 });
-    if (share) post({ type: 'badge', badge });
-  }
-
-  async function poll() {
-    if (stopped || !leader || polling) return;
-    clearTimeout(timer);
-    polling = true;
-    try {
-      const r = await unreadBadge(etag);
-      if (r) {
-        etag = r.etag;
-        publish(r.badge, true);
-      }
-    } catch {
-      // Keep the last badge; the next round tries again (sign-out on 401 happens in the client).
-    } finally {
-      polling = false;
-    }
-    if (!stopped) timer = setTimeout(poll, visibleSomewhere() ? VISIBLE_MS : HIDDEN_MS);
-  }
-
-  const becomeLeader = () => {
+  const onScreen = () => document.visibilityState === 'visible';
+  const fast = () => onScreen() || Date.now() - heardVisibleAt < HEARTBEAT_MS * 1.5;
+  const poller = createPoller((badge) => post({ type: 'badge', badge }), fast);
+  const lead = () => {
     leader = true;
-    etag = null;
-    void poll();
+    void poller.poll();
   };
 
   if (channel) {
     channel.onmessage = (e: MessageEvent<Msg>) => {
       const m = e.data;
       if (!m || m.key !== key) return;
-      if (m.type === 'badge' && !leader) publish(m.badge, false);
-      else if (m.type === 'hello' && leader && badgeStore.get().badge) post({ type: 'badge', badge: badgeStore.get().badge! });
-      else if (m.type === 'visible' || m.type === 'wake') {
-        if (m.type === 'visible') heardVisibleAt = Date.now();
-        if (leader) void poll();
+      const current = badgeStore.get().badge;
+      if (m.type === 'badge' && !leader) publish(m.badge);
+      else if (m.type === 'hello' && leader && current) post({ type: 'badge', badge: current });
+      else if (m.type === 'wake' && leader) void poller.poll();
+      else if (m.type === 'visible') {
+        // A tab coming on screen gets a fresh badge at once; the heartbeat only keeps the pace up.
+        const wasSlow = !fast();
+        heardVisibleAt = Date.now();
+        if (leader && wasSlow) void poller.poll();
       }
     };
   }
+  if (channel && electLeader(`tidings-badge:${key}`, abort.signal, lead)) post({ type: 'hello' });
+  else lead();
 
-  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-  if (locks && channel) {
-    locks
-      .request(`tidings-badge:${key}`, { signal: abort.signal }, () => {
-        if (stopped) return undefined;
-        becomeLeader();
-        // Held until this tab goes away or signs out; then the next tab takes over.
-        return new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve()));
-      })
-      .catch(() => {});
-    post({ type: 'hello' });
-  } else {
-    becomeLeader();
-  }
-
-  refresh = () => (leader ? void poll() : post({ type: 'wake' }));
-
-  const onVisibility = () => {
-    if (document.visibilityState !== 'visible') return;
-    if (leader) void poll();
-    else post({ type: 'visible' });
-  };
+  refresh = () => (leader ? void poller.poll() : post({ type: 'wake' }));
+  const onVisibility = () => onScreen() && (leader ? void poller.poll() : post({ type: 'visible' }));
   document.addEventListener('visibilitychange', onVisibility);
-  const heartbeat = setInterval(() => {
-    if (!leader && document.visibilityState === 'visible') post({ type: 'visible' });
-  }, HEARTBEAT_MS);
+  const heartbeat = setInterval(() => !leader && onScreen() && post({ type: 'visible' }), HEARTBEAT_MS);
 
   return () => {
-    stopped = true;
-    clearTimeout(timer);
+    poller.stop();
     clearInterval(heartbeat);
     abort.abort();
     channel?.close();

@@ -98,46 +98,7 @@ export function Settings() {
       {!form && !error && <Spinner label="Loading settings…" />}
       {form && (
         <form class="settings" onSubmit={save} aria-label="Messaging settings">
-          <div class="field">
-            <label for="s-mode">Mode</label>
-            <select id="s-mode" value={form.mode} onChange={set('mode')} aria-describedby="s-mode-help">
-              <option value="full">Full</option>
-              <option value="read_only">Read-only</option>
-              <option value="disabled">Disabled</option>
-            </select>
-            <p id="s-mode-help" class="help">Read-only keeps every thread readable but takes no new messages; Disabled turns messaging off for everyone.</p>
-          </div>
-          <div class="field">
-            <label for="s-delay">Notification delay (minutes)</label>
-            <input id="s-delay" type="number" min={0} max={1440} step={1} value={form.delay} onInput={set('delay')} aria-describedby="s-delay-help" />
-            <p id="s-delay-help" class="help">How long a message may stay unread before an email digest goes out.</p>
-          </div>
-          <div class="field">
-            <label for="s-esc">SMS escalation (minutes)</label>
-            <input id="s-esc" type="number" min={1} max={10080} step={1} value={form.escalation} onInput={set('escalation')} aria-describedby="s-esc-help" />
-            <p id="s-esc-help" class="help">After the digest, text contacts who still have not read a staff message. Empty: never.</p>
-          </div>
-          <fieldset class="field">
-            <legend>Quiet hours</legend>
-            <div class="row2">
-              <span>
-                <label for="s-qs">Quiet hours start</label>
-                <input id="s-qs" type="time" value={form.quietStart} onInput={set('quietStart')} />
-              </span>
-              <span>
-                <label for="s-qe">Quiet hours end</label>
-                <input id="s-qe" type="time" value={form.quietEnd} onInput={set('quietEnd')} />
-              </span>
-            </div>
-            <label for="s-tz">Time zone</label>
-            <input id="s-tz" type="text" list="s-tz-list" value={form.timezone} onInput={set('timezone')} autocomplete="off" />
-            <datalist id="s-tz-list">
-              {zones().map((z) => (
-                <option key={z} value={z} />
-              ))}
-            </datalist>
-            <p class="help">Notifications that fall inside quiet hours wait until they end. Leave both times empty for none.</p>
-          </fieldset>
+          <Fields form={form} set={set} />
           <div class="form-actions">
             <button type="submit" class="btn btn-primary" disabled={busy}>
               Save settings
@@ -150,5 +111,52 @@ export function Settings() {
         </form>
       )}
     </main>
+  );
+}
+
+function Fields({ form, set }: { form: Form; set: (k: keyof Form) => (e: Event) => void }) {
+  return (
+    <>
+      <div class="field">
+        <label for="s-mode">Mode</label>
+        <select id="s-mode" value={form.mode} onChange={set('mode')} aria-describedby="s-mode-help">
+          <option value="full">Full</option>
+          <option value="read_only">Read-only</option>
+          <option value="disabled">Disabled</option>
+        </select>
+        <p id="s-mode-help" class="help">Read-only keeps every thread readable but takes no new messages; Disabled turns messaging off for everyone.</p>
+      </div>
+      <div class="field">
+        <label for="s-delay">Notification delay (minutes)</label>
+        <input id="s-delay" type="number" min={0} max={1440} step={1} value={form.delay} onInput={set('delay')} aria-describedby="s-delay-help" />
+        <p id="s-delay-help" class="help">How long a message may stay unread before an email digest goes out.</p>
+      </div>
+      <div class="field">
+        <label for="s-esc">SMS escalation (minutes)</label>
+        <input id="s-esc" type="number" min={1} max={10080} step={1} value={form.escalation} onInput={set('escalation')} aria-describedby="s-esc-help" />
+        <p id="s-esc-help" class="help">After the digest, text contacts who still have not read a staff message. Empty: never.</p>
+      </div>
+      <fieldset class="field">
+        <legend>Quiet hours</legend>
+        <div class="row2">
+          <span>
+            <label for="s-qs">Quiet hours start</label>
+            <input id="s-qs" type="time" value={form.quietStart} onInput={set('quietStart')} />
+          </span>
+          <span>
+            <label for="s-qe">Quiet hours end</label>
+            <input id="s-qe" type="time" value={form.quietEnd} onInput={set('quietEnd')} />
+          </span>
+        </div>
+        <label for="s-tz">Time zone</label>
+        <input id="s-tz" type="text" list="s-tz-list" value={form.timezone} onInput={set('timezone')} autocomplete="off" />
+        <datalist id="s-tz-list">
+          {zones().map((z) => (
+            <option key={z} value={z} />
+          ))}
+        </datalist>
+        <p class="help">Notifications that fall inside quiet hours wait until they end. Leave both times empty for none.</p>
+      </fieldset>
+    </>
   );
 }
