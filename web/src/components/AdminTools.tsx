@@ -7,7 +7,7 @@ import type { Conversation, Delivery, OrderConversation } from '../api/types';
 import { downloadFile } from '../lib/download';
 import { humanize, messageTime } from '../lib/format';
 import { useStaffDirectory } from '../lib/names';
-import { ErrorAlert } from './common';
+import { ErrorAlert, TableWrap } from './common';
 
 interface ToolsProps {
   conversation: Conversation;
@@ -134,7 +134,7 @@ export function Deliveries({ conversationId, version }: { conversationId: string
     <section class="panel" aria-labelledby="deliveries-h">
       <h3 id="deliveries-h">Deliveries</h3>
       <ErrorAlert message={error} />
-      <div class="table-wrap">
+      <TableWrap label="Deliveries">
         <table>
           <caption class="sr-only">Email and text notifications for this conversation</caption>
           <thead>
@@ -158,7 +158,7 @@ export function Deliveries({ conversationId, version }: { conversationId: string
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </section>
   );
 }

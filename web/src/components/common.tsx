@@ -35,3 +35,12 @@ export function Spinner({ label }: { label: string }) {
     </p>
   );
 }
+
+/** A table that may scroll sideways on small screens: a labelled region keyboard users can scroll. */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}

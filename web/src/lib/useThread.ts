@@ -96,9 +96,13 @@ export function useThread(target: Target, session: Session) {
     markedUpTo.current = null;
     setState(INITIAL);
     void refresh();
-    // Refresh when the badge moved (something new arrived), else at most every 30 s, and only while on screen.
+    // Refresh as soon as the badge moves (something new arrived), else every 30 s, and only while on screen.
+    const onScreen = () => document.visibilityState === 'visible';
+    const unsubscribe = badgeStore.subscribe(() => {
+      if (onScreen() && badgeStore.get().version !== seenBadge.current && Date.now() - lastFetch.current >= 1_000) void refresh();
+    });
     const tick = setInterval(() => {
-      if (document.visibilityState !== 'visible') return;
+      if (!onScreen()) return;
       const moved = badgeStore.get().version !== seenBadge.current;
       if (moved || Date.now() - lastFetch.current >= POLL_IDLE_MS) void refresh();
     }, POLL_CHECK_MS);
@@ -107,6 +111,7 @@ export function useThread(target: Target, session: Session) {
     };
     document.addEventListener('visibilitychange', onVisible);
     return () => {
+      unsubscribe();
       clearInterval(tick);
       document.removeEventListener('visibilitychange', onVisible);
     };

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { unmatched } from '../api/endpoints';
 import { errorSentence } from '../api/client';
 import type { UnmatchedText } from '../api/types';
-import { ErrorAlert, Spinner } from '../components/common';
+import { ErrorAlert, Spinner, TableWrap } from '../components/common';
 import { fullTime, messageTime } from '../lib/format';
 
 const REASONS: Record<UnmatchedText['reason'], string> = {
@@ -38,7 +38,7 @@ export function Unmatched() {
       <h1>Unmatched texts</h1>
       <p class="muted">Text messages that did not reach a conversation: from numbers no contact has, or refused at the time.</p>
       <ErrorAlert message={error} />
-      <div class="table-wrap">
+      <TableWrap label="Unmatched texts">
         <table>
           <thead>
             <tr><th scope="col">Received</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Text</th><th scope="col">Why</th></tr>
@@ -58,7 +58,7 @@ export function Unmatched() {
             )}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {loading && <Spinner label="Loading texts…" />}
       {cursor && !loading && (
         <button type="button" class="btn btn-quiet" onClick={() => void load(cursor)}>Load more texts</button>
