@@ -116,13 +116,30 @@ export async function inboundSms(from: string, to: string, body: string): Promis
 /** A business of its own for one spec file, with its admin and its host application. */
 export class Tenant {
   readonly id: string;
-  readonly admin: Person;
-  readonly service: Person;
+  private people = new Map<string, Person>();
 
   constructor(label: string) {
     this.id = `web-${label}-${unique()}`;
-    this.admin = this.person('admin', 'admin-avery', 'Avery Admin');
-    this.service = this.person('service', 'marketplace', 'Marketplace');
+  }
+
+  /** The business's admin (tokens are minted when first needed, not when a spec loads). */
+  get admin(): Person {
+    return this.once('admin', 'admin-avery', 'Avery Admin');
+  }
+
+  /** The host application (a marketplace's backend). */
+  get service(): Person {
+    return this.once('service', 'marketplace', 'Marketplace');
+  }
+
+  private once(role: Role, sub: string, name: string): Person {
+    const key = `${role}/${sub}`;
+    let known = this.people.get(key);
+    if (!known) {
+      known = this.person(role, sub, name);
+      this.people.set(key, known);
+    }
+    return known;
   }
 
   /** A token for someone of this business (no profile written). */
