@@ -316,7 +316,9 @@ export async function openConversation(page: Page, conversation: string): Promis
     if (open) return;
   }
   const link = row(page, conversation).first().getByRole('link').first();
+  const listed = await page.getByRole('list', { name: 'Conversations' }).isVisible();
   try {
+    if (!listed) throw new Error('no list of conversations on this page');
     await link.waitFor({ state: 'visible', timeout: 5_000 });
     await link.click();
   } catch {
