@@ -6,8 +6,6 @@ import { fileSize } from '../lib/format';
 import { checkFiles, useComposer, type Pending } from '../lib/useComposer';
 import { ErrorAlert } from './common';
 
-export { forgetDrafts } from '../lib/useComposer';
-
 interface Props {
   target: Target;
   staffSide: boolean;

@@ -6,6 +6,7 @@ import { NOTICES, blockedByCode, modeAccess, type Access, type Blocked } from '.
 import { DEFAULT_MAX_MB } from '../lib/files';
 import { useStaffDirectory, useTitle, contactsOf } from '../lib/names';
 import { kindLabel } from '../lib/titles';
+import { dayLabel, newDay } from '../lib/format';
 import { useThread } from '../lib/useThread';
 import { Deliveries, Participants, ThreadActions } from './AdminTools';
 import { Composer } from './Composer';
@@ -39,7 +40,6 @@ function useAccess(target: Target, session: Session, conversation: Conversation 
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, loaded]);
   useEffect(() => {
     let live = true;
@@ -67,12 +67,7 @@ export function Thread({ target, session, backHref }: Props) {
   const { access, setAccess, order, setOrder } = useAccess(target, session, conversation, !state.loading);
   const [msgError, setMsgError] = useState<string | null>(null);
   const admin = session.role === 'admin' || session.role === 'service';
-  const dir = useStaffDirectory(admin);
-  const [contacts, setContacts] = useState<Map<string, string>>(new Map());
-  useEffect(() => {
-    if (admin && conversation)
-      void contactsOf(conversation.customer_id).then((cs) => setContacts(new Map(cs.map((c) => [c.contact_id, c.name]))));
-  }, [admin, conversation?.customer_id]);
+  const readers = useReaders(admin, conversation);
   const log = useLogScroll(messages, state.loading);
 
   if (state.disabled) {
@@ -84,53 +79,41 @@ export function Thread({ target, session, backHref }: Props) {
     );
   }
   const blocked = blockedOf(access, conversation, order, session);
-  const readers = (m: Message) =>
-    m.read_by && m.read_by.length ? m.read_by.map((id) => dir.get(id)?.name ?? contacts.get(id) ?? id) : null;
+  const onRefused = (code: string | undefined) => {
+    const b = blockedByCode(code);
+    if (b) setAccess({ ...access, blocked: b });
+    if (b === 'closed') void refresh();
+    return b !== null;
+  };
   return (
     <section class={`thread${admin && conversation ? ' has-side' : ''}`} aria-labelledby="thread-title">
       <div class="thread-main">
-      <ThreadHead title={title} backHref={backHref} conversation={conversation} />
-      {admin && conversation && <ThreadActions conversation={conversation} onClosed={() => void refresh()} />}
-      <ErrorAlert message={state.notFound ? 'This conversation could not be found, or you no longer have access to it.' : state.error} />
-      <ErrorAlert message={msgError} />
-      <div class="log-wrap">
-        {state.olderCursor && (
-          <button type="button" class="btn btn-quiet load-earlier" onClick={() => log.keepPosition(loadOlder)} disabled={state.loadingOlder}>
-            {state.loadingOlder ? 'Loading…' : 'Load earlier messages'}
-          </button>
-        )}
-        <div role="log" aria-label="Messages" class="log" ref={log.ref} tabIndex={0} aria-busy={state.loading}>
-          {state.loading && <Spinner label="Loading messages…" />}
-          {!state.loading && messages.length === 0 && !state.error && (
-            <p class="empty">No messages yet. Write the first one below.</p>
+        <ThreadHead title={title} backHref={backHref} conversation={conversation} />
+        {admin && conversation && <ThreadActions conversation={conversation} onClosed={() => void refresh()} />}
+        <ErrorAlert message={state.notFound ? 'This conversation could not be found, or you no longer have access to it.' : state.error} />
+        <ErrorAlert message={msgError} />
+        <div class="log-wrap">
+          {state.olderCursor && (
+            <button type="button" class="btn btn-quiet load-earlier" onClick={() => log.keepPosition(loadOlder)} disabled={state.loadingOlder}>
+              {state.loadingOlder ? 'Loading…' : 'Load earlier messages'}
+            </button>
           )}
-          <ol class="msgs">
-            {messages.map((m) => (
-              <MessageItem key={m.id} m={m} own={isOwn(m, session)} readers={admin ? readers(m) : null} onError={setMsgError} />
-            ))}
-          </ol>
+          <div role="log" aria-label="Messages" class="log" ref={log.ref} tabIndex={0} aria-busy={state.loading}>
+            {state.loading && <Spinner label="Loading messages…" />}
+            {!state.loading && messages.length === 0 && !state.error && <p class="empty">No messages yet. Write the first one below.</p>}
+            <MessageList messages={messages} session={session} readers={admin ? readers : null} onError={setMsgError} />
+          </div>
         </div>
-      </div>
-      {!state.loading && !state.notFound && (blocked ? (
-        <Notice>{NOTICES[blocked]}</Notice>
-      ) : (
-        <Composer
-          key={JSON.stringify(target)}
-          target={target}
-          staffSide={session.role !== 'customer'}
-          maxMb={access.maxMb}
-          onSent={(m) => {
-            addSent(m);
-            log.toBottom();
-          }}
-          onRefused={(code) => {
-            const b = blockedByCode(code);
-            if (b) setAccess({ ...access, blocked: b });
-            if (b === 'closed') void refresh();
-            return b !== null;
-          }}
-        />
-      ))}
+        {!state.loading && !state.notFound && (blocked ? (
+          <Notice>{NOTICES[blocked]}</Notice>
+        ) : (
+          <Composer key={JSON.stringify(target)} target={target} staffSide={session.role !== 'customer'} maxMb={access.maxMb}
+            onSent={(m) => {
+              addSent(m);
+              log.toBottom();
+            }}
+            onRefused={onRefused} />
+        ))}
       </div>
       {admin && conversation && (
         <div class="thread-side">
@@ -140,6 +123,41 @@ export function Thread({ target, session, backHref }: Props) {
       )}
     </section>
   );
+}
+
+interface ListProps {
+  messages: Message[];
+  session: Session;
+  readers: ((m: Message) => string[] | null) | null;
+  onError: (m: string) => void;
+}
+
+/** Oldest at the top, a divider where the day changes. */
+function MessageList({ messages, session, readers, onError }: ListProps) {
+  return (
+    <ol class="msgs">
+      {messages.map((m, i) => [
+        newDay(messages[i - 1]?.created_at, m.created_at) && (
+          <li key={`day-${m.id}`} class="day">
+            <span>{dayLabel(m.created_at)}</span>
+          </li>
+        ),
+        <MessageItem key={m.id} m={m} own={isOwn(m, session)} readers={readers ? readers(m) : null} onError={onError} />,
+      ])}
+    </ol>
+  );
+}
+
+/** Admins are told who read each message, by id: names come from the staff and contact directories. */
+function useReaders(admin: boolean, conversation: Conversation | null) {
+  const dir = useStaffDirectory(admin);
+  const [contacts, setContacts] = useState<Map<string, string>>(new Map());
+  const customerId = conversation?.customer_id;
+  useEffect(() => {
+    if (admin && customerId)
+      void contactsOf(customerId).then((cs) => setContacts(new Map(cs.map((c) => [c.contact_id, c.name]))));
+  }, [admin, customerId]);
+  return (m: Message) => (m.read_by && m.read_by.length ? m.read_by.map((id) => dir.get(id)?.name ?? contacts.get(id) ?? id) : null);
 }
 
 function ThreadHead({ title, backHref, conversation }: { title: string; backHref?: string; conversation?: Conversation | null }) {

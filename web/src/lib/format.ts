@@ -39,3 +39,22 @@ export function fileSize(bytes: number): string {
 export const humanize = (s: unknown) => String(s ?? '').replace(/[_-]+/g, ' ').trim();
 
 export const badgeText = (n: number, capped: boolean) => (capped || n > 999 ? '999+' : String(n));
+
+const dayKey = (d: Date) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+
+/** Whether two instants fall on different days for the viewer. */
+export const newDay = (a: string | undefined, b: string) => !a || dayKey(new Date(a)) !== dayKey(new Date(b));
+
+/** "Today", "Yesterday", or the date, as a divider between days of a thread. */
+export function dayLabel(iso: string): string {
+  const d = new Date(iso);
+  const now = new Date();
+  if (sameDay(d, now)) return 'Today';
+  const y = new Date(now);
+  y.setDate(now.getDate() - 1);
+  if (sameDay(d, y)) return 'Yesterday';
+  return d.toLocaleDateString([], {
+    weekday: 'long', day: 'numeric', month: 'long',
+    year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric',
+  });
+}

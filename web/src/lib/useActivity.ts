@@ -18,6 +18,29 @@ const PAGE = 20;
 // cursor a few pages to fill the screen, then wait for the reader to scroll.
 const MAX_FOLLOW = 5;
 
+async function fetchRows(filter: ActivityFilter, cursor: string | null) {
+  let rows: Conversation[] = [];
+  let next = cursor;
+  for (let i = 0; i < MAX_FOLLOW; i++) {
+    const page = await activity(filter, next);
+    rows = rows.concat(page.conversations);
+    next = page.next_cursor;
+    if (!next || rows.length >= PAGE) break;
+  }
+  return { rows, next };
+}
+
+function appended(s: ActivityState, have: Conversation[], rows: Conversation[], cursor: string | null): ActivityState {
+  const seen = new Set(have.map((r) => r.id));
+  return { ...s, rows: have.concat(rows.filter((r) => !seen.has(r.id))), cursor, loading: false, error: null, disabled: false };
+}
+
+/** Newest first: the first page's rows go to the top, the rest keep their place below. */
+function withTop(s: ActivityState, top: Conversation[]): ActivityState {
+  const ids = new Set(top.map((r) => r.id));
+  return { ...s, rows: top.concat(s.rows.filter((r) => !ids.has(r.id))), error: null, disabled: false };
+}
+
 /** The inbox: pages of `GET /messages/activity`, refreshed when the badge says something moved. */
 export function useActivity(filter: ActivityFilter, enabled = true) {
   const key = JSON.stringify(filter);
@@ -33,20 +56,9 @@ export function useActivity(filter: ActivityFilter, enabled = true) {
       busy.current = true;
       setState((s) => ({ ...s, loading: true, error: null }));
       try {
-        let rows: Conversation[] = [];
-        let next = cursor;
-        for (let i = 0; i < MAX_FOLLOW; i++) {
-          const page = await activity(filter, next);
-          if (live.current !== k) return;
-          rows = rows.concat(page.conversations);
-          next = page.next_cursor;
-          if (!next || rows.length >= PAGE) break;
-        }
-        setState((s) => {
-          const have = cursor ? s.rows : [];
-          const seen = new Set(have.map((r) => r.id));
-          return { rows: have.concat(rows.filter((r) => !seen.has(r.id))), cursor: next, loading: false, error: null, disabled: false };
-        });
+        const { rows, next } = await fetchRows(filter, cursor);
+        if (live.current !== k) return;
+        setState((s) => appended(s, cursor ? s.rows : [], rows, next));
       } catch (e) {
         if (live.current !== k) return;
         setState((s) => ({ ...s, loading: false, error: errorSentence(e), disabled: isApiError(e, 'messaging_disabled') }));
@@ -54,26 +66,20 @@ export function useActivity(filter: ActivityFilter, enabled = true) {
         if (live.current === k) busy.current = false;
       }
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [key],
   );
 
-  // Newest first: the first page's rows go to the top, the rest keep their place below.
   const refreshTop = useCallback(async () => {
     const k = key;
     if (busy.current) return;
     try {
       const page = await activity(filter, null);
       if (live.current !== k) return;
-      setState((s) => {
-        const top = new Set(page.conversations.map((r) => r.id));
-        return { ...s, rows: page.conversations.concat(s.rows.filter((r) => !top.has(r.id))), error: null, disabled: false };
-      });
+      setState((s) => withTop(s, page.conversations));
     } catch (e) {
       if (live.current !== k) return;
       if (isApiError(e, 'messaging_disabled')) setState((s) => ({ ...s, disabled: true }));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
 
   useEffect(() => {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { markRead, threadPage, type Target } from '../api/endpoints';
 import { errorSentence, isApiError } from '../api/client';
-import type { Conversation, Message } from '../api/types';
+import type { Conversation, Message, ThreadPage } from '../api/types';
 import type { Session } from '../auth/session';
 import { badgeStore, refreshBadge } from './badge';
 
@@ -30,6 +30,24 @@ function merge(have: Message[], page: Message[]): Message[] {
   return [...map.values()].sort(byId);
 }
 
+/** The state with the newest page in it: merged, or in place of what we held when there is a gap. */
+function withNewest(s: ThreadState, page: ThreadPage): ThreadState {
+  const newest = page.messages.slice().reverse();
+  const first = s.loading;
+  const last = s.messages[s.messages.length - 1];
+  const gap = !first && !!page.next_cursor && !!last && newest.length > 0 && newest[0].id > last.id;
+  return {
+    ...s,
+    conversation: page.conversation ?? s.conversation,
+    messages: first || gap ? newest : merge(s.messages, newest),
+    olderCursor: first || gap ? page.next_cursor : s.olderCursor,
+    loading: false,
+    error: null,
+    disabled: false,
+    notFound: false,
+  };
+}
+
 const POLL_CHECK_MS = 5_000;
 const POLL_IDLE_MS = 30_000;
 
@@ -50,18 +68,7 @@ export function useThread(target: Target, session: Session) {
     try {
       const page = await threadPage(target, null, { readBy });
       if (live.current !== k) return;
-      const newest = page.messages.slice().reverse();
-      setState((s) => {
-        const first = s.loading;
-        // A gap between what we hold and the newest page: start over from the newest page.
-        const gap = !first && page.next_cursor && s.messages.length > 0 && newest.length > 0 && newest[0].id > s.messages[s.messages.length - 1].id;
-        const messages = first || gap ? newest : merge(s.messages, newest);
-        return {
-          ...s, conversation: page.conversation ?? s.conversation, messages,
-          olderCursor: first || gap ? page.next_cursor : s.olderCursor, loading: false, error: null,
-          disabled: false, notFound: false,
-        };
-      });
+      setState((s) => withNewest(s, page));
     } catch (e) {
       if (live.current !== k) return;
       setState((s) => ({
@@ -69,7 +76,6 @@ export function useThread(target: Target, session: Session) {
         disabled: isApiError(e, 'messaging_disabled'), notFound: isApiError(e) && e.status === 404,
       }));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, readBy]);
 
   const loadOlder = useCallback(async () => {
@@ -96,30 +102,33 @@ export function useThread(target: Target, session: Session) {
     markedUpTo.current = null;
     setState(INITIAL);
     void refresh();
-    // Refresh as soon as the badge moves (something new arrived), else every 30 s, and only while on screen.
-    const onScreen = () => document.visibilityState === 'visible';
-    const unsubscribe = badgeStore.subscribe(() => {
-      if (onScreen() && badgeStore.get().version !== seenBadge.current && Date.now() - lastFetch.current >= 1_000) void refresh();
-    });
-    const tick = setInterval(() => {
-      if (!onScreen()) return;
-      const moved = badgeStore.get().version !== seenBadge.current;
-      if (moved || Date.now() - lastFetch.current >= POLL_IDLE_MS) void refresh();
-    }, POLL_CHECK_MS);
-    const onVisible = () => {
-      if (document.visibilityState === 'visible' && Date.now() - lastFetch.current >= POLL_CHECK_MS) void refresh();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      unsubscribe();
-      clearInterval(tick);
-      document.removeEventListener('visibilitychange', onVisible);
-    };
+    return pollWhileVisible(() => void refresh(), lastFetch, seenBadge);
   }, [key, refresh]);
 
   useMarkRead(target, session, state.messages, markedUpTo, setState);
 
   return { state, refresh, loadOlder, addSent };
+}
+
+/** Refreshes as soon as the badge moves (something new arrived), else every 30 s; only while on screen. */
+function pollWhileVisible(refresh: () => void, lastFetch: { current: number }, seenBadge: { current: number }): () => void {
+  const onScreen = () => document.visibilityState === 'visible';
+  const moved = () => badgeStore.get().version !== seenBadge.current;
+  const unsubscribe = badgeStore.subscribe(() => {
+    if (onScreen() && moved() && Date.now() - lastFetch.current >= 1_000) refresh();
+  });
+  const tick = setInterval(() => {
+    if (onScreen() && (moved() || Date.now() - lastFetch.current >= POLL_IDLE_MS)) refresh();
+  }, POLL_CHECK_MS);
+  const onVisible = () => {
+    if (onScreen() && Date.now() - lastFetch.current >= POLL_CHECK_MS) refresh();
+  };
+  document.addEventListener('visibilitychange', onVisible);
+  return () => {
+    unsubscribe();
+    clearInterval(tick);
+    document.removeEventListener('visibilitychange', onVisible);
+  };
 }
 
 function useMarkRead(
@@ -150,6 +159,5 @@ function useMarkRead(
       .catch(() => {
         markedUpTo.current = null;
       });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [reads, visible, newest?.id, unread]);
 }
