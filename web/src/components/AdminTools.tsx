@@ -118,6 +118,16 @@ export function Participants({ order, onChange }: { order: OrderConversation; on
   );
 }
 
+const DELIVERY_STATUS: Record<string, string> = {
+  claimed: 'Sending',
+  sent: 'Sent',
+  retry: 'Failed, will retry',
+  failed: 'Failed',
+  cancelled: 'Not needed (read in time)',
+  quota_exceeded: 'Not sent: daily limit reached',
+  country_not_allowed: 'Not sent: country not allowed',
+};
+
 export function Deliveries({ conversationId, version }: { conversationId: string; version: number }) {
   const [rows, setRows] = useState<Delivery[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -134,7 +144,7 @@ export function Deliveries({ conversationId, version }: { conversationId: string
     <section class="panel" aria-labelledby="deliveries-h">
       <h3 id="deliveries-h">Deliveries</h3>
       <ErrorAlert message={error} />
-      <TableWrap label="Deliveries">
+      <TableWrap label="Delivery records">
         <table>
           <caption class="sr-only">Email and text notifications for this conversation</caption>
           <thead>
@@ -150,7 +160,7 @@ export function Deliveries({ conversationId, version }: { conversationId: string
                 <td class="wrap">{d.address || d.recipient}</td>
                 <td>{d.channel === 'sms' ? 'Text' : 'Email'}</td>
                 <td>
-                  {humanize(d.status)}
+                  {DELIVERY_STATUS[d.status] ?? humanize(d.status)}
                   {d.attempts > 1 ? ` (${d.attempts} tries)` : ''}
                   {d.error ? <span class="muted"> — {d.error}</span> : null}
                 </td>

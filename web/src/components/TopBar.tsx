@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { Session } from '../auth/session';
 import { badgeText } from '../lib/format';
 import { badgeStore } from '../lib/badge';
@@ -22,10 +22,11 @@ export function TopBar({ session, route, onSignOut }: { session: Session; route:
   useEffect(() => {
     document.title = total > 0 ? `(${badgeText(total, badge?.capped ?? false)}) Messages` : 'Messages';
   }, [total, badge?.capped]);
+  const bar = useTopBarHeight();
   const current = (r: string) => (route === r ? 'page' : undefined);
   const inThreads = customer ? route === 'portal' : route === 'inbox' || route === 'c' || route === 'family';
   return (
-    <header class="topbar">
+    <header class="topbar" ref={bar}>
       <nav aria-label="Main" class="topnav">
         <a href={home} aria-current={inThreads ? 'page' : undefined} class="navlink">
           {customer ? 'Messages' : 'Inbox'}
@@ -51,4 +52,19 @@ export function TopBar({ session, route, onSignOut }: { session: Session; route:
       </div>
     </header>
   );
+}
+
+/** The bar wraps on small screens: the panes below size themselves from its real height. */
+function useTopBarHeight() {
+  const ref = useRef<HTMLElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver !== 'function') return undefined;
+    const set = () => document.documentElement.style.setProperty('--topbar', `${Math.ceil(el.getBoundingClientRect().height)}px`);
+    const ro = new ResizeObserver(set);
+    ro.observe(el);
+    set();
+    return () => ro.disconnect();
+  }, []);
+  return ref;
 }

@@ -58,8 +58,11 @@ export function Inbox({ session, route }: { session: Session; route: string[] })
   const set = (patch: Partial<Filters>) => setF({ ...f, ...patch });
   return (
     <main id="main" class={`split${target ? ' has-thread' : ''}`}>
+      <h1 class="sr-only">Inbox</h1>
       <div class="pane-list" ref={listRef} onClick={onListClick}>
-        <h1 class="pane-title">Inbox</h1>
+        <p class="pane-title" aria-hidden="true">
+          Inbox
+        </p>
         <Search onPick={(p) => set({ customer: p })} />
         {f.customer && <FamilyBar picked={f.customer} route={route} onClear={() => set({ customer: null })} />}
         <fieldset class="filters">

@@ -54,8 +54,11 @@ export function Portal({ session, route }: { session: Session; route: string[] }
 
   return (
     <main id="main" class={`split${target ? ' has-thread' : ''}`}>
+      <h1 class="sr-only">Messages</h1>
       <div class="pane-list" onClick={onListClick}>
-        <h1 class="pane-title">Messages</h1>
+        <p class="pane-title" aria-hidden="true">
+          Messages
+        </p>
         <ErrorAlert message={state.error} />
         <ul role="list" aria-label="Conversations" class="rows">
           {general ? (
