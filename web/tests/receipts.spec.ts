@@ -47,7 +47,7 @@ test('staff reply: unread for each contact, then read receipt', async ({ browser
   await expect(messages(first.page).filter({ hasText: reply })).toBeVisible();
   await expect(badge(first.page)).toHaveCount(0);
 
-  // The clinic sees that it was read (on the next refresh of the thread).
+  // The clinic sees that it was read once the thread is loaded again.
   await reopen(clinic.page, general);
   await expect(
     messages(clinic.page).filter({ hasText: reply }).getByTestId('receipt'),
