@@ -98,6 +98,14 @@ export async function uploadFile(form: UploadForm, file: File): Promise<void> {
   if (!res.ok) throw new ApiError(res.status, undefined, `“${file.name}” could not be uploaded (${sentenceFor(undefined, res.status)})`);
 }
 
+/** A message as stored, without the viewer's read state (edits and deletions answer this). */
+export type StoredMessage = Omit<Message, 'is_read' | 'read_at' | 'read_by_recipient' | 'read_by_recipient_at' | 'read_by'>;
+
+export const editMessage = (conversationId: string, messageId: string, message: string) =>
+  api<StoredMessage>('PATCH', `/conversations/${enc(conversationId)}/messages/${enc(messageId)}`, { body: { message } });
+export const deleteMessage = (conversationId: string, messageId: string) =>
+  api<StoredMessage>('DELETE', `/conversations/${enc(conversationId)}/messages/${enc(messageId)}`);
+
 export const findOrder = (orderId: string) => get<OrderConversation>('/conversations', { order_id: orderId });
 export const closeConversation = (id: string) =>
   api<Conversation | OrderConversation>('POST', `/conversations/${enc(id)}/close`, { body: {} });

@@ -3,9 +3,10 @@ import { attachmentPath } from '../api/endpoints';
 import { errorSentence } from '../api/client';
 import type { Attachment, Message } from '../api/types';
 import { downloadFile } from '../lib/download';
+import { MessageActions } from './MessageActions';
 import { clock, fileSize, fullTime, humanize, messageTime } from '../lib/format';
 
-function AttachmentLink({ a, onError }: { a: Attachment; onError: (m: string) => void }) {
+function AttachmentLink({ a, onError }: { a: Attachment; onError: (m: string | null) => void }) {
   const [busy, setBusy] = useState(false);
   const open = async (e: Event) => {
     e.preventDefault();
@@ -60,10 +61,13 @@ export interface MessageProps {
   own: boolean;
   /** Names of who read it, when the API says (admins); null otherwise. */
   readers: string[] | null;
-  onError: (m: string) => void;
+  canEdit: boolean;
+  canDelete: boolean;
+  onChanged: (m: Partial<Message> & { id: string }) => void;
+  onError: (m: string | null) => void;
 }
 
-export function MessageItem({ m, own, readers, onError }: MessageProps) {
+export function MessageItem({ m, own, readers, canEdit, canDelete, onChanged, onError }: MessageProps) {
   const time = (
     <time dateTime={m.created_at} title={fullTime(m.created_at)}>
       {messageTime(m.created_at)}
@@ -73,6 +77,7 @@ export function MessageItem({ m, own, readers, onError }: MessageProps) {
     return (
       <li class="msg msg-system" data-testid="message" data-message-id={m.id} data-type={m.type}>
         <span>{m.deleted ? 'Message deleted' : m.type === 'status_change' ? statusLine(m) : m.message}</span> · {time}
+        <MessageActions m={m} canEdit={false} canDelete={canDelete} onChanged={onChanged} onError={onError} />
       </li>
     );
   }
@@ -103,7 +108,10 @@ export function MessageItem({ m, own, readers, onError }: MessageProps) {
           </>
         )}
       </div>
-      {own && <Receipt m={m} readers={readers} />}
+      <div class="msg-foot">
+        {own && !m.deleted && <Receipt m={m} readers={readers} />}
+        <MessageActions m={m} canEdit={canEdit} canDelete={canDelete} onChanged={onChanged} onError={onError} />
+      </div>
     </li>
   );
 }

@@ -61,7 +61,7 @@ function blockedOf(access: Access, conversation: Conversation | null, order: Ord
 }
 
 export function Thread({ target, session, backHref }: Props) {
-  const { state, refresh, loadOlder, addSent } = useThread(target, session);
+  const { state, refresh, loadOlder, addSent, replace } = useThread(target, session);
   const { conversation, messages } = state;
   const title = useTitle(conversation ?? pseudoConversation(target));
   const { access, setAccess, order, setOrder } = useAccess(target, session, conversation, !state.loading);
@@ -101,7 +101,8 @@ export function Thread({ target, session, backHref }: Props) {
           <div role="log" aria-label="Messages" class="log" ref={log.ref} tabIndex={0} aria-busy={state.loading}>
             {state.loading && <Spinner label="Loading messages…" />}
             {!state.loading && messages.length === 0 && !state.error && <p class="empty">No messages yet. Write the first one below.</p>}
-            <MessageList messages={messages} session={session} readers={admin ? readers : null} onError={setMsgError} />
+            <MessageList messages={messages} session={session} readers={admin ? readers : null} writable={!blocked}
+              onChanged={replace} onError={setMsgError} />
           </div>
         </div>
         {!state.loading && !state.notFound && (blocked ? (
@@ -129,11 +130,25 @@ interface ListProps {
   messages: Message[];
   session: Session;
   readers: ((m: Message) => string[] | null) | null;
-  onError: (m: string) => void;
+  /** Whether the viewer may write here now: edits and unsending follow the same rules as sending. */
+  writable: boolean;
+  onChanged: (m: Partial<Message> & { id: string }) => void;
+  onError: (m: string | null) => void;
 }
 
+// The API's default edit window; only admins can read the tenant's own, and the API has the last word.
+const EDIT_WINDOW_MS = 15 * 60_000;
+const EDITABLE = new Set<Message['type']>(['text', 'attachment']);
+
 /** Oldest at the top, a divider where the day changes. */
-function MessageList({ messages, session, readers, onError }: ListProps) {
+function MessageList({ messages, session, readers, writable, onChanged, onError }: ListProps) {
+  const admin = session.role === 'admin' || session.role === 'service';
+  const now = Date.now();
+  const rights = (m: Message) => {
+    const own = isOwn(m, session);
+    const canEdit = own && writable && EDITABLE.has(m.type) && now - Date.parse(m.created_at) < EDIT_WINDOW_MS;
+    return { own, canEdit, canDelete: admin || canEdit };
+  };
   return (
     <ol class="msgs">
       {messages.map((m, i) => [
@@ -142,7 +157,7 @@ function MessageList({ messages, session, readers, onError }: ListProps) {
             <span>{dayLabel(m.created_at)}</span>
           </li>
         ),
-        <MessageItem key={m.id} m={m} own={isOwn(m, session)} readers={readers ? readers(m) : null} onError={onError} />,
+        <MessageItem key={m.id} m={m} readers={readers ? readers(m) : null} {...rights(m)} onChanged={onChanged} onError={onError} />,
       ])}
     </ol>
   );

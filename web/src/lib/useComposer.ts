@@ -68,6 +68,7 @@ export function useComposer({ target, staffSide, onSent, onRefused }: Options) {
   const changed = () => {
     idemKey.current = null;
     setError(null);
+    setStatus('');
   };
   const setText = (v: string) => {
     setTextState(v);

@@ -97,6 +97,11 @@ export function useThread(target: Target, session: Session) {
     setState((s) => ({ ...s, messages: merge(s.messages, [m]) }));
   }, []);
 
+  /** An edit or deletion: the stored message over what we hold, keeping the viewer's read state. */
+  const replace = useCallback((m: Partial<Message> & { id: string }) => {
+    setState((s) => ({ ...s, messages: s.messages.map((x) => (x.id === m.id ? { ...x, ...m } : x)) }));
+  }, []);
+
   useEffect(() => {
     live.current = key;
     markedUpTo.current = null;
@@ -107,7 +112,7 @@ export function useThread(target: Target, session: Session) {
 
   useMarkRead(target, session, state.messages, markedUpTo, setState);
 
-  return { state, refresh, loadOlder, addSent };
+  return { state, refresh, loadOlder, addSent, replace };
 }
 
 /** Refreshes as soon as the badge moves (something new arrived), else every 30 s; only while on screen. */
