@@ -79,6 +79,8 @@ export function Thread({ target, session, backHref }: Props) {
     );
   }
   const blocked = blockedOf(access, conversation, order, session);
+  // Participants for orders, delivery records for admins: the side panel only when it has something.
+  const side = !!conversation && ((admin && !!order) || session.role === 'admin');
   const onRefused = (code: string | undefined) => {
     const b = blockedByCode(code);
     if (b) setAccess({ ...access, blocked: b });
@@ -86,7 +88,7 @@ export function Thread({ target, session, backHref }: Props) {
     return b !== null;
   };
   return (
-    <section class={`thread${admin && conversation ? ' has-side' : ''}`} aria-labelledby="thread-title">
+    <section class={`thread${side ? ' has-side' : ''}`} aria-labelledby="thread-title">
       <div class="thread-main">
         <ThreadHead title={title} backHref={backHref} conversation={conversation} />
         {admin && conversation && <ThreadActions conversation={conversation} onClosed={() => void refresh()} />}
@@ -116,10 +118,11 @@ export function Thread({ target, session, backHref }: Props) {
             onRefused={onRefused} />
         ))}
       </div>
-      {admin && conversation && (
+      {side && conversation && (
         <div class="thread-side">
           {order && <Participants order={order} onChange={setOrder} />}
-          <Deliveries conversationId={conversation.id} version={messages.length} />
+          {/* Delivery records are the tenant admin's to read, not the host application's. */}
+          {session.role === 'admin' && <Deliveries conversationId={conversation.id} version={messages.length} />}
         </div>
       )}
     </section>
