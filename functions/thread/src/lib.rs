@@ -18,7 +18,7 @@ use shared::domain::permissions::{Access, ConversationTarget};
 use shared::domain::Named;
 use shared::domain::{ConversationId, Message, Principal, Role, Side};
 use shared::http::{self, Request, Response};
-use shared::store::readers::{read_by, read_frontiers, ReadFrontier};
+use shared::store::readers::{contact_frontiers, read_by, read_frontiers, ReadFrontier};
 use shared::store::{
     ConversationHeader, DirectoryStore, JobStore, MessageStore, NotificationStore, Reader,
     SettingsStore, UploadStore,
@@ -48,15 +48,27 @@ where
     http::respond(result)
 }
 
-/// Whether the caller asked for each message's readers (admins and the host only).
-fn wants_read_by(request: &Request, principal: &Principal) -> Result<bool, ApiError> {
+/// Whose reading `read_by` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readers {
+    /// Admins and the host: everyone on the other side from each message's sender.
+    Everyone,
+    /// Staff: the account's contacts, on staff messages (their receipts, by name).
+    Contacts,
+}
+
+/// Whether the caller asked for each message's readers, and whose they may see.
+fn wants_read_by(request: &Request, principal: &Principal) -> Result<Option<Readers>, ApiError> {
     match http::query_param(request, "read_by").as_deref() {
-        None | Some("false") => Ok(false),
-        Some("true") if matches!(principal.role, Role::Admin | Role::Service) => Ok(true),
-        Some("true") => Err(ApiError::forbidden(
-            "forbidden",
-            "read_by is for admins and the host application",
-        )),
+        None | Some("false") => Ok(None),
+        Some("true") => match principal.role {
+            Role::Admin | Role::Service => Ok(Some(Readers::Everyone)),
+            Role::Staff | Role::BasicStaff => Ok(Some(Readers::Contacts)),
+            Role::Customer => Err(ApiError::forbidden(
+                "forbidden",
+                "read_by is for staff, admins and the host application",
+            )),
+        },
         Some(_) => Err(ApiError::bad_request(
             "invalid_filter",
             "read_by must be true or false",
@@ -106,16 +118,16 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
         (None, None) => ViewerReadState::default(),
     };
     let frontiers = match with_read_by {
-        true => Some(
+        Some(readers) => Some(
             frontiers_of(
                 app,
                 &principal.tenant_id,
-                &conversation,
-                page.header.as_ref(),
+                (&conversation, page.header.as_ref()),
+                readers,
             )
             .await?,
         ),
-        false => None,
+        None => None,
     };
     let messages = message_views(page.messages, &read, side, frontiers.as_deref());
     let next_cursor = match (
@@ -160,19 +172,21 @@ fn target_of(request: &Request) -> Result<ConversationTarget, ApiError> {
 async fn frontiers_of<S: MessageStore + NotificationStore>(
     app: &App<S>,
     tenant: &shared::domain::ids::TenantId,
-    conversation: &ConversationId,
-    header: Option<&ConversationHeader>,
+    (conversation, header): (&ConversationId, Option<&ConversationHeader>),
+    readers: Readers,
 ) -> Result<Vec<ReadFrontier>, ApiError> {
-    let read = match header {
-        Some(header) => read_frontiers(&app.store, tenant, header).await?,
-        None => {
-            let header = app
-                .store
-                .conversation(tenant, conversation)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            read_frontiers(&app.store, tenant, &header).await?
-        }
+    let header = match header {
+        Some(header) => header.clone(),
+        None => app
+            .store
+            .conversation(tenant, conversation)
+            .await?
+            .ok_or(ApiError::NotFound)?,
+    };
+    // Boxed: the directory reads are large futures, and most pages ask for none.
+    let read = match readers {
+        Readers::Everyone => Box::pin(read_frontiers(&app.store, tenant, &header)).await?,
+        Readers::Contacts => Box::pin(contact_frontiers(&app.store, tenant, &header)).await?,
     };
     Ok(read)
 }

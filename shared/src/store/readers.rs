@@ -37,6 +37,24 @@ pub async fn read_frontiers<S: NotificationStore + MessageStore>(
     frontiers_of(store, tenant, header, &audience).await
 }
 
+/// How far each of the account's contacts has read: the receipts staff see on their own
+/// messages ("Read by Casey"). One Query of the account, one BatchGetItem of a family's
+/// positions; never the staff directory.
+pub async fn contact_frontiers<S: NotificationStore + MessageStore>(
+    store: &S,
+    tenant: &TenantId,
+    header: &ConversationHeader,
+) -> Result<Vec<ReadFrontier>, StoreError> {
+    let (contacts, _) = store
+        .account_directory(tenant, &header.id.customer_id)
+        .await?;
+    let audience = Audience {
+        contacts,
+        staff: Vec::new(),
+    };
+    frontiers_of(store, tenant, header, &audience).await
+}
+
 /// The account's Query, the staff directory's Query (and an order's entry) side by side,
 /// then the basic staff who may reach it by key.
 pub async fn audience<S: NotificationStore + MessageStore>(

@@ -78,7 +78,7 @@ async fn buyer_writes(app: &App<DynamoStore>, conversation: &str) {
 /// The dispatcher's cost per due conversation: a run over two due orders less a run over
 /// one (what a run pays once per tenant, such as the staff directory, cancels out); and an
 /// admin's first page of an order with `read_by`.
-async fn per_conversation(profiles: usize) -> (Cost, Cost) {
+async fn per_conversation(profiles: usize) -> (Cost, Cost, Cost) {
     let stack = TestStack::start().await;
     directory(&stack).await;
     let buyer = Contact {
@@ -176,13 +176,29 @@ async fn per_conversation(profiles: usize) -> (Cost, Cost) {
         "CAPACITY thread_read_by scale={profiles} requests={} rru={}",
         read_by.requests, read_by.rru
     );
-    (pass, read_by)
+    // Staff see their receipts by name: the account's contacts only, never the directory.
+    let page = conversation_thread(&vendor, &orders[0]).query("read_by", "true");
+    let (receipts, (status, body)) =
+        measure(&stack, "thread_receipts_staff", profiles, true, async {
+            read_response(thread::handle(&app, page.request()).await)
+        })
+        .await;
+    assert_eq!(status, 200, "{body}");
+    println!(
+        "CAPACITY thread_receipts_staff scale={profiles} requests={} rru={}",
+        receipts.requests, receipts.rru
+    );
+    (pass, read_by, receipts)
 }
 
 #[tokio::test]
 async fn a_pass_and_read_by_cost_the_same_with_5_and_3000_staff_profiles() {
-    let (pass_few, read_by_few) = per_conversation(5).await;
-    let (pass_many, read_by_many) = per_conversation(3_000).await;
+    let (pass_few, read_by_few, receipts_few) = per_conversation(5).await;
+    let (pass_many, read_by_many, receipts_many) = per_conversation(3_000).await;
     assert_eq!(pass_few, pass_many, "dispatcher per due conversation");
     assert_eq!(read_by_few, read_by_many, "read_by");
+    assert_eq!(receipts_few, receipts_many, "staff receipts");
+    // A page (access, header and messages, position) and the account's Query and its
+    // contacts' positions.
+    assert!(receipts_few.requests <= 5, "{receipts_few:?}");
 }

@@ -70,14 +70,25 @@ async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
         "{page}"
     );
     assert_eq!(page["messages"][2]["read_by"], json!([]));
-    let (status, _) = read_response(
+    // The vendor sees the buyer's receipt on their own message, never the staff side's.
+    let (status, page) = read_response(
         thread::handle(
             &stack.app(),
             thread(&vendor).query("read_by", "true").request(),
         )
         .await,
     );
-    assert_eq!(status, 403);
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["messages"][1]["read_by"], json!(["buyer-contact"]));
+    assert_eq!(page["messages"][0]["read_by"], json!([]), "{page}");
+    let (status, _) = read_response(
+        thread::handle(
+            &stack.app(),
+            thread(&buyer).query("read_by", "true").request(),
+        )
+        .await,
+    );
+    assert_eq!(status, 403, "customers see receipts without names");
     let outsider = Claims::basic_staff(TENANT, "vendor-7");
     let (status, _) =
         read_response(thread::handle(&stack.app(), thread(&outsider).request()).await);
