@@ -45,6 +45,8 @@ export function Search({ onPick }: { onPick: (p: Picked) => void }) {
     onPick({ customerId: r.customer_id, label: labelOf(r) });
     setQ('');
     setResults(null);
+    // The chosen button goes away: continue from the family's threads.
+    requestAnimationFrame(() => (document.querySelector('.family .pill, .family button') as HTMLElement | null)?.focus());
   };
 
   return (

@@ -68,7 +68,9 @@ export function Thread({ target, session, backHref }: Props) {
   const [msgError, setMsgError] = useState<string | null>(null);
   const admin = session.role === 'admin' || session.role === 'service';
   const readers = useReaders(admin, conversation);
-  const log = useLogScroll(messages, state.loading);
+  const log = useLogScroll(messages, state.loading, () => {
+    if (state.olderCursor && !state.loadingOlder) log.keepPosition(loadOlder);
+  });
 
   if (state.disabled) {
     return (
@@ -198,15 +200,19 @@ function ThreadHead({ title, backHref, conversation }: { title: string; backHref
 }
 
 /** Keeps the newest message in view as messages arrive, unless the reader scrolled up. */
-function useLogScroll(messages: Message[], loading: boolean) {
+function useLogScroll(messages: Message[], loading: boolean, onTop: () => void) {
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const anchor = useRef<number | null>(null);
+  const top = useRef(onTop);
+  top.current = onTop;
   useEffect(() => {
     const el = ref.current;
     if (!el) return undefined;
     const on = () => {
       stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+      // Scrolling up to the oldest message shown brings the earlier ones, as the button does.
+      if (el.scrollTop < 40 && el.scrollHeight > el.clientHeight) top.current();
     };
     el.addEventListener('scroll', on);
     return () => el.removeEventListener('scroll', on);

@@ -98,7 +98,8 @@ export function useComposer({ target, staffSide, onSent, onRefused }: Options) {
       setFilesState([]);
       setNotify({ email: false, sms: false });
       idemKey.current = null;
-      setStatus('Message sent.');
+      // The log announces the message itself; a second announcement would only repeat it.
+      setStatus('');
       onSent(sent);
     } catch (err) {
       setStatus('');

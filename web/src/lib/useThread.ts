@@ -59,6 +59,7 @@ export function useThread(target: Target, session: Session) {
   const lastFetch = useRef(0);
   const seenBadge = useRef(badgeStore.get().version);
   const markedUpTo = useRef<string | null>(null);
+  const olderBusy = useRef(false);
   const readBy = session.role === 'admin' || session.role === 'service';
 
   const refresh = useCallback(async () => {
@@ -80,7 +81,9 @@ export function useThread(target: Target, session: Session) {
 
   const loadOlder = useCallback(async () => {
     const cursor = state.olderCursor;
-    if (!cursor || state.loadingOlder) return;
+    // Scroll events come faster than renders: one page at a time.
+    if (!cursor || olderBusy.current) return;
+    olderBusy.current = true;
     const k = key;
     setState((s) => ({ ...s, loadingOlder: true }));
     try {
@@ -90,8 +93,10 @@ export function useThread(target: Target, session: Session) {
     } catch (e) {
       if (live.current !== k) return;
       setState((s) => ({ ...s, loadingOlder: false, error: errorSentence(e) }));
+    } finally {
+      olderBusy.current = false;
     }
-  }, [key, state.olderCursor, state.loadingOlder, readBy]);
+  }, [key, state.olderCursor, readBy]);
 
   const addSent = useCallback((m: Message) => {
     setState((s) => ({ ...s, messages: merge(s.messages, [m]) }));
