@@ -30,12 +30,25 @@ export function Composer({ target, staffSide, maxMb, onSent, onRefused }: Props)
       void submit();
     }
   };
+  const add = (list: File[]) => {
+    if (list.length === 0) return false;
+    const r = checkFiles(list, c.files, maxMb);
+    c.setFiles(r.files, r.problems);
+    return true;
+  };
+  // Pasted screenshots and files dropped on the box are attached like chosen ones.
+  const onPaste = (e: ClipboardEvent) => {
+    if (add(Array.from(e.clipboardData?.files ?? []))) e.preventDefault();
+  };
+  const onDrop = (e: DragEvent) => {
+    if (add(Array.from(e.dataTransfer?.files ?? []))) e.preventDefault();
+  };
   const remove = (i: number) => {
     c.setFiles(c.files.filter((_, j) => j !== i));
     area.current?.focus();
   };
   return (
-    <form class="composer" aria-label="Reply" onSubmit={submit}>
+    <form class="composer" aria-label="Reply" onSubmit={submit} onDrop={onDrop} onDragOver={(e) => e.preventDefault()}>
       <ErrorAlert message={c.error} />
       <FileChips files={c.files} onRemove={remove} />
       <label class="sr-only" for="composer-text">
@@ -50,6 +63,7 @@ export function Composer({ target, staffSide, maxMb, onSent, onRefused }: Props)
         placeholder="Write a message… (Enter sends, Shift+Enter starts a new line)"
         onInput={(e) => c.setText((e.target as HTMLTextAreaElement).value)}
         onKeyDown={onKeyDown}
+        onPaste={onPaste}
         aria-describedby="composer-status"
       />
       <div class="composer-bar">
@@ -57,8 +71,7 @@ export function Composer({ target, staffSide, maxMb, onSent, onRefused }: Props)
           <input id="composer-files" class="file-input" type="file" multiple accept={ACCEPT}
             onChange={(e) => {
               const input = e.target as HTMLInputElement;
-              const r = checkFiles(Array.from(input.files ?? []), c.files, maxMb);
-              c.setFiles(r.files, r.problems);
+              add(Array.from(input.files ?? []));
               input.value = '';
             }} />
           <label for="composer-files" class="btn btn-quiet">Attach files</label>

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { findOrder, type Target } from '../api/endpoints';
 import type { Conversation, Message, OrderConversation } from '../api/types';
 import type { Session } from '../auth/session';
@@ -8,6 +8,7 @@ import { useStaffDirectory, useTitle, contactsOf } from '../lib/names';
 import { kindLabel } from '../lib/titles';
 import { dayLabel, newDay } from '../lib/format';
 import { useThread } from '../lib/useThread';
+import { useLogScroll } from '../lib/useLogScroll';
 import { Deliveries, Participants, ThreadActions } from './AdminTools';
 import { Composer } from './Composer';
 import { MessageItem } from './MessageItem';
@@ -61,7 +62,8 @@ function blockedOf(access: Access, conversation: Conversation | null, order: Ord
 }
 
 export function Thread({ target, session, backHref }: Props) {
-  const { state, refresh, loadOlder, addSent, replace } = useThread(target, session);
+  const [seen, setSeen] = useState(true);
+  const { state, refresh, loadOlder, addSent, replace } = useThread(target, session, seen);
   const { conversation, messages } = state;
   const title = useTitle(conversation ?? pseudoConversation(target));
   const { access, setAccess, order, setOrder } = useAccess(target, session, conversation, !state.loading);
@@ -71,6 +73,8 @@ export function Thread({ target, session, backHref }: Props) {
   const log = useLogScroll(messages, state.loading, () => {
     if (state.olderCursor && !state.loadingOlder) log.keepPosition(loadOlder);
   });
+  // New messages that arrived while the reader was scrolled up are not read until they are reached.
+  useEffect(() => setSeen(!log.below), [log.below]);
 
   if (state.disabled) {
     return (
@@ -105,9 +109,14 @@ export function Thread({ target, session, backHref }: Props) {
           <div role="log" aria-label="Messages" class="log" ref={log.ref} tabIndex={0} aria-busy={state.loading}>
             {state.loading && <Spinner label="Loading messages…" />}
             {!state.loading && messages.length === 0 && !state.error && <p class="empty">No messages yet. Write the first one below.</p>}
-            <MessageList messages={messages} session={session} readers={admin ? readers : null} writable={!blocked}
+            <MessageList messages={messages} session={session} readers={admin ? readers : null} writable={!blocked} unreadFrom={state.unreadFrom}
               onChanged={replace} onError={setMsgError} />
           </div>
+          {log.below && (
+            <button type="button" class="btn btn-small jump" onClick={log.jump}>
+              New messages below ↓
+            </button>
+          )}
         </div>
         {!state.loading && !state.notFound && (blocked ? (
           <Notice>{NOTICES[blocked]}</Notice>
@@ -137,6 +146,7 @@ interface ListProps {
   readers: ((m: Message) => string[] | null) | null;
   /** Whether the viewer may write here now: edits and unsending follow the same rules as sending. */
   writable: boolean;
+  unreadFrom: string | null;
   onChanged: (m: Partial<Message> & { id: string }) => void;
   onError: (m: string | null) => void;
 }
@@ -146,7 +156,7 @@ const EDIT_WINDOW_MS = 15 * 60_000;
 const EDITABLE = new Set<Message['type']>(['text', 'attachment']);
 
 /** Oldest at the top, a divider where the day changes. */
-function MessageList({ messages, session, readers, writable, onChanged, onError }: ListProps) {
+function MessageList({ messages, session, readers, writable, unreadFrom, onChanged, onError }: ListProps) {
   const admin = session.role === 'admin' || session.role === 'service';
   const now = Date.now();
   const rights = (m: Message) => {
@@ -160,6 +170,11 @@ function MessageList({ messages, session, readers, writable, onChanged, onError 
         newDay(messages[i - 1]?.created_at, m.created_at) && (
           <li key={`day-${m.id}`} class="day">
             <span>{dayLabel(m.created_at)}</span>
+          </li>
+        ),
+        m.id === unreadFrom && (
+          <li key={`new-${m.id}`} class="day day-new">
+            <span>New messages</span>
           </li>
         ),
         <MessageItem key={m.id} m={m} readers={readers ? readers(m) : null} {...rights(m)} onChanged={onChanged} onError={onError} />,
@@ -197,45 +212,4 @@ function ThreadHead({ title, backHref, conversation }: { title: string; backHref
       )}
     </header>
   );
-}
-
-/** Keeps the newest message in view as messages arrive, unless the reader scrolled up. */
-function useLogScroll(messages: Message[], loading: boolean, onTop: () => void) {
-  const ref = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
-  const anchor = useRef<number | null>(null);
-  const top = useRef(onTop);
-  top.current = onTop;
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return undefined;
-    const on = () => {
-      stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
-      // Scrolling up to the oldest message shown brings the earlier ones, as the button does.
-      if (el.scrollTop < 40 && el.scrollHeight > el.clientHeight) top.current();
-    };
-    el.addEventListener('scroll', on);
-    return () => el.removeEventListener('scroll', on);
-  }, []);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    if (anchor.current !== null) {
-      el.scrollTop = el.scrollHeight - anchor.current;
-      anchor.current = null;
-    } else if (stick.current) {
-      el.scrollTop = el.scrollHeight;
-    }
-  }, [messages, loading]);
-  return {
-    ref,
-    toBottom: () => {
-      stick.current = true;
-    },
-    keepPosition: (f: () => Promise<void>) => {
-      const el = ref.current;
-      if (el) anchor.current = el.scrollHeight - el.scrollTop;
-      void f();
-    },
-  };
 }

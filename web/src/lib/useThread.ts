@@ -14,11 +14,13 @@ export interface ThreadState {
   error: string | null;
   disabled: boolean;
   notFound: boolean;
+  /** The first message that was unread when the thread opened: "New messages" sits above it. */
+  unreadFrom: string | null;
 }
 
 const INITIAL: ThreadState = {
   conversation: null, messages: [], olderCursor: null, loading: true, loadingOlder: false,
-  error: null, disabled: false, notFound: false,
+  error: null, disabled: false, notFound: false, unreadFrom: null,
 };
 
 // Ids are ULIDs: their order is the order messages were written in.
@@ -41,6 +43,7 @@ function withNewest(s: ThreadState, page: ThreadPage): ThreadState {
     conversation: page.conversation ?? s.conversation,
     messages: first || gap ? newest : merge(s.messages, newest),
     olderCursor: first || gap ? page.next_cursor : s.olderCursor,
+    unreadFrom: first ? (newest.find((m) => m.is_read === false)?.id ?? null) : s.unreadFrom,
     loading: false,
     error: null,
     disabled: false,
@@ -51,8 +54,11 @@ function withNewest(s: ThreadState, page: ThreadPage): ThreadState {
 const POLL_CHECK_MS = 5_000;
 const POLL_IDLE_MS = 30_000;
 
-/** Loads a thread, keeps it fresh while it is on screen, and marks it read when its newest message is seen. */
-export function useThread(target: Target, session: Session) {
+/**
+ * Loads a thread, keeps it fresh while it is on screen, and marks it read when its newest
+ * message is seen (`seen`: the reader is at the newest message, not scrolled away from it).
+ */
+export function useThread(target: Target, session: Session, seen = true) {
   const key = JSON.stringify(target);
   const [state, setState] = useState<ThreadState>(INITIAL);
   const live = useRef(key);
@@ -115,7 +121,7 @@ export function useThread(target: Target, session: Session) {
     return pollWhileVisible(() => void refresh(), lastFetch, seenBadge);
   }, [key, refresh]);
 
-  useMarkRead(target, session, state.messages, markedUpTo, setState);
+  useMarkRead(target, session, seen ? state.messages : [], markedUpTo, setState);
 
   return { state, refresh, loadOlder, addSent, replace };
 }
