@@ -35,7 +35,7 @@ export function App({ config, initialToken, initialMessage }: Props) {
       {session ? (
         <>
           <TopBar session={session} route={route[0] ?? ''} onSignOut={() => signOut(SIGNED_OUT)} />
-          <View session={session} route={route} />
+          <View key={session.token} session={session} route={route} />
         </>
       ) : (
         <SignIn signin={config.signin} message={message} onToken={signIn} />

@@ -1,4 +1,4 @@
-import { api, apiUrl, get, send, ApiError } from './client';
+import { api, get, send, ApiError } from './client';
 import { sentenceFor } from './errors';
 import type {
   ActivityPage, Badge, Contact, CustomerSearchPage, DeliveryPage, Message, OrderConversation,
@@ -128,4 +128,3 @@ export const searchCustomers = (q: string, signal?: AbortSignal) =>
 
 export const exportPath = (id: string, format: 'csv' | 'pdf') => `/conversations/${enc(id)}/export?format=${format}`;
 export const attachmentPath = (id: string) => `/attachments/${enc(id)}`;
-export const absolute = apiUrl;

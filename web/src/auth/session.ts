@@ -61,6 +61,4 @@ export function clearToken(): void {
   sessionStorage.removeItem(KEY);
 }
 
-export const isStaffSide = (s: Session) => s.role !== 'customer';
-export const canAdminister = (s: Session) => s.role === 'admin' || s.role === 'service';
 export const homeRoute = (s: Session) => (s.role === 'customer' ? '#/portal' : '#/inbox');

@@ -58,19 +58,6 @@ export function forgetNames(): void {
   staff = null;
 }
 
-export function useCustomerName(customerId: string | null | undefined): string | null {
-  const [name, setName] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    setName(null);
-    if (customerId) void customerName(customerId).then((n) => live && setName(n));
-    return () => {
-      live = false;
-    };
-  }, [customerId]);
-  return name;
-}
-
 export function useStaffDirectory(enabled: boolean): Map<string, Staff> {
   const [dir, setDir] = useState<Map<string, Staff>>(new Map());
   useEffect(() => {

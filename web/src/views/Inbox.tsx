@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Target } from '../api/endpoints';
 import type { Patient } from '../api/types';
 import type { Session } from '../auth/session';
@@ -19,8 +19,9 @@ interface Filters {
   customer: Picked | null;
 }
 
-// Kept for the page's life, so leaving for settings and coming back keeps the same view.
-let lastFilters: Filters = { unread: false, kind: '', status: '', customer: null };
+const NO_FILTERS: Filters = { unread: false, kind: '', status: '', customer: null };
+// Kept while the same person stays signed in, so leaving for settings and coming back keeps the same view.
+let lastFilters: { owner: string; filters: Filters } = { owner: '', filters: NO_FILTERS };
 
 function targetOf(route: string[]): Target | null {
   if (route[0] === 'c' && route[1]) return { conversationId: route[1] };
@@ -29,17 +30,17 @@ function targetOf(route: string[]): Target | null {
 }
 
 export function Inbox({ session, route }: { session: Session; route: string[] }) {
-  const [f, setF] = useState<Filters>(lastFilters);
+  const owner = `${session.tenant}|${session.sub}`;
+  const [f, setF] = useState<Filters>(() => (lastFilters.owner === owner ? lastFilters.filters : NO_FILTERS));
   useEffect(() => {
-    lastFilters = f;
-  }, [f]);
+    lastFilters = { owner, filters: f };
+  }, [f, owner]);
   const { state, more } = useActivity({
     unread: f.unread, kind: f.kind || undefined, status: f.status || undefined, customerId: f.customer?.customerId,
   });
   const unreadOf = useUnreadOf();
   const target = targetOf(route);
   const selectedId = target && 'conversationId' in target ? target.conversationId : null;
-  const listRef = useRef<HTMLDivElement>(null);
   useNarrowEscape(target !== null);
   usePendingFocus(route.join('/'));
   // Choosing a row (mouse or keyboard) takes the reader to the thread's heading: on small screens the list is gone.
@@ -59,7 +60,7 @@ export function Inbox({ session, route }: { session: Session; route: string[] })
   return (
     <main id="main" class={`split${target ? ' has-thread' : ''}`}>
       <h1 class="sr-only">Inbox</h1>
-      <div class="pane-list" ref={listRef} onClick={onListClick}>
+      <div class="pane-list" onClick={onListClick}>
         <p class="pane-title" aria-hidden="true">
           Inbox
         </p>
