@@ -76,18 +76,7 @@ export function Composer({ target, staffSide, maxMb, onSent, onRefused }: Props)
             }} />
           <label for="composer-files" class="btn btn-quiet">Attach files</label>
         </span>
-        {staffSide && (
-          <>
-            <label class="check">
-              <input type="checkbox" checked={c.notify.email}
-                onChange={(e) => c.setNotify({ ...c.notify, email: (e.target as HTMLInputElement).checked })} /> Also email
-            </label>
-            <label class="check">
-              <input type="checkbox" checked={c.notify.sms}
-                onChange={(e) => c.setNotify({ ...c.notify, sms: (e.target as HTMLInputElement).checked })} /> Also text (SMS)
-            </label>
-          </>
-        )}
+        {staffSide && <NotifyChoices notify={c.notify} onChange={c.setNotify} />}
         <span id="composer-status" class="muted composer-status" role="status">
           {c.status}
         </span>
@@ -112,5 +101,23 @@ function FileChips({ files, onRemove }: { files: Pending[]; onRemove: (i: number
         </li>
       ))}
     </ul>
+  );
+}
+
+type Channels = { email: boolean; sms: boolean };
+
+/** Staff may also notify the family at once, by email and by text. */
+function NotifyChoices({ notify, onChange }: { notify: Channels; onChange: (n: Channels) => void }) {
+  return (
+    <>
+      <label class="check">
+        <input type="checkbox" checked={notify.email}
+          onChange={(e) => onChange({ ...notify, email: (e.target as HTMLInputElement).checked })} /> Also email
+      </label>
+      <label class="check">
+        <input type="checkbox" checked={notify.sms}
+          onChange={(e) => onChange({ ...notify, sms: (e.target as HTMLInputElement).checked })} /> Also text (SMS)
+      </label>
+    </>
   );
 }

@@ -109,8 +109,8 @@ export function MessageItem({ m, own, readers, canEdit, canDelete, onChanged, on
         )}
       </div>
       <div class="msg-foot">
-        {own && !m.deleted && <Receipt m={m} readers={readers} />}
         <MessageActions m={m} canEdit={canEdit} canDelete={canDelete} onChanged={onChanged} onError={onError} />
+        {own && !m.deleted && <Receipt m={m} readers={readers} />}
       </div>
     </li>
   );

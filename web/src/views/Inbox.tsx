@@ -66,29 +66,7 @@ export function Inbox({ session, route }: { session: Session; route: string[] })
         </p>
         <Search onPick={(p) => set({ customer: p })} />
         {f.customer && <FamilyBar picked={f.customer} route={route} onClear={() => set({ customer: null })} />}
-        <fieldset class="filters">
-          <legend class="sr-only">Filters</legend>
-          <label class="check">
-            <input type="checkbox" checked={f.unread} onChange={(e) => set({ unread: (e.target as HTMLInputElement).checked })} /> Unread only
-          </label>
-          <label>
-            Kind{' '}
-            <select value={f.kind} onChange={(e) => set({ kind: (e.target as HTMLSelectElement).value })}>
-              <option value="">All</option>
-              <option value="general">General</option>
-              <option value="patient">Pet</option>
-              <option value="order">Order</option>
-            </select>
-          </label>
-          <label>
-            Status{' '}
-            <select value={f.status} onChange={(e) => set({ status: (e.target as HTMLSelectElement).value })}>
-              <option value="">All</option>
-              <option value="open">Open</option>
-              <option value="closed">Closed</option>
-            </select>
-          </label>
-        </fieldset>
+        <FilterBar f={f} set={set} />
         <ErrorAlert message={state.error} />
         <ul role="list" aria-label="Conversations" class="rows">
           {state.rows.map((c) => (
@@ -144,5 +122,33 @@ function FamilyBar({ picked, route, onClear }: { picked: Picked; route: string[]
         {pets.map((p) => link(p.name, ['family', picked.customerId, p.patient_id]))}
       </p>
     </div>
+  );
+}
+
+function FilterBar({ f, set }: { f: Filters; set: (patch: Partial<Filters>) => void }) {
+  return (
+    <fieldset class="filters">
+      <legend class="sr-only">Filters</legend>
+      <label class="check">
+        <input type="checkbox" checked={f.unread} onChange={(e) => set({ unread: (e.target as HTMLInputElement).checked })} /> Unread only
+      </label>
+      <label>
+        Kind{' '}
+        <select value={f.kind} onChange={(e) => set({ kind: (e.target as HTMLSelectElement).value })}>
+          <option value="">All</option>
+          <option value="general">General</option>
+          <option value="patient">Pet</option>
+          <option value="order">Order</option>
+        </select>
+      </label>
+      <label>
+        Status{' '}
+        <select value={f.status} onChange={(e) => set({ status: (e.target as HTMLSelectElement).value })}>
+          <option value="">All</option>
+          <option value="open">Open</option>
+          <option value="closed">Closed</option>
+        </select>
+      </label>
+    </fieldset>
   );
 }
