@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use shared::domain::feed::{select_page, FILTERED_WINDOW};
 use shared::domain::message::ReadPosition;
 use shared::domain::permissions::Access;
+use shared::domain::settings::MessagingMode;
 use shared::domain::{ConversationId, Principal, Role};
 use shared::http::{self, Request, Response};
 use shared::store::{ConversationHeader, DirectoryStore, Feed, FeedStore, Reader, SettingsStore};
@@ -152,11 +153,14 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
     let cursor = http::query_param(request, "cursor")
         .map(|c| app.cursors.open::<FeedCursor>(&scope, &c))
         .transpose()?;
-    app.check_mode(&principal.tenant_id, Access::Read).await?;
+    let mode = app
+        .check_mode(&principal.tenant_id, Access::Read)
+        .await?
+        .mode;
 
     let mut inbox = inbox(app, &principal).await?;
     if inbox.is_empty() {
-        return Ok(feed_response(&inbox, Vec::new(), None));
+        return Ok(feed_response(&inbox, Vec::new(), (None, mode)));
     }
     if let Some(customer) = &filters.customer {
         // One account's conversations: its own feed, whoever the caller.
@@ -212,13 +216,13 @@ async fn activity<S: FeedStore + SettingsStore + DirectoryStore>(
     let next_cursor = page
         .next_before
         .map(|before| app.cursors.seal(&scope, &FeedCursor { before }));
-    Ok(feed_response(&inbox, page.items, next_cursor))
+    Ok(feed_response(&inbox, page.items, (next_cursor, mode)))
 }
 
 fn feed_response(
     inbox: &Inbox,
     entries: Vec<(ConversationHeader, Option<ReadPosition>)>,
-    next_cursor: Option<String>,
+    (next_cursor, mode): (Option<String>, MessagingMode),
 ) -> Response {
     let conversations: Vec<serde_json::Value> = entries
         .iter()
@@ -229,6 +233,7 @@ fn feed_response(
         &serde_json::json!({
             "conversations": conversations,
             "next_cursor": next_cursor,
+            "mode": mode,
         }),
     )
 }

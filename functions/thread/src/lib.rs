@@ -89,10 +89,8 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
     let cursor = http::query_param(request, "cursor")
         .map(|c| app.cursors.open::<ThreadCursor>(&scope, &c))
         .transpose()?;
-    let conversation = app
-        .open(&principal, conversation, Access::Read)
-        .await?
-        .conversation;
+    let opened = app.open(&principal, conversation, Access::Read).await?;
+    let (conversation, mode) = (opened.conversation, opened.settings.mode);
 
     let side = principal.side();
     let viewer = Reader {
@@ -151,6 +149,7 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
                 .map(|h| h.view(side, &principal.user_id, page.position.as_ref())),
             "messages": messages,
             "next_cursor": next_cursor,
+            "mode": mode,
         }),
     ))
 }

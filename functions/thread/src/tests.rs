@@ -306,12 +306,16 @@ async fn admins_read_without_leaving_a_trace_and_modes_apply() {
         ..Settings::default()
     };
     stack.set_settings(TENANT, &read_only).await;
+    let (status, body) = stack
+        .call(
+            handle,
+            customer_thread(&Claims::customer(TENANT, "u-c1", "c1"), "c1"),
+        )
+        .await;
     assert_eq!(
-        stack
-            .call(handle, customer_thread(&Claims::staff(TENANT, "s1"), "c1"))
-            .await
-            .0,
-        200
+        (status, body["mode"].as_str()),
+        (200, Some("read_only")),
+        "customers learn the mode from what they read"
     );
     let disabled = Settings {
         mode: MessagingMode::Disabled,
