@@ -17,12 +17,24 @@ function targetFields(t: Target): Record<string, string> {
   return t.patientId ? { customer_id: t.customerId, patient_id: t.patientId } : { customer_id: t.customerId };
 }
 
-export function threadPage(t: Target, cursor: string | null, opts: { readBy?: boolean; limit?: number } = {}) {
+// Set when the API refuses `read_by` to this person (an older API, or a role it is not for):
+// threads are then read without it rather than not at all.
+let readByRefused = false;
+
+export async function threadPage(t: Target, cursor: string | null, opts: { readBy?: boolean; limit?: number } = {}) {
   const query = { cursor, limit: opts.limit ?? 30 };
-  if ('conversationId' in t) {
-    return get<ThreadPage>(`/conversations/${enc(t.conversationId)}/messages`, { ...query, read_by: opts.readBy || undefined });
+  if (!('conversationId' in t)) {
+    return get<ThreadPage>(`/messages/customer/${enc(t.customerId)}`, { ...query, patient_id: t.patientId });
   }
-  return get<ThreadPage>(`/messages/customer/${enc(t.customerId)}`, { ...query, patient_id: t.patientId });
+  const path = `/conversations/${enc(t.conversationId)}/messages`;
+  if (!opts.readBy || readByRefused) return get<ThreadPage>(path, query);
+  try {
+    return await get<ThreadPage>(path, { ...query, read_by: true });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 403 && e.code === 'forbidden')) throw e;
+    readByRefused = true;
+    return get<ThreadPage>(path, query);
+  }
 }
 
 export interface ActivityFilter {

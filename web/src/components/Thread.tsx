@@ -69,7 +69,7 @@ export function Thread({ target, session, backHref }: Props) {
   const { access, setAccess, order, setOrder } = useAccess(target, session, conversation, !state.loading);
   const [msgError, setMsgError] = useState<string | null>(null);
   const admin = session.role === 'admin' || session.role === 'service';
-  const readers = useReaders(admin, conversation);
+  const readers = useReaders(session, conversation);
   const log = useLogScroll(messages, state.loading, () => {
     if (state.olderCursor && !state.loadingOlder) log.keepPosition(loadOlder);
   });
@@ -109,7 +109,7 @@ export function Thread({ target, session, backHref }: Props) {
           <div role="log" aria-label="Messages" class="log" ref={log.ref} tabIndex={0} aria-busy={state.loading}>
             {state.loading && <Spinner label="Loading messages…" />}
             {!state.loading && messages.length === 0 && !state.error && <p class="empty">No messages yet. Write the first one below.</p>}
-            <MessageList messages={messages} session={session} readers={admin ? readers : null} writable={!blocked} unreadFrom={state.unreadFrom}
+            <MessageList messages={messages} session={session} readers={readers} writable={!blocked} unreadFrom={state.unreadFrom}
               onChanged={replace} onError={setMsgError} />
           </div>
           {log.below && (
@@ -183,16 +183,23 @@ function MessageList({ messages, session, readers, writable, unreadFrom, onChang
   );
 }
 
-/** Admins are told who read each message, by id: names come from the staff and contact directories. */
-function useReaders(admin: boolean, conversation: Conversation | null) {
-  const dir = useStaffDirectory(admin);
+/** The staff side is told who read each message, by id: names come from the staff and contact directories. */
+function useReaders(session: Session, conversation: Conversation | null) {
+  const staffSide = session.role !== 'customer';
+  // Basic staff may not read the staff directory; what they are told of are the family's readers.
+  const dir = useStaffDirectory(staffSide && session.role !== 'basic_staff');
   const [contacts, setContacts] = useState<Map<string, string>>(new Map());
   const customerId = conversation?.customer_id;
   useEffect(() => {
-    if (admin && customerId)
+    if (staffSide && customerId)
       void contactsOf(customerId).then((cs) => setContacts(new Map(cs.map((c) => [c.contact_id, c.name]))));
-  }, [admin, customerId]);
-  return (m: Message) => (m.read_by && m.read_by.length ? m.read_by.map((id) => dir.get(id)?.name ?? contacts.get(id) ?? id) : null);
+  }, [staffSide, customerId]);
+  if (!staffSide) return null;
+  // Only names are shown: an id we cannot name (a directory this person may not read) is left out.
+  return (m: Message) => {
+    const names = (m.read_by ?? []).map((id) => dir.get(id)?.name ?? contacts.get(id)).filter((n): n is string => !!n);
+    return names.length ? names : null;
+  };
 }
 
 function ThreadHead({ title, backHref, conversation }: { title: string; backHref?: string; conversation?: Conversation | null }) {

@@ -66,7 +66,8 @@ export function useThread(target: Target, session: Session, seen = true) {
   const seenBadge = useRef(badgeStore.get().version);
   const markedUpTo = useRef<string | null>(null);
   const olderBusy = useRef(false);
-  const readBy = session.role === 'admin' || session.role === 'service';
+  // Everyone on the staff side is told who read each message ("Read by Casey"); customers are not.
+  const readBy = session.role !== 'customer';
 
   const refresh = useCallback(async () => {
     const k = key;
