@@ -81,21 +81,6 @@ export const sendMessage = (t: Target, m: SendInput, idempotencyKey: string) =>
 export const createUpload = (t: Target, file: { name: string; content_type: string; size: number }) =>
   api<UploadForm>('POST', '/attachments', { body: { ...targetFields(t), ...file } });
 
-/**
- * Asks whether this person may write here without writing anything: the API checks mode, role,
- * observe-only and closed before it looks at the file, so a zero-byte upload answers
- * 400 when writing is allowed and the refusal's code otherwise.
- */
-export async function writeCheck(t: Target): Promise<string | null> {
-  try {
-    await createUpload(t, { name: 'check.txt', content_type: 'text/plain', size: 0 });
-    return null;
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 403 || e.status === 409)) return e.code ?? 'forbidden';
-    return null;
-  }
-}
-
 /** Posts the file to the presigned form (multipart, the fields before the file). */
 export async function uploadFile(form: UploadForm, file: File): Promise<void> {
   const body = new FormData();

@@ -66,15 +66,20 @@ export interface Message {
   read_by?: string[];
 }
 
+/** The business's messaging mode as every reader learns it (a disabled business refuses the read instead). */
+export type ReadableMode = 'full' | 'read_only';
+
 export interface ThreadPage {
   conversation: Conversation | null;
   messages: Message[];
   next_cursor: string | null;
+  mode?: ReadableMode;
 }
 
 export interface ActivityPage {
   conversations: Conversation[];
   next_cursor: string | null;
+  mode?: ReadableMode;
 }
 
 export interface Badge {

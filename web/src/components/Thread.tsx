@@ -2,12 +2,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { findOrder, type Target } from '../api/endpoints';
 import type { Conversation, Message, OrderConversation } from '../api/types';
 import type { Session } from '../auth/session';
-import { NOTICES, blockedByCode, modeAccess, type Access, type Blocked } from '../lib/access';
+import { NOTICES, blockedByCode, maxAttachmentMb, type Blocked } from '../lib/access';
 import { DEFAULT_MAX_MB } from '../lib/files';
 import { useStaffDirectory, useTitle, contactsOf } from '../lib/names';
 import { kindLabel } from '../lib/titles';
 import { dayLabel, newDay } from '../lib/format';
-import { useThread } from '../lib/useThread';
+import { useThread, type ThreadState } from '../lib/useThread';
 import { useLogScroll } from '../lib/useLogScroll';
 import { Deliveries, Participants, ThreadActions } from './AdminTools';
 import { Composer } from './Composer';
@@ -29,19 +29,19 @@ function pseudoConversation(t: Target): Pick<Conversation, 'kind' | 'customer_id
 /** Whether the viewer wrote it: their own messages sit on the right. */
 const isOwn = (m: Message, s: Session) => m.sender_type !== 'system' && m.sender_id === s.sub;
 
-function useAccess(target: Target, session: Session, conversation: Conversation | null, loaded: boolean) {
-  const [access, setAccess] = useState<Access>({ blocked: null, maxMb: DEFAULT_MAX_MB });
+function useAccess(session: Session, conversation: Conversation | null) {
+  // Refusals met while writing (the mode changed, the conversation closed...) until the thread is reopened.
+  const [refused, setRefused] = useState<Blocked>(null);
+  const [maxMb, setMaxMb] = useState(DEFAULT_MAX_MB);
   const [order, setOrder] = useState<OrderConversation | null>(null);
-  const key = JSON.stringify(target);
   const orderId = conversation?.kind === 'order' ? conversation.order_id : null;
   useEffect(() => {
-    if (!loaded) return undefined;
     let live = true;
-    void modeAccess(session, target).then((a) => live && setAccess(a));
+    void maxAttachmentMb(session).then((mb) => live && setMaxMb(mb));
     return () => {
       live = false;
     };
-  }, [key, loaded]);
+  }, [session.role]);
   useEffect(() => {
     let live = true;
     setOrder(null);
@@ -51,14 +51,23 @@ function useAccess(target: Target, session: Session, conversation: Conversation 
       live = false;
     };
   }, [orderId, session.role]);
-  return { access, setAccess, order, setOrder };
+  return { refused, setRefused, maxMb, order, setOrder };
 }
 
-function blockedOf(access: Access, conversation: Conversation | null, order: OrderConversation | null, session: Session): Blocked {
-  if (access.blocked === 'disabled') return 'disabled';
+interface BlockInputs {
+  refused: Blocked;
+  mode: ThreadState['mode'];
+  conversation: Conversation | null;
+  order: OrderConversation | null;
+  session: Session;
+}
+
+function blockedOf({ refused, mode, conversation, order, session }: BlockInputs): Blocked {
+  if (refused === 'disabled') return 'disabled';
   if (conversation?.status === 'closed') return 'closed';
   if (session.role === 'admin' && order && !order.admin_can_write) return 'observe';
-  return access.blocked;
+  if (mode === 'read_only') return 'read_only';
+  return refused;
 }
 
 export function Thread({ target, session, backHref }: Props) {
@@ -66,7 +75,7 @@ export function Thread({ target, session, backHref }: Props) {
   const { state, refresh, loadOlder, addSent, replace } = useThread(target, session, seen);
   const { conversation, messages } = state;
   const title = useTitle(conversation ?? pseudoConversation(target));
-  const { access, setAccess, order, setOrder } = useAccess(target, session, conversation, !state.loading);
+  const { refused, setRefused, maxMb, order, setOrder } = useAccess(session, conversation);
   const [msgError, setMsgError] = useState<string | null>(null);
   const admin = session.role === 'admin' || session.role === 'service';
   const readers = useReaders(session, conversation);
@@ -75,6 +84,10 @@ export function Thread({ target, session, backHref }: Props) {
   });
   // New messages that arrived while the reader was scrolled up are not read until they are reached.
   useEffect(() => setSeen(!log.below), [log.below]);
+  // Back to full mode: a read-only refusal met earlier no longer holds.
+  useEffect(() => {
+    if (state.mode === 'full') setRefused((r) => (r === 'read_only' ? null : r));
+  }, [state.mode]);
 
   if (state.disabled) {
     return (
@@ -84,13 +97,13 @@ export function Thread({ target, session, backHref }: Props) {
       </section>
     );
   }
-  const blocked = blockedOf(access, conversation, order, session);
+  const blocked = blockedOf({ refused, mode: state.mode, conversation, order, session });
   // Participants for orders, delivery records for admins: the side panel only when it has something.
   const side = !!conversation && ((admin && !!order) || session.role === 'admin');
   const onRefused = (code: string | undefined) => {
     const b = blockedByCode(code);
-    if (b) setAccess({ ...access, blocked: b });
-    if (b === 'closed') void refresh();
+    if (b) setRefused(b);
+    if (b === 'closed' || b === 'read_only') void refresh();
     return b !== null;
   };
   return (
@@ -121,7 +134,7 @@ export function Thread({ target, session, backHref }: Props) {
         {!state.loading && !state.notFound && (blocked ? (
           <Notice>{NOTICES[blocked]}</Notice>
         ) : (
-          <Composer key={JSON.stringify(target)} target={target} staffSide={session.role !== 'customer'} maxMb={access.maxMb}
+          <Composer key={JSON.stringify(target)} target={target} staffSide={session.role !== 'customer'} maxMb={maxMb}
             onSent={(m) => {
               addSent(m);
               log.toBottom();

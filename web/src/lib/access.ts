@@ -1,17 +1,13 @@
-// Whether the person may write in a thread. Customers and staff cannot read the settings,
-// so the mode is learnt from the API's own refusals (openapi: messaging_read_only,
-// messaging_disabled, observe_only, conversation_closed, forbidden).
-import { getSettings, writeCheck, type Target } from '../api/endpoints';
-import { isApiError } from '../api/client';
+// Whether the person may write in a thread. Every thread page carries the business's mode
+// (full or read_only; a disabled business refuses the read itself with messaging_disabled),
+// the conversation header says closed, an order says whether admins may write, and a send
+// refused for any of these reasons (openapi: messaging_read_only, messaging_disabled,
+// observe_only, conversation_closed, forbidden) turns the composer into the same notice.
+import { getSettings } from '../api/endpoints';
 import type { Session } from '../auth/session';
 import { DEFAULT_MAX_MB } from './files';
 
 export type Blocked = 'disabled' | 'read_only' | 'closed' | 'observe' | 'forbidden' | null;
-
-export interface Access {
-  blocked: Blocked;
-  maxMb: number;
-}
 
 const BY_CODE: Record<string, Blocked> = {
   messaging_disabled: 'disabled',
@@ -23,32 +19,25 @@ const BY_CODE: Record<string, Blocked> = {
 
 export const blockedByCode = (code: string | undefined): Blocked => (code ? (BY_CODE[code] ?? null) : null);
 
-// The mode is the tenant's and changes rarely (it takes effect within a minute), so one answer serves a minute.
+// Settings change rarely (a change takes effect within a minute), so one answer serves a minute.
 const FRESH_MS = 60_000;
-let cached: { at: number; access: Access } | null = null;
+let cached: { at: number; maxMb: number } | null = null;
 
 export function forgetAccess(): void {
   cached = null;
 }
 
-export async function modeAccess(session: Session, target: Target): Promise<Access> {
-  if (cached && Date.now() - cached.at < FRESH_MS) return cached.access;
-  if (session.role === 'admin') {
-    try {
-      const s = await getSettings();
-      const blocked: Blocked = s.mode === 'disabled' ? 'disabled' : s.mode === 'read_only' ? 'read_only' : null;
-      cached = { at: Date.now(), access: { blocked, maxMb: s.max_attachment_mb ?? DEFAULT_MAX_MB } };
-      return cached.access;
-    } catch (e) {
-      if (isApiError(e, 'messaging_disabled')) return { blocked: 'disabled', maxMb: DEFAULT_MAX_MB };
-      // Fall through to asking the thread itself.
-    }
+/** The largest file a person may attach: the tenant's setting where this person can read it, else the API's default. */
+export async function maxAttachmentMb(session: Session): Promise<number> {
+  if (session.role !== 'admin') return DEFAULT_MAX_MB;
+  if (cached && Date.now() - cached.at < FRESH_MS) return cached.maxMb;
+  try {
+    const s = await getSettings();
+    cached = { at: Date.now(), maxMb: s.max_attachment_mb ?? DEFAULT_MAX_MB };
+    return cached.maxMb;
+  } catch {
+    return DEFAULT_MAX_MB;
   }
-  const blocked = blockedByCode((await writeCheck(target)) ?? undefined);
-  const access = { blocked, maxMb: DEFAULT_MAX_MB };
-  // Only the tenant-wide answers are worth keeping; closed and observe-only belong to one thread.
-  if (blocked === null || blocked === 'read_only' || blocked === 'disabled') cached = { at: Date.now(), access };
-  return access;
 }
 
 /** The plain notice shown instead of the composer. */

@@ -16,11 +16,13 @@ export interface ThreadState {
   notFound: boolean;
   /** The first message that was unread when the thread opened: "New messages" sits above it. */
   unreadFrom: string | null;
+  /** The business's messaging mode, as the last page told it. */
+  mode: 'full' | 'read_only' | null;
 }
 
 const INITIAL: ThreadState = {
   conversation: null, messages: [], olderCursor: null, loading: true, loadingOlder: false,
-  error: null, disabled: false, notFound: false, unreadFrom: null,
+  error: null, disabled: false, notFound: false, unreadFrom: null, mode: null,
 };
 
 // Ids are ULIDs: their order is the order messages were written in.
@@ -44,6 +46,7 @@ function withNewest(s: ThreadState, page: ThreadPage): ThreadState {
     messages: first || gap ? newest : merge(s.messages, newest),
     olderCursor: first || gap ? page.next_cursor : s.olderCursor,
     unreadFrom: first ? (newest.find((m) => m.is_read === false)?.id ?? null) : s.unreadFrom,
+    mode: page.mode ?? s.mode,
     loading: false,
     error: null,
     disabled: false,
