@@ -150,6 +150,7 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
             "messages": messages,
             "next_cursor": next_cursor,
             "mode": mode,
+            "readers": frontiers.as_deref().map(reader_names),
         }),
     ))
 }
@@ -188,6 +189,15 @@ async fn frontiers_of<S: MessageStore + NotificationStore>(
         Readers::Contacts => Box::pin(contact_frontiers(&app.store, tenant, &header)).await?,
     };
     Ok(read)
+}
+
+/// The name of each person `read_by` may name, so that a receipt reads "Read by Casey"
+/// for callers who may not read the directory (vendors in an order).
+fn reader_names(frontiers: &[ReadFrontier]) -> serde_json::Map<String, serde_json::Value> {
+    frontiers
+        .iter()
+        .map(|f| (f.user_id.clone(), f.name.clone().into()))
+        .collect()
 }
 
 /// Each message as the viewer sees it, with who has read it when that was asked for.

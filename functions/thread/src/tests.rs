@@ -214,7 +214,7 @@ async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"conversation": null, "messages": [], "next_cursor": null, "mode": "full"})
+        json!({"conversation": null, "messages": [], "next_cursor": null, "mode": "full", "readers": null})
     );
     assert_eq!(
         stack

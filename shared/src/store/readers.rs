@@ -17,6 +17,8 @@ use crate::domain::{ConversationId, Message, Role, Side};
 pub struct ReadFrontier {
     pub side: Side,
     pub user_id: String,
+    /// Their name in the directory, for receipts.
+    pub name: String,
     /// The newest message they have read.
     pub up_to: String,
 }
@@ -96,15 +98,22 @@ pub async fn frontiers_of<S: MessageStore>(
 ) -> Result<Vec<ReadFrontier>, StoreError> {
     let readers = everyone(&audience.contacts, &audience.staff);
     let stored = positions_of(store, tenant, &header.id, &readers).await?;
+    let names = audience
+        .contacts
+        .iter()
+        .map(|c| &c.name)
+        .chain(audience.staff.iter().map(|p| &p.name));
     Ok(readers
         .into_iter()
-        .filter_map(|reader| {
+        .zip(names)
+        .filter_map(|(reader, name)| {
             let up_to = header
                 .position_of(reader.side, &reader.user_id, stored.get(&reader))?
                 .up_to;
             Some(ReadFrontier {
                 side: reader.side,
                 user_id: reader.user_id,
+                name: name.clone(),
                 up_to,
             })
         })

@@ -80,6 +80,10 @@ async fn participants_and_the_buyer_talk_and_other_basic_staff_see_nothing() {
     );
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["messages"][1]["read_by"], json!(["buyer-contact"]));
+    assert!(
+        page["readers"]["buyer-contact"].is_string(),
+        "the vendor can name who read it: {page}"
+    );
     assert_eq!(page["messages"][0]["read_by"], json!([]), "{page}");
     let (status, _) = read_response(
         thread::handle(
