@@ -74,6 +74,8 @@ export interface ThreadPage {
   messages: Message[];
   next_cursor: string | null;
   mode?: ReadableMode;
+  /** With read_by: the name of each person read_by names. */
+  readers?: Record<string, string> | null;
 }
 
 export interface ActivityPage {

@@ -78,7 +78,7 @@ export function Thread({ target, session, backHref }: Props) {
   const { refused, setRefused, maxMb, order, setOrder } = useAccess(session, conversation);
   const [msgError, setMsgError] = useState<string | null>(null);
   const admin = session.role === 'admin' || session.role === 'service';
-  const readers = useReaders(session, conversation);
+  const readers = useReaders(session, conversation, state.readers);
   const log = useLogScroll(messages, state.loading, () => {
     if (state.olderCursor && !state.loadingOlder) log.keepPosition(loadOlder);
   });
@@ -196,8 +196,8 @@ function MessageList({ messages, session, readers, writable, unreadFrom, onChang
   );
 }
 
-/** The staff side is told who read each message, by id: names come from the staff and contact directories. */
-function useReaders(session: Session, conversation: Conversation | null) {
+/** The staff side is told who read each message, by id, and the page names them; the directories fill in. */
+function useReaders(session: Session, conversation: Conversation | null, named: Record<string, string>) {
   const staffSide = session.role !== 'customer';
   // Basic staff may not read the staff directory; what they are told of are the family's readers.
   const dir = useStaffDirectory(staffSide && session.role !== 'basic_staff');
@@ -210,7 +210,9 @@ function useReaders(session: Session, conversation: Conversation | null) {
   if (!staffSide) return null;
   // Only names are shown: an id we cannot name (a directory this person may not read) is left out.
   return (m: Message) => {
-    const names = (m.read_by ?? []).map((id) => dir.get(id)?.name ?? contacts.get(id)).filter((n): n is string => !!n);
+    const names = (m.read_by ?? [])
+      .map((id) => named[id] ?? dir.get(id)?.name ?? contacts.get(id))
+      .filter((n): n is string => !!n);
     return names.length ? names : null;
   };
 }

@@ -18,11 +18,13 @@ export interface ThreadState {
   unreadFrom: string | null;
   /** The business's messaging mode, as the last page told it. */
   mode: 'full' | 'read_only' | null;
+  /** Names of the people receipts name, as pages told them. */
+  readers: Record<string, string>;
 }
 
 const INITIAL: ThreadState = {
   conversation: null, messages: [], olderCursor: null, loading: true, loadingOlder: false,
-  error: null, disabled: false, notFound: false, unreadFrom: null, mode: null,
+  error: null, disabled: false, notFound: false, unreadFrom: null, mode: null, readers: {},
 };
 
 // Ids are ULIDs: their order is the order messages were written in.
@@ -47,6 +49,7 @@ function withNewest(s: ThreadState, page: ThreadPage): ThreadState {
     olderCursor: first || gap ? page.next_cursor : s.olderCursor,
     unreadFrom: first ? (newest.find((m) => m.is_read === false)?.id ?? null) : s.unreadFrom,
     mode: page.mode ?? s.mode,
+    readers: { ...s.readers, ...(page.readers ?? {}) },
     loading: false,
     error: null,
     disabled: false,
