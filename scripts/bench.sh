@@ -3,8 +3,9 @@
 # function's cold start and memory beside a hello-world lambda_http function, handler
 # throughput, a 20,000-message export as CSV and as PDF (time, CPU, peak RSS, size,
 # requests, S3 parts), a person's export and erasure (10,000 messages: time, peak RSS,
-# requests, units), the dispatcher draining a backlog, the secret read at cold start, and
-# the capacity and price of every operation. Logs in target/bench/.
+# requests, units), the dispatcher draining a backlog, the secret read at cold start, the
+# web app's size, first render and idle polling, and the capacity and price of every
+# operation. Logs in target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/moto.sh
@@ -33,6 +34,8 @@ step "the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
 cargo bench -p testkit --bench backlog 2>&1 | tee "$out/backlog.log"
 step "what the secret read adds to a cold start (moto's SSM)"
 cargo bench -p testkit --bench secrets 2>&1 | tee "$out/secrets.log"
+step "the web app: gzip size, first render of an inbox of 200 conversations, idle requests a minute (Chromium)"
+scripts/web-bench.sh 2>&1 | tee "$out/web.log"
 step "capacity per operation (make capacity)"
 scripts/capacity.sh --profile bench | tee "$out/capacity.log"
 step "done"

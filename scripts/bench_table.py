@@ -63,6 +63,12 @@ if people:
         label = f"{p['job']} ({p['messages']} messages)"
         print(f"{label:<26} {p['steps']:>6} {p['ms']:>7} {p['cpu_ms']:>7} {p['peak_rss_mb']:>12} "
               f"{p['dynamodb_requests']:>13} {p['rru']:>9} {p['wru']:>9}")
+web = [line.split() for line in lines("web") if line.startswith("WEB ")]
+if web:
+    print()
+    print(f"{'web app':<36} {'value':>10} {'unit':<8}")
+    for f in web:
+        print(f"{f[1]:<36} {f[2]:>10} {' '.join(f[3:]):<8}")
 for name in ("backlog", "secrets"):
     for line in lines(name):
         if re.search(r"\d", line) and not line.startswith(("   Compiling", "    Finished", "     Running")):
