@@ -39,7 +39,7 @@ pub async fn seed(api: &LocalApi, url: &str) -> Result<(), String> {
 /// API's own handlers (so that search entries and the order's thread are what the API
 /// writes). Once the order exists, nothing is written again.
 async fn seed_marketplace(api: &LocalApi) -> Result<(), String> {
-    let host = Claims::service(DEMO_TENANT, "demo-host").with("name", "Host application");
+    let host = Claims::service(DEMO_TENANT, "demo-host").with("name", "Demo Marketplace");
     let (status, _) = api
         .request(
             Function::Admin,

@@ -77,6 +77,6 @@ pub fn demo_identities() -> Vec<Identity> {
             Some(DEMO_CUSTOMER),
             "Jordan Customer",
         ),
-        person("service", "demo-host", None, "Host application"),
+        person("service", "demo-host", None, "Demo Marketplace"),
     ]
 }
