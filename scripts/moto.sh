@@ -21,22 +21,25 @@ start_moto() {
   .venv/bin/moto_server -H 127.0.0.1 -p "$port" >".tidings/moto-$port.log" 2>&1 &
   MOTO_PID=$!
   on_exit "kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null || true"
-  for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$port/moto-api/data.json" >/dev/null 2>&1; then
-      export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-      export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
-      export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
-      export AWS_REGION="${AWS_REGION:-us-east-1}"
-      return 0
-    fi
-    if ! kill -0 "$MOTO_PID" 2>/dev/null; then
-      echo "moto failed to start:" >&2
-      cat ".tidings/moto-$port.log" >&2
+  wait_for "http://127.0.0.1:$port/moto-api/data.json" "$MOTO_PID" ".tidings/moto-$port.log" moto || return 1
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+  export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
+  export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+  export AWS_REGION="${AWS_REGION:-us-east-1}"
+}
+
+# wait_for URL PID LOG NAME: until URL answers; fails with the log if PID ends first.
+wait_for() {
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null "$1" && return 0
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "$4 failed to start:" >&2
+      cat "$3" >&2
       return 1
     fi
     sleep 0.1
   done
-  echo "moto did not answer on port $port" >&2
+  echo "$4 did not answer at $1" >&2
   return 1
 }
 
@@ -53,15 +56,5 @@ start_local() {
   LOCAL_PID=$!
   on_exit "kill $LOCAL_PID 2>/dev/null; wait $LOCAL_PID 2>/dev/null || true; rm -rf '$data'"
   API_URL="http://127.0.0.1:$port"
-  for _ in $(seq 1 200); do
-    curl -s -o /dev/null "$API_URL/messages/unread" && return 0
-    if ! kill -0 "$LOCAL_PID" 2>/dev/null; then
-      echo "the local API failed to start:" >&2
-      cat "$LOCAL_LOG" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-  echo "the local API did not answer on $API_URL" >&2
-  return 1
+  wait_for "$API_URL/messages/unread" "$LOCAL_PID" "$LOCAL_LOG" "the local API"
 }

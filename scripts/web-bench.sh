@@ -10,9 +10,6 @@ cd "$(dirname "$0")/.."
 source scripts/moto.sh
 source scripts/web.sh
 
-ensure_chromium
-web_build
-[ -n "${AWS_ENDPOINT_URL:-}" ] || start_moto "$(free_port)"
-start_local webbench TIDINGS_DISPATCH_SECONDS=3600
+start_web_stack webbench TIDINGS_DISPATCH_SECONDS=3600
 TIDINGS_API="$API_URL" TIDINGS_LOCAL_BIN="$PWD/target/debug/local" node web/bench/bench.mjs \
   || { echo "   local API log: $LOCAL_LOG"; exit 1; }

@@ -8,10 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/moto.sh
 source scripts/web.sh
 
-ensure_chromium
-web_build
-[ -n "${AWS_ENDPOINT_URL:-}" ] || start_moto "$(free_port)"
-start_local web TIDINGS_DISPATCH_SECONDS=1
+start_web_stack web TIDINGS_DISPATCH_SECONDS=1
 mkdir -p target/web/screenshots
 (
   cd web

@@ -36,3 +36,12 @@ web_build() {
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
 }
+
+# start_web_stack NAME [VAR=VALUE ...]: Chromium, the built app, moto (unless one is
+# already set) and a local API of its own serving the app (start_local, scripts/moto.sh).
+start_web_stack() {
+  ensure_chromium
+  web_build
+  [ -n "${AWS_ENDPOINT_URL:-}" ] || start_moto "$(free_port)"
+  start_local "$@"
+}

@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunch } from './chromium.mjs';
 
 const api = (process.env.TIDINGS_API ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 
@@ -20,17 +21,6 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     // The accessibility scan injects axe-core as a script of the page.
     bypassCSP: true,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: chromiumLaunch,
   },
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { chromiumLaunch } from '../chromium.mjs';
 
 const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const API = (process.env.TIDINGS_API ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
@@ -150,15 +151,6 @@ async function seed() {
 
 // ---- the browser ------------------------------------------------------------------------
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIEWPORT = { width: 1280, height: 800 };
 const ROW = '[data-testid="conversation-row"]';
 
@@ -375,11 +367,7 @@ async function idle(browser, staff) {
 
 bundle();
 const { staff } = await seed();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ARGS,
-});
+const browser = await chromium.launch({ ...chromiumLaunch, headless: true });
 try {
   await firstRender(browser, staff);
   await idle(browser, staff);
