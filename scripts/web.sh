@@ -25,9 +25,11 @@ web_install() {
 
 web_build() {
   web_install
-  local newest
-  newest=$(find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package-lock.json \
-    -newer web/dist/index.html 2>/dev/null | head -1)
+  local newest=""
+  if [ -f web/dist/index.html ]; then
+    newest=$(find web/src web/public web/index.html web/vite.config.ts web/tsconfig.json \
+      web/package-lock.json -newer web/dist/index.html 2>/dev/null | head -1 || true)
+  fi
   if [ ! -f web/dist/index.html ] || [ -n "$newest" ]; then
     (cd web && npm run --silent build)
   fi
