@@ -179,6 +179,13 @@ async function renderOnce(browser, staff) {
     await page.addInitScript(WATCH_ROWS);
     const failed = [];
     page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    // What the first render asks the API for (not the app's own files).
+    const asked = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === new URL(API).origin && !url.pathname.startsWith('/app'))
+        asked.push(`${request.method()} ${template(url.pathname)}`);
+    });
     await page.goto(`${API}/app/#token=${staff.token}`);
     try {
       await page.waitForSelector(ROW, { state: 'visible', timeout: 15_000 });
@@ -198,10 +205,11 @@ async function renderOnce(browser, staff) {
         quietSince = Date.now();
       }
     }
-    return await page.evaluate(() => {
+    const timing = await page.evaluate(() => {
       const fcp = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
       return { ...window.__rows, fcp: fcp ? fcp.startTime : null };
     });
+    return { ...timing, asked: [...asked] };
   } finally {
     await context.close();
   }
@@ -238,7 +246,12 @@ async function firstRender(browser, staff) {
   log(`   first rows visible: median ${ms(median(first))}, max ${ms(Math.max(...first))} (goal ≤ ${GOAL_FIRST_ROWS_MS} ms locally)`);
   log(`   first page complete: median ${ms(median(full))}, max ${ms(Math.max(...full))}`);
   if (fcp.length) log(`   first contentful paint: median ${ms(median(fcp))}, max ${ms(Math.max(...fcp))}`);
+  const asked = runs[runs.length - 1].asked;
+  const counts = new Map();
+  for (const key of asked) counts.set(key, (counts.get(key) ?? 0) + 1);
+  log(`   API requests until the first page is complete: ${asked.length} (${[...counts].map(([k, n]) => `${k} ×${n}`).join(', ')})`);
   log();
+  metric('inbox_first_render_requests', asked.length, 'requests');
   metric('inbox_first_rows_ms_median', Math.round(median(first)), 'ms');
   metric('inbox_first_rows_ms_max', Math.round(Math.max(...first)), 'ms');
   metric('inbox_first_page_ms_median', Math.round(median(full)), 'ms');
