@@ -90,7 +90,7 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
         .map(|c| app.cursors.open::<ThreadCursor>(&scope, &c))
         .transpose()?;
     let opened = app.open(&principal, conversation, Access::Read).await?;
-    let (conversation, mode) = (opened.conversation, opened.settings.mode);
+    let (conversation, settings) = (opened.conversation, opened.settings);
 
     let side = principal.side();
     let viewer = Reader {
@@ -149,7 +149,12 @@ async fn thread<S: MessageStore + SettingsStore + DirectoryStore + NotificationS
                 .map(|h| h.view(side, &principal.user_id, page.position.as_ref())),
             "messages": messages,
             "next_cursor": next_cursor,
-            "mode": mode,
+            "mode": settings.mode,
+            "limits": {
+                "edit_window_minutes": settings.edit_window_minutes,
+                "max_attachment_mb": settings.max_attachment_mb,
+                "max_attachments": settings.max_attachments,
+            },
             "readers": frontiers.as_deref().map(reader_names),
         }),
     ))

@@ -29,6 +29,10 @@ async fn the_customer_sees_unread_marks_read_and_staff_see_the_receipt() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["conversation"]["unread_count"], 1);
     assert_eq!(body["conversation"]["kind"], "general");
+    assert_eq!(
+        body["conversation"]["last_message"]["sender_id"], staff.0["sub"],
+        "an inbox can tell whose the last message is"
+    );
     let message = &body["messages"][0];
     assert_eq!(
         (message["is_read"].as_bool(), message["read_at"].as_str()),
@@ -214,7 +218,14 @@ async fn refused_roles_other_customers_and_foreign_tenants_see_nothing() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"conversation": null, "messages": [], "next_cursor": null, "mode": "full", "readers": null})
+        json!({
+            "conversation": null,
+            "messages": [],
+            "next_cursor": null,
+            "mode": "full",
+            "limits": {"edit_window_minutes": 15, "max_attachment_mb": 25, "max_attachments": 10},
+            "readers": null,
+        })
     );
     assert_eq!(
         stack

@@ -318,6 +318,15 @@ pub trait MessageStore: Send + Sync {
 }
 
 impl ConversationHeader {
+    /// Who wrote the last message: its side's last sender, when that is the message.
+    fn last_sender_id(&self) -> Option<&str> {
+        let side = self.last_sender_type?.side()?;
+        let state = self.side(side);
+        (state.last_sender_message == self.last_message_id)
+            .then_some(state.last_sender.as_deref())
+            .flatten()
+    }
+
     /// The header as one viewer sees it: their own unread count included.
     pub fn view(&self, side: Side, user: &str, stored: Option<&ReadPosition>) -> serde_json::Value {
         let position = self.position_of(side, user, stored);
@@ -336,6 +345,7 @@ impl ConversationHeader {
                 "created_at": self.last_message_at,
                 "excerpt": self.last_excerpt,
                 "sender_type": self.last_sender_type,
+                "sender_id": self.last_sender_id(),
                 "sender_name": self.last_sender_name,
                 "is_edited": self.last_state == Some(LastState::Edited),
                 "deleted": self.last_state == Some(LastState::Deleted),

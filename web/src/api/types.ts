@@ -9,6 +9,7 @@ export interface LastMessage {
   created_at: string;
   excerpt: string | null;
   sender_type: 'staff' | 'customer' | 'system';
+  sender_id?: string | null;
   sender_name: string;
   is_edited?: boolean;
   deleted?: boolean;
@@ -28,6 +29,13 @@ export interface Conversation {
   message_count: number;
   unread_count: number;
   read_up_to?: string | null;
+}
+
+/** What the business allows anyone in a thread (the API still decides). */
+export interface Limits {
+  edit_window_minutes: number;
+  max_attachment_mb: number;
+  max_attachments: number;
 }
 
 export interface OrderConversation extends Conversation {
@@ -74,6 +82,7 @@ export interface ThreadPage {
   messages: Message[];
   next_cursor: string | null;
   mode?: ReadableMode;
+  limits?: Limits;
   /** With read_by: the name of each person read_by names. */
   readers?: Record<string, string> | null;
 }

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { onUnauthorized } from '../api/client';
 import { forgetDrafts } from '../lib/useComposer';
-import { forgetAccess } from '../lib/access';
 import { forgetNames } from '../lib/names';
 import { navigate } from '../lib/router';
 import type { AppConfig } from '../config';
@@ -17,7 +16,6 @@ function forgetEverything() {
   clearToken();
   forgetNames();
   forgetDrafts();
-  forgetAccess();
 }
 
 /** The signed-in person: sign-in from any source, and sign-out on request, on 401 and at expiry. */

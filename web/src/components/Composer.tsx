@@ -1,7 +1,7 @@
 import { useRef } from 'preact/hooks';
 import type { Target } from '../api/endpoints';
 import type { Message } from '../api/types';
-import { ACCEPT } from '../lib/files';
+import { ACCEPT, type FileLimits } from '../lib/files';
 import { fileSize } from '../lib/format';
 import { checkFiles, useComposer, type Pending } from '../lib/useComposer';
 import { ErrorAlert } from './common';
@@ -9,13 +9,13 @@ import { ErrorAlert } from './common';
 interface Props {
   target: Target;
   staffSide: boolean;
-  maxMb: number;
+  limits: FileLimits;
   onSent: (m: Message) => void;
   /** The API refused because of the thread's state (closed, read-only...): the thread shows it instead. */
   onRefused: (code: string | undefined) => boolean;
 }
 
-export function Composer({ target, staffSide, maxMb, onSent, onRefused }: Props) {
+export function Composer({ target, staffSide, limits, onSent, onRefused }: Props) {
   const c = useComposer({ target, staffSide, onSent, onRefused });
   const area = useRef<HTMLTextAreaElement>(null);
   const submit = async (e?: Event) => {
@@ -32,7 +32,7 @@ export function Composer({ target, staffSide, maxMb, onSent, onRefused }: Props)
   };
   const add = (list: File[]) => {
     if (list.length === 0) return false;
-    const r = checkFiles(list, c.files, maxMb);
+    const r = checkFiles(list, c.files, limits);
     c.setFiles(r.files, r.problems);
     return true;
   };

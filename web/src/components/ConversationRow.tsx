@@ -9,16 +9,19 @@ interface RowProps {
   selected: boolean;
   /** Overrides the computed title (the portal names a family's own general thread plainly). */
   title?: string;
+  /** The signed-in person's user id: their own last message reads "You: …". */
+  me: string;
 }
 
-function excerptOf(c: Conversation): string {
+function excerptOf(c: Conversation, me: string): string {
   const lm = c.last_message;
   if (!lm) return 'No messages yet';
   const text = lm.deleted || lm.excerpt === null ? 'Message deleted' : lm.excerpt;
-  return lm.sender_type === 'system' ? text : `${lm.sender_name}: ${text}`;
+  if (lm.sender_type === 'system') return text;
+  return `${lm.sender_id === me ? 'You' : lm.sender_name}: ${text}`;
 }
 
-export function ConversationRow({ c, unread, href, selected, title }: RowProps) {
+export function ConversationRow({ c, unread, href, selected, title, me }: RowProps) {
   const computed = useTitle(c);
   const name = title ?? computed;
   const lm = c.last_message;
@@ -39,7 +42,7 @@ export function ConversationRow({ c, unread, href, selected, title }: RowProps) 
           )}
         </span>
         <span class="row-bottom">
-          <span class="row-excerpt">{excerptOf(c)}</span>
+          <span class="row-excerpt">{excerptOf(c, me)}</span>
           {c.status === 'closed' && <span class="tag">Closed</span>}
           {unread > 0 && (
             <span class="row-count">

@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { findOrder, type Target } from '../api/endpoints';
 import type { Conversation, Message, OrderConversation } from '../api/types';
 import type { Session } from '../auth/session';
-import { NOTICES, blockedByCode, maxAttachmentMb, type Blocked } from '../lib/access';
-import { DEFAULT_MAX_MB } from '../lib/files';
+import { NOTICES, blockedByCode, type Blocked } from '../lib/access';
+import { DEFAULT_MAX_FILES, DEFAULT_MAX_MB } from '../lib/files';
 import { useStaffDirectory, useTitle, contactsOf } from '../lib/names';
 import { kindLabel } from '../lib/titles';
 import { dayLabel, newDay } from '../lib/format';
@@ -32,16 +32,8 @@ const isOwn = (m: Message, s: Session) => m.sender_type !== 'system' && m.sender
 function useAccess(session: Session, conversation: Conversation | null) {
   // Refusals met while writing (the mode changed, the conversation closed...) until the thread is reopened.
   const [refused, setRefused] = useState<Blocked>(null);
-  const [maxMb, setMaxMb] = useState(DEFAULT_MAX_MB);
   const [order, setOrder] = useState<OrderConversation | null>(null);
   const orderId = conversation?.kind === 'order' ? conversation.order_id : null;
-  useEffect(() => {
-    let live = true;
-    void maxAttachmentMb(session).then((mb) => live && setMaxMb(mb));
-    return () => {
-      live = false;
-    };
-  }, [session.role]);
   useEffect(() => {
     let live = true;
     setOrder(null);
@@ -51,7 +43,7 @@ function useAccess(session: Session, conversation: Conversation | null) {
       live = false;
     };
   }, [orderId, session.role]);
-  return { refused, setRefused, maxMb, order, setOrder };
+  return { refused, setRefused, order, setOrder };
 }
 
 interface BlockInputs {
@@ -75,7 +67,12 @@ export function Thread({ target, session, backHref }: Props) {
   const { state, refresh, loadOlder, addSent, replace } = useThread(target, session, seen);
   const { conversation, messages } = state;
   const title = useTitle(conversation ?? pseudoConversation(target));
-  const { refused, setRefused, maxMb, order, setOrder } = useAccess(session, conversation);
+  const { refused, setRefused, order, setOrder } = useAccess(session, conversation);
+  const limits = {
+    maxMb: state.limits?.max_attachment_mb ?? DEFAULT_MAX_MB,
+    maxFiles: state.limits?.max_attachments ?? DEFAULT_MAX_FILES,
+  };
+  const editWindowMs = (state.limits?.edit_window_minutes ?? DEFAULT_EDIT_WINDOW_MINUTES) * 60_000;
   const [msgError, setMsgError] = useState<string | null>(null);
   const admin = session.role === 'admin' || session.role === 'service';
   const readers = useReaders(session, conversation, state.readers);
@@ -122,7 +119,7 @@ export function Thread({ target, session, backHref }: Props) {
           <div role="log" aria-label="Messages" class="log" ref={log.ref} tabIndex={0} aria-busy={state.loading}>
             {state.loading && <Spinner label="Loading messages…" />}
             {!state.loading && messages.length === 0 && !state.error && <p class="empty">No messages yet. Write the first one below.</p>}
-            <MessageList messages={messages} session={session} readers={readers} writable={!blocked} unreadFrom={state.unreadFrom}
+            <MessageList messages={messages} session={session} readers={readers} writable={!blocked} editWindowMs={editWindowMs} unreadFrom={state.unreadFrom}
               onChanged={replace} onError={setMsgError} />
           </div>
           {log.below && (
@@ -134,7 +131,7 @@ export function Thread({ target, session, backHref }: Props) {
         {!state.loading && !state.notFound && (blocked ? (
           <Notice>{NOTICES[blocked]}</Notice>
         ) : (
-          <Composer key={JSON.stringify(target)} target={target} staffSide={session.role !== 'customer'} maxMb={maxMb}
+          <Composer key={JSON.stringify(target)} target={target} staffSide={session.role !== 'customer'} limits={limits}
             onSent={(m) => {
               addSent(m);
               log.toBottom();
@@ -159,22 +156,24 @@ interface ListProps {
   readers: ((m: Message) => string[] | null) | null;
   /** Whether the viewer may write here now: edits and unsending follow the same rules as sending. */
   writable: boolean;
+  /** How long after sending an author may still edit or unsend. */
+  editWindowMs: number;
   unreadFrom: string | null;
   onChanged: (m: Partial<Message> & { id: string }) => void;
   onError: (m: string | null) => void;
 }
 
-// The API's default edit window; only admins can read the tenant's own, and the API has the last word.
-const EDIT_WINDOW_MS = 15 * 60_000;
+// The API's default, until the first page tells the business's own; the API has the last word.
+const DEFAULT_EDIT_WINDOW_MINUTES = 15;
 const EDITABLE = new Set<Message['type']>(['text', 'attachment']);
 
 /** Oldest at the top, a divider where the day changes. */
-function MessageList({ messages, session, readers, writable, unreadFrom, onChanged, onError }: ListProps) {
+function MessageList({ messages, session, readers, writable, editWindowMs, unreadFrom, onChanged, onError }: ListProps) {
   const admin = session.role === 'admin' || session.role === 'service';
   const now = Date.now();
   const rights = (m: Message) => {
     const own = isOwn(m, session);
-    const canEdit = own && writable && EDITABLE.has(m.type) && now - Date.parse(m.created_at) < EDIT_WINDOW_MS;
+    const canEdit = own && writable && EDITABLE.has(m.type) && now - Date.parse(m.created_at) < editWindowMs;
     return { own, canEdit, canDelete: admin || canEdit };
   };
   return (

@@ -20,6 +20,12 @@ export const ACCEPT = Object.keys(ALLOWED).map((e) => `.${e}`).join(',');
 export const DEFAULT_MAX_MB = 25;
 export const DEFAULT_MAX_FILES = 10;
 
+/** The business's limits on files, from the thread page (the API's defaults until it answers). */
+export interface FileLimits {
+  maxMb: number;
+  maxFiles: number;
+}
+
 /** The content type to declare, or a sentence saying why this file cannot go. */
 export function checkFile(file: File, maxMb: number): { type: string } | { problem: string } {
   const dot = file.name.lastIndexOf('.');

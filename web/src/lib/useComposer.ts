@@ -2,7 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import { createUpload, sendMessage, uploadFile, type Target } from '../api/endpoints';
 import { errorSentence, isApiError } from '../api/client';
 import type { Message } from '../api/types';
-import { DEFAULT_MAX_FILES, checkFile } from './files';
+import { checkFile, type FileLimits } from './files';
 
 export interface Pending {
   file: File;
@@ -34,13 +34,13 @@ async function uploadAll(target: Target, files: Pending[], status: (s: string) =
   return ids;
 }
 
-export function checkFiles(list: File[], have: Pending[], maxMb: number): { files: Pending[]; problems: string[] } {
+export function checkFiles(list: File[], have: Pending[], limits: FileLimits): { files: Pending[]; problems: string[] } {
   const problems: string[] = [];
   const files = [...have];
   for (const file of list) {
-    const r = checkFile(file, maxMb);
+    const r = checkFile(file, limits.maxMb);
     if ('problem' in r) problems.push(r.problem);
-    else if (files.length >= DEFAULT_MAX_FILES) problems.push(`One message can carry ${DEFAULT_MAX_FILES} files at most.`);
+    else if (files.length >= limits.maxFiles) problems.push(`One message can carry ${limits.maxFiles} files at most.`);
     else files.push({ file, type: r.type });
   }
   return { files, problems };

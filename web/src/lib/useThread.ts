@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { markRead, threadPage, type Target } from '../api/endpoints';
 import { errorSentence, isApiError } from '../api/client';
-import type { Conversation, Message, ThreadPage } from '../api/types';
+import type { Conversation, Limits, Message, ThreadPage } from '../api/types';
 import type { Session } from '../auth/session';
 import { badgeStore, refreshBadge } from './badge';
 
@@ -20,11 +20,13 @@ export interface ThreadState {
   mode: 'full' | 'read_only' | null;
   /** Names of the people receipts name, as pages told them. */
   readers: Record<string, string>;
+  /** What the business allows here, as the last page told it. */
+  limits: Limits | null;
 }
 
 const INITIAL: ThreadState = {
   conversation: null, messages: [], olderCursor: null, loading: true, loadingOlder: false,
-  error: null, disabled: false, notFound: false, unreadFrom: null, mode: null, readers: {},
+  error: null, disabled: false, notFound: false, unreadFrom: null, mode: null, readers: {}, limits: null,
 };
 
 // Ids are ULIDs: their order is the order messages were written in.
@@ -50,6 +52,7 @@ function withNewest(s: ThreadState, page: ThreadPage): ThreadState {
     unreadFrom: first ? (newest.find((m) => m.is_read === false)?.id ?? null) : s.unreadFrom,
     mode: page.mode ?? s.mode,
     readers: { ...s.readers, ...(page.readers ?? {}) },
+    limits: page.limits ?? s.limits,
     loading: false,
     error: null,
     disabled: false,

@@ -70,7 +70,7 @@ export function Inbox({ session, route }: { session: Session; route: string[] })
         <ErrorAlert message={state.error} />
         <ul role="list" aria-label="Conversations" class="rows">
           {state.rows.map((c) => (
-            <ConversationRow key={c.id} c={c} unread={unreadOf(c)} href={href('c', c.id)} selected={c.id === selectedId} />
+            <ConversationRow me={session.sub} key={c.id} c={c} unread={unreadOf(c)} href={href('c', c.id)} selected={c.id === selectedId} />
           ))}
         </ul>
         {state.loading && <Spinner label="Loading conversations…" />}

@@ -62,7 +62,7 @@ export function Portal({ session, route }: { session: Session; route: string[] }
         <ErrorAlert message={state.error} />
         <ul role="list" aria-label="Conversations" class="rows">
           {general ? (
-            <ConversationRow c={general} unread={unreadOf(general)} href="#/portal/general" selected={isSel(general, 'portal/general')} />
+            <ConversationRow me={session.sub} c={general} unread={unreadOf(general)} href="#/portal/general" selected={isSel(general, 'portal/general')} />
           ) : (
             !state.loading && <NewThreadRow title="General" hint="Write to the team" href="#/portal/general" selected={here === 'portal/general'} />
           )}
@@ -71,13 +71,13 @@ export function Portal({ session, route }: { session: Session; route: string[] }
             const to = href('portal', 'pet', p.patient_id);
             const path = `portal/pet/${p.patient_id}`;
             return c ? (
-              <ConversationRow key={p.patient_id} c={c} unread={unreadOf(c)} href={to} selected={isSel(c, path)} title={p.name} />
+              <ConversationRow me={session.sub} key={p.patient_id} c={c} unread={unreadOf(c)} href={to} selected={isSel(c, path)} title={p.name} />
             ) : (
               <NewThreadRow key={p.patient_id} title={p.name} hint={`Write about ${p.name}`} href={to} selected={here === path} />
             );
           })}
           {others.map((c) => (
-            <ConversationRow key={c.id} c={c} unread={unreadOf(c)} href={href('c', c.id)} selected={c.id === selectedConv} />
+            <ConversationRow me={session.sub} key={c.id} c={c} unread={unreadOf(c)} href={href('c', c.id)} selected={c.id === selectedConv} />
           ))}
         </ul>
         {state.loading && <Spinner label="Loading conversations…" />}

@@ -3,7 +3,6 @@ import { getSettings, putSettings } from '../api/endpoints';
 import { errorSentence } from '../api/client';
 import type { Settings as SettingsT } from '../api/types';
 import { ErrorAlert, Spinner } from '../components/common';
-import { forgetAccess } from '../lib/access';
 import { fullTime } from '../lib/format';
 
 interface Form {
@@ -83,7 +82,6 @@ export function Settings() {
       const s = await putSettings(change);
       setSaved(s);
       setForm(toForm(s));
-      forgetAccess();
       setStatus('Settings saved');
     } catch (err) {
       setError(errorSentence(err));
