@@ -97,13 +97,16 @@ export function useActivity(filter: ActivityFilter, enabled = true) {
     return () => clearInterval(t);
   }, [state.disabled, load]);
 
-  const first = useRef(true);
+  // The first badge this list sees is what it was loaded with (both arrive as the inbox
+  // opens); only a later change of the badge refreshes the list.
+  const baseline = useRef<number | null>(null);
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
+    if (version === 0) return;
+    if (baseline.current === null) {
+      baseline.current = version;
       return;
     }
-    if (enabled && version > 0) void refreshTop();
+    if (enabled) void refreshTop();
   }, [version]);
 
   return { state, more: () => state.cursor && load(state.cursor), reload: () => load(null) };
