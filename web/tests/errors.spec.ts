@@ -54,6 +54,33 @@ test('a message over 4,000 characters is refused with a sentence', async ({ brow
   await context.close();
 });
 
+test('a send answered 503 with Retry-After is tried again with the same key, and lands once', async ({ browser }) => {
+  const { context, page } = await signedIn(browser, staff);
+  await openConversation(page, general);
+  const keys: string[] = [];
+  await page.route('**/messages', async (route) => {
+    const request = route.request();
+    if (request.method() !== 'POST') return route.continue();
+    keys.push(request.headers()['idempotency-key'] ?? '');
+    if (keys.length > 1) return route.continue();
+    // As the API answers when DynamoDB is unavailable: try again after a second.
+    return route.fulfill({
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '1' },
+      body: JSON.stringify({ error: { code: 'unavailable', message: 'try again shortly' } }),
+    });
+  });
+  const text = 'Yes, from ten to two on Sundays';
+  await messageBox(page).fill(text);
+  await sendButton(page).click();
+  await expect(messages(page).filter({ hasText: text })).toHaveCount(1);
+  await expect(page.getByRole('alert').and(page.getByTestId('error'))).toHaveCount(0);
+  expect(keys.length, 'one retry').toBe(2);
+  expect(keys[0], 'an idempotency key').not.toBe('');
+  expect(keys[1], 'the same key: a retry never sends twice').toBe(keys[0]);
+  await context.close();
+});
+
 test('a conversation closed under the composer: the send is refused with a sentence', async ({ browser }) => {
   const { context, page } = await signedIn(browser, staff);
   await openConversation(page, general);
