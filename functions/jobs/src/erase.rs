@@ -173,20 +173,9 @@ impl<S: JobData> Worker<S> {
         job: &mut Job,
         walk: &mut Walk,
     ) -> Result<(), StepError> {
-        let Some(conversation) = self.current(tenant, job, walk).await? else {
-            next_phase(&mut job.cursor);
+        let Some((conversation, page)) = self.deliveries_page(tenant, job, walk).await? else {
             return Ok(());
         };
-        let page = self
-            .store
-            .deliveries_to(
-                tenant,
-                &conversation,
-                &job.person.recipient(),
-                job.cursor.after.as_deref(),
-                self.page,
-            )
-            .await?;
         for entry in page.items.iter().filter(|e| !e.record.address.is_empty()) {
             self.store
                 .redact_delivery(tenant, &conversation, &entry.sk)

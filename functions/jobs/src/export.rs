@@ -243,20 +243,9 @@ impl<S: JobData> Worker<S> {
         job: &mut Job,
         walk: &mut Walk,
     ) -> Result<(), StepError> {
-        let Some(conversation) = self.current(tenant, job, walk).await? else {
-            next_phase(&mut job.cursor);
+        let Some((_, page)) = self.deliveries_page(tenant, job, walk).await? else {
             return Ok(());
         };
-        let page = self
-            .store
-            .deliveries_to(
-                tenant,
-                &conversation,
-                &job.person.recipient(),
-                job.cursor.after.as_deref(),
-                self.page,
-            )
-            .await?;
         let views: Vec<Value> = page
             .items
             .iter()

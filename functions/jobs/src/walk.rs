@@ -6,7 +6,7 @@ use shared::domain::ids::TenantId;
 use shared::domain::jobs::{Job, JobCursor, Person, Phase};
 use shared::domain::ConversationId;
 use shared::store::keys::JOB_CHUNK;
-use shared::store::{ConversationEntry, ConversationScope, StoreError};
+use shared::store::{ConversationEntry, ConversationScope, DeliveryEntry, StoreError, Walked};
 
 use crate::{JobData, Worker};
 
@@ -86,6 +86,32 @@ impl<S: JobData> Worker<S> {
             .as_ref()
             .and_then(|(_, ids)| ids.get(cursor.index as usize))
             .cloned())
+    }
+
+    /// The next page of the person's delivery records in the conversation the cursor is
+    /// at; none once every conversation is done (the phase has moved on). Both jobs walk
+    /// the deliveries this way: the export to copy them, the erasure to redact them.
+    pub(crate) async fn deliveries_page(
+        &self,
+        tenant: &TenantId,
+        job: &mut Job,
+        walk: &mut Walk,
+    ) -> Result<Option<(ConversationId, Walked<DeliveryEntry>)>, StoreError> {
+        let Some(conversation) = self.current(tenant, job, walk).await? else {
+            next_phase(&mut job.cursor);
+            return Ok(None);
+        };
+        let page = self
+            .store
+            .deliveries_to(
+                tenant,
+                &conversation,
+                &job.person.recipient(),
+                job.cursor.after.as_deref(),
+                self.page,
+            )
+            .await?;
+        Ok(Some((conversation, page)))
     }
 }
 
