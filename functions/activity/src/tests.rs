@@ -190,6 +190,10 @@ async fn the_feed_puts_the_latest_message_on_top_with_its_excerpt_and_the_caller
     );
     assert_eq!(bella["last_message"]["sender_type"], "customer");
     assert_eq!(bella["last_message"]["sender_name"], "Sam Rivera");
+    assert_eq!(
+        bella["last_message"]["sender_id"], "p1",
+        "the feed names the author too (an inbox row's \"You:\")"
+    );
     assert_eq!(page["next_cursor"], Value::Null);
 
     stack

@@ -318,13 +318,11 @@ pub trait MessageStore: Send + Sync {
 }
 
 impl ConversationHeader {
-    /// Who wrote the last message: its side's last sender, when that is the message.
+    /// Who wrote the last message: its side's last sender (every send sets it), read
+    /// from what the feed indexes project too.
     fn last_sender_id(&self) -> Option<&str> {
         let side = self.last_sender_type?.side()?;
-        let state = self.side(side);
-        (state.last_sender_message == self.last_message_id)
-            .then_some(state.last_sender.as_deref())
-            .flatten()
+        self.side(side).last_sender.as_deref()
     }
 
     /// The header as one viewer sees it: their own unread count included.
