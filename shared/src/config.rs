@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 mod dispatch;
+mod events;
 mod inbound;
 mod jobs;
 
 pub use dispatch::DispatchConfig;
+pub use events::EventsConfig;
 pub use inbound::{InboundConfig, Webhook};
 pub use jobs::JobsConfig;
 
@@ -80,6 +82,9 @@ pub struct Config {
     /// Per-caller limits in each container (`RATE_LIMIT_READS`, `RATE_LIMIT_WRITES`, as
     /// `BURST/PER_MINUTE`).
     pub rate_limits: crate::rate_limit::Limits,
+    /// Webhook endpoints may be `http://127.0.0.1` or `http://localhost`
+    /// (`WEBHOOKS_ALLOW_LOOPBACK_HTTP=true`): the local stack's receivers only.
+    pub webhooks_allow_loopback_http: bool,
 }
 
 impl Config {
@@ -146,6 +151,7 @@ impl Config {
             settings_ttl,
             attachments_bucket: lookup("ATTACHMENTS_BUCKET").filter(|v| !v.is_empty()),
             rate_limits,
+            webhooks_allow_loopback_http: allow_loopback_http(&lookup),
         })
     }
 }
@@ -190,6 +196,11 @@ fn cursor_secret_parameter(
 }
 
 /// `TABLE_NAME`, which every function needs.
+/// `WEBHOOKS_ALLOW_LOOPBACK_HTTP`: set only by the local stack, never in the template.
+pub fn allow_loopback_http(lookup: impl Fn(&str) -> Option<String>) -> bool {
+    lookup("WEBHOOKS_ALLOW_LOOPBACK_HTTP").is_some_and(|v| v == "true" || v == "1")
+}
+
 pub fn table_name(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
     lookup("TABLE_NAME")
         .filter(|v| !v.is_empty())

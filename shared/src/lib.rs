@@ -19,6 +19,7 @@ pub mod http;
 pub mod https;
 pub mod jwt;
 pub mod notify;
+pub mod outbound;
 pub mod rate_limit;
 pub mod runtime;
 pub mod secrets;

@@ -26,6 +26,7 @@ pub mod sms;
 pub mod text;
 mod twilio;
 pub mod validate;
+pub mod webhooks;
 
 pub use conversation::{ConversationId, ConversationKind, ConversationStatus, Subject};
 pub use error::DomainError;

@@ -21,13 +21,15 @@ pub mod readers;
 pub mod schema;
 mod search;
 mod settings;
+mod stream;
 mod uploads;
+mod webhooks;
 
 pub use changes::*;
 pub use directory::*;
 pub use drafts::*;
 pub use due::*;
-pub use dynamo::DynamoStore;
+pub use dynamo::{decode_change, DynamoStore};
 pub use feed::*;
 pub use grants::*;
 pub use inbound::*;
@@ -38,7 +40,9 @@ pub use patients::*;
 pub use person::*;
 pub use search::*;
 pub use settings::*;
+pub use stream::*;
 pub use uploads::*;
+pub use webhooks::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

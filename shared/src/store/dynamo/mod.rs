@@ -28,8 +28,12 @@ mod person;
 mod reading;
 mod search;
 mod settings;
+mod stream;
 mod transaction;
 mod uploads;
+mod webhooks;
+
+pub use stream::decode_change;
 
 use super::keys::{PK, SK};
 use super::StoreError;

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::expr::UpdateExpr;
-use super::item::{conversation_text, from_item, get_s, internal, keyed_item, s};
+use super::item::{conversation_text, from_item, get_s, internal, keyed_item, s, Item};
 use super::DynamoStore;
 use crate::domain::order::MAX_PARTICIPANTS;
 use crate::domain::ConversationId;
@@ -271,4 +271,8 @@ impl From<OrderItem> for OrderRecord {
             closed_at: item.closed_at,
         }
     }
+}
+
+pub(super) fn order_from_item(item: &Item) -> Result<OrderRecord, StoreError> {
+    from_item::<OrderItem>(item).map(OrderRecord::from)
 }

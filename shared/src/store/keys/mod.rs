@@ -109,6 +109,7 @@ mod due;
 mod jobs;
 mod sms;
 mod tenant;
+mod webhooks;
 
 pub use conversations::*;
 pub use directory::*;
@@ -116,6 +117,7 @@ pub use due::*;
 pub use jobs::*;
 pub use sms::*;
 pub use tenant::*;
+pub use webhooks::*;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";

@@ -1,0 +1,385 @@
+//! Webhook endpoints and deliveries on DynamoDB.
+
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::item::{classify, from_item, get_s, keyed_item, s, Item};
+use super::{key_item, DynamoStore};
+use crate::domain::ids::TenantId;
+use crate::domain::webhooks::{Delivery, DeliveryStatus, Endpoint};
+use crate::store::keys::{self, GSI3, GSI3_PK, GSI3_SK, PK, SK, TTL_ATTRIBUTE};
+use crate::store::{DeliveryPage, StoreError, TenantDelivery, WebhookStore};
+
+/// How long a delivery stays in its endpoint's log.
+const DELIVERY_TTL_SECS: i64 = 30 * 24 * 3600;
+
+fn put_condition_failed(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        PutItemError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(PutItemError::ConditionalCheckFailedException(_))
+    )
+}
+
+fn update_condition_failed(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        UpdateItemError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(UpdateItemError::ConditionalCheckFailedException(_))
+    )
+}
+
+fn delivery_item(tenant: &TenantId, delivery: &Delivery) -> Result<Item, StoreError> {
+    let pk = keys::deliveries_pk(tenant, &delivery.endpoint_id);
+    let mut item = keyed_item(pk.clone(), delivery.event_id.as_str(), delivery)?;
+    let due = matches!(
+        delivery.status,
+        DeliveryStatus::Pending | DeliveryStatus::Retrying
+    );
+    if let (true, Some(at)) = (due, &delivery.next_attempt_at) {
+        item.insert(GSI3_PK.into(), s(keys::webhook_due_pk(&pk)));
+        item.insert(GSI3_SK.into(), s(at));
+    }
+    let created = delivery
+        .created_at
+        .parse::<jiff::Timestamp>()
+        .map_or_else(|_| jiff::Timestamp::now().as_second(), |t| t.as_second());
+    item.insert(
+        TTL_ATTRIBUTE.into(),
+        AttributeValue::N((created + DELIVERY_TTL_SECS).to_string()),
+    );
+    Ok(item)
+}
+
+impl WebhookStore for DynamoStore {
+    async fn endpoints(&self, tenant: &TenantId) -> Result<Vec<Endpoint>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(keys::endpoints_pk(tenant)))
+            .expression_attribute_values(":prefix", s(keys::ENDPOINT_SK_PREFIX))
+            .consistent_read(true);
+        self.query_all(query).await?.iter().map(from_item).collect()
+    }
+
+    async fn endpoint(&self, tenant: &TenantId, id: &str) -> Result<Option<Endpoint>, StoreError> {
+        self.get_item(keys::endpoints_pk(tenant), &keys::endpoint_sk(id))
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
+    }
+
+    async fn create_endpoint(
+        &self,
+        tenant: &TenantId,
+        endpoint: &Endpoint,
+    ) -> Result<(), StoreError> {
+        let item = keyed_item(
+            keys::endpoints_pk(tenant),
+            keys::endpoint_sk(&endpoint.id),
+            endpoint,
+        )?;
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(format!("attribute_not_exists({PK})"))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if put_condition_failed(&err) => Err(StoreError::Conflict {
+                code: "endpoint_exists",
+                message: "an endpoint with this id exists".into(),
+            }),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn save_endpoint(
+        &self,
+        tenant: &TenantId,
+        endpoint: &Endpoint,
+        read_updated_at: &str,
+    ) -> Result<(), StoreError> {
+        let item = keyed_item(
+            keys::endpoints_pk(tenant),
+            keys::endpoint_sk(&endpoint.id),
+            endpoint,
+        )?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(format!("attribute_exists({PK}) AND updated_at = :read"))
+            .expression_attribute_values(":read", s(read_updated_at))
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if put_condition_failed(&err) => {
+                let existed = err
+                    .as_service_error()
+                    .and_then(|e| match e {
+                        PutItemError::ConditionalCheckFailedException(e) => e.item(),
+                        _ => None,
+                    })
+                    .is_some_and(|item| !item.is_empty());
+                Err(if existed {
+                    StoreError::Conflict {
+                        code: "endpoint_changed",
+                        message: "the endpoint was changed meanwhile; read it again".into(),
+                    }
+                } else {
+                    StoreError::NotFound
+                })
+            }
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn delete_endpoint(&self, tenant: &TenantId, id: &str) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::endpoints_pk(tenant),
+                keys::endpoint_sk(id),
+            )))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    async fn set_endpoint_failing(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        since: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::endpoints_pk(tenant),
+                keys::endpoint_sk(id),
+            )));
+        let update = match since {
+            Some(since) => update
+                .update_expression("SET failing_since = :since")
+                .condition_expression(format!(
+                    "attribute_exists({PK}) AND attribute_not_exists(failing_since)"
+                ))
+                .expression_attribute_values(":since", s(since)),
+            None => update
+                .update_expression("REMOVE failing_since")
+                .condition_expression("attribute_exists(failing_since)"),
+        };
+        match update.send().await {
+            Ok(_) => Ok(()),
+            // Already so, or deleted meanwhile: nothing to record.
+            Err(err) if update_condition_failed(&err) => Ok(()),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn disable_endpoint(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        reason: &str,
+        at: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::endpoints_pk(tenant),
+                keys::endpoint_sk(id),
+            )))
+            .update_expression(
+                "SET #status = :disabled, disabled_reason = :reason, disabled_at = :at, updated_at = :at",
+            )
+            .condition_expression("#status = :enabled")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":disabled", s("disabled"))
+            .expression_attribute_values(":enabled", s("enabled"))
+            .expression_attribute_values(":reason", s(reason))
+            .expression_attribute_values(":at", s(at))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if update_condition_failed(&err) => Ok(false),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn recorded_deliveries(
+        &self,
+        tenant: &TenantId,
+        wanted: &[(String, String)],
+    ) -> Result<HashSet<(String, String)>, StoreError> {
+        if wanted.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let keys = wanted
+            .iter()
+            .map(|(endpoint, event)| key_item(keys::deliveries_pk(tenant, endpoint), event))
+            .collect();
+        Ok(self
+            .batch_get(keys, true)
+            .await?
+            .iter()
+            .filter_map(|item| {
+                let (_, endpoint) = keys::parse_deliveries_pk(get_s(item, PK)?)?;
+                Some((endpoint, get_s(item, SK)?.to_owned()))
+            })
+            .collect())
+    }
+
+    async fn record_delivery(
+        &self,
+        tenant: &TenantId,
+        delivery: &Delivery,
+    ) -> Result<bool, StoreError> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(delivery_item(tenant, delivery)?))
+            .condition_expression(format!("attribute_not_exists({PK})"))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if put_condition_failed(&err) => Ok(false),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn save_delivery(
+        &self,
+        tenant: &TenantId,
+        delivery: &Delivery,
+        read_attempts: u32,
+    ) -> Result<bool, StoreError> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(delivery_item(tenant, delivery)?))
+            .condition_expression(format!("attribute_exists({PK}) AND attempts = :read"))
+            .expression_attribute_values(":read", AttributeValue::N(read_attempts.to_string()))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if put_condition_failed(&err) => Ok(false),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn delivery(
+        &self,
+        tenant: &TenantId,
+        endpoint: &str,
+        event_id: &str,
+    ) -> Result<Option<Delivery>, StoreError> {
+        self.get_item(keys::deliveries_pk(tenant, endpoint), event_id)
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
+    }
+
+    async fn deliveries(
+        &self,
+        tenant: &TenantId,
+        endpoint: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<DeliveryPage, StoreError> {
+        let pk = keys::deliveries_pk(tenant, endpoint);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(&pk))
+            .scan_index_forward(false);
+        if let Some(after) = after {
+            query = query.set_exclusive_start_key(Some(key_item(pk, after)));
+        }
+        let (items, stopped) = self.query_up_to(query, limit).await?;
+        let deliveries = items
+            .iter()
+            .map(from_item)
+            .collect::<Result<Vec<Delivery>, _>>()?;
+        let next_after = stopped.and_then(|_| deliveries.last().map(|d| d.event_id.clone()));
+        Ok(DeliveryPage {
+            deliveries,
+            next_after,
+        })
+    }
+
+    async fn due_deliveries(
+        &self,
+        now: &str,
+        limit: usize,
+    ) -> Result<Vec<TenantDelivery>, StoreError> {
+        let mut wanted = Vec::new();
+        for shard in keys::webhook_due_shards() {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI3)
+                .key_condition_expression("gsi3pk = :shard AND gsi3sk <= :now")
+                .expression_attribute_values(":shard", s(shard))
+                .expression_attribute_values(":now", s(now))
+                .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in output.items() {
+                if let (Some(pk), Some(sk)) = (get_s(item, PK), get_s(item, SK)) {
+                    wanted.push(key_item(pk.to_owned(), sk));
+                }
+            }
+        }
+        let mut due = Vec::new();
+        for item in self.batch_get(wanted, true).await? {
+            let Some((tenant, _)) = get_s(&item, PK).and_then(keys::parse_deliveries_pk) else {
+                continue;
+            };
+            due.push((TenantId::from(tenant), from_item::<Delivery>(&item)?));
+        }
+        due.sort_by(|a, b| a.1.next_attempt_at.cmp(&b.1.next_attempt_at));
+        Ok(due)
+    }
+}
