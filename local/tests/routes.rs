@@ -187,6 +187,10 @@ fn the_template_table_is_the_schema_the_code_creates() {
         table["TimeToLiveSpecification"]["AttributeName"],
         shared::store::keys::TTL_ATTRIBUTE
     );
+    assert_eq!(
+        table["StreamSpecification"]["StreamViewType"],
+        shared::store::schema::STREAM_VIEW_TYPE
+    );
 }
 
 /// Every error code the functions can answer, from their source: the string after

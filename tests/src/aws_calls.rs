@@ -36,6 +36,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("notify", "notify"),
     ("sms_inbound", "sms-inbound"),
     ("jobs", "jobs"),
+    ("webhooks", "webhooks"),
 ];
 
 /// Shared code that runs at a function's cold start (the secret it reads): recorded for

@@ -89,6 +89,8 @@ pub struct TestStack {
     pub files: Option<shared::files::S3Files>,
     /// The S3 requests of this stack's functions.
     pub s3_requests: RequestCounter,
+    /// DynamoDB's endpoint (its stream is read there).
+    pub endpoint: String,
     _server: Option<EmbeddedDynamo>,
 }
 
@@ -131,12 +133,24 @@ impl TestStack {
             requests,
             files: test_files(&s3_requests, faults).await,
             s3_requests,
+            endpoint,
             _server: server,
         }
     }
 }
 
 impl TestStack {
+    /// The table's stream from its first record.
+    pub async fn stream(&self) -> crate::stream::StreamReader {
+        crate::stream::StreamReader::open(
+            &self.endpoint,
+            self.store.table(),
+            crate::stream::Start::TrimHorizon,
+        )
+        .await
+        .expect("the table has a stream")
+    }
+
     /// Saves a tenant's settings, as an admin's PUT would.
     /// Saves the tenant's settings, with the operator's grant of the SMS numbers and
     /// sender address they name.

@@ -11,6 +11,7 @@ pub mod faults;
 pub mod iam_actions;
 pub mod moto;
 pub mod seed;
+pub mod stream;
 
 pub use app::TestApp;
 pub use counter::RequestCounter;

@@ -35,6 +35,14 @@ pub async fn sms() -> shared::notify::SnsSms {
     shared::notify::SnsSms::new(aws_sdk_sns::Client::from_conf(config))
 }
 
+/// EventBridge on moto, as the events function publishes with it (its calls recorded).
+pub async fn event_bridge() -> aws_sdk_eventbridge::Client {
+    let config = aws_sdk_eventbridge::config::Builder::from(&sdk_config().await)
+        .interceptor(crate::aws_calls::AwsCalls)
+        .build();
+    aws_sdk_eventbridge::Client::from_conf(config)
+}
+
 /// SSM on moto, as a function reads its secret at a cold start (its calls recorded).
 pub async fn ssm() -> aws_sdk_ssm::Client {
     let config = aws_sdk_ssm::config::Builder::from(&sdk_config().await)

@@ -173,24 +173,32 @@ impl<S: WebhookStore> Courier<'_, S> {
         group: Vec<Job<'_>>,
         health: &tokio::sync::Mutex<HashMap<String, bool>>,
     ) -> Result<(), StoreError> {
-        let mut blocked = false;
+        // After a failure, what follows in the group waits for the failed one's retry,
+        // so the retry run sends them again in order.
+        let mut blocked: Option<Option<String>> = None;
         for job in group {
             let endpoint = job.endpoint;
             // An endpoint known to be failing is not tried inline: its deliveries go
             // straight to the retry run, so a dead receiver cannot hold up the stream.
-            let skip = blocked || (!job.recorded && endpoint.failing_since.is_some());
-            let (delivery, succeeded) = if skip {
+            let skip = blocked.is_some() || (!job.recorded && endpoint.failing_since.is_some());
+            let (mut delivery, succeeded) = if skip {
                 (job.delivery, None)
             } else {
                 let (delivery, ok) = self.attempt(endpoint, job.delivery).await;
                 (delivery, Some(ok))
             };
-            if let Some(ok) = succeeded {
-                health.lock().await.insert(endpoint.id.clone(), ok);
-                blocked |= !ok;
+            match (succeeded, &blocked) {
+                (Some(ok), _) => {
+                    health.lock().await.insert(endpoint.id.clone(), ok);
+                    if !ok {
+                        blocked = Some(delivery.next_attempt_at.clone());
+                    }
+                }
+                (None, Some(Some(until))) => delivery.next_attempt_at = Some(until.clone()),
+                (None, _) => {}
             }
             if job.recorded {
-                let read_attempts = delivery.attempts.saturating_sub(u32::from(succeeded.is_some()));
+                let read_attempts = delivery.attempts - u32::from(succeeded.is_some());
                 self.store.save_delivery(tenant, &delivery, read_attempts).await?;
             } else {
                 self.store.record_delivery(tenant, &delivery).await?;

@@ -90,6 +90,9 @@ impl<S: WebhookStore, B: Bus> Events<S, B> {
     }
 }
 
+#[cfg(test)]
+mod tests;
+
 /// Every record's events, with the index of the record each came from. A person's read
 /// position moving several times in one batch is one event, the last.
 pub fn derive_batch(records: &[StreamRecord]) -> Vec<(usize, Event)> {

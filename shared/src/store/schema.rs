@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -15,7 +15,11 @@ use super::keys::{
 
 /// The item layout's version. Local data kept between runs is stored per version, so a
 /// database written with an older layout is left aside instead of misread.
-pub const LAYOUT_VERSION: u32 = 3;
+pub const LAYOUT_VERSION: u32 = 4;
+
+/// What the table's stream carries: both images, so an event can say what changed (an
+/// edit, a read position moving forward, a participant leaving).
+pub const STREAM_VIEW_TYPE: &str = "NEW_AND_OLD_IMAGES";
 
 /// (index name, partition key attribute, sort key attribute)
 pub const INDEXES: &[(&str, &str, &str)] = &[
@@ -96,6 +100,13 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(STREAM_VIEW_TYPE))
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range));
     for definition in attribute_definitions() {
