@@ -39,6 +39,7 @@ def resolve(value, resources, variables=None):
         return {
             "AWS::DynamoDB::Table": "dynamodb:table",
             "AWS::S3::Bucket": "s3:bucket",
+            "AWS::Events::EventBus": "events:event-bus/*",
         }.get(kind, f"{kind.split('::')[1].lower() if '::' in kind else 'unknown'}:{name}")
 
     if isinstance(value, str):
@@ -107,8 +108,10 @@ def main():
                 {
                     "policy": policy["PolicyName"],
                     # Policies SAM adds for what the platform does with the role (an
-                    # on-failure destination), not for calls of the function's code.
-                    "added_by_sam": "EventInvokeConfig" in policy["PolicyName"],
+                    # on-failure destination, an event source mapping's), not for calls
+                    # of the function's code.
+                    "added_by_sam": "EventInvokeConfig" in policy["PolicyName"]
+                    or policy["PolicyName"].endswith("StreamSQSPolicy"),
                     "statements": statements,
                 }
             )

@@ -36,6 +36,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("notify", "notify"),
     ("sms_inbound", "sms-inbound"),
     ("jobs", "jobs"),
+    ("events", "events"),
     ("webhooks", "webhooks"),
 ];
 

@@ -19,11 +19,13 @@ pub fn of_input(service: &str, operation: &str, input: &Input) -> Calls {
         "sesv2" => sesv2(input),
         "sns" => sns(input),
         "ssm" => ssm(input),
+        "eventbridge" => eventbridge(input),
         _ => None,
     };
     calls.unwrap_or_else(|| {
         let prefix = match service.to_ascii_lowercase().as_str() {
             "sesv2" => "ses".to_owned(),
+            "eventbridge" => "events".to_owned(),
             other => other.to_owned(),
         };
         vec![call(&format!("{prefix}:{operation}"), "*")]
@@ -175,6 +177,22 @@ fn sns(input: &Input) -> Option<Calls> {
         None => "*".to_owned(),
     };
     Some(vec![call("sns:Publish", resource)])
+}
+
+fn eventbridge(input: &Input) -> Option<Calls> {
+    use aws_sdk_eventbridge::operation as op;
+    let put = input.downcast_ref::<op::put_events::PutEventsInput>()?;
+    // Each entry is authorized against its bus (the default bus when none is named).
+    Some(
+        put.entries()
+            .iter()
+            .map(|entry| {
+                let bus = entry.event_bus_name().unwrap_or("default");
+                let name = bus.rsplit_once('/').map_or(bus, |(_, name)| name);
+                call("events:PutEvents", format!("events:event-bus/{name}"))
+            })
+            .collect(),
+    )
 }
 
 fn ssm(input: &Input) -> Option<Calls> {

@@ -10,6 +10,7 @@ pub mod events;
 pub mod faults;
 pub mod iam_actions;
 pub mod moto;
+pub mod receiver;
 pub mod seed;
 pub mod stream;
 

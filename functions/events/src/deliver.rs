@@ -97,6 +97,9 @@ impl<S: WebhookStore> Courier<'_, S> {
         for (tenant, delivery) in due {
             by_tenant.entry(tenant).or_default().push(delivery);
         }
+        for deliveries in by_tenant.values_mut() {
+            deliveries.sort_by(|a, b| a.event_id.cmp(&b.event_id));
+        }
         let mut attempted = 0;
         for (tenant, deliveries) in by_tenant {
             let endpoints = self.store.endpoints(&tenant).await?;
@@ -139,8 +142,8 @@ impl<S: WebhookStore> Courier<'_, S> {
             .map(|_| ())
     }
 
-    /// Per endpoint and conversation one after the other, in event order (ids sort by
-    /// time); the groups side by side. A group stops at its first failure, leaving what
+    /// Per endpoint and conversation one after the other, in the order given (the
+    /// stream's; the retry run's by event id, which is by time); the groups side by side. A group stops at its first failure, leaving what
     /// follows for the retry run, so a receiver sees a conversation's events in order.
     async fn send_in_order(&self, tenant: &TenantId, jobs: Vec<Job<'_>>) -> Result<(), StoreError> {
         let mut groups: BTreeMap<(String, Option<String>), Vec<Job>> = BTreeMap::new();
@@ -148,12 +151,11 @@ impl<S: WebhookStore> Courier<'_, S> {
             let key = (job.endpoint.id.clone(), job.delivery.conversation_id.clone());
             groups.entry(key).or_default().push(job);
         }
-        let health: tokio::sync::Mutex<HashMap<String, bool>> = Default::default();
+        let health: tokio::sync::Mutex<HashMap<String, (bool, &Endpoint)>> = Default::default();
         // Futures built first, then run: a closure mapping groups to futures would have
         // to be general over the groups' lifetimes, which the compiler cannot see it is.
         let mut sends = Vec::new();
-        for mut group in groups.into_values() {
-            group.sort_by(|a, b| a.delivery.event_id.cmp(&b.delivery.event_id));
+        for group in groups.into_values() {
             sends.push(self.send_group(tenant, group, &health));
         }
         let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(sends)
@@ -161,17 +163,17 @@ impl<S: WebhookStore> Courier<'_, S> {
             .collect()
             .await;
         results.into_iter().collect::<Result<(), _>>()?;
-        for (endpoint_id, succeeded) in health.into_inner() {
-            self.keep_health(tenant, &endpoint_id, succeeded).await?;
+        for (succeeded, endpoint) in health.into_inner().into_values() {
+            self.keep_health(tenant, endpoint, succeeded).await?;
         }
         Ok(())
     }
 
-    async fn send_group(
+    async fn send_group<'a>(
         &self,
         tenant: &TenantId,
-        group: Vec<Job<'_>>,
-        health: &tokio::sync::Mutex<HashMap<String, bool>>,
+        group: Vec<Job<'a>>,
+        health: &tokio::sync::Mutex<HashMap<String, (bool, &'a Endpoint)>>,
     ) -> Result<(), StoreError> {
         // After a failure, what follows in the group waits for the failed one's retry,
         // so the retry run sends them again in order.
@@ -189,7 +191,7 @@ impl<S: WebhookStore> Courier<'_, S> {
             };
             match (succeeded, &blocked) {
                 (Some(ok), _) => {
-                    health.lock().await.insert(endpoint.id.clone(), ok);
+                    health.lock().await.insert(endpoint.id.clone(), (ok, endpoint));
                     if !ok {
                         blocked = Some(delivery.next_attempt_at.clone());
                     }
@@ -272,12 +274,10 @@ impl<S: WebhookStore> Courier<'_, S> {
     async fn keep_health(
         &self,
         tenant: &TenantId,
-        endpoint_id: &str,
+        endpoint: &Endpoint,
         succeeded: bool,
     ) -> Result<(), StoreError> {
-        let Some(endpoint) = self.store.endpoint(tenant, endpoint_id).await? else {
-            return Ok(());
-        };
+        let endpoint_id = endpoint.id.as_str();
         let now = format_timestamp(self.now);
         match (&endpoint.failing_since, succeeded) {
             (Some(_), true) => self.store.set_endpoint_failing(tenant, endpoint_id, None).await,

@@ -12,8 +12,13 @@ pub type Deployed = Events<DynamoStore, EventBridge>;
 
 impl Deployed {
     pub fn from_clients(clients: &Clients, config: &EventsConfig) -> Self {
+        Deployed::with_store(clients.store(&config.table_name), clients, config)
+    }
+
+    /// On a table reached otherwise (the local API's embedded DynamoDB).
+    pub fn with_store(store: DynamoStore, clients: &Clients, config: &EventsConfig) -> Self {
         Events {
-            store: clients.store(&config.table_name),
+            store,
             bus: config.event_bus_name.as_ref().map(|bus| {
                 EventBridge::new(aws_sdk_eventbridge::Client::new(clients.sdk_config()), bus)
             }),

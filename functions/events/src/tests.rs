@@ -5,7 +5,6 @@
 mod bus;
 mod catalogue;
 mod deliveries;
-mod receiver;
 
 use std::sync::Mutex;
 

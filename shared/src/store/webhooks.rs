@@ -77,7 +77,7 @@ pub trait WebhookStore: Send + Sync {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Which of these (endpoint, event id) deliveries are already recorded: one
-    /// consistent BatchGetItem per 100, of the keys only.
+    /// eventually consistent BatchGetItem per 100.
     fn recorded_deliveries(
         &self,
         tenant: &TenantId,

@@ -438,3 +438,6 @@ mod search;
 
 /// Starting an export or erasure of a person's data, and reading the job.
 mod person;
+
+/// Events from the stream: published, delivered to webhooks, retried.
+mod stream_events;

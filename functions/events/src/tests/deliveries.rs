@@ -1,7 +1,7 @@
 //! Webhook deliveries: signed, once, in order, retried on the schedule, given up, and an
 //! endpoint disabled after failing for days; replays; refusals; tenants kept apart.
 
-use super::receiver::{Received, Receiver};
+use testkit::receiver::{Received, Receiver};
 use super::*;
 use shared::domain::webhooks::{Delivery, DeliveryStatus};
 
@@ -60,11 +60,14 @@ async fn a_delivery_is_signed_as_standard_webhooks_specifies() {
     assert!(!verify(&other, &received[0]));
     let deliveries = log(&h, TENANT, &endpoint).await;
     assert_eq!(deliveries.len(), 2);
-    let newest = &deliveries[0];
-    assert_eq!(newest.event_type, EventType::MessageCreated);
-    assert_eq!(newest.status, DeliveryStatus::Succeeded);
-    assert_eq!((newest.attempts, newest.response_status), (1, Some(200)));
-    assert!(newest.latency_ms.is_some());
+    let message = deliveries
+        .iter()
+        .find(|d| d.event_type == EventType::MessageCreated)
+        .unwrap();
+    assert_eq!(message.status, DeliveryStatus::Succeeded);
+    assert_eq!((message.attempts, message.response_status), (1, Some(200)));
+    assert!(message.latency_ms.is_some());
+    assert_eq!(message.payload, received[1].body);
 }
 
 #[tokio::test]

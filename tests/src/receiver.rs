@@ -1,4 +1,5 @@
-//! A webhook receiver on loopback: records what it is sent and answers as scripted.
+//! A webhook receiver on loopback: records what it is sent and answers as scripted (the
+//! events function's tests, its capacity and its benchmark).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
