@@ -63,6 +63,9 @@ if people:
         label = f"{p['job']} ({p['messages']} messages)"
         print(f"{label:<26} {p['steps']:>6} {p['ms']:>7} {p['cpu_ms']:>7} {p['peak_rss_mb']:>12} "
               f"{p['dynamodb_requests']:>13} {p['rru']:>9} {p['wru']:>9}")
+for line in lines("events"):
+    if line.startswith("EVENTS "):
+        print(f"events: {line[len('EVENTS '):]}")
 web = [line.split() for line in lines("web") if line.startswith("WEB ")]
 if web:
     print()

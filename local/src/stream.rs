@@ -1,16 +1,12 @@
 //! Lambda's part for the events function: the table's stream polled as its event source
 //! mapping polls it (from the latest record, batches of 100, the failed record and what
-//! follows sent again, a batch given up after its retries), and the schedule that runs
-//! its webhook retries.
+//! follows sent again; [`testkit::stream::Poller`]), and the schedule that runs its
+//! webhook retries.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use events::stream::StreamEvent;
-use testkit::stream::{Start, StreamReader};
-
-/// As the template's mapping: a batch failing this many times is given up.
-const MAXIMUM_RETRY_ATTEMPTS: u32 = 10;
+use testkit::stream::{Poller, Start, StreamReader};
 
 /// Polls the stream every `poll` and runs due retries every `retries`, forever.
 pub async fn events_forever(
@@ -20,7 +16,7 @@ pub async fn events_forever(
     poll: Duration,
     retries: Duration,
 ) {
-    let mut reader = loop {
+    let reader = loop {
         match StreamReader::open(&dynamodb_endpoint, &table, Start::Latest).await {
             Ok(reader) => break reader,
             Err(error) => {
@@ -29,17 +25,10 @@ pub async fn events_forever(
             }
         }
     };
-    let mut failures: HashMap<String, u32> = HashMap::new();
+    let mut poller = Poller::new(reader);
     let mut last_retry_run = tokio::time::Instant::now();
     loop {
-        match reader.read().await {
-            Ok(batches) => {
-                for (shard, records) in batches {
-                    handle(&events, &mut reader, &mut failures, &shard, records).await;
-                }
-            }
-            Err(error) => tracing::warn!(%error, "reading the table's stream"),
-        }
+        poller.round(async |records| invoke(&events, records).await).await;
         if last_retry_run.elapsed() >= retries {
             last_retry_run = tokio::time::Instant::now();
             if let Err(error) = events.retry_due(jiff::Timestamp::now()).await {
@@ -50,34 +39,21 @@ pub async fn events_forever(
     }
 }
 
-async fn handle(
-    events: &events::Deployed,
-    reader: &mut StreamReader,
-    failures: &mut HashMap<String, u32>,
-    shard: &str,
-    records: Vec<serde_json::Value>,
-) {
-    let batch: StreamEvent = match serde_json::from_value(serde_json::json!({ "Records": records })) {
+/// One invocation with a stream batch: the sequence number of the first record that
+/// failed, if one did.
+pub async fn invoke(events: &events::Deployed, records: Vec<serde_json::Value>) -> Option<String> {
+    let batch: StreamEvent = match serde_json::from_value(serde_json::json!({ "Records": records }))
+    {
         Ok(batch) => batch,
         Err(error) => {
             tracing::error!(%error, "a stream batch that is not Lambda's shape");
-            return;
+            return None;
         }
     };
     let response = events.handle_stream(&batch, jiff::Timestamp::now()).await;
-    let Some(failed) = response.batch_item_failures.first() else {
-        return;
-    };
-    let sequence = failed.item_identifier.clone();
-    let attempts = failures.entry(sequence.clone()).or_default();
-    *attempts += 1;
-    if *attempts > MAXIMUM_RETRY_ATTEMPTS {
-        // In AWS the batch goes to the failed-events queue; here, to the log.
-        tracing::error!(shard, sequence, "stream batch given up after its retries");
-        failures.remove(&sequence);
-        return;
-    }
-    if let Err(error) = reader.rewind(shard, &sequence).await {
-        tracing::warn!(%error, "rewinding the stream");
-    }
+    response
+        .batch_item_failures
+        .into_iter()
+        .next()
+        .map(|failure| failure.item_identifier)
 }

@@ -13,6 +13,8 @@ pub struct Received {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// When the request had been read.
+    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -116,5 +118,6 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Received> {
         path,
         headers,
         body,
+        at: std::time::Instant::now(),
     })
 }

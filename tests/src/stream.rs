@@ -3,6 +3,8 @@
 //! local API's poller and the events function's tests. The records come back as the
 //! JSON Lambda hands the function.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 
 const DYNAMODB: &str = "DynamoDB_20120810";
@@ -150,4 +152,55 @@ async fn call(
         return Err(format!("{operation}: {status} {text}"));
     }
     serde_json::from_str(&text).map_err(|e| format!("{operation}: {e}"))
+}
+
+/// As the template's mapping: a batch failing this many times is given up.
+pub const MAXIMUM_RETRY_ATTEMPTS: u32 = 10;
+
+/// Lambda's event source mapping over one stream: each round reads the shards and hands
+/// each batch (Lambda's `Records`) to the function, which answers the first record that
+/// failed, if any; the shard is then read again from that record, until it has failed
+/// [`MAXIMUM_RETRY_ATTEMPTS`] times and is given up.
+pub struct Poller {
+    pub reader: StreamReader,
+    failures: HashMap<String, u32>,
+}
+
+impl Poller {
+    pub fn new(reader: StreamReader) -> Poller {
+        Poller {
+            reader,
+            failures: HashMap::new(),
+        }
+    }
+
+    /// One round over the shards; how many records were handed over.
+    pub async fn round(&mut self, function: impl AsyncFn(Vec<Value>) -> Option<String>) -> usize {
+        let batches = match self.reader.read().await {
+            Ok(batches) => batches,
+            Err(error) => {
+                tracing::warn!(%error, "reading the table's stream");
+                return 0;
+            }
+        };
+        let mut handed = 0;
+        for (shard, records) in batches {
+            handed += records.len();
+            let Some(sequence) = function(records).await else {
+                continue;
+            };
+            let attempts = self.failures.entry(sequence.clone()).or_default();
+            *attempts += 1;
+            if *attempts > MAXIMUM_RETRY_ATTEMPTS {
+                // In AWS the batch goes to the on-failure destination; here, to the log.
+                tracing::error!(shard, sequence, "stream batch given up after its retries");
+                self.failures.remove(&sequence);
+                continue;
+            }
+            if let Err(error) = self.reader.rewind(&shard, &sequence).await {
+                tracing::warn!(%error, "rewinding the stream");
+            }
+        }
+        handed
+    }
 }
