@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUNCTIONS=(send thread export mark-read activity admin notify sms-inbound jobs)
+FUNCTIONS=(send thread export mark-read activity admin notify sms-inbound jobs events webhooks)
 # A zip larger than this (2.5 MB) fails the build: size is cold start.
 MAX_ZIP_BYTES=${MAX_ZIP_BYTES:-2500000}
 

@@ -28,7 +28,9 @@ pub async fn events_forever(
     let mut poller = Poller::new(reader);
     let mut last_retry_run = tokio::time::Instant::now();
     loop {
-        poller.round(async |records| invoke(&events, records).await).await;
+        poller
+            .round(async |records| invoke(&events, records).await)
+            .await;
         if last_retry_run.elapsed() >= retries {
             last_retry_run = tokio::time::Instant::now();
             if let Err(error) = events.retry_due(jiff::Timestamp::now()).await {

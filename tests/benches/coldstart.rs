@@ -215,6 +215,15 @@ fn functions() -> Vec<Function> {
             binary: "sms-inbound",
             event: testkit::events::sns_two_way_sms(&[]),
         },
+        Function {
+            binary: "events",
+            event: serde_json::from_str(include_str!("../events/dynamodb-stream.json"))
+                .expect("the stream fixture is JSON"),
+        },
+        Function {
+            binary: "webhooks",
+            event: http(ApiEvent::new("GET", "/webhooks").claims(&Claims::admin(TENANT, "a1"))),
+        },
     ]
 }
 

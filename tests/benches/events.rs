@@ -25,7 +25,12 @@ const THROUGHPUT_MESSAGES: usize = 2_000;
 async fn events_of(stack: &TestStack) -> Events<DynamoStore, EventBridge> {
     let client = testkit::moto::event_bridge().await;
     let bus = format!("bench-{}", ulid::Ulid::new().to_string().to_lowercase());
-    client.create_event_bus().name(&bus).send().await.expect("moto makes the bus");
+    client
+        .create_event_bus()
+        .name(&bus)
+        .send()
+        .await
+        .expect("moto makes the bus");
     Events {
         store: stack.store.clone(),
         bus: Some(EventBridge::new(client, bus)),
@@ -52,7 +57,11 @@ async fn endpoint(stack: &TestStack, url: &str) {
         created_at: now.clone(),
         updated_at: now,
     };
-    stack.store.create_endpoint(&TENANT.into(), &endpoint).await.unwrap();
+    stack
+        .store
+        .create_endpoint(&TENANT.into(), &endpoint)
+        .await
+        .unwrap();
 }
 
 async fn send(stack: &TestStack, n: usize) -> String {
@@ -66,7 +75,10 @@ async fn send(stack: &TestStack, n: usize) -> String {
 async fn invoke(events: &Events<DynamoStore, EventBridge>, records: Vec<Value>) -> Option<String> {
     let batch: StreamEvent = serde_json::from_value(json!({ "Records": records })).unwrap();
     let response = events.handle_stream(&batch, jiff::Timestamp::now()).await;
-    response.batch_item_failures.first().map(|f| f.item_identifier.clone())
+    response
+        .batch_item_failures
+        .first()
+        .map(|f| f.item_identifier.clone())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -87,7 +99,9 @@ async fn commit_to_first_attempt() {
     let polling = async {
         let mut poller = Poller::new(reader);
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            poller.round(async |records| invoke(&events, records).await).await;
+            poller
+                .round(async |records| invoke(&events, records).await)
+                .await;
             tokio::time::sleep(POLL).await;
         }
     };

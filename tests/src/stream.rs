@@ -35,7 +35,14 @@ pub struct StreamReader {
 impl StreamReader {
     pub async fn open(endpoint: &str, table: &str, start: Start) -> Result<StreamReader, String> {
         let http = reqwest::Client::new();
-        let described = call(&http, endpoint, DYNAMODB, "DescribeTable", json!({ "TableName": table })).await?;
+        let described = call(
+            &http,
+            endpoint,
+            DYNAMODB,
+            "DescribeTable",
+            json!({ "TableName": table }),
+        )
+        .await?;
         let stream_arn = described["Table"]["LatestStreamArn"]
             .as_str()
             .ok_or_else(|| format!("table {table} has no stream"))?
@@ -52,8 +59,14 @@ impl StreamReader {
     }
 
     async fn find_shards(&mut self) -> Result<(), String> {
-        let described = self.streams("DescribeStream", json!({ "StreamArn": self.stream_arn })).await?;
-        for shard in described["StreamDescription"]["Shards"].as_array().into_iter().flatten() {
+        let described = self
+            .streams("DescribeStream", json!({ "StreamArn": self.stream_arn }))
+            .await?;
+        for shard in described["StreamDescription"]["Shards"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let Some(id) = shard["ShardId"].as_str() else {
                 continue;
             };
@@ -70,7 +83,12 @@ impl StreamReader {
         Ok(())
     }
 
-    async fn iterator(&self, shard: &str, kind: &str, sequence: Option<&str>) -> Result<String, String> {
+    async fn iterator(
+        &self,
+        shard: &str,
+        kind: &str,
+        sequence: Option<&str>,
+    ) -> Result<String, String> {
         let mut request = json!({
             "StreamArn": self.stream_arn,
             "ShardId": shard,
@@ -95,13 +113,18 @@ impl StreamReader {
                 continue;
             };
             let answer = self
-                .streams("GetRecords", json!({ "ShardIterator": iterator, "Limit": BATCH_SIZE }))
+                .streams(
+                    "GetRecords",
+                    json!({ "ShardIterator": iterator, "Limit": BATCH_SIZE }),
+                )
                 .await?;
             let records: Vec<Value> = answer["Records"].as_array().cloned().unwrap_or_default();
             let shard = &mut self.shards[index];
             shard.1 = answer["NextShardIterator"].as_str().map(str::to_owned);
             if let Some(last) = records.last() {
-                shard.2 = last["dynamodb"]["SequenceNumber"].as_str().map(str::to_owned);
+                shard.2 = last["dynamodb"]["SequenceNumber"]
+                    .as_str()
+                    .map(str::to_owned);
             }
             if !records.is_empty() {
                 batches.push((shard.0.clone(), records));
@@ -112,7 +135,9 @@ impl StreamReader {
 
     /// Reads a shard again from `sequence` (a record the function reported failed).
     pub async fn rewind(&mut self, shard: &str, sequence: &str) -> Result<(), String> {
-        let iterator = self.iterator(shard, "AT_SEQUENCE_NUMBER", Some(sequence)).await?;
+        let iterator = self
+            .iterator(shard, "AT_SEQUENCE_NUMBER", Some(sequence))
+            .await?;
         if let Some(entry) = self.shards.iter_mut().find(|(id, _, _)| id == shard) {
             entry.1 = Some(iterator);
         }
@@ -147,7 +172,10 @@ async fn call(
         .await
         .map_err(|e| format!("{operation}: {e}"))?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| format!("{operation}: {e}"))?;
+    let text = response
+        .text()
+        .await
+        .map_err(|e| format!("{operation}: {e}"))?;
     if !status.is_success() {
         return Err(format!("{operation}: {status} {text}"));
     }

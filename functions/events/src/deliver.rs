@@ -148,7 +148,10 @@ impl<S: WebhookStore> Courier<'_, S> {
     async fn send_in_order(&self, tenant: &TenantId, jobs: Vec<Job<'_>>) -> Result<(), StoreError> {
         let mut groups: BTreeMap<(String, Option<String>), Vec<Job>> = BTreeMap::new();
         for job in jobs {
-            let key = (job.endpoint.id.clone(), job.delivery.conversation_id.clone());
+            let key = (
+                job.endpoint.id.clone(),
+                job.delivery.conversation_id.clone(),
+            );
             groups.entry(key).or_default().push(job);
         }
         let health: tokio::sync::Mutex<HashMap<String, (bool, &Endpoint)>> = Default::default();
@@ -191,7 +194,10 @@ impl<S: WebhookStore> Courier<'_, S> {
             };
             match (succeeded, &blocked) {
                 (Some(ok), _) => {
-                    health.lock().await.insert(endpoint.id.clone(), (ok, endpoint));
+                    health
+                        .lock()
+                        .await
+                        .insert(endpoint.id.clone(), (ok, endpoint));
                     if !ok {
                         blocked = Some(delivery.next_attempt_at.clone());
                     }
@@ -201,7 +207,9 @@ impl<S: WebhookStore> Courier<'_, S> {
             }
             if job.recorded {
                 let read_attempts = delivery.attempts - u32::from(succeeded.is_some());
-                self.store.save_delivery(tenant, &delivery, read_attempts).await?;
+                self.store
+                    .save_delivery(tenant, &delivery, read_attempts)
+                    .await?;
             } else {
                 self.store.record_delivery(tenant, &delivery).await?;
             }
@@ -280,7 +288,11 @@ impl<S: WebhookStore> Courier<'_, S> {
         let endpoint_id = endpoint.id.as_str();
         let now = format_timestamp(self.now);
         match (&endpoint.failing_since, succeeded) {
-            (Some(_), true) => self.store.set_endpoint_failing(tenant, endpoint_id, None).await,
+            (Some(_), true) => {
+                self.store
+                    .set_endpoint_failing(tenant, endpoint_id, None)
+                    .await
+            }
             (None, false) => {
                 self.store
                     .set_endpoint_failing(tenant, endpoint_id, Some(&now))

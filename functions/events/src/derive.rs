@@ -3,9 +3,7 @@
 use serde_json::{json, Value};
 use shared::domain::webhooks::{EndpointStatus, EventType};
 use shared::domain::{ConversationId, ConversationStatus, Message};
-use shared::store::{
-    ConversationHeader, DeliveryStatus, ItemChange, OrderRecord, TenantChange,
-};
+use shared::store::{ConversationHeader, DeliveryStatus, ItemChange, OrderRecord, TenantChange};
 
 use crate::event::{event_id, padded_sequence, Event};
 
@@ -34,14 +32,20 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
         }
     };
     match &change.change {
-        ItemChange::Message { old, new: Some(new) } => message_event(old.as_ref(), new)
+        ItemChange::Message {
+            old,
+            new: Some(new),
+        } => message_event(old.as_ref(), new)
             .map(|(event_type, at)| {
                 let data = json!({ "message": new });
                 made(0, event_type, &at, Some(new.conversation_id.clone()), data)
             })
             .into_iter()
             .collect(),
-        ItemChange::Header { old, new: Some(new) } => {
+        ItemChange::Header {
+            old,
+            new: Some(new),
+        } => {
             let event_type = match old {
                 None => EventType::ConversationCreated,
                 Some(old)
@@ -73,7 +77,13 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
                 "up_to": new.up_to,
                 "read_at": new.at,
             });
-            let mut event = made(0, EventType::MessageRead, &new.at, Some(conversation.encode()), data);
+            let mut event = made(
+                0,
+                EventType::MessageRead,
+                &new.at,
+                Some(conversation.encode()),
+                data,
+            );
             // Read positions are batched per person and conversation: the id names the
             // position reached, however the records were batched.
             event.id = event_id(
@@ -88,7 +98,10 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
             );
             vec![event]
         }
-        ItemChange::Order { old, new: Some(new) } => participant_events(old.as_ref(), new)
+        ItemChange::Order {
+            old,
+            new: Some(new),
+        } => participant_events(old.as_ref(), new)
             .into_iter()
             .enumerate()
             .map(|(n, (event_type, user))| {
@@ -96,7 +109,10 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
                 made(n, event_type, "", Some(new.conversation.encode()), data)
             })
             .collect(),
-        ItemChange::Notification { old, new: Some(new) } => {
+        ItemChange::Notification {
+            old,
+            new: Some(new),
+        } => {
             let event_type = match new.status {
                 DeliveryStatus::Sent => EventType::NotificationSent,
                 DeliveryStatus::Failed => EventType::NotificationFailed,
@@ -118,7 +134,11 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
                 .or_else(|| Some(new.conversation_id.clone()));
             vec![made(0, event_type, &new.updated_at, conversation, data)]
         }
-        ItemChange::OptOut { phone, old, new: Some(new) } => {
+        ItemChange::OptOut {
+            phone,
+            old,
+            new: Some(new),
+        } => {
             let was = old.as_ref().map(|o| o.opted_out);
             if was == Some(new.opted_out) || (was.is_none() && !new.opted_out) {
                 return Vec::new();
@@ -134,7 +154,13 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
         }
         ItemChange::Unmatched { new } => {
             let data = json!({ "unmatched": new });
-            vec![made(0, EventType::SmsUnmatched, &new.received_at, None, data)]
+            vec![made(
+                0,
+                EventType::SmsUnmatched,
+                &new.received_at,
+                None,
+                data,
+            )]
         }
         ItemChange::Endpoint {
             old: Some(old),

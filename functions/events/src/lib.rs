@@ -62,7 +62,10 @@ impl<S: WebhookStore, B: Bus> Events<S, B> {
             .filter(|(record, _)| first_failed.is_none_or(|f| *record < f));
         let mut by_tenant: BTreeMap<&TenantId, Vec<(usize, &Event)>> = BTreeMap::new();
         for (record, event) in deliverable {
-            by_tenant.entry(&event.tenant_id).or_default().push((*record, event));
+            by_tenant
+                .entry(&event.tenant_id)
+                .or_default()
+                .push((*record, event));
         }
         let courier = self.courier(now);
         for (tenant, events) in by_tenant {
@@ -85,7 +88,10 @@ impl<S: WebhookStore, B: Bus> Events<S, B> {
     }
 
     /// The scheduled run: deliveries due by `now` attempted again. How many were.
-    pub async fn retry_due(&self, now: jiff::Timestamp) -> Result<usize, shared::store::StoreError> {
+    pub async fn retry_due(
+        &self,
+        now: jiff::Timestamp,
+    ) -> Result<usize, shared::store::StoreError> {
         self.courier(now).retry_due(RETRY_BATCH).await
     }
 }

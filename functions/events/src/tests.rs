@@ -29,13 +29,22 @@ pub struct RecordingBus {
 
 impl RecordingBus {
     pub fn published(&self) -> Vec<Event> {
-        self.calls.lock().unwrap().iter().flatten().cloned().collect()
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .cloned()
+            .collect()
     }
 }
 
 impl Bus for RecordingBus {
     async fn put(&self, events: &[&Event]) -> Result<Vec<Option<String>>, String> {
-        assert!(events.len() <= crate::MAX_ENTRIES, "at most 10 entries a call");
+        assert!(
+            events.len() <= crate::MAX_ENTRIES,
+            "at most 10 entries a call"
+        );
         let mut refuse = self.refuse.lock().unwrap();
         let mut taken = Vec::new();
         let results = events
@@ -105,7 +114,11 @@ impl Harness {
 
     /// The types published since the test began, in order.
     pub fn published_types(&self) -> Vec<EventType> {
-        self.bus().published().iter().map(|e| e.event_type).collect()
+        self.bus()
+            .published()
+            .iter()
+            .map(|e| e.event_type)
+            .collect()
     }
 
     pub async fn call(&self, handler: impl testkit::app::Handler, event: ApiEvent) -> Value {
@@ -144,6 +157,10 @@ impl Harness {
 /// `POST /messages` as `claims`, in c1's general conversation; the message.
 pub async fn send(h: &Harness, claims: &Claims, text: &str) -> Value {
     h.app
-        .send_as(send::handle, claims, json!({"customer_id": "c1", "message": text}))
+        .send_as(
+            send::handle,
+            claims,
+            json!({"customer_id": "c1", "message": text}),
+        )
         .await
 }

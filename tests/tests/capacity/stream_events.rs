@@ -56,7 +56,13 @@ async fn batch_of(stack: &TestStack, sends: usize) -> StreamEvent {
         );
         assert_eq!(status, 201);
     }
-    let records = stream.read().await.unwrap().into_iter().flat_map(|(_, r)| r).collect::<Vec<_>>();
+    let records = stream
+        .read()
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|(_, r)| r)
+        .collect::<Vec<_>>();
     serde_json::from_value(json!({ "Records": records })).unwrap()
 }
 
@@ -118,7 +124,11 @@ async fn a_delivery_costs_one_write_whatever_the_batch_and_endpoints() {
         // conversation.created and a message.created a send, to every endpoint.
         assert_eq!(deliveries, (sends + 1) * endpoints);
         // BatchGetItem takes 100 keys a request.
-        assert_eq!(cost.requests, 1 + deliveries.div_ceil(100) + deliveries, "{cost:?}");
+        assert_eq!(
+            cost.requests,
+            1 + deliveries.div_ceil(100) + deliveries,
+            "{cost:?}"
+        );
         assert_eq!(cost.wru, deliveries as f64, "{cost:?}");
         assert!(cost.rru <= 1.0 + 0.5 * deliveries as f64, "{cost:?}");
         per_event_lines(&cost, sends + 1, deliveries, elapsed);

@@ -12,7 +12,14 @@ async fn events_are_published_ten_to_a_call() {
         send(&h, &Claims::staff(TENANT, "s1"), &format!("message {n}")).await;
     }
     assert_eq!(h.pump().await, BatchResponse::default());
-    let calls = h.bus().calls.lock().unwrap().iter().map(Vec::len).collect::<Vec<_>>();
+    let calls = h
+        .bus()
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(Vec::len)
+        .collect::<Vec<_>>();
     assert_eq!(calls, [10, 3]);
     let published = h.bus().published();
     assert_eq!(published[0].event_type, EventType::ConversationCreated);
@@ -38,7 +45,11 @@ async fn an_entry_refused_every_time_fails_its_record_and_what_follows() {
     send(&h, &Claims::staff(TENANT, "s1"), "one").await;
     send(&h, &Claims::staff(TENANT, "s1"), "two").await;
     // conversation.created and the first message go; the second is refused three times.
-    h.bus().refuse.lock().unwrap().extend([false, false, true, true, true]);
+    h.bus()
+        .refuse
+        .lock()
+        .unwrap()
+        .extend([false, false, true, true, true]);
     let (batch, response) = h.pump_at(jiff::Timestamp::now()).await;
     assert_eq!(response.batch_item_failures.len(), 1);
     let failed = &response.batch_item_failures[0].item_identifier;
@@ -67,8 +78,16 @@ async fn an_entry_refused_every_time_fails_its_record_and_what_follows() {
 async fn the_bus_on_moto_takes_every_entry() {
     let h = Harness::start(TENANT).await;
     let client = testkit::moto::event_bridge().await;
-    let bus_name = format!("tidings-test-{}", ulid::Ulid::new().to_string().to_lowercase());
-    client.create_event_bus().name(&bus_name).send().await.unwrap();
+    let bus_name = format!(
+        "tidings-test-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    client
+        .create_event_bus()
+        .name(&bus_name)
+        .send()
+        .await
+        .unwrap();
     let bus = crate::EventBridge::new(client, &bus_name);
     let event = Event {
         id: crate::event_id("2026-12-04T10:00:00.000Z", "x"),

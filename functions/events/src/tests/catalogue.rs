@@ -4,8 +4,8 @@ use super::*;
 use shared::domain::notify::NotifyChannel;
 use shared::domain::sms::Provider;
 use shared::store::{
-    DeliveryKey, DeliveryOutcome, InboundEffects, InboundStore, NotificationStore,
-    OptOutChange, UnmatchedReason, UnmatchedSms,
+    DeliveryKey, DeliveryOutcome, InboundEffects, InboundStore, NotificationStore, OptOutChange,
+    UnmatchedReason, UnmatchedSms,
 };
 use testkit::app::{close_conversation, general, mark_read, open_conversation, order_1042};
 
@@ -36,11 +36,18 @@ async fn messages_make_created_edited_deleted_and_read_events() {
         sent["conversation_id"].as_str().unwrap(),
         sent["id"].as_str().unwrap(),
     );
-    h.call(send::handle, edit(&customer, conversation, id, "Is Biscuit ready yet?"))
+    h.call(
+        send::handle,
+        edit(&customer, conversation, id, "Is Biscuit ready yet?"),
+    )
+    .await;
+    h.call(send::handle, delete(&customer, conversation, id))
         .await;
-    h.call(send::handle, delete(&customer, conversation, id)).await;
-    h.call(mark_read::handle, mark_read(&staff, json!({"customer_id": "c1"})))
-        .await;
+    h.call(
+        mark_read::handle,
+        mark_read(&staff, json!({"customer_id": "c1"})),
+    )
+    .await;
     assert_eq!(h.pump().await, BatchResponse::default());
     assert_eq!(
         h.published_types(),
@@ -59,7 +66,10 @@ async fn messages_make_created_edited_deleted_and_read_events() {
     assert_eq!(created.data["message"]["id"], id);
     assert_eq!(created.data["message"]["message"], "Is Biscuit ready?");
     assert_eq!(created.data["message"]["sender_type"], "customer");
-    assert_eq!(events[2].data["message"]["message"], "Is Biscuit ready yet?");
+    assert_eq!(
+        events[2].data["message"]["message"],
+        "Is Biscuit ready yet?"
+    );
     assert_eq!(events[3].data["message"]["deleted"], true);
     let read = &events[4].data;
     assert_eq!(read["reader"], json!({"user_id": "s1", "side": "staff"}));
@@ -89,8 +99,11 @@ async fn a_persons_reads_in_one_batch_are_one_event() {
     )
     .await;
     let second = send(&h, &customer, "two").await;
-    h.call(mark_read::handle, mark_read(&staff, json!({"customer_id": "c1"})))
-        .await;
+    h.call(
+        mark_read::handle,
+        mark_read(&staff, json!({"customer_id": "c1"})),
+    )
+    .await;
     h.pump().await;
     let reads: Vec<Event> = h
         .bus()
@@ -108,7 +121,9 @@ async fn orders_make_conversation_and_participant_events() {
     h.app.vendor("vendor-9").await;
     h.app.vendor("vendor-7").await;
     let host = Claims::service(TENANT, "host");
-    let opened = h.call(admin::handle, open_conversation(&host, order_1042())).await;
+    let opened = h
+        .call(admin::handle, open_conversation(&host, order_1042()))
+        .await;
     let id = opened["id"].as_str().unwrap().to_owned();
     let participant = |method: &str, user: &str| {
         ApiEvent::new(method, "/conversations/{id}/participants/{user_id}")
@@ -117,7 +132,8 @@ async fn orders_make_conversation_and_participant_events() {
             .path_param("user_id", user)
     };
     h.call(admin::handle, participant("PUT", "vendor-7")).await;
-    h.call(admin::handle, participant("DELETE", "vendor-9")).await;
+    h.call(admin::handle, participant("DELETE", "vendor-9"))
+        .await;
     h.call(admin::handle, close_conversation(&host, &id)).await;
     h.pump().await;
     let events = h.bus().published();
@@ -225,8 +241,33 @@ async fn notifications_sms_keywords_and_unmatched_texts_make_events() {
     let events = h.bus().published();
     assert_eq!(events[0].data["provider_message_id"], "ses-1");
     assert_eq!(events[0].data["channel"], "email");
-    assert_eq!(events[0].conversation_id.as_deref(), Some(conversation.encode().as_str()));
+    assert_eq!(
+        events[0].conversation_id.as_deref(),
+        Some(conversation.encode().as_str())
+    );
     assert_eq!(events[1].data["error"], "address refused");
     assert_eq!(events[2].data["phone"], "+15555550100");
     assert_eq!(events[3].data["unmatched"]["body"], "who is this?");
+}
+
+/// Lambda's own event shape (`tests/events/dynamodb-stream.json`: a customer's first
+/// message, its header and the message) makes the same events, with the same ids, each
+/// time it is read.
+#[test]
+fn lambdas_stream_event_makes_stable_events() {
+    let fixture = include_str!("../../../../tests/events/dynamodb-stream.json");
+    let batch: crate::stream::StreamEvent = serde_json::from_str(fixture).unwrap();
+    let events = crate::derive_batch(&batch.records);
+    let types: Vec<EventType> = events.iter().map(|(_, e)| e.event_type).collect();
+    assert_eq!(
+        types,
+        [EventType::ConversationCreated, EventType::MessageCreated]
+    );
+    let (record, created) = &events[1];
+    assert_eq!(*record, 1);
+    assert_eq!(created.tenant_id.as_str(), "clinic-a");
+    assert_eq!(created.data["message"]["message"], "Is Biscuit ready?");
+    assert_eq!(created.occurred_at, created.data["message"]["created_at"]);
+    let again = crate::derive_batch(&batch.records);
+    assert_eq!(again, events);
 }

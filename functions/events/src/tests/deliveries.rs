@@ -1,9 +1,9 @@
 //! Webhook deliveries: signed, once, in order, retried on the schedule, given up, and an
 //! endpoint disabled after failing for days; replays; refusals; tenants kept apart.
 
-use testkit::receiver::{Received, Receiver};
 use super::*;
 use shared::domain::webhooks::{Delivery, DeliveryStatus};
+use testkit::receiver::{Received, Receiver};
 
 const TENANT: &str = "clinic-hooks";
 
@@ -44,7 +44,11 @@ async fn a_delivery_is_signed_as_standard_webhooks_specifies() {
     let sent = send(&h, &Claims::staff(TENANT, "s1"), "Biscuit is ready").await;
     assert_eq!(h.pump().await, BatchResponse::default());
     let received = receiver.received();
-    assert_eq!(received.len(), 2, "conversation.created and message.created");
+    assert_eq!(
+        received.len(),
+        2,
+        "conversation.created and message.created"
+    );
     for request in &received {
         assert!(verify(&endpoint, request), "{request:?}");
         let body = request.json();
@@ -74,7 +78,9 @@ async fn a_delivery_is_signed_as_standard_webhooks_specifies() {
 async fn a_batch_processed_again_makes_the_same_events_and_delivers_nothing_twice() {
     let mut h = Harness::start(TENANT).await;
     let receiver = Receiver::start().await;
-    let endpoint = h.endpoint(TENANT, &receiver.url, &[EventType::MessageCreated]).await;
+    let endpoint = h
+        .endpoint(TENANT, &receiver.url, &[EventType::MessageCreated])
+        .await;
     send(&h, &Claims::staff(TENANT, "s1"), "one").await;
     send(&h, &Claims::staff(TENANT, "s1"), "two").await;
     let batch = h.next_batch().await;
@@ -91,10 +97,13 @@ async fn a_batch_processed_again_makes_the_same_events_and_delivers_nothing_twic
 async fn a_conversations_events_reach_an_endpoint_in_order() {
     let mut h = Harness::start(TENANT).await;
     let receiver = Receiver::start().await;
-    h.endpoint(TENANT, &receiver.url, &[EventType::MessageCreated]).await;
+    h.endpoint(TENANT, &receiver.url, &[EventType::MessageCreated])
+        .await;
     let mut sent = Vec::new();
     for n in 0..6 {
-        sent.push(send(&h, &Claims::staff(TENANT, "s1"), &format!("message {n}")).await["id"].clone());
+        sent.push(
+            send(&h, &Claims::staff(TENANT, "s1"), &format!("message {n}")).await["id"].clone(),
+        );
     }
     h.pump().await;
     let received: Vec<Value> = receiver
@@ -110,12 +119,17 @@ async fn failures_are_retried_on_the_schedule_then_given_up() {
     let mut h = Harness::start(TENANT).await;
     let receiver = Receiver::start().await;
     receiver.answer(&[503, 429, 500, 502, 503, 504, 500, 503]);
-    let endpoint = h.endpoint(TENANT, &receiver.url, &[EventType::MessageCreated]).await;
+    let endpoint = h
+        .endpoint(TENANT, &receiver.url, &[EventType::MessageCreated])
+        .await;
     send(&h, &Claims::staff(TENANT, "s1"), "hello").await;
     let start = at(0);
     h.pump_at(start).await;
     let mut waited = 0;
-    for (attempt, wait) in shared::domain::webhooks::RETRY_SCHEDULE_SECS.iter().enumerate() {
+    for (attempt, wait) in shared::domain::webhooks::RETRY_SCHEDULE_SECS
+        .iter()
+        .enumerate()
+    {
         let delivery = &log(&h, TENANT, &endpoint).await[0];
         assert_eq!(delivery.attempts as usize, attempt + 1);
         assert_eq!(delivery.status, DeliveryStatus::Retrying);
@@ -129,12 +143,17 @@ async fn failures_are_retried_on_the_schedule_then_given_up() {
     }
     let delivery = &log(&h, TENANT, &endpoint).await[0];
     assert_eq!(delivery.status, DeliveryStatus::Failed);
-    assert_eq!((delivery.attempts, delivery.next_attempt_at.as_deref()), (8, None));
+    assert_eq!(
+        (delivery.attempts, delivery.next_attempt_at.as_deref()),
+        (8, None)
+    );
     assert_eq!(delivery.response_status, Some(503));
     assert!(waited >= 24 * 3600, "retried over a day: {waited} s");
     let received = receiver.received();
     assert_eq!(received.len(), 8);
-    assert!(received.iter().all(|r| r.header("webhook-id") == Some(delivery.event_id.as_str())));
+    assert!(received
+        .iter()
+        .all(|r| r.header("webhook-id") == Some(delivery.event_id.as_str())));
 }
 
 #[tokio::test]
@@ -142,7 +161,9 @@ async fn an_answer_that_waiting_cannot_change_is_not_retried() {
     let mut h = Harness::start(TENANT).await;
     let receiver = Receiver::start().await;
     receiver.answer(&[410]);
-    let endpoint = h.endpoint(TENANT, &receiver.url, &[EventType::MessageCreated]).await;
+    let endpoint = h
+        .endpoint(TENANT, &receiver.url, &[EventType::MessageCreated])
+        .await;
     send(&h, &Claims::staff(TENANT, "s1"), "hello").await;
     h.pump().await;
     let delivery = &log(&h, TENANT, &endpoint).await[0];
@@ -156,9 +177,12 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_the_admins_are_told()
     let mut h = Harness::start(TENANT).await;
     let down = Receiver::start().await;
     down.answer(&[503; 4]);
-    let failing = h.endpoint(TENANT, &down.url, &[EventType::MessageCreated]).await;
+    let failing = h
+        .endpoint(TENANT, &down.url, &[EventType::MessageCreated])
+        .await;
     let admins = Receiver::start().await;
-    h.endpoint(TENANT, &admins.url, &[EventType::WebhookDisabled]).await;
+    h.endpoint(TENANT, &admins.url, &[EventType::WebhookDisabled])
+        .await;
     let tenant = h.app.tenant_id();
     let six_days_ago = format_timestamp(at(-6 * 24 * 3600));
     h.app
@@ -170,9 +194,18 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_the_admins_are_told()
     h.pump().await;
     // A failing endpoint is not tried inline: the retry run tries it, fails, disables it.
     assert_eq!(h.events.retry_due(at(1)).await.unwrap(), 1);
-    let stored = h.app.store.endpoint(&tenant, &failing.id).await.unwrap().unwrap();
+    let stored = h
+        .app
+        .store
+        .endpoint(&tenant, &failing.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.status, EndpointStatus::Disabled);
-    assert_eq!(stored.disabled_reason.as_deref(), Some(crate::DISABLED_FAILING));
+    assert_eq!(
+        stored.disabled_reason.as_deref(),
+        Some(crate::DISABLED_FAILING)
+    );
     h.pump().await;
     let told = admins.received();
     assert_eq!(told.len(), 1);
@@ -181,7 +214,10 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_the_admins_are_told()
     assert_eq!(event["data"]["endpoint_id"], failing.id.as_str());
     // What was due for it is given up, not sent.
     assert_eq!(h.events.retry_due(at(3600)).await.unwrap(), 0);
-    assert_eq!(log(&h, TENANT, &failing).await[0].status, DeliveryStatus::Failed);
+    assert_eq!(
+        log(&h, TENANT, &failing).await[0].status,
+        DeliveryStatus::Failed
+    );
 }
 
 #[tokio::test]
@@ -189,23 +225,42 @@ async fn a_recovered_endpoint_is_no_longer_failing() {
     let mut h = Harness::start(TENANT).await;
     let receiver = Receiver::start().await;
     receiver.answer(&[500]);
-    let endpoint = h.endpoint(TENANT, &receiver.url, &[EventType::MessageCreated]).await;
+    let endpoint = h
+        .endpoint(TENANT, &receiver.url, &[EventType::MessageCreated])
+        .await;
     send(&h, &Claims::staff(TENANT, "s1"), "hello").await;
     h.pump().await;
     let tenant = h.app.tenant_id();
-    let stored = h.app.store.endpoint(&tenant, &endpoint.id).await.unwrap().unwrap();
+    let stored = h
+        .app
+        .store
+        .endpoint(&tenant, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(stored.failing_since.is_some());
     assert_eq!(h.events.retry_due(at(6)).await.unwrap(), 1);
-    let stored = h.app.store.endpoint(&tenant, &endpoint.id).await.unwrap().unwrap();
+    let stored = h
+        .app
+        .store
+        .endpoint(&tenant, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.failing_since, None);
-    assert_eq!(log(&h, TENANT, &endpoint).await[0].status, DeliveryStatus::Succeeded);
+    assert_eq!(
+        log(&h, TENANT, &endpoint).await[0].status,
+        DeliveryStatus::Succeeded
+    );
 }
 
 #[tokio::test]
 async fn a_replayed_delivery_is_sent_again_under_the_same_id() {
     let mut h = Harness::start(TENANT).await;
     let receiver = Receiver::start().await;
-    let endpoint = h.endpoint(TENANT, &receiver.url, &[EventType::MessageCreated]).await;
+    let endpoint = h
+        .endpoint(TENANT, &receiver.url, &[EventType::MessageCreated])
+        .await;
     send(&h, &Claims::staff(TENANT, "s1"), "hello").await;
     h.pump().await;
     let tenant = h.app.tenant_id();
@@ -213,14 +268,25 @@ async fn a_replayed_delivery_is_sent_again_under_the_same_id() {
     let read_attempts = delivery.attempts;
     delivery.status = DeliveryStatus::Pending;
     delivery.next_attempt_at = Some(format_timestamp(at(0)));
-    assert!(h.app.store.save_delivery(&tenant, &delivery, read_attempts).await.unwrap());
+    assert!(h
+        .app
+        .store
+        .save_delivery(&tenant, &delivery, read_attempts)
+        .await
+        .unwrap());
     assert_eq!(h.events.retry_due(at(1)).await.unwrap(), 1);
     let received = receiver.received();
     assert_eq!(received.len(), 2);
-    assert_eq!(received[0].header("webhook-id"), received[1].header("webhook-id"));
+    assert_eq!(
+        received[0].header("webhook-id"),
+        received[1].header("webhook-id")
+    );
     assert_eq!(received[0].body, received[1].body);
     let replayed = &log(&h, TENANT, &endpoint).await[0];
-    assert_eq!((replayed.status, replayed.attempts), (DeliveryStatus::Succeeded, 2));
+    assert_eq!(
+        (replayed.status, replayed.attempts),
+        (DeliveryStatus::Succeeded, 2)
+    );
 }
 
 #[tokio::test]
@@ -261,7 +327,10 @@ async fn a_tenant_never_receives_another_tenants_events() {
     send(&h, &Claims::staff("clinic-b", "s2"), "for b again").await;
     h.pump().await;
     let tenants = |r: &Receiver| -> Vec<String> {
-        r.received().iter().map(|r| r.json()["tenant_id"].as_str().unwrap().to_owned()).collect()
+        r.received()
+            .iter()
+            .map(|r| r.json()["tenant_id"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(tenants(&a), ["clinic-a"; 2]);
     assert_eq!(tenants(&b), ["clinic-b"; 3]);

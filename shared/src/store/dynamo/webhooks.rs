@@ -50,7 +50,8 @@ fn delivery_item(tenant: &TenantId, delivery: &Delivery) -> Result<Item, StoreEr
     let pk = keys::deliveries_pk(tenant, &delivery.endpoint_id);
     let mut item = keyed_item(pk.clone(), delivery.event_id.as_str(), delivery)?;
     item.remove(PAYLOAD);
-    let deflated = miniz_oxide::deflate::compress_to_vec(delivery.payload.as_bytes(), DEFLATE_LEVEL);
+    let deflated =
+        miniz_oxide::deflate::compress_to_vec(delivery.payload.as_bytes(), DEFLATE_LEVEL);
     item.insert(
         PAYLOAD_DEFLATED.into(),
         AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(deflated)),
