@@ -155,21 +155,43 @@ impl<S: WebhookStore> Courier<'_, S> {
             groups.entry(key).or_default().push(job);
         }
         let health: tokio::sync::Mutex<HashMap<String, (bool, &Endpoint)>> = Default::default();
-        // Futures built first, then run: a closure mapping groups to futures would have
-        // to be general over the groups' lifetimes, which the compiler cannot see it is.
-        let mut sends = Vec::new();
+        // An endpoint known to be failing is probed with one group first; its other
+        // groups go only if that one got through (they see its failure otherwise).
+        let (mut probes, mut rest) = (Vec::new(), Vec::new());
+        let mut probed = std::collections::HashSet::new();
         for group in groups.into_values() {
-            sends.push(self.send_group(tenant, group, &health));
+            let endpoint = group[0].endpoint;
+            if endpoint.failing_since.is_some() && probed.insert(endpoint.id.as_str()) {
+                probes.push(group);
+            } else {
+                rest.push(group);
+            }
         }
-        let results: Vec<Result<(), StoreError>> = futures_util::stream::iter(sends)
-            .buffer_unordered(CONCURRENT_GROUPS)
-            .collect()
-            .await;
+        let mut results = self.run_groups(tenant, probes, &health).await;
+        results.extend(self.run_groups(tenant, rest, &health).await);
         results.into_iter().collect::<Result<(), _>>()?;
         for (succeeded, endpoint) in health.into_inner().into_values() {
             self.keep_health(tenant, endpoint, succeeded).await?;
         }
         Ok(())
+    }
+
+    async fn run_groups<'a>(
+        &self,
+        tenant: &TenantId,
+        groups: Vec<Vec<Job<'a>>>,
+        health: &tokio::sync::Mutex<HashMap<String, (bool, &'a Endpoint)>>,
+    ) -> Vec<Result<(), StoreError>> {
+        // Futures built first, then run: a closure mapping groups to futures would have
+        // to be general over the groups' lifetimes, which the compiler cannot see it is.
+        let sends: Vec<_> = groups
+            .into_iter()
+            .map(|group| self.send_group(tenant, group, health))
+            .collect();
+        futures_util::stream::iter(sends)
+            .buffer_unordered(CONCURRENT_GROUPS)
+            .collect()
+            .await
     }
 
     async fn send_group<'a>(
@@ -185,7 +207,15 @@ impl<S: WebhookStore> Courier<'_, S> {
             let endpoint = job.endpoint;
             // An endpoint known to be failing is not tried inline: its deliveries go
             // straight to the retry run, so a dead receiver cannot hold up the stream.
-            let skip = blocked.is_some() || (!job.recorded && endpoint.failing_since.is_some());
+            let tripped = matches!(health.lock().await.get(&endpoint.id), Some((false, _)));
+            if tripped && job.recorded && blocked.is_none() {
+                // The endpoint failed in this run already: what is due stays due, untouched,
+                // for the next run, so a dead endpoint costs one timeout a run, not one a
+                // conversation.
+                continue;
+            }
+            let skip =
+                tripped || blocked.is_some() || (!job.recorded && endpoint.failing_since.is_some());
             let (mut delivery, succeeded) = if skip {
                 (job.delivery, None)
             } else {

@@ -115,13 +115,18 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
         } => {
             let event_type = match new.status {
                 DeliveryStatus::Sent => EventType::NotificationSent,
-                DeliveryStatus::Failed => EventType::NotificationFailed,
+                // Given up, or not sent by the platform's rules (a spent quota, a country
+                // the tenant may not text): nobody was told.
+                DeliveryStatus::Failed
+                | DeliveryStatus::QuotaExceeded
+                | DeliveryStatus::CountryNotAllowed => EventType::NotificationFailed,
                 _ => return Vec::new(),
             };
             if old.as_ref().is_some_and(|old| old.status == new.status) {
                 return Vec::new();
             }
             let data = json!({
+                "status": new.status,
                 "channel": new.channel,
                 "recipient": new.recipient,
                 "round": new.round,

@@ -335,3 +335,35 @@ async fn a_tenant_never_receives_another_tenants_events() {
     assert_eq!(tenants(&a), ["clinic-a"; 2]);
     assert_eq!(tenants(&b), ["clinic-b"; 3]);
 }
+
+#[tokio::test]
+async fn a_dead_endpoint_costs_one_attempt_a_retry_run_not_one_a_conversation() {
+    let mut h = Harness::start(TENANT).await;
+    let receiver = Receiver::start().await;
+    receiver.answer(&[503; 10]);
+    let endpoint = h
+        .endpoint(TENANT, &receiver.url, &[EventType::MessageCreated])
+        .await;
+    for customer in ["c1", "c2", "c3"] {
+        h.app
+            .send_as(
+                send::handle,
+                &Claims::staff(TENANT, "s1"),
+                json!({"customer_id": customer, "message": "hello"}),
+            )
+            .await;
+    }
+    h.pump().await;
+    // Inline, one attempt a conversation (each its own group); all retry in 5 s.
+    assert_eq!(receiver.received().len(), 3);
+    h.events.retry_due(at(6)).await.unwrap();
+    assert_eq!(
+        receiver.received().len(),
+        4,
+        "one attempt, then the run stops trying"
+    );
+    let log = log(&h, TENANT, &endpoint).await;
+    let attempts: Vec<u32> = log.iter().map(|d| d.attempts).collect();
+    assert_eq!(attempts.iter().sum::<u32>(), 4, "{attempts:?}");
+    assert!(log.iter().all(|d| d.status == DeliveryStatus::Retrying));
+}
