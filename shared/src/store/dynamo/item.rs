@@ -114,6 +114,20 @@ pub(crate) fn is_conditional_failure(
     )
 }
 
+pub(crate) fn is_put_conditional_failure(
+    err: &SdkError<
+        aws_sdk_dynamodb::operation::put_item::PutItemError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(
+            aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_)
+        )
+    )
+}
+
 /// The item as it stood when an UpdateItem's condition failed (asked for with
 /// `ReturnValuesOnConditionCheckFailure::AllOld`; `None` when there was none); any other
 /// failure as a [`StoreError`].

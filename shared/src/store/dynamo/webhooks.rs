@@ -3,10 +3,12 @@
 use std::collections::HashSet;
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::item::{classify, corrupt, from_item, get_s, keyed_item, s, Item};
+use super::item::{
+    classify, corrupt, from_item, get_s, is_conditional_failure, is_put_conditional_failure,
+    keyed_item, s, Item,
+};
 use super::{key_item, DynamoStore};
 use crate::domain::ids::TenantId;
 use crate::domain::webhooks::{Delivery, DeliveryStatus, Endpoint};
@@ -15,30 +17,6 @@ use crate::store::{DeliveryPage, StoreError, TenantDelivery, WebhookStore};
 
 /// How long a delivery stays in its endpoint's log.
 const DELIVERY_TTL_SECS: i64 = 30 * 24 * 3600;
-
-fn put_condition_failed(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        PutItemError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
-) -> bool {
-    matches!(
-        err.as_service_error(),
-        Some(PutItemError::ConditionalCheckFailedException(_))
-    )
-}
-
-fn update_condition_failed(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        UpdateItemError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
-) -> bool {
-    matches!(
-        err.as_service_error(),
-        Some(UpdateItemError::ConditionalCheckFailedException(_))
-    )
-}
 
 /// The payload's attribute: deflated, since a message's event is most of a record, and
 /// under 1 KB the record's every write is one unit instead of two.
@@ -130,7 +108,7 @@ impl WebhookStore for DynamoStore {
             .await
         {
             Ok(_) => Ok(()),
-            Err(err) if put_condition_failed(&err) => Err(StoreError::Conflict {
+            Err(err) if is_put_conditional_failure(&err) => Err(StoreError::Conflict {
                 code: "endpoint_exists",
                 message: "an endpoint with this id exists".into(),
             }),
@@ -163,7 +141,7 @@ impl WebhookStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err) if put_condition_failed(&err) => {
+            Err(err) if is_put_conditional_failure(&err) => {
                 let existed = err
                     .as_service_error()
                     .and_then(|e| match e {
@@ -228,7 +206,7 @@ impl WebhookStore for DynamoStore {
         match update.send().await {
             Ok(_) => Ok(()),
             // Already so, or deleted meanwhile: nothing to record.
-            Err(err) if update_condition_failed(&err) => Ok(()),
+            Err(err) if is_conditional_failure(&err) => Ok(()),
             Err(err) => Err(classify(err)),
         }
     }
@@ -261,7 +239,7 @@ impl WebhookStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(err) if update_condition_failed(&err) => Ok(false),
+            Err(err) if is_conditional_failure(&err) => Ok(false),
             Err(err) => Err(classify(err)),
         }
     }
@@ -306,7 +284,7 @@ impl WebhookStore for DynamoStore {
             .await
         {
             Ok(_) => Ok(true),
-            Err(err) if put_condition_failed(&err) => Ok(false),
+            Err(err) if is_put_conditional_failure(&err) => Ok(false),
             Err(err) => Err(classify(err)),
         }
     }
@@ -328,7 +306,7 @@ impl WebhookStore for DynamoStore {
             .await
         {
             Ok(_) => Ok(true),
-            Err(err) if put_condition_failed(&err) => Ok(false),
+            Err(err) if is_put_conditional_failure(&err) => Ok(false),
             Err(err) => Err(classify(err)),
         }
     }
