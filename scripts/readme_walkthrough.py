@@ -94,6 +94,8 @@ def script(chosen, api, moto, repo):
         f'    {repo!r}/target/debug/local "$@"',
         f'  else (cd {repo!r} && command cargo "$@"); fi',
         "}",
+        # The project's virtualenv where a reader has it, beside the working directory.
+        f"ln -sfn {repo!r}/.venv .venv",
     ]
     parts = ["\n".join(prelude)]
     for index, block in chosen:

@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod routes;
 pub mod server;
+pub mod stream;
 pub mod tokens;
 pub mod web;
 

@@ -14,6 +14,7 @@ const USAGE: &str = "usage:
 const DEFAULT_SMS_WEBHOOK_TOKEN: &str = "tidings-dev-sms-token";
 const DEFAULT_OPERATOR_KEY: &str = "tidings-dev-operator-key";
 const DEMO_TENANT: &str = local::demo::DEMO_TENANT;
+const LOCAL_EVENT_BUS: &str = "tidings-local";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -44,6 +45,8 @@ fn local_config() -> Result<Config, String> {
             "TABLE_NAME" => Some("tidings".to_owned()),
             "CURSOR_SECRET" => Some("tidings-local-cursor-secret".to_owned()),
             "ATTACHMENTS_BUCKET" => Some("tidings-local-files".to_owned()),
+            // Receivers on this machine (README, Events and webhooks).
+            "WEBHOOKS_ALLOW_LOOPBACK_HTTP" => Some("true".to_owned()),
             _ => None,
         })
     })
@@ -81,8 +84,49 @@ async fn serve() -> Result<(), String> {
             std::time::Duration::from_secs(jobs_every),
         ));
     }
+    let poll_ms = env_number("TIDINGS_STREAM_POLL_MS", 250);
+    let retry_secs = env_number("TIDINGS_WEBHOOK_RETRY_SECONDS", 5);
+    if let Some(endpoint) = api.dynamodb_endpoint() {
+        let events = local_events(&api, &options).await;
+        tokio::spawn(local::stream::events_forever(
+            events,
+            endpoint,
+            options.config.table_name.clone(),
+            std::time::Duration::from_millis(poll_ms),
+            std::time::Duration::from_secs(retry_secs),
+        ));
+    }
     tracing::info!("\n{}", banner(&url, &options, every));
     api.serve(listener).await.map_err(|e| e.to_string())
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(default)
+}
+
+/// The events function on the local table, publishing to a bus on the local AWS stack
+/// (`EVENT_BUS_NAME`, default `tidings-local`, made when missing).
+async fn local_events(api: &LocalApi, options: &LocalOptions) -> events::Deployed {
+    let config = shared::config::EventsConfig::from_lookup(|name| {
+        std::env::var(name).ok().or_else(|| match name {
+            "TABLE_NAME" => Some(options.config.table_name.clone()),
+            "EVENT_BUS_NAME" => Some(LOCAL_EVENT_BUS.to_owned()),
+            "WEBHOOKS_ALLOW_LOOPBACK_HTTP" => Some("true".to_owned()),
+            _ => None,
+        })
+    })
+    .unwrap_or_else(|_| unreachable!("the table name is given"));
+    let clients = shared::aws::Clients::from_environment().await;
+    if let Some(bus) = &config.event_bus_name {
+        let client = aws_sdk_eventbridge::Client::new(clients.sdk_config());
+        if let Err(err) = client.create_event_bus().name(bus).send().await {
+            tracing::debug!(error = %aws_sdk_eventbridge::error::DisplayErrorContext(err), "event bus not created (it may exist)");
+        }
+    }
+    events::Deployed::with_store(api.store(), &clients, &config)
 }
 
 /// The server's options from the environment, with local defaults.
@@ -151,6 +195,9 @@ fn banner(url: &str, options: &LocalOptions, every: u64) -> String {
     ));
     banner.push_str(&format!(
         "  notifications: dispatcher every {every} s; sent mail and SMS at $AWS_ENDPOINT_URL/moto-api/data.json\n"
+    ));
+    banner.push_str(&format!(
+        "  events: the table's stream polled every 250 ms, published to the bus \"{LOCAL_EVENT_BUS}\" and to webhooks (POST {url}/webhooks; http://127.0.0.1 receivers allowed)\n"
     ));
     if let Some(sms_webhook) = &options.sms_webhook {
         banner.push_str(&format!(

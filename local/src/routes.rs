@@ -10,6 +10,7 @@ pub enum Function {
     Activity,
     Admin,
     SmsInbound,
+    Webhooks,
 }
 
 impl Function {
@@ -23,6 +24,7 @@ impl Function {
             Function::Activity => "activity",
             Function::Admin => "admin",
             Function::SmsInbound => "sms-inbound",
+            Function::Webhooks => "webhooks",
         }
     }
 }
@@ -163,6 +165,18 @@ pub const ROUTES: &[Route] = &[
     ),
     route("POST", "/staff/{user_id}/erase", Function::Admin),
     route("GET", "/jobs/{job_id}", Function::Thread),
+    route("GET", "/webhooks", Function::Webhooks),
+    route("POST", "/webhooks", Function::Webhooks),
+    route("GET", "/webhooks/{id}", Function::Webhooks),
+    route("PATCH", "/webhooks/{id}", Function::Webhooks),
+    route("DELETE", "/webhooks/{id}", Function::Webhooks),
+    route("POST", "/webhooks/{id}/secret/rotate", Function::Webhooks),
+    route("GET", "/webhooks/{id}/deliveries", Function::Webhooks),
+    route(
+        "POST",
+        "/webhooks/{id}/deliveries/{event_id}/replay",
+        Function::Webhooks,
+    ),
 ];
 
 const fn route(method: &'static str, path: &'static str, function: Function) -> Route {

@@ -43,10 +43,14 @@ pub struct LocalApi {
     activity: App<DynamoStore>,
     admin: App<DynamoStore>,
     sms_inbound: sms_inbound::Inbound<DynamoStore>,
+    webhooks: App<DynamoStore>,
+    /// Which endpoint URLs the webhooks function accepts (loopback HTTP when the
+    /// configuration allows it, as `make dev` does for a receiver on this machine).
+    webhook_urls: shared::outbound::Policy,
     jwt_secret: Vec<u8>,
     operator_key: String,
     web: Option<WebApp>,
-    _dynamodb: Option<EmbeddedDynamo>,
+    dynamodb: Option<EmbeddedDynamo>,
 }
 
 impl LocalApi {
@@ -103,16 +107,29 @@ impl LocalApi {
                 },
                 settings.clone(),
             ),
+            webhooks: app(),
+            webhook_urls: shared::outbound::Policy {
+                allow_loopback_http: options.config.webhooks_allow_loopback_http,
+            },
             jwt_secret: options.jwt_secret,
             operator_key: options.operator_key,
             web: options.web,
-            _dynamodb: embedded,
+            dynamodb: embedded,
         }))
     }
 
     /// The table every function of this server uses.
     pub fn store(&self) -> DynamoStore {
         self.admin.store.clone()
+    }
+
+    /// Where DynamoDB answers (its stream too): the embedded server's, or the one
+    /// `AWS_ENDPOINT_URL_DYNAMODB` names.
+    pub fn dynamodb_endpoint(&self) -> Option<String> {
+        match &self.dynamodb {
+            Some(embedded) => Some(embedded.endpoint.clone()),
+            None => std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok(),
+        }
     }
 
     /// The files bucket, when one is configured.
@@ -149,6 +166,9 @@ impl LocalApi {
             Function::Activity => activity::handle(&self.activity, request).await,
             Function::Admin => admin::handle(&self.admin, request).await,
             Function::SmsInbound => sms_inbound::handle_webhook(&self.sms_inbound, request).await,
+            Function::Webhooks => {
+                webhooks::handle(&self.webhooks, &self.webhook_urls, request).await
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Lambda's part for the events function: the table's stream polled as its event source
 //! mapping polls it (from the latest record, batches of 100, the failed record and what
-//! follows sent again; [`testkit::stream::Poller`]), and the schedule that runs its
+//! follows sent again: [`testkit::stream::Poller`]), and the schedule that runs its
 //! webhook retries.
 
 use std::time::Duration;
@@ -28,9 +28,11 @@ pub async fn events_forever(
     let mut poller = Poller::new(reader);
     let mut last_retry_run = tokio::time::Instant::now();
     loop {
-        poller
-            .round(async |records| invoke(&events, records).await)
-            .await;
+        for (shard, records) in poller.next().await {
+            if let Some(sequence) = invoke(&events, records).await {
+                poller.failed(&shard, &sequence).await;
+            }
+        }
         if last_retry_run.elapsed() >= retries {
             last_retry_run = tokio::time::Instant::now();
             if let Err(error) = events.retry_due(jiff::Timestamp::now()).await {

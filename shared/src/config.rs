@@ -195,12 +195,12 @@ fn cursor_secret_parameter(
     }
 }
 
-/// `TABLE_NAME`, which every function needs.
 /// `WEBHOOKS_ALLOW_LOOPBACK_HTTP`: set only by the local stack, never in the template.
 pub fn allow_loopback_http(lookup: impl Fn(&str) -> Option<String>) -> bool {
     lookup("WEBHOOKS_ALLOW_LOOPBACK_HTTP").is_some_and(|v| v == "true" || v == "1")
 }
 
+/// `TABLE_NAME`, which every function needs.
 pub fn table_name(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
     lookup("TABLE_NAME")
         .filter(|v| !v.is_empty())

@@ -99,9 +99,11 @@ async fn commit_to_first_attempt() {
     let polling = async {
         let mut poller = Poller::new(reader);
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            poller
-                .round(async |records| invoke(&events, records).await)
-                .await;
+            for (shard, records) in poller.next().await {
+                if let Some(sequence) = invoke(&events, records).await {
+                    poller.failed(&shard, &sequence).await;
+                }
+            }
             tokio::time::sleep(POLL).await;
         }
     };

@@ -185,10 +185,10 @@ async fn call(
 /// As the template's mapping: a batch failing this many times is given up.
 pub const MAXIMUM_RETRY_ATTEMPTS: u32 = 10;
 
-/// Lambda's event source mapping over one stream: each round reads the shards and hands
-/// each batch (Lambda's `Records`) to the function, which answers the first record that
-/// failed, if any; the shard is then read again from that record, until it has failed
-/// [`MAXIMUM_RETRY_ATTEMPTS`] times and is given up.
+/// Lambda's event source mapping over one stream: [`Poller::next`] reads each shard's
+/// next batch (Lambda's `Records`) for the function; when it answers that a record
+/// failed, [`Poller::failed`] reads that shard again from the record, until it has
+/// failed [`MAXIMUM_RETRY_ATTEMPTS`] times and is given up.
 pub struct Poller {
     pub reader: StreamReader,
     failures: HashMap<String, u32>,
@@ -202,33 +202,26 @@ impl Poller {
         }
     }
 
-    /// One round over the shards; how many records were handed over.
-    pub async fn round(&mut self, function: impl AsyncFn(Vec<Value>) -> Option<String>) -> usize {
-        let batches = match self.reader.read().await {
-            Ok(batches) => batches,
-            Err(error) => {
-                tracing::warn!(%error, "reading the table's stream");
-                return 0;
-            }
-        };
-        let mut handed = 0;
-        for (shard, records) in batches {
-            handed += records.len();
-            let Some(sequence) = function(records).await else {
-                continue;
-            };
-            let attempts = self.failures.entry(sequence.clone()).or_default();
-            *attempts += 1;
-            if *attempts > MAXIMUM_RETRY_ATTEMPTS {
-                // In AWS the batch goes to the on-failure destination; here, to the log.
-                tracing::error!(shard, sequence, "stream batch given up after its retries");
-                self.failures.remove(&sequence);
-                continue;
-            }
-            if let Err(error) = self.reader.rewind(&shard, &sequence).await {
-                tracing::warn!(%error, "rewinding the stream");
-            }
+    /// Each shard's next batch, if it has records.
+    pub async fn next(&mut self) -> Vec<(String, Vec<Value>)> {
+        self.reader.read().await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "reading the table's stream");
+            Vec::new()
+        })
+    }
+
+    /// The function failed `sequence` of `shard`'s batch.
+    pub async fn failed(&mut self, shard: &str, sequence: &str) {
+        let attempts = self.failures.entry(sequence.to_owned()).or_default();
+        *attempts += 1;
+        if *attempts > MAXIMUM_RETRY_ATTEMPTS {
+            // In AWS the batch goes to the on-failure destination; here, to the log.
+            tracing::error!(shard, sequence, "stream batch given up after its retries");
+            self.failures.remove(sequence);
+            return;
         }
-        handed
+        if let Err(error) = self.reader.rewind(shard, sequence).await {
+            tracing::warn!(%error, "rewinding the stream");
+        }
     }
 }

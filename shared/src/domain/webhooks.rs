@@ -74,8 +74,8 @@ pub enum EndpointStatus {
 
 impl Named for EndpointStatus {}
 
-/// A tenant's webhook endpoint, as stored. The secrets never leave the API but once:
-/// [`EndpointView`] is what is shown.
+/// A tenant's webhook endpoint, as stored. The secrets leave the API once, when made;
+/// the webhooks function's view of an endpoint never shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     pub id: String,
