@@ -5,6 +5,7 @@
 mod bus;
 mod catalogue;
 mod deliveries;
+mod schema;
 
 use std::sync::Mutex;
 
@@ -105,6 +106,12 @@ impl Harness {
     pub async fn pump_at(&mut self, now: jiff::Timestamp) -> (StreamEvent, BatchResponse) {
         let batch = self.next_batch().await;
         let response = self.events.handle_stream(&batch, now).await;
+        // Whatever the code makes is what openapi.yaml's catalogue says it makes.
+        let made: Vec<Event> = crate::derive_batch(&batch.records)
+            .into_iter()
+            .map(|(_, event)| event)
+            .collect();
+        schema::assert_catalogued(&made);
         (batch, response)
     }
 
