@@ -86,7 +86,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn commit_to_first_attempt() {
-    let stack = TestStack::start().await;
+    let stack = TestStack::with_stream().await;
     let receiver = Receiver::start().await;
     endpoint(&stack, &receiver.url).await;
     let events = events_of(&stack).await;
@@ -142,7 +142,7 @@ async fn commit_to_first_attempt() {
 }
 
 async fn throughput(endpoints: usize) {
-    let stack = TestStack::start().await;
+    let stack = TestStack::with_stream().await;
     let receiver = Receiver::start().await;
     for _ in 0..endpoints {
         endpoint(&stack, &receiver.url).await;

@@ -46,6 +46,14 @@ impl TestApp {
         }
     }
 
+    /// With the table's stream ([`TestStack::with_stream`]).
+    pub async fn with_stream(tenant: &'static str) -> TestApp {
+        TestApp {
+            stack: TestStack::with_stream().await,
+            tenant,
+        }
+    }
+
     /// A stack whose DynamoDB client meets `faults` ([`TestStack::with_faults`]).
     pub async fn with_faults(tenant: &'static str, faults: &crate::faults::Faults) -> TestApp {
         TestApp {

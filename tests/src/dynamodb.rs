@@ -95,17 +95,27 @@ pub struct TestStack {
 }
 
 impl TestStack {
+    /// A table without its stream, which the tests of everything but events do not read
+    /// ([`schema::Stream::Off`]).
     pub async fn start() -> TestStack {
-        TestStack::start_with(None).await
+        TestStack::start_with(None, schema::Stream::Off).await
+    }
+
+    /// A table with its stream, as deployed ([`TestStack::stream`] reads it).
+    pub async fn with_stream() -> TestStack {
+        TestStack::start_with(None, schema::Stream::On).await
     }
 
     /// A stack whose DynamoDB and S3 clients meet these faults (the table is created
     /// before any).
     pub async fn with_faults(faults: &crate::faults::Faults) -> TestStack {
-        TestStack::start_with(Some(faults)).await
+        TestStack::start_with(Some(faults), schema::Stream::Off).await
     }
 
-    async fn start_with(faults: Option<&crate::faults::Faults>) -> TestStack {
+    async fn start_with(
+        faults: Option<&crate::faults::Faults>,
+        stream: schema::Stream,
+    ) -> TestStack {
         let requests = RequestCounter::default();
         let (endpoint, server) = match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
             Ok(endpoint) if !endpoint.is_empty() => (endpoint, None),
@@ -123,7 +133,7 @@ impl TestStack {
             "tidings-test-{}",
             ulid::Ulid::new().to_string().to_lowercase()
         );
-        schema::create_table(&client, &table)
+        schema::create_table_with(&client, &table, stream)
             .await
             .expect("the test table is created");
         requests.reset();

@@ -106,7 +106,11 @@ impl StreamReader {
 
     /// The next records of each shard, in order, at most [`BATCH_SIZE`] a shard.
     pub async fn read(&mut self) -> Result<Vec<(String, Vec<Value>)>, String> {
-        self.find_shards().await?;
+        // Shards are looked for again only when every one known has closed: describing
+        // the stream locally reads all of its records.
+        if self.shards.iter().all(|(_, iterator, _)| iterator.is_none()) {
+            self.find_shards().await?;
+        }
         let mut batches = Vec::new();
         for index in 0..self.shards.len() {
             let Some(iterator) = self.shards[index].1.clone() else {

@@ -73,7 +73,7 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(tenant: &'static str) -> Harness {
-        let app = TestApp::start(tenant).await;
+        let app = TestApp::with_stream(tenant).await;
         let stream = app.stream().await;
         let events = Events {
             store: app.store.clone(),

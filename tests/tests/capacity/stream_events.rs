@@ -69,7 +69,7 @@ async fn batch_of(stack: &TestStack, sends: usize) -> StreamEvent {
 /// The events of a batch of `sends` messages delivered to `endpoints` endpoints: what
 /// the batch cost, and how many deliveries it made.
 async fn delivered(sends: usize, endpoints: usize) -> (Cost, usize, Duration) {
-    let stack = TestStack::start().await;
+    let stack = TestStack::with_stream().await;
     let receiver = Receiver::start().await;
     for _ in 0..endpoints {
         endpoint(&stack, &receiver.url).await;
@@ -151,7 +151,7 @@ async fn a_tenant_without_endpoints_costs_one_read_a_batch() {
 /// Query per tenant, and per delivery one conditional PutItem.
 #[tokio::test]
 async fn a_retry_costs_one_write_a_delivery() {
-    let stack = TestStack::start().await;
+    let stack = TestStack::with_stream().await;
     let receiver = Receiver::start().await;
     receiver.answer(&[503; 11]);
     endpoint(&stack, &receiver.url).await;
