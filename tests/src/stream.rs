@@ -108,7 +108,11 @@ impl StreamReader {
     pub async fn read(&mut self) -> Result<Vec<(String, Vec<Value>)>, String> {
         // Shards are looked for again only when every one known has closed: describing
         // the stream locally reads all of its records.
-        if self.shards.iter().all(|(_, iterator, _)| iterator.is_none()) {
+        if self
+            .shards
+            .iter()
+            .all(|(_, iterator, _)| iterator.is_none())
+        {
             self.find_shards().await?;
         }
         let mut batches = Vec::new();
