@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 use events::stream::StreamEvent;
 use events::{EventBridge, Events};
 use serde_json::{json, Value};
-use shared::domain::now_rfc3339;
-use shared::domain::webhooks::{Endpoint, EndpointStatus, EventType};
+use shared::domain::webhooks::EventType;
 use shared::outbound::{Outbound, Policy};
-use shared::store::{DynamoStore, WebhookStore};
+use shared::store::DynamoStore;
 use testkit::receiver::Receiver;
 use testkit::stream::{Poller, Start, StreamReader};
 use testkit::{read_response, Claims, TestStack};
@@ -41,27 +40,7 @@ async fn events_of(stack: &TestStack) -> Events<DynamoStore, EventBridge> {
 }
 
 async fn endpoint(stack: &TestStack, url: &str) {
-    let now = now_rfc3339();
-    let endpoint = Endpoint {
-        id: format!("wh_{}", ulid::Ulid::new()),
-        url: url.to_owned(),
-        description: None,
-        event_types: vec![EventType::MessageCreated],
-        status: EndpointStatus::Enabled,
-        disabled_reason: None,
-        disabled_at: None,
-        failing_since: None,
-        secret: shared::outbound::new_secret(),
-        previous_secret: None,
-        previous_secret_expires_at: None,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    stack
-        .store
-        .create_endpoint(&TENANT.into(), &endpoint)
-        .await
-        .unwrap();
+    testkit::seed::webhook_endpoint(&stack.store, TENANT, url, &[EventType::MessageCreated]).await;
 }
 
 async fn send(stack: &TestStack, n: usize) -> String {

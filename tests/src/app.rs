@@ -164,6 +164,23 @@ pub fn find_conversation(claims: &Claims, order: &str) -> ApiEvent {
         .query("order_id", order)
 }
 
+/// `PATCH /conversations/{id}/messages/{message_id}`: a new text for a sent message.
+pub fn edit_message(claims: &Claims, conversation: &str, message: &str, text: &str) -> ApiEvent {
+    ApiEvent::new("PATCH", "/conversations/{id}/messages/{message_id}")
+        .claims(claims)
+        .path_param("id", conversation)
+        .path_param("message_id", message)
+        .json(json!({ "message": text }))
+}
+
+/// `DELETE /conversations/{id}/messages/{message_id}`.
+pub fn delete_message(claims: &Claims, conversation: &str, message: &str) -> ApiEvent {
+    ApiEvent::new("DELETE", "/conversations/{id}/messages/{message_id}")
+        .claims(claims)
+        .path_param("id", conversation)
+        .path_param("message_id", message)
+}
+
 /// `POST /conversations` with `body`.
 pub fn open_conversation(claims: &Claims, body: Value) -> ApiEvent {
     ApiEvent::new("POST", "/conversations")

@@ -265,3 +265,35 @@ pub async fn searchable_accounts(store: &DynamoStore, tenant: &str, count: usize
     }
     write_all(store, items).await;
 }
+
+/// An enabled webhook endpoint of `tenant` at `url` for `types` (none: all), stored as
+/// the webhooks API stores one; its secret is in it.
+pub async fn webhook_endpoint(
+    store: &DynamoStore,
+    tenant: &str,
+    url: &str,
+    types: &[shared::domain::webhooks::EventType],
+) -> shared::domain::webhooks::Endpoint {
+    use shared::store::WebhookStore;
+    let now = shared::domain::now_rfc3339();
+    let endpoint = shared::domain::webhooks::Endpoint {
+        id: format!("wh_{}", ulid::Ulid::new()),
+        url: url.to_owned(),
+        description: None,
+        event_types: types.to_vec(),
+        status: shared::domain::webhooks::EndpointStatus::Enabled,
+        disabled_reason: None,
+        disabled_at: None,
+        failing_since: None,
+        secret: shared::outbound::new_secret(),
+        previous_secret: None,
+        previous_secret_expires_at: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store
+        .create_endpoint(&TenantId::from(tenant), &endpoint)
+        .await
+        .expect("the endpoint is stored");
+    endpoint
+}

@@ -136,28 +136,7 @@ impl Harness {
 
     /// An endpoint of `tenant` at `url`, stored as the webhooks API stores one.
     pub async fn endpoint(&self, tenant: &str, url: &str, types: &[EventType]) -> Endpoint {
-        let now = format_timestamp(jiff::Timestamp::now());
-        let endpoint = Endpoint {
-            id: format!("wh_{}", ulid::Ulid::new()),
-            url: url.to_owned(),
-            description: None,
-            event_types: types.to_vec(),
-            status: EndpointStatus::Enabled,
-            disabled_reason: None,
-            disabled_at: None,
-            failing_since: None,
-            secret: shared::outbound::new_secret(),
-            previous_secret: None,
-            previous_secret_expires_at: None,
-            created_at: now.clone(),
-            updated_at: now,
-        };
-        self.app
-            .store
-            .create_endpoint(&tenant.into(), &endpoint)
-            .await
-            .unwrap();
-        endpoint
+        testkit::seed::webhook_endpoint(&self.app.store, tenant, url, types).await
     }
 }
 

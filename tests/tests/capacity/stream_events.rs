@@ -1,9 +1,7 @@
 use super::*;
 use ::events::stream::StreamEvent;
 use ::events::{Bus, Event, Events};
-use shared::domain::webhooks::{Endpoint, EndpointStatus};
 use shared::outbound::{Outbound, Policy};
-use shared::store::WebhookStore;
 use testkit::receiver::Receiver;
 
 /// EventBridge's list price per million entries of up to 64 KB.
@@ -18,29 +16,8 @@ impl Bus for Accepting {
     }
 }
 
-async fn endpoint(stack: &TestStack, url: &str) -> Endpoint {
-    let now = now_rfc3339();
-    let endpoint = Endpoint {
-        id: format!("wh_{}", ulid::Ulid::new()),
-        url: url.to_owned(),
-        description: Some("practice software".into()),
-        event_types: Vec::new(),
-        status: EndpointStatus::Enabled,
-        disabled_reason: None,
-        disabled_at: None,
-        failing_since: None,
-        secret: shared::outbound::new_secret(),
-        previous_secret: None,
-        previous_secret_expires_at: None,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    stack
-        .store
-        .create_endpoint(&TenantId::from(TENANT), &endpoint)
-        .await
-        .unwrap();
-    endpoint
+async fn endpoint(stack: &TestStack, url: &str) {
+    seed::webhook_endpoint(&stack.store, TENANT, url, &[]).await;
 }
 
 /// `sends` messages (UUID ids, 120 characters) as one stream batch, and how many events

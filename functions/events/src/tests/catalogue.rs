@@ -8,23 +8,9 @@ use shared::store::{
     UnmatchedReason, UnmatchedSms,
 };
 use testkit::app::{close_conversation, general, mark_read, open_conversation, order_1042};
+use testkit::app::{delete_message as delete, edit_message as edit};
 
 const TENANT: &str = "clinic-events";
-
-fn edit(claims: &Claims, conversation: &str, message: &str, text: &str) -> ApiEvent {
-    ApiEvent::new("PATCH", "/conversations/{id}/messages/{message_id}")
-        .claims(claims)
-        .path_param("id", conversation)
-        .path_param("message_id", message)
-        .json(json!({ "message": text }))
-}
-
-fn delete(claims: &Claims, conversation: &str, message: &str) -> ApiEvent {
-    ApiEvent::new("DELETE", "/conversations/{id}/messages/{message_id}")
-        .claims(claims)
-        .path_param("id", conversation)
-        .path_param("message_id", message)
-}
 
 #[tokio::test]
 async fn messages_make_created_edited_deleted_and_read_events() {

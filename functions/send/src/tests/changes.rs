@@ -6,21 +6,7 @@ use shared::domain::ids::MessageId;
 use shared::domain::Side;
 use shared::store::MessageChangeStore;
 use testkit::app::{close_conversation, conversation_thread};
-
-fn edit(claims: &Claims, conversation: &str, message: &str, text: &str) -> ApiEvent {
-    ApiEvent::new("PATCH", "/conversations/{id}/messages/{message_id}")
-        .claims(claims)
-        .path_param("id", conversation)
-        .path_param("message_id", message)
-        .json(json!({ "message": text }))
-}
-
-fn delete(claims: &Claims, conversation: &str, message: &str) -> ApiEvent {
-    ApiEvent::new("DELETE", "/conversations/{id}/messages/{message_id}")
-        .claims(claims)
-        .path_param("id", conversation)
-        .path_param("message_id", message)
-}
+use testkit::app::{delete_message as delete, edit_message as edit};
 
 fn versions(claims: &Claims, conversation: &str, message: &str) -> ApiEvent {
     ApiEvent::new("GET", "/conversations/{id}/messages/{message_id}/versions")
