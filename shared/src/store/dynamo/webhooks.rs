@@ -274,19 +274,7 @@ impl WebhookStore for DynamoStore {
         tenant: &TenantId,
         delivery: &Delivery,
     ) -> Result<bool, StoreError> {
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(delivery_item(tenant, delivery)?))
-            .condition_expression(format!("attribute_not_exists({PK})"))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err) if is_put_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        self.put_delivery(tenant, delivery, None).await
     }
 
     async fn save_delivery(
@@ -295,20 +283,8 @@ impl WebhookStore for DynamoStore {
         delivery: &Delivery,
         read_attempts: u32,
     ) -> Result<bool, StoreError> {
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(delivery_item(tenant, delivery)?))
-            .condition_expression(format!("attribute_exists({PK}) AND attempts = :read"))
-            .expression_attribute_values(":read", AttributeValue::N(read_attempts.to_string()))
-            .send()
+        self.put_delivery(tenant, delivery, Some(read_attempts))
             .await
-        {
-            Ok(_) => Ok(true),
-            Err(err) if is_put_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
     }
 
     async fn delivery(
@@ -388,5 +364,33 @@ impl WebhookStore for DynamoStore {
         }
         due.sort_by(|a, b| a.1.next_attempt_at.cmp(&b.1.next_attempt_at));
         Ok(due)
+    }
+}
+
+impl DynamoStore {
+    /// A delivery's record: new (`read_attempts` none: only if absent) or after the
+    /// attempts read; false when the condition failed.
+    async fn put_delivery(
+        &self,
+        tenant: &TenantId,
+        delivery: &Delivery,
+        read_attempts: Option<u32>,
+    ) -> Result<bool, StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(delivery_item(tenant, delivery)?));
+        let put = match read_attempts {
+            None => put.condition_expression(format!("attribute_not_exists({PK})")),
+            Some(read) => put
+                .condition_expression(format!("attribute_exists({PK}) AND attempts = :read"))
+                .expression_attribute_values(":read", AttributeValue::N(read.to_string())),
+        };
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(err) if is_put_conditional_failure(&err) => Ok(false),
+            Err(err) => Err(classify(err)),
+        }
     }
 }
