@@ -8,7 +8,7 @@ use std::ops::Deref;
 use serde_json::{json, Value};
 use shared::domain::ids::TenantId;
 use shared::domain::{ConversationId, Message, Subject};
-use shared::store::{ConversationHeader, DynamoStore, MessageStore};
+use shared::store::{schema, ConversationHeader, DynamoStore, MessageStore};
 use shared::App;
 
 use crate::{read_response, ApiEvent, Claims, TestStack};
@@ -50,6 +50,17 @@ impl TestApp {
     pub async fn with_stream(tenant: &'static str) -> TestApp {
         TestApp {
             stack: TestStack::with_stream().await,
+            tenant,
+        }
+    }
+
+    /// With the table's stream, its clients meeting `faults`.
+    pub async fn with_faults_and_stream(
+        tenant: &'static str,
+        faults: &crate::faults::Faults,
+    ) -> TestApp {
+        TestApp {
+            stack: TestStack::start_with(Some(faults), schema::Stream::On).await,
             tenant,
         }
     }

@@ -112,7 +112,7 @@ impl TestStack {
         TestStack::start_with(Some(faults), schema::Stream::Off).await
     }
 
-    async fn start_with(
+    pub(crate) async fn start_with(
         faults: Option<&crate::faults::Faults>,
         stream: schema::Stream,
     ) -> TestStack {

@@ -73,7 +73,11 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(tenant: &'static str) -> Harness {
-        let app = TestApp::with_stream(tenant).await;
+        Harness::on(TestApp::with_stream(tenant).await).await
+    }
+
+    /// On a stack made otherwise (with faults); its table must have its stream.
+    pub async fn on(app: TestApp) -> Harness {
         let stream = app.stream().await;
         let events = Events {
             store: app.store.clone(),

@@ -12,6 +12,7 @@ use testkit::{ApiEvent, Claims, TestApp};
 
 mod deliveries;
 mod endpoints;
+mod faults;
 mod refusals;
 
 const TENANT: &str = "clinic-a";

@@ -367,3 +367,40 @@ async fn a_dead_endpoint_costs_one_attempt_a_retry_run_not_one_a_conversation() 
     assert_eq!(attempts.iter().sum::<u32>(), 4, "{attempts:?}");
     assert!(log.iter().all(|d| d.status == DeliveryStatus::Retrying));
 }
+
+/// DynamoDB failing as deliveries are recorded: the batch is reported failed from the
+/// tenant's first record, and the resend records each delivery once (a receiver may get
+/// one twice, under the same `webhook-id`, as Standard Webhooks allows).
+#[tokio::test]
+async fn a_throttled_record_fails_the_batch_and_the_resend_records_once() {
+    let faults = testkit::faults::Faults::default();
+    let app = TestApp::with_faults_and_stream(TENANT, &faults).await;
+    let mut h = Harness::on(app).await;
+    let receiver = Receiver::start().await;
+    let endpoint = h
+        .endpoint(TENANT, &receiver.url, &[EventType::MessageCreated])
+        .await;
+    send(&h, &Claims::staff(TENANT, "s1"), "one").await;
+    send(&h, &Claims::staff(TENANT, "s1"), "two").await;
+    let batch = h.next_batch().await;
+    // As many as the SDK's own attempts of one request: the first run fails.
+    faults.inject(&["PutItem", "WHD#"], 3, testkit::faults::throttled());
+    let response = h.events.handle_stream(&batch, at(0)).await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    // The tenant's first record that made an event (its header's), not the endpoint's.
+    let first_event = crate::derive_batch(&batch.records)[0].0;
+    assert_eq!(
+        response.batch_item_failures[0].item_identifier,
+        batch.records[first_event].dynamodb.sequence_number
+    );
+    let resent = h.events.handle_stream(&batch, at(1)).await;
+    assert_eq!(resent, BatchResponse::default());
+    let log = log(&h, TENANT, &endpoint).await;
+    assert_eq!(log.len(), 2);
+    let ids: std::collections::BTreeSet<_> = receiver
+        .received()
+        .iter()
+        .map(|r| r.header("webhook-id").unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "the same two ids however often they came");
+}
