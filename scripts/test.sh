@@ -14,7 +14,10 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== pdftotext (the PDF export's tests read its text back)"
 command -v pdftotext >/dev/null || apt_install poppler-utils
-pdftotext -v 2>&1 | head -1
+# Its whole version text, then the first line: `head` closing the pipe early would kill
+# pdftotext with SIGPIPE, which pipefail reports as a failure.
+version=$(pdftotext -v 2>&1 || true)
+echo "${version%%$'\n'*}"
 echo "== web app: npm ci, type check and build (web/dist); Chromium for its browser tests"
 web_build
 ensure_chromium
