@@ -9,7 +9,7 @@ use shared::store::{SettingsStore, WebhookStore};
 use shared::{ApiError, App};
 
 use crate::view::DeliveryView;
-use crate::{delivery_route, endpoint_route};
+use crate::{delivery_route, endpoint_route, stored_endpoint};
 
 #[derive(Serialize, Deserialize)]
 struct DeliveriesCursor {
@@ -28,14 +28,7 @@ pub async fn list<S: SettingsStore + WebhookStore>(
         .map(|c| app.cursors.open::<DeliveriesCursor>(&scope, &c))
         .transpose()?;
     // Deliveries outlive a deleted endpoint (until their TTL); its log goes with it.
-    if app
-        .store
-        .endpoint(&principal.tenant_id, &id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::NotFound);
-    }
+    stored_endpoint(app, &principal, &id).await?;
     let page = app
         .store
         .deliveries(
@@ -64,11 +57,7 @@ pub async fn replay<S: SettingsStore + WebhookStore>(
 ) -> Result<Response, ApiError> {
     let (principal, endpoint_id, event_id) = delivery_route(app, request)?;
     let tenant = &principal.tenant_id;
-    let endpoint = app
-        .store
-        .endpoint(tenant, &endpoint_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let endpoint = stored_endpoint(app, &principal, &endpoint_id).await?;
     if endpoint.status == EndpointStatus::Disabled {
         return Err(ApiError::conflict(
             "endpoint_disabled",

@@ -10,7 +10,7 @@ use shared::{ApiError, App};
 
 use crate::input::{self, CheckedChange, EndpointChange, NewEndpoint};
 use crate::view::{Created, EndpointView};
-use crate::{endpoint_route, manager};
+use crate::{endpoint_route, manager, stored_endpoint};
 
 pub const ID_PREFIX: &str = "wh_";
 
@@ -87,11 +87,7 @@ pub async fn get<S: SettingsStore + WebhookStore>(
     request: &Request,
 ) -> Result<Response, ApiError> {
     let (principal, id) = endpoint_route(app, request)?;
-    let endpoint = app
-        .store
-        .endpoint(&principal.tenant_id, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let endpoint = stored_endpoint(app, &principal, &id).await?;
     Ok(http::json_response(200, &EndpointView::from(&endpoint)))
 }
 
@@ -102,11 +98,7 @@ pub async fn update<S: SettingsStore + WebhookStore>(
 ) -> Result<Response, ApiError> {
     let (principal, id) = endpoint_route(app, request)?;
     let change = http::json_body::<EndpointChange>(request)?.check(policy)?;
-    let mut endpoint = app
-        .store
-        .endpoint(&principal.tenant_id, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut endpoint = stored_endpoint(app, &principal, &id).await?;
     let read_updated_at = endpoint.updated_at.clone();
     apply(&mut endpoint, change, &updated_after(&read_updated_at));
     // Conditional on what was read: a change made meanwhile (another admin, or the
@@ -184,11 +176,7 @@ pub async fn rotate<S: SettingsStore + WebhookStore>(
     request: &Request,
 ) -> Result<Response, ApiError> {
     let (principal, id) = endpoint_route(app, request)?;
-    let mut endpoint = app
-        .store
-        .endpoint(&principal.tenant_id, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let mut endpoint = stored_endpoint(app, &principal, &id).await?;
     let read_updated_at = endpoint.updated_at.clone();
     let expires = jiff::Timestamp::now()
         .checked_add(jiff::SignedDuration::from_hours(PREVIOUS_SECRET_HOURS))

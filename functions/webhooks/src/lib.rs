@@ -80,6 +80,18 @@ fn endpoint_route<S: SettingsStore>(
     Ok((principal, id))
 }
 
+/// The endpoint `id` of the caller's tenant, as stored: 404 when there is none.
+async fn stored_endpoint<S: WebhookStore>(
+    app: &App<S>,
+    principal: &Principal,
+    id: &str,
+) -> Result<shared::domain::webhooks::Endpoint, ApiError> {
+    app.store
+        .endpoint(&principal.tenant_id, id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
 /// As [`endpoint_route`], with the event id of one of its deliveries.
 fn delivery_route<S: SettingsStore>(
     app: &App<S>,

@@ -93,20 +93,10 @@ impl WebhookStore for DynamoStore {
         tenant: &TenantId,
         endpoint: &Endpoint,
     ) -> Result<(), StoreError> {
-        let item = keyed_item(
-            keys::endpoints_pk(tenant),
-            keys::endpoint_sk(&endpoint.id),
-            endpoint,
-        )?;
-        match self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(format!("attribute_not_exists({PK})"))
-            .send()
-            .await
-        {
+        let put = self
+            .endpoint_put(tenant, endpoint)?
+            .condition_expression(format!("attribute_not_exists({PK})"));
+        match put.send().await {
             Ok(_) => Ok(()),
             Err(err) if is_put_conditional_failure(&err) => Err(StoreError::Conflict {
                 code: "endpoint_exists",
@@ -122,16 +112,8 @@ impl WebhookStore for DynamoStore {
         endpoint: &Endpoint,
         read_updated_at: &str,
     ) -> Result<(), StoreError> {
-        let item = keyed_item(
-            keys::endpoints_pk(tenant),
-            keys::endpoint_sk(&endpoint.id),
-            endpoint,
-        )?;
         let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
+            .endpoint_put(tenant, endpoint)?
             .condition_expression(format!("attribute_exists({PK}) AND updated_at = :read"))
             .expression_attribute_values(":read", s(read_updated_at))
             .return_values_on_condition_check_failure(
@@ -392,5 +374,24 @@ impl DynamoStore {
             Err(err) if is_put_conditional_failure(&err) => Ok(false),
             Err(err) => Err(classify(err)),
         }
+    }
+
+    /// The Put of an endpoint's item, its condition left to the caller.
+    fn endpoint_put(
+        &self,
+        tenant: &TenantId,
+        endpoint: &Endpoint,
+    ) -> Result<aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder, StoreError>
+    {
+        let item = keyed_item(
+            keys::endpoints_pk(tenant),
+            keys::endpoint_sk(&endpoint.id),
+            endpoint,
+        )?;
+        Ok(self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item)))
     }
 }
