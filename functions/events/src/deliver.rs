@@ -143,8 +143,9 @@ impl<S: WebhookStore> Courier<'_, S> {
     }
 
     /// Per endpoint and conversation one after the other, in the order given (the
-    /// stream's; the retry run's by event id, which is by time); the groups side by side. A group stops at its first failure, leaving what
-    /// follows for the retry run, so a receiver sees a conversation's events in order.
+    /// stream's; the retry run's by event id, which is by time); the groups side by
+    /// side. After a group's first failure, what follows waits for the retry run, so a
+    /// receiver sees a conversation's events in order.
     async fn send_in_order(&self, tenant: &TenantId, jobs: Vec<Job<'_>>) -> Result<(), StoreError> {
         let mut groups: BTreeMap<(String, Option<String>), Vec<Job>> = BTreeMap::new();
         for job in jobs {
