@@ -17,7 +17,7 @@ use testkit::{ApiEvent, Claims};
 use crate::{Function, LocalApi};
 
 pub const DEMO_TENANT: &str = "demo";
-const DEMO_DOMAIN: &str = "demo.example";
+pub const DEMO_DOMAIN: &str = "demo.example";
 /// The demo tenant's SMS number (texts to it are the demo tenant's).
 pub const DEMO_SMS_NUMBER: &str = "+15550100999";
 pub const DEMO_CONTACT_PHONE: &str = "+15550100001";
@@ -181,7 +181,8 @@ pub async fn dispatch_forever(store: DynamoStore, every: Duration) {
         clients.sms(),
         std::env::var("NOTIFY_FROM_EMAIL")
             .unwrap_or_else(|_| format!("notifications@{DEMO_DOMAIN}")),
-    );
+    )
+    .with_reply_domain(Some(crate::mail::reply_domain()));
     let mut timer = tokio::time::interval(every);
     loop {
         timer.tick().await;

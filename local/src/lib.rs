@@ -4,8 +4,10 @@
 //! configured.
 
 pub mod demo;
+pub mod mail;
 pub mod routes;
 pub mod server;
+pub mod smtp;
 pub mod stream;
 pub mod tokens;
 pub mod web;

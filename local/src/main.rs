@@ -96,7 +96,15 @@ async fn serve() -> Result<(), String> {
             std::time::Duration::from_secs(retry_secs),
         ));
     }
-    tracing::info!("\n{}", banner(&url, &options, every));
+    let smtp_port = env_number("SMTP_PORT", 2525);
+    if let Some(files) = api.files() {
+        let smtp = tokio::net::TcpListener::bind(format!("127.0.0.1:{smtp_port}"))
+            .await
+            .map_err(|e| format!("binding 127.0.0.1:{smtp_port} for SMTP: {e}"))?;
+        let replies = local_replies(&api).await;
+        tokio::spawn(local::mail::receive_forever(smtp, replies, files));
+    }
+    tracing::info!("\n{}", banner(&url, &options, every, smtp_port));
     api.serve(listener).await.map_err(|e| e.to_string())
 }
 
@@ -127,6 +135,19 @@ async fn local_events(api: &LocalApi, options: &LocalOptions) -> events::Deploye
         }
     }
     events::Deployed::with_store(api.store(), &clients, &config)
+}
+
+/// The `email-inbound` function on this server's store, settings and files, answering
+/// refused replies through SES from the environment (moto's under `make dev`).
+async fn local_replies(api: &LocalApi) -> std::sync::Arc<local::mail::LocalReplies> {
+    let clients = shared::aws::Clients::from_environment().await;
+    let files = api.files().unwrap_or_else(|| unreachable!("called with files configured"));
+    let from = std::env::var("NOTIFY_FROM_EMAIL")
+        .unwrap_or_else(|_| format!("notifications@{}", local::demo::DEMO_DOMAIN));
+    std::sync::Arc::new(
+        email_inbound::Replies::new(api.app(), files, clients.email(), from)
+            .with_reply_domain(Some(local::mail::reply_domain())),
+    )
 }
 
 /// The server's options from the environment, with local defaults.
@@ -165,7 +186,7 @@ fn local_options(url: &str, data_dir: &str) -> Result<LocalOptions, String> {
 }
 
 /// What the server logs when it is up: the demo's tokens, and how to reach the rest.
-fn banner(url: &str, options: &LocalOptions, every: u64) -> String {
+fn banner(url: &str, options: &LocalOptions, every: u64, smtp_port: u64) -> String {
     let mut banner = format!(
         "tidings local API on {url} (tenant \"{DEMO_TENANT}\", tokens valid 24 h)\n  web app: {url}/app/ (sign in as any demo identity)\n"
     );
@@ -198,6 +219,10 @@ fn banner(url: &str, options: &LocalOptions, every: u64) -> String {
     ));
     banner.push_str(&format!(
         "  events: the table's stream polled every 250 ms, published to the bus \"{LOCAL_EVENT_BUS}\" and to webhooks (POST {url}/webhooks; http://127.0.0.1 receivers allowed)\n"
+    ));
+    banner.push_str(&format!(
+        "  replies by email: SMTP on 127.0.0.1:{smtp_port} for reply+TOKEN@{} (the Reply-To of a notification email; see README)\n",
+        local::mail::reply_domain()
     ));
     if let Some(sms_webhook) = &options.sms_webhook {
         banner.push_str(&format!(

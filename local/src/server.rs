@@ -51,6 +51,9 @@ pub struct LocalApi {
     operator_key: String,
     web: Option<WebApp>,
     dynamodb: Option<EmbeddedDynamo>,
+    /// The settings cache every function here shares, as one container would.
+    settings: Arc<SettingsCache>,
+    config: shared::Config,
 }
 
 impl LocalApi {
@@ -115,6 +118,8 @@ impl LocalApi {
             operator_key: options.operator_key,
             web: options.web,
             dynamodb: embedded,
+            settings,
+            config: options.config,
         }))
     }
 
@@ -129,6 +134,16 @@ impl LocalApi {
         match &self.dynamodb {
             Some(embedded) => Some(embedded.endpoint.clone()),
             None => std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok(),
+        }
+    }
+
+    /// An app of this server's (its store, settings cache and files), for a function
+    /// that is not served on a route.
+    pub fn app(&self) -> App<DynamoStore> {
+        let app = App::with_settings_cache(self.store(), &self.config, self.settings.clone());
+        match self.files() {
+            Some(files) => app.with_files(files),
+            None => app,
         }
     }
 

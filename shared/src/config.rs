@@ -7,11 +7,13 @@ mod dispatch;
 mod events;
 mod inbound;
 mod jobs;
+mod replies;
 
 pub use dispatch::DispatchConfig;
 pub use events::EventsConfig;
 pub use inbound::{InboundConfig, Webhook};
 pub use jobs::JobsConfig;
+pub use replies::RepliesConfig;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -169,6 +171,11 @@ impl Config {
         DispatchConfig::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// The email replies section, from the environment.
+    pub fn load_replies() -> Result<RepliesConfig, ConfigError> {
+        RepliesConfig::from_lookup(|name| std::env::var(name).ok())
+    }
+
     /// The inbound SMS section: the environment, with the webhook's auth token read from
     /// Parameter Store (one request, when the environment names a parameter).
     pub async fn load_inbound(ssm: &aws_sdk_ssm::Client) -> Result<InboundConfig, ConfigError> {
@@ -205,6 +212,20 @@ pub fn table_name(lookup: impl Fn(&str) -> Option<String>) -> Result<String, Con
     lookup("TABLE_NAME")
         .filter(|v| !v.is_empty())
         .ok_or(ConfigError::Missing("TABLE_NAME"))
+}
+
+/// `REPLY_DOMAIN`: the domain SES receives replies for (empty or absent: none).
+pub fn reply_domain(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    match lookup("REPLY_DOMAIN").filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(domain) if crate::domain::validate::is_valid_email(&format!("reply@{domain}")) => {
+            Ok(Some(domain.to_ascii_lowercase()))
+        }
+        Some(_) => Err(ConfigError::Invalid {
+            name: "REPLY_DOMAIN",
+            reason: "must be a domain name".into(),
+        }),
+    }
 }
 
 /// `SETTINGS_CACHE_SECONDS` (default 30, at most 60): how long a container trusts the

@@ -38,6 +38,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("jobs", "jobs"),
     ("events", "events"),
     ("webhooks", "webhooks"),
+    ("email_inbound", "email-inbound"),
 ];
 
 /// Shared code that runs at a function's cold start (the secret it reads): recorded for

@@ -1,5 +1,6 @@
-//! `GET /sms/unmatched`: inbound texts that did not become messages (unknown numbers,
-//! refused by the mode, conversation closed), newest first. Admins only.
+//! `GET /sms/unmatched` and `GET /email/unmatched`: inbound texts and email replies that
+//! did not become messages (unknown numbers, revoked reply addresses, senders who may not
+//! write there, refused by the mode, conversation closed), newest first. Admins only.
 
 use serde::{Deserialize, Serialize};
 use shared::domain::permissions::require_admin;
@@ -15,11 +16,17 @@ struct UnmatchedCursor {
 pub async fn list<S: SettingsStore + InboundStore>(
     app: &App<S>,
     request: &Request,
+    emails: bool,
 ) -> Result<Response, ApiError> {
     let principal = app.caller(request)?;
     require_admin(&principal)?;
     let limit = http::limit(request)?;
-    let scope = format!("sms-unmatched/{}", principal.tenant_id);
+    let (kind, field) = if emails {
+        ("email", "emails")
+    } else {
+        ("sms", "texts")
+    };
+    let scope = format!("{kind}-unmatched/{}", principal.tenant_id);
     let cursor = http::query_param(request, "cursor")
         .map(|c| app.cursors.open::<UnmatchedCursor>(&scope, &c))
         .transpose()?;
@@ -27,6 +34,7 @@ pub async fn list<S: SettingsStore + InboundStore>(
         .store
         .unmatched(
             &principal.tenant_id,
+            emails,
             cursor.as_ref().map(|c| c.after.as_str()),
             limit,
         )
@@ -34,6 +42,6 @@ pub async fn list<S: SettingsStore + InboundStore>(
     let next_cursor = next.map(|after| app.cursors.seal(&scope, &UnmatchedCursor { after }));
     Ok(http::json_response(
         200,
-        &serde_json::json!({ "texts": texts, "next_cursor": next_cursor }),
+        &serde_json::json!({ field: texts, "next_cursor": next_cursor }),
     ))
 }

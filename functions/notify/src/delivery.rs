@@ -3,13 +3,13 @@
 
 use shared::domain::grant::Grant;
 use shared::domain::ids::TenantId;
-use shared::domain::notify::NotifyChannel;
+use shared::domain::notify::{Email, NotifyChannel};
 use shared::domain::Named;
 use shared::domain::{format_timestamp, Settings};
 use shared::notify::{EmailSender, SendError, SmsSender};
 use shared::store::{
-    Claim, DeliveryOutcome, DeliveryStatus, DirectoryStore, DueConversation, DueStore, GrantStore,
-    MessageStore, NotificationStore, SettingsStore, StoreError,
+    reply_address, Claim, DeliveryOutcome, DeliveryStatus, DirectoryStore, DueConversation,
+    DueStore, GrantStore, MessageStore, NotificationStore, SettingsStore, StoreError,
 };
 use tokio::sync::Semaphore;
 
@@ -147,8 +147,9 @@ where
         }
         let sent = match &delivery.outgoing {
             Outgoing::Email(email) => {
+                let email = self.addressed(due, delivery, email, &now_text).await?;
                 self.email
-                    .send_email(senders.email, &delivery.address, email)
+                    .send_email(senders.email, &delivery.address, &email)
                     .await
             }
             Outgoing::Sms(text) => {
@@ -186,6 +187,37 @@ where
         };
         self.record(due, delivery, &outcome, &now_text).await?;
         Ok((delivered, report))
+    }
+
+    /// The email as this person gets it: with their reply address (issued with their
+    /// first email in the conversation) when replies are received.
+    async fn addressed(
+        &self,
+        due: &DueConversation,
+        delivery: &Planned,
+        email: &Email,
+        now: &str,
+    ) -> Result<Email, StoreError> {
+        let mut email = email.clone();
+        let (Some(domain), Some(reader)) = (&self.reply_domain, &delivery.reader) else {
+            return Ok(email);
+        };
+        let token = match &delivery.reply_token {
+            Some(token) => token.clone(),
+            None => {
+                self.store
+                    .issue_reply_token(
+                        &TenantId::from(&due.tenant),
+                        &due.conversation,
+                        reader,
+                        &delivery.address,
+                        now,
+                    )
+                    .await?
+            }
+        };
+        email.reply_to = Some(reply_address(&token, domain));
+        Ok(email)
     }
 
     /// Writes a delivery's outcome, trying again while storage is unavailable: once sent,

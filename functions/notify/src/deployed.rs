@@ -18,6 +18,7 @@ impl Deployed {
             clients.sms(),
             &config.from_email,
         )
+        .with_reply_domain(config.reply_domain.clone())
     }
 }
 

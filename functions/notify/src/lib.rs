@@ -140,6 +140,9 @@ pub struct Dispatcher<S, E, M> {
     pub email: E,
     pub sms: M,
     pub from_email: String,
+    /// The domain SES receives replies for: emails to people say
+    /// `Reply-To: reply+{token}@{domain}` when there is one.
+    pub reply_domain: Option<String>,
     /// Sends in flight at once ([`DEFAULT_CONCURRENCY`]).
     pub concurrency: usize,
 }
@@ -212,8 +215,15 @@ where
             email,
             sms,
             from_email: from_email.into(),
+            reply_domain: None,
             concurrency: DEFAULT_CONCURRENCY,
         }
+    }
+
+    /// Emails to people carry a reply address at this domain.
+    pub fn with_reply_domain(mut self, domain: Option<String>) -> Self {
+        self.reply_domain = domain;
+        self
     }
 
     /// Delivers everything due by `now`, with no deadline.

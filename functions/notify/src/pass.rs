@@ -191,11 +191,11 @@ where
             &staff,
             now,
         );
-        let positions = readers::positions_of(&self.store, tenant, &header.id, &readers).await?;
+        let recipients = self.store.recipients(tenant, &header.id, &readers).await?;
         Ok(plan(&PlanInput {
             due,
             header,
-            positions: &positions,
+            recipients: &recipients,
             messages,
             settings,
             contacts: &contacts,

@@ -4,13 +4,14 @@
 use std::collections::{HashMap, HashSet};
 
 use shared::domain::directory::{Assignment, Contact, StaffProfile};
-use shared::domain::message::ReadPosition;
 use shared::domain::notify::{
     conversation_link, digest_email, digest_sms, DigestContext, DigestLine, Email, NotifyChannel,
 };
 use shared::domain::{Message, Settings, Side};
 use shared::store::readers::staff_reaches;
-use shared::store::{ConversationHeader, DeliveryKey, DueConversation, DueStage, Reader};
+use shared::store::{
+    ConversationHeader, DeliveryKey, DueConversation, DueStage, Reader, Recipient, RecipientPrefs,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
@@ -23,13 +24,18 @@ pub struct Planned {
     pub key: DeliveryKey,
     pub address: String,
     pub outgoing: Outgoing,
+    /// The person told (none for the tenant's admin address): an email to them carries
+    /// their reply address.
+    pub reader: Option<Reader>,
+    /// Their reply token in this conversation, when they have one already.
+    pub reply_token: Option<String>,
 }
 
 pub struct PlanInput<'a> {
     pub due: &'a DueConversation,
     pub header: &'a ConversationHeader,
-    /// Stored read positions of the people this pass may notify.
-    pub positions: &'a HashMap<Reader, ReadPosition>,
+    /// Stored read positions and preferences of the people this pass may notify.
+    pub recipients: &'a HashMap<Reader, Recipient>,
     /// The conversation's newest messages, newest first.
     pub messages: &'a [Message],
     pub settings: &'a Settings,
@@ -217,13 +223,61 @@ impl Pass<'_> {
         }
     }
 
+    fn recipient(&self, side: Side, user: &str) -> Option<&Recipient> {
+        self.input.recipients.get(&Reader {
+            side,
+            user_id: user.to_owned(),
+        })
+    }
+
+    /// The person's preferences for this conversation, with a mute in force turning
+    /// every channel off.
+    fn prefs(&self, side: Side, user: &str) -> RecipientPrefs {
+        let mut prefs = self
+            .recipient(side, user)
+            .map(|r| r.prefs.clone())
+            .unwrap_or_default();
+        let now = shared::domain::format_timestamp(self.input.now);
+        if prefs
+            .muted_until
+            .as_deref()
+            .is_some_and(|until| until > now.as_str())
+        {
+            prefs.email_off = true;
+            prefs.sms_off = true;
+        }
+        prefs
+    }
+
+    /// A delivery to a person, with their reply token when they have one.
+    fn to_person(
+        &self,
+        channel: NotifyChannel,
+        reader: Reader,
+        address: &str,
+        outgoing: Outgoing,
+    ) -> Planned {
+        let prefix = match reader.side {
+            Side::Customer => "contact",
+            Side::Staff => "staff",
+        };
+        Planned {
+            key: self.key(channel, format!("{prefix}:{}", reader.user_id)),
+            address: address.to_owned(),
+            outgoing,
+            reply_token: self
+                .input
+                .recipients
+                .get(&reader)
+                .and_then(|r| r.prefs.reply_token.clone()),
+            reader: Some(reader),
+        }
+    }
+
     /// How many messages one person has not read, and up to which they have.
     fn position(&self, side: Side, user: &str) -> (u64, Option<String>) {
         let header = self.input.header;
-        let stored = self.input.positions.get(&Reader {
-            side,
-            user_id: user.to_owned(),
-        });
+        let stored = self.recipient(side, user).and_then(|r| r.position.as_ref());
         (
             header.unread_for(side, user, stored),
             header.position_of(side, user, stored).map(|p| p.up_to),
@@ -248,30 +302,36 @@ impl Pass<'_> {
             if unread == 0 || told {
                 continue;
             }
+            let prefs = self.prefs(Side::Customer, &contact.contact_id);
             let textable = contact
                 .phone
                 .as_ref()
-                .filter(|p| contact.sms_opt_in && !input.opted_out.contains(*p));
-            let recipient = format!("contact:{}", contact.contact_id);
+                .filter(|p| contact.sms_opt_in && !prefs.sms_off && !input.opted_out.contains(*p));
+            let reader = Reader {
+                side: Side::Customer,
+                user_id: contact.contact_id.clone(),
+            };
             let digest = input.due.stage == DueStage::Digest;
             let emailing = !self.ahead_of_digest || notify_now.contains(&NotifyChannel::Email);
-            if let (true, true, Some(email)) =
-                (digest && emailing, contact.email_opt_in, &contact.email)
-            {
+            if let (true, true, false, Some(email)) = (
+                digest && emailing,
+                contact.email_opt_in,
+                prefs.email_off,
+                &contact.email,
+            ) {
                 let lines = unread_lines(input, Side::Customer, read.as_deref());
-                deliveries.push(Planned {
-                    key: self.key(NotifyChannel::Email, recipient.clone()),
-                    address: email.clone(),
-                    outgoing: Outgoing::Email(digest_email(&self.context, &lines, unread)),
-                });
+                let email_out = Outgoing::Email(digest_email(&self.context, &lines, unread));
+                deliveries.push(self.to_person(
+                    NotifyChannel::Email,
+                    reader.clone(),
+                    email,
+                    email_out,
+                ));
             }
             if let Some(phone) = textable {
                 if !digest || texting_now {
-                    deliveries.push(Planned {
-                        key: self.key(NotifyChannel::Sms, recipient),
-                        address: phone.clone(),
-                        outgoing: Outgoing::Sms(digest_sms(&self.context, unread)),
-                    });
+                    let text = Outgoing::Sms(digest_sms(&self.context, unread));
+                    deliveries.push(self.to_person(NotifyChannel::Sms, reader, phone, text));
                 } else if input.settings.sms_escalation_minutes.is_some() {
                     escalate = true;
                 }
@@ -297,15 +357,16 @@ impl Pass<'_> {
             );
             let (unread, read) = self.position(Side::Staff, &person.user_id);
             let unread = unread_to_tell(input, Side::Staff, unread, read.as_deref());
-            if !reached || unread == 0 {
+            if !reached || unread == 0 || self.prefs(Side::Staff, &person.user_id).email_off {
                 continue;
             }
             let lines = unread_lines(input, Side::Staff, read.as_deref());
-            deliveries.push(Planned {
-                key: self.key(NotifyChannel::Email, format!("staff:{}", person.user_id)),
-                address: email.clone(),
-                outgoing: Outgoing::Email(digest_email(&self.context, &lines, unread)),
-            });
+            let reader = Reader {
+                side: Side::Staff,
+                user_id: person.user_id.clone(),
+            };
+            let outgoing = Outgoing::Email(digest_email(&self.context, &lines, unread));
+            deliveries.push(self.to_person(NotifyChannel::Email, reader, email, outgoing));
         }
     }
 
@@ -323,6 +384,8 @@ impl Pass<'_> {
                         &lines,
                         lines.len() as u64,
                     )),
+                    reader: None,
+                    reply_token: None,
                 });
             }
         }

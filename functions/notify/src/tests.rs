@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 use shared::domain::directory::StaffProfile;
 use shared::domain::notify::{Email, QuietHours};
-use shared::domain::{ConversationId, Role, Settings, Subject};
+use shared::domain::{ConversationId, Role, Settings, Side, Subject};
 use shared::notify::{EmailSender, SendError, SesEmail, SnsSms};
 use shared::store::{
     DeliveryStatus, DirectoryStore, DueStore, DynamoStore, MessageStore, NotificationStore,
@@ -116,6 +116,7 @@ async fn dispatcher(stack: &TestApp) -> Dispatcher<DynamoStore, SesEmail, SnsSms
         email,
         sms,
         from_email: FROM.into(),
+        reply_domain: None,
         concurrency: super::DEFAULT_CONCURRENCY,
     }
 }
@@ -393,3 +394,4 @@ mod at_once;
 mod senders;
 
 mod changes;
+mod replies;

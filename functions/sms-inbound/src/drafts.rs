@@ -26,6 +26,7 @@ pub(crate) fn unmatched(
         body: text.to_owned(),
         provider: sms.provider.as_str().to_owned(),
         provider_message_id: sms.provider_message_id.clone(),
+        subject: None,
         reason,
         customer_id: owner.map(|o| o.customer_id.clone()),
         contact_id: owner.map(|o| o.contact_id.clone()),

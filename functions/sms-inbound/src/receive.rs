@@ -107,7 +107,7 @@ impl<S: InboundStore + MessageStore> Inbound<S> {
         let auto_reply = (refused.is_some() && incoming.keyword.is_none() && !state.opted_out)
             .then(|| AutoReplyMark {
                 phone: incoming.sms.from.clone(),
-                day: local_day(&incoming.settings),
+                day: incoming.settings.local_day(jiff::Timestamp::now()),
             })
             .filter(|mark| state.auto_replied_on.as_deref() != Some(mark.day.as_str()));
         let record = unmatched(incoming.sms, &incoming.text, reason, state.owner.as_ref());
@@ -282,10 +282,4 @@ fn duplicate() -> Received {
         handled: Handled::Duplicate,
         reply: None,
     }
-}
-
-/// Today in the tenant's time zone: the auto-reply goes out once per local day.
-fn local_day(settings: &Settings) -> String {
-    let zone = jiff::tz::TimeZone::get(&settings.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::now().to_zoned(zone).date().to_string()
 }

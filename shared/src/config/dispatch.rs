@@ -9,6 +9,9 @@ pub struct DispatchConfig {
     /// Sender address when a tenant has not set `from_email` (an SES-verified identity):
     /// `NOTIFY_FROM_EMAIL`.
     pub from_email: String,
+    /// The domain SES receives replies for (`REPLY_DOMAIN`); without it, notification
+    /// emails carry no reply address.
+    pub reply_domain: Option<String>,
 }
 
 impl DispatchConfig {
@@ -27,6 +30,7 @@ impl DispatchConfig {
         Ok(DispatchConfig {
             table_name,
             from_email,
+            reply_domain: super::reply_domain(&lookup)?,
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod message;
 mod named;
 pub mod notify;
 pub mod order;
+pub mod outcome;
 pub mod permissions;
 pub mod principal;
 pub mod quiet_hours;

@@ -53,6 +53,12 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Where a reply goes: the person's reply address, when they have one.
+    pub reply_to: Option<String>,
+    /// The one-click unsubscribe link (RFC 8058), for digests to a person.
+    pub unsubscribe: Option<String>,
+    /// Set on automatic answers (RFC 3834): `Auto-Submitted: auto-replied`.
+    pub auto_submitted: bool,
 }
 
 /// The portal link of a conversation.
@@ -121,6 +127,9 @@ pub fn digest_email(context: &DigestContext<'_>, lines: &[DigestLine], unread: u
         subject,
         text,
         html,
+        reply_to: None,
+        unsubscribe: None,
+        auto_submitted: false,
     }
 }
 

@@ -99,6 +99,12 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Today in the tenant's time zone: automatic answers go out once per local day.
+    pub fn local_day(&self, now: jiff::Timestamp) -> String {
+        let zone = jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        now.to_zoned(zone).date().to_string()
+    }
+
     pub fn help_text(&self) -> String {
         self.sms_help_text
             .clone()

@@ -13,7 +13,7 @@ pub const MAX_SMS_CHARS: usize = 1_600;
 pub const MAX_SMS_NUMBERS: usize = 10;
 pub const MAX_SMS_REPLY_CHARS: usize = 320;
 
-/// Where a text came in.
+/// Where a text (or an email reply) came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
@@ -21,6 +21,8 @@ pub enum Provider {
     Twilio,
     /// AWS End User Messaging two-way SMS, through an SNS topic.
     Aws,
+    /// A reply to a notification email, received by SES; its id is the Message-ID's hash.
+    Email,
 }
 
 impl Named for Provider {}

@@ -1,6 +1,6 @@
 //! Email through SES v2 `SendEmail`, plain text and HTML.
 
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
 
 use super::{classify, EmailSender, SendError};
 use crate::domain::notify::Email;
@@ -24,6 +24,30 @@ fn utf8(data: &str) -> Result<Content, SendError> {
         .map_err(|e| SendError::Permanent(e.to_string()))
 }
 
+/// The headers SES adds to a simple message: one-click unsubscribe (RFC 8058; SES
+/// signs them with DKIM) and the mark of an automatic answer (RFC 3834).
+fn headers(email: &Email) -> Result<Vec<MessageHeader>, SendError> {
+    let header = |name: &str, value: &str| {
+        MessageHeader::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .map_err(|e| SendError::Permanent(e.to_string()))
+    };
+    let mut headers = Vec::new();
+    if let Some(link) = &email.unsubscribe {
+        headers.push(header("List-Unsubscribe", &format!("<{link}>"))?);
+        headers.push(header(
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click",
+        )?);
+    }
+    if email.auto_submitted {
+        headers.push(header("Auto-Submitted", "auto-replied")?);
+    }
+    Ok(headers)
+}
+
 impl EmailSender for SesEmail {
     async fn send_email(&self, from: &str, to: &str, email: &Email) -> Result<String, SendError> {
         let message = Message::builder()
@@ -34,12 +58,14 @@ impl EmailSender for SesEmail {
                     .html(utf8(&email.html)?)
                     .build(),
             )
+            .set_headers(Some(headers(email)?))
             .build();
         let output = self
             .client
             .send_email()
             .from_email_address(from)
             .destination(Destination::builder().to_addresses(to).build())
+            .set_reply_to_addresses(email.reply_to.clone().map(|to| vec![to]))
             .content(EmailContent::builder().simple(message).build())
             .send()
             .await

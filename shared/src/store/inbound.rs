@@ -58,12 +58,17 @@ pub enum UnmatchedReason {
     MessagingDisabled,
     MessagingReadOnly,
     ConversationClosed,
+    /// An email reply to an address that was revoked.
+    RevokedAddress,
+    /// An email reply from someone the reply address was not sent to, or who may no
+    /// longer write in the conversation.
+    SenderNotAllowed,
 }
 
 impl Named for UnmatchedReason {}
 
-/// An inbound text kept for admins, as it was when it arrived (a contact added later does
-/// not change it).
+/// An inbound text or email reply kept for admins, as it was when it arrived (a contact
+/// added later does not change it). Email replies are kept apart from texts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnmatchedSms {
     /// In the table, the item's sort key.
@@ -76,13 +81,17 @@ pub struct UnmatchedSms {
     pub body: String,
     pub provider: String,
     pub provider_message_id: String,
+    /// An email's subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     pub reason: UnmatchedReason,
     /// The contact holding the number at the time, if one did.
     pub customer_id: Option<String>,
     pub contact_id: Option<String>,
 }
 
-/// Marks that a number got the auto-reply on a tenant-local day.
+/// Marks that a sender (a number, or an email address) got the auto-reply on a
+/// tenant-local day.
 #[derive(Debug, Clone)]
 pub struct AutoReplyMark {
     pub phone: String,
@@ -126,10 +135,11 @@ pub trait InboundStore: Send + Sync {
         unmatched: Option<&UnmatchedSms>,
         auto_reply: Option<&AutoReplyMark>,
     ) -> impl Future<Output = Result<InboundOutcome, StoreError>> + Send;
-    /// The unmatched texts, newest first; the id to go on after.
+    /// The unmatched texts (or email replies), newest first; the id to go on after.
     fn unmatched(
         &self,
         tenant: &TenantId,
+        emails: bool,
         before: Option<&str>,
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<UnmatchedSms>, Option<String>), StoreError>> + Send;

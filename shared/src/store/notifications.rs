@@ -96,7 +96,8 @@ impl DeliveryOutcome {
     }
 }
 
-pub trait NotificationStore: Send + Sync {
+/// The dispatcher's store: its recipients' positions, preferences and reply tokens too.
+pub trait NotificationStore: super::ReplyStore + Send + Sync {
     /// One request: an account's contacts and the staff assigned to it.
     fn account_directory(
         &self,

@@ -22,8 +22,8 @@ pub struct Upload {
 }
 
 pub trait UploadStore: Send + Sync {
-    /// Records an upload about to be made (one PutItem); it expires unless a message
-    /// takes it.
+    /// Records an upload about to be made (one PutItem, only if no upload has its id);
+    /// it expires unless a message takes it.
     fn put_upload(
         &self,
         tenant: &TenantId,

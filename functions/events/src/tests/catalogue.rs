@@ -197,6 +197,7 @@ async fn notifications_sms_keywords_and_unmatched_texts_make_events() {
         body: "who is this?".into(),
         provider: "twilio".into(),
         provider_message_id: "SM2".into(),
+        subject: None,
         reason: UnmatchedReason::UnknownSender,
         customer_id: None,
         contact_id: None,

@@ -173,6 +173,7 @@ async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice(
         email: Slow { inner: email },
         sms,
         from_email: FROM.into(),
+        reply_domain: None,
         concurrency: 4,
     };
     let now = later(4);

@@ -227,6 +227,7 @@ async fn an_opted_out_number_gets_no_sms_from_the_dispatcher() {
         email: testkit::moto::email().await,
         sms: testkit::moto::sms().await,
         from_email: "notify@oakvets.example".into(),
+        reply_domain: None,
         concurrency: notify::DEFAULT_CONCURRENCY,
     };
     dispatcher.run(jiff::Timestamp::now()).await.unwrap();

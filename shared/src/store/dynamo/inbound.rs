@@ -2,6 +2,7 @@
 //! redeliveries harmless, unmatched texts and the once-a-day auto-reply.
 
 use crate::domain::ids::{CustomerId, TenantId};
+use crate::domain::sms::Provider;
 use crate::domain::Named;
 use std::collections::HashMap;
 
@@ -115,8 +116,17 @@ impl DynamoStore {
     }
 }
 
+fn unmatched_pk(tenant: &str, emails: bool) -> String {
+    if emails {
+        keys::unmatched_email_pk(tenant)
+    } else {
+        keys::unmatched_pk(tenant)
+    }
+}
+
 fn unmatched_item(tenant: &str, sms: &UnmatchedSms) -> Result<Item, StoreError> {
-    let mut item = keyed_item(keys::unmatched_pk(tenant), &sms.id, sms)?;
+    let emails = sms.provider == Provider::Email.as_str();
+    let mut item = keyed_item(unmatched_pk(tenant, emails), &sms.id, sms)?;
     // The sort key is the id.
     item.remove("id");
     Ok(item)
@@ -275,10 +285,11 @@ impl InboundStore for DynamoStore {
     async fn unmatched(
         &self,
         tenant: &TenantId,
+        emails: bool,
         before: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<UnmatchedSms>, Option<String>), StoreError> {
-        let pk = keys::unmatched_pk(tenant);
+        let pk = unmatched_pk(tenant, emails);
         let mut query = self
             .client
             .query()

@@ -26,6 +26,7 @@ mod orders;
 mod patients;
 mod person;
 mod reading;
+mod replies;
 mod search;
 mod settings;
 mod stream;

@@ -72,7 +72,7 @@ pub fn decode_change(
                 new,
             }
         }
-        "UNMATCHED" => match (old, new) {
+        "UNMATCHED" if key.is_empty() => match (old, new) {
             (None, Some(new)) => ItemChange::Unmatched {
                 new: from_item(new)?,
             },

@@ -109,15 +109,21 @@ impl UploadStore for DynamoStore {
             keys::TTL_ATTRIBUTE.into(),
             AttributeValue::N(expires.to_string()),
         );
-        self.client
+        let put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression(format!("attribute_not_exists({PK})"))
             .send()
-            .await
-            .map_err(super::item::classify)?;
-        Ok(())
+            .await;
+        match put {
+            // Made already (an email reply delivered again names its files the same):
+            // kept as it is, taken or not.
+            Err(err) if super::item::is_put_conditional_failure(&err) => Ok(()),
+            Err(err) => Err(super::item::classify(err)),
+            Ok(_) => Ok(()),
+        }
     }
 
     async fn uploads(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Upload>, StoreError> {

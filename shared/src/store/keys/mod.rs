@@ -32,9 +32,11 @@
 //! | directory search entry | `T#{tenant}#FIND#{first two characters of the token}` | `{token}#{customer}#{contact\|patient}#{id}` | one per term a contact or patient is found by (folded words of the name, whole name, email, phone forms), carrying the display name and what matched; written in the person's transaction, listed on the person's item (`search_tokens`); `begins_with` on the token: design in `directory.rs` |
 //! | phone claim | `T#{tenant}#PHONE#{e164}` | `PHONE` | one contact per number (conditional Put in the contact's transaction); inbound SMS finds the contact with one GetItem |
 //! | SMS opt-out | `T#{tenant}#OPTOUT#{e164}` | `OPTOUT` | per number, apart from the directory so it outlives contact edits: `opted_out` and `keyword_at` (the provider's time of the STOP or START that set it; an older keyword delivered later changes nothing); BatchGetItem before texting |
+//! | reply token | `REPLY#{token}` | `REPLY` | the tenant, conversation and person a reply address was issued to (`revoked_at` once revoked); the token is random, so the key carries no tenant: design in `email.rs` |
 //! | SMS number | `SMSNUM#{e164}` | `SMSNUM` | the tenant a text to that number belongs to; the only key without a tenant prefix, written with the operator's grant under the condition that no other tenant holds it |
 //! | provider message id | `T#{tenant}#EXT#{provider}#{id}` | `EXT` | conditional Put in the same transaction as what an inbound text writes: a redelivery, even a concurrent one, writes nothing; TTL 30 days |
 //! | unmatched inbound text | `T#{tenant}#UNMATCHED` | `{ulid}` | texts from unknown numbers or refused by the mode, as received; Query newest first |
+//! | unmatched email reply | `T#{tenant}#UNMATCHED#EMAIL` | `{ulid}` | replies to a revoked address, from someone who may not write there, or refused by the mode or a closed conversation |
 //! | auto-reply mark | `T#{tenant}#AUTOREPLY#{e164}` | `AUTOREPLY` | the tenant-local day a sender last got the auto-reply; conditional Put, so once a day; TTL 2 days |
 //! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{round}#{channel}#{recipient}` | claimed (conditional UpdateItem, with a lease) before sending, then `sent` with the provider's id, `retry` with the next attempt, or `failed`; Query per conversation for admins |
 //! | job on a person's data | `T#{tenant}#JOB#{job}` | `JOB` | an export or erasure: status, counts, cursor, lease; on `gsi3` (`JOBS`) while due; the conversations it walks in `CONV#{n}` chunks beside it (see `jobs.rs`) |
@@ -106,6 +108,7 @@
 mod conversations;
 mod directory;
 mod due;
+mod email;
 mod jobs;
 mod sms;
 mod tenant;
@@ -114,6 +117,7 @@ mod webhooks;
 pub use conversations::*;
 pub use directory::*;
 pub use due::*;
+pub use email::*;
 pub use jobs::*;
 pub use sms::*;
 pub use tenant::*;

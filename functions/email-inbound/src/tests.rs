@@ -1,0 +1,1 @@
+//! Replies through the whole path: S3, the store, the gate.

@@ -1,0 +1,170 @@
+//! Reply tokens and per-conversation notification preferences on DynamoDB.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use super::item::{classify, from_item, get_s, is_conditional_failure, keyed_item, s, Item};
+use super::reading::position_from_item;
+use super::{key_item, DynamoStore};
+use crate::domain::ids::TenantId;
+use crate::domain::ConversationId;
+use crate::store::keys::{self, PK};
+use crate::store::{
+    new_reply_token, Reader, Recipient, RecipientPrefs, ReplyStore, ReplyToken, StoreError,
+};
+
+impl ReplyStore for DynamoStore {
+    async fn recipients(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        readers: &[Reader],
+    ) -> Result<HashMap<Reader, Recipient>, StoreError> {
+        if readers.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sk = keys::reader_sk(conversation);
+        let by_pk: HashMap<String, &Reader> = readers
+            .iter()
+            .map(|r| (keys::reader_pk(tenant, r.side, &r.user_id), r))
+            .collect();
+        let wanted = by_pk.keys().map(|pk| key_item(pk.clone(), &sk)).collect();
+        let mut found = HashMap::new();
+        for item in self.batch_get(wanted, true).await? {
+            let Some(reader) = get_s(&item, PK).and_then(|pk| by_pk.get(pk)) else {
+                continue;
+            };
+            let recipient = Recipient {
+                position: position_from_item(&item)?,
+                prefs: prefs_from_item(&item)?,
+            };
+            found.insert((*reader).clone(), recipient);
+        }
+        Ok(found)
+    }
+
+    async fn issue_reply_token(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        reader: &Reader,
+        address: &str,
+        now: &str,
+    ) -> Result<String, StoreError> {
+        let token = new_reply_token();
+        let record = ReplyToken {
+            tenant_id: tenant.to_string(),
+            conversation_id: conversation.encode(),
+            side: reader.side,
+            user_id: reader.user_id.clone(),
+            address: address.to_owned(),
+            created_at: now.to_owned(),
+            revoked_at: None,
+        };
+        let item = keyed_item(keys::reply_token_pk(&token), keys::REPLY_TOKEN_SK, &record)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(classify)?;
+        // Kept only if the person has none: a run that raced this one keeps its own, and
+        // every later email says the one kept.
+        let kept = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::reader_pk(tenant, reader.side, &reader.user_id),
+                keys::reader_sk(conversation),
+            )))
+            .update_expression("SET reply_token = if_not_exists(reply_token, :token)")
+            .expression_attribute_values(":token", s(&token))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(kept
+            .attributes
+            .as_ref()
+            .and_then(|item| get_s(item, "reply_token"))
+            .map_or(token, str::to_owned))
+    }
+
+    async fn reply_token(&self, token: &str) -> Result<Option<ReplyToken>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::reply_token_pk(token),
+                keys::REPLY_TOKEN_SK,
+            )))
+            .send()
+            .await
+            .map_err(classify)?;
+        output.item.as_ref().map(from_item).transpose()
+    }
+
+    async fn revoke_reply_token(&self, token: &str, now: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::reply_token_pk(token),
+                keys::REPLY_TOKEN_SK,
+            )))
+            .update_expression("SET revoked_at = if_not_exists(revoked_at, :now)")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", s(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if is_conditional_failure(&err) => Ok(false),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn set_prefs(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        reader: &Reader,
+        prefs: &RecipientPrefs,
+    ) -> Result<(), StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::reader_pk(tenant, reader.side, &reader.user_id),
+                keys::reader_sk(conversation),
+            )))
+            .expression_attribute_values(":email_off", AttributeValue::Bool(prefs.email_off))
+            .expression_attribute_values(":sms_off", AttributeValue::Bool(prefs.sms_off));
+        let expression = match &prefs.muted_until {
+            Some(until) => {
+                update = update.expression_attribute_values(":muted", s(until));
+                "SET email_off = :email_off, sms_off = :sms_off, muted_until = :muted"
+            }
+            None => "SET email_off = :email_off, sms_off = :sms_off REMOVE muted_until",
+        };
+        update
+            .update_expression(expression)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
+
+fn prefs_from_item(item: &Item) -> Result<RecipientPrefs, StoreError> {
+    let mut prefs: RecipientPrefs = from_item(item)?;
+    prefs.reply_token = get_s(item, "reply_token").map(str::to_owned);
+    Ok(prefs)
+}
