@@ -40,7 +40,10 @@ pub async fn receive_forever(listener: TcpListener, replies: Arc<LocalReplies>, 
 pub async fn deliver(replies: &LocalReplies, files: &S3Files, envelope: Envelope) -> Verdict {
     let message_id = ulid::Ulid::new().to_string().to_ascii_lowercase();
     let key = format!("{}{message_id}", email_inbound::INBOUND_PREFIX);
-    if let Err(err) = files.put(&key, "message/rfc822", envelope.data.clone()).await {
+    if let Err(err) = files
+        .put(&key, "message/rfc822", envelope.data.clone())
+        .await
+    {
         tracing::warn!(%err, "a received message could not be stored");
         return Verdict::Refused {
             code: 451,

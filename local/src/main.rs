@@ -141,7 +141,9 @@ async fn local_events(api: &LocalApi, options: &LocalOptions) -> events::Deploye
 /// refused replies through SES from the environment (moto's under `make dev`).
 async fn local_replies(api: &LocalApi) -> std::sync::Arc<local::mail::LocalReplies> {
     let clients = shared::aws::Clients::from_environment().await;
-    let files = api.files().unwrap_or_else(|| unreachable!("called with files configured"));
+    let files = api
+        .files()
+        .unwrap_or_else(|| unreachable!("called with files configured"));
     let from = std::env::var("NOTIFY_FROM_EMAIL")
         .unwrap_or_else(|_| format!("notifications@{}", local::demo::DEMO_DOMAIN));
     std::sync::Arc::new(

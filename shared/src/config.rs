@@ -215,7 +215,9 @@ pub fn table_name(lookup: impl Fn(&str) -> Option<String>) -> Result<String, Con
 }
 
 /// `REPLY_DOMAIN`: the domain SES receives replies for (empty or absent: none).
-pub fn reply_domain(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+pub fn reply_domain(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
     match lookup("REPLY_DOMAIN").filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(domain) if crate::domain::validate::is_valid_email(&format!("reply@{domain}")) => {

@@ -21,8 +21,10 @@ impl Deployed {
             .files(bucket)
             .ok_or(ConfigError::Missing("AWS_REGION"))?;
         let app = App::new(clients.store(&config.api.table_name), &config.api);
-        Ok(Replies::new(app, files, clients.email(), &config.from_email)
-            .with_reply_domain(config.reply_domain.clone()))
+        Ok(
+            Replies::new(app, files, clients.email(), &config.from_email)
+                .with_reply_domain(config.reply_domain.clone()),
+        )
     }
 }
 

@@ -71,6 +71,8 @@ pub struct Replies<S, E> {
     pub reply_domain: Option<String>,
     /// Replies per sender, counted like API writes.
     pub senders: RateLimiter,
+    /// The largest raw message read ([`MAX_MAIL_BYTES`]).
+    pub max_mail_bytes: usize,
 }
 
 impl<S, E> Replies<S, E> {
@@ -85,6 +87,7 @@ impl<S, E> Replies<S, E> {
                 read: PER_SENDER,
                 write: PER_SENDER,
             }),
+            max_mail_bytes: MAX_MAIL_BYTES,
         }
     }
 

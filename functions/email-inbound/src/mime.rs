@@ -254,8 +254,8 @@ fn unflow(text: &str, part: &MessagePart) -> String {
     out
 }
 
-/// Parts inside a multipart/alternative body (HTML logos, Outlook's image001.png)
-/// belong to that body's rendering, not to the person's files.
+/// Parts inside a multipart/alternative body (the images an HTML body shows, as Apple
+/// Mail nests them) belong to that body's rendering, not to the person's files.
 fn in_alternative(message: &Message) -> Vec<bool> {
     let mut inside = vec![false; message.parts.len()];
     let mut stack = vec![(0usize, false)];

@@ -15,8 +15,8 @@ use shared::ApiError;
 
 use crate::drafts::{self, Reply};
 use crate::receipt::SesReceipt;
+use crate::INBOUND_PREFIX;
 use crate::{attachments, mime, Dropped, Handled, Replies, ReplyStores};
-use crate::{INBOUND_PREFIX, MAX_MAIL_BYTES};
 
 /// The person a reply address was issued to, as they stand now: none when they are gone
 /// or no longer have the address the notification went to.
@@ -35,12 +35,8 @@ impl<S: ReplyStores, E: EmailSender> Replies<S, E> {
         let Some((to, token)) = self.reply_address(&ses.receipt.recipients) else {
             return Ok(Handled::Dropped(Dropped::NoReplyAddress));
         };
-        let raw = match self
-            .files
-            .read(&ses.mail.object_key(INBOUND_PREFIX))
-            .await
-        {
-            Ok(raw) if raw.len() <= MAX_MAIL_BYTES => raw,
+        let raw = match self.files.read(&ses.mail.object_key(INBOUND_PREFIX)).await {
+            Ok(raw) if raw.len() <= self.max_mail_bytes => raw,
             Ok(_) | Err(FileError::Missing) => return Ok(Handled::Dropped(Dropped::Unreadable)),
             Err(err) => return Err(err.into()),
         };
@@ -86,7 +82,11 @@ impl<S: ReplyStores, E: EmailSender> Replies<S, E> {
             .as_ref()
             .map(|s| s.principal.clone())
             .unwrap_or_else(|| principal(&tenant, token, &conversation, Role::BasicStaff, None));
-        if self.senders.admit(&limiter_key, RequestKind::Write).is_err() {
+        if self
+            .senders
+            .admit(&limiter_key, RequestKind::Write)
+            .is_err()
+        {
             return Ok(Handled::Dropped(Dropped::RateLimited));
         }
         let refused = if token.revoked_at.is_some() {
@@ -103,11 +103,7 @@ impl<S: ReplyStores, E: EmailSender> Replies<S, E> {
                 return self.keep(&tenant, reply, reason, ids, None).await;
             }
         };
-        let opened = match self
-            .app
-            .open(&principal, conversation, Access::Write)
-            .await
-        {
+        let opened = match self.app.open(&principal, conversation, Access::Write).await {
             Ok(opened) => opened,
             Err(err) => {
                 let Some(reason) = refusal(&err) else {
@@ -118,8 +114,15 @@ impl<S: ReplyStores, E: EmailSender> Replies<S, E> {
                 return self.keep(&tenant, reply, reason, ids, answer).await;
             }
         };
-        self.store_message(&tenant, reply, &principal, opened.conversation, &opened.settings, ids)
-            .await
+        self.store_message(
+            &tenant,
+            reply,
+            &principal,
+            opened.conversation,
+            &opened.settings,
+            ids,
+        )
+        .await
     }
 
     /// The reply as the person's message, with the files the allow-list takes.
@@ -147,7 +150,11 @@ impl<S: ReplyStores, E: EmailSender> Replies<S, E> {
         .await?;
         let mut text = reply.text.clone();
         if let Some(note) = attachments::refused_note(&kept.refused) {
-            text = if text.is_empty() { note } else { format!("{text}\n\n{note}") };
+            text = if text.is_empty() {
+                note
+            } else {
+                format!("{text}\n\n{note}")
+            };
         }
         if text.is_empty() && kept.attachments.is_empty() {
             return Ok(Handled::Empty);
@@ -247,22 +254,36 @@ impl<S: ReplyStores, E: EmailSender> Replies<S, E> {
         Ok(match token.side {
             Side::Customer => {
                 let customer = CustomerId::new(conversation.customer_id.clone());
-                store.contact(tenant, &customer, &user).await?.map(|contact| {
-                    let current = contact
-                        .email
-                        .as_deref()
-                        .is_some_and(|email| same_address(email, &token.address));
-                    let principal =
-                        principal(tenant, token, conversation, Role::Customer, Some(contact.name));
-                    Sender { principal, current }
-                })
+                store
+                    .contact(tenant, &customer, &user)
+                    .await?
+                    .map(|contact| {
+                        let current = contact
+                            .email
+                            .as_deref()
+                            .is_some_and(|email| same_address(email, &token.address));
+                        let principal = principal(
+                            tenant,
+                            token,
+                            conversation,
+                            Role::Customer,
+                            Some(contact.name),
+                        );
+                        Sender { principal, current }
+                    })
             }
             Side::Staff => store.staff(tenant, &user).await?.map(|(profile, _)| {
                 let current = profile
                     .email
                     .as_deref()
                     .is_some_and(|email| same_address(email, &token.address));
-                let principal = principal(tenant, token, conversation, profile.role, Some(profile.name));
+                let principal = principal(
+                    tenant,
+                    token,
+                    conversation,
+                    profile.role,
+                    Some(profile.name),
+                );
                 Sender { principal, current }
             }),
         })

@@ -100,7 +100,11 @@ async fn emails_to_people_carry_their_own_reply_address_and_keep_it() {
     dispatcher.run(later(20)).await.unwrap();
     let to_vet = dispatcher.email.to(&people.email("s1"));
     assert_eq!(to_vet.len(), 2);
-    assert_eq!(token_in(&to_vet[1]), token, "one address per person and thread");
+    assert_eq!(
+        token_in(&to_vet[1]),
+        token,
+        "one address per person and thread"
+    );
     let to_owner = dispatcher.email.to(&people.email("p1"));
     assert_eq!(to_owner.len(), 1);
     assert_ne!(token_in(&to_owner[0]), token, "each person their own");
@@ -164,13 +168,21 @@ async fn a_persons_preferences_turn_channels_off_and_a_mute_holds_everything() {
         .await;
     let dispatcher = recording(&stack).await;
     dispatcher.run(later(4)).await.unwrap();
-    assert!(dispatcher.email.to(&people.email("p1")).is_empty(), "email off");
+    assert!(
+        dispatcher.email.to(&people.email("p1")).is_empty(),
+        "email off"
+    );
     assert!(dispatcher.email.to(&people.email("p2")).is_empty(), "muted");
 
     // The mute over, the next message is told; the read state was never touched.
     stack
         .store
-        .set_prefs(&tenant, &general("c1"), &reader("p2"), &RecipientPrefs::default())
+        .set_prefs(
+            &tenant,
+            &general("c1"),
+            &reader("p2"),
+            &RecipientPrefs::default(),
+        )
         .await
         .unwrap();
     stack
@@ -183,6 +195,10 @@ async fn a_persons_preferences_turn_channels_off_and_a_mute_holds_everything() {
     dispatcher.run(later(90)).await.unwrap();
     let told = dispatcher.email.to(&people.email("p2"));
     assert_eq!(told.len(), 1);
-    assert!(told[0].subject.contains("2 new messages"), "{}", told[0].subject);
+    assert!(
+        told[0].subject.contains("2 new messages"),
+        "{}",
+        told[0].subject
+    );
     assert!(dispatcher.email.to(&people.email("p1")).is_empty());
 }
