@@ -52,8 +52,9 @@ $(VENV)/.deploying: requirements-deploy.txt $(VENV)/.packaging
 deploy-check: $(VENV)/.deploying
 	scripts/deploy-check.sh
 
-## DynamoDB requests and capacity units per operation, with the price per million.
-capacity:
+## DynamoDB requests and capacity units per operation, with the price per million (email
+## replies against a moto server it starts for S3).
+capacity: $(VENV)/.installed
 	scripts/capacity.sh
 
 lint: $(VENV)/.installed

@@ -5,7 +5,8 @@
 # requests, S3 parts), a person's export and erasure (10,000 messages: time, peak RSS,
 # requests, units), the dispatcher draining a backlog, the secret read at cold start, the
 # web app's size, first render and idle polling, events from commit to webhook and
-# through the events function, and the capacity and price of every
+# through the events function, email replies from S3 to a readable message, and the
+# capacity and price of every
 # operation. Logs in target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,8 @@ step "one optimised build: the functions, hello-world, the benchmarks and the ca
 # One invocation, so the binaries and the benchmarks share one feature set and one build
 # of the SDK crates (built separately, the two sets differ and it is built twice).
 cargo build --profile bench --bins --benches --test capacity -p testkit -p send -p thread -p export \
-  -p mark-read -p activity -p admin -p notify -p sms-inbound -p jobs -p events -p webhooks -p hello
+  -p mark-read -p activity -p admin -p notify -p sms-inbound -p email-inbound -p jobs -p events \
+  -p webhooks -p hello
 start_moto "$(free_port)"
 step "cold start and memory against an emulated Lambda Runtime API"
 BENCH_BIN_DIR="$PWD/target/release" cargo bench -p testkit --bench coldstart 2>&1 | tee "$out/coldstart.log"
@@ -35,6 +37,8 @@ step "the dispatcher draining a backlog (moto's SES, embedded DynamoDB)"
 cargo bench -p testkit --bench backlog 2>&1 | tee "$out/backlog.log"
 step "events: commit to first webhook attempt through the stream, and events a second (moto's EventBridge)"
 cargo bench -p testkit --bench events 2>&1 | tee "$out/events.log"
+step "email replies: the raw message in S3 to the message on a thread page (moto's S3)"
+cargo bench -p testkit --bench replies 2>&1 | tee "$out/replies.log"
 step "what the secret read adds to a cold start (moto's SSM)"
 cargo bench -p testkit --bench secrets 2>&1 | tee "$out/secrets.log"
 step "the web app: gzip size, first render of an inbox of 200 conversations, idle requests a minute (Chromium)"

@@ -66,6 +66,18 @@ if people:
 for line in lines("events"):
     if line.startswith("EVENTS "):
         print(f"events: {line[len('EVENTS '):]}")
+replies = [(line.split()[1], dict(kv.split("=", 1) for kv in line.split()[2:]))
+           for line in lines("replies") if line.startswith("REPLIES ")]
+if replies:
+    print()
+    print(f"{'email reply to readable message':<36} {'replies':>8} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'max ms':>8} {'replies/s':>10}")
+    for kind, r in replies:
+        label = "one at a time" if kind == "latency" else f"{r['containers']} container(s) at once"
+        print(f"{label:<36} {r['replies']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} "
+              f"{r['replies_per_s']:>10}")
+    print("(S3 PUT to the message on a thread page; in AWS, SES's receipt and its Lambda "
+          "invocation add seconds: goal p95 <= 30 s)")
 web = [line.split() for line in lines("web") if line.startswith("WEB ")]
 if web:
     print()

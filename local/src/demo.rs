@@ -163,7 +163,8 @@ async fn seed_directory(store: &DynamoStore, url: &str) -> Result<(), String> {
 
 /// Runs the dispatcher every `every`, with SES and SNS from the environment (moto under
 /// `make dev`), the way the scheduled Lambda runs it every minute.
-pub async fn dispatch_forever(store: DynamoStore, every: Duration) {
+/// Digests carry this server's reply addresses and unsubscribe links (`api_url`).
+pub async fn dispatch_forever(store: DynamoStore, every: Duration, api_url: String) {
     let clients = shared::aws::Clients::from_environment().await;
     let ses = clients.sesv2();
     // SES sends only from verified identities; moto keeps none between starts.
@@ -182,7 +183,8 @@ pub async fn dispatch_forever(store: DynamoStore, every: Duration) {
         std::env::var("NOTIFY_FROM_EMAIL")
             .unwrap_or_else(|_| format!("notifications@{DEMO_DOMAIN}")),
     )
-    .with_reply_domain(Some(crate::mail::reply_domain()));
+    .with_reply_domain(Some(crate::mail::reply_domain()))
+    .with_api_url(Some(api_url));
     let mut timer = tokio::time::interval(every);
     loop {
         timer.tick().await;

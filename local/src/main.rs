@@ -72,6 +72,7 @@ async fn serve() -> Result<(), String> {
     tokio::spawn(local::demo::dispatch_forever(
         api.store(),
         std::time::Duration::from_secs(every),
+        url.clone(),
     ));
     if let Some(files) = api.files() {
         let jobs_every = std::env::var("TIDINGS_JOBS_SECONDS")

@@ -45,8 +45,9 @@ pub enum Auth {
     Jwt,
     /// IAM (SigV4): the platform operator.
     Iam,
-    /// None at the gateway: the SMS provider's webhook, checked by its signature.
-    Provider,
+    /// None at the gateway: the SMS provider's webhook, checked by its signature, and
+    /// one-click unsubscribe links, authorized by the token in their path.
+    Open,
 }
 
 pub const ROUTES: &[Route] = &[
@@ -71,6 +72,21 @@ pub const ROUTES: &[Route] = &[
         Function::Send,
     ),
     route("POST", "/messages/read", Function::MarkRead),
+    route("GET", "/conversations/{id}/preferences", Function::MarkRead),
+    route("PUT", "/conversations/{id}/preferences", Function::MarkRead),
+    // A digest's List-Unsubscribe link (RFC 8058): no login, the token is the key.
+    Route {
+        method: "GET",
+        path: "/unsubscribe/{token}",
+        function: Function::MarkRead,
+        auth: Auth::Open,
+    },
+    Route {
+        method: "POST",
+        path: "/unsubscribe/{token}",
+        function: Function::MarkRead,
+        auth: Auth::Open,
+    },
     route("GET", "/messages/activity", Function::Activity),
     route("GET", "/messages/unread", Function::Activity),
     route("POST", "/conversations", Function::Admin),
@@ -97,7 +113,7 @@ pub const ROUTES: &[Route] = &[
         method: "POST",
         path: "/sms/inbound",
         function: Function::SmsInbound,
-        auth: Auth::Provider,
+        auth: Auth::Open,
     },
     Route {
         method: "GET",

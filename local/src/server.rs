@@ -258,7 +258,7 @@ async fn handle_api(
         // Locally the operator's key stands for a SigV4 signature by the operator's role.
         Auth::Iam if is_operator(&headers, &api.operator_key) => event.operator(),
         Auth::Iam => return gateway_error(StatusCode::FORBIDDEN, "Forbidden"),
-        Auth::Provider => event.anonymous(),
+        Auth::Open => event.anonymous(),
     };
     for (name, value) in params {
         event = event.path_param(&name, &value);

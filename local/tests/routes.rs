@@ -73,7 +73,7 @@ fn the_template_declares_the_local_routes() {
         }
     }
     assert_eq!(declared, local_routes());
-    assert_eq!(open, local_routes_by(local::Auth::Provider));
+    assert_eq!(open, local_routes_by(local::Auth::Open));
     assert_eq!(iam, local_routes_by(local::Auth::Iam));
 }
 
@@ -124,7 +124,7 @@ fn openapi_documents_every_route() {
             }
         }
     }
-    assert_eq!(open, local_routes_by(local::Auth::Provider));
+    assert_eq!(open, local_routes_by(local::Auth::Open));
     assert_eq!(iam, local_routes_by(local::Auth::Iam));
     let routes: BTreeSet<(String, String)> =
         local_routes().into_iter().map(|(m, p, _)| (m, p)).collect();

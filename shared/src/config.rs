@@ -230,6 +230,23 @@ pub fn reply_domain(
     }
 }
 
+/// `PUBLIC_API_URL`: the API's own URL as people's browsers reach it (`https://…`, or
+/// `http://` on the local stack), without a trailing slash.
+pub fn public_api_url(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    match lookup("PUBLIC_API_URL").filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+            Ok(Some(url.trim_end_matches('/').to_owned()))
+        }
+        Some(_) => Err(ConfigError::Invalid {
+            name: "PUBLIC_API_URL",
+            reason: "must be an absolute http(s) URL".into(),
+        }),
+    }
+}
+
 /// `SETTINGS_CACHE_SECONDS` (default 30, at most 60): how long a container trusts the
 /// settings it read.
 pub fn settings_ttl(lookup: impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {

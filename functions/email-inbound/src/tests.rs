@@ -98,6 +98,17 @@ async fn staff(stack: &TestApp, id: &str, role: Role) {
 
 /// The reply address a notification to this person in c1's thread carried.
 async fn token_for(stack: &TestApp, side: Side, user: &str, address: &str) -> String {
+    token_in(stack, &general("c1"), side, user, address).await
+}
+
+/// The reply address a notification to this person in a conversation carried.
+async fn token_in(
+    stack: &TestApp,
+    conversation: &shared::domain::ConversationId,
+    side: Side,
+    user: &str,
+    address: &str,
+) -> String {
     let reader = Reader {
         side,
         user_id: user.into(),
@@ -106,7 +117,7 @@ async fn token_for(stack: &TestApp, side: Side, user: &str, address: &str) -> St
         .store
         .issue_reply_token(
             &TenantId::from(TENANT),
-            &general("c1"),
+            conversation,
             &reader,
             address,
             &shared::domain::now_rfc3339(),

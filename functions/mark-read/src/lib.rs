@@ -1,12 +1,20 @@
-//! `POST /messages/read`: moves the caller's read position forward, never back, to
-//! `up_to` or the newest message, and returns the caller's unread count that follows.
-//! Admins monitor: their call changes nothing and reports the state as it is.
+//! A person's own state in a conversation, kept on their read position item:
+//! - `POST /messages/read` moves the caller's read position forward, never back, to
+//!   `up_to` or the newest message, and returns the caller's unread count that follows.
+//!   Admins monitor: their call changes nothing and reports the state as it is.
+//! - `GET`/`PUT /conversations/{id}/preferences`: the caller's email and SMS
+//!   notifications for the conversation, and a mute ([`preferences`]).
+//! - `GET`/`POST /unsubscribe/{token}`: a digest's one-click unsubscribe (RFC 8058), with
+//!   no login ([`unsubscribe`]).
 
 use serde::Deserialize;
 use shared::domain::permissions::{tracks_read_state, Access, ConversationTarget};
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, MessageStore, Reader, SettingsStore};
+use shared::store::{DirectoryStore, MessageStore, Reader, ReplyStore, SettingsStore};
 use shared::{ApiError, App};
+
+mod preferences;
+mod unsubscribe;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,11 +25,17 @@ struct MarkReadRequest {
     up_to: Option<String>,
 }
 
-pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore>(
+pub async fn handle<S: MessageStore + SettingsStore + DirectoryStore + ReplyStore>(
     app: &App<S>,
     request: Request,
 ) -> Response {
-    http::respond(mark_read(app, &request).await)
+    http::respond(match http::route_key(&request).as_deref() {
+        Some("GET /conversations/{id}/preferences") => preferences::get(app, &request).await,
+        Some("PUT /conversations/{id}/preferences") => preferences::put(app, &request).await,
+        Some("GET /unsubscribe/{token}") => unsubscribe::page(app, &request).await,
+        Some("POST /unsubscribe/{token}") => unsubscribe::one_click(app, &request).await,
+        _ => mark_read(app, &request).await,
+    })
 }
 
 async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(

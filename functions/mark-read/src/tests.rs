@@ -278,6 +278,7 @@ async fn an_older_position_is_counted_within_the_newest_hundred_and_moves_the_re
 
 mod long;
 mod pages;
+mod preferences;
 mod races;
 
 #[tokio::test]

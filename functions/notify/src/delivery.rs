@@ -3,7 +3,7 @@
 
 use shared::domain::grant::Grant;
 use shared::domain::ids::TenantId;
-use shared::domain::notify::{Email, NotifyChannel};
+use shared::domain::notify::{unsubscribe_link, Email, NotifyChannel};
 use shared::domain::Named;
 use shared::domain::{format_timestamp, Settings};
 use shared::notify::{EmailSender, SendError, SmsSender};
@@ -189,8 +189,8 @@ where
         Ok((delivered, report))
     }
 
-    /// The email as this person gets it: with their reply address (issued with their
-    /// first email in the conversation) when replies are received.
+    /// The email as this person gets it: with their reply address and unsubscribe link
+    /// (one token, issued with their first email in the conversation).
     async fn addressed(
         &self,
         due: &DueConversation,
@@ -199,7 +199,8 @@ where
         now: &str,
     ) -> Result<Email, StoreError> {
         let mut email = email.clone();
-        let (Some(domain), Some(reader)) = (&self.reply_domain, &delivery.reader) else {
+        let wanted = self.reply_domain.is_some() || self.api_url.is_some();
+        let Some(reader) = delivery.reader.as_ref().filter(|_| wanted) else {
             return Ok(email);
         };
         let token = match &delivery.reply_token {
@@ -216,7 +217,12 @@ where
                     .await?
             }
         };
-        email.reply_to = Some(reply_address(&token, domain));
+        if let Some(domain) = &self.reply_domain {
+            email.reply_to = Some(reply_address(&token, domain));
+        }
+        if let Some(api) = &self.api_url {
+            email = email.with_unsubscribe(unsubscribe_link(api, &token));
+        }
         Ok(email)
     }
 

@@ -19,6 +19,7 @@ impl Deployed {
             &config.from_email,
         )
         .with_reply_domain(config.reply_domain.clone())
+        .with_api_url(config.api_url.clone())
     }
 }
 

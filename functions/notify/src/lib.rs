@@ -143,6 +143,9 @@ pub struct Dispatcher<S, E, M> {
     /// The domain SES receives replies for: emails to people say
     /// `Reply-To: reply+{token}@{domain}` when there is one.
     pub reply_domain: Option<String>,
+    /// The API's public URL: digests to people carry their one-click unsubscribe link
+    /// there (`POST /unsubscribe/{token}`) when there is one.
+    pub api_url: Option<String>,
     /// Sends in flight at once ([`DEFAULT_CONCURRENCY`]).
     pub concurrency: usize,
 }
@@ -216,6 +219,7 @@ where
             sms,
             from_email: from_email.into(),
             reply_domain: None,
+            api_url: None,
             concurrency: DEFAULT_CONCURRENCY,
         }
     }
@@ -223,6 +227,12 @@ where
     /// Emails to people carry a reply address at this domain.
     pub fn with_reply_domain(mut self, domain: Option<String>) -> Self {
         self.reply_domain = domain;
+        self
+    }
+
+    /// Digests to people carry an unsubscribe link on this API.
+    pub fn with_api_url(mut self, url: Option<String>) -> Self {
+        self.api_url = url;
         self
     }
 

@@ -117,6 +117,7 @@ async fn dispatcher(stack: &TestApp) -> Dispatcher<DynamoStore, SesEmail, SnsSms
         sms,
         from_email: FROM.into(),
         reply_domain: None,
+        api_url: None,
         concurrency: super::DEFAULT_CONCURRENCY,
     }
 }

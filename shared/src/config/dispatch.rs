@@ -12,6 +12,9 @@ pub struct DispatchConfig {
     /// The domain SES receives replies for (`REPLY_DOMAIN`); without it, notification
     /// emails carry no reply address.
     pub reply_domain: Option<String>,
+    /// The API's public URL (`PUBLIC_API_URL`), for digests' unsubscribe links; none: no
+    /// link.
+    pub api_url: Option<String>,
 }
 
 impl DispatchConfig {
@@ -31,6 +34,7 @@ impl DispatchConfig {
             table_name,
             from_email,
             reply_domain: super::reply_domain(&lookup)?,
+            api_url: super::public_api_url(&lookup)?,
         })
     }
 }

@@ -61,6 +61,26 @@ pub struct Email {
     pub auto_submitted: bool,
 }
 
+impl Email {
+    /// The email with its one-click unsubscribe link (RFC 8058): in the headers, for the
+    /// mail app's own button, and at the foot of the text for everyone else.
+    pub fn with_unsubscribe(mut self, link: String) -> Email {
+        self.text
+            .push_str(&format!("\nStop emails about this conversation: {link}\n"));
+        self.html.push_str(&format!(
+            "<p style=\"font-size:small\"><a href=\"{}\">Stop emails about this conversation</a></p>\n",
+            escape_html(&link)
+        ));
+        self.unsubscribe = Some(link);
+        self
+    }
+}
+
+/// The one-click unsubscribe link of a reply token, on the API's public URL.
+pub fn unsubscribe_link(api_url: &str, token: &str) -> String {
+    format!("{}/unsubscribe/{token}", api_url.trim_end_matches('/'))
+}
+
 /// The portal link of a conversation.
 pub fn conversation_link(portal_base_url: Option<&str>, conversation_id: &str) -> Option<String> {
     portal_base_url.map(|base| format!("{}/messages/{conversation_id}", base.trim_end_matches('/')))

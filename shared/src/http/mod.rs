@@ -18,7 +18,8 @@ pub use params::{
     header, limit, path_id, path_param, query_param, route_key, DEFAULT_LIMIT, MAX_LIMIT,
 };
 pub use response::{
-    entity_tag, error_response, json_response, no_content, not_modified, not_modified_since,
+    entity_tag, error_response, html_response, json_response, no_content, not_modified,
+    not_modified_since,
     redirect, respond, with_entity_tag,
 };
 

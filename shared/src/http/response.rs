@@ -16,6 +16,22 @@ pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
         .expect("a response from a valid status and header")
 }
 
+/// A small page for a browser: never cached, nothing loaded from elsewhere, and only
+/// forms posting back to this origin.
+pub fn html_response(status: u16, html: String) -> Response {
+    lambda_http::Response::builder()
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("cache-control", "no-store")
+        .header(
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        )
+        .header("x-robots-tag", "noindex")
+        .body(Body::Text(html))
+        .expect("a response from a valid status and headers")
+}
+
 /// A strong entity tag for a representation built from `parts`.
 pub fn entity_tag(parts: &[&str]) -> String {
     use sha2::{Digest, Sha256};

@@ -8,7 +8,8 @@ use crate::domain::ids::TenantId;
 use crate::domain::message::ReadPosition;
 use crate::domain::{ConversationId, Side};
 
-/// Who a reply address was issued to, and where their replies go.
+/// Who a reply address was issued to, and where their replies go. The same token names
+/// the person's one-click unsubscribe link.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReplyToken {
     pub tenant_id: String,
@@ -26,6 +27,13 @@ pub struct ReplyToken {
 impl ReplyToken {
     pub fn conversation(&self) -> Option<ConversationId> {
         ConversationId::decode(&self.conversation_id)
+    }
+
+    pub fn reader(&self) -> Reader {
+        Reader {
+            side: self.side,
+            user_id: self.user_id.clone(),
+        }
     }
 }
 
@@ -89,6 +97,14 @@ pub trait ReplyStore: Send + Sync {
         conversation: &ConversationId,
         reader: &Reader,
         prefs: &RecipientPrefs,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Turns the person's email notifications for the conversation off, leaving the rest
+    /// as it is (a one-click unsubscribe, a complaint): one UpdateItem.
+    fn turn_email_off(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        reader: &Reader,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 

@@ -119,6 +119,7 @@ async fn per_conversation(profiles: usize) -> (Cost, Cost, Cost) {
         sms: Accepting,
         from_email: "notify@market.example".into(),
         reply_domain: None,
+        api_url: None,
         concurrency: notify::DEFAULT_CONCURRENCY,
     };
     let later = |minutes: i64| Timestamp::now() + SignedDuration::from_mins(minutes);

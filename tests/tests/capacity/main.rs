@@ -441,3 +441,7 @@ mod person;
 
 /// Events from the stream: published, delivered to webhooks, retried.
 mod stream_events;
+
+/// Replies by email: stored as a message or kept for admins, and the dispatcher's reply
+/// addresses.
+mod replies;

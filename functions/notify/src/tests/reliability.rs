@@ -174,6 +174,7 @@ async fn runs_cut_off_by_their_deadline_move_every_shard_and_send_nothing_twice(
         sms,
         from_email: FROM.into(),
         reply_domain: None,
+        api_url: None,
         concurrency: 4,
     };
     let now = later(4);

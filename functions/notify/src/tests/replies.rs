@@ -9,6 +9,7 @@ use shared::store::{Reader, RecipientPrefs, ReplyStore};
 use super::*;
 
 const REPLY_DOMAIN: &str = "reply.oakvets.example";
+const API: &str = "https://api.oakvets.example";
 
 /// SES on moto, keeping each email as the dispatcher handed it over.
 struct Recording {
@@ -44,6 +45,7 @@ async fn recording(stack: &TestApp) -> Dispatcher<DynamoStore, Recording, SnsSms
     };
     Dispatcher::new(stack.store.clone(), email, sms, FROM)
         .with_reply_domain(Some(REPLY_DOMAIN.into()))
+        .with_api_url(Some(API.into()))
 }
 
 fn token_in(email: &Email) -> String {
@@ -83,6 +85,10 @@ async fn emails_to_people_carry_their_own_reply_address_and_keep_it() {
     assert_eq!((issued.side, issued.user_id.as_str()), (Side::Staff, "s1"));
     assert_eq!(issued.address, people.email("s1"));
     assert_eq!(issued.revoked_at, None);
+    // The same token is the person's one-click unsubscribe link (RFC 8058).
+    let link = format!("{API}/unsubscribe/{token}");
+    assert_eq!(to_vet[0].unsubscribe.as_deref(), Some(link.as_str()));
+    assert!(to_vet[0].text.contains(&link), "{}", to_vet[0].text);
     let admin = dispatcher.email.to(&people.email("front-desk"));
     assert_eq!(admin[0].reply_to, None, "the admin address is no person");
 
@@ -111,7 +117,7 @@ async fn emails_to_people_carry_their_own_reply_address_and_keep_it() {
 }
 
 #[tokio::test]
-async fn without_a_reply_domain_emails_carry_no_reply_address_and_write_nothing() {
+async fn without_a_reply_domain_or_api_url_emails_carry_neither_and_nothing_is_written() {
     let stack = TestApp::start(TENANT).await;
     let people = People::new();
     settings(&stack, |_| {}).await;
@@ -122,10 +128,21 @@ async fn without_a_reply_domain_emails_carry_no_reply_address_and_write_nothing(
         .await;
     let mut dispatcher = recording(&stack).await;
     dispatcher.reply_domain = None;
+    dispatcher.api_url = None;
     dispatcher.run(later(4)).await.unwrap();
     let sent = dispatcher.email.to(&people.email("s1"));
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].reply_to, None);
+    assert_eq!((&sent[0].reply_to, &sent[0].unsubscribe), (&None, &None));
+    let reader = Reader {
+        side: Side::Staff,
+        user_id: "s1".into(),
+    };
+    let kept = stack
+        .store
+        .recipients(&TenantId::from(TENANT), &general("c1"), &[reader])
+        .await
+        .unwrap();
+    assert!(kept.values().all(|r| r.prefs.reply_token.is_none()), "no token issued");
 }
 
 #[tokio::test]

@@ -78,6 +78,7 @@ async fn a_run_that_dies_half_way_is_finished_by_the_next_without_repeats() {
         sms,
         from_email: FROM.into(),
         reply_domain: None,
+        api_url: None,
         // One at a time: two sent, the third stalls, the fourth never claimed.
         concurrency: 1,
     };

@@ -228,6 +228,7 @@ async fn an_opted_out_number_gets_no_sms_from_the_dispatcher() {
         sms: testkit::moto::sms().await,
         from_email: "notify@oakvets.example".into(),
         reply_domain: None,
+        api_url: None,
         concurrency: notify::DEFAULT_CONCURRENCY,
     };
     dispatcher.run(jiff::Timestamp::now()).await.unwrap();

@@ -161,6 +161,27 @@ impl ReplyStore for DynamoStore {
             .map_err(classify)?;
         Ok(())
     }
+
+    async fn turn_email_off(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        reader: &Reader,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::reader_pk(tenant, reader.side, &reader.user_id),
+                keys::reader_sk(conversation),
+            )))
+            .update_expression("SET email_off = :off")
+            .expression_attribute_values(":off", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
 }
 
 fn prefs_from_item(item: &Item) -> Result<RecipientPrefs, StoreError> {
