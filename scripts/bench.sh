@@ -6,8 +6,7 @@
 # requests, units), the dispatcher draining a backlog, the secret read at cold start, the
 # web app's size, first render and idle polling, events from commit to webhook and
 # through the events function, email replies from S3 to a readable message, and the
-# capacity and price of every
-# operation. Logs in target/bench/.
+# capacity and price of every operation. Logs in target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/moto.sh

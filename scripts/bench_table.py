@@ -73,7 +73,9 @@ if replies:
     print(f"{'email reply to readable message':<36} {'replies':>8} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'max ms':>8} {'replies/s':>10}")
     for kind, r in replies:
-        label = "one at a time" if kind == "latency" else f"{r['containers']} container(s) at once"
+        containers = r.get("containers", "1")
+        plural = "" if containers == "1" else "s"
+        label = f"{kind}, {containers} container{plural}"
         print(f"{label:<36} {r['replies']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} "
               f"{r['replies_per_s']:>10}")
     print("(S3 PUT to the message on a thread page; in AWS, SES's receipt and its Lambda "

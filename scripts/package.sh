@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every function built as Lambda runs it (arm64, provided.al2023) with cargo-lambda and
 # zig from the project's .venv, zipped as Lambda takes it: target/lambda/<function>/
-# bootstrap.zip. One cargo invocation for all nine, so the SDK crates build once.
+# bootstrap.zip. One cargo invocation for all of them, so the SDK crates build once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUNCTIONS=(send thread export mark-read activity admin notify sms-inbound jobs events webhooks)
+FUNCTIONS=(send thread export mark-read activity admin notify sms-inbound email-inbound jobs events
+  webhooks)
 # A zip larger than this (2.5 MB) fails the build: size is cold start.
 MAX_ZIP_BYTES=${MAX_ZIP_BYTES:-2500000}
 
@@ -24,7 +25,7 @@ for f in "${FUNCTIONS[@]}"; do
   unzipped=$(unzip -l "$zip" | awk 'END {print $1}')
   mark=""
   if (( bytes > MAX_ZIP_BYTES )); then mark="  over $MAX_ZIP_BYTES bytes"; status=1; fi
-  printf "%-12s zip %9d bytes (%5d KiB)  bootstrap %5d KiB%s\n" "$f" "$bytes" $(( bytes / 1024 )) \
+  printf "%-13s zip %9d bytes (%5d KiB)  bootstrap %5d KiB%s\n" "$f" "$bytes" $(( bytes / 1024 )) \
     $(( unzipped / 1024 )) "$mark"
 done
 exit $status

@@ -115,11 +115,16 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
         } => {
             let event_type = match new.status {
                 DeliveryStatus::Sent => EventType::NotificationSent,
-                // Given up, or not sent by the platform's rules (a spent quota, a country
-                // the tenant may not text): nobody was told.
+                // Given up, not sent by the platform's rules (a spent quota, a country the
+                // tenant may not text, its email paused), or sent and not delivered: nobody
+                // was told.
                 DeliveryStatus::Failed
                 | DeliveryStatus::QuotaExceeded
-                | DeliveryStatus::CountryNotAllowed => EventType::NotificationFailed,
+                | DeliveryStatus::CountryNotAllowed
+                | DeliveryStatus::EmailPaused
+                | DeliveryStatus::Undelivered => EventType::NotificationFailed,
+                DeliveryStatus::Bounced => EventType::NotificationBounced,
+                DeliveryStatus::Complained => EventType::NotificationComplained,
                 _ => return Vec::new(),
             };
             if old.as_ref().is_some_and(|old| old.status == new.status) {
@@ -132,12 +137,13 @@ pub fn events(origin: &Origin, change: &TenantChange) -> Vec<Event> {
                 "round": new.round,
                 "attempts": new.attempts,
                 "provider_message_id": new.provider_message_id,
-                "error": new.error,
+                "error": new.error.clone().or_else(|| new.outcome_detail.clone()),
             });
             let conversation = ConversationId::decode(&new.conversation_id)
                 .map(|c| c.encode())
                 .or_else(|| Some(new.conversation_id.clone()));
-            vec![made(0, event_type, &new.updated_at, conversation, data)]
+            let at = new.outcome_at.as_deref().unwrap_or(&new.updated_at);
+            vec![made(0, event_type, at, conversation, data)]
         }
         ItemChange::OptOut {
             phone,

@@ -90,6 +90,12 @@ where
         context: &RunContext<'_>,
     ) -> Result<Option<DeliveryOutcome>, StoreError> {
         let channel = delivery.key.channel;
+        if channel == NotifyChannel::Email && grant.email_paused.is_some() {
+            return Ok(Some(DeliveryOutcome::Refused {
+                status: DeliveryStatus::EmailPaused,
+                error: "email to this account is paused for its bounce or complaint rate".into(),
+            }));
+        }
         if channel == NotifyChannel::Sms && !grant.allows_sms_to(&delivery.address) {
             return Ok(Some(DeliveryOutcome::Refused {
                 status: DeliveryStatus::CountryNotAllowed,

@@ -28,12 +28,13 @@
 
 mod delivery;
 mod deployed;
+mod outcomes;
 mod pass;
 mod plan;
 mod quota;
 
 use futures_util::future::join_all;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use shared::domain::grant::Grant;
@@ -47,7 +48,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use shared::domain::directory::StaffProfile;
 use shared::domain::format_timestamp;
-use shared::domain::notify::notify_delay;
+use shared::domain::notify::{notify_delay, NotifyChannel};
 use shared::notify::{EmailSender, SmsSender};
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
@@ -56,6 +57,7 @@ use shared::store::{
 };
 
 pub use deployed::Deployed;
+pub use outcomes::{handle_outcomes, status_of, OutcomeReport};
 pub use plan::{plan, Outgoing, PlanInput, Planned};
 
 /// Conversations one due-index Query returns; a shard is paged through while time allows.
@@ -150,20 +152,26 @@ pub struct Dispatcher<S, E, M> {
     pub concurrency: usize,
 }
 
-/// The Lambda handler: one run per scheduled event.
+/// The Lambda handler: one run per scheduled event; delivery outcomes from SNS.
 pub async fn handle<S, E, M>(
     dispatcher: &Dispatcher<S, E, M>,
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
-) -> Result<RunReport, lambda_runtime::Error>
+) -> Result<serde_json::Value, lambda_runtime::Error>
 where
     S: NotificationStore + DueStore + MessageStore + SettingsStore + DirectoryStore + GrantStore,
     E: EmailSender,
     M: SmsSender,
 {
+    if event.payload.get("Records").is_some() {
+        let outcomes = serde_json::from_value(event.payload)?;
+        let report = handle_outcomes(&dispatcher.store, outcomes).await?;
+        tracing::info!(?report, "delivery outcomes");
+        return Ok(serde_json::to_value(report)?);
+    }
     let budget = Budget::before_deadline(event.context.deadline);
     let report = dispatcher.run_within(Timestamp::now(), budget).await?;
     tracing::info!(?report, "notification run");
-    Ok(report)
+    Ok(serde_json::to_value(report)?)
 }
 
 /// What one run reads once per tenant, shared by the shards' tasks: the first to need a
@@ -173,6 +181,7 @@ struct TenantCache {
     settings: OncePerTenant<Settings>,
     grants: OncePerTenant<Grant>,
     staff: OncePerTenant<Vec<StaffProfile>>,
+    suppressed: OncePerTenant<Arc<HashSet<(NotifyChannel, String)>>>,
 }
 
 struct OncePerTenant<V>(std::sync::Mutex<HashMap<TenantId, Arc<OnceCell<V>>>>);

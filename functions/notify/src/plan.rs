@@ -45,6 +45,8 @@ pub struct PlanInput<'a> {
     pub participants: Option<&'a [String]>,
     pub staff: &'a [StaffProfile],
     pub opted_out: &'a HashSet<String>,
+    /// The tenant's suppressed addresses and numbers (lower-cased).
+    pub suppressed: &'a HashSet<(NotifyChannel, String)>,
     pub now: jiff::Timestamp,
 }
 
@@ -223,6 +225,15 @@ impl Pass<'_> {
         }
     }
 
+    /// Whether the address has not been suppressed (a hard bounce, a complaint, a
+    /// number that cannot take texts).
+    fn reachable(&self, channel: NotifyChannel, address: &str) -> bool {
+        !self
+            .input
+            .suppressed
+            .contains(&(channel, address.to_ascii_lowercase()))
+    }
+
     fn recipient(&self, side: Side, user: &str) -> Option<&Recipient> {
         self.input.recipients.get(&Reader {
             side,
@@ -306,19 +317,19 @@ impl Pass<'_> {
             let textable = contact
                 .phone
                 .as_ref()
-                .filter(|p| contact.sms_opt_in && !prefs.sms_off && !input.opted_out.contains(*p));
+                .filter(|p| contact.sms_opt_in && !prefs.sms_off && !input.opted_out.contains(*p))
+                .filter(|p| self.reachable(NotifyChannel::Sms, p));
             let reader = Reader {
                 side: Side::Customer,
                 user_id: contact.contact_id.clone(),
             };
             let digest = input.due.stage == DueStage::Digest;
             let emailing = !self.ahead_of_digest || notify_now.contains(&NotifyChannel::Email);
-            if let (true, true, false, Some(email)) = (
-                digest && emailing,
-                contact.email_opt_in,
-                prefs.email_off,
-                &contact.email,
-            ) {
+            let email = contact
+                .email
+                .as_ref()
+                .filter(|e| contact.email_opt_in && self.reachable(NotifyChannel::Email, e));
+            if let (true, false, Some(email)) = (digest && emailing, prefs.email_off, email) {
                 let lines = unread_lines(input, Side::Customer, read.as_deref());
                 let email_out = Outgoing::Email(digest_email(&self.context, &lines, unread));
                 deliveries.push(self.to_person(
@@ -344,7 +355,8 @@ impl Pass<'_> {
     fn to_staff(&self, deliveries: &mut Vec<Planned>) {
         let input = self.input;
         for person in input.staff {
-            let Some(email) = emailable(person) else {
+            let Some(email) = emailable(person).filter(|e| self.reachable(NotifyChannel::Email, e))
+            else {
                 continue;
             };
             // Notified of what they may open.
@@ -373,7 +385,8 @@ impl Pass<'_> {
     /// The tenant's admin address, of the customer's messages since the last digest.
     fn to_admin(&self, deliveries: &mut Vec<Planned>) {
         let input = self.input;
-        if let Some(address) = &input.settings.admin_notification_email {
+        let address = input.settings.admin_notification_email.as_ref();
+        if let Some(address) = address.filter(|a| self.reachable(NotifyChannel::Email, a)) {
             let lines = unread_lines(input, Side::Staff, input.due.notified_up_to.as_deref());
             if !lines.is_empty() {
                 deliveries.push(Planned {

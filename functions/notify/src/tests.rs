@@ -395,4 +395,5 @@ mod at_once;
 mod senders;
 
 mod changes;
+mod outcomes;
 mod replies;

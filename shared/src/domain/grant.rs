@@ -34,6 +34,10 @@ pub struct Grant {
     pub sms_per_day: u32,
     /// ISO 3166-1 alpha-2 countries texts may go to.
     pub sms_countries: Vec<String>,
+    /// Email to the tenant is paused (its bounce or complaint rate), until the operator
+    /// resumes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_paused: Option<super::feedback::EmailPause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,6 +52,7 @@ impl Default for Grant {
             emails_per_day: DEFAULT_EMAILS_PER_DAY,
             sms_per_day: DEFAULT_SMS_PER_DAY,
             sms_countries: DEFAULT_SMS_COUNTRIES.map(str::to_owned).to_vec(),
+            email_paused: None,
             updated_at: None,
             updated_by: None,
         }

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod directory;
 pub mod edits;
 pub mod error;
+pub mod feedback;
 pub mod feed;
 mod file_kinds;
 pub mod fold;

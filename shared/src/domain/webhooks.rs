@@ -29,6 +29,12 @@ pub enum EventType {
     NotificationSent,
     #[serde(rename = "notification.failed")]
     NotificationFailed,
+    /// The provider reported a hard bounce (the address is suppressed).
+    #[serde(rename = "notification.bounced")]
+    NotificationBounced,
+    /// The recipient marked the email as spam (the address is suppressed).
+    #[serde(rename = "notification.complained")]
+    NotificationComplained,
     #[serde(rename = "sms.opted_out")]
     SmsOptedOut,
     #[serde(rename = "sms.opted_in")]
@@ -55,6 +61,8 @@ impl EventType {
         EventType::ParticipantRemoved,
         EventType::NotificationSent,
         EventType::NotificationFailed,
+        EventType::NotificationBounced,
+        EventType::NotificationComplained,
         EventType::SmsOptedOut,
         EventType::SmsOptedIn,
         EventType::SmsUnmatched,

@@ -33,6 +33,18 @@ pub enum DeliveryStatus {
     QuotaExceeded,
     /// Not sent: the number is in a country the tenant may not text.
     CountryNotAllowed,
+    /// Not sent: email to the tenant is paused for its bounce or complaint rate.
+    EmailPaused,
+    /// What the provider told of it after it was sent (delivery events): a status only
+    /// ever moves to a later one ([`crate::domain::outcome::OutcomeKind::rank`]).
+    Delayed,
+    Delivered,
+    /// A hard bounce: the address is suppressed.
+    Bounced,
+    /// Marked as spam by the recipient: the address is suppressed.
+    Complained,
+    /// Not delivered (a soft bounce, a rejection, a text the carrier did not take).
+    Undelivered,
 }
 
 impl Named for DeliveryStatus {}
@@ -53,6 +65,11 @@ pub struct DeliveryRecord {
     pub error: Option<String>,
     #[serde(default)]
     pub updated_at: String,
+    /// When the provider's latest delivery event happened, and what it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_detail: Option<String>,
 }
 
 /// The outcome of trying to take a delivery.
@@ -97,7 +114,7 @@ impl DeliveryOutcome {
 }
 
 /// The dispatcher's store: its recipients' positions, preferences and reply tokens too.
-pub trait NotificationStore: super::ReplyStore + Send + Sync {
+pub trait NotificationStore: super::ReplyStore + super::OutcomeStore + Send + Sync {
     /// One request: an account's contacts and the staff assigned to it.
     fn account_directory(
         &self,

@@ -6,10 +6,10 @@ use crate::domain::sms::Provider;
 use crate::domain::Named;
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::grants::SmsRoute;
-use super::item::{classify, from_item, get_s, internal, keyed_item, s, Item};
+use super::item::{expires_in, classify, from_item, get_s, internal, keyed_item, s, Item};
 use super::settings::settings_from_item;
 use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
@@ -27,9 +27,6 @@ const AUTO_REPLY_TTL_SECS: i64 = 2 * 24 * 60 * 60;
 /// after the newest.
 const RECENT_CONVERSATIONS: i32 = 20;
 
-fn expires_in(secs: i64) -> AttributeValue {
-    AttributeValue::N((jiff::Timestamp::now().as_second() + secs).to_string())
-}
 
 /// A provider's message id, taken by the text that carried it.
 #[derive(serde::Serialize)]

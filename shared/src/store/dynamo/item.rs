@@ -47,6 +47,11 @@ pub(crate) fn keyed_item<T: Serialize>(
     Ok(item)
 }
 
+/// One attribute's value, from its serde form (a map for a struct).
+pub(crate) fn attribute<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
+    dynamo_serde::to_attribute_value(value).map_err(internal)
+}
+
 /// A record from its item (its key and attributes the record does not name are left
 /// aside). An item that does not read is corrupt: logged with its key,
 /// and a 500 for whoever asked.
@@ -82,6 +87,11 @@ pub(crate) mod conversation_text {
         ConversationId::decode(&text)
             .ok_or_else(|| D::Error::custom(format!("invalid conversation id {text}")))
     }
+}
+
+/// A TTL attribute's value: `secs` from now, in epoch seconds.
+pub(crate) fn expires_in(secs: i64) -> AttributeValue {
+    AttributeValue::N((jiff::Timestamp::now().as_second() + secs).to_string())
 }
 
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {

@@ -5,10 +5,9 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use serde::{Deserialize, Serialize};
-use serde_dynamo::aws_sdk_dynamodb_1 as dynamo_serde;
 
 use super::expr::UpdateExpr;
-use super::item::{
+use super::item::{attribute, expires_in, 
     classify, failed_condition_item, from_item, get_s, internal, keyed_item, s, Item,
 };
 use super::transaction::{Part, TransactFailure, Transaction};
@@ -34,14 +33,7 @@ struct Chunk {
     conversations: Vec<String>,
 }
 
-fn attribute<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
-    dynamo_serde::to_attribute_value(value).map_err(internal)
-}
 
-fn expires_in(secs: i64) -> AttributeValue {
-    let at = jiff::Timestamp::now().as_second() + secs;
-    AttributeValue::N(at.to_string())
-}
 
 impl DynamoStore {
     fn job_put(&self, tenant: &TenantId, job: &Job) -> Result<TransactWriteItem, StoreError> {

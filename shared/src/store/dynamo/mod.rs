@@ -22,6 +22,7 @@ mod item;
 mod jobs;
 mod messages;
 mod notifications;
+mod outcomes;
 mod orders;
 mod patients;
 mod person;

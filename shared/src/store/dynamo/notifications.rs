@@ -26,7 +26,7 @@ pub(super) fn delivery_pk(tenant: &str, conversation: &ConversationId) -> String
     format!("T#{tenant}#NOTIF#{}", conversation.encode())
 }
 
-fn delivery_sk(key: &DeliveryKey) -> String {
+pub(super) fn delivery_sk(key: &DeliveryKey) -> String {
     format!("D#{}#{}#{}", key.round, key.channel.as_str(), key.recipient)
 }
 
@@ -267,6 +267,14 @@ impl NotificationStore for DynamoStore {
             .send()
             .await
             .map_err(classify)?;
+        if let DeliveryOutcome::Sent {
+            provider_message_id,
+        } = outcome
+        {
+            // After the record: a delivery event finding the id finds it sent.
+            self.put_sent_message(tenant, conversation, key, provider_message_id)
+                .await?;
+        }
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! Keys of email replies.
+//! Keys of email replies and of what providers report after a notification left.
 //!
 //! # Reply addresses
 //!
@@ -29,4 +29,23 @@ pub fn reply_token_pk(token: &str) -> String {
 
 pub fn unmatched_email_pk(tenant: &str) -> String {
     format!("T#{tenant}#UNMATCHED#EMAIL")
+}
+
+/// Provider message ids: `SENT#{provider message id}` names the delivery record a
+/// delivery event is about (the event carries nothing else of ours). Put with the
+/// record's `sent`, kept a week (TTL): receipts arrive up to 72 hours late.
+pub const SENT_SK: &str = "SENT";
+
+pub fn sent_pk(provider_message_id: &str) -> String {
+    format!("SENT#{provider_message_id}")
+}
+
+/// Suppressed addresses: `T#{tenant}#SUPPRESSED` / `{channel}#{address}`, one item each;
+/// the dispatcher Queries the partition once per tenant per run.
+pub fn suppressed_pk(tenant: &str) -> String {
+    format!("T#{tenant}#SUPPRESSED")
+}
+
+pub fn suppressed_sk(channel: &str, address: &str) -> String {
+    format!("{channel}#{address}")
 }

@@ -12,7 +12,7 @@
 //! | entity | pk | sk | notes |
 //! |---|---|---|---|
 //! | operator grant | `T#{tenant}` | `GRANT` | written by the operator only: SMS numbers (with their routing items, in the same transaction), sender identities, daily quotas, SMS countries; read by the settings save and once per tenant per dispatcher run |
-//! | quota counter | `T#{tenant}` | `QUOTA#{yyyy-mm-dd}` | emails and texts the dispatcher took from the day's quota (UTC), an atomic `ADD` per block of deliveries; TTL 8 days |
+//! | quota counter | `T#{tenant}` | `QUOTA#{yyyy-mm-dd}` | emails and texts the dispatcher took from the day's quota (UTC), an atomic `ADD` per block of deliveries; the day's hard bounces and complaints (`ADD` each), whose 7 days pause a tenant's email; TTL 8 days |
 //! | tenant settings | `T#{tenant}` | `SETTINGS` | mode, notification settings, `version` (a save is conditional on the version it read) |
 //! | a staff member's part in an order | `T#{tenant}#STAFF#{user}` | `PART#{conversation id}` | beside their assignments, while the order is open (closing deletes it in its transaction; access to a closed order stays with the order entry): one Query of the partition (`sk < PROFILE`) gives a basic staff member's active reach for their feed and badge, however many orders they finished |
 //! | upload | `T#{tenant}#UPLOAD#{upload id}` | `UPLOAD` | one file one person may attach in one conversation: name, type, size; `message_id` once a message took it (in the message's transaction, only if absent); expires after two days unless taken |
@@ -38,7 +38,9 @@
 //! | unmatched inbound text | `T#{tenant}#UNMATCHED` | `{ulid}` | texts from unknown numbers or refused by the mode, as received; Query newest first |
 //! | unmatched email reply | `T#{tenant}#UNMATCHED#EMAIL` | `{ulid}` | replies to a revoked address, from someone who may not write there, or refused by the mode or a closed conversation |
 //! | auto-reply mark | `T#{tenant}#AUTOREPLY#{e164}` | `AUTOREPLY` | the tenant-local day a sender last got the auto-reply; conditional Put, so once a day; TTL 2 days |
-//! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{round}#{channel}#{recipient}` | claimed (conditional UpdateItem, with a lease) before sending, then `sent` with the provider's id, `retry` with the next attempt, or `failed`; Query per conversation for admins |
+//! | delivery record | `T#{tenant}#NOTIF#{conversation}` | `D#{round}#{channel}#{recipient}` | claimed (conditional UpdateItem, with a lease) before sending, then `sent` with the provider's id, `retry` with the next attempt, or `failed`; later the provider's outcome (`delivered`, `bounced`…, `status_rank` only rising); Query per conversation for admins |
+//! | provider message id | `SENT#{provider message id}` | `SENT` | the record a delivery event is about (events carry no tenant); Put when the record says `sent`; TTL a week |
+//! | suppressed address | `T#{tenant}#SUPPRESSED` | `{channel}#{address}` | after a hard bounce, a complaint or a number that cannot take texts; Query once per tenant per dispatcher run |
 //! | job on a person's data | `T#{tenant}#JOB#{job}` | `JOB` | an export or erasure: status, counts, cursor, lease; on `gsi3` (`JOBS`) while due; the conversations it walks in `CONV#{n}` chunks beside it (see `jobs.rs`) |
 //! | erasure marker | `T#{tenant}#ERASE#{person}` | `ERASE` | the one erasure job of a person (conditional Put in the job's transaction) |
 //!
