@@ -108,6 +108,13 @@ pub const ROUTES: &[Route] = &[
     route("PUT", "/settings/messaging", Function::Admin),
     route("GET", "/notifications", Function::Admin),
     route("GET", "/sms/unmatched", Function::Admin),
+    route("GET", "/email/unmatched", Function::Admin),
+    route("GET", "/suppressions", Function::Admin),
+    route(
+        "DELETE",
+        "/suppressions/{channel}/{address}",
+        Function::Admin,
+    ),
     // The provider's webhook: authenticated by its signature, not a JWT.
     Route {
         method: "POST",

@@ -163,10 +163,15 @@ fn sesv2(input: &Input) -> Option<Calls> {
         .rsplit_once('<')
         .map_or(from, |(_, a)| a.trim_end_matches('>'));
     let domain = address.rsplit_once('@').map_or(address, |(_, d)| d);
-    Some(vec![call(
-        "ses:SendEmail",
-        format!("ses:identity/{domain}"),
-    )])
+    let mut calls = vec![call("ses:SendEmail", format!("ses:identity/{domain}"))];
+    // Sending through a configuration set is authorized on the set too.
+    if let Some(set) = send.configuration_set_name() {
+        calls.push(call(
+            "ses:SendEmail",
+            format!("ses:configuration-set/{set}"),
+        ));
+    }
+    Some(calls)
 }
 
 fn sns(input: &Input) -> Option<Calls> {

@@ -131,9 +131,15 @@ pub async fn list_contacts<S: SettingsStore + DirectoryStore + NotificationStore
         .store
         .account_directory(&principal.tenant_id, &customer)
         .await?;
+    let mut views = serde_json::to_value(&contacts)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    crate::suppressions::annotated(app, &principal.tenant_id, &mut views).await?;
     Ok(http::json_response(
         200,
-        &serde_json::json!({ "customer_id": customer, "contacts": contacts }),
+        &serde_json::json!({ "customer_id": customer, "contacts": views }),
     ))
 }
 

@@ -14,7 +14,7 @@ use shared::domain::ids::{CustomerId, UserId};
 use shared::domain::permissions::require_directory_manager;
 use shared::domain::{now_rfc3339, Principal};
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, SettingsStore};
+use shared::store::{DirectoryStore, OutcomeStore, SettingsStore};
 use shared::{ApiError, App};
 
 /// The caller, if they keep the directory.
@@ -74,7 +74,7 @@ pub async fn put_staff<S: SettingsStore + DirectoryStore>(
     Ok(http::json_response(200, &stored))
 }
 
-pub async fn get_staff<S: SettingsStore + DirectoryStore>(
+pub async fn get_staff<S: SettingsStore + DirectoryStore + OutcomeStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
@@ -90,7 +90,9 @@ pub async fn get_staff<S: SettingsStore + DirectoryStore>(
         .iter()
         .map(|a| assignment_view(a, now))
         .collect();
-    Ok(http::json_response(200, &body))
+    let mut views = [body];
+    crate::suppressions::annotated(app, &principal.tenant_id, &mut views).await?;
+    Ok(http::json_response(200, &views[0]))
 }
 
 pub async fn delete_staff<S: SettingsStore + DirectoryStore>(
@@ -178,7 +180,7 @@ pub async fn put_contact<S: SettingsStore + DirectoryStore>(
     Ok(http::json_response(200, &stored))
 }
 
-pub async fn get_contact<S: SettingsStore + DirectoryStore>(
+pub async fn get_contact<S: SettingsStore + DirectoryStore + OutcomeStore>(
     app: &App<S>,
     request: &Request,
 ) -> Result<Response, ApiError> {
@@ -188,7 +190,10 @@ pub async fn get_contact<S: SettingsStore + DirectoryStore>(
         .contact(&principal.tenant_id, &customer, &contact)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(http::json_response(200, &contact))
+    let mut views =
+        [serde_json::to_value(&contact).map_err(|e| ApiError::Internal(e.to_string()))?];
+    crate::suppressions::annotated(app, &principal.tenant_id, &mut views).await?;
+    Ok(http::json_response(200, &views[0]))
 }
 
 pub async fn delete_contact<S: SettingsStore + DirectoryStore>(

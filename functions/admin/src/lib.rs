@@ -14,6 +14,7 @@ pub mod operator;
 mod person;
 mod search;
 mod settings;
+mod suppressions;
 mod unmatched;
 
 use shared::http::{self, Request, Response};
@@ -89,6 +90,10 @@ where
         Some("GET /notifications") => notifications::list(app, &request).await,
         Some("GET /sms/unmatched") => unmatched::list(app, &request, false).await,
         Some("GET /email/unmatched") => unmatched::list(app, &request, true).await,
+        Some("GET /suppressions") => suppressions::list(app, &request).await,
+        Some("DELETE /suppressions/{channel}/{address}") => {
+            suppressions::clear(app, &request).await
+        }
         Some("GET /operator/tenants/{tenant_id}/grant") => operator::get(app, &request).await,
         Some("PUT /operator/tenants/{tenant_id}/grant") => operator::put(app, &request).await,
         _ => Err(ApiError::NotFound),

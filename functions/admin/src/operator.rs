@@ -1,13 +1,16 @@
 //! `GET`/`PUT /operator/tenants/{tenant_id}/grant`: the platform operator grants a tenant
-//! its SMS numbers and sender identities, and sets its daily quotas and SMS countries.
+//! its SMS numbers and sender identities, and sets its daily quotas and SMS countries;
+//! sees its email's bounce and complaint rates over 7 days, and resumes email paused for
+//! them (`resume_email`).
 //! API Gateway authorizes these routes with IAM (SigV4), apart from tenants' tokens; the
 //! handler refuses any request that did not come that way.
 
 use serde::Deserialize;
+use shared::domain::feedback::RATE_DAYS;
 use shared::domain::ids::{is_valid_id, TenantId};
 use shared::domain::now_rfc3339;
 use shared::http::{self, Request, Response};
-use shared::store::GrantStore;
+use shared::store::{GrantStore, OutcomeStore};
 use shared::{ApiError, App};
 
 /// A change to a grant: the fields it names replace the grant's, the rest stay.
@@ -19,6 +22,8 @@ struct GrantChange {
     emails_per_day: Option<u32>,
     sms_per_day: Option<u32>,
     sms_countries: Option<Vec<String>>,
+    /// `true` resumes email paused for the tenant's bounce or complaint rate.
+    resume_email: Option<bool>,
 }
 
 fn tenant(request: &Request) -> Result<TenantId, ApiError> {
@@ -33,18 +38,32 @@ pub fn quota_day(now: jiff::Timestamp) -> String {
     now.strftime("%Y-%m-%d").to_string()
 }
 
-pub async fn get<S: GrantStore>(app: &App<S>, request: &Request) -> Result<Response, ApiError> {
+pub async fn get<S: GrantStore + OutcomeStore>(
+    app: &App<S>,
+    request: &Request,
+) -> Result<Response, ApiError> {
     http::operator(request)?;
     let tenant = tenant(request)?;
     let grant = app.store.get_grant(&tenant).await?.unwrap_or_default();
-    let day = quota_day(jiff::Timestamp::now());
+    let now = jiff::Timestamp::now();
+    let day = quota_day(now);
     let (emails, texts) = app.store.quota_use(&tenant, &day).await?;
+    let first = quota_day(now - jiff::SignedDuration::from_hours(24 * (RATE_DAYS - 1)));
+    let rates = app.store.email_rates(&tenant, &first, &day).await?;
     Ok(http::json_response(
         200,
         &serde_json::json!({
             "tenant_id": tenant,
             "grant": grant,
             "used": { "day": day, "emails": emails, "sms": texts },
+            "email_rates": {
+                "days": RATE_DAYS,
+                "sent": rates.sent,
+                "bounced": rates.bounced,
+                "complained": rates.complained,
+                "bounce_rate": rates.bounce_rate(),
+                "complaint_rate": rates.complaint_rate(),
+            },
         }),
     ))
 }
@@ -69,6 +88,9 @@ pub async fn put<S: GrantStore>(app: &App<S>, request: &Request) -> Result<Respo
     }
     if let Some(countries) = change.sms_countries {
         grant.sms_countries = countries;
+    }
+    if change.resume_email == Some(true) {
+        grant.email_paused = None;
     }
     grant
         .validate()

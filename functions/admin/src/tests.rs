@@ -280,3 +280,4 @@ mod search;
 
 mod deliveries;
 mod person;
+mod suppressions;

@@ -8,7 +8,9 @@ use shared::domain::permissions::Access;
 use shared::domain::{Principal, Role};
 use shared::gate::path_conversation;
 use shared::http::{self, Request, Response};
-use shared::store::{DirectoryStore, MessageStore, Reader, RecipientPrefs, ReplyStore, SettingsStore};
+use shared::store::{
+    DirectoryStore, MessageStore, Reader, RecipientPrefs, ReplyStore, SettingsStore,
+};
 use shared::{ApiError, App};
 
 #[derive(Debug, Deserialize)]
@@ -32,7 +34,11 @@ where
     let (principal, reader, conversation) = opened(app, request).await?;
     let prefs = app
         .store
-        .recipients(&principal.tenant_id, &conversation, std::slice::from_ref(&reader))
+        .recipients(
+            &principal.tenant_id,
+            &conversation,
+            std::slice::from_ref(&reader),
+        )
         .await?
         .remove(&reader)
         .map(|r| r.prefs)

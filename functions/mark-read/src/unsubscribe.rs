@@ -49,15 +49,15 @@ pub async fn one_click<S: ReplyStore>(
 }
 
 /// The token the path names: unknown (or not a token at all) is a 404.
-async fn token_of<S: ReplyStore>(
-    app: &App<S>,
-    request: &Request,
-) -> Result<ReplyToken, ApiError> {
+async fn token_of<S: ReplyStore>(app: &App<S>, request: &Request) -> Result<ReplyToken, ApiError> {
     let token = http::path_param(request, "token")
         .map(|t| t.to_ascii_lowercase())
         .filter(|t| is_reply_token(t))
         .ok_or(ApiError::NotFound)?;
-    app.store.reply_token(&token).await?.ok_or(ApiError::NotFound)
+    app.store
+        .reply_token(&token)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 fn document(title: &str, body: &str) -> String {

@@ -14,7 +14,9 @@ impl Deployed {
     pub fn from_clients(clients: &Clients, config: &DispatchConfig) -> Self {
         Dispatcher::new(
             clients.store(&config.table_name),
-            clients.email(),
+            clients
+                .email()
+                .with_configuration_set(config.configuration_set.clone()),
             clients.sms(),
             &config.from_email,
         )

@@ -20,8 +20,8 @@ use shared::domain::notify::NotifyChannel;
 use shared::domain::outcome::{parse_outcome, Outcome, OutcomeKind};
 use shared::domain::{MessageType, SenderType};
 use shared::store::{
-    DeliveryRecord, DeliveryStatus, MessageDraft, MessageStore, NotificationStore,
-    ReportedOutcome, SentMessage, StoreError,
+    DeliveryRecord, DeliveryStatus, MessageDraft, MessageStore, NotificationStore, ReportedOutcome,
+    SentMessage, StoreError,
 };
 
 /// What one event did, for the invocation's log line.
@@ -125,7 +125,9 @@ async fn suppress<S: NotificationStore + MessageStore>(
     }
     if outcome.kind == OutcomeKind::Complained {
         if let (Some(conversation), Some(reader)) = (sent.conversation(), sent.reader()) {
-            store.turn_email_off(&tenant, &conversation, &reader).await?;
+            store
+                .turn_email_off(&tenant, &conversation, &reader)
+                .await?;
         }
     }
     if sent.channel == NotifyChannel::Email {
@@ -182,7 +184,9 @@ async fn judge_rates<S: NotificationStore>(
     complaint: bool,
 ) -> Result<bool, StoreError> {
     let day = |t: Timestamp| t.strftime("%Y-%m-%d").to_string();
-    store.count_feedback(tenant, &day(at_time), complaint).await?;
+    store
+        .count_feedback(tenant, &day(at_time), complaint)
+        .await?;
     let first = at_time - SignedDuration::from_hours(24 * (RATE_DAYS - 1));
     let rates = store
         .email_rates(tenant, &day(first), &day(at_time))

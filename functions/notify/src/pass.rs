@@ -51,7 +51,8 @@ where
         &self,
         context: &RunContext<'_>,
         tenant: &TenantId,
-    ) -> Result<std::sync::Arc<std::collections::HashSet<(NotifyChannel, String)>>, StoreError> {
+    ) -> Result<std::sync::Arc<std::collections::HashSet<(NotifyChannel, String)>>, StoreError>
+    {
         context
             .cache
             .suppressed

@@ -24,6 +24,10 @@ const TENANT: &str = "clinic-a";
 const FROM: &str = "notify@oakvets.example";
 
 /// Senders on moto, with the sending domain verified as SES requires.
+/// The configuration set emails go out through, as deployed (its events are delivery
+/// outcomes).
+const CONFIGURATION_SET: &str = "tidings-test";
+
 async fn moto_senders() -> (SesEmail, SnsSms) {
     let ses = aws_sdk_sesv2::Client::new(&moto::sdk_config().await);
     let _ = ses
@@ -31,7 +35,15 @@ async fn moto_senders() -> (SesEmail, SnsSms) {
         .email_identity("oakvets.example")
         .send()
         .await;
-    (moto::email().await, moto::sms().await)
+    let _ = ses
+        .create_configuration_set()
+        .configuration_set_name(CONFIGURATION_SET)
+        .send()
+        .await;
+    let email = moto::email()
+        .await
+        .with_configuration_set(Some(CONFIGURATION_SET.into()));
+    (email, moto::sms().await)
 }
 
 /// A tag that keeps one test's recipients apart from another's in moto's shared record.

@@ -15,6 +15,9 @@ pub struct DispatchConfig {
     /// The API's public URL (`PUBLIC_API_URL`), for digests' unsubscribe links; none: no
     /// link.
     pub api_url: Option<String>,
+    /// The SES configuration set emails are sent through (`SES_CONFIGURATION_SET`), whose
+    /// events come back as delivery outcomes.
+    pub configuration_set: Option<String>,
 }
 
 impl DispatchConfig {
@@ -35,6 +38,7 @@ impl DispatchConfig {
             from_email,
             reply_domain: super::reply_domain(&lookup)?,
             api_url: super::public_api_url(&lookup)?,
+            configuration_set: lookup("SES_CONFIGURATION_SET").filter(|v| !v.is_empty()),
         })
     }
 }

@@ -59,8 +59,8 @@ impl EmailRates {
 
     /// The pause these rates call for, if any.
     pub fn pause(&self, at: &str) -> Option<EmailPause> {
-        let over = self.bounce_rate() >= MAX_BOUNCE_RATE
-            || self.complaint_rate() >= MAX_COMPLAINT_RATE;
+        let over =
+            self.bounce_rate() >= MAX_BOUNCE_RATE || self.complaint_rate() >= MAX_COMPLAINT_RATE;
         (self.sent >= MIN_EMAILS_JUDGED && over).then(|| EmailPause {
             at: at.to_owned(),
             rates: *self,
@@ -140,6 +140,9 @@ mod tests {
             at: "t".into(),
             detail: None,
         });
-        assert_eq!(note, "Email to c…@example.com bounced: no more email is sent there.");
+        assert_eq!(
+            note,
+            "Email to c…@example.com bounced: no more email is sent there."
+        );
     }
 }

@@ -19,8 +19,7 @@ pub use params::{
 };
 pub use response::{
     entity_tag, error_response, html_response, json_response, no_content, not_modified,
-    not_modified_since,
-    redirect, respond, with_entity_tag,
+    not_modified_since, redirect, respond, with_entity_tag,
 };
 
 pub type Request = lambda_http::Request;

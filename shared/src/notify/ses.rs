@@ -8,11 +8,22 @@ use crate::domain::notify::Email;
 #[derive(Clone, Debug)]
 pub struct SesEmail {
     client: aws_sdk_sesv2::Client,
+    /// The configuration set whose event destination reports deliveries, bounces and
+    /// complaints back (none: no outcomes).
+    configuration_set: Option<String>,
 }
 
 impl SesEmail {
     pub fn new(client: aws_sdk_sesv2::Client) -> Self {
-        SesEmail { client }
+        SesEmail {
+            client,
+            configuration_set: None,
+        }
+    }
+
+    pub fn with_configuration_set(mut self, name: Option<String>) -> Self {
+        self.configuration_set = name;
+        self
     }
 }
 
@@ -66,6 +77,7 @@ impl EmailSender for SesEmail {
             .from_email_address(from)
             .destination(Destination::builder().to_addresses(to).build())
             .set_reply_to_addresses(email.reply_to.clone().map(|to| vec![to]))
+            .set_configuration_set_name(self.configuration_set.clone())
             .content(EmailContent::builder().simple(message).build())
             .send()
             .await

@@ -268,7 +268,10 @@ async fn a_vendor_replies_in_the_orders_they_take_part_in_and_no_other() {
     staff(&stack, "vendor-7", Role::BasicStaff).await;
     let host = Claims::service(TENANT, "marketplace");
     let (status, opened) = stack
-        .call(admin::handle, testkit::app::open_conversation(&host, testkit::app::order_1042()))
+        .call(
+            admin::handle,
+            testkit::app::open_conversation(&host, testkit::app::order_1042()),
+        )
         .await;
     assert_eq!(status, 201, "{opened}");
     let order = shared::domain::ConversationId::decode(opened["id"].as_str().unwrap()).unwrap();
@@ -276,9 +279,14 @@ async fn a_vendor_replies_in_the_orders_they_take_part_in_and_no_other() {
     let vendor = "vendor-9@oakvets.example";
     let token = token_in(&stack, &order, Side::Staff, "vendor-9", vendor).await;
     let raw = from(fixture!("gmail-reply"), vendor);
-    assert_eq!(receive(&replies, &raw, vendor, &token).await, Handled::Message);
+    assert_eq!(
+        receive(&replies, &raw, vendor, &token).await,
+        Handled::Message
+    );
     let messages = stack.messages(&order, 10).await;
-    assert!(messages.iter().any(|m| is_email_reply(m, SenderType::Staff, "vendor-9")));
+    assert!(messages
+        .iter()
+        .any(|m| is_email_reply(m, SenderType::Staff, "vendor-9")));
 
     let other = "vendor-7@oakvets.example";
     let token = token_in(&stack, &order, Side::Staff, "vendor-7", other).await;

@@ -37,7 +37,11 @@ async fn stored(stack: &TestApp, side: Side, user: &str) -> shared::store::Recip
     };
     stack
         .store
-        .recipients(&TenantId::from(TENANT), &general("c1"), std::slice::from_ref(&reader))
+        .recipients(
+            &TenantId::from(TENANT),
+            &general("c1"),
+            std::slice::from_ref(&reader),
+        )
         .await
         .unwrap()
         .remove(&reader)
@@ -82,7 +86,10 @@ async fn a_person_sets_their_own_channels_and_mute_without_touching_their_read_s
     assert_eq!(header.unread_for(Side::Customer, "p1", None), 1);
     let (_, read) = mark(&stack, &customer, json!({"customer_id": "c1"})).await;
     assert_eq!(read["unread_count"], 0);
-    assert!(stored(&stack, Side::Customer, "p1").await.email_off, "a read keeps them");
+    assert!(
+        stored(&stack, Side::Customer, "p1").await.email_off,
+        "a read keeps them"
+    );
     // Staff have their own.
     let (status, _) = stack
         .call(handle, preferences(&vet, &id, Some(json!({"sms": false}))))
@@ -103,23 +110,44 @@ async fn preferences_refuse_bad_input_other_accounts_and_the_host_storing_nothin
         (json!({"muted_until": "next week"}), "invalid_muted_until"),
         (json!({"email": false, "push": false}), "unknown_field"),
     ] {
-        let (status, answer) = stack.call(handle, preferences(&customer, &id, Some(body.clone()))).await;
-        assert_eq!((status, answer["error"]["code"].as_str()), (400, Some(code)), "{body}: {answer}");
+        let (status, answer) = stack
+            .call(handle, preferences(&customer, &id, Some(body.clone())))
+            .await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (400, Some(code)),
+            "{body}: {answer}"
+        );
     }
     let stranger = Claims::customer(TENANT, "p9", "c9");
     let (status, _) = stack.call(handle, preferences(&stranger, &id, None)).await;
     assert_eq!(status, 404, "another account's conversation");
     let foreign = Claims::customer("clinic-b", "p1", "c1");
     let (status, _) = stack
-        .call(handle, preferences(&foreign, &id, Some(json!({"email": false}))))
+        .call(
+            handle,
+            preferences(&foreign, &id, Some(json!({"email": false}))),
+        )
         .await;
-    assert_eq!(status, 200, "the same ids in another tenant are that tenant's own");
+    assert_eq!(
+        status, 200,
+        "the same ids in another tenant are that tenant's own"
+    );
     let host = Claims::service(TENANT, "marketplace");
     let (status, answer) = stack.call(handle, preferences(&host, &id, None)).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (403, Some("not_a_person")));
-    let (status, _) = stack.call(handle, preferences(&customer, "nonsense", None)).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (403, Some("not_a_person"))
+    );
+    let (status, _) = stack
+        .call(handle, preferences(&customer, "nonsense", None))
+        .await;
     assert_eq!(status, 404);
-    assert_eq!(stored(&stack, Side::Customer, "p1").await, Default::default(), "nothing stored");
+    assert_eq!(
+        stored(&stack, Side::Customer, "p1").await,
+        Default::default(),
+        "nothing stored"
+    );
 }
 
 #[tokio::test]
@@ -145,17 +173,28 @@ async fn the_unsubscribe_link_shows_a_button_and_its_post_turns_email_off_withou
     let (status, page) = raw(handle(&stack.app(), unsubscribe("GET", &token).request()).await);
     assert_eq!(status, 200);
     assert!(page.contains("<form method=\"post\">"), "{page}");
-    assert!(!stored(&stack, Side::Customer, "p1").await.email_off, "a GET changes nothing");
+    assert!(
+        !stored(&stack, Side::Customer, "p1").await.email_off,
+        "a GET changes nothing"
+    );
 
     let (status, page) = raw(handle(&stack.app(), unsubscribe("POST", &token).request()).await);
     assert_eq!(status, 200, "{page}");
     let prefs = stored(&stack, Side::Customer, "p1").await;
     assert!(prefs.email_off && !prefs.sms_off);
-    assert_eq!(prefs.reply_token.as_deref(), Some(token.as_str()), "the token is kept");
+    assert_eq!(
+        prefs.reply_token.as_deref(),
+        Some(token.as_str()),
+        "the token is kept"
+    );
     let (status, _) = raw(handle(&stack.app(), unsubscribe("POST", &token).request()).await);
     assert_eq!(status, 200, "clicking twice is fine");
 
-    for unknown in ["a".repeat(32), "not-a-token".to_owned(), token.to_uppercase().replace('A', "B")] {
+    for unknown in [
+        "a".repeat(32),
+        "not-a-token".to_owned(),
+        token.to_uppercase().replace('A', "B"),
+    ] {
         let (status, body) = stack.call(handle, unsubscribe("POST", &unknown)).await;
         assert_eq!(status, 404, "{unknown}: {body}");
     }

@@ -11,7 +11,10 @@ use crate::outcomes::handle_outcomes;
 use crate::OutcomeReport;
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/../../tests/outcomes/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../tests/outcomes/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -60,7 +63,11 @@ async fn email_record(stack: &TestApp, address: &str) -> DeliveryRecord {
 }
 
 /// A staff message in c1's thread and the run that tells the contacts.
-async fn told(stack: &TestApp, dispatcher: &Dispatcher<DynamoStore, SesEmail, SnsSms>, minutes: i64) {
+async fn told(
+    stack: &TestApp,
+    dispatcher: &Dispatcher<DynamoStore, SesEmail, SnsSms>,
+    minutes: i64,
+) {
     stack
         .send_as(
             send::handle,
@@ -88,7 +95,11 @@ async fn outcomes_move_a_record_only_forward_and_a_repeat_changes_nothing() {
     let record = email_record(&stack, &people.email("p1")).await;
     assert_eq!(record.status, DeliveryStatus::Delivered);
     assert!(record.outcome_at.is_some());
-    assert_eq!(outcome(&stack, "ses-delivery", &id).await.unchanged, 1, "a repeat");
+    assert_eq!(
+        outcome(&stack, "ses-delivery", &id).await.unchanged,
+        1,
+        "a repeat"
+    );
     assert_eq!(
         outcome(&stack, "ses-delivery-delay", &id).await.unchanged,
         1,
@@ -97,7 +108,13 @@ async fn outcomes_move_a_record_only_forward_and_a_repeat_changes_nothing() {
     // A receipt three days late still lands.
     let late = (Timestamp::now() - SignedDuration::from_hours(72)).to_string();
     let complaint = event_about("ses-complaint", &id, Some(&late));
-    assert_eq!(handle_outcomes(&stack.store, complaint).await.unwrap().applied, 1);
+    assert_eq!(
+        handle_outcomes(&stack.store, complaint)
+            .await
+            .unwrap()
+            .applied,
+        1
+    );
     assert_eq!(
         email_record(&stack, &people.email("p1")).await.status,
         DeliveryStatus::Complained
@@ -121,11 +138,17 @@ async fn a_hard_bounce_suppresses_the_address_notes_it_for_staff_and_an_admin_ca
     let dispatcher = dispatcher(&stack).await;
     told(&stack, &dispatcher, 4).await;
     let address = people.email("p1");
-    let id = email_record(&stack, &address).await.provider_message_id.unwrap();
+    let id = email_record(&stack, &address)
+        .await
+        .provider_message_id
+        .unwrap();
 
     let report = outcome(&stack, "ses-bounce-permanent", &id).await;
     assert_eq!((report.applied, report.suppressed), (1, 1), "{report:?}");
-    assert_eq!(email_record(&stack, &address).await.status, DeliveryStatus::Bounced);
+    assert_eq!(
+        email_record(&stack, &address).await.status,
+        DeliveryStatus::Bounced
+    );
     let tenant = TenantId::from(TENANT);
     let suppressed = stack.store.suppressions(&tenant).await.unwrap();
     assert_eq!(suppressed.len(), 1);
@@ -139,24 +162,42 @@ async fn a_hard_bounce_suppresses_the_address_notes_it_for_staff_and_an_admin_ca
     assert!(note.message.contains("bounced"), "{}", note.message);
     assert!(!note.message.contains(&address), "masked: {}", note.message);
     let header = stack.header(&general("c1")).await;
-    assert_eq!(header.unread_for(Side::Staff, "s1", None), 0, "the note is not unread");
     assert_eq!(
-        outcome(&stack, "ses-bounce-permanent", &id).await.suppressed,
+        header.unread_for(Side::Staff, "s1", None),
+        0,
+        "the note is not unread"
+    );
+    assert_eq!(
+        outcome(&stack, "ses-bounce-permanent", &id)
+            .await
+            .suppressed,
         0,
         "once"
     );
 
     let before = emails_to(&address).await.len();
     told(&stack, &dispatcher, 20).await;
-    assert_eq!(emails_to(&address).await.len(), before, "never emailed again");
+    assert_eq!(
+        emails_to(&address).await.len(),
+        before,
+        "never emailed again"
+    );
 
     assert!(stack
         .store
-        .clear_suppression(&tenant, shared::domain::notify::NotifyChannel::Email, &address)
+        .clear_suppression(
+            &tenant,
+            shared::domain::notify::NotifyChannel::Email,
+            &address
+        )
         .await
         .unwrap());
     told(&stack, &dispatcher, 40).await;
-    assert_eq!(emails_to(&address).await.len(), before + 1, "cleared: emailed again");
+    assert_eq!(
+        emails_to(&address).await.len(),
+        before + 1,
+        "cleared: emailed again"
+    );
 }
 
 #[tokio::test]
@@ -228,11 +269,20 @@ async fn bounces_past_the_rate_pause_the_tenants_email_until_the_operator_resume
     use shared::store::GrantStore;
     stack
         .store
-        .add_quota_use(&tenant, &today, shared::domain::notify::NotifyChannel::Email, 380)
+        .add_quota_use(
+            &tenant,
+            &today,
+            shared::domain::notify::NotifyChannel::Email,
+            380,
+        )
         .await
         .unwrap();
     for _ in 0..19 {
-        stack.store.count_feedback(&tenant, &today, false).await.unwrap();
+        stack
+            .store
+            .count_feedback(&tenant, &today, false)
+            .await
+            .unwrap();
     }
     let dispatcher = dispatcher(&stack).await;
     told(&stack, &dispatcher, 4).await;

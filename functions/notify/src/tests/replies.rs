@@ -142,7 +142,10 @@ async fn without_a_reply_domain_or_api_url_emails_carry_neither_and_nothing_is_w
         .recipients(&TenantId::from(TENANT), &general("c1"), &[reader])
         .await
         .unwrap();
-    assert!(kept.values().all(|r| r.prefs.reply_token.is_none()), "no token issued");
+    assert!(
+        kept.values().all(|r| r.prefs.reply_token.is_none()),
+        "no token issued"
+    );
 }
 
 #[tokio::test]

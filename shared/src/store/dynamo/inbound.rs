@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::grants::SmsRoute;
-use super::item::{expires_in, classify, from_item, get_s, internal, keyed_item, s, Item};
+use super::item::{classify, expires_in, from_item, get_s, internal, keyed_item, s, Item};
 use super::settings::settings_from_item;
 use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
@@ -26,7 +26,6 @@ const AUTO_REPLY_TTL_SECS: i64 = 2 * 24 * 60 * 60;
 /// How many of a customer's most recent conversations are looked at for an open one
 /// after the newest.
 const RECENT_CONVERSATIONS: i32 = 20;
-
 
 /// A provider's message id, taken by the text that carried it.
 #[derive(serde::Serialize)]

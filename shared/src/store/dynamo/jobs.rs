@@ -7,8 +7,9 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 
 use super::expr::UpdateExpr;
-use super::item::{attribute, expires_in, 
-    classify, failed_condition_item, from_item, get_s, internal, keyed_item, s, Item,
+use super::item::{
+    attribute, classify, expires_in, failed_condition_item, from_item, get_s, internal, keyed_item,
+    s, Item,
 };
 use super::transaction::{Part, TransactFailure, Transaction};
 use super::DynamoStore;
@@ -32,8 +33,6 @@ struct Marker {
 struct Chunk {
     conversations: Vec<String>,
 }
-
-
 
 impl DynamoStore {
     fn job_put(&self, tenant: &TenantId, job: &Job) -> Result<TransactWriteItem, StoreError> {

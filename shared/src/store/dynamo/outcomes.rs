@@ -4,7 +4,9 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::expr::UpdateExpr;
-use super::item::{attribute, classify, expires_in, from_item, get_n, is_conditional_failure, keyed_item, s};
+use super::item::{
+    attribute, classify, expires_in, from_item, get_n, is_conditional_failure, keyed_item, s,
+};
 use super::notifications::{delivery_pk, delivery_sk};
 use super::DynamoStore;
 use crate::domain::feedback::{EmailPause, EmailRates, Suppression};
@@ -43,7 +45,10 @@ impl DynamoStore {
 }
 
 impl OutcomeStore for DynamoStore {
-    async fn sent_message(&self, provider_message_id: &str) -> Result<Option<SentMessage>, StoreError> {
+    async fn sent_message(
+        &self,
+        provider_message_id: &str,
+    ) -> Result<Option<SentMessage>, StoreError> {
         self.get_item(keys::sent_pk(provider_message_id), keys::SENT_SK)
             .await?
             .map(|item| from_item(&item))
@@ -96,7 +101,11 @@ impl OutcomeStore for DynamoStore {
         }
     }
 
-    async fn suppress(&self, tenant: &TenantId, suppression: &Suppression) -> Result<bool, StoreError> {
+    async fn suppress(
+        &self,
+        tenant: &TenantId,
+        suppression: &Suppression,
+    ) -> Result<bool, StoreError> {
         let item = keyed_item(
             keys::suppressed_pk(tenant),
             keys::suppressed_sk(suppression.channel.as_str(), &suppression.address),
@@ -147,7 +156,12 @@ impl OutcomeStore for DynamoStore {
         Ok(output.attributes.is_some_and(|old| !old.is_empty()))
     }
 
-    async fn count_feedback(&self, tenant: &TenantId, day: &str, complaint: bool) -> Result<(), StoreError> {
+    async fn count_feedback(
+        &self,
+        tenant: &TenantId,
+        day: &str,
+        complaint: bool,
+    ) -> Result<(), StoreError> {
         let counter = if complaint { "complained" } else { "bounced" };
         let counted = UpdateExpr::new()
             .set("#ttl = if_not_exists(#ttl, :ttl)")
@@ -163,7 +177,12 @@ impl OutcomeStore for DynamoStore {
         Ok(())
     }
 
-    async fn email_rates(&self, tenant: &TenantId, first: &str, last: &str) -> Result<EmailRates, StoreError> {
+    async fn email_rates(
+        &self,
+        tenant: &TenantId,
+        first: &str,
+        last: &str,
+    ) -> Result<EmailRates, StoreError> {
         let query = self
             .client
             .query()
