@@ -1,7 +1,7 @@
 # Sourced by the other scripts: the local stack's parts, each stopped when the calling
 # script exits. start_moto PORT starts moto's server (SES v2, SNS, S3) in the background
 # and waits until it answers; start_local NAME [VAR=VALUE ...] starts the local API on a
-# free port with fresh data (API_URL, LOCAL_PID, LOCAL_LOG).
+# free port with fresh data (API_URL, LOCAL_PID, LOCAL_LOG, SMTP_PORT).
 
 CLEANUP=()
 on_exit() {
@@ -49,10 +49,13 @@ start_local() {
   cargo build -q -p local
   local port data
   port=$(free_port)
+  # Replies by email come in on SMTP, on a port of its own (README, Replies by email).
+  SMTP_PORT=$(free_port)
+  export SMTP_PORT
   data=$(mktemp -d)
   mkdir -p .tidings
   LOCAL_LOG=".tidings/$name-local-$port.log"
-  env TIDINGS_DATA_DIR="$data" PORT="$port" "$@" target/debug/local >"$LOCAL_LOG" 2>&1 &
+  env TIDINGS_DATA_DIR="$data" PORT="$port" SMTP_PORT="$SMTP_PORT" "$@" target/debug/local >"$LOCAL_LOG" 2>&1 &
   LOCAL_PID=$!
   on_exit "kill $LOCAL_PID 2>/dev/null; wait $LOCAL_PID 2>/dev/null || true; rm -rf '$data'"
   API_URL="http://127.0.0.1:$port"

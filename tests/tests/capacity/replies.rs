@@ -144,8 +144,9 @@ struct ReplyCost {
     s3_puts: usize,
 }
 
-/// Hands one delivered reply to the function and prints what it cost (the receipt
-/// rule's PUT of `raw` included in the price, see the module's comment).
+/// Hands one delivered reply to the function and prints what it cost: `s3_put` counts
+/// the receipt rule's PUT of `raw` (made before the function runs) with the function's
+/// own, and the price includes it (see the module's comment).
 async fn measure_reply(
     stack: &TestStack,
     replies: &Replies<DynamoStore, Accepting>,
