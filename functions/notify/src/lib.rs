@@ -34,7 +34,7 @@ mod plan;
 mod quota;
 
 use futures_util::future::join_all;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use shared::domain::grant::Grant;
@@ -48,7 +48,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use shared::domain::directory::StaffProfile;
 use shared::domain::format_timestamp;
-use shared::domain::notify::{notify_delay, NotifyChannel};
+use shared::domain::notify::notify_delay;
 use shared::notify::{EmailSender, SmsSender};
 use shared::store::keys::DUE_SHARDS;
 use shared::store::{
@@ -181,7 +181,6 @@ struct TenantCache {
     settings: OncePerTenant<Settings>,
     grants: OncePerTenant<Grant>,
     staff: OncePerTenant<Vec<StaffProfile>>,
-    suppressed: OncePerTenant<Arc<HashSet<(NotifyChannel, String)>>>,
 }
 
 struct OncePerTenant<V>(std::sync::Mutex<HashMap<TenantId, Arc<OnceCell<V>>>>);

@@ -5,7 +5,7 @@ use futures_util::future::join_all;
 use jiff::{SignedDuration, Timestamp};
 use shared::domain::grant::Grant;
 use shared::domain::ids::TenantId;
-use shared::domain::notify::{notify_delay, NotifyChannel};
+use shared::domain::notify::notify_delay;
 use shared::domain::{format_timestamp, Message, MessagingMode, Settings};
 use shared::notify::{EmailSender, SmsSender};
 use shared::store::{
@@ -42,28 +42,6 @@ where
             .grants
             .get(tenant, || async {
                 Ok(self.store.get_grant(tenant).await?.unwrap_or_default())
-            })
-            .await
-    }
-
-    /// The tenant's suppressed addresses and numbers, read once per run.
-    pub(crate) async fn suppressed(
-        &self,
-        context: &RunContext<'_>,
-        tenant: &TenantId,
-    ) -> Result<std::sync::Arc<std::collections::HashSet<(NotifyChannel, String)>>, StoreError>
-    {
-        context
-            .cache
-            .suppressed
-            .get(tenant, || async {
-                let listed = self.store.suppressions(tenant).await?;
-                Ok(std::sync::Arc::new(
-                    listed
-                        .into_iter()
-                        .map(|s| (s.channel, s.address.to_ascii_lowercase()))
-                        .collect(),
-                ))
             })
             .await
     }
@@ -213,8 +191,11 @@ where
             &staff,
             now,
         );
-        let recipients = self.store.recipients(tenant, &header.id, &readers).await?;
-        let suppressed = self.suppressed(context, tenant).await?;
+        let addresses = plan::addresses(&readers, &contacts, &staff, settings);
+        let (recipients, suppressed) = self
+            .store
+            .recipients_and_suppressed(tenant, &header.id, &readers, &addresses)
+            .await?;
         Ok(plan(&PlanInput {
             due,
             header,

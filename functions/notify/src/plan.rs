@@ -45,8 +45,8 @@ pub struct PlanInput<'a> {
     pub participants: Option<&'a [String]>,
     pub staff: &'a [StaffProfile],
     pub opted_out: &'a HashSet<String>,
-    /// The tenant's suppressed addresses and numbers (lower-cased).
-    pub suppressed: &'a HashSet<(NotifyChannel, String)>,
+    /// Which of the pass's addresses and numbers the tenant suppressed (lower-cased).
+    pub suppressed: &'a shared::store::Suppressed,
     pub now: jiff::Timestamp,
 }
 
@@ -103,6 +103,48 @@ pub fn recipients(
             user_id: p.user_id.clone(),
         });
     contacts.chain(staff).collect()
+}
+
+/// The addresses and numbers a pass may send to (whose suppression is read with the
+/// readers' positions): the readers', and the tenant's admin address.
+pub fn addresses(
+    readers: &[Reader],
+    contacts: &[Contact],
+    staff: &[StaffProfile],
+    settings: &Settings,
+) -> Vec<(NotifyChannel, String)> {
+    let staff: HashMap<&str, &StaffProfile> =
+        staff.iter().map(|p| (p.user_id.as_str(), p)).collect();
+    let mut addresses = Vec::new();
+    for reader in readers {
+        match reader.side {
+            Side::Customer => {
+                let Some(contact) = contacts.iter().find(|c| c.contact_id == reader.user_id) else {
+                    continue;
+                };
+                if let Some(email) = &contact.email {
+                    addresses.push((NotifyChannel::Email, email.to_ascii_lowercase()));
+                }
+                if let Some(phone) = &contact.phone {
+                    addresses.push((NotifyChannel::Sms, phone.clone()));
+                }
+            }
+            Side::Staff => {
+                let email = staff
+                    .get(reader.user_id.as_str())
+                    .and_then(|p| p.email.as_ref());
+                if let Some(email) = email {
+                    addresses.push((NotifyChannel::Email, email.to_ascii_lowercase()));
+                }
+            }
+        }
+    }
+    if let Some(admin) = &settings.admin_notification_email {
+        addresses.push((NotifyChannel::Email, admin.to_ascii_lowercase()));
+    }
+    addresses.sort();
+    addresses.dedup();
+    addresses
 }
 
 fn textable(contact: &Contact) -> bool {

@@ -6,6 +6,7 @@ use std::future::Future;
 use super::{Reader, StoreError};
 use crate::domain::ids::TenantId;
 use crate::domain::message::ReadPosition;
+use crate::domain::notify::NotifyChannel;
 use crate::domain::{ConversationId, Side};
 
 /// Who a reply address was issued to, and where their replies go. The same token names
@@ -51,6 +52,9 @@ pub struct RecipientPrefs {
     pub muted_until: Option<String>,
 }
 
+/// Addresses (lower-cased) and numbers the tenant suppressed, by channel.
+pub type Suppressed = std::collections::HashSet<(NotifyChannel, String)>;
+
 /// What the dispatcher knows of one person in one conversation, from one item.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recipient {
@@ -66,7 +70,24 @@ pub trait ReplyStore: Send + Sync {
         tenant: &TenantId,
         conversation: &ConversationId,
         readers: &[Reader],
-    ) -> impl Future<Output = Result<HashMap<Reader, Recipient>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<HashMap<Reader, Recipient>, StoreError>> + Send {
+        async move {
+            let (found, _) = self
+                .recipients_and_suppressed(tenant, conversation, readers, &[])
+                .await?;
+            Ok(found)
+        }
+    }
+    /// [`ReplyStore::recipients`], and which of these addresses the tenant suppressed,
+    /// in the same BatchGetItem: a pass pays for the addresses it may send to, however
+    /// many the tenant suppressed.
+    fn recipients_and_suppressed(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        readers: &[Reader],
+        addresses: &[(NotifyChannel, String)],
+    ) -> impl Future<Output = Result<(HashMap<Reader, Recipient>, Suppressed), StoreError>> + Send;
     /// The person's reply token for the conversation: a new one is Put (only if absent)
     /// and kept on their position item unless another run kept one first, which is then
     /// the one returned. Two requests, once per person and conversation.

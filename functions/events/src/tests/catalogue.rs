@@ -258,3 +258,72 @@ fn lambdas_stream_event_makes_stable_events() {
     let again = crate::derive_batch(&batch.records);
     assert_eq!(again, events);
 }
+
+/// What a provider reports after a notification left: a bounce and a complaint are
+/// events; a delivery or a delay only moves the record.
+#[tokio::test]
+async fn bounces_and_complaints_reported_by_the_provider_make_events() {
+    use shared::domain::outcome::OutcomeKind;
+    use shared::store::{OutcomeStore, ReportedOutcome};
+    let mut h = Harness::start(TENANT).await;
+    let tenant = h.app.tenant_id();
+    let store = h.app.store.clone();
+    let conversation = general("c1");
+    let now = format_timestamp(jiff::Timestamp::now());
+    let later = format_timestamp(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(5));
+    for (recipient, id) in [("contact:contact-1", "ses-7"), ("staff:s1", "ses-8")] {
+        let key = DeliveryKey {
+            round: now.clone(),
+            channel: NotifyChannel::Email,
+            recipient: recipient.into(),
+        };
+        store
+            .claim_delivery(&tenant, &conversation, &key, "a@example.com", &now, &later)
+            .await
+            .unwrap();
+        let sent = DeliveryOutcome::Sent {
+            provider_message_id: id.into(),
+        };
+        store
+            .finish_delivery(&tenant, &conversation, &key, &sent, &now)
+            .await
+            .unwrap();
+    }
+    h.pump().await;
+    let sent = h.published_types().len();
+    for (id, kind) in [
+        ("ses-7", OutcomeKind::Delivered),
+        ("ses-7", OutcomeKind::Bounced),
+        ("ses-8", OutcomeKind::Delivered),
+        ("ses-8", OutcomeKind::Complained),
+    ] {
+        let record = store
+            .sent_message(id)
+            .await
+            .unwrap()
+            .expect("the id's record");
+        let reported = ReportedOutcome {
+            status: notify::status_of(kind),
+            rank: kind.rank(),
+            at: format_timestamp(jiff::Timestamp::now()),
+            detail: Some("smtp; 550 5.1.1 no such user".into()),
+        };
+        assert!(store
+            .apply_outcome(&record, &reported)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    h.pump().await;
+    let types = h.published_types();
+    assert_eq!(
+        types[sent..],
+        [
+            EventType::NotificationBounced,
+            EventType::NotificationComplained
+        ]
+    );
+    let events = h.bus().published();
+    assert_eq!(events[sent].data["status"], "bounced");
+    assert_eq!(events[sent].data["error"], "smtp; 550 5.1.1 no such user");
+}

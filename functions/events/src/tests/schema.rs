@@ -23,7 +23,9 @@ fn data_schema(event_type: EventType) -> &'static str {
         MessageRead => "EventReadData",
         ConversationCreated | ConversationClosed => "EventConversationData",
         ParticipantAdded | ParticipantRemoved => "EventParticipantData",
-        NotificationSent | NotificationFailed => "EventNotificationData",
+        NotificationSent | NotificationFailed | NotificationBounced | NotificationComplained => {
+            "EventNotificationData"
+        }
         SmsOptedOut | SmsOptedIn => "EventSmsKeywordData",
         SmsUnmatched => "EventSmsUnmatchedData",
         WebhookDisabled => "EventWebhookDisabledData",

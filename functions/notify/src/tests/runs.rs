@@ -192,11 +192,11 @@ async fn a_run_costs_what_is_due_whatever_the_table_holds() {
     let small = run_cost(1_000).await;
     let large = run_cost(100_000).await;
     assert_eq!(small, large);
-    // 4 shard Queries; per tenant: settings + staff directory + grant + suppressed
-    // addresses, and the quota's block taken and its rest given back; per conversation:
-    // thread Query + account Query + recipients' read positions and preferences +
-    // settle; per delivery: claim + record + the provider id's item.
-    assert_eq!(small, 4 + 2 + 1 + 1 + 2 + 6 * 4 + 3 * 3);
+    // 4 shard Queries; per tenant: settings + staff directory + grant, and the quota's
+    // block taken and its rest given back; per conversation: thread Query + account
+    // Query + recipients' read positions, preferences and suppressed addresses (one
+    // BatchGetItem) + settle; per delivery: claim + record + the provider id's item.
+    assert_eq!(small, 4 + 2 + 1 + 2 + 6 * 4 + 3 * 3);
 }
 
 #[tokio::test]

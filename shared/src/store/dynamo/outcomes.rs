@@ -91,11 +91,7 @@ impl OutcomeStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(output) => output
-                .attributes
-                .as_ref()
-                .map(|item| from_item(item))
-                .transpose(),
+            Ok(output) => output.attributes.as_ref().map(from_item).transpose(),
             Err(err) if is_conditional_failure(&err) => Ok(None),
             Err(err) => Err(classify(err)),
         }

@@ -8,31 +8,56 @@ use super::item::{classify, from_item, get_s, is_conditional_failure, keyed_item
 use super::reading::position_from_item;
 use super::{key_item, DynamoStore};
 use crate::domain::ids::TenantId;
+use crate::domain::notify::NotifyChannel;
 use crate::domain::ConversationId;
-use crate::store::keys::{self, PK};
+use crate::domain::Named;
+use crate::store::keys::{self, PK, SK};
 use crate::store::{
     new_reply_token, Reader, Recipient, RecipientPrefs, ReplyStore, ReplyToken, StoreError,
+    Suppressed,
 };
 
 impl ReplyStore for DynamoStore {
-    async fn recipients(
+    async fn recipients_and_suppressed(
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,
         readers: &[Reader],
-    ) -> Result<HashMap<Reader, Recipient>, StoreError> {
-        if readers.is_empty() {
-            return Ok(HashMap::new());
+        addresses: &[(NotifyChannel, String)],
+    ) -> Result<(HashMap<Reader, Recipient>, Suppressed), StoreError> {
+        if readers.is_empty() && addresses.is_empty() {
+            return Ok(Default::default());
         }
         let sk = keys::reader_sk(conversation);
         let by_pk: HashMap<String, &Reader> = readers
             .iter()
             .map(|r| (keys::reader_pk(tenant, r.side, &r.user_id), r))
             .collect();
-        let wanted = by_pk.keys().map(|pk| key_item(pk.clone(), &sk)).collect();
-        let mut found = HashMap::new();
+        let suppressed_pk = keys::suppressed_pk(tenant);
+        let by_sk: HashMap<String, &(NotifyChannel, String)> = addresses
+            .iter()
+            .map(|a| {
+                (
+                    keys::suppressed_sk(a.0.as_str(), &a.1.to_ascii_lowercase()),
+                    a,
+                )
+            })
+            .collect();
+        let wanted = by_pk
+            .keys()
+            .map(|pk| key_item(pk.clone(), &sk))
+            .chain(by_sk.keys().map(|sk| key_item(suppressed_pk.clone(), sk)))
+            .collect();
+        let (mut found, mut suppressed) = (HashMap::new(), Suppressed::new());
         for item in self.batch_get(wanted, true).await? {
-            let Some(reader) = get_s(&item, PK).and_then(|pk| by_pk.get(pk)) else {
+            let pk = get_s(&item, PK).unwrap_or_default();
+            if pk == suppressed_pk {
+                if let Some((channel, address)) = get_s(&item, SK).and_then(|sk| by_sk.get(sk)) {
+                    suppressed.insert((*channel, address.to_ascii_lowercase()));
+                }
+                continue;
+            }
+            let Some(reader) = by_pk.get(pk) else {
                 continue;
             };
             let recipient = Recipient {
@@ -41,7 +66,7 @@ impl ReplyStore for DynamoStore {
             };
             found.insert((*reader).clone(), recipient);
         }
-        Ok(found)
+        Ok((found, suppressed))
     }
 
     async fn issue_reply_token(
