@@ -1,6 +1,7 @@
 //! A person's erasure: every message they wrote left as a placeholder (no text, files or
 //! metadata; the sender renamed) with its files deleted from the bucket, the address
-//! taken out of every delivery record to them (the status stays), then their directory
+//! taken out of every delivery record to them (the status stays) and their reply
+//! address in each conversation deleted (its item names their email), then their directory
 //! items: a contact's profile with its phone claim, the number's opt-out and auto-reply
 //! mark, and their directory-search entries; a staff member's profile and assignments.
 //! Other people's messages stay as they are. The job keeps the record: who asked, when,
@@ -16,8 +17,9 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use shared::domain::ids::{CustomerId, MessageId, TenantId, UserId};
 use shared::domain::jobs::{Job, JobStatus, Person, Phase};
 use shared::domain::ConversationId;
+use shared::domain::Side;
 use shared::files::file_key;
-use shared::store::{ChangeOutcome, Deletion, StoreError, StoredMessage};
+use shared::store::{ChangeOutcome, Deletion, Reader, StoreError, StoredMessage};
 
 use crate::walk::{next_conversation, next_phase, page_done, Walk};
 use crate::{JobData, StepError, Worker};
@@ -179,6 +181,15 @@ impl<S: JobData> Worker<S> {
         for entry in page.items.iter().filter(|e| !e.record.address.is_empty()) {
             self.store
                 .redact_delivery(tenant, &conversation, &entry.sk)
+                .await?;
+        }
+        if page.next.is_none() {
+            let reader = Reader {
+                side: job.person.sender_type().side().unwrap_or(Side::Customer),
+                user_id: job.person.user_id().to_owned(),
+            };
+            self.store
+                .forget_reply_address(tenant, &conversation, &reader)
                 .await?;
         }
         job.progress.deliveries += page.items.len() as u64;

@@ -22,7 +22,7 @@ use shared::domain::jobs::{Job, JobKind, JobStatus};
 use shared::files::S3Files;
 use shared::store::{
     DirectoryStore, DueJob, JobStore, Lease, MessageChangeStore, MessageStore, PersonStore,
-    SearchStore, StoreError,
+    ReplyStore, SearchStore, StoreError,
 };
 
 pub use deployed::Deployed;
@@ -41,12 +41,24 @@ pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(
 
 /// The store a worker needs.
 pub trait JobData:
-    JobStore + PersonStore + DirectoryStore + MessageStore + MessageChangeStore + SearchStore
+    JobStore
+    + PersonStore
+    + DirectoryStore
+    + MessageStore
+    + MessageChangeStore
+    + SearchStore
+    + ReplyStore
 {
 }
 
 impl<S> JobData for S where
-    S: JobStore + PersonStore + DirectoryStore + MessageStore + MessageChangeStore + SearchStore
+    S: JobStore
+        + PersonStore
+        + DirectoryStore
+        + MessageStore
+        + MessageChangeStore
+        + SearchStore
+        + ReplyStore
 {
 }
 

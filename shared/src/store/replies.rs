@@ -119,6 +119,15 @@ pub trait ReplyStore: Send + Sync {
         reader: &Reader,
         prefs: &RecipientPrefs,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes the person's reply address for the conversation (its item names their
+    /// email address) and the position's pointer to it, for an erasure: a GetItem, then
+    /// a DeleteItem and an UpdateItem when there is one. Whether there was.
+    fn forget_reply_address(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        reader: &Reader,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Turns the person's email notifications for the conversation off, leaving the rest
     /// as it is (a one-click unsubscribe, a complaint): one UpdateItem.
     fn turn_email_off(

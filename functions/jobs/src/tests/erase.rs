@@ -5,7 +5,7 @@
 use super::*;
 use shared::domain::ids::{CustomerId, UserId};
 use shared::files::file_key;
-use shared::store::{DirectoryStore, PersonStore, SearchStore};
+use shared::store::{DirectoryStore, PersonStore, ReplyStore, SearchStore};
 
 #[tokio::test]
 async fn an_erasure_empties_their_messages_and_keeps_everyone_elses() {
@@ -20,6 +20,21 @@ async fn an_erasure_empties_their_messages_and_keeps_everyone_elses() {
     stack
         .store
         .set_opted_out(&tenant, PHONE, true)
+        .await
+        .unwrap();
+    let casey_reader = shared::store::Reader {
+        side: shared::domain::Side::Customer,
+        user_id: CONTACT.into(),
+    };
+    let token = stack
+        .store
+        .issue_reply_token(
+            &tenant,
+            &conversation,
+            &casey_reader,
+            "casey@example.com",
+            "2026-12-01T00:00:00Z",
+        )
         .await
         .unwrap();
     let file = file_key(&tenant, &conversation, &upload);
@@ -90,6 +105,11 @@ async fn an_erasure_empties_their_messages_and_keeps_everyone_elses() {
     assert_eq!(
         (deliveries[0].address.as_str(), deliveries[0].status),
         ("", shared::store::DeliveryStatus::Sent)
+    );
+    assert_eq!(
+        stack.store.reply_token(&token).await.unwrap(),
+        None,
+        "their reply address, which named their email, is gone"
     );
 
     let record = job(&stack, &id).await;

@@ -187,6 +187,44 @@ impl ReplyStore for DynamoStore {
         Ok(())
     }
 
+    async fn forget_reply_address(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        reader: &Reader,
+    ) -> Result<bool, StoreError> {
+        let (pk, sk) = (
+            keys::reader_pk(tenant, reader.side, &reader.user_id),
+            keys::reader_sk(conversation),
+        );
+        let Some(token) = self
+            .get_item(pk.clone(), &sk)
+            .await?
+            .and_then(|item| get_s(&item, "reply_token").map(str::to_owned))
+        else {
+            return Ok(false);
+        };
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::reply_token_pk(&token),
+                keys::REPLY_TOKEN_SK,
+            )))
+            .send()
+            .await
+            .map_err(classify)?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(pk, sk)))
+            .update_expression("REMOVE reply_token")
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(true)
+    }
+
     async fn turn_email_off(
         &self,
         tenant: &TenantId,
