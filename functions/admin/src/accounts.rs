@@ -136,7 +136,10 @@ pub async fn list_contacts<S: SettingsStore + DirectoryStore + NotificationStore
         .as_array()
         .cloned()
         .unwrap_or_default();
-    crate::suppressions::annotated(app, &principal.tenant_id, &mut views).await?;
+    // The tenant's people see why an address gets no email; the account's customers do not.
+    if principal.role != Role::Customer {
+        crate::suppressions::annotated(app, &principal.tenant_id, &mut views).await?;
+    }
     Ok(http::json_response(
         200,
         &serde_json::json!({ "customer_id": customer, "contacts": views }),

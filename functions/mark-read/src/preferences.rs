@@ -50,9 +50,9 @@ pub async fn put<S>(app: &App<S>, request: &Request) -> Result<Response, ApiErro
 where
     S: MessageStore + SettingsStore + DirectoryStore + ReplyStore,
 {
+    let (principal, reader, conversation) = opened(app, request).await?;
     let body: PreferencesRequest = http::json_body(request)?;
     let muted_until = body.muted_until.as_deref().map(timestamp).transpose()?;
-    let (principal, reader, conversation) = opened(app, request).await?;
     let prefs = RecipientPrefs {
         reply_token: None,
         email_off: !body.email,

@@ -445,3 +445,5 @@ mod stream_events;
 /// Replies by email: stored as a message or kept for admins, and the dispatcher's reply
 /// addresses.
 mod replies;
+
+mod outcomes;

@@ -220,7 +220,11 @@ async fn a_complaint_suppresses_and_mutes_the_conversation_for_that_person() {
     };
     let prefs = stack
         .store
-        .recipients(&TenantId::from(TENANT), &general("c1"), &[reader.clone()])
+        .recipients(
+            &TenantId::from(TENANT),
+            &general("c1"),
+            std::slice::from_ref(&reader),
+        )
         .await
         .unwrap()
         .remove(&reader)
