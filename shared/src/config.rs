@@ -214,6 +214,19 @@ pub fn table_name(lookup: impl Fn(&str) -> Option<String>) -> Result<String, Con
         .ok_or(ConfigError::Missing("TABLE_NAME"))
 }
 
+/// `NOTIFY_FROM_EMAIL`: the platform's sender (an SES-verified identity).
+pub fn from_email(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let from_email =
+        lookup("NOTIFY_FROM_EMAIL").ok_or(ConfigError::Missing("NOTIFY_FROM_EMAIL"))?;
+    if !crate::domain::validate::is_valid_email(&from_email) {
+        return Err(ConfigError::Invalid {
+            name: "NOTIFY_FROM_EMAIL",
+            reason: "must be an email address".into(),
+        });
+    }
+    Ok(from_email)
+}
+
 /// `REPLY_DOMAIN`: the domain SES receives replies for (empty or absent: none).
 pub fn reply_domain(
     lookup: impl Fn(&str) -> Option<String>,

@@ -251,42 +251,24 @@ impl<S: ReplyStores, E: EmailSender> Replies<S, E> {
     ) -> Result<Option<Sender>, StoreError> {
         let user = UserId::new(token.user_id.clone());
         let store = &self.app.store;
-        Ok(match token.side {
+        // (role, name, their address now), from the directory.
+        let found = match token.side {
             Side::Customer => {
                 let customer = CustomerId::new(conversation.customer_id.clone());
                 store
                     .contact(tenant, &customer, &user)
                     .await?
-                    .map(|contact| {
-                        let current = contact
-                            .email
-                            .as_deref()
-                            .is_some_and(|email| same_address(email, &token.address));
-                        let principal = principal(
-                            tenant,
-                            token,
-                            conversation,
-                            Role::Customer,
-                            Some(contact.name),
-                        );
-                        Sender { principal, current }
-                    })
+                    .map(|c| (Role::Customer, c.name, c.email))
             }
-            Side::Staff => store.staff(tenant, &user).await?.map(|(profile, _)| {
-                let current = profile
-                    .email
-                    .as_deref()
-                    .is_some_and(|email| same_address(email, &token.address));
-                let principal = principal(
-                    tenant,
-                    token,
-                    conversation,
-                    profile.role,
-                    Some(profile.name),
-                );
-                Sender { principal, current }
-            }),
-        })
+            Side::Staff => store
+                .staff(tenant, &user)
+                .await?
+                .map(|(p, _)| (p.role, p.name, p.email)),
+        };
+        Ok(found.map(|(role, name, email)| Sender {
+            current: email.is_some_and(|email| same_address(&email, &token.address)),
+            principal: principal(tenant, token, conversation, role, Some(name)),
+        }))
     }
 }
 

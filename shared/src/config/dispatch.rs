@@ -1,7 +1,6 @@
 //! The dispatcher's section (the `notify` function): no secret, all from the environment.
 
 use super::ConfigError;
-use crate::domain::validate::is_valid_email;
 
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
@@ -25,14 +24,7 @@ impl DispatchConfig {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<DispatchConfig, ConfigError> {
         let table_name = super::table_name(&lookup)?;
-        let from_email =
-            lookup("NOTIFY_FROM_EMAIL").ok_or(ConfigError::Missing("NOTIFY_FROM_EMAIL"))?;
-        if !is_valid_email(&from_email) {
-            return Err(ConfigError::Invalid {
-                name: "NOTIFY_FROM_EMAIL",
-                reason: "must be an email address".into(),
-            });
-        }
+        let from_email = super::from_email(&lookup)?;
         Ok(DispatchConfig {
             table_name,
             from_email,

@@ -2,7 +2,6 @@
 //! environment.
 
 use super::{Config, ConfigError};
-use crate::domain::validate::is_valid_email;
 
 #[derive(Debug, Clone)]
 pub struct RepliesConfig {
@@ -26,14 +25,7 @@ impl RepliesConfig {
         if api.attachments_bucket.is_none() {
             return Err(ConfigError::Missing("ATTACHMENTS_BUCKET"));
         }
-        let from_email =
-            lookup("NOTIFY_FROM_EMAIL").ok_or(ConfigError::Missing("NOTIFY_FROM_EMAIL"))?;
-        if !is_valid_email(&from_email) {
-            return Err(ConfigError::Invalid {
-                name: "NOTIFY_FROM_EMAIL",
-                reason: "must be an email address".into(),
-            });
-        }
+        let from_email = super::from_email(&lookup)?;
         Ok(RepliesConfig {
             api,
             from_email,

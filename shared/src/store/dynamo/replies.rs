@@ -102,10 +102,7 @@ impl ReplyStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(
-                keys::reader_pk(tenant, reader.side, &reader.user_id),
-                keys::reader_sk(conversation),
-            )))
+            .set_key(Some(position_key(tenant, conversation, reader)))
             .update_expression("SET reply_token = if_not_exists(reply_token, :token)")
             .expression_attribute_values(":token", s(&token))
             .return_values(ReturnValue::UpdatedNew)
@@ -166,10 +163,7 @@ impl ReplyStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(
-                keys::reader_pk(tenant, reader.side, &reader.user_id),
-                keys::reader_sk(conversation),
-            )))
+            .set_key(Some(position_key(tenant, conversation, reader)))
             .expression_attribute_values(":email_off", AttributeValue::Bool(prefs.email_off))
             .expression_attribute_values(":sms_off", AttributeValue::Bool(prefs.sms_off));
         let expression = match &prefs.muted_until {
@@ -234,10 +228,7 @@ impl ReplyStore for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(
-                keys::reader_pk(tenant, reader.side, &reader.user_id),
-                keys::reader_sk(conversation),
-            )))
+            .set_key(Some(position_key(tenant, conversation, reader)))
             .update_expression("SET email_off = :off")
             .expression_attribute_values(":off", AttributeValue::Bool(true))
             .send()
@@ -245,6 +236,15 @@ impl ReplyStore for DynamoStore {
             .map_err(classify)?;
         Ok(())
     }
+}
+
+/// The key of a person's position item in a conversation, where their reply token and
+/// preferences live.
+fn position_key(tenant: &TenantId, conversation: &ConversationId, reader: &Reader) -> Item {
+    key_item(
+        keys::reader_pk(tenant, reader.side, &reader.user_id),
+        keys::reader_sk(conversation),
+    )
 }
 
 fn prefs_from_item(item: &Item) -> Result<RecipientPrefs, StoreError> {
