@@ -409,7 +409,7 @@ fn expected(operations: &[&str], rru: f64, wru: f64) -> EventCost {
     }
 }
 
-/// A delivery event reads the provider id's item (1 RRU, consistent) and moves its record
+/// A delivery event reads the provider id's item (0.5 RRU, eventually consistent) and moves its record
 /// forward (1 WRU); a repeat's conditional UpdateItem fails (measured 0 WRU, billed 1).
 /// A first hard bounce also suppresses the address, notes it in the thread (one
 /// TransactWriteItems), counts it on the day's counter and reads the week's counters; a
@@ -450,12 +450,12 @@ async fn a_delivery_event_costs_the_same_for_a_large_tenant_and_account() {
 
     assert_eq!(
         small.delivered,
-        expected(&["GetItem", "UpdateItem"], 1.0, 1.0),
+        expected(&["GetItem", "UpdateItem"], 0.5, 1.0),
         "delivered"
     );
     assert_eq!(
         small.repeat,
-        expected(&["GetItem", "UpdateItem"], 1.0, 0.0),
+        expected(&["GetItem", "UpdateItem"], 0.5, 0.0),
         "a repeat"
     );
     // The note is appended as a message is (SEND_WRU: the header and the message in one
@@ -472,7 +472,7 @@ async fn a_delivery_event_costs_the_same_for_a_large_tenant_and_account() {
     ];
     assert_eq!(
         small.hard_bounce,
-        expected(&bounce, 1.5, 3.0 + SEND_WRU),
+        expected(&bounce, 1.0, 3.0 + SEND_WRU),
         "a hard bounce"
     );
     // The person's email for the conversation turned off: their read position's
@@ -488,7 +488,7 @@ async fn a_delivery_event_costs_the_same_for_a_large_tenant_and_account() {
     ];
     assert_eq!(
         small.complaint,
-        expected(&complaint, 1.5, 4.0 + SEND_WRU),
+        expected(&complaint, 1.0, 4.0 + SEND_WRU),
         "a complaint"
     );
     // The grant's conditional UpdateItem (1 WRU), after the rates.
@@ -503,7 +503,7 @@ async fn a_delivery_event_costs_the_same_for_a_large_tenant_and_account() {
     ];
     assert_eq!(
         small.hard_bounce_pausing,
-        expected(&pausing, 1.5, 4.0 + SEND_WRU),
+        expected(&pausing, 1.0, 4.0 + SEND_WRU),
         "a bounce that pauses the tenant"
     );
     assert_eq!(small.delivered, large.delivered, "delivered");

@@ -49,10 +49,18 @@ impl OutcomeStore for DynamoStore {
         &self,
         provider_message_id: &str,
     ) -> Result<Option<SentMessage>, StoreError> {
-        self.get_item(keys::sent_pk(provider_message_id), keys::SENT_SK)
-            .await?
-            .map(|item| from_item(&item))
-            .transpose()
+        // Eventually consistent (half a unit): written when the send returned, seconds
+        // before any event about it.
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::sent_pk(provider_message_id)))
+            .key(SK, s(keys::SENT_SK))
+            .send()
+            .await
+            .map_err(classify)?;
+        output.item.as_ref().map(from_item).transpose()
     }
 
     async fn apply_outcome(
