@@ -26,6 +26,7 @@
 //! invocation's deadline is near, leaving time to record what it sent: what it did not
 //! reach is looked at again by the next run, never cut off mid-send.
 
+mod cache;
 mod delivery;
 mod deployed;
 mod outcomes;
@@ -34,19 +35,15 @@ mod plan;
 mod quota;
 
 use futures_util::future::join_all;
-use std::collections::HashMap;
-use std::sync::Arc;
 
-use shared::domain::grant::Grant;
 use shared::domain::ids::TenantId;
-use shared::domain::Settings;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::Semaphore;
 
+use crate::cache::TenantCache;
 use crate::quota::QuotaLedger;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
-use shared::domain::directory::StaffProfile;
 use shared::domain::format_timestamp;
 use shared::domain::notify::notify_delay;
 use shared::notify::{EmailSender, SmsSender};
@@ -172,37 +169,6 @@ where
     let report = dispatcher.run_within(Timestamp::now(), budget).await?;
     tracing::info!(?report, "notification run");
     Ok(serde_json::to_value(report)?)
-}
-
-/// What one run reads once per tenant, shared by the shards' tasks: the first to need a
-/// tenant's entry reads it, the others wait for that read.
-#[derive(Default)]
-struct TenantCache {
-    settings: OncePerTenant<Settings>,
-    grants: OncePerTenant<Grant>,
-    staff: OncePerTenant<Vec<StaffProfile>>,
-}
-
-struct OncePerTenant<V>(std::sync::Mutex<HashMap<TenantId, Arc<OnceCell<V>>>>);
-
-impl<V> Default for OncePerTenant<V> {
-    fn default() -> Self {
-        OncePerTenant(Default::default())
-    }
-}
-
-impl<V: Clone> OncePerTenant<V> {
-    async fn get<F, Fut>(&self, tenant: &TenantId, read: F) -> Result<V, StoreError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<V, StoreError>>,
-    {
-        let cell = {
-            let mut cells = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            cells.entry(tenant.to_owned()).or_default().clone()
-        };
-        cell.get_or_try_init(read).await.cloned()
-    }
 }
 
 /// What a run shares between its shards.
