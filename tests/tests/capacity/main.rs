@@ -20,6 +20,13 @@ use testkit::app::customer_thread;
 use testkit::app::{general, open_conversation};
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
+/// The list prices and the functions' memory sizes the lines are priced with.
+mod prices;
+use prices::{
+    memory_gb, HTTP_API_PER_MILLION, LAMBDA_ARM_PER_GB_SECOND, LAMBDA_REQUESTS_PER_MILLION,
+    RRU_PER_MILLION, WRU_PER_MILLION,
+};
+
 const TENANT: &str = "7d3f5c2e-1b4a-4c8e-9f0d-2a6b8c4e1f3a";
 const CUSTOMER: &str = "5e8a1c3d-7f2b-4d6e-8a9c-0b1d3f5e7a9c";
 const CONTACT: &str = "c4b2a8e6-3d1f-4a7c-9e5b-1f3d5b7a9c2e";
@@ -28,13 +35,6 @@ const CONTACT_PHONE: &str = "+15550142001";
 const TENANT_NUMBER: &str = "+15550142999";
 /// Conversations in the tenant besides the measured one: the badge's 1,000.
 const OTHER_CONVERSATIONS: usize = 999;
-
-/// us-east-1 list prices, per million.
-const HTTP_API_PER_MILLION: f64 = 1.00;
-const LAMBDA_REQUESTS_PER_MILLION: f64 = 0.20;
-const LAMBDA_ARM_PER_GB_SECOND: f64 = 0.000_013_333_4;
-const RRU_PER_MILLION: f64 = 0.125;
-const WRU_PER_MILLION: f64 = 0.625;
 
 fn text() -> String {
     "Bella is ready for pick-up; please bring her lead and the medication list we discussed at this morning's appointment. "
@@ -50,20 +50,6 @@ fn customer() -> Claims {
 
 fn staff() -> Claims {
     Claims::staff(TENANT, STAFF)
-}
-
-/// The functions' memory size, as the template gives it (read once).
-fn memory_gb() -> f64 {
-    static MEMORY_GB: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *MEMORY_GB.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
-        let template: serde_yaml::Value =
-            serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        template["Globals"]["Function"]["MemorySize"]
-            .as_f64()
-            .expect("the template sets a memory size")
-            / 1024.0
-    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -442,8 +428,10 @@ mod person;
 /// Events from the stream: published, delivered to webhooks, retried.
 mod stream_events;
 
-/// Replies by email: stored as a message or kept for admins, and the dispatcher's reply
-/// addresses.
+/// Replies by email: stored as a message or kept for admins.
 mod replies;
+
+/// What reply addresses add to the dispatcher.
+mod reply_addresses;
 
 mod outcomes;
