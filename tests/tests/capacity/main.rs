@@ -5,7 +5,6 @@
 //! us-east-1 list prices (`make capacity`).
 
 use shared::domain::ids::TenantId;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,10 +19,11 @@ use testkit::app::customer_thread;
 use testkit::app::{general, open_conversation};
 use testkit::{read_response, seed, ApiEvent, Claims, TestStack};
 
-/// The list prices and the functions' memory sizes the lines are priced with.
+/// The list prices and the functions' memory sizes the lines are priced with, and the
+/// measurement that prints a priced line.
 mod prices;
 use prices::{
-    memory_gb, HTTP_API_PER_MILLION, LAMBDA_ARM_PER_GB_SECOND, LAMBDA_REQUESTS_PER_MILLION,
+    measure, measure_as, memory_gb, Cost, LAMBDA_ARM_PER_GB_SECOND, LAMBDA_REQUESTS_PER_MILLION,
     RRU_PER_MILLION, WRU_PER_MILLION,
 };
 
@@ -50,57 +50,6 @@ fn customer() -> Claims {
 
 fn staff() -> Claims {
     Claims::staff(TENANT, STAFF)
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct Cost {
-    requests: usize,
-    rru: f64,
-    wru: f64,
-}
-
-/// Runs one operation and prints what it cost; `via_http` adds the HTTP API's price.
-async fn measure<T>(
-    stack: &TestStack,
-    operation: &str,
-    readers: usize,
-    via_http: bool,
-    run: impl Future<Output = T>,
-) -> (Cost, T) {
-    let label = format!("readers={readers}");
-    measure_as(stack, operation, &label, via_http, run).await
-}
-
-/// [`measure`], with what the size measured is (`readers=2`, `scale=500`).
-async fn measure_as<T>(
-    stack: &TestStack,
-    operation: &str,
-    label: &str,
-    via_http: bool,
-    run: impl Future<Output = T>,
-) -> (Cost, T) {
-    stack.requests.reset();
-    let started = Instant::now();
-    let output = run.await;
-    let handler: Duration = started.elapsed();
-    let cost = Cost {
-        requests: stack.requests.total(),
-        rru: stack.requests.read_units(),
-        wru: stack.requests.write_units(),
-    };
-    let usd_per_million = if via_http { HTTP_API_PER_MILLION } else { 0.0 }
-        + LAMBDA_REQUESTS_PER_MILLION
-        + memory_gb() * handler.as_secs_f64() * LAMBDA_ARM_PER_GB_SECOND * 1e6
-        + cost.rru * RRU_PER_MILLION
-        + cost.wru * WRU_PER_MILLION;
-    println!(
-        "CAPACITY {operation} {label} requests={} rru={} wru={} handler_ms={:.1} usd_per_million={usd_per_million:.3}",
-        cost.requests,
-        cost.rru,
-        cost.wru,
-        handler.as_secs_f64() * 1e3,
-    );
-    (cost, output)
 }
 
 /// What every operation cost in one conversation.

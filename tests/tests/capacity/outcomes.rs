@@ -14,21 +14,25 @@
 //!   infra/template.yaml (256 MB, arm64), as measured here;
 //! - DynamoDB on demand: $0.125/M RRU, $0.625/M WRU, with the failed conditional writes
 //!   that DynamoDB bills and the measurement cannot see (`billed_wru`, see
-//!   [`FAILED_CONDITIONAL_WRITE_WRU`]).
+//!   [`events::FAILED_CONDITIONAL_WRITE_WRU`]).
 //!
 //! Left out: SNS's free tier (the first million publishes a month), the dead-letter
 //! queue (only failed deliveries reach it), logs and data transfer.
 
 use jiff::Timestamp;
 use shared::domain::feedback::Suppression;
-use shared::domain::notify::{Email, NotifyChannel};
+use shared::domain::notify::NotifyChannel;
 use shared::domain::outcome::OutcomeKind;
-use shared::notify::{EmailSender, SendError, SmsSender};
-use shared::store::keys::{self, PK, SK};
-use shared::store::{GrantStore, NotificationStore, OutcomeStore};
-use testkit::RequestCounter;
+use shared::store::{GrantStore, OutcomeStore};
 
 use super::*;
+
+/// The fixtures' events, the accepting provider and the measurements of one event.
+mod events;
+use events::{
+    contact, expected, measure_event, measure_one_email, measure_sent_item, provider_id, Accepting,
+    EventCost,
+};
 
 const FROM: &str = "notify@oakvets.example";
 /// Four contacts of the account, each told of the staff member's messages by email:
@@ -38,155 +42,6 @@ const DELIVERED: &str = "3f6a9c1e-2b4d-4e8f-a0c2-6d8e0f2a4c6e";
 const BOUNCED: &str = "8b1d3f5a-7c9e-4b2d-8f4a-1c3e5a7b9d0f";
 const COMPLAINED: &str = "e2c4a6b8-0d1f-4a3c-9e5b-7f9a1c3e5b7d";
 const PAUSING: &str = "5a7c9e1b-3d5f-4b7a-8c0e-2d4f6a8c0e1b";
-
-/// us-east-1 list prices, per million.
-const SNS_PUBLISH_PER_MILLION: f64 = 0.50;
-const SNS_PUBLISH_BYTES: usize = 64 * 1024;
-
-/// What a conditional write whose condition fails costs. DynamoDB bills it: the write
-/// capacity of the item it was about, 1 WRU at the least (the delivery record here is
-/// under 1 KB). The emulator's `ConditionalCheckFailedException`, like DynamoDB's, carries
-/// no `ConsumedCapacity`, so the request counter measures 0 WRU for it; the price adds
-/// what DynamoDB bills.
-const FAILED_CONDITIONAL_WRITE_WRU: f64 = 1.0;
-
-/// NotifyFunction's memory size in the template, in GB (the global size when it sets
-/// none).
-fn notify_memory_gb() -> f64 {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
-    let template: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let own = &template["Resources"]["NotifyFunction"]["Properties"]["MemorySize"];
-    own.as_f64()
-        .or_else(|| template["Globals"]["Function"]["MemorySize"].as_f64())
-        .expect("the template sets NotifyFunction's memory size")
-        / 1024.0
-}
-
-/// A message id as SES gives one (60 characters): the provider id's item and the record
-/// hold ids of the real length.
-fn ses_message_id() -> String {
-    let a = format!("{:032x}", ulid::Ulid::new().0);
-    let b = format!("{:032x}", ulid::Ulid::new().0);
-    format!(
-        "0100{}-{}-{}-{}-{}-{}-000000",
-        &a[20..],
-        &b[..8],
-        &b[8..12],
-        &b[12..16],
-        &b[16..20],
-        &b[20..]
-    )
-}
-
-/// Accepts every email and text with an SES-shaped id: the measurement is of the table,
-/// not of a provider.
-struct Accepting;
-
-impl EmailSender for Accepting {
-    async fn send_email(&self, _: &str, _: &str, _: &Email) -> Result<String, SendError> {
-        Ok(ses_message_id())
-    }
-}
-
-impl SmsSender for Accepting {
-    async fn send_sms(&self, _: Option<&str>, _: &str, _: &str) -> Result<String, SendError> {
-        Ok(ses_message_id())
-    }
-}
-
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../tests/outcomes/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// The fixture's event about `provider_id`, as SNS delivers it to the function, and the
-/// SNS message's size.
-fn event_about(name: &str, provider_id: &str) -> (Value, usize) {
-    let mut message = fixture(name);
-    if message.get("mail").is_some() {
-        message["mail"]["messageId"] = json!(provider_id);
-    } else {
-        message["messageId"] = json!(provider_id);
-    }
-    let message = message.to_string();
-    let size = message.len();
-    let mut event = fixture("sns-ses-delivery");
-    event["Records"][0]["Sns"]["Message"] = json!(message);
-    (event, size)
-}
-
-fn email_of(contact: &str) -> String {
-    format!("contact-{}@clients.example", &contact[..8])
-}
-
-/// What one event cost, and DynamoDB's operations in order.
-#[derive(Debug, Clone, PartialEq)]
-struct EventCost {
-    table: Cost,
-    operations: Vec<String>,
-}
-
-/// Hands the fixture's event about `provider_id` to the function and prints what it cost;
-/// `failed_writes` conditional writes of it fail (billed, not measured).
-async fn measure_event(
-    stack: &TestStack,
-    operation: &str,
-    label: &str,
-    fixture: &str,
-    provider_id: &str,
-    failed_writes: usize,
-) -> (EventCost, notify::OutcomeReport) {
-    let (event, message_bytes) = event_about(fixture, provider_id);
-    let event = serde_json::from_value(event).unwrap();
-    stack.requests.reset();
-    let started = Instant::now();
-    let report = notify::handle_outcomes(&stack.store, event).await.unwrap();
-    let handler = started.elapsed();
-    let cost = EventCost {
-        table: Cost {
-            requests: stack.requests.total(),
-            rru: stack.requests.read_units(),
-            wru: stack.requests.write_units(),
-        },
-        operations: stack.requests.operations(),
-    };
-    let billed_wru = cost.table.wru + failed_writes as f64 * FAILED_CONDITIONAL_WRITE_WRU;
-    let sns = SNS_PUBLISH_PER_MILLION * message_bytes.div_ceil(SNS_PUBLISH_BYTES) as f64;
-    let lambda = LAMBDA_REQUESTS_PER_MILLION
-        + notify_memory_gb() * handler.as_secs_f64() * LAMBDA_ARM_PER_GB_SECOND * 1e6;
-    let dynamodb = cost.table.rru * RRU_PER_MILLION + billed_wru * WRU_PER_MILLION;
-    println!(
-        "CAPACITY {operation} {label} requests={} rru={} wru={} billed_wru={billed_wru} handler_ms={:.1} usd_per_million={:.3} (sns={sns:.2} lambda={lambda:.3} dynamodb={dynamodb:.3})",
-        cost.table.requests,
-        cost.table.rru,
-        cost.table.wru,
-        handler.as_secs_f64() * 1e3,
-        sns + lambda + dynamodb,
-    );
-    (cost, report)
-}
-
-/// The provider id each contact's newest email was sent with.
-async fn provider_id(stack: &TestStack, contact: &str) -> String {
-    let (records, _) = stack
-        .store
-        .deliveries(&TenantId::from(TENANT), &general(CUSTOMER), None, 50)
-        .await
-        .unwrap();
-    records
-        .into_iter()
-        .find(|r| r.address == email_of(contact))
-        .and_then(|r| r.provider_message_id)
-        .expect("an email sent to the contact")
-}
-
-async fn contact(stack: &TestStack, id: &str) {
-    seed::contact(&stack.store, TENANT, CUSTOMER, id, &email_of(id), None).await;
-}
 
 /// What the dispatcher and each event cost at one size.
 struct Measured {
@@ -203,10 +58,8 @@ struct Measured {
 
 /// The tenant's settings, `suppressed` addresses suppressed already (the contacts' not
 /// among them), the account's `conversations - 1` closed orders besides its general
-/// thread and the first contact; then a run emailing that one contact, the three others
-/// added and a run emailing all four, and each event about those emails.
-async fn event_costs(suppressed: usize, conversations: usize) -> Measured {
-    let stack = TestStack::start().await;
+/// thread and the first contact.
+async fn seed_tenant(stack: &TestStack, suppressed: usize, conversations: usize) {
     let tenant = TenantId::from(TENANT);
     let settings = Settings {
         business_name: Some("Oak Vets".into()),
@@ -214,7 +67,7 @@ async fn event_costs(suppressed: usize, conversations: usize) -> Measured {
         ..Settings::default()
     };
     stack.set_settings(TENANT, &settings).await;
-    contact(&stack, DELIVERED).await;
+    contact(stack, DELIVERED).await;
     for i in 0..suppressed {
         let suppression = Suppression {
             channel: NotifyChannel::Email,
@@ -237,6 +90,32 @@ async fn event_costs(suppressed: usize, conversations: usize) -> Measured {
         &readers,
     )
     .await;
+}
+
+/// A tenant that sent 380 more emails today, 19 of which bounced: the next bounce is over
+/// 5 % of at least 200 and pauses its email.
+async fn near_the_bounce_rate(stack: &TestStack) {
+    let tenant = TenantId::from(TENANT);
+    let today = Timestamp::now().strftime("%Y-%m-%d").to_string();
+    stack
+        .store
+        .add_quota_use(&tenant, &today, NotifyChannel::Email, 380)
+        .await
+        .unwrap();
+    for _ in 0..19 {
+        stack
+            .store
+            .count_feedback(&tenant, &today, false)
+            .await
+            .unwrap();
+    }
+}
+
+/// The [`seed_tenant`] at this size; then a run emailing the one contact, the three others
+/// added and a run emailing all four, and each event about those emails.
+async fn event_costs(suppressed: usize, conversations: usize) -> Measured {
+    let stack = TestStack::start().await;
+    seed_tenant(&stack, suppressed, conversations).await;
     let label = format!("suppressed={suppressed} conversations={conversations}");
     let app = stack.app();
     let dispatcher = notify::Dispatcher::new(stack.store.clone(), Accepting, Accepting, FROM);
@@ -244,73 +123,9 @@ async fn event_costs(suppressed: usize, conversations: usize) -> Measured {
 
     // The staff member writes; the run emails the one contact.
     post(&app, &staff(), None).await;
-    stack.requests.reset();
-    let started = Instant::now();
-    let report = dispatcher.run(later(60)).await.unwrap();
-    let handler = started.elapsed();
-    assert_eq!(report.sent, 1, "{report:?}");
-    let one_email = EventCost {
-        table: Cost {
-            requests: stack.requests.total(),
-            rru: stack.requests.read_units(),
-            wru: stack.requests.write_units(),
-        },
-        operations: stack.requests.operations(),
-    };
-    println!(
-        "CAPACITY dispatch.one_email {label} requests={} rru={} wru={} handler_ms={:.1} usd_per_million={:.3}",
-        one_email.table.requests,
-        one_email.table.rru,
-        one_email.table.wru,
-        handler.as_secs_f64() * 1e3,
-        LAMBDA_REQUESTS_PER_MILLION
-            + notify_memory_gb() * handler.as_secs_f64() * LAMBDA_ARM_PER_GB_SECOND * 1e6
-            + one_email.table.rru * RRU_PER_MILLION
-            + one_email.table.wru * WRU_PER_MILLION,
-    );
+    let one_email = measure_one_email(&stack, &dispatcher, &label, later(60)).await;
     let delivered_id = provider_id(&stack, DELIVERED).await;
-
-    // The provider id's item as the run put it, put again by a counted client: what its
-    // PutItem costs.
-    let counter = RequestCounter::default();
-    let client = testkit::dynamodb::client(&stack.endpoint, Some(&counter));
-    let item = client
-        .get_item()
-        .table_name(stack.store.table())
-        .key(
-            PK,
-            aws_sdk_dynamodb::types::AttributeValue::S(keys::sent_pk(&delivered_id)),
-        )
-        .key(
-            SK,
-            aws_sdk_dynamodb::types::AttributeValue::S(keys::SENT_SK.into()),
-        )
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .expect("the run put the provider id's item");
-    counter.reset();
-    client
-        .put_item()
-        .table_name(stack.store.table())
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
-    let sent_item = Cost {
-        requests: counter.total(),
-        rru: counter.read_units(),
-        wru: counter.write_units(),
-    };
-    println!(
-        "CAPACITY dispatch.sent_provider_id {label} per=email requests={} rru={} wru={} usd_per_million={:.3}",
-        sent_item.requests,
-        sent_item.rru,
-        sent_item.wru,
-        sent_item.rru * RRU_PER_MILLION + sent_item.wru * WRU_PER_MILLION,
-    );
+    let sent_item = measure_sent_item(&stack, &delivered_id, &label).await;
 
     // Three more contacts, and the staff member's next message emails all four.
     for id in [BOUNCED, COMPLAINED, PAUSING] {
@@ -362,21 +177,7 @@ async fn event_costs(suppressed: usize, conversations: usize) -> Measured {
         "{report:?}"
     );
 
-    // A tenant that sent 380 more emails today, 19 of which bounced: the next bounce is
-    // over 5 % of at least 200 and pauses its email.
-    let today = Timestamp::now().strftime("%Y-%m-%d").to_string();
-    stack
-        .store
-        .add_quota_use(&tenant, &today, NotifyChannel::Email, 380)
-        .await
-        .unwrap();
-    for _ in 0..19 {
-        stack
-            .store
-            .count_feedback(&tenant, &today, false)
-            .await
-            .unwrap();
-    }
+    near_the_bounce_rate(&stack).await;
     let id = provider_id(&stack, PAUSING).await;
     let operation = "delivery_event.hard_bounce_pausing";
     let (hard_bounce_pausing, report) =
@@ -395,17 +196,6 @@ async fn event_costs(suppressed: usize, conversations: usize) -> Measured {
         hard_bounce,
         complaint,
         hard_bounce_pausing,
-    }
-}
-
-fn expected(operations: &[&str], rru: f64, wru: f64) -> EventCost {
-    EventCost {
-        table: Cost {
-            requests: operations.len(),
-            rru,
-            wru,
-        },
-        operations: operations.iter().map(|o| o.to_string()).collect(),
     }
 }
 

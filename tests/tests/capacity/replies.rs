@@ -1,9 +1,9 @@
-//! Replies by email: what a reply costs from SES's receipt to the stored message, kept
-//! for admins when its address was revoked, and what reply addresses add to the
-//! dispatcher. A reply is measured as SES hands it over (the raw message in moto's S3
-//! under `inbound/`, then the receipt event), by a warm container, in an account of 1 and
-//! of 500 conversations in a tenant of 5 and of 3,000 staff profiles: the large costs
-//! what the small does.
+//! Replies by email: what a reply costs from SES's receipt to the stored message, and
+//! kept for admins when its address was revoked (what reply addresses add to the
+//! dispatcher is in `reply_addresses`). A reply is measured as SES hands it over (the raw
+//! message in moto's S3 under `inbound/`, then the receipt event), by a warm container,
+//! in an account of 1 and of 500 conversations in a tenant of 5 and of 3,000 staff
+//! profiles: the large costs what the small does.
 //!
 //! Each reply's line prices, per million replies at us-east-1 list prices:
 //! - SES receiving: $0.10 per 1,000 mails ($100/M) and $0.09 per 1,000 incoming 256 KB
@@ -18,26 +18,26 @@
 //! month per million small replies), data transfer and logs.
 //!
 //! The raw message comes from moto's S3: `make capacity` starts moto; without it
-//! (`AWS_ENDPOINT_URL` unset) the reply lines are skipped with a note, and only the
-//! dispatcher's are measured.
+//! (`AWS_ENDPOINT_URL` unset) the reply lines are skipped with a note (the dispatcher's
+//! in `reply_addresses` need no moto).
 
 use std::sync::Mutex;
 
 use email_inbound::{handle_event, receipt, Handled, Replies};
-use jiff::{SignedDuration, Timestamp};
 use shared::domain::directory::StaffProfile;
 use shared::domain::notify::Email;
 use shared::domain::Role;
 use shared::notify::{EmailSender, SendError, SmsSender};
 use shared::store::{reply_address, ReplyStore, UnmatchedReason};
 
+use super::prices::inbound_memory_gb;
 use super::*;
 
-const REPLY_DOMAIN: &str = "reply.oakvets.example";
-const FROM: &str = "notify@oakvets.example";
+pub(super) const REPLY_DOMAIN: &str = "reply.oakvets.example";
+pub(super) const FROM: &str = "notify@oakvets.example";
 /// gmail-reply.eml's and with-attachment.eml's sender: the contact.
 const CONTACT_EMAIL: &str = "anna.berg@gmail.com";
-const STAFF_EMAIL: &str = "vet@oakvets.example";
+pub(super) const STAFF_EMAIL: &str = "vet@oakvets.example";
 
 /// us-east-1 list prices, per million.
 const SES_MAILS_PER_MILLION: f64 = 100.0;
@@ -61,8 +61,8 @@ macro_rules! fixture {
 /// Accepts every email and text, keeping each email's reply address: the measurement is
 /// of the table, not of a provider.
 #[derive(Default)]
-struct Accepting {
-    reply_to: Mutex<Vec<Option<String>>>,
+pub(super) struct Accepting {
+    pub(super) reply_to: Mutex<Vec<Option<String>>>,
 }
 
 impl EmailSender for Accepting {
@@ -76,17 +76,6 @@ impl SmsSender for Accepting {
     async fn send_sms(&self, _: Option<&str>, _: &str, _: &str) -> Result<String, SendError> {
         Ok(ulid::Ulid::new().to_string())
     }
-}
-
-/// EmailInboundFunction's memory size in the template, in GB.
-fn inbound_memory_gb() -> f64 {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
-    let template: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    template["Resources"]["EmailInboundFunction"]["Properties"]["MemorySize"]
-        .as_f64()
-        .expect("the template sets EmailInboundFunction's memory size")
-        / 1024.0
 }
 
 /// `raw` with its Message-ID (and, when given, its From) replaced: the same client's
@@ -193,7 +182,7 @@ async fn measure_reply(
 }
 
 /// A staff profile with an email address.
-fn profile(user_id: &str, email: &str) -> StaffProfile {
+pub(super) fn profile(user_id: &str, email: &str) -> StaffProfile {
     let now = now_rfc3339();
     StaffProfile {
         user_id: user_id.into(),
@@ -412,151 +401,4 @@ async fn an_email_reply_costs_the_same_in_a_large_account_and_a_large_tenant() {
     assert_eq!(small.attachment, large.attachment, "with an attachment");
     assert_eq!(small.staff, large.staff, "a staff member's reply");
     assert_eq!(small.revoked, large.revoked, "kept for admins");
-}
-
-/// A dispatcher and what its runs cost: the contact writes and the staff member (the one
-/// recipient, by email) is told; they answer; the contact writes again and they are told
-/// again.
-async fn notification_runs(reply_domain: Option<&str>) -> Runs {
-    let stack = TestStack::start().await;
-    let settings = Settings {
-        business_name: Some("Oak Vets".into()),
-        portal_base_url: Some("https://portal.oakvets.example".into()),
-        ..Settings::default()
-    };
-    stack.set_settings(TENANT, &settings).await;
-    stack
-        .store
-        .put_staff(&TenantId::from(TENANT), &profile(STAFF, STAFF_EMAIL))
-        .await
-        .unwrap();
-    let app = stack.app();
-    let dispatcher = notify::Dispatcher::new(
-        stack.store.clone(),
-        Accepting::default(),
-        Accepting::default(),
-        FROM,
-    )
-    .with_reply_domain(reply_domain.map(str::to_owned));
-    let later = |minutes: i64| Timestamp::now() + SignedDuration::from_mins(minutes);
-    let label = format!(
-        "reply_address={}",
-        if reply_domain.is_some() { "on" } else { "off" }
-    );
-
-    post(&app, &customer(), None).await;
-    let (first, report) = measure_as(
-        &stack,
-        "dispatch.first_email_to_person",
-        &label,
-        false,
-        async { dispatcher.run(later(60)).await.unwrap() },
-    )
-    .await;
-    assert_eq!(report.sent, 1, "{report:?}");
-    let first_operations = stack.requests.operations();
-    post(&app, &staff(), None).await;
-    dispatcher.run(later(120)).await.unwrap();
-    post(&app, &customer(), None).await;
-    let (again, report) = measure_as(
-        &stack,
-        "dispatch.later_email_to_person",
-        &label,
-        false,
-        async { dispatcher.run(later(180)).await.unwrap() },
-    )
-    .await;
-    assert_eq!(report.sent, 1, "{report:?}");
-    let reply_to = dispatcher.email.reply_to.lock().unwrap().clone();
-    Runs {
-        first,
-        first_operations,
-        again,
-        reply_to,
-    }
-}
-
-/// A first and a later email to one person in one conversation.
-struct Runs {
-    first: Cost,
-    first_operations: Vec<String>,
-    again: Cost,
-    /// The emails' reply addresses.
-    reply_to: Vec<Option<String>>,
-}
-
-/// How many more of each operation `with` sent than `without`.
-fn more_operations(with: &[String], without: &[String]) -> Vec<(String, usize)> {
-    let mut names: Vec<&String> = with.iter().collect();
-    names.sort();
-    names.dedup();
-    names
-        .into_iter()
-        .map(|name| {
-            let count = |ops: &[String]| ops.iter().filter(|o| *o == name).count();
-            (name.clone(), count(with).saturating_sub(count(without)))
-        })
-        .filter(|(_, more)| *more > 0)
-        .collect()
-}
-
-fn difference(with: &Cost, without: &Cost) -> Cost {
-    Cost {
-        requests: with.requests - without.requests,
-        rru: with.rru - without.rru,
-        wru: with.wru - without.wru,
-    }
-}
-
-/// A reply address costs the dispatcher one PutItem (the token, only if absent) and one
-/// UpdateItem (kept on the person's read-position item) with the first email to a person
-/// in a conversation, and nothing with the later ones (the token comes with the position
-/// the run reads anyway).
-#[tokio::test]
-async fn a_reply_address_costs_two_writes_once_per_person_and_conversation() {
-    let with = Box::pin(notification_runs(Some(REPLY_DOMAIN))).await;
-    let without = Box::pin(notification_runs(None)).await;
-    assert_eq!(without.reply_to, [None, None]);
-    assert_eq!(with.reply_to.len(), 2);
-    assert!(with.reply_to[0].is_some(), "{:?}", with.reply_to);
-    assert_eq!(
-        with.reply_to[0], with.reply_to[1],
-        "one address per person and thread"
-    );
-
-    let first = difference(&with.first, &without.first);
-    let later = difference(&with.again, &without.again);
-    for (operation, extra) in [
-        ("dispatch.reply_address_first_email", &first),
-        ("dispatch.reply_address_later_email", &later),
-    ] {
-        println!(
-            "CAPACITY {operation} per=person_and_conversation requests={} rru={} wru={} usd_per_million={:.3}",
-            extra.requests,
-            extra.rru,
-            extra.wru,
-            extra.rru * RRU_PER_MILLION + extra.wru * WRU_PER_MILLION,
-        );
-    }
-    assert_eq!(
-        more_operations(&with.first_operations, &without.first_operations),
-        [("PutItem".to_owned(), 1), ("UpdateItem".to_owned(), 1)],
-        "the token and the position item"
-    );
-    assert_eq!(
-        first,
-        Cost {
-            requests: 2,
-            rru: 0.0,
-            wru: 2.0
-        }
-    );
-    assert_eq!(
-        later,
-        Cost {
-            requests: 0,
-            rru: 0.0,
-            wru: 0.0
-        }
-    );
 }
