@@ -138,6 +138,35 @@ pub(crate) fn is_put_conditional_failure(
     )
 }
 
+/// Whether a conditional UpdateItem wrote: `false` when its condition failed, any other
+/// failure as a [`StoreError`].
+pub(crate) fn update_written<T>(
+    result: Result<T, SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>>,
+) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if is_conditional_failure(&err) => Ok(false),
+        Err(err) => Err(classify(err)),
+    }
+}
+
+/// Whether a conditional PutItem wrote, as [`update_written`].
+pub(crate) fn put_written<T>(
+    result: Result<
+        T,
+        SdkError<
+            aws_sdk_dynamodb::operation::put_item::PutItemError,
+            aws_sdk_dynamodb::config::http::HttpResponse,
+        >,
+    >,
+) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if is_put_conditional_failure(&err) => Ok(false),
+        Err(err) => Err(classify(err)),
+    }
+}
+
 /// The item as it stood when an UpdateItem's condition failed (asked for with
 /// `ReturnValuesOnConditionCheckFailure::AllOld`; `None` when there was none); any other
 /// failure as a [`StoreError`].

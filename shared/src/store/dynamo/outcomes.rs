@@ -123,11 +123,7 @@ impl OutcomeStore for DynamoStore {
             .condition_expression(format!("attribute_not_exists({PK})"))
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(err) if super::item::is_put_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        super::item::put_written(put)
     }
 
     async fn suppressions(&self, tenant: &TenantId) -> Result<Vec<Suppression>, StoreError> {
@@ -213,10 +209,6 @@ impl OutcomeStore for DynamoStore {
             .update_item(keys::tenant_pk(tenant), keys::GRANT_SK, &paused)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        super::item::update_written(result)
     }
 }

@@ -170,15 +170,11 @@ impl PersonStore for DynamoStore {
         let update = UpdateExpr::new()
             .remove("address")
             .condition("attribute_exists(address)");
-        match self
-            .update_item(delivery_pk(tenant, conversation), sk, &update)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err) if is_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        super::item::update_written(
+            self.update_item(delivery_pk(tenant, conversation), sk, &update)
+                .send()
+                .await,
+        )
     }
 
     async fn rename_deleted_sender(
@@ -202,15 +198,11 @@ impl PersonStore for DynamoStore {
             .value(":now", s(crate::domain::now_rfc3339()))
             .value(":by", s(by));
         let pk = keys::conversation_pk(tenant, conversation);
-        match self
-            .update_item(pk, keys::message_sk(message_id), &update)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err) if is_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        super::item::update_written(
+            self.update_item(pk, keys::message_sk(message_id), &update)
+                .send()
+                .await,
+        )
     }
 
     async fn rename_last_sender(

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::item::{classify, from_item, get_s, is_conditional_failure, keyed_item, s, Item};
+use super::item::{classify, from_item, get_s, keyed_item, s, Item};
 use super::reading::position_from_item;
 use super::{key_item, DynamoStore};
 use crate::domain::ids::TenantId;
@@ -145,11 +145,7 @@ impl ReplyStore for DynamoStore {
             .expression_attribute_values(":now", s(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        super::item::update_written(result)
     }
 
     async fn set_prefs(

@@ -117,13 +117,9 @@ impl UploadStore for DynamoStore {
             .condition_expression(format!("attribute_not_exists({PK})"))
             .send()
             .await;
-        match put {
-            // Made already (an email reply delivered again names its files the same):
-            // kept as it is, taken or not.
-            Err(err) if super::item::is_put_conditional_failure(&err) => Ok(()),
-            Err(err) => Err(super::item::classify(err)),
-            Ok(_) => Ok(()),
-        }
+        // Made already (an email reply delivered again names its files the same): kept
+        // as it is, taken or not.
+        super::item::put_written(put).map(|_| ())
     }
 
     async fn uploads(&self, tenant: &TenantId, ids: &[String]) -> Result<Vec<Upload>, StoreError> {

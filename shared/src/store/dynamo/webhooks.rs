@@ -219,11 +219,7 @@ impl WebhookStore for DynamoStore {
             .expression_attribute_values(":at", s(at))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        super::item::update_written(result)
     }
 
     async fn recorded_deliveries(
@@ -369,11 +365,7 @@ impl DynamoStore {
                 .condition_expression(format!("attribute_exists({PK}) AND attempts = :read"))
                 .expression_attribute_values(":read", AttributeValue::N(read.to_string())),
         };
-        match put.send().await {
-            Ok(_) => Ok(true),
-            Err(err) if is_put_conditional_failure(&err) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        super::item::put_written(put.send().await)
     }
 
     /// The Put of an endpoint's item, its condition left to the caller.
