@@ -36,9 +36,9 @@ pub enum Verdict {
     Refused { code: u16, text: String },
 }
 
-/// Largest message accepted (SES's receipt S3 action limit): 30 MiB. Advertised as `SIZE`
-/// in EHLO; larger DATA is read to the end and refused with 552.
-pub const MAX_MESSAGE_BYTES: usize = 30 * 1024 * 1024;
+/// Largest message accepted, the function's own (SES's receipt S3 action limit).
+/// Advertised as `SIZE` in EHLO; larger DATA is read to the end and refused with 552.
+pub const MAX_MESSAGE_BYTES: usize = email_inbound::MAX_MAIL_BYTES;
 
 /// RFC 5321's limit for a text line, CRLF included; commands are held to it too.
 const MAX_LINE: usize = 1000;

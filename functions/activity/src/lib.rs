@@ -94,10 +94,7 @@ pub(crate) async fn inbox<S: DirectoryStore>(
     app: &App<S>,
     principal: &Principal,
 ) -> Result<Inbox, ApiError> {
-    let reader = Reader {
-        side: principal.side(),
-        user_id: principal.user_id.to_string(),
-    };
+    let reader = Reader::of(principal);
     let (feed, customers, orders) = match (principal.role, &principal.customer_id) {
         (Role::Customer, Some(customer)) => {
             (Feed::Customer(customer.to_string()), None, HashSet::new())

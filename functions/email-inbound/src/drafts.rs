@@ -29,6 +29,14 @@ pub(crate) struct Reply<'a> {
 }
 
 impl Reply<'_> {
+    /// The Message-ID, or the provider id record's when the mail had none.
+    fn message_id(&self) -> String {
+        self.mail
+            .message_id
+            .clone()
+            .unwrap_or_else(|| self.effects.provider_message_id.clone())
+    }
+
     pub(crate) fn effects(message_key: &str) -> InboundEffects {
         use sha2::Digest;
         InboundEffects {
@@ -53,11 +61,6 @@ pub(crate) fn message(
     } else {
         MessageType::Text
     };
-    let external_ref = reply
-        .mail
-        .message_id
-        .clone()
-        .unwrap_or_else(|| reply.effects.provider_message_id.clone());
     MessageDraft::new(
         conversation,
         sender,
@@ -69,7 +72,7 @@ pub(crate) fn message(
     .create_conversation(true)
     .attachments(attachments)
     .channel(Channel::Email)
-    .external_ref(external_ref)
+    .external_ref(reply.message_id())
     .notification(Some(PendingNotification {
         due_at: format_timestamp(jiff::Timestamp::now() + notify_delay(settings)),
         now: Vec::new(),
@@ -90,11 +93,7 @@ pub(crate) fn unmatched(
         to: reply.to.clone(),
         body: reply.text.clone(),
         provider: Provider::Email.as_str().to_owned(),
-        provider_message_id: reply
-            .mail
-            .message_id
-            .clone()
-            .unwrap_or_else(|| reply.effects.provider_message_id.clone()),
+        provider_message_id: reply.message_id(),
         subject: reply.mail.subject.clone(),
         reason,
         customer_id: customer.map(str::to_owned),

@@ -135,10 +135,7 @@ impl<S: ReplyStores, E: EmailSender> Replies<S, E> {
         settings: &Settings,
         ids: (&str, Option<&str>),
     ) -> Result<Handled, ApiError> {
-        let reader = Reader {
-            side: principal.side(),
-            user_id: principal.user_id.to_string(),
-        };
+        let reader = Reader::of(principal);
         let kept = attachments::keep(
             &self.app.store,
             &self.files,

@@ -17,7 +17,6 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use shared::domain::ids::{CustomerId, MessageId, TenantId, UserId};
 use shared::domain::jobs::{Job, JobStatus, Person, Phase};
 use shared::domain::ConversationId;
-use shared::domain::Side;
 use shared::files::file_key;
 use shared::store::{ChangeOutcome, Deletion, Reader, StoreError, StoredMessage};
 
@@ -185,7 +184,7 @@ impl<S: JobData> Worker<S> {
         }
         if page.next.is_none() {
             let reader = Reader {
-                side: job.person.sender_type().side().unwrap_or(Side::Customer),
+                side: job.person.side(),
                 user_id: job.person.user_id().to_owned(),
             };
             self.store

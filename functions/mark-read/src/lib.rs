@@ -59,10 +59,7 @@ async fn mark_read<S: MessageStore + SettingsStore + DirectoryStore>(
         .conversation;
 
     let side = principal.side();
-    let reader = Reader {
-        side,
-        user_id: principal.user_id.to_string(),
-    };
+    let reader = Reader::of(&principal);
     let (header, position) = if tracks_read_state(&principal) {
         app.store
             .mark_read(

@@ -86,10 +86,7 @@ where
         .open(&principal, conversation, Access::Read)
         .await?
         .conversation;
-    let reader = Reader {
-        side: principal.side(),
-        user_id: principal.user_id.to_string(),
-    };
+    let reader = Reader::of(&principal);
     Ok((principal, reader, conversation))
 }
 

@@ -134,10 +134,7 @@ where
     let upload = Upload {
         id: format!("up_{}", ulid::Ulid::new().to_string().to_lowercase()),
         conversation: conversation.clone(),
-        uploader: Reader {
-            side: principal.side(),
-            user_id: principal.user_id.to_string(),
-        },
+        uploader: Reader::of(&principal),
         name,
         content_type: body.content_type.clone(),
         size: body.size,

@@ -58,6 +58,14 @@ impl Person {
         }
     }
 
+    /// Which side of a conversation they are on.
+    pub fn side(&self) -> super::Side {
+        match self {
+            Person::Contact { .. } => super::Side::Customer,
+            Person::Staff { .. } => super::Side::Staff,
+        }
+    }
+
     /// The sender type of the messages they write.
     pub fn sender_type(&self) -> super::SenderType {
         match self {

@@ -238,6 +238,16 @@ pub struct Reader {
     pub user_id: String,
 }
 
+impl Reader {
+    /// The caller, as the reader of what they read and the owner of what they set.
+    pub fn of(principal: &crate::domain::Principal) -> Reader {
+        Reader {
+            side: principal.side(),
+            user_id: principal.user_id.to_string(),
+        }
+    }
+}
+
 pub trait MessageStore: Send + Sync {
     /// Appends a message and updates its conversation in one transaction.
     fn append_message(

@@ -166,6 +166,25 @@ impl DynamoStore {
         Ok(found)
     }
 
+    /// One eventually consistent GetItem (half a unit), for items written long before
+    /// they are read.
+    pub(super) async fn get_item_eventually(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.item)
+    }
+
     pub(super) async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client

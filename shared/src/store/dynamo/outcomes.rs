@@ -51,16 +51,11 @@ impl OutcomeStore for DynamoStore {
     ) -> Result<Option<SentMessage>, StoreError> {
         // Eventually consistent (half a unit): written when the send returned, seconds
         // before any event about it.
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(keys::sent_pk(provider_message_id)))
-            .key(SK, s(keys::SENT_SK))
-            .send()
-            .await
-            .map_err(classify)?;
-        output.item.as_ref().map(from_item).transpose()
+        self.get_item_eventually(keys::sent_pk(provider_message_id), keys::SENT_SK)
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
     }
 
     async fn apply_outcome(

@@ -62,7 +62,8 @@ impl ReplyStore for DynamoStore {
             };
             let recipient = Recipient {
                 position: position_from_item(&item)?,
-                prefs: prefs_from_item(&item)?,
+                // `reply_token` is read, only never written out (kept off the API's views).
+                prefs: from_item(&item)?,
             };
             found.insert((*reader).clone(), recipient);
         }
@@ -109,26 +110,26 @@ impl ReplyStore for DynamoStore {
             .send()
             .await
             .map_err(classify)?;
-        Ok(kept
+        let kept = kept
             .attributes
             .as_ref()
             .and_then(|item| get_s(item, "reply_token"))
-            .map_or(token, str::to_owned))
+            .map_or_else(|| token.clone(), str::to_owned);
+        if kept != token {
+            // Nobody holds the token that lost, and it names the address: gone, so that
+            // an erasure, which finds tokens through the position, misses none.
+            self.delete_reply_token(&token).await?;
+        }
+        Ok(kept)
     }
 
     async fn reply_token(&self, token: &str) -> Result<Option<ReplyToken>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(
-                keys::reply_token_pk(token),
-                keys::REPLY_TOKEN_SK,
-            )))
-            .send()
-            .await
-            .map_err(classify)?;
-        output.item.as_ref().map(from_item).transpose()
+        // Eventually consistent: a token is answered days after it was issued.
+        self.get_item_eventually(keys::reply_token_pk(token), keys::REPLY_TOKEN_SK)
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
     }
 
     async fn revoke_reply_token(&self, token: &str, now: &str) -> Result<bool, StoreError> {
@@ -194,16 +195,7 @@ impl ReplyStore for DynamoStore {
         else {
             return Ok(false);
         };
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(
-                keys::reply_token_pk(&token),
-                keys::REPLY_TOKEN_SK,
-            )))
-            .send()
-            .await
-            .map_err(classify)?;
+        self.delete_reply_token(&token).await?;
         self.client
             .update_item()
             .table_name(&self.table)
@@ -234,6 +226,22 @@ impl ReplyStore for DynamoStore {
     }
 }
 
+impl DynamoStore {
+    async fn delete_reply_token(&self, token: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                keys::reply_token_pk(token),
+                keys::REPLY_TOKEN_SK,
+            )))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
+
 /// The key of a person's position item in a conversation, where their reply token and
 /// preferences live.
 fn position_key(tenant: &TenantId, conversation: &ConversationId, reader: &Reader) -> Item {
@@ -241,10 +249,4 @@ fn position_key(tenant: &TenantId, conversation: &ConversationId, reader: &Reade
         keys::reader_pk(tenant, reader.side, &reader.user_id),
         keys::reader_sk(conversation),
     )
-}
-
-fn prefs_from_item(item: &Item) -> Result<RecipientPrefs, StoreError> {
-    let mut prefs: RecipientPrefs = from_item(item)?;
-    prefs.reply_token = get_s(item, "reply_token").map(str::to_owned);
-    Ok(prefs)
 }
