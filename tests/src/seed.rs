@@ -223,14 +223,35 @@ pub async fn patient(store: &DynamoStore, tenant: &str, customer: &str, id: &str
 
 /// A marketplace vendor: a basic staff profile without email, named `Vendor {user}`.
 pub async fn vendor(store: &DynamoStore, tenant: &str, user: &str) {
+    let name = format!("Vendor {user}");
+    staff(
+        store,
+        tenant,
+        user,
+        &name,
+        shared::domain::Role::BasicStaff,
+        None,
+    )
+    .await;
+}
+
+/// A staff profile; with an `email`, they want email notifications.
+pub async fn staff(
+    store: &DynamoStore,
+    tenant: &str,
+    user: &str,
+    name: &str,
+    role: shared::domain::Role,
+    email: Option<&str>,
+) {
     use shared::store::DirectoryStore;
     let now = shared::domain::now_rfc3339();
     let profile = shared::domain::directory::StaffProfile {
         user_id: user.into(),
-        name: format!("Vendor {user}"),
-        email: None,
-        email_notifications: false,
-        role: shared::domain::Role::BasicStaff,
+        name: name.into(),
+        email: email.map(str::to_owned),
+        email_notifications: email.is_some(),
+        role,
         created_at: now.clone(),
         updated_at: now,
     };

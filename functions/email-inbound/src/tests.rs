@@ -79,21 +79,8 @@ async fn clinic(stack: &TestApp, address: &str) {
 
 /// A staff profile at `{id}@oakvets.example`.
 async fn staff(stack: &TestApp, id: &str, role: Role) {
-    let now = shared::domain::now_rfc3339();
-    let profile = shared::domain::directory::StaffProfile {
-        user_id: id.into(),
-        name: format!("Staff {id}"),
-        email: Some(format!("{id}@oakvets.example")),
-        email_notifications: true,
-        role,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    stack
-        .store
-        .put_staff(&TenantId::from(TENANT), &profile)
-        .await
-        .unwrap();
+    let (name, email) = (format!("Staff {id}"), format!("{id}@oakvets.example"));
+    seed::staff(&stack.store, TENANT, id, &name, role, Some(&email)).await;
 }
 
 /// The reply address a notification to this person in c1's thread carried.

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
-use shared::domain::directory::StaffProfile;
 use shared::domain::notify::{Email, QuietHours};
 use shared::domain::{ConversationId, Role, Settings, Side, Subject};
 use shared::notify::{EmailSender, SendError, SesEmail, SnsSms};
@@ -94,21 +93,8 @@ async fn contact(stack: &TestApp, people: &People, customer: &str, id: &str, pho
 }
 
 async fn staff(stack: &TestApp, people: &People, id: &str, role: Role) {
-    let now = shared::domain::now_rfc3339();
-    let profile = StaffProfile {
-        user_id: id.into(),
-        name: format!("Staff {id}"),
-        email: Some(people.email(id)),
-        email_notifications: true,
-        role,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    stack
-        .store
-        .put_staff(&TenantId::from(TENANT), &profile)
-        .await
-        .unwrap();
+    let (name, email) = (format!("Staff {id}"), people.email(id));
+    seed::staff(&stack.store, TENANT, id, &name, role, Some(&email)).await;
 }
 
 async fn settings(stack: &TestApp, change: impl FnOnce(&mut Settings)) {
